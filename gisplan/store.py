@@ -1,0 +1,301 @@
+"""The layer store: one GeoPackage holding the four zoning layer kinds.
+
+Layout of a store file:
+
+- ``control_units``, ``eco_redline``, ``protected_areas``, ``water_sources``:
+  the layers in CGCS2000 lon/lat (EPSG:4490) with the fixed schema of
+  :data:`gisplan.vocab.SCHEMA`, plus ``feature_id``, ``area_m2`` (ellipsoidal)
+  and ``area_gk_m2`` (planimetric, the feature's 3-degree GK zone) and any
+  source attributes kept as they came;
+- ``gisplan_pieces_<kind>``: the same features cut into pieces of at most
+  256 vertices in an equal-area projection (GRS80 Albers), built at import time,
+  so a query intersects small pieces and sums exact ellipsoidal areas;
+- ``gisplan_meta``: one row per layer kind: source, mapping, checksum, time.
+
+Every write goes to a temporary copy beside the store that replaces it in one
+``os.replace``: a failed import leaves the old store untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from . import __version__
+from .crs import CGCS2000, EQUAL_AREA
+from .errors import StoreError
+from .geometry import polygonal_part, subdivide, to_equal_area, to_gk
+from .vocab import KINDS, SCHEMA
+
+__all__ = ["Store", "PieceIndex", "prepare_layer", "MAX_PIECE_VERTICES"]
+
+MAX_PIECE_VERTICES = 256
+META_LAYER = "gisplan_meta"
+META_COLUMNS = [
+    "kind", "features", "source", "source_layer", "source_sha256", "mapping",
+    "encoding", "source_crs", "imported_at", "gisplan_version", "warnings",
+]
+
+
+def _pieces_layer(kind: str) -> str:
+    return f"gisplan_pieces_{kind}"
+
+
+@dataclass
+class PieceIndex:
+    """Equal-area pieces of one layer kind and an STRtree over them."""
+
+    kind: str
+    geoms: np.ndarray
+    feature: np.ndarray
+    area: np.ndarray
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """STRtree over the pieces (built on first use)."""
+        return shapely.STRtree(self.geoms)
+
+
+def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Add ids and areas to a schema frame in EPSG:4490 and cut its equal-area pieces.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`gisplan.vocab.KINDS`.
+    frame : GeoDataFrame
+        Valid polygonal features in CGCS2000 lon/lat with the schema columns.
+
+    Returns
+    -------
+    layer : GeoDataFrame
+        ``frame`` with ``feature_id``, ``area_m2`` and ``area_gk_m2``.
+    pieces : GeoDataFrame
+        Columns ``feature_id`` and ``area_m2``, geometry in :data:`gisplan.crs.EQUAL_AREA`.
+    """
+    layer = frame.reset_index(drop=True).copy()
+    geoms = layer.geometry.values.to_numpy() if hasattr(layer.geometry.values, "to_numpy") else np.asarray(layer.geometry.values)
+    ea = to_equal_area(np.asarray(geoms, dtype=object))
+    layer.insert(0, "feature_id", np.arange(len(layer), dtype=np.int64))
+    layer["area_m2"] = shapely.area(ea)
+    gk = np.empty(len(layer))
+    cx = shapely.get_x(shapely.centroid(np.asarray(geoms, dtype=object)))
+    for lon in np.unique(np.round(cx / 3) * 3):
+        sel = np.round(cx / 3) * 3 == lon
+        gk[sel] = shapely.area(to_gk(shapely.segmentize(np.asarray(geoms, dtype=object)[sel], 0.001), float(lon)))
+    layer["area_gk_m2"] = gk
+    pieces, parent = subdivide(ea, MAX_PIECE_VERTICES)
+    pieces_frame = gpd.GeoDataFrame(
+        {"feature_id": parent.astype(np.int64), "area_m2": shapely.area(pieces)},
+        geometry=pieces,
+        crs=EQUAL_AREA,
+    )
+    return layer, pieces_frame
+
+
+def _empty_meta() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "features" else "object") for c in META_COLUMNS})
+
+
+class Store:
+    """A gisplan layer store (GeoPackage).
+
+    Parameters
+    ----------
+    path : str or Path
+        The store file. It must exist and have been made by :meth:`Store.create`.
+
+    Examples
+    --------
+    >>> store = Store("layers/demo_yanbian.gpkg")      # doctest: +SKIP
+    >>> store.read("control_units").head()             # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise StoreError(f"store not found: {self.path} (create one with `gisplan layers import` or `gisplan demo`)")
+        try:
+            layers = {name for name, _ in pyogrio.list_layers(self.path)}
+        except Exception as exc:  # pyogrio.errors.DataSourceError and friends
+            raise StoreError(f"not a readable GeoPackage store: {self.path} ({_one_line(exc)})") from None
+        if META_LAYER not in layers:
+            raise StoreError(f"{self.path} is a GeoPackage but not a gisplan store (no {META_LAYER} table)")
+        self._layers = layers
+        self._frames: dict[str, gpd.GeoDataFrame] = {}
+        self._indexes: dict[str, PieceIndex] = {}
+
+    # -- creation and writing -------------------------------------------------
+    @classmethod
+    def create(cls, path: str | os.PathLike, *, overwrite: bool = False) -> "Store":
+        """Create an empty store at ``path`` (atomically) and open it."""
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise StoreError(f"{path} exists; pass overwrite=True to replace it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _atomic_target(path, copy_existing=False) as tmp:
+            pyogrio.write_dataframe(_empty_meta(), tmp, layer=META_LAYER, driver="GPKG")
+        return cls(path)
+
+    @classmethod
+    def open_or_create(cls, path: str | os.PathLike) -> "Store":
+        """Open the store at ``path``, creating an empty one when there is no file."""
+        path = Path(path)
+        return cls(path) if path.exists() else cls.create(path)
+
+    def write_layer(self, kind: str, frame: gpd.GeoDataFrame, meta: dict | None = None) -> gpd.GeoDataFrame:
+        """Replace layer ``kind`` with ``frame`` (schema columns, EPSG:4490), atomically.
+
+        Builds the equal-area pieces and records ``meta`` (source, mapping ...).
+
+        Returns
+        -------
+        GeoDataFrame
+            The layer as stored (with ``feature_id`` and areas).
+        """
+        _check_kind(kind)
+        if frame.crs is None or not frame.crs.equals(CGCS2000):
+            raise StoreError(f"layer {kind} must be in {CGCS2000} before it is written")
+        missing = [c for c in SCHEMA[kind] if c not in frame.columns]
+        if missing:
+            raise StoreError(f"layer {kind} lacks schema column(s) {', '.join(missing)}")
+        geoms = np.array([polygonal_part(g) for g in frame.geometry.values], dtype=object)
+        frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+        layer, pieces = prepare_layer(kind, frame)
+        meta_row = {c: "" for c in META_COLUMNS}
+        meta_row.update({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v) for k, v in (meta or {}).items() if k in META_COLUMNS})
+        meta_row.update(
+            kind=kind,
+            features=len(layer),
+            imported_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            gisplan_version=__version__,
+        )
+        old_meta = self.meta()
+        new_meta = pd.concat([old_meta[old_meta["kind"] != kind], pd.DataFrame([meta_row])], ignore_index=True)
+        new_meta["features"] = new_meta["features"].astype("int64")
+        with _atomic_target(self.path, copy_existing=True) as tmp:
+            pyogrio.write_dataframe(layer, tmp, layer=kind, driver="GPKG", promote_to_multi=True)
+            pyogrio.write_dataframe(pieces, tmp, layer=_pieces_layer(kind), driver="GPKG")
+            pyogrio.write_dataframe(new_meta[META_COLUMNS], tmp, layer=META_LAYER, driver="GPKG")
+        self._layers |= {kind, _pieces_layer(kind)}
+        self._frames.pop(kind, None)
+        self._indexes.pop(kind, None)
+        return layer
+
+    # -- reading ---------------------------------------------------------------
+    def kinds(self) -> list[str]:
+        """The layer kinds this store holds, in schema order."""
+        return [k for k in KINDS if k in self._layers]
+
+    def has(self, kind: str) -> bool:
+        """Whether the store holds layer ``kind``."""
+        return kind in self._layers
+
+    def meta(self) -> pd.DataFrame:
+        """One row per layer kind: source, mapping, checksum, import time."""
+        frame = pyogrio.read_dataframe(self.path, layer=META_LAYER)
+        return frame if len(frame.columns) else _empty_meta()
+
+    def read(self, kind: str) -> gpd.GeoDataFrame:
+        """Layer ``kind`` as a GeoDataFrame in EPSG:4490 (cached)."""
+        _check_kind(kind)
+        if kind not in self._frames:
+            if kind not in self._layers:
+                raise StoreError(f"store {self.path.name} has no {kind} layer (import one with `gisplan layers import`)")
+            frame = pyogrio.read_dataframe(self.path, layer=kind)
+            self._frames[kind] = frame.set_index("feature_id", drop=False)
+        return self._frames[kind]
+
+    def index(self, kind: str) -> PieceIndex:
+        """Equal-area pieces of layer ``kind`` with an STRtree (cached)."""
+        _check_kind(kind)
+        if kind not in self._indexes:
+            if kind not in self._layers:
+                raise StoreError(f"store {self.path.name} has no {kind} layer")
+            frame = pyogrio.read_dataframe(self.path, layer=_pieces_layer(kind))
+            self._indexes[kind] = PieceIndex(
+                kind=kind,
+                geoms=np.asarray(frame.geometry.values, dtype=object),
+                feature=frame["feature_id"].to_numpy(dtype=np.int64),
+                area=frame["area_m2"].to_numpy(dtype=float),
+            )
+        return self._indexes[kind]
+
+    def summary(self) -> pd.DataFrame:
+        """Kinds, feature counts and total areas (km²) by category/zone/level."""
+        rows = []
+        for kind in self.kinds():
+            frame = self.read(kind)
+            group = {"control_units": "category", "protected_areas": "zone", "water_sources": "level"}.get(kind)
+            rows.append({"kind": kind, "class": "(all)", "features": len(frame), "area_km2": frame["area_m2"].sum() / 1e6})
+            if group:
+                for value, sub in frame.groupby(group, sort=True):
+                    rows.append({"kind": kind, "class": value, "features": len(sub), "area_km2": sub["area_m2"].sum() / 1e6})
+        return pd.DataFrame(rows, columns=["kind", "class", "features", "area_km2"])
+
+    def versions(self) -> dict[str, str]:
+        """Per kind, the source checksum and import time: what a report footer cites."""
+        meta = self.meta()
+        return {r["kind"]: f"{r['features']} features, sha256 {str(r['source_sha256'])[:12]}, {r['imported_at']}" for _, r in meta.iterrows()}
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r}, kinds={self.kinds()})"
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise StoreError(f"unknown layer kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+class _atomic_target:
+    """Context manager yielding a temp path beside ``path`` that replaces it on success."""
+
+    def __init__(self, path: Path, copy_existing: bool):
+        self.path = path
+        self.copy_existing = copy_existing
+
+    def __enter__(self) -> str:
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent)
+        os.close(fd)
+        os.unlink(tmp)
+        if self.copy_existing and self.path.exists():
+            shutil.copy2(self.path, tmp)
+        self.tmp = tmp
+        return tmp
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            try:
+                con = sqlite3.connect(self.tmp)
+                ok = con.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+                con.close()
+                if not ok:
+                    raise StoreError(f"writing {self.path} produced a damaged file; the store was left unchanged")
+                with open(self.tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(self.tmp, self.path)
+            finally:
+                if os.path.exists(self.tmp):
+                    os.unlink(self.tmp)
+        else:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                if os.path.exists(self.tmp + suffix):
+                    os.unlink(self.tmp + suffix)
+        return False
