@@ -157,7 +157,8 @@ def apply_mapping(gdf: gpd.GeoDataFrame, mapping: FieldMapping) -> tuple[gpd.Geo
         if empty.any():
             raise MappingError(f"{int(empty.sum())} control unit(s) have an empty code (field {mapping.fields['code']!r})")
         out.loc[out["name"] == "", "name"] = out["code"]
-        odd = out[~[unit_code_is_regular(c, k) for c, k in zip(out["code"], out["category"])]]
+        regular = [unit_code_is_regular(c, k) for c, k in zip(out["code"], out["category"])]
+        odd = out[[not r for r in regular]]
         if len(odd):
             warnings.append(
                 f"{len(odd)} unit code(s) do not follow ZH+county code+category digit+serial, e.g. {odd['code'].iloc[0]!r}"
