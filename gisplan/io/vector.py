@@ -1,0 +1,487 @@
+"""Safe reading of the vector files agencies and engineers deliver.
+
+Supported: ESRI shapefiles (``.shp``), zip archives holding one (or a GeoPackage,
+GeoJSON or KML; ``.kmz`` too), GeoPackages (``.gpkg``), GeoJSON (``.geojson``,
+``.json``) and KML (``.kml``). Everything goes through :func:`read_vector`, which
+
+- refuses URLs, GDAL virtual paths and anything but an existing non-empty local file;
+- checks each file's signature before GDAL sees it, so that a renamed file of
+  another kind (say a GDAL VRT named ``.geojson``) is never opened;
+- extracts zip archives only after checking every member, into a private
+  temporary directory removed before returning;
+- parses KML with defusedxml first (no DTDs, entities or external references);
+- decides the text encoding of shapefiles (``.cpg``, else a look at the raw
+  ``.dbf`` bytes: UTF-8 or GB18030);
+- turns every failure into a one-line :class:`gisplan.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from ..errors import InputError
+from .safety import check_kml, check_local_path, one_line, safe_extract_zip
+
+__all__ = ["VectorData", "read_vector", "SUPPORTED_SUFFIXES", "GB18030_WARNING"]
+
+#: File name suffixes read_vector accepts, and the kind of dataset each names.
+SUPPORTED_SUFFIXES: dict[str, str] = {
+    ".shp": "shapefile",
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".kml": "kml",
+    ".zip": "zip",
+    ".kmz": "zip",
+}
+
+#: The warning added when a shapefile's text was decoded as GB18030 by guess.
+GB18030_WARNING = "no .cpg: text decoded as GB18030 (GBK); pass --encoding to override"
+
+_DRIVERS: dict[str, tuple[str, ...]] = {
+    "shapefile": ("ESRI Shapefile",),
+    "gpkg": ("GPKG",),
+    "geojson": ("GeoJSON", "GeoJSONSeq", "ESRIJSON", "TopoJSON"),
+    "kml": ("LIBKML", "KML"),
+}
+_FORMAT_NAMES = {"LIBKML": "KML"}
+_TABLE_SUFFIXES = (".csv", ".txt", ".xls", ".xlsx", ".ods", ".dbf")
+_SHP_MAGIC = b"\x00\x00\x27\x0a"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_DBF_SNIFF_BYTES = 16 * 1024 * 1024
+_IGNORED_WARNINGS = ("invalid value encountered",)  # NaN coordinates: sites.py reports them
+
+
+@dataclass
+class VectorData:
+    """A vector layer read into memory, with how it was read.
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame
+        The features; ``frame.crs`` is None when the source declares no CRS.
+    format : str
+        "ESRI Shapefile", "GPKG", "GeoJSON", "KML", ... (the format of the file
+        inside a zip for zipped data).
+    encoding : str or None
+        The text encoding used (given, from the ``.cpg``, or guessed), if known.
+    layer : str or None
+        The layer read, or None for several KML folders read together.
+    warnings : list of str
+        One-line warnings for the user.
+    path : str
+        The path as given.
+    member : str or None
+        For a zip archive, the member read (relative path inside the archive).
+    """
+
+    frame: gpd.GeoDataFrame
+    format: str
+    encoding: str | None
+    layer: str | None
+    warnings: list[str] = field(default_factory=list)
+    path: str = ""
+    member: str | None = None
+
+
+def read_vector(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+) -> VectorData:
+    """Read a local vector file safely.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.shp``, ``.zip`` (or ``.kmz``), ``.gpkg``, ``.geojson``/``.json`` or
+        ``.kml`` file. URLs and GDAL virtual paths (``/vsi...``) are refused.
+    layer : str, optional
+        The layer of a GeoPackage or KML with several layers, or, in a zip with
+        several datasets, the file name without extension (e.g. the shapefile stem).
+    encoding : str, optional
+        Text encoding of a shapefile's ``.dbf`` (e.g. ``gbk``, ``gb18030``,
+        ``utf-8``), overriding the ``.cpg`` and the guess.
+
+    Returns
+    -------
+    VectorData
+        The features in memory (independent of any temporary files) and how they
+        were read.
+
+    Raises
+    ------
+    InputError
+        With a one-line message for every file that cannot be used: missing,
+        directory, empty, unsupported type, garbage, unsafe zip, KML with a DTD,
+        no features, no geometry, several layers and no ``layer``, or any GDAL error.
+
+    Examples
+    --------
+    >>> data = read_vector("site.shp")  # doctest: +SKIP
+    >>> data.frame.crs, data.encoding, data.warnings  # doctest: +SKIP
+    (<Projected CRS: EPSG:4530 ...>, 'GB18030', ['no .cpg: text decoded as GB18030 ...'])
+    """
+    display = os.fspath(path) if not isinstance(path, bytes) else os.fsdecode(path)
+    local = check_local_path(path)
+    if encoding is not None:
+        encoding = _check_encoding(encoding)
+    kind = _kind_of(local, display)
+    if kind == "zip":
+        return _read_zip(local, display, layer, encoding)
+    return _read_file(local, display, kind, layer, encoding)
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+def _check_encoding(encoding: str) -> str:
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        raise InputError(f"unknown text encoding {encoding!r} (try gbk, gb18030 or utf-8)") from exc
+    return encoding
+
+
+def _kind_of(path: Path, display: str) -> str:
+    suffix = path.suffix.lower()
+    kind = SUPPORTED_SUFFIXES.get(suffix)
+    if kind is not None:
+        return kind
+    supported = ", ".join(SUPPORTED_SUFFIXES)
+    if suffix in _TABLE_SUFFIXES:
+        raise InputError(
+            f"{display} is a table ({suffix}), not a map layer: it has no geometry; "
+            f"give one of {supported}"
+        )
+    raise InputError(
+        f"unsupported file type {suffix or '(no suffix)'!r} ({display}); give one of {supported}"
+    )
+
+
+def _sniff(path: Path, kind: str, display: str) -> None:
+    """Refuse a file whose first bytes do not match its suffix."""
+    with open(path, "rb") as fh:
+        head = fh.read(256)
+    if kind == "shapefile":
+        if not head.startswith(_SHP_MAGIC) or path.stat().st_size < 100:
+            raise InputError(f"{display} is not a shapefile (bad .shp header)")
+    elif kind == "gpkg":
+        if not head.startswith(_SQLITE_MAGIC):
+            raise InputError(f"{display} is not a GeoPackage (no SQLite header)")
+    elif kind == "geojson":
+        text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+        if text[:1] not in (b"{", b"\x1e"):
+            raise InputError(f"{display} is not GeoJSON (it does not start with '{{')")
+    elif kind == "kml":
+        check_kml(path, display)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _read_file(
+    path: Path, display: str, kind: str, layer: str | None, encoding: str | None
+) -> VectorData:
+    _sniff(path, kind, display)
+    notes: list[str] = []
+    read_encoding, reported = encoding, encoding
+    if kind == "shapefile":
+        notes += _check_shapefile_parts(path, display)
+        read_encoding, reported, guessed = _shapefile_encoding(path, encoding)
+        notes += guessed
+    layers = _list_layers(path, display)
+    if kind == "kml" and layer is None:
+        frame, driver = _read_kml_layers(path, display, layers)
+        chosen = None
+    else:
+        chosen = _choose_layer(layers, layer, display)
+        frame, driver = _read_layer(path, display, chosen, read_encoding, notes)
+    if driver not in _DRIVERS[kind]:
+        raise InputError(f"{display} is not {_kind_label(kind)} (GDAL reads it as {driver})")
+    if kind != "shapefile" and reported is None:
+        reported = "UTF-8"  # GeoJSON, KML and GeoPackage text is UTF-8 by specification
+    _check_frame(frame, display)
+    return VectorData(
+        frame=frame,
+        format=_FORMAT_NAMES.get(driver, driver),
+        encoding=reported,
+        layer=chosen,
+        warnings=notes,
+        path=display,
+    )
+
+
+def _kind_label(kind: str) -> str:
+    return {"shapefile": "a shapefile", "gpkg": "a GeoPackage", "geojson": "GeoJSON", "kml": "KML"}[
+        kind
+    ]
+
+
+def _sidecar(shp: Path, suffix: str) -> Path | None:
+    """The sidecar file ``stem + suffix`` next to a shapefile, matching case-insensitively."""
+    exact = shp.with_suffix(suffix)
+    if exact.is_file():
+        return exact
+    wanted = (shp.stem + suffix).lower()
+    for candidate in shp.parent.iterdir():
+        if candidate.name.lower() == wanted and candidate.is_file():
+            return candidate
+    return None
+
+
+def _check_shapefile_parts(shp: Path, display: str) -> list[str]:
+    if _sidecar(shp, ".shx") is None:
+        raise InputError(
+            f"{display}: the .shx file is missing (a shapefile is several files: "
+            ".shp, .shx, .dbf, .prj, .cpg; copy them all)"
+        )
+    if _sidecar(shp, ".dbf") is None:
+        return [f"{Path(display).name}: no .dbf, so the features have no attributes"]
+    return []
+
+
+def _shapefile_encoding(
+    shp: Path, encoding: str | None
+) -> tuple[str | None, str | None, list[str]]:
+    """(encoding to pass to pyogrio, encoding to report, warnings) for a shapefile."""
+    if encoding:
+        return encoding, encoding, []
+    cpg = _sidecar(shp, ".cpg")
+    if cpg is not None:
+        text = cpg.read_bytes()[:64].decode("ascii", errors="replace").strip()
+        return None, text or None, []  # GDAL honours the .cpg itself
+    dbf = _sidecar(shp, ".dbf")
+    if dbf is None:
+        return None, None, []
+    pieces = _dbf_text_pieces(dbf)
+    if _all_decode(pieces, "utf-8"):
+        return "utf-8", "UTF-8", []
+    if _all_decode(pieces, "gb18030"):
+        return "gb18030", "GB18030", [GB18030_WARNING]
+    return (
+        None,
+        None,
+        [
+            "no .cpg: text is neither UTF-8 nor GB18030; decoded as GDAL guessed; "
+            "pass --encoding to override"
+        ],
+    )
+
+
+def _all_decode(pieces: list[bytes], codec: str) -> bool:
+    """True when every piece decodes (a multi-byte character cut at the end is tolerated)."""
+    for piece in pieces:
+        decoder = codecs.getincrementaldecoder(codec)()
+        try:
+            decoder.decode(piece, final=False)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _dbf_text_pieces(dbf: Path, max_bytes: int = _DBF_SNIFF_BYTES) -> list[bytes]:
+    """Raw bytes of the field names and of the text (C) fields of a .dbf's first records."""
+    with open(dbf, "rb") as fh:
+        head = fh.read(32)
+        if len(head) < 32:
+            return []
+        n_records = int.from_bytes(head[4:8], "little")
+        header_len = int.from_bytes(head[8:10], "little")
+        record_len = int.from_bytes(head[10:12], "little")
+        descriptors = fh.read(max(header_len - 32, 0))
+        pieces: list[bytes] = []
+        fields: list[tuple[int, int]] = []
+        offset = 1  # the deletion flag
+        for start in range(0, len(descriptors) - 31, 32):
+            desc = descriptors[start : start + 32]
+            if desc[0] == 0x0D:
+                break
+            pieces.append(desc[:11].split(b"\x00", 1)[0])
+            width = desc[16]
+            if desc[11:12] in (b"C", b"c"):
+                fields.append((offset, width))
+            offset += width
+        if not fields or record_len <= 0:
+            return pieces
+        fh.seek(header_len)
+        count = min(n_records, max(max_bytes // record_len, 1))
+        data = fh.read(count * record_len)
+    for r in range(0, len(data) - record_len + 1, record_len):
+        for off, width in fields:
+            value = data[r + off : r + off + width].rstrip(b" \x00")
+            if value and not value.isascii():
+                pieces.append(value)
+    return pieces
+
+
+# --------------------------------------------------------------------------- GDAL
+
+
+def _gdal_call(display: str, func, path: Path, **kwargs):
+    """Call a pyogrio function on ``path``; every exception becomes a one-line InputError.
+
+    The message names the file as the user gave it (never a temporary path).
+    """
+    try:
+        return func(str(path), **kwargs)
+    except InputError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"cannot decode the text of {display} as {exc.encoding}; pass another --encoding"
+        ) from exc
+    except MemoryError as exc:
+        raise InputError(f"{display} is too large to read into memory") from exc
+    except Exception as exc:  # DataSourceError, DataLayerError, GeometryError, ...
+        detail = one_line(str(exc).replace(str(path), display).replace(str(path.parent), "."))
+        raise InputError(f"cannot read {display}: {detail}") from exc
+
+
+def _list_layers(path: Path, display: str) -> list[tuple[str, str | None]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = _gdal_call(display, pyogrio.list_layers, path)
+    return [(str(name), None if gtype is None else str(gtype)) for name, gtype in rows]
+
+
+def _choose_layer(layers: list[tuple[str, str | None]], layer: str | None, display: str) -> str:
+    names = [name for name, _ in layers]
+    if not names:
+        raise InputError(f"{display} has no layers")
+    if layer is not None:
+        if layer in names:
+            return layer
+        folded = [n for n in names if n.casefold() == layer.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise InputError(f"{display} has no layer {layer!r}; its layers: {', '.join(names)}")
+    spatial = [name for name, gtype in layers if gtype is not None]
+    if len(names) == 1:
+        return names[0]
+    if len(spatial) == 1:
+        return spatial[0]
+    if not spatial:
+        raise InputError(f"{display} has no layer with geometry (tables only: {', '.join(names)})")
+    raise InputError(f"{display} has several layers: {', '.join(spatial)}; choose one with --layer")
+
+
+def _read_layer(
+    path: Path, display: str, layer: str, encoding: str | None, notes: list[str]
+) -> tuple[gpd.GeoDataFrame | pd.DataFrame, str]:
+    info = _gdal_call(display, pyogrio.read_info, path, layer=layer, encoding=encoding)
+    kwargs: dict[str, object] = {"layer": layer}
+    if encoding:
+        kwargs["encoding"] = encoding
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = _gdal_call(display, pyogrio.read_dataframe, path, **kwargs)
+    for item in caught:
+        text = one_line(item.message)
+        if not any(part in text for part in _IGNORED_WARNINGS) and text not in notes:
+            notes.append(text)
+    return frame, str(info["driver"])
+
+
+def _read_kml_layers(
+    path: Path, display: str, layers: list[tuple[str, str | None]]
+) -> tuple[gpd.GeoDataFrame | pd.DataFrame, str]:
+    """Read every layer (one per KML Folder) and concatenate them."""
+    frames = []
+    driver = ""
+    for name, _ in layers:
+        frame, driver = _read_layer(path, display, name, None, [])
+        if isinstance(frame, gpd.GeoDataFrame) and len(frame):
+            frames.append(frame)
+    if not driver:
+        raise InputError(f"{display} has no layers")
+    if not frames:
+        return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), driver
+    if len(frames) == 1:
+        return frames[0], driver
+    crs = frames[0].crs
+    joined = pd.concat([f.to_crs(crs) if f.crs != crs else f for f in frames], ignore_index=True)
+    return gpd.GeoDataFrame(joined, geometry=frames[0].geometry.name, crs=crs), driver
+
+
+def _check_frame(frame: gpd.GeoDataFrame | pd.DataFrame, display: str) -> None:
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise InputError(f"{display} has no geometry: a table, not a map layer")
+    if len(frame) == 0:
+        raise InputError(f"{display} has no features")
+    if frame.geometry.isna().all():
+        raise InputError(f"{display}: none of its {len(frame)} features has a geometry")
+
+
+# --------------------------------------------------------------------------- zip
+
+
+def _read_zip(path: Path, display: str, layer: str | None, encoding: str | None) -> VectorData:
+    with tempfile.TemporaryDirectory(prefix="gisplan-zip-") as tmp:
+        root = Path(tmp)
+        files = safe_extract_zip(path, root)
+        candidates = [f for f in files if _is_candidate(f, root)]
+        if not candidates:
+            held = ", ".join(f.relative_to(root).as_posix() for f in files[:10]) or "nothing"
+            raise InputError(
+                f"{display} holds no shapefile, GeoPackage, GeoJSON or KML (it holds: {held})"
+            )
+        target, inner_layer = _choose_member(candidates, root, layer, display)
+        member = target.relative_to(root).as_posix()
+        kind = SUPPORTED_SUFFIXES[target.suffix.lower()]
+        data = _read_file(target, f"{display}!{member}", kind, inner_layer, encoding)
+    return replace(data, path=display, member=member)
+
+
+def _is_candidate(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root)
+    if rel.parts[0] == "__MACOSX" or path.name.startswith("._"):
+        return False
+    return SUPPORTED_SUFFIXES.get(path.suffix.lower()) not in (None, "zip")
+
+
+def _choose_member(
+    candidates: list[Path], root: Path, layer: str | None, display: str
+) -> tuple[Path, str | None]:
+    """Pick the dataset to read from an extracted zip; return it and the layer to pass on."""
+    if len(candidates) == 1:
+        only = candidates[0]
+        if (
+            layer is not None
+            and only.suffix.lower() == ".shp"
+            and layer.casefold() != only.stem.casefold()
+        ):
+            raise InputError(f"{display} has no shapefile {layer!r}; it holds: {only.stem}")
+        if only.suffix.lower() == ".shp":
+            layer = None
+        return only, layer
+    names = sorted(c.stem for c in candidates)
+    if layer is None:
+        raise InputError(
+            f"{display} holds several datasets: {', '.join(names)}; choose one with --layer "
+            "(the file name without extension)"
+        )
+    wanted = layer.casefold()
+    for key in (
+        lambda c: c.stem,
+        lambda c: c.relative_to(root).as_posix(),
+        lambda c: c.name,
+        lambda c: c.relative_to(root).with_suffix("").as_posix(),
+    ):
+        hits = [c for c in candidates if key(c).casefold() == wanted]
+        if len(hits) == 1:
+            return hits[0], None
+    raise InputError(
+        f"{display} has no single dataset named {layer!r}; it holds: "
+        + ", ".join(sorted(c.relative_to(root).as_posix() for c in candidates))
+    )
