@@ -89,9 +89,11 @@ def test_nearby_water_source_distance_and_direction(store_path, site_file):
     site = shapely.box(129.59, 42.86, 129.60, 42.87)  # 0.02 deg west of the level-2 zone at 129.62
     r = screen(site_file(site), store_path, buffer=5000)
     near = r.nearby[r.nearby["kind"] == "water_sources"]
-    assert len(near) == 1 and near["zone"].iloc[0] == "level2"
+    assert list(near["zone"]) == ["level2", "level1"]  # sorted by distance
     _, _, expected = GEOD.inv(129.60, 42.865, 129.62, 42.865)
     assert float(near["distance_m"].iloc[0]) == pytest.approx(expected, rel=1e-3)
+    _, _, to_level1 = GEOD.inv(129.60, 42.865, 129.625, 42.865)
+    assert float(near["distance_m"].iloc[1]) == pytest.approx(to_level1, rel=1e-3)
     assert near["direction"].iloc[0] == "东"
     assert near["position"].iloc[0].startswith("东侧 1.6 km")
     assert r.verdict["overall"] == "clear"

@@ -69,8 +69,10 @@ def test_unknown_category_value_names_value_and_field(tmp_path):
 def test_map_option_for_unusual_fields(tmp_path):
     src = tmp_path / "units.geojson"
     _units_frame(["优先保护", "一般管控单元", "重点管控单元"], ("DY_ID", "DY_NAME", "FENLEI")).to_file(src)
-    with pytest.raises(MappingError, match="--map"):
-        import_layer(tmp_path / "s.gpkg", "control_units", src, mapping={"code": "DY_ID"})
+    with pytest.raises(MappingError, match="--map code="):
+        import_layer(tmp_path / "s.gpkg", "control_units", src, mapping={"name": "DY_NAME"})
+    derived = import_layer(tmp_path / "s.gpkg", "control_units", src, mapping={"code": "DY_ID"})
+    assert any("derived from the category digit" in w for w in derived.warnings)
     report = import_layer(tmp_path / "s.gpkg", "control_units", src, mapping={"code": "DY_ID", "name": "DY_NAME", "category": "FENLEI"})
     assert report.mapping.how == {"code": "--map", "name": "--map", "category": "--map"}
     with pytest.raises(MappingError, match="NOPE"):

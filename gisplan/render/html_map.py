@@ -25,7 +25,8 @@ __all__ = ["html_map", "write_html_map"]
 
 
 def _geojson(frame: gpd.GeoDataFrame, name: str, style, fields: list[str], aliases: list[str]) -> folium.GeoJson:
-    frame = frame[fields + ["geometry"]].copy()
+    styled = [c for c in ("category", "zone", "level") if c in frame.columns and c not in fields]
+    frame = frame[fields + styled + ["geometry"]].copy()
     for col in fields:
         if frame[col].dtype.kind == "f":
             frame[col] = frame[col].round(2)

