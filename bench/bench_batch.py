@@ -26,7 +26,7 @@ from gisplan.batch import screen_batch, write_batch
 from gisplan.crs import CGCS2000, EQUAL_AREA
 from gisplan.importer import import_layer
 
-BOX = (124.0, 42.0, 130.0, 45.5)  # about 190,000 km², the size of Jilin province
+BOX = (123.0, 43.0, 129.5, 46.2)  # about 185,000 km² of Jilin-like land, clear of the national border
 M_PER_DEG = 111_320.0
 
 

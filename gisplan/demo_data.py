@@ -49,6 +49,7 @@ __all__ = [
     "load_admin",
     "build_demo_layers",
     "write_sample_sites",
+    "place_sample_sites",
 ]
 
 DEMO_SOURCE = "synthetic demo (gisplan), not official"
@@ -181,7 +182,8 @@ def _blob(centre_ea: tuple[float, float], radius: float, phases: np.ndarray, amp
     theta = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
     k = np.arange(2, 2 + len(amps))[:, None]
     r = radius * (1.0 + (amps[:, None] * np.cos(k * theta + phases[:, None])).sum(axis=0))
-    return shapely.Polygon(np.column_stack([centre_ea[0] + r * np.cos(theta), centre_ea[1] + r * np.sin(theta)]))
+    x, y = centre_ea
+    return shapely.Polygon(np.column_stack([x + r * np.cos(theta), y + r * np.sin(theta)]))
 
 
 def _nested_rings(centre: tuple[float, float], radii: tuple[float, ...], rng: np.random.Generator,
@@ -493,7 +495,8 @@ class _Partition:
             t = rng.uniform(0, 2 * math.pi)
             free = self.free_mask(i)
             seed = _nearest_free(self.cells, free, (seat[0] + d * math.cos(t), seat[1] + d * math.sin(t)))
-            members = _grow(self.cells, seed, goal, free, rng, rng.uniform(*elongation), rng.uniform(0, math.pi), jitter)
+            stretch, angle = rng.uniform(*elongation), rng.uniform(0, math.pi)
+            members = _grow(self.cells, seed, goal, free, rng, stretch, angle, jitter)
             got = self.cells.area[members].sum()
             if best is None or abs(goal - got) < abs(goal - best[0]):
                 best = (got, members, d)
@@ -517,7 +520,7 @@ class _Partition:
 
     def trim(self, category: str) -> None:
         """Add or remove boundary cells of ``category`` units until its area is closest to target."""
-        cells, target = self.cells, TARGET_SHARES[category] * self.total
+        target = TARGET_SHARES[category] * self.total
         ids = {k for k, u in enumerate(self.units) if u.category == category}
         for _ in range(500):
             deficit = target - self.category_area(category)
@@ -537,7 +540,6 @@ class _Partition:
                     break
             else:
                 return
-        _ = cells
 
     def _add_moves(self, ids: set[int]) -> list[tuple[float, int, int]]:
         moves = {}
@@ -553,7 +555,8 @@ class _Partition:
         for c in np.flatnonzero(np.isin(self.owner, list(ids))):
             if c == self.units[self.owner[c]].seed:
                 continue
-            if any(self.owner[n] == -1 and self.cells.county[n] == self.cells.county[c] for n in self.cells.nbrs[c]):
+            county = self.cells.county[c]
+            if any(self.owner[n] == -1 and self.cells.county[n] == county for n in self.cells.nbrs[c]):
                 moves.append((float(self.cells.area[c]), int(c), int(self.owner[c])))
         return moves
 
@@ -678,9 +681,9 @@ def _redline_cells(part: _Partition, strict_ea, rng: np.random.Generator) -> np.
     chosen = np.zeros(len(cells), dtype=bool)
     chosen[_touching(cells, strict_ea)] = True
     chosen &= prio
-    target = REDLINE_CELL_SHARE * cells.area[prio].sum() / (1 - 0.0)
+    target = REDLINE_CELL_SHARE * cells.area[prio].sum()
     seats = np.array([_ea_point(*c.seat) for c in COUNTIES.values()])
-    dseat = np.min(np.hypot(cells.xy[:, None, 0] - seats[None, :, 0], cells.xy[:, None, 1] - seats[None, :, 1]), axis=1)
+    dseat = np.min(np.linalg.norm(cells.xy[:, None, :] - seats[None, :, :], axis=2), axis=1)
     candidates = prio & (dseat > 15000.0)
     for _ in range(400):
         got = cells.area[chosen].sum()
@@ -692,7 +695,8 @@ def _redline_cells(part: _Partition, strict_ea, rng: np.random.Generator) -> np.
             break
         seed = int(pool[rng.integers(len(pool))])
         size = min(rng.uniform(150e6, 900e6), target - got)
-        members = _grow(cells, seed, size, free.copy(), rng, rng.uniform(1.0, 2.5), rng.uniform(0, math.pi), 0.6)
+        stretch, angle = rng.uniform(1.0, 2.5), rng.uniform(0, math.pi)
+        members = _grow(cells, seed, size, free.copy(), rng, stretch, angle, 0.6)
         chosen[members] = True
     return np.flatnonzero(chosen)
 
@@ -700,7 +704,7 @@ def _redline_cells(part: _Partition, strict_ea, rng: np.random.Generator) -> np.
 def _redline_features(cells: Cells, chosen: np.ndarray) -> list[tuple[str, object]]:
     """Dissolve redline cells per named region, shrink by the inset, back to lon/lat."""
     anchors = np.array([_ea_point(*p) for p in REDLINE_REGIONS.values()])
-    d = np.hypot(cells.xy[chosen, None, 0] - anchors[None, :, 0], cells.xy[chosen, None, 1] - anchors[None, :, 1])
+    d = np.linalg.norm(cells.xy[chosen, None, :] - anchors[None, :, :], axis=2)
     group = np.argmin(d, axis=1)
     out = []
     for k, name in enumerate(REDLINE_REGIONS):
@@ -738,7 +742,8 @@ def _unit_names(part: _Partition, redline_cells: np.ndarray) -> dict[int, tuple[
     for i, code in enumerate(part.codes):
         county = COUNTIES[code].name
         for cat in ("priority", "key", "general"):
-            ids = _serial_order(part, [u for u, unit in enumerate(part.units) if unit.county == i and unit.category == cat])
+            ids = [u for u, unit in enumerate(part.units) if unit.county == i and unit.category == cat]
+            ids = _serial_order(part, ids)
             labels = []
             for u in ids:
                 unit = part.units[u]
@@ -863,11 +868,10 @@ def write_sample_sites(out_dir: Path, layers: dict[str, gpd.GeoDataFrame]) -> di
     dict of str to Path
         File stem -> written file, for the stems in :data:`SAMPLE_SITE_FILES`.
     """
-    _demo_sites = None
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    features = _demo_sites.place_sites(layers)
+    features = place_sample_sites(layers)
     paths = {}
     for stem in SAMPLE_SITE_FILES:
         path = out_dir / f"{stem}.geojson"
@@ -877,13 +881,268 @@ def write_sample_sites(out_dir: Path, layers: dict[str, gpd.GeoDataFrame]) -> di
 
 
 def _write_geojson(path: Path, stem: str, features: list[tuple[dict, object]]) -> None:
+    """Write (properties, lon/lat geometry) pairs as an RFC 7946 FeatureCollection (7 decimals)."""
     doc = {
         "type": "FeatureCollection",
         "name": stem,
         "features": [
             {"type": "Feature", "properties": props,
-             "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-7)))}
+             "geometry": json.loads(shapely.to_geojson(shapely.transform(geom, lambda c: np.round(c, 7))))}
             for props, geom in features
         ],
     }
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+Site = tuple[dict, object]
+
+
+def place_sample_sites(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, list[Site]]:
+    """Place the sample sites relative to the demo layers (deterministic, no randomness from outside).
+
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame
+        The output of :func:`build_demo_layers`.
+
+    Returns
+    -------
+    dict of str to list of (properties, geometry)
+        File stem -> features, geometries in CGCS2000 lon/lat.
+    """
+    ctx = _SiteContext(layers)
+    return {
+        "industrial_park_yanji": [ctx.industrial_park()],
+        "road_corridor_helong": [ctx.road_corridor()],
+        "quarry_point_antu": [ctx.quarry_point()],
+        "solar_farm_dunhua": [ctx.solar_farm()],
+        "near_water_source_hunchun": [ctx.near_water_source()],
+        "border_site_tumen": [ctx.border_site()],
+        "batch_sites": ctx.batch_sites(),
+    }
+
+
+def _rect(cx: float, cy: float, w: float, h: float, angle_deg: float = 0.0, cut: float = 0.0) -> shapely.Polygon:
+    """A rotated rectangle in the equal-area plane; ``cut`` chamfers one corner (share of the width)."""
+    pts = [(-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2 - cut * h), (w / 2 - cut * w, h / 2), (-w / 2, h / 2)]
+    a = math.radians(angle_deg)
+    ca, sa = math.cos(a), math.sin(a)
+    return shapely.Polygon([(cx + x * ca - y * sa, cy + x * sa + y * ca) for x, y in pts])
+
+
+class _SiteContext:
+    """The demo layers in the equal-area plane, with the look-ups the site rules need."""
+
+    def __init__(self, layers: dict[str, gpd.GeoDataFrame]):
+        self.units = layers["control_units"].reset_index(drop=True)
+        self.units_ea = _to_ea(self.units.geometry.to_numpy())
+        self.red_ea = shapely.union_all(_to_ea(layers["eco_redline"].geometry.to_numpy()))
+        self.prot = layers["protected_areas"].reset_index(drop=True)
+        self.prot_ea = _to_ea(self.prot.geometry.to_numpy())
+        self.water = layers["water_sources"].reset_index(drop=True)
+        self.water_ea = _to_ea(self.water.geometry.to_numpy())
+        self.zones_ea = shapely.union_all(np.concatenate([self.prot_ea, self.water_ea]))
+        self.avoid_ea = shapely.union_all([self.zones_ea, self.red_ea])
+        self._county: dict[str, object] = {}
+        for g in (self.red_ea, self.zones_ea, self.avoid_ea):
+            shapely.prepare(g)
+
+    def county_ea(self, name: str):
+        if name not in self._county:
+            self._county[name] = shapely.union_all(self.units_ea[(self.units.county == name).to_numpy()])
+        return self._county[name]
+
+    def unit_rows(self, county: str, category: str) -> np.ndarray:
+        return np.flatnonzero(((self.units.county == county) & (self.units.category == category)).to_numpy())
+
+    @staticmethod
+    def lonlat(geom_ea):
+        return _from_ea(shapely.segmentize(geom_ea, 200.0))
+
+    # -- one site per file ------------------------------------------------------
+    def industrial_park(self) -> Site:
+        seat = shapely.Point(_ea_point(*COUNTIES["222401"].seat))
+        rows = sorted(self.unit_rows("延吉市", "key"),
+                      key=lambda r: ("产业园区" not in self.units.name[r], self.units_ea[r].distance(seat)))
+        for r in rows:
+            unit = self.units_ea[r]
+            core = unit.buffer(-700.0)
+            for probe in (core.point_on_surface(), core.centroid):
+                if core.is_empty or not core.contains(probe):
+                    continue
+                site = _rect(probe.x, probe.y, 820.0, 640.0, 28.0, cut=0.25)
+                if unit.contains(site) and not self.avoid_ea.intersects(site):
+                    props = {"name": "延吉市产业园区扩建项目（示例）",
+                             "description": "示例：位于延吉市重点管控单元内的工业用地（约50公顷）"}
+                    return props, self.lonlat(site)
+        raise RuntimeError("no place for the Yanji industrial park")
+
+    def road_corridor(self) -> Site:
+        helong = self.county_ea("和龙市").buffer(-300.0)
+        red = shapely.intersection(self.red_ea, helong)
+        parts = sorted(shapely.get_parts(red), key=lambda g: -g.area)
+        red_near = self.red_ea.buffer(100.0)
+        shapely.prepare(red_near)
+        for part in parts[:6]:
+            ring = part.exterior
+            for f in np.linspace(0.05, 0.95, 19):
+                p = ring.interpolate(f, normalized=True)
+                for ang in range(0, 180, 20):
+                    a = math.radians(ang)
+                    dx, dy = math.cos(a), math.sin(a)
+                    line = shapely.LineString([
+                        (p.x - 4000 * dx + 250 * dy, p.y - 4000 * dy - 250 * dx),
+                        (p.x + 300 * dy, p.y - 300 * dx),
+                        (p.x + 1500 * dx, p.y + 1500 * dy),
+                        (p.x + 4000 * dx + 150 * dy, p.y + 4000 * dy - 150 * dx),
+                    ])
+                    inside = line.intersection(self.red_ea).length
+                    ends_out = not any(red_near.contains(shapely.Point(c)) for c in (line.coords[0], line.coords[-1]))
+                    if (helong.contains(line) and line.crosses(self.red_ea) and ends_out
+                            and 1500.0 < inside < 5000.0 and not line.intersects(self.zones_ea)):
+                        props = {"name": "和龙市乡村道路改建工程（示例）",
+                                 "description": "示例：约8公里线性工程，穿越生态保护红线，按 --width 走廊筛查"}
+                        return props, self.lonlat(line)
+        raise RuntimeError("no place for the Helong road")
+
+    def quarry_point(self) -> Site:
+        for r in self.unit_rows("安图县", "general"):
+            core = self.units_ea[r].buffer(-1000.0).difference(self.avoid_ea.buffer(1000.0))
+            if not core.is_empty:
+                p = core.point_on_surface()
+                props = {"name": "安图县建筑石料矿项目（示例）",
+                         "description": "示例：点位，按 --radius 圆形范围筛查"}
+                return props, _from_ea(p)
+        raise RuntimeError("no place for the Antu quarry")
+
+    def solar_farm(self) -> Site:
+        dunhua = self.county_ea("敦化市").buffer(-1500.0)
+        rows = self.unit_rows("敦化市", "general")
+        for r in rows:
+            general = self.units_ea[r]
+            for q in self.unit_rows("敦化市", "priority"):
+                shared = shapely.line_merge(shapely.intersection(general.boundary, self.units_ea[q].boundary))
+                lines = [g for g in shapely.get_parts(shared) if g.geom_type == "LineString"]
+                lines.sort(key=lambda g: -g.length)
+                for line in lines[:2]:
+                    for f in (0.5, 0.35, 0.65, 0.2, 0.8):
+                        p = line.interpolate(f, normalized=True)
+                        shell = _rect(p.x, p.y, 1500.0, 950.0, 12.0)
+                        hole = _rect(p.x + 250.0, p.y + 120.0, 260.0, 180.0, 12.0)
+                        site = shapely.Polygon(shell.exterior.coords, [hole.exterior.coords])
+                        shares = shapely.area(shapely.intersection(site, self.units_ea[[r, q]])) / site.area
+                        if (site.is_valid and dunhua.contains(site) and min(shares) > 0.2
+                                and not site.intersects(self.avoid_ea)):
+                            props = {"name": "敦化市光伏电站项目（示例）",
+                                     "description": "示例：带内环（扣除村庄）的面，跨两个管控单元"}
+                            return props, self.lonlat(site)
+        raise RuntimeError("no place for the Dunhua solar farm")
+
+    def near_water_source(self) -> Site:
+        name = next(n for n in self.water.name if "老龙口" in n)
+        zone = shapely.union_all(self.water_ea[(self.water.name == name).to_numpy()])
+        centre = zone.centroid
+        seat = shapely.Point(_ea_point(*COUNTIES["222404"].seat))
+        start = math.degrees(math.atan2(seat.y - centre.y, seat.x - centre.x))
+        hunchun = self.county_ea("珲春市").buffer(-500.0)
+        for k in range(24):
+            a = math.radians(start + (k + 1) // 2 * 15 * (1 if k % 2 else -1))
+            ux, uy = math.cos(a), math.sin(a)
+            ray = shapely.LineString([(centre.x, centre.y), (centre.x + 10000 * ux, centre.y + 10000 * uy)])
+            on_zone = shapely.get_coordinates(ray.intersection(zone))
+            reach = max(shapely.line_locate_point(ray, shapely.points(on_zone)))
+            d = reach + 1800.0
+            site = _rect(centre.x + d * ux, centre.y + d * uy, 620.0, 460.0, math.degrees(a))
+            gap = site.distance(zone)
+            if hunchun.contains(site) and not site.intersects(self.avoid_ea) and 1000.0 < gap < 3000.0:
+                props = {"name": "珲春市农产品加工项目（示例）",
+                         "description": "示例：位于老龙口水库饮用水水源保护区外，5公里以内"}
+                return props, self.lonlat(site)
+        raise RuntimeError("no place for the Hunchun site near a water source")
+
+    def border_site(self) -> Site:
+        """A site across Dunhua's western boundary (with Jilin City), partly outside Yanbian.
+
+        Tumen's only outer boundary is the national border with the DPRK, so the
+        site lies on Yanbian's western boundary instead (still inside China).
+        """
+        pref = shapely.union_all(self.units.geometry.to_numpy())
+        pref_ea = _to_ea(pref)
+        for lat in (43.40, 43.35, 43.45, 43.30, 43.50):
+            cross = shapely.intersection(pref.boundary, shapely.LineString([(127.0, lat), (128.2, lat)]))
+            xs = [c[0] for g in shapely.get_parts(cross) for c in g.coords]
+            if not xs:
+                continue
+            p = shapely.Point(_ea_point(min(xs), lat))
+            site = _rect(p.x, p.y, 1300.0, 900.0, 8.0, cut=0.2)
+            outside = site.difference(pref_ea).area / site.area
+            if 0.25 < outside < 0.75:
+                props = {"name": "敦化市西部跨州界物流园项目（示例，部分位于延边州外）",
+                         "description": "示例：跨延边州与吉林市边界（省内，非国界），州外部分不在示例图层覆盖范围内"}
+                return props, self.lonlat(site)
+        raise RuntimeError("no place for the border site")
+
+    # -- the batch file -----------------------------------------------------------
+    BATCH_TYPES = ("光伏电站", "砂石料场", "生猪养殖场", "物流仓储", "污水处理厂", "农产品加工",
+                   "风电场", "加油站", "矿泉水厂", "木材加工", "人参种植基地", "旅游服务设施")
+    BATCH_COUNTS = {"延吉市": 4, "图们市": 2, "敦化市": 4, "珲春市": 3, "龙井市": 2, "和龙市": 2, "汪清县": 3, "安图县": 2}
+
+    def batch_sites(self) -> list[Site]:
+        rng = np.random.default_rng(2022)
+        out: list[Site] = []
+        for county, n in self.BATCH_COUNTS.items():
+            area = self.county_ea(county).buffer(-1500.0)
+            shapely.prepare(area)
+            x0, y0, x1, y1 = area.bounds
+            made = 0
+            while made < n:
+                x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
+                if not shapely.contains_xy(area, x, y):
+                    continue
+                kind = self.BATCH_TYPES[int(rng.integers(len(self.BATCH_TYPES)))]
+                sid = f"S{len(out) + 1:03d}"
+                props = {"site_id": sid, "name": f"{county}{kind}项目{sid[1:]}（示例）"}
+                if rng.random() < 0.35:
+                    props["radius_m"] = float(rng.choice([200.0, 300.0, 500.0, 1000.0]))
+                    out.append((props, _from_ea(shapely.Point(x, y))))
+                else:
+                    w, h = rng.uniform(250.0, 900.0, 2)
+                    out.append((props, self.lonlat(_rect(x, y, w, h, rng.uniform(0, 90)))))
+                made += 1
+        out += self._batch_specials(len(out))
+        return out
+
+    def _batch_specials(self, start: int) -> list[Site]:
+        """Three batch sites placed on purpose: in the redline, in a level-2 zone, in a reserve."""
+        big_red = max(shapely.get_parts(self.red_ea), key=lambda g: g.area)
+        level2 = self.water_ea[(self.water.name.str.contains("五道") & (self.water.level == "level2")).to_numpy()][0]
+        exp = self.prot_ea[(self.prot.name.str.contains("雁鸣湖") & (self.prot.zone == "experimental")).to_numpy()][0]
+        specials = [
+            ("安图县林下参种植基地项目（示例）", big_red.buffer(-1000.0).point_on_surface(), (500.0, 400.0)),
+            ("延吉市五道水库旅游服务设施项目（示例）", level2.buffer(-300.0).point_on_surface(), None),
+            ("敦化市雁鸣湖生态旅游项目（示例）", exp.buffer(-600.0).point_on_surface(), (450.0, 300.0)),
+        ]
+        out = []
+        for k, (name, p, size) in enumerate(specials, start=start + 1):
+            props = {"site_id": f"S{k:03d}", "name": name}
+            if size is None:
+                props["radius_m"] = 200.0
+                out.append((props, _from_ea(p)))
+            else:
+                out.append((props, self.lonlat(_rect(p.x, p.y, *size, 30.0))))
+        return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Regenerate the bundled sample sites: ``python -m gisplan.demo_data [OUT_DIR]``."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    out_dir = Path(args[0]) if args else DEFAULT_ADMIN_DIR.parent / "sites"
+    for stem, path in write_sample_sites(out_dir, build_demo_layers()).items():
+        print(f"{stem}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

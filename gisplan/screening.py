@@ -120,12 +120,15 @@ def feature_overlaps(index: PieceIndex, site_ea) -> tuple[np.ndarray, np.ndarray
     geoms : ndarray
         Overlap geometries in the equal-area plane, one per feature.
     """
-    cand = index.tree.query(site_ea, predicate="intersects")
+    cand = index.candidates(site_ea)
+    shapely.prepare(site_ea)
+    pieces = index.geoms(cand)
+    touching = shapely.intersects(site_ea, pieces)
+    cand, pieces = cand[touching], pieces[touching]
     if len(cand) == 0:
         return np.empty(0, np.int64), np.empty(0), np.empty(0, dtype=object)
-    shapely.prepare(site_ea)
-    inside = shapely.contains_properly(site_ea, index.geoms[cand])
-    parts = np.where(inside, index.geoms[cand], shapely.intersection(index.geoms[cand], site_ea))
+    inside = shapely.contains_properly(site_ea, pieces)
+    parts = np.where(inside, pieces, shapely.intersection(pieces, site_ea))
     areas = np.where(inside, index.area[cand], shapely.area(parts))
     feats = index.feature[cand]
     order = np.argsort(feats, kind="stable")
@@ -154,11 +157,11 @@ def _zone_of(kind: str, row: pd.Series) -> tuple[str, str]:
 
 
 def _nearby(index: PieceIndex, frame: pd.DataFrame, site_ea, hit_ids: set, buffer_m: float, kind: str) -> list[dict]:
-    cand = index.tree.query(site_ea, predicate="dwithin", distance=buffer_m * _NEARBY_SEARCH_MARGIN)
+    cand = index.candidates(site_ea, distance=buffer_m * _NEARBY_SEARCH_MARGIN)
     rows: dict[int, dict] = {}
     if len(cand) == 0:
         return []
-    lines = shapely.shortest_line(np.full(len(cand), site_ea, dtype=object), index.geoms[cand])
+    lines = shapely.shortest_line(np.full(len(cand), site_ea, dtype=object), index.geoms(cand))
     ends = from_equal_area(lines)
     coords = shapely.get_coordinates(ends).reshape(-1, 2, 2)
     for fid, (a, b) in zip(index.feature[cand], coords):
@@ -323,7 +326,7 @@ def _context(store: Store, site_ea, buffer_m: float) -> dict[str, gpd.GeoDataFra
     out = {}
     for kind in store.kinds():
         index = store.index(kind)
-        cand = index.tree.query(site_ea, predicate="dwithin", distance=max(buffer_m, 1.0) * _NEARBY_SEARCH_MARGIN)
+        cand = index.candidates(site_ea, distance=max(buffer_m, 1.0) * _NEARBY_SEARCH_MARGIN)
         ids = np.unique(index.feature[cand])
         out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
     return out

@@ -440,7 +440,8 @@ def china_boundary() -> BaseGeometry:
         .read_text(encoding="utf-8")
     )
     features = json.loads(text)["features"]
-    geom = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in features])
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in features]
+    geom = shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
     shapely.prepare(geom)
     return geom
 

@@ -10,6 +10,7 @@ Layout of a store file:
 - ``gisplan_pieces_<kind>``: the same features cut into pieces of at most
   256 vertices in an equal-area projection (GRS80 Albers), built at import time,
   so a query intersects small pieces and sums exact ellipsoidal areas;
+- ``gisplan_piece_bounds``: the pieces' bounding boxes per kind in one blob;
 - ``gisplan_meta``: one row per layer kind: source, mapping, checksum, time.
 
 Every write goes to a temporary copy beside the store that replaces it in one
@@ -23,7 +24,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from dataclasses import dataclass
+from contextlib import closing
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -42,8 +43,11 @@ from .vocab import KINDS, SCHEMA
 
 __all__ = ["Store", "PieceIndex", "prepare_layer", "MAX_PIECE_VERTICES"]
 
-MAX_PIECE_VERTICES = 256
+MAX_PIECE_VERTICES = 128
 META_LAYER = "gisplan_meta"
+#: Per kind, the pieces' fid, feature_id, area and bounding box as one float64 blob:
+#: opening a store for a query reads a single row instead of every piece.
+BOUNDS_TABLE = "gisplan_piece_bounds"
 META_COLUMNS = [
     "kind", "features", "source", "source_layer", "source_sha256", "mapping",
     "encoding", "source_crs", "imported_at", "gisplan_version", "warnings",
@@ -54,19 +58,88 @@ def _pieces_layer(kind: str) -> str:
     return f"gisplan_pieces_{kind}"
 
 
-@dataclass
 class PieceIndex:
-    """Equal-area pieces of one layer kind and an STRtree over them."""
+    """Equal-area pieces of one layer kind, read lazily.
 
-    kind: str
-    geoms: np.ndarray
-    feature: np.ndarray
-    area: np.ndarray
+    Only the pieces' bounding boxes are read up front (one SQL query); a box
+    STRtree finds the candidates of a query and just those geometries are read
+    from the GeoPackage. A batch of sites spread over a province touches a
+    small share of the pieces, so most of the store is never decoded.
+    """
+
+    def __init__(self, kind: str, path: Path, table: str):
+        self.kind = kind
+        self._path = path
+        self._table = table
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            row = con.execute(f"SELECT data FROM {BOUNDS_TABLE} WHERE kind = ?", (kind,)).fetchone()
+        if row is None:
+            raise sqlite3.OperationalError(f"no {kind} row in {BOUNDS_TABLE}")
+        arr = np.frombuffer(row[0], dtype="<f8").reshape(-1, 7)
+        self.fid = arr[:, 0].astype(np.int64)
+        self.feature = arr[:, 1].astype(np.int64)
+        self.area = arr[:, 2]
+        self.bounds = arr[:, 3:7]
+        self._geoms = np.full(len(self.fid), None, dtype=object)
+        self._loaded = np.zeros(len(self.fid), dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.fid)
 
     @cached_property
-    def tree(self) -> shapely.STRtree:
-        """STRtree over the pieces (built on first use)."""
-        return shapely.STRtree(self.geoms)
+    def box_tree(self) -> shapely.STRtree:
+        """STRtree over the pieces' bounding boxes."""
+        b = self.bounds
+        return shapely.STRtree(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]))
+
+    def candidates(self, geoms, distance: float = 0.0) -> np.ndarray:
+        """Pieces whose bounding box lies within ``distance`` of each geometry.
+
+        Returns the ``(2, n)`` array of (geometry index, piece index) pairs of
+        ``STRtree.query`` (a 1-d array of piece indexes for a scalar geometry).
+        """
+        if len(self) == 0:
+            return np.empty((2, 0), np.int64) if np.ndim(geoms) else np.empty(0, np.int64)
+        if distance > 0:
+            return self.box_tree.query(geoms, predicate="dwithin", distance=distance)
+        return self.box_tree.query(geoms)
+
+    def geoms(self, idx: np.ndarray) -> np.ndarray:
+        """Geometries of pieces ``idx`` (read from the store on first use)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        missing = np.unique(idx[~self._loaded[idx]])
+        if len(missing):
+            self._read(missing)
+        return self._geoms[idx]
+
+    def _read(self, idx: np.ndarray) -> None:
+        pos = {int(f): int(i) for f, i in zip(self.fid[idx], idx)}
+        with closing(sqlite3.connect(f"file:{self._path}?mode=ro", uri=True)) as con:
+            for start in range(0, len(idx), 50_000):
+                chunk = ",".join(str(int(f)) for f in self.fid[idx[start:start + 50_000]])
+                rows = con.execute(f'SELECT fid, geom FROM "{self._table}" WHERE fid IN ({chunk})').fetchall()
+                where = np.fromiter((pos[r[0]] for r in rows), dtype=np.int64, count=len(rows))
+                self._geoms[where] = shapely.from_wkb([_gpkg_wkb(r[1]) for r in rows])
+        self._loaded[idx] = True
+
+
+def _write_piece_bounds(gpkg: str, kind: str) -> None:
+    table = _pieces_layer(kind)
+    with closing(sqlite3.connect(gpkg)) as con:
+        rows = con.execute(f'SELECT fid, feature_id, area_m2, xmin, ymin, xmax, ymax FROM "{table}" ORDER BY fid').fetchall()
+        blob = np.asarray(rows, dtype="<f8").reshape(-1, 7).tobytes()
+        con.execute(f"CREATE TABLE IF NOT EXISTS {BOUNDS_TABLE} (kind TEXT PRIMARY KEY, data BLOB NOT NULL)")
+        con.execute(f"INSERT OR REPLACE INTO {BOUNDS_TABLE} (kind, data) VALUES (?, ?)", (kind, blob))
+        con.commit()
+
+
+#: Envelope sizes of GeoPackage binary geometry headers, by envelope indicator.
+_GPKG_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def _gpkg_wkb(blob: bytes) -> bytes:
+    """Strip the GeoPackage header (magic, flags, srs id, envelope) off a geometry blob."""
+    return blob[8 + _GPKG_ENVELOPE[(blob[3] >> 1) & 7]:]
 
 
 def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -84,7 +157,7 @@ def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame,
     layer : GeoDataFrame
         ``frame`` with ``feature_id``, ``area_m2`` and ``area_gk_m2``.
     pieces : GeoDataFrame
-        Columns ``feature_id`` and ``area_m2``, geometry in :data:`gisplan.crs.EQUAL_AREA`.
+        Columns ``feature_id``, ``area_m2`` and the bounding box, geometry in :data:`gisplan.crs.EQUAL_AREA`.
     """
     layer = frame.reset_index(drop=True).copy()
     geoms = layer.geometry.values.to_numpy() if hasattr(layer.geometry.values, "to_numpy") else np.asarray(layer.geometry.values)
@@ -98,8 +171,10 @@ def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame,
         gk[sel] = shapely.area(to_gk(shapely.segmentize(np.asarray(geoms, dtype=object)[sel], 0.001), float(lon)))
     layer["area_gk_m2"] = gk
     pieces, parent = subdivide(ea, MAX_PIECE_VERTICES)
+    b = shapely.bounds(pieces)
     pieces_frame = gpd.GeoDataFrame(
-        {"feature_id": parent.astype(np.int64), "area_m2": shapely.area(pieces)},
+        {"feature_id": parent.astype(np.int64), "area_m2": shapely.area(pieces),
+         "xmin": b[:, 0], "ymin": b[:, 1], "xmax": b[:, 2], "ymax": b[:, 3]},
         geometry=pieces,
         crs=EQUAL_AREA,
     )
@@ -190,6 +265,7 @@ class Store:
             pyogrio.write_dataframe(layer, tmp, layer=kind, driver="GPKG", promote_to_multi=True)
             pyogrio.write_dataframe(pieces, tmp, layer=_pieces_layer(kind), driver="GPKG")
             pyogrio.write_dataframe(new_meta[META_COLUMNS], tmp, layer=META_LAYER, driver="GPKG")
+            _write_piece_bounds(tmp, kind)
         self._layers |= {kind, _pieces_layer(kind)}
         self._frames.pop(kind, None)
         self._indexes.pop(kind, None)
@@ -225,14 +301,20 @@ class Store:
         if kind not in self._indexes:
             if kind not in self._layers:
                 raise StoreError(f"store {self.path.name} has no {kind} layer")
-            frame = pyogrio.read_dataframe(self.path, layer=_pieces_layer(kind))
-            self._indexes[kind] = PieceIndex(
-                kind=kind,
-                geoms=np.asarray(frame.geometry.values, dtype=object),
-                feature=frame["feature_id"].to_numpy(dtype=np.int64),
-                area=frame["area_m2"].to_numpy(dtype=float),
-            )
+            try:
+                self._indexes[kind] = PieceIndex(kind, self.path, _pieces_layer(kind))
+            except sqlite3.Error as exc:
+                raise StoreError(f"store {self.path.name}: the {kind} index is unreadable ({exc}); re-import the layer") from None
         return self._indexes[kind]
+
+    def attributes(self, kind: str, columns: list[str]) -> pd.DataFrame:
+        """Attribute columns of layer ``kind`` without geometries (fast)."""
+        _check_kind(kind)
+        if kind in self._frames:
+            return pd.DataFrame(self._frames[kind][columns])
+        if kind not in self._layers:
+            raise StoreError(f"store {self.path.name} has no {kind} layer")
+        return pyogrio.read_dataframe(self.path, layer=kind, columns=columns, read_geometry=False)
 
     def summary(self) -> pd.DataFrame:
         """Kinds, feature counts and total areas (km²) by category/zone/level."""
