@@ -18,7 +18,7 @@ SAMPLE_SITE_PARAMS = {
     "quarry_point_antu": {"radius": 500.0},
     "solar_farm_dunhua": {},
     "near_water_source_hunchun": {},
-    "border_site_tumen": {},
+    "border_site_dunhua": {},
 }
 
 

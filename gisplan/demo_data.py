@@ -145,7 +145,7 @@ SAMPLE_SITE_FILES = (
     "quarry_point_antu",
     "solar_farm_dunhua",
     "near_water_source_hunchun",
-    "border_site_tumen",
+    "border_site_dunhua",
     "batch_sites",
 )
 
@@ -917,7 +917,7 @@ def place_sample_sites(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, list[Si
         "quarry_point_antu": [ctx.quarry_point()],
         "solar_farm_dunhua": [ctx.solar_farm()],
         "near_water_source_hunchun": [ctx.near_water_source()],
-        "border_site_tumen": [ctx.border_site()],
+        "border_site_dunhua": [ctx.border_site()],
         "batch_sites": ctx.batch_sites(),
     }
 

@@ -331,7 +331,12 @@ class Store:
     def versions(self) -> dict[str, str]:
         """Per kind, the source checksum and import time: what a report footer cites."""
         meta = self.meta()
-        return {r["kind"]: f"{r['features']} features, sha256 {str(r['source_sha256'])[:12]}, {r['imported_at']}" for _, r in meta.iterrows()}
+        out = {}
+        for _, r in meta.iterrows():
+            sha = str(r["source_sha256"] or "")
+            origin = f"source sha256 {sha[:12]}" if sha else str(r["source"] or "no source file")
+            out[r["kind"]] = f"{r['features']} features, {origin}, imported {r['imported_at']}"
+        return out
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, kinds={self.kinds()})"

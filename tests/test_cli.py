@@ -98,6 +98,7 @@ def test_batch_agrees_with_single_screening(store_path, tmp_path):
 
 @pytest.mark.parametrize("case", sorted(bad.BAD_SITE_CASES))
 def test_bad_site_exits_2(case, store_path, tmp_path):
+    """Every bad site (incl. a point without --radius) is one line and exit 2."""
     path = bad.BAD_SITE_CASES[case](tmp_path)
     r = run("screen", path, "--store", store_path)
     assert_one_line_error(r)
@@ -128,3 +129,13 @@ def test_real_entry_point_exit_code(store_path, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_self_intersecting_site_is_repaired_with_warning(store_path, tmp_path, site_file):
+    bowtie = shapely.Polygon([(129.48, 42.86), (129.53, 42.89), (129.53, 42.86), (129.48, 42.89)])
+    out = tmp_path / "r.json"
+    r = run("screen", site_file(bowtie), "--store", store_path, "--json", out)
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert any("repaired" in w for w in report["warnings"])
+    assert report["project"]["area_m2"] > 0

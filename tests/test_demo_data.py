@@ -272,7 +272,7 @@ def test_site_near_but_outside_water_source(layers):
 
 
 def test_border_site_partly_outside_yanbian_but_in_china(prefecture):
-    site = read_site("border_site_tumen").geometry.iloc[0]
+    site = read_site("border_site_dunhua").geometry.iloc[0]
     outside = geod_area(shapely.difference(site, prefecture)) / geod_area(site)
     assert 0.1 < outside < 0.9, outside
     china_file = REPO / "gisplan" / "data" / "china_boundary.geojson"

@@ -1,0 +1,66 @@
+"""The demo job of README's first command, and the benchmark at smoke scale (not timed)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, geod_area, rel
+
+from gisplan.demo import SAMPLE_SITE_PARAMS, run_demo
+from gisplan.sites import read_site
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_out")
+    lines = run_demo(out / "demo.gpkg", out / "maps")
+    return out, lines
+
+
+def test_demo_writes_reports_maps_and_batch(demo_out):
+    out, lines = demo_out
+    maps = out / "maps"
+    index = json.loads((maps / "index.json").read_text(encoding="utf-8"))
+    assert set(index) == set(SAMPLE_SITE_PARAMS)
+    for stem in SAMPLE_SITE_PARAMS:
+        report = json.loads((maps / f"{stem}.json").read_text(encoding="utf-8"))
+        html = (maps / f"{stem}.html").read_text(encoding="utf-8")
+        assert report["project"]["area_m2"] > 0 and "leaflet" in html.lower()
+    batch = pd.read_csv(maps / "batch_sites.csv", encoding="utf-8-sig")
+    assert len(batch) == 25 and set(batch["verdict"]) <= {"clear", "conflict", "error"}
+    assert "synthetic" in " ".join(lines)
+
+
+def test_demo_verdicts_match_the_sample_sites(demo_out):
+    maps = demo_out[0] / "maps"
+    verdict = {s: json.loads((maps / f"{s}.json").read_text(encoding="utf-8"))["verdict"]["overall"] for s in SAMPLE_SITE_PARAMS}
+    assert verdict["road_corridor_helong"] == "conflict"  # crosses the redline
+    assert verdict["industrial_park_yanji"] == "clear"
+    near = json.loads((maps / "near_water_source_hunchun.json").read_text(encoding="utf-8"))
+    assert any(n["kind"] == "water_sources" and n["distance_m"] <= 5000 for n in near["nearby"])
+    border = json.loads((maps / "border_site_dunhua.json").read_text(encoding="utf-8"))
+    assert border["project"]["outside_coverage_m2"] > 0 and border["warnings"]
+
+
+def test_demo_polygon_site_area_matches_geod(demo_out):
+    maps = demo_out[0] / "maps"
+    site = read_site(REPO / "data" / "sites" / "solar_farm_dunhua.geojson")
+    report = json.loads((maps / "solar_farm_dunhua.json").read_text(encoding="utf-8"))
+    assert rel(report["project"]["area_m2"], geod_area(site.geometry)) < 1e-5
+    assert sum(report["by_category"].values()) + report["project"]["outside_coverage_m2"] == pytest.approx(report["project"]["area_m2"], rel=1e-9)
+
+
+def test_bench_smoke_agrees_with_geopandas(tmp_path):
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import bench_batch
+    finally:
+        sys.path.pop(0)
+    result = bench_batch.main(["--units", "40", "--sites", "60", "--spacing", "300", "--repeat", "1", "--workdir", str(tmp_path)])
+    assert result["same_verdict"]
+    assert result["worst_rel_diff"] < 1e-4
