@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -30,7 +31,10 @@ def test_demo_writes_reports_maps_and_batch(demo_out):
     for stem in SAMPLE_SITE_PARAMS:
         report = json.loads((maps / f"{stem}.json").read_text(encoding="utf-8"))
         html = (maps / f"{stem}.html").read_text(encoding="utf-8")
-        assert report["project"]["area_m2"] > 0 and "leaflet" in html.lower()
+        assert report["project"]["area_m2"] > 0
+        # self-contained: Leaflet inlined, nothing fetched from a CDN
+        assert "L.map(" in html and "Leaflet" in html
+        assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', html)
     batch = pd.read_csv(maps / "batch_sites.csv", encoding="utf-8-sig")
     assert len(batch) == 25 and set(batch["verdict"]) <= {"clear", "conflict", "error"}
     assert "synthetic" in " ".join(lines)

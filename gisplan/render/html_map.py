@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import re
+from importlib import resources
+
 import folium
+import folium.plugins
 import geopandas as gpd
 import shapely
 
@@ -21,7 +25,69 @@ from .palette import (
     WATER_COLOURS,
 )
 
-__all__ = ["html_map", "write_html_map"]
+__all__ = ["html_map", "write_html_map", "offline_html"]
+
+_ASSET = "gisplan-asset:"
+
+
+class _OfflineMap(folium.Map):
+    """A folium Map whose only scripts and styles are vendored Leaflet files (inlined on save)."""
+
+    default_js = [("leaflet", _ASSET + "leaflet.js")]
+    default_css = [("leaflet_css", _ASSET + "leaflet.css")]
+
+
+class _MeasureControl(folium.plugins.MeasureControl):
+    default_js = [("leaflet_measure_js", _ASSET + "leaflet-measure.cn.js")]
+    default_css = [("leaflet_measure_css", _ASSET + "leaflet-measure.css")]
+
+
+def _asset(name: str) -> str:
+    return resources.files("gisplan.render").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def offline_html(html: str) -> str:
+    """Replace references to vendored assets by their inline content.
+
+    Raises
+    ------
+    RuntimeError
+        If a script or stylesheet would still be fetched from the network.
+    """
+    html = re.sub(
+        r'<script src="' + _ASSET + r'([\w.\-]+)"></script>',
+        lambda m: "<script>" + _asset(m.group(1)).replace("</script", "<\\/script") + "</script>",
+        html,
+    )
+    html = re.sub(
+        r'<link rel="stylesheet" href="' + _ASSET + r'([\w.\-]+)"\s*/?>',
+        lambda m: "<style>" + _asset(m.group(1)) + "</style>",
+        html,
+    )
+    remote = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:[^"]+)"', html)
+    if remote or _ASSET in html:
+        raise RuntimeError(f"HTML map would load from the network: {remote[:3]}")
+    return html
+
+
+_LEGEND = """
+<div style="position: fixed; bottom: 44px; left: 12px; z-index: 9999; background: white;
+            padding: 8px 10px; border: 1px solid #999; font: 12px/1.5 sans-serif;">
+<b>图例</b><br>{rows}
+<span style="font-size: 10px; color: #666;">CGCS2000 · 示例数据为合成</span>
+</div>"""
+
+
+def _legend_html() -> str:
+    items = [(CATEGORY_COLOURS["priority"], "优先保护单元"), (CATEGORY_COLOURS["key"], "重点管控单元"),
+             (CATEGORY_COLOURS["general"], "一般管控单元"), (REDLINE_COLOUR, "生态保护红线"),
+             (PROTECTED_COLOURS["core"], "自然保护地"), (WATER_COLOURS["level2"], "饮用水水源保护区"),
+             (SITE_COLOUR, "项目范围")]
+    rows = "".join(
+        f'<span style="display:inline-block;width:14px;height:10px;background:{c};opacity:.7;margin-right:4px"></span>{t}<br>'
+        for c, t in items
+    )
+    return _LEGEND.format(rows=rows)
 
 
 def _geojson(frame: gpd.GeoDataFrame, name: str, style, fields: list[str], aliases: list[str]) -> folium.GeoJson:
@@ -52,7 +118,7 @@ def html_map(result, *, tiles: str | None = None, attribution: str | None = None
         Attribution text for ``tiles``.
     """
     minx, miny, maxx, maxy = result.project["bounds"]
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_start=12)
+    m = _OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_start=12)
     if tiles:
         folium.TileLayer(tiles=tiles, attr=attribution or "basemap", name="底图").add_to(m)
     ctx = result.context
@@ -97,13 +163,19 @@ def html_map(result, *, tiles: str | None = None, attribution: str | None = None
              lambda f: {"color": SITE_COLOUR, "weight": 3, "fillOpacity": 0.05},
              ["name", "area_ha"], ["项目", "面积 (ha)"]).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
+    _MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
+                    primary_area_unit="hectares", secondary_area_unit="sqmeters").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().html.add_child(folium.Element(_legend_html()))
     return m
 
 
 def write_html_map(result, path: str | os.PathLike, **kwargs) -> Path:
-    """Write :func:`html_map` to ``path`` and return the path."""
+    """Write :func:`html_map` to ``path`` as one self-contained file (no network needed)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    html_map(result, **kwargs).save(str(path))
+    html = offline_html(html_map(result, **kwargs).get_root().render())
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)
     return path
