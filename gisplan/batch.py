@@ -33,11 +33,49 @@ BATCH_COLUMNS = [
     "redline_m2", "protected_m2", "water_m2", "verdict", "warnings",
 ]
 _ZONE_COLUMN = {"eco_redline": "redline_m2", "protected_areas": "protected_m2", "water_sources": "water_m2"}
-_CHUNK = 2000  # site/piece pairs per task
+_SITES_PER_TASK = 1000
 
 
 def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
+
+
+def _kind_overlaps(geoms_ea, area, sites_idx, single, ok, index, edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlaps of some sites with one layer: (site index, feature id, m²) triples."""
+    sites = geoms_ea[sites_idx]
+    settled, (inner, inner_feature) = _wholly_inside(sites, single[sites_idx], index, edges)
+    rest = np.flatnonzero(ok[sites_idx] & ~settled)
+    si, pj = index.candidates(sites[rest])
+    si = rest[si]
+    overlap = _pair_areas(sites[si], index.geoms(pj), index.area[pj])
+    site_of = sites_idx[np.concatenate([si, inner])]
+    feature_of = np.concatenate([index.feature[pj], inner_feature])
+    return site_of, feature_of, np.concatenate([overlap, area[sites_idx][inner]])
+
+
+def _wholly_inside(sites: np.ndarray, single: np.ndarray, index, edges) -> tuple[np.ndarray, np.ndarray]:
+    """Sites that touch no edge of the layer: each lies wholly inside the features
+    holding one of its vertices, or wholly outside all of them.
+
+    Returns
+    -------
+    inside : ndarray of bool
+        Sites settled here (inside some feature or outside all).
+    pairs : tuple of ndarrays
+        ``(site index, feature id)`` for each feature a settled site lies in.
+    """
+    n = len(sites)
+    crossing = np.zeros(n, dtype=bool)
+    se, ej = edges.candidates(sites)
+    if len(se):
+        crossing[se[shapely.intersects(sites[se], edges.geoms(ej))]] = True
+    settled = single & ~crossing
+    idx = np.flatnonzero(settled)
+    vertex = shapely.get_point(shapely.get_exterior_ring(sites[idx]), 0)
+    pi, pk = index.candidates(vertex)
+    hit = shapely.intersects(vertex[pi], index.geoms(pk))
+    pairs = np.unique(np.column_stack([idx[pi[hit]], index.feature[pk[hit]]]), axis=0).reshape(-1, 2)
+    return settled, (pairs[:, 0], pairs[:, 1])
 
 
 def _pair_areas(sites: np.ndarray, pieces: np.ndarray, piece_area: np.ndarray) -> np.ndarray:
@@ -182,28 +220,28 @@ def screen_batch(
     show = sys.stderr.isatty() if progress is None else progress
     from tqdm.auto import tqdm
 
+    layers = [(kind, indexes[kind], store.edge_index(kind)) for kind in kinds]
+    for _, index, edges in layers:  # build the trees before threads share them
+        index.box_tree, edges.box_tree
     shapely.prepare(geoms_ea)
-    work = []
-    for kind in kinds:
-        index = indexes[kind]
-        si, pj = index.candidates(geoms_ea)
-        work.append((kind, index, si, pj, index.geoms(pj)))
-    total = sum(len(w[2]) for w in work)
-    with tqdm(total=total, disable=not show, unit="pair", desc="screening") as bar, \
+    single = ok & (shapely.get_type_id(geoms_ea) == 3) & (area > 0)
+    chunks = [np.arange(i, min(i + _SITES_PER_TASK, n)) for i in range(0, n, _SITES_PER_TASK)]
+
+    def run(sites_idx: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+        return [(kind, *_kind_overlaps(geoms_ea, area, sites_idx, single, ok, index, edges)) for kind, index, edges in layers]
+
+    with tqdm(total=n, disable=not show, unit="site", desc="screening") as bar, \
             ThreadPoolExecutor(max_workers=_workers()) as pool:
-        for kind, index, si, pj, pieces in work:
-            chunks = [slice(i, min(i + _CHUNK, len(si))) for i in range(0, len(si), _CHUNK)]
-            areas = np.zeros(len(si))
-            for sl, a in zip(chunks, pool.map(lambda sl: _pair_areas(geoms_ea[si[sl]], pieces[sl], index.area[pj[sl]]), chunks)):
-                areas[sl] = a
-                bar.update(sl.stop - sl.start)
-            if kind == "control_units":
-                cat = category_code[index.feature[pj]]
-                for code, name in enumerate(("priority_m2", "key_m2", "general_m2")):
-                    sel = cat == code
-                    cols[name] += np.bincount(si[sel], weights=areas[sel], minlength=n)
-            else:
-                cols[_ZONE_COLUMN[kind]] += np.bincount(si, weights=areas, minlength=n)
+        for sites_idx, results in zip(chunks, pool.map(run, chunks)):
+            for kind, site_of, feature_of, overlap in results:
+                if kind == "control_units":
+                    cat = category_code[feature_of]
+                    for code, name in enumerate(("priority_m2", "key_m2", "general_m2")):
+                        sel = cat == code
+                        cols[name] += np.bincount(site_of[sel], weights=overlap[sel], minlength=n)
+                else:
+                    cols[_ZONE_COLUMN[kind]] += np.bincount(site_of, weights=overlap, minlength=n)
+            bar.update(len(sites_idx))
     shapely.destroy_prepared(geoms_ea)
     covered = cols["priority_m2"] + cols["key_m2"] + cols["general_m2"]
     outside = np.clip(area - covered, 0.0, None)

@@ -14,6 +14,7 @@ __all__ = [
     "from_equal_area",
     "to_gk",
     "subdivide",
+    "split_lines",
 ]
 
 #: Longest edge (degrees, ~100 m) kept before projecting: straight edges in lon/lat
@@ -102,3 +103,26 @@ def subdivide(geoms: np.ndarray, max_vertices: int = 256) -> tuple[np.ndarray, n
         done_geoms.append(parts)
         done_parent.append(parent)
     return np.concatenate(done_geoms), np.concatenate(done_parent).astype(np.int64)
+
+
+def split_lines(geoms: np.ndarray, max_vertices: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Cut (multi)linestrings into consecutive lines of at most ``max_vertices`` vertices.
+
+    Returns
+    -------
+    lines : ndarray of LineString
+    parent : ndarray of int
+        Index into ``geoms`` of each line's source geometry.
+    """
+    parts, parent = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    lines: list = []
+    owner: list[int] = []
+    step = max(max_vertices - 1, 1)
+    for part, p in zip(parts, parent):
+        coords = shapely.get_coordinates(part)
+        for start in range(0, max(len(coords) - 1, 1), step):
+            chunk = coords[start:start + step + 1]
+            if len(chunk) >= 2:
+                lines.append(shapely.linestrings(chunk))
+                owner.append(int(p))
+    return np.array(lines, dtype=object), np.array(owner, dtype=np.int64)

@@ -10,7 +10,9 @@ Layout of a store file:
 - ``gisplan_pieces_<kind>``: the same features cut into pieces of at most
   256 vertices in an equal-area projection (GRS80 Albers), built at import time,
   so a query intersects small pieces and sums exact ellipsoidal areas;
-- ``gisplan_piece_bounds``: the pieces' bounding boxes per kind in one blob;
+- ``gisplan_edges_<kind>``: the features' boundaries as short lines, so a
+  batch can tell the many sites lying wholly inside one feature without overlay;
+- ``gisplan_piece_bounds``: the bounding boxes of pieces and edges, one blob per table;
 - ``gisplan_meta``: one row per layer kind: source, mapping, checksum, time.
 
 Every write goes to a temporary copy beside the store that replaces it in one
@@ -24,6 +26,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 from contextlib import closing
 from datetime import datetime, timezone
 from functools import cached_property
@@ -38,12 +41,12 @@ import shapely
 from . import __version__
 from .crs import CGCS2000, EQUAL_AREA
 from .errors import StoreError
-from .geometry import polygonal_part, subdivide, to_equal_area, to_gk
+from .geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_gk
 from .vocab import KINDS, SCHEMA
 
 __all__ = ["Store", "PieceIndex", "prepare_layer", "MAX_PIECE_VERTICES"]
 
-MAX_PIECE_VERTICES = 128
+MAX_PIECE_VERTICES = 256
 META_LAYER = "gisplan_meta"
 #: Per kind, the pieces' fid, feature_id, area and bounding box as one float64 blob:
 #: opening a store for a query reads a single row instead of every piece.
@@ -56,6 +59,10 @@ META_COLUMNS = [
 
 def _pieces_layer(kind: str) -> str:
     return f"gisplan_pieces_{kind}"
+
+
+def _edges_layer(kind: str) -> str:
+    return f"gisplan_edges_{kind}"
 
 
 class PieceIndex:
@@ -72,9 +79,9 @@ class PieceIndex:
         self._path = path
         self._table = table
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
-            row = con.execute(f"SELECT data FROM {BOUNDS_TABLE} WHERE kind = ?", (kind,)).fetchone()
+            row = con.execute(f"SELECT data FROM {BOUNDS_TABLE} WHERE kind = ?", (table,)).fetchone()
         if row is None:
-            raise sqlite3.OperationalError(f"no {kind} row in {BOUNDS_TABLE}")
+            raise sqlite3.OperationalError(f"no {table} row in {BOUNDS_TABLE}")
         arr = np.frombuffer(row[0], dtype="<f8").reshape(-1, 7)
         self.fid = arr[:, 0].astype(np.int64)
         self.feature = arr[:, 1].astype(np.int64)
@@ -82,6 +89,7 @@ class PieceIndex:
         self.bounds = arr[:, 3:7]
         self._geoms = np.full(len(self.fid), None, dtype=object)
         self._loaded = np.zeros(len(self.fid), dtype=bool)
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.fid)
@@ -105,7 +113,7 @@ class PieceIndex:
         return self.box_tree.query(geoms)
 
     def geoms(self, idx: np.ndarray) -> np.ndarray:
-        """Geometries of pieces ``idx`` (read from the store on first use)."""
+        """Geometries of pieces ``idx`` (read from the store on first use; thread-safe)."""
         idx = np.asarray(idx, dtype=np.int64)
         missing = np.unique(idx[~self._loaded[idx]])
         if len(missing):
@@ -119,17 +127,18 @@ class PieceIndex:
                 chunk = ",".join(str(int(f)) for f in self.fid[idx[start:start + 50_000]])
                 rows = con.execute(f'SELECT fid, geom FROM "{self._table}" WHERE fid IN ({chunk})').fetchall()
                 where = np.fromiter((pos[r[0]] for r in rows), dtype=np.int64, count=len(rows))
-                self._geoms[where] = shapely.from_wkb([_gpkg_wkb(r[1]) for r in rows])
-        self._loaded[idx] = True
+                geoms = shapely.from_wkb([_gpkg_wkb(r[1]) for r in rows])
+                with self._lock:  # threads may read overlapping sets: same values either way
+                    self._geoms[where] = geoms
+                    self._loaded[where] = True
 
 
-def _write_piece_bounds(gpkg: str, kind: str) -> None:
-    table = _pieces_layer(kind)
+def _write_part_bounds(gpkg: str, table: str) -> None:
     with closing(sqlite3.connect(gpkg)) as con:
         rows = con.execute(f'SELECT fid, feature_id, area_m2, xmin, ymin, xmax, ymax FROM "{table}" ORDER BY fid').fetchall()
         blob = np.asarray(rows, dtype="<f8").reshape(-1, 7).tobytes()
         con.execute(f"CREATE TABLE IF NOT EXISTS {BOUNDS_TABLE} (kind TEXT PRIMARY KEY, data BLOB NOT NULL)")
-        con.execute(f"INSERT OR REPLACE INTO {BOUNDS_TABLE} (kind, data) VALUES (?, ?)", (kind, blob))
+        con.execute(f"INSERT OR REPLACE INTO {BOUNDS_TABLE} (kind, data) VALUES (?, ?)", (table, blob))
         con.commit()
 
 
@@ -142,7 +151,17 @@ def _gpkg_wkb(blob: bytes) -> bytes:
     return blob[8 + _GPKG_ENVELOPE[(blob[3] >> 1) & 7]:]
 
 
-def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def _parts_frame(geoms: np.ndarray, parent: np.ndarray, area: np.ndarray) -> gpd.GeoDataFrame:
+    b = shapely.bounds(geoms)
+    return gpd.GeoDataFrame(
+        {"feature_id": parent.astype(np.int64), "area_m2": area,
+         "xmin": b[:, 0], "ymin": b[:, 1], "xmax": b[:, 2], "ymax": b[:, 3]},
+        geometry=geoms,
+        crs=EQUAL_AREA,
+    )
+
+
+def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Add ids and areas to a schema frame in EPSG:4490 and cut its equal-area pieces.
 
     Parameters
@@ -158,6 +177,10 @@ def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame,
         ``frame`` with ``feature_id``, ``area_m2`` and ``area_gk_m2``.
     pieces : GeoDataFrame
         Columns ``feature_id``, ``area_m2`` and the bounding box, geometry in :data:`gisplan.crs.EQUAL_AREA`.
+    edges : GeoDataFrame
+        The features' boundaries cut into lines of at most the same number of
+        vertices (same columns, ``area_m2`` 0): a site that touches no edge of
+        a feature lies wholly inside or wholly outside it.
     """
     layer = frame.reset_index(drop=True).copy()
     geoms = layer.geometry.values.to_numpy() if hasattr(layer.geometry.values, "to_numpy") else np.asarray(layer.geometry.values)
@@ -171,14 +194,12 @@ def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame,
         gk[sel] = shapely.area(to_gk(shapely.segmentize(np.asarray(geoms, dtype=object)[sel], 0.001), float(lon)))
     layer["area_gk_m2"] = gk
     pieces, parent = subdivide(ea, MAX_PIECE_VERTICES)
-    b = shapely.bounds(pieces)
-    pieces_frame = gpd.GeoDataFrame(
-        {"feature_id": parent.astype(np.int64), "area_m2": shapely.area(pieces),
-         "xmin": b[:, 0], "ymin": b[:, 1], "xmax": b[:, 2], "ymax": b[:, 3]},
-        geometry=pieces,
-        crs=EQUAL_AREA,
+    edges, edge_parent = split_lines(shapely.boundary(ea), MAX_PIECE_VERTICES)
+    return (
+        layer,
+        _parts_frame(pieces, parent, shapely.area(pieces)),
+        _parts_frame(edges, edge_parent, np.zeros(len(edges))),
     )
-    return layer, pieces_frame
 
 
 def _empty_meta() -> pd.DataFrame:
@@ -249,7 +270,7 @@ class Store:
             raise StoreError(f"layer {kind} lacks schema column(s) {', '.join(missing)}")
         geoms = np.array([polygonal_part(g) for g in frame.geometry.values], dtype=object)
         frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-        layer, pieces = prepare_layer(kind, frame)
+        layer, pieces, edges = prepare_layer(kind, frame)
         meta_row = {c: "" for c in META_COLUMNS}
         meta_row.update({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v) for k, v in (meta or {}).items() if k in META_COLUMNS})
         meta_row.update(
@@ -264,11 +285,14 @@ class Store:
         with _atomic_target(self.path, copy_existing=True) as tmp:
             pyogrio.write_dataframe(layer, tmp, layer=kind, driver="GPKG", promote_to_multi=True)
             pyogrio.write_dataframe(pieces, tmp, layer=_pieces_layer(kind), driver="GPKG")
+            pyogrio.write_dataframe(edges, tmp, layer=_edges_layer(kind), driver="GPKG")
             pyogrio.write_dataframe(new_meta[META_COLUMNS], tmp, layer=META_LAYER, driver="GPKG")
-            _write_piece_bounds(tmp, kind)
-        self._layers |= {kind, _pieces_layer(kind)}
+            _write_part_bounds(tmp, _pieces_layer(kind))
+            _write_part_bounds(tmp, _edges_layer(kind))
+        self._layers |= {kind, _pieces_layer(kind), _edges_layer(kind)}
         self._frames.pop(kind, None)
         self._indexes.pop(kind, None)
+        self._indexes.pop(_edges_layer(kind), None)
         return layer
 
     # -- reading ---------------------------------------------------------------
@@ -301,11 +325,24 @@ class Store:
         if kind not in self._indexes:
             if kind not in self._layers:
                 raise StoreError(f"store {self.path.name} has no {kind} layer")
-            try:
-                self._indexes[kind] = PieceIndex(kind, self.path, _pieces_layer(kind))
-            except sqlite3.Error as exc:
-                raise StoreError(f"store {self.path.name}: the {kind} index is unreadable ({exc}); re-import the layer") from None
+            self._indexes[kind] = self._open_index(kind, _pieces_layer(kind))
         return self._indexes[kind]
+
+    def edge_index(self, kind: str) -> PieceIndex:
+        """The boundaries of layer ``kind`` as short equal-area lines (cached)."""
+        _check_kind(kind)
+        key = _edges_layer(kind)
+        if key not in self._indexes:
+            if kind not in self._layers:
+                raise StoreError(f"store {self.path.name} has no {kind} layer")
+            self._indexes[key] = self._open_index(kind, key)
+        return self._indexes[key]
+
+    def _open_index(self, kind: str, table: str) -> PieceIndex:
+        try:
+            return PieceIndex(kind, self.path, table)
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.path.name}: the {kind} index is unreadable ({exc}); re-import the layer") from None
 
     def attributes(self, kind: str, columns: list[str]) -> pd.DataFrame:
         """Attribute columns of layer ``kind`` without geometries (fast)."""
