@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -27,13 +28,31 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from .crs import CGCS2000, EQUAL_AREA, GEOD, parse_crs, transform_geometry
-from .errors import CRSInputError, SiteError
+from pathlib import Path
+
+from .coords import (
+    SourceSpec,
+    gk_epsg_for_zone,
+    is_legacy_datum,
+    parse_source,
+    tm_parameters,
+    transform_to_cgcs2000,
+    web_offset_m,
+    with_towgs84,
+    zone_of_easting,
+)
+from .crs import CGCS2000, EQUAL_AREA, GEOD, gk_epsg_for_lon, parse_crs, transform_geometry
+from .errors import CRSInputError, InputError, SiteError
+from .io.safety import check_path_text
 from .io.vector import read_vector
 
 __all__ = [
     "Site",
     "read_site",
+    "read_site_frame",
+    "describe_site",
+    "describe_site_frame",
+    "uses_site_reader",
     "site_from_geometry",
     "footprint",
     "china_boundary",
@@ -95,6 +114,9 @@ class Site:
         How that CRS was decided, for the report.
     warnings : list of str
         One-line warnings (encoding guessed, polygons repaired, partly outside China, ...).
+    details : list of str
+        What was read, for ``gisplan read`` (columns of a corner table, DXF
+        entities and layers, ...).
     """
 
     geometry: BaseGeometry
@@ -104,6 +126,7 @@ class Site:
     source_crs: str
     crs_note: str
     warnings: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
 
     @property
     def parts(self) -> list[BaseGeometry]:
@@ -130,22 +153,37 @@ def read_site(
     source_crs: str | None = None,
     layer: str | None = None,
     encoding: str | None = None,
+    cm: int | None = None,
+    towgs84: str | None = None,
+    dxf_layer: str | None = None,
 ) -> Site:
-    """Read a project site from a vector file.
+    """Read a project site from a vector file, a corner-point table or a DXF plan.
 
     Parameters
     ----------
     path : str or os.PathLike
         A file :func:`gisplan.io.read_vector` reads (shapefile, zip, GeoPackage,
-        GeoJSON, KML). All its features form one site.
+        GeoJSON, KML, KMZ), a corner-point table (``.csv``, ``.xlsx``; see
+        :mod:`gisplan.io.table`) or a DXF site plan (``.dxf``; see
+        :mod:`gisplan.io.dxf`). All its features form one site.
     source_crs : str, optional
-        The CRS of the coordinates (``EPSG:4530``, ``4552``, WKT ...). Needed for a
-        shapefile without ``.prj``; overrides the file's own CRS (with a warning
-        when they differ).
+        The CRS of the coordinates (``EPSG:4530``, ``4552``, WKT ...), or
+        ``gcj02`` / ``bd09`` for AMap/Tencent or Baidu lon/lat (converted to
+        CGCS2000). Needed for a shapefile without ``.prj``; overrides the file's
+        own CRS (with a warning when they differ). For GK metres with a zone
+        prefix (tables, DXF) the zone is detected when this is not given.
     layer : str, optional
-        Layer (GeoPackage, KML) or dataset in a zip.
+        Layer (GeoPackage, KML), dataset in a zip, or sheet of an XLSX table.
     encoding : str, optional
-        Text encoding of a shapefile's attributes.
+        Text encoding of a shapefile's attributes or of a CSV table.
+    cm : int, optional
+        Central meridian of GK metres without zone prefix (CGCS2000,
+        EPSG:4534-4554), e.g. ``126``.
+    towgs84 : str, optional
+        ``dx,dy,dz,rx,ry,rz,s`` Bursa-Wolf parameters for a Xian 1980 or
+        Beijing 1954 source (position vector, metres, arc-seconds, ppm).
+    dxf_layer : str, optional
+        Read only this layer of a DXF (default: all layers).
 
     Returns
     -------
@@ -162,18 +200,19 @@ def read_site(
         For NaN/infinite coordinates, no features, swapped latitude/longitude,
         projected coordinates claiming to be degrees, or a site outside China.
     """
-    data = read_vector(path, layer=layer, encoding=encoding)
-    frame = data.frame
-    label, src, note, crs_warnings = _decide_crs(frame.crs, data.format, source_crs)
+    raw = _read_raw(path, source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
+                    towgs84=towgs84, dxf_layer=dxf_layer)
     return _build_site(
-        np.asarray(frame.geometry.values, dtype=object),
-        src=src,
-        label=label,
-        note=note,
-        name=_site_name(frame),
-        path=data.path,
-        fmt=data.format,
-        warnings=list(data.warnings) + crs_warnings,
+        np.asarray(raw.geoms, dtype=object),
+        src=raw.src,
+        label=raw.label,
+        note=raw.note,
+        name=raw.name,
+        path=raw.path,
+        fmt=raw.fmt,
+        warnings=raw.warnings,
+        convert=raw.convert,
+        details=raw.details,
     )
 
 
@@ -289,8 +328,14 @@ def _same_crs(a: CRS, b: CRS) -> bool:
     return a.equals(b, ignore_axis_order=True)
 
 
-def _decide_crs(file_crs, fmt: str, given: str | None) -> tuple[str, str, str, list[str]]:
-    """Decide the source CRS: (label, transform source, note, warnings)."""
+def _decide_crs(
+    file_crs, fmt: str, given: str | None, towgs84: tuple[float, ...] | None = None
+) -> tuple[str, str, str, list[str]]:
+    """Decide the source CRS: (label, transform source, note, warnings).
+
+    With ``towgs84`` the chosen CRS must be on a legacy datum; the source is then
+    that CRS bound to the user's Bursa-Wolf parameters (as WKT).
+    """
     warnings: list[str] = []
     file_crs = CRS.from_user_input(file_crs) if file_crs is not None else None
     implied = fmt in _LONLAT_NOTES and (file_crs is None or _is_lonlat_cgcs_like(file_crs))
@@ -330,13 +375,388 @@ def _decide_crs(file_crs, fmt: str, given: str | None) -> tuple[str, str, str, l
     else:
         src = _crs_source(chosen)
         note += ", reprojected"
-    if any(d in _datum_name(chosen) for d in _LEGACY_DATUMS):
-        warnings.append(
-            f"{label} is on the {chosen.geodetic_crs.datum.name} datum: no transformation to "
-            "CGCS2000 is available here, so positions may be off by tens of metres; "
-            "convert with the 7 parameters of the survey"
+    legacy = any(d in _datum_name(chosen) for d in _LEGACY_DATUMS)
+    if towgs84 is not None:
+        if not legacy and _is_cgcs_or_wgs_datum(chosen):
+            raise CRSInputError(
+                f"--towgs84 applies to a legacy datum (Xian 1980, Beijing 1954); {label} is "
+                "already CGCS2000/WGS84"
+            )
+        src = with_towgs84(chosen, towgs84).to_wkt()
+        values = ",".join(f"{v:g}" for v in towgs84)
+        note += (
+            f"; datum shift {chosen.geodetic_crs.datum.name} → CGCS2000 with the given "
+            f"--towgs84 {values} (Bursa-Wolf, position vector; via WGS84 ≈ CGCS2000)"
         )
+    elif legacy:
+        warnings.append(
+            f"WARNING: {label} is on the {chosen.geodetic_crs.datum.name} datum and no "
+            "--towgs84 was given: no transformation to CGCS2000 is available here, so "
+            f"positions may be off by tens of metres ({_LEGACY_ERROR}); pass "
+            "--towgs84 dx,dy,dz,rx,ry,rz,s with the 7 parameters of the survey"
+        )
+        note += f"; NO datum shift applied (error {_LEGACY_ERROR})"
     return label, src, note, warnings
+
+
+def _is_cgcs_or_wgs_datum(crs: CRS) -> bool:
+    return any(d in _datum_name(crs) for d in _LONLAT_DATUMS)
+
+
+# --------------------------------------------------------------------------- sources
+
+#: Words in a file name, layer or column that hint at web-map (offset) coordinates.
+WEB_HINTS = {
+    "gcj": "gcj02", "高德": "gcj02", "amap": "gcj02", "gaode": "gcj02", "火星": "gcj02",
+    "腾讯": "gcj02", "tencent": "gcj02", "百度": "bd09", "baidu": "bd09", "bd09": "bd09",
+}
+_WEB_LABELS = {"gcj02": "GCJ-02", "bd09": "BD-09"}
+_LEGACY_ERROR = "typically tens of metres, up to about 100 m"
+
+
+@dataclass
+class _Raw:
+    """Geometries in the source's numbers and how to bring them to CGCS2000."""
+
+    geoms: list
+    src: str
+    label: str
+    note: str
+    name: str | None
+    path: str
+    fmt: str
+    warnings: list[str]
+    convert: object = None
+    details: list[str] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)  # per-geometry attributes (batch)
+
+
+def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer) -> _Raw:
+    spec = parse_source(source_crs, cm=cm, towgs84=towgs84)
+    text = check_path_text(path)
+    suffix = Path(text).suffix.lower()
+    from .io.table import TABLE_SUFFIXES
+
+    if suffix in TABLE_SUFFIXES:
+        raw = _raw_from_table(path, spec, layer, encoding)
+    elif suffix == ".dxf":
+        raw = _raw_from_dxf(path, spec, dxf_layer)
+    else:
+        raw = _raw_from_vector(path, spec, layer, encoding)
+    if dxf_layer is not None and suffix != ".dxf":
+        raw.warnings.append("--dxf-layer ignored: the site is not a DXF drawing")
+    if spec.web is None:
+        _web_hint(raw, text)
+    return raw
+
+
+def _raw_from_vector(path, spec: SourceSpec, layer, encoding) -> _Raw:
+    data = read_vector(path, layer=layer, encoding=encoding)
+    frame = data.frame
+    given = _given(spec)
+    if spec.web is not None:
+        implied = data.format in _LONLAT_NOTES
+        if frame.crs is not None and not _is_lonlat_cgcs_like(CRS.from_user_input(frame.crs)):
+            raise CRSInputError(
+                f"--source-crs {spec.web} means longitude/latitude, but the file is in "
+                f"{_crs_label(CRS.from_user_input(frame.crs))}; drop --source-crs {spec.web}"
+            )
+        given = None if (frame.crs is not None or implied) else CGCS2000
+    label, src, note, crs_warnings = _decide_crs(frame.crs, data.format, given, towgs84=spec.towgs84)
+    if spec.cm is not None:
+        note = note.replace(f"--source-crs {label} (given)", f"--cm {spec.cm} → {label} (given)")
+    geoms = list(frame.geometry.values)
+    raw = _Raw(geoms, src, label, note, _site_name(frame), data.path, data.format,
+               list(data.warnings) + crs_warnings)
+    if data.member:
+        raw.details.append(f"read {data.member} from the archive")
+    raw.details.append(f"{len(frame)} feature(s)" + (f", layer {data.layer}" if data.layer else ""))
+    raw.rows = [{k: v for k, v in rec.items() if k != frame.geometry.name}
+                for rec in frame.drop(columns=frame.geometry.name).to_dict("records")]
+    _set_convert(raw, spec)
+    return raw
+
+
+def _given(spec: SourceSpec) -> str | None:
+    if spec.crs is None or spec.web is not None:
+        return None
+    epsg = spec.crs.to_epsg(min_confidence=70)
+    return f"EPSG:{epsg}" if epsg else spec.crs.to_wkt()
+
+
+def _set_convert(raw: _Raw, spec: SourceSpec) -> None:
+    """Attach the conversion for --towgs84 and GCJ-02/BD-09 sources (and say so)."""
+    if spec.towgs84 is not None:
+        bound = CRS.from_user_input(raw.src)
+        raw.convert = lambda g: transform_to_cgcs2000(g, bound, towgs84=True)
+    elif spec.web is not None:
+        raw.convert = lambda g: transform_to_cgcs2000(g, parse_crs(CGCS2000), web=spec.web)
+        coords = shapely.get_coordinates([g for g in raw.geoms if g is not None])
+        if len(coords) and np.isfinite(coords).all() and np.abs(coords[:, 0]).max() <= 180 \
+                and np.abs(coords[:, 1]).max() <= 90:
+            lon, lat = float(np.median(coords[:, 0])), float(np.median(coords[:, 1]))
+            shift = f" (shift here about {web_offset_m(lon, lat, spec.web):.0f} m)"
+        else:
+            shift = ""
+        raw.label = spec.label
+        raw.note = (
+            f"--source-crs {spec.web}: {spec.label} longitude/latitude converted to CGCS2000"
+            f"{shift}; inverse accurate to < 0.01 m"
+        )
+
+
+def _web_hint(raw: _Raw, text: str) -> None:
+    """Warn (never convert) when names suggest AMap/Baidu coordinates."""
+    haystack = " ".join([Path(text).name] + [str(k) for r in raw.rows[:1] for k in r]).lower()
+    for word, web in WEB_HINTS.items():
+        if word in haystack:
+            raw.warnings.append(
+                f"the file name or its fields mention {word!r}: if the coordinates were taken "
+                f"from that web map they are {_WEB_LABELS[web]}, offset by hundreds of metres; "
+                f"then pass --source-crs {web} (read as given, not converted)"
+            )
+            return
+
+
+# --------------------------------------------------------------------------- tables and DXF
+
+
+def _raw_from_table(path, spec: SourceSpec, layer, encoding) -> _Raw:
+    from .io.table import read_table
+
+    data = read_table(path, sheet=layer, encoding=encoding)
+    geoms, rows = _table_polygons(data)
+    fmt = f"{data.format} corner table"
+    details = [
+        f"{fmt}: {len(data.rings)} ring(s), {data.points} point(s) read; {data.columns}"
+        + (f"; sheet {data.sheet!r}" if data.sheet else "")
+        + (f"; encoding {data.encoding}" if data.encoding else "")
+    ]
+    raw = _Raw(geoms, CGCS2000, CGCS2000, "", None, data.path, fmt, list(data.warnings),
+               details=details, rows=rows)
+    _decide_numbers(raw, spec, data.unit, fmt)
+    return raw
+
+
+def _table_polygons(data) -> tuple[list, list[dict]]:
+    """One (multi)polygon per parcel: the largest ring is the shell, rings inside it holes."""
+    by_parcel: dict[str, list] = {}
+    for ring in data.rings:
+        # without a parcel column, rings (split by blank rows) nest among all rings
+        key = ring.parcel if data.parcel_column else ""
+        by_parcel.setdefault(key, []).append((ring.parcel, shapely.Polygon(ring.coords)))
+    geoms, rows = [], []
+    for key, polys in by_parcel.items():
+        polys = sorted(polys, key=lambda p: -abs(shapely.area(p[1])))
+        shells: list[tuple[str, BaseGeometry, list]] = []
+        for label, poly in polys:
+            for _, shell, holes in shells:
+                if shell.is_valid and poly.is_valid and shell.contains(poly):
+                    holes.append(poly.exterior.coords)
+                    break
+            else:
+                shells.append((label, poly, []))
+        parts = [(label, shapely.Polygon(sh.exterior.coords, holes)) for label, sh, holes in shells]
+        if data.parcel_column:
+            polys_only = [p for _, p in parts]
+            geoms.append(polys_only[0] if len(polys_only) == 1 else shapely.MultiPolygon(polys_only))
+            rows.append({"parcel": key, data.parcel_column: key})
+        else:
+            for label, poly in sorted(parts, key=lambda lp: int(lp[0]) if lp[0].isdigit() else 0):
+                geoms.append(poly)
+                rows.append({"parcel": label})
+    return geoms, rows
+
+
+def _raw_from_dxf(path, spec: SourceSpec, dxf_layer) -> _Raw:
+    from .io.dxf import read_dxf
+
+    data = read_dxf(path, layer=dxf_layer)
+    raw = _Raw(list(data.polygons), CGCS2000, CGCS2000, "", None, data.path, "DXF",
+               list(data.warnings), details=[data.summary()],
+               rows=[{"part": i + 1} for i in range(len(data.polygons))])
+    coords = shapely.get_coordinates(data.polygons)
+    x, y = coords[:, 0], coords[:, 1]
+    if x.min() >= 73 and x.max() <= 136 and y.min() >= 3 and y.max() <= 54 and (x.max() - x.min()) < 5:
+        unit = "degrees"  # lon/lat in China (rare in CAD)
+    elif y.min() >= 1e6 and y.max() < 7e6 and (x.min() > 0):
+        unit = "metres"
+    else:
+        raise SiteError(
+            f"{Path(data.path).name}: the drawing's coordinates (x {x.min():.0f}..{x.max():.0f}, "
+            f"y {y.min():.0f}..{y.max():.0f}) are not Gauss-Kruger metres (local drawing "
+            "coordinates?); ask for the plan in CGCS2000 Gauss-Kruger coordinates"
+        )
+    _decide_numbers(raw, spec, unit, "DXF")
+    return raw
+
+
+def _decide_numbers(raw: _Raw, spec: SourceSpec, unit: str, fmt: str) -> None:
+    """Decide the CRS of table/DXF numbers (metres: zone prefix, --cm, --source-crs)."""
+    if unit == "degrees":
+        if spec.web is not None:
+            raw.src = raw.label = CGCS2000
+            _set_convert(raw, spec)
+            return
+        given = _given(spec)
+        if given is None:
+            raw.note = f"{fmt} in degrees: read as CGCS2000 longitude/latitude"
+            if spec.towgs84 is not None:
+                raise CRSInputError("--towgs84 needs --source-crs naming the legacy CRS of the degrees (e.g. EPSG:4610 Xian 1980)")
+            return
+        label, src, note, warns = _decide_crs(None, fmt, given, towgs84=spec.towgs84)
+        raw.src, raw.label, raw.note = src, label, note
+        raw.warnings.extend(warns)
+        _set_convert(raw, spec)
+        return
+    if spec.web is not None:
+        raise CRSInputError(
+            f"--source-crs {spec.web} means longitude/latitude, but the {fmt} holds metres; "
+            "drop it (or give --source-crs/--cm for Gauss-Kruger)"
+        )
+    coords = shapely.get_coordinates(raw.geoms)
+    eastings = coords[:, 0]
+    zones = {zone_of_easting(float(e)) for e in eastings}
+    if len(zones) > 1:
+        found = ", ".join(str(z) for z in sorted(zones, key=lambda z: (z is None, z or 0)))
+        raise SiteError(f"{fmt}: eastings carry different zone prefixes ({found}); one site is in one zone")
+    zone = zones.pop()
+    shift = 0.0
+    if spec.crs is None:
+        if spec.towgs84 is not None:
+            raise CRSInputError(
+                "--towgs84 needs --source-crs naming the legacy CRS (e.g. EPSG:2349-2369 "
+                "Xian 1980 or EPSG:2401-2421 Beijing 1954 3-degree GK zones 25-45)"
+            )
+        if zone is None:
+            raise CRSInputError(
+                f"{fmt} in Gauss-Kruger metres without zone prefix: the zone is unknown; "
+                "pass --cm (e.g. --cm 126) or --source-crs (EPSG:4534-4554)"
+            )
+        epsg = gk_epsg_for_zone(zone)
+        crs = parse_crs(f"EPSG:{epsg}")
+        tm = tm_parameters(crs)
+        label = f"EPSG:{epsg}"
+        note = (
+            f"zone {zone} detected from the easting prefix ({eastings[0]:.3f}): {label} "
+            f"({crs.name}, central meridian {tm[0]:g}E); X is the northing, Y the easting"
+        )
+        raw.src, raw.label, raw.note = label, label, note + ", reprojected"
+        return
+    crs = spec.crs
+    tm = tm_parameters(crs)
+    label = _crs_label(crs)
+    if tm is None:
+        raise CRSInputError(
+            f"the {fmt} holds Gauss-Kruger metres but {spec.given} is not a Gauss-Kruger CRS"
+        )
+    cm, fe, width = tm
+    if zone is not None:
+        zone_cm = 3 * zone if zone >= 25 else 6 * zone - 3
+        if abs(zone_cm - cm) > 1e-9:
+            raise CRSInputError(
+                f"the eastings' zone prefix {zone} (central meridian {zone_cm}E) contradicts "
+                f"{spec.given} (central meridian {cm:g}E); drop the option or fix the zone"
+            )
+        if abs(fe - 500000.0) < 1e-6:
+            shift = zone * 1_000_000.0  # the CRS has no prefix: strip it from the data
+    elif fe > 1e6:
+        raise CRSInputError(
+            f"the eastings have no zone prefix but {spec.given} expects one "
+            f"(false easting {fe:.0f}); use the CRS without prefix or --cm {cm:g}"
+        )
+    given = _given(spec)
+    f_label, src, note, warns = _decide_crs(None, fmt, given, towgs84=spec.towgs84)
+    if spec.cm is not None:
+        note = note.replace(f"--source-crs {f_label} (given)", f"--cm {spec.cm} → {f_label} (given)")
+    if zone is not None:
+        note += f"; zone prefix {zone} agrees"
+        if shift:
+            note += f" (stripped from the eastings for {f_label})"
+    raw.src, raw.label, raw.note = src, f_label, note
+    raw.warnings.extend(warns)
+    if shift:
+        raw.geoms = list(shapely.transform(np.asarray(raw.geoms, dtype=object),
+                                           lambda xy: xy - np.array([shift, 0.0])))
+    _set_convert(raw, spec)
+
+
+# --------------------------------------------------------------------------- many sites
+
+
+def read_site_frame(
+    path,
+    *,
+    source_crs: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    cm: int | None = None,
+    towgs84: str | None = None,
+    dxf_layer: str | None = None,
+) -> tuple[gpd.GeoDataFrame, str, list[str]]:
+    """Read every feature (table parcel, DXF shape) of a site file as its own site.
+
+    Used by :func:`gisplan.batch.screen_batch` for corner tables, DXF plans and the
+    ``gcj02`` / ``bd09`` / ``--cm`` / ``--towgs84`` options; the same rules as
+    :func:`read_site` apply.
+
+    Returns
+    -------
+    frame : GeoDataFrame
+        One row per feature in CGCS2000 lon/lat (EPSG:4490), with the file's
+        attributes (``parcel`` for a table, ``part`` for a DXF).
+    crs_note : str
+        How the CRS was decided.
+    warnings : list of str
+    """
+    raw = _read_raw(path, source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
+                    towgs84=towgs84, dxf_layer=dxf_layer)
+    geoms = np.asarray([g if g is not None else shapely.Polygon() for g in raw.geoms], dtype=object)
+    forced = shapely.force_2d(geoms)
+    coords = shapely.get_coordinates(forced)
+    if len(coords) and np.isfinite(coords).all():
+        _check_projected_input(coords, raw.src, raw.label)
+    out = raw.convert(forced) if raw.convert is not None else transform_geometry(forced, raw.src, CGCS2000)
+    rows = raw.rows if len(raw.rows) == len(geoms) else [{} for _ in geoms]
+    frame = gpd.GeoDataFrame(rows, geometry=list(out), crs=CGCS2000)
+    return frame, raw.note, raw.warnings
+
+
+# --------------------------------------------------------------------------- describe
+
+
+def describe_site(site: Site) -> list[str]:
+    """What was understood of a site, one line each, for ``gisplan read`` / ``--dry-run``.
+
+    Format, CRS and how it was decided, parts, vertex count, area in hectares
+    (ellipsoidal, and planimetric in the local 3-degree GK zone for polygons),
+    bounds in degrees, details and warnings.
+    """
+    geom = site.geometry
+    parts = site.parts
+    kinds = Counter(_dimension_kind(p) for p in parts)
+    lines = [
+        f"site: {site.path}" + (f" ({site.name})" if site.name else ""),
+        f"format: {site.format}",
+        f"CRS: {site.source_crs}; {site.crs_note}",
+        "parts: " + ", ".join(f"{n} {k}(s)" for k, n in sorted(kinds.items())),
+        f"vertices: {int(shapely.get_num_coordinates(geom))}",
+    ]
+    polys = [p for p in parts if shapely.get_dimensions(p) == 2]
+    if polys:
+        area = shapely.union_all(polys)
+        ell = float(shapely.area(_to_equal_area(area)))
+        gk = f"EPSG:{gk_epsg_for_lon(float(area.centroid.x))}"
+        plan = float(shapely.area(transform_geometry(area, CGCS2000, gk)))
+        lines.append(f"area: {ell / 1e4:.4f} ha ellipsoidal (CGCS2000); {plan / 1e4:.4f} ha planimetric in {gk}")
+    lengths = [p for p in parts if shapely.get_dimensions(p) == 1]
+    if lengths:
+        lines.append(f"length: {sum(GEOD.geometry_length(p) for p in lengths) / 1000:.3f} km (geodesic)")
+    x0, y0, x1, y1 = geom.bounds
+    lines.append(f"bounds: lon {x0:.6f} .. {x1:.6f}, lat {y0:.6f} .. {y1:.6f} (CGCS2000 degrees)")
+    lines += [f"read: {d}" for d in site.details]
+    lines += [f"warning: {w}" for w in site.warnings]
+    return lines
 
 
 # --------------------------------------------------------------------------- checks
@@ -511,8 +931,14 @@ def _repair(parts: list[BaseGeometry], warnings: list[str]) -> list[BaseGeometry
     return out
 
 
-def _build_site(geoms, *, src, label, note, name, path, fmt, warnings) -> Site:
-    """Checks shared by read_site and site_from_geometry."""
+def _build_site(
+    geoms, *, src, label, note, name, path, fmt, warnings, convert=None, details=()
+) -> Site:
+    """Checks shared by read_site and site_from_geometry.
+
+    ``convert`` (geometries array -> CGCS2000 geometries array) replaces the plain
+    reprojection from ``src`` (datum shifts via --towgs84, GCJ-02/BD-09 offsets).
+    """
     warnings = list(warnings)
     total = len(geoms)
     geoms = [shapely.force_2d(g) for g in geoms if g is not None]
@@ -525,7 +951,8 @@ def _build_site(geoms, *, src, label, note, name, path, fmt, warnings) -> Site:
     coords = shapely.get_coordinates(parts)
     _check_finite(coords, "")
     _check_projected_input(coords, src, label)
-    parts = list(transform_geometry(np.array(parts, dtype=object), src, CGCS2000))
+    parts_arr = np.array(parts, dtype=object)
+    parts = list(convert(parts_arr) if convert is not None else transform_geometry(parts_arr, src, CGCS2000))
     lonlat = shapely.get_coordinates(parts)
     _check_finite(lonlat, f" after transforming from {label}; check the CRS")
     _check_lonlat(lonlat, label)
@@ -540,6 +967,7 @@ def _build_site(geoms, *, src, label, note, name, path, fmt, warnings) -> Site:
         source_crs=label,
         crs_note=note,
         warnings=warnings,
+        details=list(details),
     )
 
 
@@ -652,3 +1080,49 @@ def _chunks(coords: np.ndarray) -> list[np.ndarray]:
             lo, hi = np.minimum(coords[start], coords[i]), np.maximum(coords[start], coords[i])
     out.append(coords[start:])
     return out
+
+
+def uses_site_reader(path, source_crs=None, cm=None, towgs84=None, dxf_layer=None) -> bool:
+    """Whether a batch sites file needs :func:`read_site_frame` (tables, DXF, new options)."""
+    from .coords import WEB_OFFSETS
+    from .io.table import TABLE_SUFFIXES
+
+    suffix = Path(str(path)).suffix.lower()
+    web = source_crs is not None and str(source_crs).strip().lower().replace("_", "") in WEB_OFFSETS
+    return (
+        suffix in TABLE_SUFFIXES or suffix == ".dxf" or web
+        or any(v not in (None, "") for v in (cm, towgs84, dxf_layer))
+    )
+
+
+def describe_site_frame(path, *, id_field: str | None = None, **options) -> list[str]:
+    """``gisplan batch --dry-run``: how the sites file is read and one line per site."""
+    frame, note, warnings = (
+        read_site_frame(path, **options) if uses_site_reader(path, **{k: options.get(k) for k in ("source_crs", "cm", "towgs84", "dxf_layer")})
+        else _plain_frame(path, options.get("source_crs"))
+    )
+    lines = [f"sites: {path}: {len(frame)} site(s)", f"CRS: {note}"]
+    for i, row in frame.iterrows():
+        ident = row[id_field] if id_field and id_field in frame.columns else i
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            lines.append(f"  {ident}: no geometry")
+            continue
+        x0, y0, x1, y1 = geom.bounds
+        area = float(shapely.area(_to_equal_area(geom))) if shapely.get_dimensions(geom) == 2 else 0.0
+        lines.append(
+            f"  {ident}: {geom.geom_type}, {int(shapely.get_num_coordinates(geom))} vertices, "
+            f"{area / 1e4:.4f} ha, lon {x0:.6f}..{x1:.6f}, lat {y0:.6f}..{y1:.6f}"
+        )
+    if id_field and id_field not in frame.columns:
+        lines.append(f"warning: --id-field {id_field!r} is not a field (fields: {', '.join(c for c in frame.columns if c != 'geometry')})")
+    lines += [f"warning: {w}" for w in warnings]
+    return lines
+
+
+def _plain_frame(path, source_crs):
+    data = read_vector(path)
+    frame = data.frame
+    label, src, note, warns = _decide_crs(frame.crs, data.format, source_crs)
+    geoms = transform_geometry(shapely.force_2d(np.asarray(frame.geometry.values, dtype=object)), src, CGCS2000)
+    return gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=list(geoms), crs=CGCS2000), note, list(data.warnings) + warns

@@ -148,8 +148,9 @@ def make_null_geometries(tmp_path: Path) -> Path:
 
 
 def make_non_spatial_csv(tmp_path: Path) -> Path:
+    """A plain attribute table: no coordinate columns at all."""
     path = tmp_path / "table.csv"
-    path.write_text("点号,X,Y\n1,4752000.1,42544231.8\n2,4752100.2,42544300.5\n", encoding="utf-8")
+    path.write_text("名称,面积,备注\n厂区,12.5,一期\n仓库,3.2,二期\n", encoding="utf-8")
     return path
 
 
@@ -518,3 +519,115 @@ GOOD_SITE_CASES = {
     "point_site": make_point_site,
     "line_site": make_line_site,
 }
+
+
+# --------------------------------------------------------------------------- sites as they arrive
+# Corner-point tables, DXF plans, KMZ, legacy datums. Coordinates are computed
+# here with pyproj from a lon/lat polygon (independently of gisplan).
+
+#: A 5-vertex site near Changchun-Jilin border in zone 42 (CM 126E), lon/lat CGCS2000.
+ZONE42_LONLAT = [(126.540, 43.830), (126.556, 43.831), (126.560, 43.842), (126.548, 43.849), (126.538, 43.841)]
+#: A site in Yanji (zone 43, CM 129E), lon/lat CGCS2000.
+YANJI_LONLAT = [(129.460, 42.870), (129.480, 42.870), (129.482, 42.885), (129.462, 42.886)]
+
+
+def gk_corners(lonlat, epsg: int = 4530) -> list[tuple[float, float]]:
+    """(northing X, easting Y) of lon/lat points in a GK CRS, computed with pyproj."""
+    from pyproj import Transformer
+
+    t = Transformer.from_crs("EPSG:4490", f"EPSG:{epsg}", always_xy=True)
+    out = []
+    for lon, lat in lonlat:
+        e, n = t.transform(lon, lat)
+        out.append((round(n, 3), round(e, 3)))
+    return out
+
+
+def corner_csv_text(rows, header=("点号", "X", "Y"), parcel=None) -> str:
+    lines = [",".join(([parcel[0]] if parcel else []) + list(header))]
+    for i, (a, b) in enumerate(rows):
+        cells = ([parcel[1][i]] if parcel else []) + [f"J{i + 1}", f"{a}", f"{b}"]
+        lines.append(",".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def make_table_zone_prefix(tmp_path: Path, encoding: str = "utf-8", name: str = "corners.csv") -> Path:
+    """ZONE42_LONLAT as 点号,X,Y with X = northing, Y = easting with zone prefix 42 (EPSG:4530)."""
+    path = tmp_path / name
+    path.write_bytes(corner_csv_text(gk_corners(ZONE42_LONLAT)).encode(encoding))
+    return path
+
+
+def make_table_two_points(tmp_path: Path) -> Path:
+    path = tmp_path / "two_points.csv"
+    path.write_text("点号,X,Y\n1,4752000.1,42544231.8\n2,4752100.2,42544300.5\n", encoding="utf-8")
+    return path
+
+
+def make_table_bad_cell(tmp_path: Path) -> Path:
+    rows = gk_corners(ZONE42_LONLAT)
+    rows[2] = (rows[2][0], "4251x345.6")
+    path = tmp_path / "bad_cell.csv"
+    path.write_text(corner_csv_text(rows), encoding="utf-8")
+    return path
+
+
+def make_table_mixed_units(tmp_path: Path) -> Path:
+    rows = gk_corners(ZONE42_LONLAT)
+    rows[3] = (ZONE42_LONLAT[3][1], ZONE42_LONLAT[3][0])
+    path = tmp_path / "mixed.csv"
+    path.write_text(corner_csv_text(rows), encoding="utf-8")
+    return path
+
+
+def make_table_no_prefix(tmp_path: Path) -> Path:
+    """GK metres without zone prefix (EPSG:4551, CM 126E) and no CRS given."""
+    path = tmp_path / "no_prefix.csv"
+    path.write_text(corner_csv_text(gk_corners(ZONE42_LONLAT, 4551)), encoding="utf-8")
+    return path
+
+
+def make_table_odd_row(tmp_path: Path) -> Path:
+    rows = gk_corners(ZONE42_LONLAT)
+    text = corner_csv_text(rows).splitlines()
+    text.insert(3, "J9,4850000.0,")
+    path = tmp_path / "odd_row.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    return path
+
+
+def make_dxf_open_only(tmp_path: Path) -> Path:
+    import ezdxf
+
+    doc = ezdxf.new()
+    msp = doc.modelspace()
+    pts = [(e, n) for n, e in gk_corners(YANJI_LONLAT, 4531)]
+    msp.add_lwpolyline(pts, dxfattribs={"layer": "红线"}, close=False)
+    msp.add_text("用地红线", dxfattribs={"layer": "标注"})
+    path = tmp_path / "open.dxf"
+    doc.saveas(path)
+    return path
+
+
+BAD_SITE_CASES.update(
+    {
+        "table_two_points": make_table_two_points,
+        "table_bad_cell": make_table_bad_cell,
+        "table_mixed_units": make_table_mixed_units,
+        "table_no_prefix": make_table_no_prefix,
+        "table_odd_row": make_table_odd_row,
+        "dxf_open_only": make_dxf_open_only,
+    }
+)
+BAD_SITE_EXPECT.update(
+    {
+        "table_two_points": (SiteError, "a ring needs at least 3"),
+        "table_bad_cell": (InputError, "row 4, column Y"),
+        "table_mixed_units": (InputError, "mixed units"),
+        "table_no_prefix": (CRSInputError, "pass --cm"),
+        "table_odd_row": (InputError, "row 4, column Y: empty"),
+        "dxf_open_only": (SiteError, "no closed polyline or hatch"),
+    }
+)
+#: Bad cases read_vector does not see (tables and DXF go to their own readers).
+NOT_VECTOR_CASES = {"table_bad_cell", "table_mixed_units", "table_odd_row"}
