@@ -1,21 +1,31 @@
-"""Interactive HTML map of a screening (folium), with a blank basemap by default."""
+"""Interactive HTML map of a screening (folium), with a blank basemap by default.
+
+The saved page carries vendored Leaflet and leaflet-measure inline (folium would
+load them from CDNs), so it opens with no network. Basemap options and the
+GCJ-02 display shift live in :mod:`gisplan.render.basemap`.
+"""
 
 from __future__ import annotations
 
+import html
 import os
-from pathlib import Path
-
 import re
 from importlib import resources
+from pathlib import Path
+from typing import ClassVar
 
 import folium
 import folium.plugins
 import geopandas as gpd
+import numpy as np
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from ..crs import CGCS2000
 from ..geometry import from_equal_area, to_equal_area
-from ..vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH
+from ..vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from .basemap import Basemap, display_geoms, resolve_basemap
 from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
@@ -25,7 +35,7 @@ from .palette import (
     WATER_COLOURS,
 )
 
-__all__ = ["html_map", "write_html_map", "offline_html"]
+__all__ = ["html_map", "offline_html", "write_html_map"]
 
 _ASSET = "gisplan-asset:"
 
@@ -33,13 +43,32 @@ _ASSET = "gisplan-asset:"
 class _OfflineMap(folium.Map):
     """A folium Map whose only scripts and styles are vendored Leaflet files (inlined on save)."""
 
-    default_js = [("leaflet", _ASSET + "leaflet.js")]
-    default_css = [("leaflet_css", _ASSET + "leaflet.css")]
+    default_js: ClassVar[list] = [("leaflet", _ASSET + "leaflet.js")]
+    default_css: ClassVar[list] = [("leaflet_css", _ASSET + "leaflet.css")]
+
+    def _repr_html_(self, **kwargs) -> str:
+        """The map in a notebook: an iframe of the self-contained page (no CDN needed)."""
+        page = offline_html(self.get_root().render(**kwargs))
+        return (
+            '<div style="width:100%;"><div style="position:relative;width:100%;height:0;padding-bottom:60%;">'
+            f'<iframe srcdoc="{html.escape(page)}" style="position:absolute;width:100%;height:100%;left:0;top:0;'
+            'border:none !important;" allowfullscreen></iframe></div></div>'
+        )
+
+
+class _MetricScale(MacroElement):
+    """A metric-only scale bar (folium's control_scale shows feet and miles too)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
 
 
 class _MeasureControl(folium.plugins.MeasureControl):
-    default_js = [("leaflet_measure_js", _ASSET + "leaflet-measure.cn.js")]
-    default_css = [("leaflet_measure_css", _ASSET + "leaflet-measure.css")]
+    default_js: ClassVar[list] = [("leaflet_measure_js", _ASSET + "leaflet-measure.cn.js")]
+    default_css: ClassVar[list] = [("leaflet_measure_css", _ASSET + "leaflet-measure.css")]
 
 
 def _asset(name: str) -> str:
@@ -71,31 +100,63 @@ def offline_html(html: str) -> str:
 
 
 _LEGEND = """
-<div style="position: fixed; bottom: 44px; left: 12px; z-index: 9999; background: white;
-            padding: 8px 10px; border: 1px solid #999; font: 12px/1.5 sans-serif;">
+<div class="gisplan-legend" style="position: fixed; bottom: 44px; left: 12px; z-index: 9999; background: white;
+            padding: 8px 10px; border: 1px solid #999; font: 12px/1.5 sans-serif; max-width: 260px;">
 <b>图例</b><br>{rows}
-<span style="font-size: 10px; color: #666;">CGCS2000 · 示例数据为合成</span>
+<span style="font-size: 10px; color: #666;">{note}</span>
 </div>"""
 
 
-def _legend_html() -> str:
-    items = [(CATEGORY_COLOURS["priority"], "优先保护单元"), (CATEGORY_COLOURS["key"], "重点管控单元"),
-             (CATEGORY_COLOURS["general"], "一般管控单元"), (REDLINE_COLOUR, "生态保护红线"),
-             (PROTECTED_COLOURS["core"], "自然保护地"), (WATER_COLOURS["level2"], "饮用水水源保护区"),
-             (SITE_COLOUR, "项目范围")]
-    rows = "".join(
-        f'<span style="display:inline-block;width:14px;height:10px;background:{c};opacity:.7;margin-right:4px"></span>{t}<br>'
-        for c, t in items
-    )
-    return _LEGEND.format(rows=rows)
+def _swatch(fill: str, line: str, dash: bool = False, fill_opacity: float = 0.7) -> str:
+    border = f"2px {'dashed' if dash else 'solid'} {line}"
+    bg = "transparent" if fill == "none" else fill
+    return (f'<span style="display:inline-block;width:14px;height:10px;background:{bg};opacity:{fill_opacity};'
+            f'border:{border};margin-right:4px;vertical-align:middle"></span>')
 
 
-def _geojson(frame: gpd.GeoDataFrame, name: str, style, fields: list[str], aliases: list[str]) -> folium.GeoJson:
+def _legend_html(ctx: dict, buffer_m: float, basemap: Basemap | None, synthetic: bool = False) -> str:
+    """Legend rows for the three categories, the zone kinds present, the site and ring."""
+    rows = [(_swatch(CATEGORY_COLOURS[c], "#666"), CATEGORY_LABELS_ZH[c]) for c in ("priority", "key", "general")]
+    if _present(ctx, "eco_redline"):
+        rows.append((_swatch(REDLINE_COLOUR, REDLINE_COLOUR, dash=True, fill_opacity=0.5), KIND_LABELS_ZH["eco_redline"]))
+    pa = ctx.get("protected_areas")
+    if _present(ctx, "protected_areas"):
+        for zone in dict.fromkeys(pa["zone"]):
+            rows.append((_swatch("none", PROTECTED_COLOURS.get(zone, "#8e44ad")),
+                         f"自然保护地 {ZONE_LABELS_ZH.get(zone, zone)}"))
+    ws = ctx.get("water_sources")
+    if _present(ctx, "water_sources"):
+        for level in ("level1", "level2", "quasi"):
+            if (ws["level"] == level).any():
+                rows.append((_swatch(WATER_COLOURS[level], WATER_COLOURS[level]), f"水源 {LEVEL_LABELS_ZH[level]}"))
+    rows.append((_swatch("none", SITE_COLOUR), "项目范围"))
+    if buffer_m > 0:
+        rows.append((_swatch("none", BUFFER_COLOUR, dash=True), f"{buffer_m / 1000:g} km 检索范围"))
+    note = "坐标系 CGCS2000"
+    if basemap is not None and basemap.crs == "gcj02":
+        note = "数据 CGCS2000；为对齐 GCJ-02 底图，叠加层已偏移显示（仅供显示，量算误差 < 1%）"
+    if synthetic:
+        note += " · 示例数据为合成，非官方成果"
+    body = "".join(f"{sw}{html.escape(label)}<br>" for sw, label in rows)
+    return _LEGEND.format(rows=body, note=html.escape(note))
+
+
+def _present(ctx: dict, kind: str) -> bool:
+    frame = ctx.get(kind)
+    return frame is not None and len(frame) > 0
+
+
+def _geojson(frame: gpd.GeoDataFrame, name: str, style, fields: list[str], aliases: list[str],
+             crs: str = "cgcs2000") -> folium.GeoJson:
+    """A GeoJSON layer with tooltip and popup; text is HTML-escaped (popups use innerHTML)."""
     styled = [c for c in ("category", "zone", "level") if c in frame.columns and c not in fields]
     frame = frame[fields + styled + ["geometry"]].copy()
     for col in fields:
         if frame[col].dtype.kind == "f":
             frame[col] = frame[col].round(2)
+        elif frame[col].dtype.kind == "O":
+            frame[col] = frame[col].map(lambda v: html.escape(str(v)) if v is not None else "")
+    frame["geometry"] = display_geoms(np.asarray(frame.geometry.values, dtype=object), crs)
     return folium.GeoJson(
         frame.to_json(drop_id=True),
         name=name,
@@ -105,77 +166,128 @@ def _geojson(frame: gpd.GeoDataFrame, name: str, style, fields: list[str], alias
     )
 
 
-def html_map(result, *, tiles: str | None = None, attribution: str | None = None) -> folium.Map:
+def html_map(
+    result,
+    *,
+    tiles: str | None = None,
+    attribution: str | None = None,
+    basemap: str | None = None,
+    tiles_crs: str | None = None,
+) -> folium.Map:
     """A folium map of a screening result: units, redline, reserves, water zones, site, buffer.
+
+    The map carries its scripts inline (see :func:`offline_html`), so with the
+    default blank basemap it needs no network at all.
 
     Parameters
     ----------
     result : ScreeningResult
     tiles : str, optional
-        A tile URL template (e.g. Tianditu with your key). Blank basemap by default,
-        so the map needs no network for its content.
+        A tile URL template with ``{x}``, ``{y}``, ``{z}`` and your key, e.g. Tianditu
+        (天地图, CGCS2000: overlays drawn as they are). Blank basemap by default.
     attribution : str, optional
         Attribution text for ``tiles``.
+    basemap : {"blank", "amap", "amap-satellite"}, optional
+        A named basemap instead of ``tiles``. AMap (高德) is GCJ-02: the overlays
+        are shifted into GCJ-02 for display so they line up with it.
+    tiles_crs : {"cgcs2000", "gcj02"}, optional
+        What ``tiles`` is drawn in; ``gcj02`` shifts the overlays as for AMap.
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    InputError
+        Bad basemap options (see :func:`gisplan.render.basemap.resolve_basemap`).
     """
-    minx, miny, maxx, maxy = result.project["bounds"]
-    m = _OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_start=12)
-    if tiles:
-        folium.TileLayer(tiles=tiles, attr=attribution or "basemap", name="底图").add_to(m)
+    base = resolve_basemap(basemap, tiles, attribution, tiles_crs)
+    crs = base.crs if base is not None else "cgcs2000"
+    minx, miny, maxx, maxy = _view_bounds(result, crs)
+    m = _OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=12)
+    _MetricScale().add_to(m)
+    if base is not None:
+        folium.TileLayer(tiles=base.url, attr=base.attribution, name=base.name,
+                         subdomains=base.subdomains, max_zoom=18).add_to(m)
     ctx = result.context
     overlap = {}
     if len(result.control_units):
         overlap = dict(zip(result.control_units["feature_id"], result.control_units["overlap_m2"] / 1e4))
-    units = ctx.get("control_units")
-    if units is not None and len(units):
-        units = units.copy()
-        units["category_label"] = units["category"].map(CATEGORY_LABELS_ZH)
+    if _present(ctx, "control_units"):
+        units = ctx["control_units"].copy()
+        units["category_label"] = units["category"].map(CATEGORY_LABELS_ZH).fillna(units["category"])
         units["overlap_ha"] = units["feature_id"].map(overlap).fillna(0.0)
         _geojson(
             units, KIND_LABELS_ZH["control_units"],
             lambda f: {"fillColor": CATEGORY_COLOURS.get(f["properties"]["category"], "#999"), "color": "#666", "weight": 1, "fillOpacity": 0.45},
-            ["code", "name", "category_label", "overlap_ha"], ["单元编码", "单元名称", "管控类别", "占用面积 (ha)"],
+            ["code", "name", "category_label", "overlap_ha"], ["单元编码", "单元名称", "管控类别", "占用面积 (ha)"], crs,
         ).add_to(m)
-    red = ctx.get("eco_redline")
-    if red is not None and len(red):
-        _geojson(red, KIND_LABELS_ZH["eco_redline"],
+    if _present(ctx, "eco_redline"):
+        _geojson(ctx["eco_redline"], KIND_LABELS_ZH["eco_redline"],
                  lambda f: {"color": REDLINE_COLOUR, "weight": 2, "fillColor": REDLINE_COLOUR, "fillOpacity": 0.3, "dashArray": "4 3"},
-                 ["name"], ["名称"]).add_to(m)
-    pa = ctx.get("protected_areas")
-    if pa is not None and len(pa):
-        _geojson(pa, KIND_LABELS_ZH["protected_areas"],
+                 ["name"], ["名称"], crs).add_to(m)
+    if _present(ctx, "protected_areas"):
+        _geojson(ctx["protected_areas"], KIND_LABELS_ZH["protected_areas"],
                  lambda f: {"color": PROTECTED_COLOURS.get(f["properties"]["zone"], "#8e44ad"), "weight": 2, "fillOpacity": 0.15},
-                 ["name", "zone_label"], ["名称", "功能分区"]).add_to(m)
-    ws = ctx.get("water_sources")
-    if ws is not None and len(ws):
-        _geojson(ws, KIND_LABELS_ZH["water_sources"],
+                 ["name", "zone_label"], ["名称", "功能分区"], crs).add_to(m)
+    if _present(ctx, "water_sources"):
+        _geojson(ctx["water_sources"], KIND_LABELS_ZH["water_sources"],
                  lambda f: {"color": WATER_COLOURS.get(f["properties"]["level"], "#3182bd"), "weight": 2, "fillOpacity": 0.25},
-                 ["name", "level_label"], ["名称", "保护区级别"]).add_to(m)
+                 ["name", "level_label"], ["名称", "保护区级别"], crs).add_to(m)
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
         ring = from_equal_area(shapely.buffer(to_equal_area(result.footprint), buf, quad_segs=16))
         folium.GeoJson(
-            gpd.GeoSeries([ring], crs=CGCS2000).to_json(), name=f"{buf / 1000:g} km 范围",
+            gpd.GeoSeries([display_geoms(ring, crs)], crs=CGCS2000).to_json(), name=f"{buf / 1000:g} km 检索范围",
             style_function=lambda f: {"color": BUFFER_COLOUR, "weight": 1.5, "fill": False, "dashArray": "6 4"},
         ).add_to(m)
+    _nearby_lines(result.nearby, crs).add_to(m)
     site = result.footprint_frame.copy()
     site["area_ha"] = (site["area_m2"] / 1e4).round(4)
     _geojson(site, "项目范围",
              lambda f: {"color": SITE_COLOUR, "weight": 3, "fillOpacity": 0.05},
-             ["name", "area_ha"], ["项目", "面积 (ha)"]).add_to(m)
+             ["name", "area_ha"], ["项目", "面积 (ha)"], crs).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
     _MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
                     primary_area_unit="hectares", secondary_area_unit="sqmeters").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend_html()))
+    layers = (result.store_info or {}).get("layers") or {}
+    synthetic = any("synthetic" in str(v) for v in layers.values())
+    m.get_root().html.add_child(folium.Element(_legend_html(ctx, buf, base, synthetic)))
     return m
+
+
+def _view_bounds(result, crs: str) -> tuple[float, float, float, float]:
+    """Bounds (display coordinates) of the site and the nearest points of nearby features."""
+    geoms = [result.footprint]
+    nearby = result.nearby
+    if nearby is not None and len(nearby):
+        geoms.append(shapely.multipoints([p for p in nearby["feature_point"]]))
+    minx, miny, maxx, maxy = shapely.total_bounds(display_geoms(np.array(geoms, dtype=object), crs))
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def _nearby_lines(nearby, crs: str) -> folium.FeatureGroup:
+    """Shortest lines from the site to each nearby feature, labelled with the EIA position phrase."""
+    group = folium.FeatureGroup(name="周边敏感区距离")
+    if nearby is None or not len(nearby):
+        return group
+    lines = shapely.linestrings([[a, b] for a, b in zip(nearby["site_point"], nearby["feature_point"])])
+    lines = display_geoms(lines, crs)
+    for (_, row), line in zip(nearby.iterrows(), lines):
+        label = html.escape(f"{KIND_LABELS_ZH.get(row['kind'], row['kind'])} {row['name']} {row['zone_label']}: {row['position']}")
+        folium.PolyLine([(y, x) for x, y in shapely.get_coordinates(line)], color=BUFFER_COLOUR, weight=1.5,
+                        dash_array="2 4", tooltip=label).add_to(group)
+    return group
 
 
 def write_html_map(result, path: str | os.PathLike, **kwargs) -> Path:
     """Write :func:`html_map` to ``path`` as one self-contained file (no network needed)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    html = offline_html(html_map(result, **kwargs).get_root().render())
+    page = offline_html(html_map(result, **kwargs).get_root().render())
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
+    tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, path)
     return path
