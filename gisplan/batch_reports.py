@@ -1,0 +1,100 @@
+"""One DOCX report and one PNG map per site of a batch, in a folder (with a progress bar).
+
+Each site that the batch could screen is screened again in full with
+:func:`gisplan.screening.screen` (the batch table has area totals only; a report
+needs units, hits, nearby features and map context). The site screened is the
+batch footprint (disc or corridor already built), so its area equals the table's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .crs import CGCS2000
+from .render.labels import check_lang
+from .store import Store
+
+__all__ = ["report_stem", "write_site_reports"]
+
+
+def report_stem(site_id, taken: set[str]) -> str:
+    """A file-name stem for a site id (unsafe characters replaced, unique within ``taken``).
+
+    Examples
+    --------
+    >>> report_stem("S/001", set())
+    'S_001'
+    """
+    stem = re.sub(r"[^\w\-.]+", "_", str(site_id)).strip("._") or "site"
+    base, i = stem, 2
+    while stem.lower() in taken:
+        stem, i = f"{base}_{i}", i + 1
+    taken.add(stem.lower())
+    return stem
+
+
+def write_site_reports(
+    table: gpd.GeoDataFrame,
+    store: Store | str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    id_field: str,
+    buffer: float = 5000.0,
+    lang: str = "zh",
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Write ``<id>.docx`` and ``<id>.png`` for every screened site of a batch table.
+
+    Parameters
+    ----------
+    table : GeoDataFrame
+        The result of :func:`gisplan.batch.screen_batch` (footprints in CGCS2000).
+    store : Store or path
+    out_dir : path
+        Folder for the files (created).
+    id_field : str
+        The table's site id column (names the files).
+    buffer : float
+        Search distance (m) for nearby features.
+    lang : {"zh", "en"}
+    progress : bool, optional
+        Progress bar (default: when stderr is a terminal).
+
+    Returns
+    -------
+    DataFrame
+        One row per site: id, ``docx`` and ``png`` file names (empty when the site
+        could not be screened) and the verdict.
+    """
+    from tqdm.auto import tqdm
+
+    from .render.eia_outputs import write_eia_outputs
+    from .screening import screen
+    from .sites import site_from_geometry
+
+    check_lang(lang)
+    store = store if isinstance(store, Store) else Store(store)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    show = sys.stderr.isatty() if progress is None else progress
+    taken: set[str] = set()
+    rows = []
+    geoms = table.geometry.values
+    for i in tqdm(range(len(table)), disable=not show, unit="site", desc="reports"):
+        site_id = table[id_field].iloc[i]
+        geom = geoms[i]
+        if table["verdict"].iloc[i] == "error" or geom is None or geom.is_empty:
+            rows.append({id_field: site_id, "docx": "", "png": "", "verdict": "error"})
+            continue
+        stem = report_stem(site_id, taken)
+        site = site_from_geometry(geom, crs=CGCS2000, name=str(site_id))
+        result = screen(site, store, buffer=buffer)
+        write_eia_outputs(result, docx=out / f"{stem}.docx", png=out / f"{stem}.png", lang=lang)
+        rows.append({id_field: site_id, "docx": f"{stem}.docx", "png": f"{stem}.png", "verdict": result.verdict.get("overall")})
+    return pd.DataFrame(rows, columns=[id_field, "docx", "png", "verdict"])

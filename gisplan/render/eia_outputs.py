@@ -1,0 +1,59 @@
+"""Write the EIA outputs of one screening (DOCX, XLSX, PNG, PDF) drawing the map once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .labels import check_lang
+
+__all__ = ["write_eia_outputs"]
+
+
+def write_eia_outputs(
+    result,
+    *,
+    docx: str | os.PathLike | None = None,
+    xlsx: str | os.PathLike | None = None,
+    png: str | os.PathLike | None = None,
+    pdf: str | os.PathLike | None = None,
+    lang: str = "zh",
+) -> list[Path]:
+    """Write whichever of the DOCX report, XLSX tables and PNG/PDF map are asked for.
+
+    Parameters
+    ----------
+    result : ScreeningResult
+    docx, xlsx, png, pdf : path, optional
+        Output files; ``None`` skips one.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order above.
+    """
+    check_lang(lang)
+    written: list[Path] = []
+    png_bytes = None
+    if png or docx:
+        from .static_map import static_map_png, write_static_map
+
+        if png:
+            written.append(write_static_map(result, png, lang=lang))
+            png_bytes = Path(png).read_bytes()
+        else:
+            png_bytes = static_map_png(result, lang=lang)
+    if docx:
+        from .docx_report import write_docx
+
+        written.insert(0, write_docx(result, docx, lang=lang, figure_png=png_bytes))
+    if xlsx:
+        from .xlsx_report import write_xlsx
+
+        written.insert(1 if docx else 0, write_xlsx(result, xlsx, lang=lang))
+    if pdf:
+        from .static_map import write_static_map
+
+        written.append(write_static_map(result, pdf, lang=lang))
+    return written

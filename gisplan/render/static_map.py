@@ -1,0 +1,371 @@
+"""Static map figure of a screening for EIA documents (matplotlib, Agg; PNG/PDF, 300 dpi).
+
+The map is drawn in the site's 3-degree Gauss-Kruger zone (``result.project["gk_crs"]``)
+so the scale bar's metres are metres: control units in the conventional colours
+(:mod:`gisplan.render.palette`), the redline hatched, protected areas and
+water-source zones outlined, the site, the search ring, the nearest sensitive
+features with their position, a north arrow (true north, which differs from grid
+north by the meridian convergence), a Chinese legend, a title, the CRS note and
+an inset locating the site in its county. Nothing here reads the store.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Polygon, Rectangle
+
+from ..crs import CGCS2000, gk_central_meridian, transform_geometry, transformer
+from ..errors import InputError
+from .eia_tables import is_demo
+from .fonts import cjk_font, mpl_rc
+from .labels import labels
+from .palette import (
+    BUFFER_COLOUR,
+    CATEGORY_COLOURS,
+    PROTECTED_COLOURS,
+    REDLINE_COLOUR,
+    SITE_COLOUR,
+    WATER_COLOURS,
+)
+
+__all__ = ["MAP_DPI", "MAP_FIGSIZE", "nice_scale_length", "static_map", "static_map_png", "write_static_map"]
+
+#: Figure size in inches (16 x 12.2 cm, the text width of an A4 report page).
+MAP_FIGSIZE = (6.3, 4.8)
+#: Print resolution.
+MAP_DPI = 300
+_SUFFIXES = (".png", ".pdf")
+_HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+_MAIN_BOX = (0.015, 0.075, 0.655, 0.84)  # left, bottom, width, height (figure fraction)
+_INSET_BOX = (0.695, 0.56, 0.29, 0.33)
+
+
+def nice_scale_length(width_m: float) -> float:
+    """A round scale-bar length (m) of at most a fifth of the map width (1-2-5 series).
+
+    Examples
+    --------
+    >>> nice_scale_length(12_000), nice_scale_length(1_800)
+    (2000, 200)
+    """
+    target = max(width_m / 5.0, 1.0)
+    exp = 10 ** math.floor(math.log10(target))
+    for step in (5, 2, 1):
+        if step * exp <= target:
+            return step * exp
+    return exp  # pragma: no cover
+
+
+def _to_gk(frame: gpd.GeoDataFrame | None, crs: str) -> gpd.GeoDataFrame | None:
+    if frame is None or not len(frame):
+        return None
+    frame = frame if frame.crs is not None else frame.set_crs(CGCS2000)
+    return frame.to_crs(crs)
+
+
+def _extent(result, fp_gk, crs: str, aspect: float) -> tuple[float, float, float, float]:
+    """Map window in GK metres: the site, padded, with the nearest sensitive features."""
+    minx, miny, maxx, maxy = shapely.bounds(fp_gk)
+    size = max(maxx - minx, maxy - miny, 1.0)
+    pad = max(0.45 * size, 600.0)
+    minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
+    near = result.nearby
+    if len(near):
+        reach = max(3.0 * size, 3500.0)
+        pts = [p for p, d in zip(near["feature_point"], near["distance_m"]) if d <= reach]
+        if pts:
+            xy = np.array(pts, dtype=float)
+            x, y = transformer(CGCS2000, crs).transform(xy[:, 0], xy[:, 1])
+            margin = 0.08 * size + 300.0
+            minx, maxx = min(minx, float(np.min(x)) - margin), max(maxx, float(np.max(x)) + margin)
+            miny, maxy = min(miny, float(np.min(y)) - margin), max(maxy, float(np.max(y)) + margin)
+    w, h = maxx - minx, maxy - miny
+    if w / h < aspect:  # widen to the axes' shape so the map fills it
+        extra = (h * aspect - w) / 2
+        minx, maxx = minx - extra, maxx + extra
+    else:
+        extra = (w / aspect - h) / 2
+        miny, maxy = miny - extra, maxy + extra
+    return minx, miny, maxx, maxy
+
+
+def _clip(frame: gpd.GeoDataFrame | None, box) -> gpd.GeoDataFrame | None:
+    if frame is None or not len(frame):
+        return None
+    geoms = shapely.clip_by_rect(np.asarray(frame.geometry.values, dtype=object), *box)
+    keep = ~shapely.is_empty(geoms)
+    if not keep.any():
+        return None
+    out = frame.loc[keep].copy()
+    out = out.set_geometry(list(geoms[keep]), crs=frame.crs)
+    return out
+
+
+def _true_north_angle(lon: float, lat: float, crs: str) -> float:
+    """Angle (degrees, counter-clockwise from the map's +y axis) of true north at a point."""
+    x, y = transformer(CGCS2000, crs).transform([lon, lon], [lat, lat + 0.01])
+    return math.degrees(math.atan2(-(x[1] - x[0]), y[1] - y[0]))
+
+
+def _north_arrow(ax, angle_deg: float, label: str) -> None:
+    cx, cy, r = 0.92, 0.86, 0.055
+    a = math.radians(angle_deg)
+
+    def rot(px, py):
+        return (cx + px * math.cos(a) - py * math.sin(a), cy + px * math.sin(a) + py * math.cos(a))
+
+    tip, left, right, base = rot(0, r), rot(-0.45 * r, -r), rot(0.45 * r, -r), rot(0, -0.55 * r)
+    ax.add_patch(Polygon([tip, left, base], closed=True, transform=ax.transAxes, facecolor="black", edgecolor="black", lw=0.6, zorder=20))
+    ax.add_patch(Polygon([tip, right, base], closed=True, transform=ax.transAxes, facecolor="white", edgecolor="black", lw=0.6, zorder=20))
+    lx, ly = rot(0, r + 0.035)
+    ax.text(lx, ly, label, transform=ax.transAxes, ha="center", va="center", fontsize=9, weight="bold", zorder=21, path_effects=_HALO)
+
+
+def _scale_bar(ax, box, unit: str) -> None:
+    minx, miny, maxx, maxy = box
+    w, h = maxx - minx, maxy - miny
+    length = nice_scale_length(w)
+    x0, y0, bh = minx + 0.05 * w, miny + 0.055 * h, 0.014 * h
+    ax.add_patch(Rectangle((x0 - 0.02 * w, y0 - 0.035 * h), length + 0.06 * w, 0.105 * h, facecolor="white",
+                           edgecolor="none", alpha=0.8, zorder=18))
+    for i in range(4):
+        ax.add_patch(Rectangle((x0 + i * length / 4, y0), length / 4, bh, facecolor="black" if i % 2 == 0 else "white",
+                               edgecolor="black", lw=0.6, zorder=19))
+    div, unit = (1000.0, unit) if length >= 1000 else (1.0, "m")
+    for frac in (0, 0.5, 1):
+        value = length * frac / div
+        text = f"{value:g}" if frac < 1 else f"{value:g} {unit}"
+        ax.text(x0 + frac * length, y0 + bh + 0.012 * h, text, ha="center", va="bottom", fontsize=6.5, zorder=20)
+
+
+def _plot(frame, ax, **kw) -> None:
+    if frame is not None and len(frame):
+        frame.plot(ax=ax, **kw)
+
+
+def _layers(ax, result, crs: str, box) -> None:
+    ctx = result.context or {}
+    units = _clip(_to_gk(ctx.get("control_units"), crs), box)
+    if units is not None:
+        colours = units["category"].map(CATEGORY_COLOURS).fillna("#bbbbbb")
+        units.plot(ax=ax, color=list(colours), alpha=0.6, edgecolor="none", zorder=1)
+        units.boundary.plot(ax=ax, color="#7a7a7a", linewidth=0.5, zorder=2)
+        pieces = result.pieces[result.pieces["kind"] == "control_units"] if len(result.pieces) else result.pieces
+        codes = dict(zip(result.control_units["feature_id"], result.control_units["code"]))
+        for fid, geom in zip(pieces.get("feature_id", []), _to_gk(pieces, crs).geometry if len(pieces) else []):
+            p = geom.representative_point()  # the code is written inside the part of the site it covers
+            ax.text(p.x, p.y, str(codes.get(fid, "")), fontsize=6, ha="center", va="center", color="#333333",
+                    path_effects=_HALO, zorder=15)
+    red = _clip(_to_gk(ctx.get("eco_redline"), crs), box)
+    _plot(red, ax, facecolor="none", edgecolor=REDLINE_COLOUR, hatch="////", linewidth=0.8, zorder=4)
+    pa = _clip(_to_gk(ctx.get("protected_areas"), crs), box)
+    if pa is not None:
+        for zone, sub in pa.groupby("zone"):
+            sub.boundary.plot(ax=ax, color=PROTECTED_COLOURS.get(zone, "#8e44ad"), linewidth=1.3, zorder=5)
+    ws = _clip(_to_gk(ctx.get("water_sources"), crs), box)
+    if ws is not None:
+        for level, sub in ws.groupby("level"):
+            colour = WATER_COLOURS.get(level, "#3182bd")
+            sub.plot(ax=ax, facecolor=colour, alpha=0.18, edgecolor="none", zorder=5)
+            sub.boundary.plot(ax=ax, color=colour, linewidth=1.2, linestyle="--", zorder=6)
+
+
+def _site(ax, result, crs: str, lang: str) -> object:
+    fp_gk = transform_geometry(result.footprint, CGCS2000, crs)
+    gpd.GeoSeries([fp_gk], crs=crs).plot(ax=ax, facecolor=SITE_COLOUR, alpha=0.08, edgecolor="none", zorder=9)
+    gpd.GeoSeries([fp_gk], crs=crs).boundary.plot(ax=ax, color=SITE_COLOUR, linewidth=1.6, zorder=10)
+    kind = result.project.get("site_kind")
+    if kind in ("point", "line"):
+        raw = gpd.GeoSeries([transform_geometry(result.site.geometry, CGCS2000, crs)], crs=crs)
+        if kind == "point":
+            raw.plot(ax=ax, color=SITE_COLOUR, markersize=12, marker="o", zorder=11)
+        else:
+            raw.plot(ax=ax, color=SITE_COLOUR, linewidth=0.8, linestyle="-.", zorder=11)
+    buf = result.params.get("buffer_m") or 0
+    if buf > 0:
+        from ..geometry import from_equal_area, to_equal_area
+
+        ring = from_equal_area(shapely.buffer(to_equal_area(result.footprint), buf, quad_segs=24))
+        gpd.GeoSeries([transform_geometry(ring, CGCS2000, crs)], crs=crs).boundary.plot(
+            ax=ax, color=BUFFER_COLOUR, linewidth=0.9, linestyle=(0, (5, 3)), zorder=8)
+    return fp_gk
+
+
+def _nearby_marks(ax, result, crs: str, box, lang: str) -> None:
+    """The nearest feature of each kind: a dotted line from the site and its position."""
+    near = result.nearby
+    if not len(near):
+        return
+    from ..geodesy import position_phrase
+
+    tf = transformer(CGCS2000, crs)
+    minx, miny, maxx, maxy = box
+    for _, n in near.drop_duplicates("kind").iterrows():
+        (sx, fx), (sy, fy) = tf.transform([n["site_point"][0], n["feature_point"][0]], [n["site_point"][1], n["feature_point"][1]])
+        if not (minx <= fx <= maxx and miny <= fy <= maxy):
+            continue
+        ax.plot([sx, fx], [sy, fy], color="#222222", linewidth=0.8, linestyle=":", zorder=12)
+        text = n["position"] if lang == "zh" else position_phrase(float(n["azimuth_deg"]), float(n["distance_m"]), "en")
+        ax.text((sx + fx) / 2, (sy + fy) / 2, text, fontsize=6.5, ha="center", va="bottom", zorder=16, path_effects=_HALO)
+
+
+def _inset(fig, result, crs: str, box, L: dict) -> None:
+    ax = fig.add_axes(_INSET_BOX)
+    county = _to_gk(getattr(result, "county", None), crs)
+    if county is not None:
+        names = "、".join(str(c) for c in county["county"])
+        geoms = np.asarray(county.geometry.values, dtype=object)
+        b = shapely.total_bounds(geoms)
+        simple = shapely.simplify(geoms, max(b[2] - b[0], b[3] - b[1]) / 400)
+        gpd.GeoSeries(list(simple), crs=crs).plot(ax=ax, facecolor="#eeeeee", edgecolor="#333333", linewidth=0.7)
+        title = L["inset_title"].format(county=names)
+    else:
+        units = _to_gk((result.context or {}).get("control_units"), crs)
+        if units is not None:
+            units.plot(ax=ax, facecolor="#eeeeee", edgecolor="#999999", linewidth=0.3)
+        title = L["inset_title_plain"]
+    minx, miny, maxx, maxy = box
+    ax.add_patch(Rectangle((minx, miny), maxx - minx, maxy - miny, facecolor="none", edgecolor="#d7301f", linewidth=0.9, zorder=5))
+    c = transform_geometry(shapely.centroid(result.footprint), CGCS2000, crs)
+    ax.plot([c.x], [c.y], marker="*", color="#d7301f", markersize=8, markeredgecolor="white", markeredgewidth=0.4, zorder=6)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for s in ax.spines.values():
+        s.set_linewidth(0.6)
+    ax.set_title(title, fontsize=7.5, pad=2)
+
+
+def _legend(fig, result, L: dict) -> None:
+    handles = [Patch(facecolor=CATEGORY_COLOURS[c], alpha=0.6, edgecolor="#7a7a7a", lw=0.5,
+                     label=labels_category(c, L)) for c in ("priority", "key", "general")]
+    handles += [
+        Patch(facecolor="none", edgecolor=REDLINE_COLOUR, hatch="////", lw=0.8, label=L["legend_redline"]),
+        Patch(facecolor="none", edgecolor=PROTECTED_COLOURS["core"], lw=1.3, label=L["legend_protected"]),
+        Patch(facecolor=WATER_COLOURS["level2"] + "2e", edgecolor=WATER_COLOURS["level2"], lw=1.2, linestyle="--",
+              label=L["legend_water"]),
+        Patch(facecolor=SITE_COLOUR + "14", edgecolor=SITE_COLOUR, lw=1.6, label=L["legend_site"]),
+    ]
+    buf = result.params.get("buffer_m") or 0
+    if buf > 0:
+        handles.append(Line2D([], [], color=BUFFER_COLOUR, lw=0.9, linestyle=(0, (5, 3)), label=L["legend_buffer"].format(km=buf / 1000)))
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, 0.50), fontsize=7, frameon=False,
+               title=("图例" if L["north"] == "北" else "Legend"), title_fontsize=8, handlelength=2.2, handleheight=1.1,
+               alignment="left")
+
+
+def labels_category(category: str, L: dict) -> str:
+    """Legend text of a control-unit category."""
+    from .labels import category_label
+
+    return category_label(category, "zh" if L["north"] == "北" else "en")
+
+
+def static_map(result, *, lang: str = "zh") -> Figure:
+    """The map figure of a screening result (not yet saved).
+
+    Parameters
+    ----------
+    result : ScreeningResult
+    lang : {"zh", "en"}
+        Language of title, legend and notes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Size :data:`MAP_FIGSIZE` inches, with an Agg canvas; save it inside
+        ``matplotlib.rc_context(fonts.mpl_rc())`` or use :func:`write_static_map`.
+
+    Raises
+    ------
+    CJKFontError
+        When no CJK font is installed.
+    """
+    from matplotlib import rc_context
+
+    L = labels(lang)
+    crs = result.project["gk_crs"]
+    font = cjk_font()
+    with rc_context(mpl_rc(font)):
+        fig = Figure(figsize=MAP_FIGSIZE, dpi=MAP_DPI, facecolor="white")
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes(_MAIN_BOX)
+        aspect = (_MAIN_BOX[2] * MAP_FIGSIZE[0]) / (_MAIN_BOX[3] * MAP_FIGSIZE[1])
+        fp_gk = transform_geometry(result.footprint, CGCS2000, crs)
+        box = _extent(result, fp_gk, crs, aspect)
+        _layers(ax, result, crs, box)
+        _site(ax, result, crs, lang)
+        _nearby_marks(ax, result, crs, box, lang)
+        ax.set_xlim(box[0], box[2])
+        ax.set_ylim(box[1], box[3])
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        for s in ax.spines.values():
+            s.set_linewidth(0.8)
+        lon, lat = result.project["centroid"]
+        _north_arrow(ax, _true_north_angle(lon, lat, crs), L["north"])
+        _scale_bar(ax, box, L["scale_unit"])
+        _inset(fig, result, crs, box, L)
+        _legend(fig, result, L)
+        name = result.project.get("name") or Path(str(result.project.get("source") or "site")).stem
+        title = L["map_title"].format(name=name)
+        fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=11 if len(title) <= 40 else 8.5, weight="bold")
+        epsg = crs.split(":")[-1]
+        note = L["crs_map"].format(epsg=f"EPSG:{epsg}", cm=gk_central_meridian(lon))
+        fig.text(0.015, 0.035, note, ha="left", va="center", fontsize=6.5)
+        if is_demo(result):
+            fig.text(0.985, 0.035, L["demo_map"], ha="right", va="center", fontsize=6.5, color="#b22222")
+    return fig
+
+
+def _save(fig: Figure, target, fmt: str, dpi: int) -> None:
+    from matplotlib import rc_context
+
+    with rc_context(mpl_rc()):
+        fig.savefig(target, format=fmt, dpi=dpi, facecolor="white")
+
+
+def static_map_png(result, *, lang: str = "zh", dpi: int = MAP_DPI) -> bytes:
+    """The map as PNG bytes (for embedding in a DOCX)."""
+    import io
+
+    buf = io.BytesIO()
+    _save(static_map(result, lang=lang), buf, "png", dpi)
+    return buf.getvalue()
+
+
+def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: int = MAP_DPI) -> Path:
+    """Write the map to ``path`` (``.png`` or ``.pdf``, by suffix), atomically.
+
+    Raises
+    ------
+    InputError
+        For another suffix.
+    CJKFontError
+        When no CJK font is installed.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise InputError(f"map output must end in .png or .pdf, got {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = static_map(result, lang=lang)
+    tmp = path.with_name(f".{path.name}.tmp{suffix}")
+    _save(fig, tmp, suffix[1:], dpi)
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,96 @@
+"""XLSX workbook of a screening: the DOCX report's tables, one sheet each (openpyxl).
+
+Numbers stay numbers (hectares, shares as percentages, metres) with Excel number
+formats matching what the DOCX prints. Nothing here reads the store.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..errors import InputError
+from .eia_tables import FORMATS, Table, eia_tables, footer_lines
+
+__all__ = ["sheet_name", "write_xlsx", "xlsx_report"]
+
+_HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+_FONT = "等线"  # Excel's default CJK UI font; Excel substitutes when missing
+
+
+def sheet_name(title: str) -> str:
+    """A valid sheet name from a table title (max 31 characters, no ``[]:*?/\\``)."""
+    return re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet"
+
+
+def _width(values) -> float:
+    longest = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(v)) for v in values), default=8)
+    return float(min(max(longest + 2, 8), 60))
+
+
+def _sheet(wb: Workbook, table: Table) -> None:
+    ws = wb.create_sheet(sheet_name(table.title))
+    ws.append(table.columns)
+    for cell in ws[1]:
+        cell.font = Font(name=_FONT, bold=True)
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    rows = table.rows + ([table.total] if table.total else [])
+    for i, row in enumerate(rows):
+        ws.append([None if v is None else v for v in row])
+        for j, cell in enumerate(ws[ws.max_row]):
+            fmt = table.formats[j]
+            cell.number_format = FORMATS.get(fmt, FORMATS["text"])[1] if isinstance(cell.value, (int, float)) else "@"
+            cell.font = Font(name=_FONT, bold=i >= len(table.rows))
+            cell.alignment = Alignment(vertical="top", wrap_text=fmt == "text")
+    for j, name in enumerate(table.columns, start=1):
+        values = [name] + [r[j - 1] for r in rows]
+        ws.column_dimensions[get_column_letter(j)].width = _width(values)
+    ws.freeze_panes = "A2"
+
+
+def xlsx_report(result, *, lang: str = "zh") -> Workbook:
+    """The workbook: one sheet per report table, the footer lines at the end of the last.
+
+    Parameters
+    ----------
+    result : ScreeningResult
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    openpyxl.Workbook
+    """
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table in eia_tables(result, lang):
+        _sheet(wb, table)
+    ws = wb.worksheets[-1]
+    ws.append([])
+    for line in footer_lines(result, lang):
+        ws.append([line])
+    wb.properties.creator = "gisplan"
+    return wb
+
+
+def write_xlsx(result, path: str | os.PathLike, *, lang: str = "zh") -> Path:
+    """Write :func:`xlsx_report` to ``path`` (``.xlsx``), atomically.
+
+    Raises
+    ------
+    InputError
+        When ``path`` does not end in ``.xlsx``.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"--xlsx must end in .xlsx, got {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.xlsx")
+    xlsx_report(result, lang=lang).save(tmp)
+    os.replace(tmp, path)
+    return path
