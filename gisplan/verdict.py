@@ -1,31 +1,346 @@
-"""The screening verdict (area-based for now; rule-based decisions come later with the same shape)."""
+"""The verdict: may this project be built here, and by which clause or rule.
+
+For each control unit the site occupies, the access-list clauses of the unit
+and of every tier above it (:class:`gisplan.rules.access_list.AccessList`);
+for each redline, protected-area and water-source zone it occupies, the
+statutory rule for the project type (:mod:`gisplan.rules.statutory`). Each
+finding has a decision:
+
+- ``prohibited``: a rule or clause forbids this project type here;
+- ``restricted``: allowed with conditions (approval, demonstration, limits);
+- ``review``: a text clause a machine cannot judge, a zone hit without a
+  project type, a unit without a list in the store, or land outside coverage;
+- ``allowed``: nothing stands against it.
+
+The overall verdict is the strictest finding (prohibited > restricted >
+review > allowed); ``deciding`` names the findings that set it.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .vocab import KIND_LABELS_ZH
+from .rules.access_list import (
+    DIMENSION_LABELS_EN,
+    DIMENSIONS,
+    TIER_LABELS_ZH,
+    AccessList,
+    judge_clause,
+    mentions,
+)
+from .rules.industry import IndustryMatch, match_industry
+from .rules.statutory import RuleSet, default_rules
+from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH
 
-__all__ = ["screening_verdict", "CONFLICT", "CLEAR"]
+__all__ = [
+    "screening_verdict", "VerdictEngine", "strictest", "DECISIONS", "DECISION_LABELS",
+    "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "CONFLICT", "CLEAR",
+]
 
+PROHIBITED, RESTRICTED, REVIEW, ALLOWED = "prohibited", "restricted", "review", "allowed"
+DECISIONS = (PROHIBITED, RESTRICTED, REVIEW, ALLOWED)
+_RANK = {ALLOWED: 0, REVIEW: 1, RESTRICTED: 2, PROHIBITED: 3}
+DECISION_LABELS = {
+    "zh": {PROHIBITED: "禁止", RESTRICTED: "限制（有条件允许）", REVIEW: "需人工核对", ALLOWED: "允许"},
+    "en": {PROHIBITED: "prohibited", RESTRICTED: "restricted (allowed with conditions)", REVIEW: "review", ALLOWED: "allowed"},
+}
+#: Kept for callers of the area-only verdict of issue 2 (no longer produced).
 CONFLICT = "conflict"
 CLEAR = "clear"
+_NO_LIST = "该环境管控单元的生态环境准入清单未入库，须对照发布的准入清单逐条核对。"
+_NO_LIST_EN = "No access list for this unit in the store: check the published list clause by clause."
+_OUTSIDE = "项目部分或全部位于库内环境管控单元范围外，须对照所在地的管控单元及准入清单核对。"
+_OUTSIDE_EN = "Part of the site lies outside the store's control units: check the local units and lists."
 
 
-def screening_verdict(hits: pd.DataFrame) -> dict:
-    """``conflict`` when the site occupies the redline, a protected area or a water-source zone.
+def strictest(decisions) -> str:
+    """The strictest of some decisions (``allowed`` for none)."""
+    return max(decisions, key=_RANK.__getitem__, default=ALLOWED)
+
+
+def _as_match(industry) -> IndustryMatch | None:
+    if industry is None or industry == "":
+        return None
+    if isinstance(industry, IndustryMatch):
+        return industry
+    return match_industry(str(industry))
+
+
+class VerdictEngine:
+    """Decides units and zones for one project type against one store (cached per unit/zone).
+
+    Parameters
+    ----------
+    store : Store or None
+        Source of the access list and the unit attributes tiers match on.
+    industry : str, IndustryMatch or None
+        The project type; None gives area-based ``review`` findings.
+    rules : RuleSet, optional
+        Statutory rules (default: the shipped file).
+    access : AccessList, optional
+        Clauses (default: the store's ``gisplan_access_list``).
+    """
+
+    def __init__(self, store=None, industry=None, *, rules: RuleSet | None = None, access: AccessList | None = None):
+        self.match = _as_match(industry)
+        self.industry = self.match.industry if self.match else None
+        self.rules = rules or default_rules()
+        self.access = access if access is not None else (AccessList.from_store(store) if store is not None else None)
+        self._units_frame = None
+        self._store = store
+        self._unit_cache: dict[str, list[dict]] = {}
+        self._zone_cache: dict[tuple[str, str], dict] = {}
+
+    # -- units ------------------------------------------------------------------
+    def _unit_attrs(self, feature_id: int | None, fallback: dict) -> dict:
+        if feature_id is None or self._store is None or not self._store.has("control_units"):
+            return fallback
+        if self._units_frame is None:
+            frame = self._store.read("control_units")
+            self._units_frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        row = self._units_frame.loc[int(feature_id)].to_dict()
+        return {k: v for k, v in row.items() if isinstance(v, str)}
+
+    def unit_findings(self, code: str, name: str, category: str, county: str = "", feature_id: int | None = None) -> list[dict]:
+        """Findings of one unit: one per applicable clause, or one ``review`` when it has none."""
+        if code in self._unit_cache:
+            return self._unit_cache[code]
+        clauses = []
+        if self.access is not None:  # tiers may match any text attribute of the unit (PROV, CITY, basin ...)
+            unit = self._unit_attrs(feature_id, {"code": code, "name": name, "category": category, "county": county})
+            unit.update(code=code, category=category)
+            clauses = self.access.for_unit(unit)
+        if not clauses:
+            found = [{
+                "kind": "control_units", "name": name, "zone": category,
+                "zone_label": CATEGORY_LABELS_ZH.get(category, category), "decision": REVIEW,
+                "rule": _NO_LIST, "rule_en": _NO_LIST_EN, "citation": "", "source": "", "article": "",
+                "id": f"unit:{code}:no_list", "tier": "unit", "dimension": "", "dimension_label": "",
+                "units": [code], "reason": "no_list", "demo": False,
+            }]
+        else:
+            found = []
+            for c in clauses:
+                decision, reason = judge_clause(c, self.industry)
+                found.append({
+                    "kind": "access_list", "name": c.scope_name or c.scope, "zone": c.tier,
+                    "zone_label": TIER_LABELS_ZH.get(c.tier, c.tier) + ("·" + CATEGORY_LABELS_ZH[c.category] if c.category else ""),
+                    "decision": decision, "rule": c.text, "citation": f"{c.source}{(' ' + c.article) if c.article else ''}",
+                    "source": c.source, "article": c.article, "id": c.clause_id, "tier": c.tier,
+                    "dimension": c.dimension, "dimension_label": DIMENSIONS.get(c.dimension, c.dimension),
+                    "dimension_label_en": DIMENSION_LABELS_EN.get(c.dimension, c.dimension),
+                    "units": [code], "reason": reason, "demo": c.demo,
+                    "mentions_industry": mentions(c.text, self.industry),
+                })
+        self._unit_cache[code] = found
+        return found
+
+    def unit_decision(self, code: str, **kw) -> str:
+        """The strictest decision of a unit's clauses."""
+        return strictest(f["decision"] for f in self.unit_findings(code, **kw))
+
+    # -- zones ------------------------------------------------------------------
+    def zone_finding(self, kind: str, name: str, zone: str, zone_label: str = "") -> dict:
+        """The statutory finding of one zone feature for the project type."""
+        key = (kind, zone)
+        if key not in self._zone_cache:
+            zr = self.rules.get(kind, zone)
+            if zr is None:
+                self._zone_cache[key] = {"decision": REVIEW, "rule": f"规则文件未载 {kind}/{zone} 的管控规则，须人工核对。",
+                                         "rule_en": f"No statutory rule for {kind}/{zone}: review.", "citation": "",
+                                         "source": "", "article": "", "id": f"{kind}.{zone}.missing", "reason": "no_rule"}
+            else:
+                rule = zr.decide(self.industry)
+                self._zone_cache[key] = {"decision": rule.decision, "rule": rule.text, "rule_en": rule.text_en,
+                                         "citation": rule.citation, "source": rule.source, "article": rule.article,
+                                         "id": rule.id, "reason": "no_industry" if self.industry is None else "rule"}
+        base = self._zone_cache[key]
+        return {"kind": kind, "name": name, "zone": zone, "zone_label": zone_label or zone,
+                "tier": "statutory", "dimension": "", "dimension_label": "", **base}
+
+    # -- whole verdicts -----------------------------------------------------------
+    def verdict(self, units: pd.DataFrame | None, hits: pd.DataFrame, *, outside_m2: float = 0.0,
+                has_units: bool = True) -> dict:
+        """The verdict object of the JSON report.
+
+        Parameters
+        ----------
+        units : DataFrame
+            Hit control units (``code``, ``name``, ``category``, ``county``,
+            ``overlap_m2``, optional ``feature_id``).
+        hits : DataFrame
+            Zone hits (``kind``, ``name``, ``zone``, ``zone_label``, ``overlap_m2``).
+        outside_m2 : float
+            Site area outside the store's units (a ``review`` finding when > 0).
+        """
+        findings: dict[str, dict] = {}
+        features = []
+        for _, u in (units if units is not None else pd.DataFrame()).iterrows():
+            fid = u.get("feature_id")
+            unit_found = self.unit_findings(u["code"], name=u["name"], category=u["category"], county=u.get("county", ""),
+                                            feature_id=None if fid is None or pd.isna(fid) else int(fid))
+            for f in unit_found:
+                if f["id"] in findings:
+                    findings[f["id"]]["units"] = sorted(set(findings[f["id"]]["units"]) | {u["code"]})
+                else:
+                    findings[f["id"]] = dict(f, units=[u["code"]])
+            decision = strictest(f["decision"] for f in unit_found)
+            features.append({"kind": "control_units", "name": u["name"], "code": u["code"], "zone": u["category"],
+                             "overlap_m2": float(u["overlap_m2"]), "decision": decision,
+                             "deciding": [f["id"] for f in unit_found if f["decision"] == decision]})
+        for i, h in hits.reset_index(drop=True).iterrows():
+            f = self.zone_finding(h["kind"], h["name"], h["zone"], h.get("zone_label", ""))
+            fid = f"{f['id']}@{h['kind']}:{h['name']}:{h['zone']}"
+            f = dict(f, overlap_m2=float(h["overlap_m2"]))
+            findings[fid] = dict(f, id=fid, rule_id=f["id"])
+            features.append({"kind": h["kind"], "name": h["name"], "code": "", "zone": h["zone"],
+                             "overlap_m2": float(h["overlap_m2"]), "decision": f["decision"], "deciding": [fid]})
+        if has_units and outside_m2 > 0:
+            findings["coverage:outside"] = {"kind": "coverage", "name": "库内管控单元范围外", "zone": "outside",
+                                            "zone_label": "范围外", "decision": REVIEW, "rule": _OUTSIDE, "rule_en": _OUTSIDE_EN,
+                                            "citation": "", "source": "", "article": "", "id": "coverage:outside",
+                                            "tier": "", "dimension": "", "dimension_label": "", "overlap_m2": float(outside_m2)}
+        listed = sorted(findings.values(), key=lambda f: -_RANK[f["decision"]])
+        overall = strictest(f["decision"] for f in listed)
+        return {
+            "overall": overall,
+            "overall_label": DECISION_LABELS["zh"][overall],
+            "industry": self.match.to_dict() if self.match else None,
+            "findings": listed,
+            "features": features,
+            "deciding": [f["id"] for f in listed if f["decision"] == overall] if listed else [],
+            "counts": {d: sum(f["decision"] == d for f in listed) for d in DECISIONS},
+            "rules": {"statutory": self.rules.describe(),
+                      "access_list_clauses": len(self.access) if self.access is not None else 0,
+                      "access_list_demo": bool(self.access is not None and self.access.frame["demo"].astype(int).any())},
+        }
+
+    def overall(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple[str, str, str]],
+                outside: bool) -> tuple[str, str]:
+        """Overall decision and the first deciding rule's citation, for batch rows.
+
+        ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone).
+        """
+        found = []
+        for code, name, category, county, fid in unit_codes:
+            found += self.unit_findings(code, name=name, category=category, county=county, feature_id=fid)
+        found += [self.zone_finding(k, n, z) for k, n, z in zones]
+        if outside:
+            found.append({"decision": REVIEW, "id": "coverage:outside", "citation": ""})
+        overall = strictest(f["decision"] for f in found)
+        first = next((f for f in found if f["decision"] == overall), None)
+        cite = "" if first is None else (first.get("citation") or first["id"])
+        return overall, cite
+
+
+def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = None, *, store=None, industry=None,
+                      outside_m2: float = 0.0, has_units: bool | None = None, rules: RuleSet | None = None) -> dict:
+    """The verdict of one screening (see :class:`VerdictEngine`).
+
+    Parameters
+    ----------
+    hits : DataFrame
+        Redline / protected-area / water-source features the site occupies.
+    control_units : DataFrame, optional
+        Control units the site occupies.
+    store : Store, optional
+        For the access list and unit attributes.
+    industry : str or IndustryMatch, optional
+        The project type (``--industry``).
+    outside_m2 : float
+        Site area outside the store's units.
 
     Returns
     -------
     dict
-        ``{"overall": "conflict"|"clear", "findings": [{"kind", "name", "zone",
-        "zone_label", "decision", "overlap_m2", "message"}]}``
+        ``{"overall", "overall_label", "industry", "findings": [{"kind", "name",
+        "zone", "decision", "rule", "citation", ...}], "features", "deciding",
+        "counts", "rules"}``.
     """
-    findings = []
-    for _, h in hits.iterrows():
-        findings.append({
-            "kind": h["kind"], "name": h["name"], "zone": h["zone"], "zone_label": h["zone_label"],
-            "decision": CONFLICT, "overlap_m2": float(h["overlap_m2"]),
-            "message": f"项目占用{KIND_LABELS_ZH[h['kind']]}「{h['name']}」{h['zone_label']} {h['overlap_m2'] / 1e4:.4f} ha",
-        })
-    return {"overall": CONFLICT if findings else CLEAR, "findings": findings}
+    engine = VerdictEngine(store, industry, rules=rules)
+    has = has_units if has_units is not None else bool(store is not None and store.has("control_units"))
+    return engine.verdict(control_units, hits, outside_m2=outside_m2, has_units=has)
+
+
+def kind_label(kind: str, lang: str = "zh") -> str:
+    """Chinese or English label of a finding kind."""
+    if lang == "en":
+        return {"access_list": "access list", "coverage": "coverage"}.get(kind, kind.replace("_", " "))
+    return {"access_list": "准入清单", "coverage": "覆盖范围"}.get(kind, KIND_LABELS_ZH.get(kind, kind))
+
+
+def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Per-site verdicts for :func:`gisplan.batch.screen_batch`, the same as single screenings give.
+
+    Parameters
+    ----------
+    store : Store
+    ok : ndarray of bool
+        Sites that could be screened.
+    outside : ndarray of float
+        Site area outside the store's units (m²).
+    pairs : list of (kind, site index, feature id, overlap m²)
+        Overlaps of site pieces with features, as the batch computes them.
+    industries : list of str or None
+        Per site, the project type as given.
+
+    Returns
+    -------
+    verdicts, industry labels, deciding citations, per-site errors (``""`` when none)
+    """
+    import numpy as np
+
+    from .errors import InputError
+    from .screening import MIN_OVERLAP_M2
+
+    n = len(ok)
+    per_site: list[dict] = [{"units": [], "zones": []} for _ in range(n)]
+    attrs: dict[str, dict] = {}
+    for kind in {p[0] for p in pairs}:
+        cols = ["feature_id", "code", "name", "category", "county"] if kind == "control_units" else \
+            ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
+        attrs[kind] = store.attributes(kind, cols).set_index("feature_id").to_dict("index")
+    by_kind: dict[str, list] = {}
+    for kind, site_of, feature_of, overlap in pairs:
+        by_kind.setdefault(kind, []).append((site_of, feature_of, overlap))
+    for kind, parts in by_kind.items():
+        s = np.concatenate([p[0] for p in parts]).astype(np.int64)
+        f = np.concatenate([p[1] for p in parts]).astype(np.int64)
+        a = np.concatenate([p[2] for p in parts])
+        if len(s) == 0:
+            continue
+        key = s * (int(f.max()) + 1) + f
+        uniq, inv = np.unique(key, return_inverse=True)
+        sums = np.bincount(inv, weights=a)
+        for k in uniq[sums > MIN_OVERLAP_M2]:
+            site, fid = divmod(int(k), int(f.max()) + 1)
+            row = attrs[kind][fid]
+            if kind == "control_units":
+                per_site[site]["units"].append((row["code"], row["name"], row["category"], row["county"], fid))
+            else:
+                zone = row.get("zone") or row.get("level") or "redline"
+                per_site[site]["zones"].append((kind, row["name"], zone))
+    has_units = store.has("control_units")
+    engines: dict[str, VerdictEngine] = {}
+    access = AccessList.from_store(store)
+    verdicts, labels, deciding, errors = [], [], [], []
+    for i in range(n):
+        if not ok[i]:
+            verdicts.append("error"), labels.append(""), deciding.append(""), errors.append("")
+            continue
+        raw = industries[i]
+        key = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw).strip()
+        try:
+            if key not in engines:
+                engines[key] = VerdictEngine(store, key or None, access=access)
+        except InputError as exc:
+            verdicts.append("error"), labels.append(""), deciding.append(""), errors.append(str(exc))
+            continue
+        engine = engines[key]
+        units = sorted(per_site[i]["units"], key=lambda u: u[0])
+        overall, cite = engine.overall(units, per_site[i]["zones"], bool(has_units and outside[i] > 0))
+        verdicts.append(overall)
+        labels.append(f"{engine.industry.code} {engine.industry.name}" if engine.industry else "")
+        deciding.append(cite)
+        errors.append("")
+    return verdicts, labels, deciding, errors
