@@ -22,15 +22,15 @@ from .crs import CGCS2000, parse_crs
 from .errors import InputError, SiteError
 from .geometry import to_equal_area
 from .io.vector import read_vector
-from .sites import china_boundary, footprint, site_from_geometry
+from .sites import china_boundary, footprint, read_site_frame, site_from_geometry, uses_site_reader
 from .store import Store
-from .verdict import CLEAR, CONFLICT
+from .verdict import batch_verdicts
 
 __all__ = ["screen_batch", "BATCH_COLUMNS", "write_batch"]
 
 BATCH_COLUMNS = [
     "area_m2", "priority_m2", "key_m2", "general_m2", "outside_m2",
-    "redline_m2", "protected_m2", "water_m2", "verdict", "warnings",
+    "redline_m2", "protected_m2", "water_m2", "verdict", "warnings", "industry", "deciding",
 ]
 _ZONE_COLUMN = {"eco_redline": "redline_m2", "protected_areas": "protected_m2", "water_sources": "water_m2"}
 _SITES_PER_TASK = 1000
@@ -119,7 +119,7 @@ def _plain_polygons(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
         return np.zeros(len(frame), dtype=bool)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     plain = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
-    plain &= shapely.has_z(geoms) == False  # noqa: E712 - numpy array
+    plain &= ~shapely.has_z(geoms)
     coords, which = shapely.get_coordinates(geoms, return_index=True)
     bad = np.zeros(len(geoms), dtype=bool)
     bad[which[~np.isfinite(coords).all(axis=1)]] = True
@@ -170,6 +170,11 @@ def screen_batch(
     width: float | None = None,
     source_crs: str | None = None,
     progress: bool | None = None,
+    industry: str | None = None,
+    industry_field: str | None = None,
+    cm: int | None = None,
+    towgs84: str | None = None,
+    dxf_layer: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Screen every feature of ``sites`` as its own site.
 
@@ -184,23 +189,44 @@ def screen_batch(
         Default disc radius for points and corridor width for lines; per-site
         ``radius_m`` / ``width_m`` columns override them.
     source_crs : str, optional
-        CRS for a sites file without one.
+        CRS for a sites file without one, or ``gcj02`` / ``bd09``.
+    cm, towgs84, dxf_layer : optional
+        As for :func:`gisplan.sites.read_site`; corner tables (one site per
+        parcel) and DXF plans (one site per closed shape) are read with the same rules.
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
+    industry : str, optional
+        Project type of every site (``--industry``), or the default for rows
+        whose ``industry_field`` is empty.
+    industry_field : str, optional
+        Column holding each site's project type (``--industry-field``).
 
     Returns
     -------
     GeoDataFrame
         One row per site: ``id_field``, :data:`BATCH_COLUMNS`, footprint geometry
-        (CGCS2000). Sites that cannot be screened get verdict ``error`` and the
-        reason in ``warnings``.
+        (CGCS2000). ``verdict`` is the overall decision of a single screening
+        (prohibited / restricted / review / allowed), ``industry`` the entry
+        taken, ``deciding`` the first deciding clause or rule. Sites that cannot
+        be screened (or whose project type is unknown) get verdict ``error`` and
+        the reason in ``warnings``.
     """
     store = store if isinstance(store, Store) else Store(store)
-    frame = _read_sites(sites, source_crs)
+    if not isinstance(sites, gpd.GeoDataFrame) and uses_site_reader(sites, source_crs, cm, towgs84, dxf_layer):
+        frame, _note, _ = read_site_frame(sites, source_crs=source_crs, cm=cm, towgs84=towgs84, dxf_layer=dxf_layer)
+        source_crs = CGCS2000  # read_site_frame returns CGCS2000 lon/lat
+    else:
+        frame = _read_sites(sites, source_crs)
     if id_field not in frame.columns:
         raise InputError(f"--id-field {id_field!r} is not a field of the sites (fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)})")
     if len(frame) == 0:
         raise InputError("the sites file has no features")
+    if industry_field and industry_field not in frame.columns:
+        raise InputError(f"--industry-field {industry_field!r} is not a field of the sites")
+    if industry:
+        from .rules.industry import match_industry
+
+        match_industry(industry)  # a bad default fails the whole batch at once
     fps, warns, errors = _footprints(frame, id_field, radius, width, source_crs)
     n = len(frame)
     ok = np.array([e is None for e in errors])
@@ -222,7 +248,7 @@ def screen_batch(
 
     layers = [(kind, indexes[kind], store.edge_index(kind)) for kind in kinds]
     for _, index, edges in layers:  # build the trees before threads share them
-        index.box_tree, edges.box_tree
+        _ = (index.box_tree, edges.box_tree)
     shapely.prepare(geoms_ea)
     single = ok & (shapely.get_type_id(geoms_ea) == 3) & (area > 0)
     chunks = [np.arange(i, min(i + _SITES_PER_TASK, n)) for i in range(0, n, _SITES_PER_TASK)]
@@ -230,10 +256,12 @@ def screen_batch(
     def run(sites_idx: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
         return [(kind, *_kind_overlaps(geoms_ea, area, sites_idx, single, ok, index, edges)) for kind, index, edges in layers]
 
+    pairs: list[tuple] = []
     with tqdm(total=n, disable=not show, unit="site", desc="screening") as bar, \
             ThreadPoolExecutor(max_workers=_workers()) as pool:
         for sites_idx, results in zip(chunks, pool.map(run, chunks)):
             for kind, site_of, feature_of, overlap in results:
+                pairs.append((kind, site_of, feature_of, overlap))
                 if kind == "control_units":
                     cat = category_code[feature_of]
                     for code, name in enumerate(("priority_m2", "key_m2", "general_m2")):
@@ -246,9 +274,10 @@ def screen_batch(
     covered = cols["priority_m2"] + cols["key_m2"] + cols["general_m2"]
     outside = np.clip(area - covered, 0.0, None)
     outside[outside < np.maximum(1.0, 1e-7 * area)] = 0.0
-    zone_hit = (cols["redline_m2"] > 0.01) | (cols["protected_m2"] > 0.01) | (cols["water_m2"] > 0.01)
-    verdict = np.where(zone_hit, CONFLICT, CLEAR).astype(object)
-    verdict[~ok] = "error"
+    given = frame[industry_field].tolist() if industry_field else [None] * n
+    given = [industry if g is None or (not isinstance(g, str) and pd.isna(g)) or not str(g).strip() else g for g in given]
+    verdict, industry_label, deciding, industry_errors = batch_verdicts(store, ok, outside, pairs, given)
+    errors = [e or (ie or None) for e, ie in zip(errors, industry_errors)]
     warn_text = []
     for i in range(n):
         w = list(warns[i])
@@ -258,7 +287,7 @@ def screen_batch(
             w.append(f"{outside[i] / 1e4:.2f} ha outside the store's control units")
         warn_text.append("; ".join(w))
     out = pd.DataFrame({id_field: frame[id_field].to_numpy(), "area_m2": area, **cols, "outside_m2": outside,
-                        "verdict": verdict, "warnings": warn_text})
+                        "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding})
     out = out[[id_field] + BATCH_COLUMNS]
     return gpd.GeoDataFrame(out, geometry=[f if f is not None else None for f in fps], crs=CGCS2000)
 

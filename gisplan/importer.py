@@ -32,6 +32,7 @@ class ImportReport:
     crs_note: str
     encoding: str | None
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Human-readable lines for the CLI."""
@@ -42,6 +43,7 @@ class ImportReport:
         ]
         if self.encoding:
             out.append(f"  text encoding: {self.encoding}")
+        out += [f"  {n}" for n in self.notes]
         out += [f"  warning: {w}" for w in self.warnings]
         return out
 
@@ -164,4 +166,22 @@ def import_layer(
         "source": str(source), "source_layer": data.layer or "", "source_sha256": _sha256(Path(source)),
         "mapping": fm.fields, "encoding": data.encoding or "", "source_crs": crs_note, "warnings": warnings,
     })
-    return ImportReport(kind, str(source), len(schema_frame), fm, crs_note, data.encoding, warnings)
+    notes = _access_list_from_attributes(store, kind, schema_frame, source)
+    return ImportReport(kind, str(source), len(schema_frame), fm, crs_note, data.encoding, warnings, notes)
+
+
+def _access_list_from_attributes(store: Store, kind: str, frame, source) -> list[str]:
+    """Units delivered with the four dimensions as fields (KJBJYS ...) feed the access list."""
+    if kind != "control_units":
+        return []
+    from .rules.access_list import ACCESS_TABLE, clauses_from_unit_attributes, write_clauses
+
+    clauses, fields = clauses_from_unit_attributes(frame, str(source))
+    if not fields:
+        old = store.read_table(ACCESS_TABLE)
+        if old is not None and (old["origin"] == "layer:control_units").any():
+            write_clauses(store, clauses, "layer:control_units")  # the new units replace the old ones' clauses
+            return ["access list: unit clauses of the previous control_units layer removed"]
+        return []
+    write_clauses(store, clauses, "layer:control_units")
+    return [f"access list: {len(clauses)} unit clause(s) from the fields {', '.join(fields)}"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from . import __version__
 from .vocab import KIND_LABELS_ZH
 
-__all__ = ["result_to_dict", "result_to_json", "summary_text"]
+__all__ = ["result_to_dict", "result_to_json", "summary_text", "verdict_lines"]
 
 
 def _clean(value):
@@ -47,6 +47,7 @@ def result_to_dict(result) -> dict:
         "hits": _records(result.hits, hit_cols),
         "nearby": _records(result.nearby, near_cols),
         "verdict": result.verdict,
+        **({"crossings": list(result.crossings)} if getattr(result, "project", {}).get("site_kind") in ("line", "mixed") else {}),
         "warnings": list(result.warnings),
     })
 
@@ -62,24 +63,75 @@ def result_to_json(result, path: str | os.PathLike | None = None) -> str:
     return text
 
 
-def summary_text(result) -> str:
-    """A few lines for the terminal: area, units, hits, nearby, verdict."""
+def summary_text(result, lang: str = "zh") -> str:
+    """A few lines for the terminal: area, units, hits, nearby, verdict (``lang`` "zh" or "en")."""
+    en = lang == "en"
     p = result.project
     lines = [
-        f"项目 {p.get('name') or p.get('source')}: {p['area_m2'] / 1e4:.2f} ha (椭球面), "
-        f"{p['area_gk_m2'] / 1e4:.2f} ha ({p['gk_crs']} 高斯平面)",
+        (f"{'Project' if en else '项目'} {p.get('name') or p.get('source')}: {p['area_m2'] / 1e4:.2f} ha "
+         f"({'ellipsoidal' if en else '椭球面'}), {p['area_gk_m2'] / 1e4:.2f} ha ({p['gk_crs']} {'GK plane' if en else '高斯平面'})"),
     ]
     cat = result.by_category
+    names = ("priority", "key", "general", "outside") if en else ("优先保护", "重点管控", "一般管控", "范围外")
     lines.append(
-        f"  优先保护 {cat['priority'] / 1e4:.2f} ha | 重点管控 {cat['key'] / 1e4:.2f} ha | "
-        f"一般管控 {cat['general'] / 1e4:.2f} ha | 范围外 {p['outside_coverage_m2'] / 1e4:.2f} ha"
+        f"  {names[0]} {cat['priority'] / 1e4:.2f} ha | {names[1]} {cat['key'] / 1e4:.2f} ha | "
+        f"{names[2]} {cat['general'] / 1e4:.2f} ha | {names[3]} {p['outside_coverage_m2'] / 1e4:.2f} ha"
     )
     for _, u in result.control_units.iterrows():
-        lines.append(f"  {u['code']} {u['name']} ({u['category_label']}): {u['overlap_m2'] / 1e4:.2f} ha, {u['share_of_project']:.1%}")
+        label = u["category"] if en else u["category_label"]
+        lines.append(f"  {u['code']} {u['name']} ({label}): {u['overlap_m2'] / 1e4:.2f} ha, {u['share_of_project']:.1%}")
     for _, h in result.hits.iterrows():
-        lines.append(f"  占用 {KIND_LABELS_ZH[h['kind']]} {h['name']} {h['zone_label']}: {h['overlap_m2'] / 1e4:.2f} ha")
+        kind = h["kind"].replace("_", " ") if en else KIND_LABELS_ZH[h["kind"]]
+        lines.append(f"  {'occupies' if en else '占用'} {kind} {h['name']} {h['zone'] if en else h['zone_label']}: {h['overlap_m2'] / 1e4:.2f} ha")
     for _, n in result.nearby.iterrows():
-        lines.append(f"  周边 {KIND_LABELS_ZH[n['kind']]} {n['name']} {n['zone_label']}: {n['position']}")
-    lines.append(f"  结论: {result.verdict['overall']}")
-    lines += [f"  警告: {w}" for w in result.warnings]
+        kind = n["kind"].replace("_", " ") if en else KIND_LABELS_ZH[n["kind"]]
+        where = f"{n['distance_m'] / 1000:.1f} km {n['azimuth_deg']:.0f}°" if en else n["position"]
+        lines.append(f"  {'nearby' if en else '周边'} {kind} {n['name']} {n['zone'] if en else n['zone_label']}: {where}")
+    lines += verdict_lines(result.verdict, getattr(result, "crossings", []), lang)
+    lines += [f"  {'warning' if en else '警告'}: {w}" for w in result.warnings]
     return "\n".join(lines)
+
+
+def _short(text: str, n: int = 70) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh", max_deciding: int = 8) -> list[str]:
+    """The verdict, its deciding clauses and any crossings as summary lines."""
+    from .verdict import DECISION_LABELS, kind_label
+
+    en = lang == "en"
+    labels = DECISION_LABELS["en" if en else "zh"]
+    overall = verdict.get("overall", "")
+    lines = [f"  {'Verdict' if en else '结论'}: {labels.get(overall, overall)} [{overall}]"]
+    ind = verdict.get("industry")
+    if ind:
+        lines.append(f"  {'Industry' if en else '行业'}: {ind['name']} ({ind['code']}, "
+                     f"{ind['scheme'] if en else ind['scheme_label']}; {ind['matched_by']} <- {ind['query']!r})")
+    elif overall:
+        lines.append("  Industry: not given (area-based findings, decision review)" if en
+                     else "  行业: 未指定（按占地给出需人工核对的结论，可用 --industry 指定项目类别）")
+    findings = {f["id"]: f for f in verdict.get("findings", [])}
+    deciding = [findings[i] for i in verdict.get("deciding", []) if i in findings]
+    if overall == "review":  # text clauses: a count and the first few, the JSON has them all
+        max_deciding = min(max_deciding, 3)
+    for f in deciding[:max_deciding]:
+        rule = f.get("rule_en") if en and f.get("rule_en") else f.get("rule", "")
+        cite = f" (…{f['citation'][-50:]})" if len(f.get("citation") or "") > 50 else f" ({f['citation']})" if f.get("citation") else ""
+        lines.append(f"   - [{f['decision']}] {kind_label(f['kind'], lang)} {f['name']}: {_short(rule)}{cite}")
+    if len(deciding) > max_deciding:
+        lines.append(f"   ... {len(deciding) - max_deciding} {'more deciding findings in the JSON report' if en else '条判定依据见 JSON 报告'}")
+    counts = verdict.get("counts")
+    if counts:
+        lines.append("  " + ("findings" if en else "全部条款") + ": " + " | ".join(f"{labels[d]} {counts[d]}" for d in counts))
+    for c in crossings or []:
+        e, x = c["entry"], c["exit"]
+        area = "" if c.get("area_m2") is None else f", {'area' if en else '占地'} {c['area_m2'] / 1e4:.4f} ha"
+        lines.append(
+            f"  {'crosses' if en else '穿越'} {c['zone'] if en else c['zone_label']} {c['name']}: "
+            f"{'in' if en else '入'} {e['lon']:.6f},{e['lat']:.6f} (X {e['x_northing']:.2f}, Y {e['y_easting']:.2f}) "
+            f"{'out' if en else '出'} {x['lon']:.6f},{x['lat']:.6f} (X {x['x_northing']:.2f}, Y {x['y_easting']:.2f}) {c['gk_crs']}, "
+            f"{'length' if en else '长度'} {c['length_m']:.1f} m{area}"
+        )
+    return lines

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import __version__
+from .crossings import line_crossings
 from .crs import CGCS2000, EQUAL_AREA, gk_epsg_for_lon, transform_geometry
 from .errors import InputError
 from .geodesy import direction_word, geodesic_distance, position_phrase
@@ -57,6 +57,9 @@ class ScreeningResult:
         The overlap geometries (CGCS2000), one per feature hit.
     context : dict of GeoDataFrame
         Per layer kind, the whole features within the search buffer (for maps).
+    county : GeoDataFrame or None
+        Outline of the county (or counties) of the hit control units: their
+        county's units dissolved, columns ``county``, geometry (CGCS2000; for map insets).
     verdict : dict
     warnings : list of str
     """
@@ -74,6 +77,8 @@ class ScreeningResult:
     store_info: dict = field(default_factory=dict)
     generated_at: str = ""
     context: dict = field(default_factory=dict)
+    county: gpd.GeoDataFrame | None = None
+    crossings: list = field(default_factory=list)
 
     @property
     def by_category(self) -> dict[str, float]:
@@ -107,6 +112,51 @@ class ScreeningResult:
         from .report import result_to_json
 
         return result_to_json(self, path)
+
+    # --- Jupyter (rendering lives in gisplan.render.notebook / html_map) ---
+
+    @property
+    def units(self) -> gpd.GeoDataFrame:
+        """Overlapped control units as a GeoDataFrame: whole unit geometry plus overlap columns."""
+        from .render.notebook import units_frame
+
+        return units_frame(self)
+
+    @property
+    def hits_frame(self) -> gpd.GeoDataFrame:
+        """Zone hits (redline, protected areas, water sources) with the overlap geometries."""
+        from .render.notebook import hits_frame
+
+        return hits_frame(self)
+
+    @property
+    def nearby_frame(self) -> gpd.GeoDataFrame:
+        """Nearby features with the shortest site-to-feature line as geometry."""
+        from .render.notebook import nearby_frame
+
+        return nearby_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .render.notebook import summary_html
+
+        return summary_html(self)
+
+    def __repr__(self) -> str:
+        from .render.notebook import summary_repr
+
+        return summary_repr(self)
+
+    def explore(self, **kwargs):
+        """Interactive folium map (offline); options as :func:`gisplan.render.html_map.html_map`."""
+        from .render.html_map import html_map
+
+        return html_map(self, **kwargs)
+
+    def plot(self, ax=None, **kwargs):
+        """Quick matplotlib map of units, zones and the site; returns the Axes."""
+        from .render.notebook import plot_result
+
+        return plot_result(self, ax=ax, **kwargs)
 
 
 def feature_overlaps(index: PieceIndex, site_ea) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -190,6 +240,7 @@ def screen(
     width: float | None = None,
     buffer: float = 5000.0,
     source_crs: str | None = None,
+    industry=None,
 ) -> ScreeningResult:
     """Screen one project site against a layer store.
 
@@ -209,6 +260,9 @@ def screen(
         Search distance (m, geodesic) for nearby redline/protected/water features.
     source_crs : str, optional
         CRS of the site when the file has none (e.g. ``EPSG:4528``).
+    industry : str or IndustryMatch, optional
+        Project type (GB/T 4754-2017 code or name, EIA catalogue category) for
+        the verdict; without it, findings are area-based (``review``).
 
     Returns
     -------
@@ -223,6 +277,9 @@ def screen(
     """
     if buffer is None or not np.isfinite(buffer) or buffer < 0:
         raise InputError(f"--buffer must be a non-negative number of metres, got {buffer!r}")
+    from .rules.industry import match_industry
+
+    match = match_industry(industry) if isinstance(industry, str) else industry
     store = store if isinstance(store, Store) else Store(store)
     site = _as_site(site, source_crs)
     fp, fp_warnings = footprint(site, radius=radius, width=width)
@@ -310,15 +367,44 @@ def screen(
         "outside_coverage_m2": outside, "outside_coverage_gk_m2": outside_gk,
         "centroid": [lon0, lat0], "bounds": [float(v) for v in b],
     }
-    params = {"radius_m": radius, "width_m": width, "buffer_m": buffer, "source_crs": source_crs}
-    verdict = screening_verdict(hits)
+    params = {"radius_m": radius, "width_m": width, "buffer_m": buffer, "source_crs": source_crs,
+              "industry": industry if isinstance(industry, str) or industry is None else match.query}
+    verdict = screening_verdict(hits, cu, store=store, industry=match, outside_m2=outside,
+                                has_units=store.has("control_units"))
+    crossings = _crossings(store, site, hits, fp, width, gk_crs)
     return ScreeningResult(
         site=site, footprint=fp, params=params, project=project, control_units=cu, hits=hits,
         nearby=nearby, pieces=pieces, verdict=verdict, warnings=warnings,
         store_info={"path": str(store.path), "layers": store.versions()},
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        context=context,
+        context=context, county=_county_outline(store, cu), crossings=crossings,
     )
+
+
+def _crossings(store: Store, site: Site, hits: pd.DataFrame, fp, width, gk_crs: str) -> list[dict]:
+    """Crossings of a line site's centreline through the zones it occupies (:mod:`gisplan.crossings`)."""
+    if site.kind not in ("line", "mixed") or hits.empty:
+        return []
+    zones = []
+    for _, h in hits.iterrows():
+        row = store.read(h["kind"]).loc[int(h["feature_id"])]
+        zones.append({"kind": h["kind"], "name": h["name"], "zone": h["zone"], "zone_label": h["zone_label"],
+                      "geometry": row.geometry})
+    return line_crossings(site.geometry, zones, gk_crs=gk_crs, width=width, footprint=fp)
+
+
+def _county_outline(store: Store, cu: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The hit units' county (or counties): all units of the store in it, dissolved."""
+    empty = gpd.GeoDataFrame({"county": []}, geometry=[], crs=CGCS2000)
+    counties = [c for c in cu["county"].dropna().unique() if str(c).strip()] if len(cu) else []
+    if not counties or not store.has("control_units"):
+        return empty
+    units = store.read("control_units")
+    units = units[units["county"].isin(counties)]
+    geoms = [shapely.union_all(shapely.make_valid(np.asarray(g.geometry.values, dtype=object)))
+             for _, g in units.groupby("county", sort=False)]
+    names = [c for c, _ in units.groupby("county", sort=False)]
+    return gpd.GeoDataFrame({"county": names}, geometry=geoms, crs=CGCS2000)
 
 
 def _context(store: Store, site_ea, buffer_m: float) -> dict[str, gpd.GeoDataFrame]:

@@ -375,6 +375,25 @@ class Store:
             out[r["kind"]] = f"{r['features']} features, {origin}, imported {r['imported_at']}"
         return out
 
+    # -- attribute (non-spatial) tables -----------------------------------------
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Replace the non-spatial table ``name`` (e.g. ``gisplan_access_list``), atomically."""
+        if not name.startswith("gisplan_") or name in (META_LAYER, BOUNDS_TABLE) or name.startswith(("gisplan_pieces_", "gisplan_edges_")):
+            raise StoreError(f"attribute table names start with gisplan_ and may not be internal ones, got {name!r}")
+        with _atomic_target(self.path, copy_existing=True) as tmp:
+            pyogrio.write_dataframe(pd.DataFrame(frame), tmp, layer=name, driver="GPKG")
+        self._layers |= {name}
+
+    def has_table(self, name: str) -> bool:
+        """Whether the store holds the attribute table ``name``."""
+        return name in self._layers
+
+    def read_table(self, name: str) -> pd.DataFrame | None:
+        """The attribute table ``name`` as a DataFrame, or None when the store has none."""
+        if name not in self._layers:
+            return None
+        return pd.DataFrame(pyogrio.read_dataframe(self.path, layer=name, read_geometry=False))
+
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, kinds={self.kinds()})"
 

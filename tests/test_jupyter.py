@@ -27,11 +27,11 @@ def test_repr_html_summary(result):
     assert "<table" in page and "gisplan-summary" in page
     for code in result.control_units["code"]:
         assert code in page
-    assert "生态保护红线" in page and "conflict" in page
+    assert "生态保护红线" in page and result.verdict["overall"] in page
     for pos in result.nearby["position"]:
         assert pos in page
     assert f"{result.project['area_m2'] / 1e4:,.4f}" in page
-    assert len(repr(result)) < 300 and "verdict 'conflict'" in repr(result)
+    assert len(repr(result)) < 300 and f"verdict '{result.verdict['overall']}'" in repr(result)
 
 
 def test_repr_html_escapes_text(store_path):
