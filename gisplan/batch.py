@@ -8,6 +8,7 @@ pieces run in chunks on all cores (shapely releases the GIL).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -73,7 +74,10 @@ def _wholly_inside(sites: np.ndarray, single: np.ndarray, index, edges) -> tuple
     idx = np.flatnonzero(settled)
     vertex = shapely.get_point(shapely.get_exterior_ring(sites[idx]), 0)
     pi, pk = index.candidates(vertex)
-    hit = shapely.intersects(vertex[pi], index.geoms(pk))
+    # A piece that fills its bounding box holds every point of the box: no read needed.
+    hit = index.solid[pk].copy()
+    rest = ~hit
+    hit[rest] = shapely.intersects(vertex[pi[rest]], index.geoms(pk[rest]))
     pairs = np.unique(np.column_stack([idx[pi[hit]], index.feature[pk[hit]]]), axis=0).reshape(-1, 2)
     return settled, (pairs[:, 0], pairs[:, 1])
 
@@ -211,6 +215,21 @@ def screen_batch(
         be screened (or whose project type is unknown) get verdict ``error`` and
         the reason in ``warnings``.
     """
+    # The batch allocates many short-lived geometry objects; the cyclic garbage
+    # collector's full passes over them cost more than the work (none form cycles).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _screen_batch(sites, store, id_field=id_field, radius=radius, width=width, source_crs=source_crs,
+                             progress=progress, industry=industry, industry_field=industry_field, cm=cm,
+                             towgs84=towgs84, dxf_layer=dxf_layer)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress, industry, industry_field,
+                  cm, towgs84, dxf_layer) -> gpd.GeoDataFrame:
     store = store if isinstance(store, Store) else Store(store)
     if not isinstance(sites, gpd.GeoDataFrame) and uses_site_reader(sites, source_crs, cm, towgs84, dxf_layer):
         frame, _note, _ = read_site_frame(sites, source_crs=source_crs, cm=cm, towgs84=towgs84, dxf_layer=dxf_layer)
@@ -248,7 +267,7 @@ def screen_batch(
 
     layers = [(kind, indexes[kind], store.edge_index(kind)) for kind in kinds]
     for _, index, edges in layers:  # build the trees before threads share them
-        _ = (index.box_tree, edges.box_tree)
+        _ = (index.box_tree, index.solid, edges.box_tree)
     shapely.prepare(geoms_ea)
     single = ok & (shapely.get_type_id(geoms_ea) == 3) & (area > 0)
     chunks = [np.arange(i, min(i + _SITES_PER_TASK, n)) for i in range(0, n, _SITES_PER_TASK)]

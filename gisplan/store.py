@@ -47,6 +47,8 @@ from .vocab import KINDS, SCHEMA
 __all__ = ["Store", "PieceIndex", "prepare_layer", "MAX_PIECE_VERTICES"]
 
 MAX_PIECE_VERTICES = 256
+#: Boundary lines are cut shorter: a site tests only the few near it.
+MAX_EDGE_VERTICES = 64
 META_LAYER = "gisplan_meta"
 #: Per kind, the pieces' fid, feature_id, area and bounding box as one float64 blob:
 #: opening a store for a query reads a single row instead of every piece.
@@ -93,6 +95,13 @@ class PieceIndex:
 
     def __len__(self) -> int:
         return len(self.fid)
+
+    @cached_property
+    def solid(self) -> np.ndarray:
+        """Pieces that fill their bounding box (interior cuts of a feature)."""
+        b = self.bounds
+        box_area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+        return np.abs(box_area - self.area) <= 1e-9 * np.maximum(box_area, 1.0)
 
     @cached_property
     def box_tree(self) -> shapely.STRtree:
@@ -194,7 +203,7 @@ def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame,
         gk[sel] = shapely.area(to_gk(shapely.segmentize(np.asarray(geoms, dtype=object)[sel], 0.001), float(lon)))
     layer["area_gk_m2"] = gk
     pieces, parent = subdivide(ea, MAX_PIECE_VERTICES)
-    edges, edge_parent = split_lines(shapely.boundary(ea), MAX_PIECE_VERTICES)
+    edges, edge_parent = split_lines(shapely.boundary(ea), MAX_EDGE_VERTICES)
     return (
         layer,
         _parts_frame(pieces, parent, shapely.area(pieces)),
@@ -351,7 +360,14 @@ class Store:
             return pd.DataFrame(self._frames[kind][columns])
         if kind not in self._layers:
             raise StoreError(f"store {self.path.name} has no {kind} layer")
-        return pyogrio.read_dataframe(self.path, layer=kind, columns=columns, read_geometry=False)
+        # a GeoPackage layer is an SQLite table: one SELECT beats a GDAL read here
+        names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        try:
+            with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
+                rows = con.execute(f'SELECT {names} FROM "{kind}" ORDER BY fid').fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.path.name}: cannot read {kind} attributes ({exc})") from None
+        return pd.DataFrame.from_records(rows, columns=columns)
 
     def summary(self) -> pd.DataFrame:
         """Kinds, feature counts and total areas (km²) by category/zone/level."""

@@ -299,7 +299,9 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
     for kind in {p[0] for p in pairs}:
         cols = ["feature_id", "code", "name", "category", "county"] if kind == "control_units" else \
             ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
-        attrs[kind] = store.attributes(kind, cols).set_index("feature_id").to_dict("index")
+        table = store.attributes(kind, cols)
+        ids = table["feature_id"].to_numpy(dtype=np.int64)
+        attrs[kind] = {c: dict(zip(ids.tolist(), table[c].tolist())) for c in cols[1:]}
     by_kind: dict[str, list] = {}
     for kind, site_of, feature_of, overlap in pairs:
         by_kind.setdefault(kind, []).append((site_of, feature_of, overlap))
@@ -314,16 +316,17 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
         sums = np.bincount(inv, weights=a)
         for k in uniq[sums > MIN_OVERLAP_M2]:
             site, fid = divmod(int(k), int(f.max()) + 1)
-            row = attrs[kind][fid]
+            col = attrs[kind]
             if kind == "control_units":
-                per_site[site]["units"].append((row["code"], row["name"], row["category"], row["county"], fid))
+                per_site[site]["units"].append((col["code"][fid], col["name"][fid], col["category"][fid], col["county"][fid], fid))
             else:
-                zone = row.get("zone") or row.get("level") or "redline"
-                per_site[site]["zones"].append((kind, row["name"], zone))
+                zone = (col["zone"][fid] if "zone" in col else col["level"][fid] if "level" in col else None) or "redline"
+                per_site[site]["zones"].append((kind, col["name"][fid], zone))
     has_units = store.has("control_units")
     engines: dict[str, VerdictEngine] = {}
     access = AccessList.from_store(store)
     verdicts, labels, deciding, errors = [], [], [], []
+    decided: dict[tuple, tuple[str, str]] = {}
     for i in range(n):
         if not ok[i]:
             verdicts.append("error"), labels.append(""), deciding.append(""), errors.append("")
@@ -337,8 +340,12 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
             verdicts.append("error"), labels.append(""), deciding.append(""), errors.append(str(exc))
             continue
         engine = engines[key]
-        units = sorted(per_site[i]["units"], key=lambda u: u[0])
-        overall, cite = engine.overall(units, per_site[i]["zones"], bool(has_units and outside[i] > 0))
+        units = tuple(sorted(per_site[i]["units"], key=lambda u: u[0]))
+        zones = tuple(per_site[i]["zones"])
+        case = (key, units, zones, bool(has_units and outside[i] > 0))
+        if case not in decided:  # most sites share a unit and industry with others
+            decided[case] = engine.overall(list(units), list(zones), case[3])
+        overall, cite = decided[case]
         verdicts.append(overall)
         labels.append(f"{engine.industry.code} {engine.industry.name}" if engine.industry else "")
         deciding.append(cite)

@@ -141,7 +141,7 @@ def load_rules(path: str | Path) -> RuleSet:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise InputError(f"rules file not found: {path}") from None
     except yaml.YAMLError as exc:
