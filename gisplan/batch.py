@@ -66,19 +66,25 @@ def _wholly_inside(sites: np.ndarray, single: np.ndarray, index, edges) -> tuple
         ``(site index, feature id)`` for each feature a settled site lies in.
     """
     n = len(sites)
+    # 1. inside the box of an exclusive piece: wholly in that one feature, nothing to read
+    bi, bp = index.box_tree.query(sites, predicate="within") if len(index) else (np.empty(0, int), np.empty(0, int))
+    keep = index.exclusive[bp] & single[bi]
+    boxed = np.zeros(n, dtype=bool)
+    boxed[bi[keep]] = True
+    boxed_pairs = np.column_stack([bi[keep], index.feature[bp[keep]]])
+    # 2. touching no boundary line: wholly inside the features that hold a vertex, or outside all
+    open_idx = np.flatnonzero(single & ~boxed)
     crossing = np.zeros(n, dtype=bool)
-    se, ej = edges.candidates(sites)
+    se, ej = edges.candidates(sites[open_idx])
     if len(se):
-        crossing[se[shapely.intersects(sites[se], edges.geoms(ej))]] = True
-    settled = single & ~crossing
-    idx = np.flatnonzero(settled)
+        crossing[open_idx[se[shapely.intersects(sites[open_idx[se]], edges.geoms(ej))]]] = True
+    idx = np.flatnonzero(single & ~boxed & ~crossing)
     vertex = shapely.get_point(shapely.get_exterior_ring(sites[idx]), 0)
     pi, pk = index.candidates(vertex)
-    # A piece that fills its bounding box holds every point of the box: no read needed.
-    hit = index.solid[pk].copy()
-    rest = ~hit
-    hit[rest] = shapely.intersects(vertex[pi[rest]], index.geoms(pk[rest]))
-    pairs = np.unique(np.column_stack([idx[pi[hit]], index.feature[pk[hit]]]), axis=0).reshape(-1, 2)
+    hit = shapely.intersects(vertex[pi], index.geoms(pk))
+    pairs = np.column_stack([idx[pi[hit]], index.feature[pk[hit]]])
+    pairs = np.unique(np.concatenate([boxed_pairs, pairs]), axis=0).reshape(-1, 2)
+    settled = single & (boxed | ~crossing)
     return settled, (pairs[:, 0], pairs[:, 1])
 
 
@@ -267,7 +273,7 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
 
     layers = [(kind, indexes[kind], store.edge_index(kind)) for kind in kinds]
     for _, index, edges in layers:  # build the trees before threads share them
-        _ = (index.box_tree, index.solid, edges.box_tree)
+        _ = (index.box_tree, edges.box_tree)
     shapely.prepare(geoms_ea)
     single = ok & (shapely.get_type_id(geoms_ea) == 3) & (area > 0)
     chunks = [np.arange(i, min(i + _SITES_PER_TASK, n)) for i in range(0, n, _SITES_PER_TASK)]

@@ -84,24 +84,20 @@ class PieceIndex:
             row = con.execute(f"SELECT data FROM {BOUNDS_TABLE} WHERE kind = ?", (table,)).fetchone()
         if row is None:
             raise sqlite3.OperationalError(f"no {table} row in {BOUNDS_TABLE}")
-        arr = np.frombuffer(row[0], dtype="<f8").reshape(-1, 7)
+        arr = np.frombuffer(row[0], dtype="<f8").reshape(-1, 8)
         self.fid = arr[:, 0].astype(np.int64)
         self.feature = arr[:, 1].astype(np.int64)
         self.area = arr[:, 2]
         self.bounds = arr[:, 3:7]
+        #: Pieces that fill their bounding box and share no interior with another
+        #: feature: a site inside such a box lies wholly in that one feature.
+        self.exclusive = arr[:, 7] > 0
         self._geoms = np.full(len(self.fid), None, dtype=object)
         self._loaded = np.zeros(len(self.fid), dtype=bool)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.fid)
-
-    @cached_property
-    def solid(self) -> np.ndarray:
-        """Pieces that fill their bounding box (interior cuts of a feature)."""
-        b = self.bounds
-        box_area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-        return np.abs(box_area - self.area) <= 1e-9 * np.maximum(box_area, 1.0)
 
     @cached_property
     def box_tree(self) -> shapely.STRtree:
@@ -144,8 +140,10 @@ class PieceIndex:
 
 def _write_part_bounds(gpkg: str, table: str) -> None:
     with closing(sqlite3.connect(gpkg)) as con:
-        rows = con.execute(f'SELECT fid, feature_id, area_m2, xmin, ymin, xmax, ymax FROM "{table}" ORDER BY fid').fetchall()
-        blob = np.asarray(rows, dtype="<f8").reshape(-1, 7).tobytes()
+        rows = con.execute(
+            f'SELECT fid, feature_id, area_m2, xmin, ymin, xmax, ymax, exclusive FROM "{table}" ORDER BY fid'
+        ).fetchall()
+        blob = np.asarray(rows, dtype="<f8").reshape(-1, 8).tobytes()
         con.execute(f"CREATE TABLE IF NOT EXISTS {BOUNDS_TABLE} (kind TEXT PRIMARY KEY, data BLOB NOT NULL)")
         con.execute(f"INSERT OR REPLACE INTO {BOUNDS_TABLE} (kind, data) VALUES (?, ?)", (table, blob))
         con.commit()
@@ -160,11 +158,28 @@ def _gpkg_wkb(blob: bytes) -> bytes:
     return blob[8 + _GPKG_ENVELOPE[(blob[3] >> 1) & 7]:]
 
 
-def _parts_frame(geoms: np.ndarray, parent: np.ndarray, area: np.ndarray) -> gpd.GeoDataFrame:
+def _exclusive_pieces(pieces: np.ndarray, parent: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """Pieces that fill their bounding box and whose interior no other feature's piece enters."""
+    b = shapely.bounds(pieces)
+    box_area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    solid = np.abs(box_area - area) <= 1e-9 * np.maximum(box_area, 1.0)
+    exclusive = solid.copy()
+    idx = np.flatnonzero(solid)
+    if len(idx):
+        qi, qj = shapely.STRtree(pieces).query(pieces[idx], predicate="intersects")
+        other = parent[idx[qi]] != parent[qj]
+        qi, qj = qi[other], qj[other]
+        shared = shapely.relate_pattern(pieces[idx[qi]], pieces[qj], "T********")
+        exclusive[idx[qi[shared]]] = False
+    return exclusive
+
+
+def _parts_frame(geoms: np.ndarray, parent: np.ndarray, area: np.ndarray, exclusive: np.ndarray | None = None) -> gpd.GeoDataFrame:
     b = shapely.bounds(geoms)
+    exclusive = np.zeros(len(geoms), dtype=np.int64) if exclusive is None else exclusive.astype(np.int64)
     return gpd.GeoDataFrame(
         {"feature_id": parent.astype(np.int64), "area_m2": area,
-         "xmin": b[:, 0], "ymin": b[:, 1], "xmax": b[:, 2], "ymax": b[:, 3]},
+         "xmin": b[:, 0], "ymin": b[:, 1], "xmax": b[:, 2], "ymax": b[:, 3], "exclusive": exclusive},
         geometry=geoms,
         crs=EQUAL_AREA,
     )
@@ -206,7 +221,7 @@ def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame,
     edges, edge_parent = split_lines(shapely.boundary(ea), MAX_EDGE_VERTICES)
     return (
         layer,
-        _parts_frame(pieces, parent, shapely.area(pieces)),
+        _parts_frame(pieces, parent, shapely.area(pieces), _exclusive_pieces(pieces, parent, shapely.area(pieces))),
         _parts_frame(edges, edge_parent, np.zeros(len(edges))),
     )
 

@@ -69,3 +69,21 @@ def test_bench_smoke_agrees_with_geopandas(tmp_path):
     result = bench_batch.main(["--units", "40", "--sites", "60", "--spacing", "300", "--repeat", "1", "--workdir", str(tmp_path)])
     assert result["same_zone_hits"]
     assert result["worst_rel_diff"] < 1e-4
+
+
+def test_batch_fast_paths_agree_with_single_screenings(demo_store):
+    """The batch settles most sites without overlay (exclusive pieces, boundary lines):
+    every row must still equal a single screening of the same footprint."""
+    from gisplan.batch import screen_batch
+    from gisplan.screening import screen
+
+    table = screen_batch(REPO / "data" / "sites" / "batch_sites.geojson", demo_store, id_field="site_id", radius=300.0)
+    assert (table["verdict"] != "error").all()
+    for _, row in table.iterrows():
+        single = screen(row.geometry, demo_store)
+        assert row["area_m2"] == pytest.approx(single.project["area_m2"], rel=1e-9)
+        for cat in ("priority", "key", "general"):
+            assert row[f"{cat}_m2"] == pytest.approx(single.by_category[cat], rel=1e-7, abs=1e-3), (row["site_id"], cat)
+        hits = single.hits.groupby("kind")["overlap_m2"].sum()
+        for kind, col in (("eco_redline", "redline_m2"), ("protected_areas", "protected_m2"), ("water_sources", "water_m2")):
+            assert row[col] == pytest.approx(float(hits.get(kind, 0.0)), rel=1e-7, abs=1e-3), (row["site_id"], kind)

@@ -175,3 +175,22 @@ def test_gk_area_column_is_planimetric(store_path):
     t = pyproj.Transformer.from_crs("EPSG:4490", "EPSG:4552", always_xy=True)
     gk = shapely.transform(shapely.segmentize(geom, 0.0005), lambda xy: __import__("numpy").column_stack(t.transform(xy[:, 0], xy[:, 1])))
     assert rel(units.loc["ZH22240120001", "area_gk_m2"], gk.area) < 1e-6
+
+
+def test_overlapping_features_are_not_exclusive_and_batch_counts_both(tmp_path):
+    """Exclusive pieces let the batch skip geometry; overlapping features must not."""
+    from gisplan.batch import screen_batch
+
+    a = shapely.box(129.40, 42.80, 129.50, 42.90)
+    b = shapely.box(129.45, 42.85, 129.55, 42.95)
+    src = tmp_path / "red.geojson"
+    gpd.GeoDataFrame({"HXMC": ["甲", "乙"]}, geometry=[a, b], crs="EPSG:4490").to_file(src)
+    store = tmp_path / "s.gpkg"
+    import_layer(store, "eco_redline", src)
+    idx = Store(store).index("eco_redline")
+    assert not idx.exclusive.all()
+    site = shapely.box(129.47, 42.87, 129.48, 42.88)  # inside both
+    lone = shapely.box(129.41, 42.81, 129.42, 42.82)  # inside a only
+    table = screen_batch(gpd.GeoDataFrame({"id": [1, 2]}, geometry=[site, lone], crs="EPSG:4490"), store, id_field="id")
+    assert table["redline_m2"].iloc[0] == pytest.approx(2 * geod_area(site), rel=1e-6)
+    assert table["redline_m2"].iloc[1] == pytest.approx(geod_area(lone), rel=1e-6)
