@@ -33,7 +33,6 @@ from pathlib import Path
 from .coords import (
     SourceSpec,
     gk_epsg_for_zone,
-    is_legacy_datum,
     parse_source,
     tm_parameters,
     transform_to_cgcs2000,
@@ -42,7 +41,7 @@ from .coords import (
     zone_of_easting,
 )
 from .crs import CGCS2000, EQUAL_AREA, GEOD, gk_epsg_for_lon, parse_crs, transform_geometry
-from .errors import CRSInputError, InputError, SiteError
+from .errors import CRSInputError, SiteError
 from .io.safety import check_path_text
 from .io.vector import read_vector
 

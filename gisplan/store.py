@@ -260,7 +260,7 @@ class Store:
 
     # -- creation and writing -------------------------------------------------
     @classmethod
-    def create(cls, path: str | os.PathLike, *, overwrite: bool = False) -> "Store":
+    def create(cls, path: str | os.PathLike, *, overwrite: bool = False) -> Store:
         """Create an empty store at ``path`` (atomically) and open it."""
         path = Path(path)
         if path.exists() and not overwrite:
@@ -271,7 +271,7 @@ class Store:
         return cls(path)
 
     @classmethod
-    def open_or_create(cls, path: str | os.PathLike) -> "Store":
+    def open_or_create(cls, path: str | os.PathLike) -> Store:
         """Open the store at ``path``, creating an empty one when there is no file."""
         path = Path(path)
         return cls(path) if path.exists() else cls.create(path)

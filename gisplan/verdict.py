@@ -188,7 +188,7 @@ class VerdictEngine:
             features.append({"kind": "control_units", "name": u["name"], "code": u["code"], "zone": u["category"],
                              "overlap_m2": float(u["overlap_m2"]), "decision": decision,
                              "deciding": [f["id"] for f in unit_found if f["decision"] == decision]})
-        for i, h in hits.reset_index(drop=True).iterrows():
+        for _, h in hits.reset_index(drop=True).iterrows():
             f = self.zone_finding(h["kind"], h["name"], h["zone"], h.get("zone_label", ""))
             fid = f"{f['id']}@{h['kind']}:{h['name']}:{h['zone']}"
             f = dict(f, overlap_m2=float(h["overlap_m2"]))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import os
 import stat
 import zipfile
 from pathlib import Path

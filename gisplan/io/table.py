@@ -321,7 +321,6 @@ def _parse_rows(rows: list[list], display: str, notes: list[str]) -> TableData:
     col_a, col_b = roles[a], roles[b]
     name_a, name_b = _cell_text(header[col_a]), _cell_text(header[col_b])
     parcel_col = roles.get("parcel")
-    id_col = roles.get("id")
     if h > 0:
         notes.append(f"rows 1-{h} above the header ignored (title)")
     angle_columns = a == "lon"
