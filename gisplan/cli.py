@@ -62,7 +62,7 @@ def layers() -> None:
 @click.option("--layer", help="Layer of a multi-layer source (GeoPackage, zip with several shapefiles).")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field.")
 @click.option("--encoding", help="Text encoding of the shapefile .dbf (e.g. gbk).")
-@click.option("--source-crs", help="CRS of a source without .prj (e.g. EPSG:4490, EPSG:4528).")
+@click.option("--source-crs", help="CRS of a source without .prj (e.g. EPSG:4490, EPSG:4531).")
 def layers_import(store, kind, source, layer, maps, encoding, source_crs) -> None:
     """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON) as layer KIND of STORE."""
     from .importer import import_layer
@@ -93,7 +93,7 @@ def layers_list(store) -> None:
 
 
 def _site_options(f):
-    f = click.option("--source-crs", help="CRS of the site when the file has none (e.g. EPSG:4528).")(f)
+    f = click.option("--source-crs", help="CRS of the site when the file has none (e.g. EPSG:4531).")(f)
     f = click.option("--radius", type=float, help="Disc radius (m) for a point site.")(f)
     f = click.option("--width", type=float, help="Total corridor width (m) for a line site.")(f)
     return f

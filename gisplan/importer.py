@@ -65,7 +65,7 @@ def _to_cgcs2000(frame: gpd.GeoDataFrame, source_crs: str | None) -> tuple[gpd.G
             warnings.append(f"--source-crs {source_crs} overrides the file's own CRS ({frame.crs.to_string()})")
         crs, note = given, f"--source-crs {source_crs} (given)"
     elif frame.crs is None:
-        raise CRSInputError("the source has no coordinate system (.prj missing); pass --source-crs, e.g. EPSG:4490 or EPSG:4528")
+        raise CRSInputError("the source has no coordinate system (.prj missing); pass --source-crs, e.g. EPSG:4490 or EPSG:4531")
     else:
         crs, note = frame.crs, f"from the source: {frame.crs.to_string()}"
     epsg = crs.to_epsg()

@@ -259,7 +259,7 @@ def screen(
     buffer : float
         Search distance (m, geodesic) for nearby redline/protected/water features.
     source_crs : str, optional
-        CRS of the site when the file has none (e.g. ``EPSG:4528``).
+        CRS of the site when the file has none (e.g. ``EPSG:4531``).
     industry : str or IndustryMatch, optional
         Project type (GB/T 4754-2017 code or name, EIA catalogue category) for
         the verdict; without it, findings are area-based (``review``).

@@ -358,7 +358,7 @@ def _decide_crs(
         if fmt == "ESRI Shapefile":
             raise CRSInputError(
                 "no .prj: the shapefile's coordinate system is unknown; "
-                "pass --source-crs (e.g. EPSG:4490 or EPSG:4528)"
+                "pass --source-crs (e.g. EPSG:4490 or EPSG:4531)"
             )
         raise CRSInputError(
             f"the {fmt} data has no coordinate system; pass --source-crs (e.g. EPSG:4490)"
