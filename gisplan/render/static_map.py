@@ -239,12 +239,7 @@ def _inset(fig, result, crs: str, box, L: dict) -> None:
     c = transform_geometry(shapely.centroid(result.footprint), CGCS2000, crs)
     ax.plot([c.x], [c.y], marker="*", color="#d7301f", markersize=8, markeredgecolor="white", markeredgewidth=0.4, zorder=6)
     ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    for s in ax.spines.values():
-        s.set_linewidth(0.6)
+    _frame_only(ax, 0.6)
     ax.set_title(title, fontsize=7.5, pad=2)
 
 
@@ -311,12 +306,7 @@ def static_map(result, *, lang: str = "zh") -> Figure:
         ax.set_xlim(box[0], box[2])
         ax.set_ylim(box[1], box[3])
         ax.set_aspect("equal", adjustable="box")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        for s in ax.spines.values():
-            s.set_linewidth(0.8)
+        _frame_only(ax, 0.8)
         lon, lat = result.project["centroid"]
         _north_arrow(ax, _true_north_angle(lon, lat, crs), L["north"])
         _scale_bar(ax, box, L["scale_unit"])
@@ -369,3 +359,13 @@ def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: 
     _save(fig, tmp, suffix[1:], dpi)
     os.replace(tmp, path)
     return path
+
+
+def _frame_only(ax, linewidth: float) -> None:
+    """A map frame: no ticks or axis labels, spines of ``linewidth``."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_linewidth(linewidth)
