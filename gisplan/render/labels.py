@@ -7,6 +7,7 @@ plain translation for reviewers who do not read Chinese.
 from __future__ import annotations
 
 from ..errors import InputError
+from ..labels import DECISION_LABELS, decision_words
 from ..vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 
 __all__ = ["LANGS", "category_label", "check_lang", "decision_label", "kind_label", "labels", "zone_label"]
@@ -110,19 +111,8 @@ _ZONES_EN = {
     "level1": "level 1 zone", "level2": "level 2 zone", "quasi": "quasi-protection zone", "redline": "redline",
     "priority": "priority protection unit", "key": "key control unit", "general": "general control unit",
 }
-#: Decisions of the area verdict (conflict/clear) and of the access-list verdict.
-_DECISIONS = {
-    "zh": {
-        "conflict": "存在空间冲突（不相符）", "clear": "未发现空间冲突",
-        "prohibited": "禁止准入（不相符）", "restricted": "限制准入（有条件相符，需论证）",
-        "review": "需人工核对", "allowed": "允许（相符）", "error": "无法筛查",
-    },
-    "en": {
-        "conflict": "spatial conflict (does not comply)", "clear": "no spatial conflict found",
-        "prohibited": "prohibited (does not comply)", "restricted": "restricted (complies with conditions)",
-        "review": "needs manual review", "allowed": "allowed (complies)", "error": "could not be screened",
-    },
-}
+#: One wording per decision, defined once in :mod:`gisplan.labels` (the verdict uses it too).
+_DECISIONS = DECISION_LABELS
 
 
 def check_lang(lang: str) -> str:
@@ -166,4 +156,4 @@ def zone_label(zone: str, delivered: str | None = None, lang: str = "zh") -> str
 
 def decision_label(decision: str, lang: str = "zh") -> str:
     """A verdict or finding decision as words; unknown decisions are shown as they are."""
-    return _DECISIONS["zh" if lang == "zh" else "en"].get(str(decision), str(decision))
+    return decision_words(decision, "zh" if lang == "zh" else "en")

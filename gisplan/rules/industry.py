@@ -31,6 +31,7 @@ FLAGS = (
     "pollutes_water", "discharges_pollutants", "severe_water_pollution", "heavy_polluting", "heavy_metal",
     "linear_infrastructure", "water_supply_related", "flood_control", "research_monitoring",
     "ecological_restoration", "tourism_facility", "mining", "production_facility", "sewage_outfall",
+    "national_major_eligible", "mineral_exploration", "aquaculture", "not_construction", "sewage_treatment",
 )
 SCHEME_LABELS = {
     "gb4754_section": "GB/T 4754-2017 门类",
