@@ -185,6 +185,9 @@ def screen_batch(
     cm: int | None = None,
     towgs84: str | None = None,
     dxf_layer: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    national_major: bool | None = None,
 ) -> gpd.GeoDataFrame:
     """Screen every feature of ``sites`` as its own site.
 
@@ -203,6 +206,10 @@ def screen_batch(
     cm, towgs84, dxf_layer : optional
         As for :func:`gisplan.sites.read_site`; corner tables (one site per
         parcel) and DXF plans (one site per closed shape) are read with the same rules.
+    layer, encoding : str, optional
+        Layer (or zip member, XLSX sheet) and text encoding of the sites file, as for ``gisplan read``.
+    national_major : bool or None
+        Whether the projects are national major projects (``--national-major``); None: unknown.
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
     industry : str, optional
@@ -228,17 +235,20 @@ def screen_batch(
     try:
         return _screen_batch(sites, store, id_field=id_field, radius=radius, width=width, source_crs=source_crs,
                              progress=progress, industry=industry, industry_field=industry_field, cm=cm,
-                             towgs84=towgs84, dxf_layer=dxf_layer)
+                             towgs84=towgs84, dxf_layer=dxf_layer, layer=layer, encoding=encoding,
+                             national_major=national_major)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress, industry, industry_field,
-                  cm, towgs84, dxf_layer) -> gpd.GeoDataFrame:
+                  cm, towgs84, dxf_layer, layer=None, encoding=None, national_major=None) -> gpd.GeoDataFrame:
     store = store if isinstance(store, Store) else Store(store)
-    if not isinstance(sites, gpd.GeoDataFrame) and uses_site_reader(sites, source_crs, cm, towgs84, dxf_layer):
-        frame, _note, _ = read_site_frame(sites, source_crs=source_crs, cm=cm, towgs84=towgs84, dxf_layer=dxf_layer)
+    if not isinstance(sites, gpd.GeoDataFrame) and (uses_site_reader(sites, source_crs, cm, towgs84, dxf_layer)
+                                                     or layer or encoding):
+        frame, _note, _ = read_site_frame(sites, source_crs=source_crs, cm=cm, towgs84=towgs84, dxf_layer=dxf_layer,
+                                          layer=layer, encoding=encoding)
         source_crs = CGCS2000  # read_site_frame returns CGCS2000 lon/lat
     else:
         frame = _read_sites(sites, source_crs)
@@ -301,7 +311,10 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     outside[outside < np.maximum(1.0, 1e-7 * area)] = 0.0
     given = frame[industry_field].tolist() if industry_field else [None] * n
     given = [industry if g is None or (not isinstance(g, str) and pd.isna(g)) or not str(g).strip() else g for g in given]
-    verdict, industry_label, deciding, industry_errors = batch_verdicts(store, ok, outside, pairs, given)
+    split = _redline_splits(store, geoms_ea, cols, ok)
+    verdict, industry_label, deciding, industry_errors = batch_verdicts(store, ok, outside, pairs, given,
+                                                                        national_major=national_major,
+                                                                        redline_split=split)
     errors = [e or (ie or None) for e, ie in zip(errors, industry_errors)]
     warn_text = []
     for i in range(n):
@@ -315,6 +328,29 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
                         "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding})
     out = out[[id_field] + BATCH_COLUMNS]
     return gpd.GeoDataFrame(out, geometry=[f if f is not None else None for f in fps], crs=CGCS2000)
+
+
+def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarray) -> dict:
+    """For the few sites in both the redline and a protected-area / water-source zone: the redline part
+    outside those zones (142号 一、（一）), by the same geometry as a single screening.
+
+    Returns ``{(site index, redline feature id): (rest m², [(kind, feature id), ...])}``.
+    """
+    from .screening import MIN_OVERLAP_M2, OWN_LAW_KINDS, feature_overlaps, redline_own_law
+
+    both = np.flatnonzero(ok & (cols["redline_m2"] > MIN_OVERLAP_M2)
+                          & (cols["protected_m2"] + cols["water_m2"] > MIN_OVERLAP_M2))
+    out: dict = {}
+    own_kinds = [k for k in OWN_LAW_KINDS if store.has(k)]
+    for i in both:
+        red_ids, _, red_geoms = feature_overlaps(store.index("eco_redline"), geoms_ea[i])
+        own = []
+        for kind in own_kinds:
+            ids, _, geoms = feature_overlaps(store.index(kind), geoms_ea[i])
+            own += [((kind, int(f)), g) for f, g in zip(ids, geoms)]
+        for fid, g in zip(red_ids, red_geoms):
+            out[(int(i), int(fid))] = redline_own_law(g, own)
+    return out
 
 
 def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:

@@ -131,12 +131,29 @@ def _arrival() -> dict:
     return opts
 
 
-def _read_for_screen(site, source_crs):
+def _reading_options(f):
+    """--layer/--encoding: the same reading options as ``gisplan read`` (for screen and batch)."""
+    f = click.option("--encoding", help="Text encoding of a shapefile .dbf or CSV table (e.g. gbk).")(f)
+    f = click.option("--layer", help="Layer, zip member or XLSX sheet of the site file.")(f)
+    return f
+
+
+def _national_major_option(f):
+    """--national-major yes|no (default: unknown), as True/False/None."""
+    return click.option(
+        "--national-major", type=click.Choice(["yes", "no"]), default=None,
+        callback=lambda _ctx, _param, value: None if value is None else value == "yes",
+        help="Whether the project is a national major project (国家重大项目, 自然资发〔2022〕142号 part 二); "
+             "decides mining, hydropower, nuclear and other eligible types in the redline. Default: unknown (review).",
+    )(f)
+
+
+def _read_for_screen(site, source_crs, layer=None, encoding=None):
     """The site read with all site options; with --dry-run, print it and exit 0."""
     from .sites import describe_site, read_site
 
     meta = click.get_current_context().meta.get("gisplan.site", {})
-    s = read_site(site, source_crs=source_crs, **_arrival())
+    s = read_site(site, source_crs=source_crs, layer=layer, encoding=encoding, **_arrival())
     if meta.get("dry_run"):
         for line in describe_site(s):
             click.echo(line)
@@ -230,6 +247,7 @@ def _reports() -> dict:
 @click.argument("site")
 @click.option("--store", required=True, type=click.Path(dir_okay=False), help="The layer store (GeoPackage).")
 @_site_options
+@_reading_options
 @_arrival_options()
 @click.option("--buffer", default=5000.0, show_default=True, type=float, help="Search distance (m) for nearby features.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the JSON report here.")
@@ -238,7 +256,9 @@ def _reports() -> dict:
 @_report_options()
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--industry", help="Project type for the verdict: GB/T 4754 code/name or EIA catalogue category (e.g. C26, 公路).")
-def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, quiet, industry=None, **map_opts) -> None:
+@_national_major_option
+def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, quiet, industry=None,
+           national_major=None, layer=None, encoding=None, **map_opts) -> None:
     """Screen one SITE (GeoJSON, GeoPackage, shapefile/.zip, KML) against a store."""
     from .render.html_map import write_html_map
     from .report import summary_text
@@ -246,12 +266,12 @@ def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, q
 
     map_kwargs = _map_kwargs(map_opts, html_map)
     reports = _reports()
-    site = _read_for_screen(site, source_crs)  # --cm/--towgs84/--dxf-layer; --dry-run exits here
+    site = _read_for_screen(site, source_crs, layer, encoding)  # --cm/--towgs84/--dxf-layer; --dry-run exits here
     if industry:
         from .rules.industry import match_industry
 
         match_industry(industry)  # an unknown type fails before any screening
-    result = run(site, store, radius=radius, width=width, buffer=buffer, industry=industry)
+    result = run(site, store, radius=radius, width=width, buffer=buffer, industry=industry, national_major=national_major)
     if json_out:
         result.to_json(json_out)
     if html_map:
@@ -260,10 +280,8 @@ def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, q
         from .render.eia_outputs import write_eia_outputs
 
         write_eia_outputs(result, **reports)
-    if not quiet:
+    if not quiet:  # --quiet prints nothing but errors
         click.echo(summary_text(result, lang=reports.get("lang", "zh")))
-    if not json_out and quiet:
-        click.echo(result.to_json())
 
 
 @main.command()
@@ -272,12 +290,15 @@ def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, q
 @click.option("--id-field", required=True, help="Field that identifies each site.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output table (.csv or .gpkg).")
 @_site_options
+@_reading_options
 @_arrival_options()
 @_report_options(batch=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--industry", help="Project type of every site (default for rows with an empty --industry-field).")
 @click.option("--industry-field", help="Field holding each site's project type (code or name).")
-def batch(sites, store, id_field, out, source_crs, radius, width, progress, industry=None, industry_field=None) -> None:
+@_national_major_option
+def batch(sites, store, id_field, out, source_crs, radius, width, progress, industry=None, industry_field=None,
+          national_major=None, layer=None, encoding=None) -> None:
     """Screen every feature of SITES as its own site; one row per site."""
     from .batch import screen_batch, write_batch
     from .errors import InputError
@@ -287,13 +308,15 @@ def batch(sites, store, id_field, out, source_crs, radius, width, progress, indu
     if click.get_current_context().meta.get("gisplan.site", {}).get("dry_run"):
         from .sites import describe_site_frame
 
-        for line in describe_site_frame(sites, id_field=id_field, source_crs=source_crs, **_arrival()):
+        for line in describe_site_frame(sites, id_field=id_field, source_crs=source_crs, layer=layer, encoding=encoding,
+                                        **_arrival()):
             click.echo(line)
         click.echo("dry run: nothing screened")
         return
     table = screen_batch(sites, store, id_field=id_field, radius=radius, width=width,
                          source_crs=source_crs, progress=progress, industry=industry,
-                         industry_field=industry_field, **_arrival())
+                         industry_field=industry_field, layer=layer, encoding=encoding,
+                         national_major=national_major, **_arrival())
     write_batch(table, out)
     counts = table["verdict"].value_counts().to_dict()
     click.echo(f"{len(table)} site(s) screened -> {out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -302,7 +325,7 @@ def batch(sites, store, id_field, out, source_crs, radius, width, progress, indu
         from .batch_reports import write_site_reports
 
         written = write_site_reports(table, store, reports["report_dir"], id_field=id_field,
-                                     lang=reports.get("lang", "zh"), progress=progress)
+                                     lang=reports.get("lang", "zh"), progress=progress, national_major=national_major)
         click.echo(f"{(written['docx'] != '').sum()} DOCX report(s) and PNG map(s) -> {reports['report_dir']}")
 
 

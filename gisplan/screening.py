@@ -24,16 +24,14 @@ from .geodesy import direction_word, geodesic_distance, position_phrase
 from .geometry import from_equal_area, to_equal_area
 from .sites import Site, footprint, read_site, site_from_geometry
 from .store import PieceIndex, Store
-from .verdict import screening_verdict
+from .verdict import MIN_OVERLAP_M2, OWN_LAW_KINDS, screening_verdict
 from .vocab import CATEGORY_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 
-__all__ = ["screen", "ScreeningResult", "ZONE_KINDS", "feature_overlaps"]
+__all__ = ["screen", "ScreeningResult", "ZONE_KINDS", "feature_overlaps", "redline_own_law", "MIN_OVERLAP_M2"]
 
 #: Layer kinds that are hits/nearby features (the control units are tabulated apart).
 ZONE_KINDS = ("eco_redline", "protected_areas", "water_sources")
 CATEGORIES = ("priority", "key", "general")
-#: Overlaps below this (m²) are boundary contact, not occupation.
-MIN_OVERLAP_M2 = 0.01
 _NEARBY_SEARCH_MARGIN = 1.1  # equal-area plane distances are off by a few per cent
 
 
@@ -190,6 +188,31 @@ def feature_overlaps(index: PieceIndex, site_ea) -> tuple[np.ndarray, np.ndarray
     return uniq[keep], sums[keep], geoms[keep]
 
 
+def redline_own_law(redline_part, own: list[tuple]) -> tuple[float, list]:
+    """Split a site's redline overlap by the zones that follow their own laws (142号 一、（一）).
+
+    Parameters
+    ----------
+    redline_part : shapely geometry
+        Site ∩ one redline feature, in the equal-area plane.
+    own : list of (key, geometry)
+        Site ∩ each protected-area / water-source feature hit (equal-area plane).
+
+    Returns
+    -------
+    rest_m2 : float
+        Area (m², ellipsoidal) of the redline part outside all those zones.
+    keys : list
+        The keys of the zones that cover more than :data:`MIN_OVERLAP_M2` of the redline part.
+    """
+    touching = [(key, g) for key, g in own
+                if float(shapely.area(shapely.intersection(redline_part, g))) > MIN_OVERLAP_M2]
+    if not touching:
+        return float(shapely.area(redline_part)), []
+    rest = shapely.difference(redline_part, shapely.union_all([g for _, g in touching]))
+    return float(shapely.area(rest)), [key for key, _ in touching]
+
+
 def _as_site(site, source_crs: str | None) -> Site:
     if isinstance(site, Site):
         return site
@@ -241,6 +264,7 @@ def screen(
     buffer: float = 5000.0,
     source_crs: str | None = None,
     industry=None,
+    national_major: bool | None = None,
 ) -> ScreeningResult:
     """Screen one project site against a layer store.
 
@@ -263,6 +287,11 @@ def screen(
     industry : str or IndustryMatch, optional
         Project type (GB/T 4754-2017 code or name, EIA catalogue category) for
         the verdict; without it, findings are area-based (``review``).
+    national_major : bool or None
+        Whether the project is a national major project (国家重大项目, part 二 of
+        自然资发〔2022〕142号): decides mining, hydropower, nuclear and other
+        eligible types in the redline. None (default): unknown, such findings
+        are ``review``.
 
     Returns
     -------
@@ -334,6 +363,7 @@ def screen(
 
     # zones: hits and nearby
     hit_rows: list[dict] = []
+    hit_geoms: list = []
     near_rows: list[dict] = []
     for kind in ZONE_KINDS:
         if not store.has(kind):
@@ -347,10 +377,16 @@ def screen(
             zone, label = _zone_of(kind, row)
             hit_rows.append({"kind": kind, "feature_id": int(fid), "name": row["name"], "zone": zone, "zone_label": label,
                              "overlap_m2": float(a), "overlap_gk_m2": float(agk), "share_of_project": float(a / area) if area else 0.0})
+            hit_geoms.append(g)
             piece_rows.append({"kind": kind, "feature_id": int(fid), "name": row["name"], "class": zone, "overlap_m2": float(a)})
             piece_geoms.append(g)
         near_rows += _nearby(index, frame, site_ea, {int(i) for i in ids}, buffer, kind)
-    hits = pd.DataFrame(hit_rows, columns=["kind", "feature_id", "name", "zone", "zone_label", "overlap_m2", "overlap_gk_m2", "share_of_project"])
+    own = [((h["kind"], h["name"], h["zone"]), g) for h, g in zip(hit_rows, hit_geoms) if h["kind"] in OWN_LAW_KINDS]
+    for h, g in zip(hit_rows, hit_geoms):  # the redline's part outside zones that follow their own laws
+        rest, keys = redline_own_law(g, own) if h["kind"] == "eco_redline" else (None, [])
+        h.update(redline_rest_m2=rest, own_law_zones=keys)
+    hits = pd.DataFrame(hit_rows, columns=["kind", "feature_id", "name", "zone", "zone_label", "overlap_m2", "overlap_gk_m2",
+                                           "share_of_project", "redline_rest_m2", "own_law_zones"])
     nearby = pd.DataFrame(near_rows, columns=["kind", "feature_id", "name", "zone", "zone_label", "distance_m", "azimuth_deg", "direction", "position", "site_point", "feature_point"])
     nearby = nearby.sort_values("distance_m", ignore_index=True)
     pieces = gpd.GeoDataFrame(
@@ -368,9 +404,10 @@ def screen(
         "centroid": [lon0, lat0], "bounds": [float(v) for v in b],
     }
     params = {"radius_m": radius, "width_m": width, "buffer_m": buffer, "source_crs": source_crs,
-              "industry": industry if isinstance(industry, str) or industry is None else match.query}
+              "industry": industry if isinstance(industry, str) or industry is None else match.query,
+              "national_major": national_major}
     verdict = screening_verdict(hits, cu, store=store, industry=match, outside_m2=outside,
-                                has_units=store.has("control_units"))
+                                has_units=store.has("control_units"), national_major=national_major)
     crossings = _crossings(store, site, hits, fp, width, gk_crs)
     return ScreeningResult(
         site=site, footprint=fp, params=params, project=project, control_units=cu, hits=hits,

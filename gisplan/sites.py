@@ -1097,7 +1097,9 @@ def uses_site_reader(path, source_crs=None, cm=None, towgs84=None, dxf_layer=Non
 def describe_site_frame(path, *, id_field: str | None = None, **options) -> list[str]:
     """``gisplan batch --dry-run``: how the sites file is read and one line per site."""
     frame, note, warnings = (
-        read_site_frame(path, **options) if uses_site_reader(path, **{k: options.get(k) for k in ("source_crs", "cm", "towgs84", "dxf_layer")})
+        read_site_frame(path, **options)
+        if uses_site_reader(path, **{k: options.get(k) for k in ("source_crs", "cm", "towgs84", "dxf_layer")})
+        or options.get("layer") or options.get("encoding")
         else _plain_frame(path, options.get("source_crs"))
     )
     lines = [f"sites: {path}: {len(frame)} site(s)", f"CRS: {note}"]

@@ -21,7 +21,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..errors import InputError
-from .eia_tables import Table, eia_tables, footer_lines, format_ha, is_demo, verdict_shape
+from .eia_tables import Table, eia_tables, footer_lines, format_ha, is_demo, marked_citation, verdict_shape
 from .fonts import DOCX_EAST_ASIA_FALLBACKS, DOCX_EAST_ASIA_FONT
 from .labels import decision_label, labels
 
@@ -238,7 +238,7 @@ def _verdict_paragraphs(doc, result, L: dict, lang: str) -> None:
     if verdict_shape(verdict) == "area":
         _run(p, "（基于空间叠加；准入清单条款须逐条核实）" if lang == "zh"
              else " (from the spatial overlay; check the access-list clauses one by one)")
-    citations = list(dict.fromkeys(str(f["citation"]) for f in verdict.get("findings", []) if f.get("citation")))
+    citations = list(dict.fromkeys(marked_citation(f, lang) for f in verdict.get("findings", []) if f.get("citation")))
     if citations:
         _para(doc, ("依据：" if lang == "zh" else "Sources: ") + ("；" if lang == "zh" else "; ").join(citations))
 

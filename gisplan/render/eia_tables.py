@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..geodesy import position_phrase
+from ..labels import unverified_mark
 from .labels import category_label, decision_label, kind_label, labels, zone_label
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "format_pct",
     "is_demo",
     "location_text",
+    "marked_citation",
     "verdict_shape",
 ]
 
@@ -306,7 +308,15 @@ def _hits(result, L: dict, lang: str) -> Table:
 #: Finding keys drawn in their own place, or bookkeeping a reviewer does not need.
 _FINDING_KEYS = {"kind", "name", "zone", "zone_label", "decision", "rule", "citation", "message", "overlap_m2",
                  "dimension", "dimension_label", "text", "clause", "id", "rule_id", "reason", "demo", "source",
-                 "article", "tier", "units", "unit_code", "code"}
+                 "article", "tier", "units", "unit_code", "code", "quote", "own_law_m2"}
+
+
+def marked_citation(f: dict, lang: str = "zh") -> str:
+    """A finding's citation, marked ``（条文待核）`` when its quoted words were not checked against the original."""
+    citation = str((f.get("citation_en") if lang == "en" else None) or f.get("citation") or "")
+    if citation and f.get("verified") is False:
+        citation += unverified_mark(lang)
+    return citation
 
 
 def _finding_rule(f: dict, lang: str) -> str:
@@ -318,7 +328,7 @@ def _finding_rule(f: dict, lang: str) -> str:
     dimension = f.get("dimension_label" if lang == "zh" else "dimension_label_en") or f.get("dimension")
     if dimension:
         rule = f"［{dimension}］{rule}" if lang == "zh" else f"[{dimension}] {rule}"
-    citation = (f.get("citation_en") if lang == "en" else None) or f.get("citation")
+    citation = marked_citation(f, lang)
     if citation:
         rule = f"{rule}（{citation}）" if lang == "zh" else f"{rule} ({citation})"
     return str(rule)

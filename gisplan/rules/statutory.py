@@ -72,7 +72,10 @@ class ZoneRule:
     def citation(self) -> str:
         """All citations as one string (``；`` between documents)."""
         if self.cites:
-            return "；".join(c.citation for c in self.cites)
+            by_doc: dict[str, list[str]] = {}
+            for c in self.cites:
+                by_doc.setdefault(Cite(c.document, "", edition=c.edition).citation, []).append(c.article)
+            return "；".join(doc + "，".join(dict.fromkeys(a for a in arts if a)) for doc, arts in by_doc.items())
         return f"{self.source}{self.article}"
 
     @property
