@@ -112,8 +112,10 @@ def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh"
     lines = [f"  {'Verdict' if en else '结论'}: {labels.get(overall, overall)} [{overall}]"]
     ind = verdict.get("industry")
     if ind:
+        item = ind.get("catalogue_item")
+        where = (f"catalogue item {item}" if en else f"名录第{item}项") if item else (ind["scheme"] if en else ind["scheme_label"])
         lines.append(f"  {'Industry' if en else '行业'}: {ind['name']} ({ind['code']}, "
-                     f"{ind['scheme'] if en else ind['scheme_label']}; {ind['matched_by']} <- {ind['query']!r})")
+                     f"{where}; {ind['matched_by']} <- {ind['query']!r})")
     elif overall:
         lines.append("  Industry: not given (area-based findings, decision review)" if en
                      else "  行业: 未指定（按占地给出需人工核对的结论，可用 --industry 指定项目类别）")

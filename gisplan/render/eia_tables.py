@@ -148,6 +148,21 @@ def _site_kind(result, L: dict) -> str:
     return L["kind_polygon"] if kind in (None, "polygon") else str(kind)
 
 
+def industry_text(ind: dict | None, lang: str = "zh") -> str:
+    """The project type as given, with its catalogue item (``公路（EIA2021-130；名录第130项，五十二、交通运输业…）``)."""
+    if not ind:
+        return "未指定（按占地判定）" if lang == "zh" else "not given (area-based findings)"
+    item, section = ind.get("catalogue_item"), ind.get("catalogue_section")
+    if item:
+        where = (f"名录第{item}项" + (f"，{section}" if section else "")) if lang == "zh" else \
+            (f"catalogue item {item}" + (f", {section}" if section else ""))
+    else:
+        where = ind.get("scheme_label") if lang == "zh" else ind.get("scheme")
+    sep = "；" if lang == "zh" else "; "
+    return f"{ind.get('name', '')}（{ind.get('code', '')}{sep}{where}）" if lang == "zh" else \
+        f"{ind.get('name', '')} ({ind.get('code', '')}{sep}{where})"
+
+
 def _summary(result, L: dict, lang: str) -> Table:
     p = result.project
     rows = [
@@ -157,6 +172,7 @@ def _summary(result, L: dict, lang: str) -> Table:
         [L["area"], _area_text(p["area_m2"], lang)],
         [L["area_gk"].format(crs=p["gk_crs"]), _area_text(p["area_gk_m2"], lang)],
         [L["outside"], _area_text(p.get("outside_coverage_m2", 0.0), lang)],
+        [L["industry"], industry_text((result.verdict or {}).get("industry"), lang)],
         [L["crs"], p.get("source_crs") or "—"],
         [L["crs_note"], p.get("crs_note") or "—"],
         [L["source"], p.get("source") or "—"],
