@@ -22,6 +22,7 @@ import pandas as pd
 
 from .errors import InputError
 from .labels import DECISION_LABELS as _WORDS
+from .labels import unverified_mark
 from .rules.access_list import (
     DIMENSION_LABELS_EN,
     DIMENSIONS,
@@ -32,7 +33,7 @@ from .rules.access_list import (
 )
 from .rules.industry import IndustryMatch, match_industry
 from .rules.statutory import RuleSet, ZoneRule, default_rules
-from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH
+from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 
 __all__ = [
     "screening_verdict", "VerdictEngine", "strictest", "DECISIONS", "DECISION_LABELS",
@@ -46,6 +47,7 @@ _RANK = {ALLOWED: 0, REVIEW: 1, RESTRICTED: 2, PROHIBITED: 3}
 DECISION_LABELS = {lang: {d: _WORDS[lang][d] for d in DECISIONS} for lang in ("zh", "en")}
 #: Overlaps below this (m²) are boundary contact, not occupation.
 MIN_OVERLAP_M2 = 0.01
+_ZONE_WORDS = {**ZONE_LABELS_ZH, **LEVEL_LABELS_ZH}
 #: Zone kinds that follow their own laws inside the redline (自然资发〔2022〕142号 一、（一）).
 OWN_LAW_KINDS = ("protected_areas", "water_sources")
 #: Kept for callers of the area-only verdict of issue 2 (no longer produced).
@@ -185,7 +187,7 @@ class VerdictEngine:
         if rest_m2 is None or not own_zones or finding.get("kind") != "eco_redline":
             return finding
         zr = self.rules.get("eco_redline", finding.get("zone", "redline"))
-        names = "、".join(dict.fromkeys(f"{n}{self.zone_finding(k, n, z).get('zone_label', '') or ''}" for k, n, z in own_zones))
+        names = "、".join(dict.fromkeys(f"{n}{_ZONE_WORDS.get(z, z)}" for k, n, z in own_zones))
         if rest_m2 > MIN_OVERLAP_M2:
             within = float(finding.get("overlap_m2", 0.0)) - float(rest_m2)
             note = f"（项目在红线内另有 {within / 1e4:.4f} ha 位于{names}内，依照其法律法规执行，见该区域的判定）"
@@ -276,6 +278,8 @@ class VerdictEngine:
         overall = strictest(f["decision"] for f in found)
         first = next((f for f in found if f["decision"] == overall), None)
         cite = "" if first is None else (first.get("citation") or first["id"])
+        if first is not None and first.get("citation") and first.get("verified") is False:
+            cite += unverified_mark("zh")
         return overall, cite
 
 

@@ -177,7 +177,8 @@ def test_batch_agrees_with_screen_on_the_own_law_split(store, tmp_path):
     r = run("batch", sites, "--store", store, "--id-field", "sid", "--industry", "煤炭开采", "--national-major", "no",
             "--out", out)
     assert r.exit_code == 0, r.output + r.stderr
-    assert pd.read_csv(out, encoding="utf-8-sig").set_index("sid").loc["redline", "verdict"] == "prohibited"
+    row = pd.read_csv(out, encoding="utf-8-sig").set_index("sid").loc["redline"]
+    assert row["verdict"] == "prohibited" and "142号" in row["deciding"] and row["deciding"].endswith("（条文待核）")
 
 
 def docx_text(path) -> str:
