@@ -244,6 +244,8 @@ def screen_batch(
 
 def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress, industry, industry_field,
                   cm, towgs84, dxf_layer, layer=None, encoding=None, national_major=None) -> gpd.GeoDataFrame:
+    if national_major not in (None, True, False):
+        raise InputError(f"national_major must be True, False or None, got {national_major!r}")
     store = store if isinstance(store, Store) else Store(store)
     if not isinstance(sites, gpd.GeoDataFrame) and (uses_site_reader(sites, source_crs, cm, towgs84, dxf_layer)
                                                      or layer or encoding):

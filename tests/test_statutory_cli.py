@@ -135,6 +135,19 @@ def test_coal_mine_in_the_redline_depends_on_national_major(store, tmp_path, ans
         assert "国家重大项目" in f["rule"] and "审批" in f["rule"]
 
 
+def test_bad_national_major_value_in_the_api_is_an_input_error(store):
+    from gisplan import screen
+    from gisplan.batch import screen_batch
+    from gisplan.errors import InputError
+
+    with pytest.raises(InputError, match="national_major"):
+        screen(SITES["redline"], store, industry="煤炭开采", national_major="yes")
+    frame = gpd.GeoDataFrame({"sid": ["a"]}, geometry=[SITES["redline"]], crs="EPSG:4490")
+    with pytest.raises(InputError, match="national_major"):
+        screen_batch(frame, store, id_field="sid", industry="煤炭开采", national_major="no")
+    assert screen(SITES["redline"], store, industry="煤炭开采", national_major=False).verdict["overall"] == "prohibited"
+
+
 def test_bad_national_major_answer_is_refused(store, tmp_path):
     r = run("screen", site_path(tmp_path, "redline"), "--store", store, "--national-major", "maybe")
     assert r.exit_code == 2 and "--national-major" in r.stderr and "'yes', 'no'" in r.stderr
@@ -239,6 +252,8 @@ def test_screen_and_batch_take_layer_and_encoding(store, tmp_path):
     r = run("batch", gpkg, "--store", store, "--id-field", "sid", "--industry", "公路", "--out", out, "--layer", "other")
     assert r.exit_code == 0, r.output + r.stderr
     table = pd.read_csv(out, encoding="utf-8-sig")
+    r = run("batch", gpkg, "--store", store, "--id-field", "sid", "--out", out, "--layer", "road", "--dry-run")
+    assert r.exit_code == 0 and "1 site(s)" in r.output and "  a:" in r.output
     # layer "other" (the quasi-zone site) was read, not "road" (level 1: prohibited)
     assert list(table["sid"]) == ["b"] and table["verdict"].iloc[0] == "review"
 
