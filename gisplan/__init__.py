@@ -5,7 +5,7 @@
 >>> result.to_dict()["by_category"]                            # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402
 
 from . import errors  # noqa: E402
 from .errors import GisplanError, InputError, SiteError, StoreError  # noqa: E402

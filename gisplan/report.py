@@ -7,7 +7,7 @@ import math
 import os
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .vocab import KIND_LABELS_ZH
 
 __all__ = ["result_to_dict", "result_to_json", "summary_text", "verdict_lines"]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .constants import MIN_OVERLAP_M2
 from .crossings import line_crossings
 from .crs import CGCS2000, EQUAL_AREA, gk_epsg_for_lon, transform_geometry
 from .errors import InputError
@@ -32,8 +33,6 @@ __all__ = ["screen", "ScreeningResult", "ZONE_KINDS", "feature_overlaps"]
 #: Layer kinds that are hits/nearby features (the control units are tabulated apart).
 ZONE_KINDS = ("eco_redline", "protected_areas", "water_sources")
 CATEGORIES = ("priority", "key", "general")
-#: Overlaps below this (m²) are boundary contact, not occupation.
-MIN_OVERLAP_M2 = 0.01
 _NEARBY_SEARCH_MARGIN = 1.1  # equal-area plane distances are off by a few per cent
 
 
