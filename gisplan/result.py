@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 __all__ = ["ScreeningResult", "Verdict", "Finding", "UNIT_COLUMNS", "HIT_COLUMNS", "NEARBY_COLUMNS",
            "PIECE_COLUMNS", "CATEGORIES"]
