@@ -224,6 +224,8 @@ def test_new_attributes():
     assert "linear_infrastructure" in match_industry("公路").industry.flags
     assert "production_facility" in match_industry("光伏").industry.flags
     assert "discharges_pollutants" not in match_industry("光伏").industry.flags
+    assert "tourism_facility" in match_industry("旅游开发").industry.flags
+    assert "tourism_facility" not in match_industry("高尔夫球场").industry.flags  # no "moderate tourism"
 
 
 # ----------------------------------------------------------------------------- reports

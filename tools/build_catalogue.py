@@ -246,7 +246,10 @@ NO_CODE_NOTE = {104: "地质灾害治理无对应小类", 117: "胶片洗印未�
                 171: "伴生放射性矿随主矿种归类", 172: "核技术利用不限行业", 173: "核技术利用不限行业"}
 
 #: The attributes of items whose GB codes say too little or too much (replaces
-#: the attributes derived from their GB rows). Keys are item numbers.
+#: the attributes derived from their GB rows). Keys are item numbers. Where an
+#: item joins kinds the law treats apart, the stricter reading is kept: no
+#: ``tourism_facility`` for golf courses, theme parks or artificial lakes (items
+#: 112, 114, 155), which are no "moderate tourism" in the sense of 142号.
 F = {
     "pw": "pollutes_water", "dp": "discharges_pollutants", "sw": "severe_water_pollution", "hp": "heavy_polluting",
     "hm": "heavy_metal", "li": "linear_infrastructure", "ws": "water_supply_related", "fc": "flood_control",
@@ -256,12 +259,12 @@ F = {
 ITEM_FLAGS: dict[int, str] = {
     90: "pf", 98: "dp", 99: "", 100: "dp", 101: "pw dp sw hp hm", 102: "pw dp sw hp", 103: "pw dp", 104: "",
     105: "pw dp", 106: "pw dp sw hp", 107: "pw dp sw", 108: "pw dp", 109: "pw dp", 110: "dp", 111: "dp",
-    112: "pw dp tf", 113: "dp", 114: "dp tf", 115: "tf", 116: "dp", 117: "pw dp pf", 118: "dp", 119: "dp",
+    112: "pw dp", 113: "dp", 114: "dp", 115: "tf", 116: "dp", 117: "pw dp pf", 118: "dp", 119: "dp",
     120: "pw dp", 121: "dp", 122: "dp", 123: "pw dp", 124: "fc", 125: "", 126: "ws", 127: "fc", 128: "fc er",
     129: "", 130: "li", 131: "li", 132: "li", 133: "li", 134: "dp", 135: "li", 136: "dp pf", 137: "dp",
     138: "pw dp", 139: "dp", 140: "dp", 141: "dp", 142: "dp", 143: "", 144: "pf", 145: "dp", 146: "li",
     147: "li", 148: "li", 149: "dp pf", 150: "pw dp mi pf", 151: "pf", 152: "li", 153: "li", 154: "",
-    155: "dp tf", 156: "", 157: "dp pf", 158: "er", 159: "pw dp so", 160: "", 161: "li", 162: "", 163: "",
+    155: "dp", 156: "", 157: "dp pf", 158: "er", 159: "pw dp so", 160: "", 161: "li", 162: "", 163: "",
     164: "", 165: "", 166: "", 167: "pw dp pf", 168: "pw dp sw", 169: "pw dp hp hm mi pf", 170: "",
     171: "pw dp hp mi pf", 172: "", 173: "",
 }
