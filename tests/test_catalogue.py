@@ -125,6 +125,22 @@ def test_printed_codes_are_in_the_text_and_the_right_section():
             assert code[:3] in divisions, (n, code)
 
 
+def test_gb_rows_carry_the_names_the_catalogue_prints_for_their_codes():
+    gb = {i.code: i for i in industries() if i.scheme.startswith("gb4754")}
+    checked = 0
+    for n, entry in catalogue().items():
+        if entry.gb_note:
+            continue
+        text = entry.catalogue_text.replace(" ", "")
+        for code in entry.gb_codes:
+            m = re.search(rf"([^；（）]+?){code[1:]}\*?(?=[；（、]|$)", text)
+            if code in gb and m:
+                printed = m.group(1).removeprefix("陆上")  # 陆上风力发电 4415: the catalogue narrows the class
+                assert gb[code].name == printed, (n, code, printed, gb[code].name)
+                checked += 1
+    assert checked >= 25
+
+
 @pytest.mark.parametrize("n, codes", [
     (90, ("D4415", "D4416", "D4419")), (25, ("C151",)), (88, ("D4413",)), (6, ("B061", "B062", "B069")),
     (87, ("D4411", "D4412")), (44, ("C261", "C263", "C264", "C265", "C266", "C267")), (149, ("G594",)),
