@@ -365,6 +365,7 @@ COLUMNS = ["code", "name", "scheme", "section", "gb_codes", "aliases", "eia_sect
 
 
 def _flags(short: str) -> set[str]:
+    """``"pw dp"`` -> ``{"pollutes_water", "discharges_pollutants"}``."""
     return {F[s] for s in short.split()}
 
 
@@ -452,6 +453,7 @@ def catalogue_rows(items: list[dict], gb: dict[str, dict]) -> list[dict]:
 
 
 def gisplan_rows() -> list[dict]:
+    """One row per kind of gisplan's own (scheme ``gisplan``, no catalogue item)."""
     rows = []
     for code, name, codes, flags, new, aliases, note in GISPLAN_KINDS:
         row = dict.fromkeys(COLUMNS, "")
