@@ -201,6 +201,15 @@ def test_aliases(query, item, codes):
     assert m.industry.gb_codes == (codes or catalogue()[item].gb_codes)
 
 
+@pytest.mark.parametrize("query, item", [
+    ("粮食及饲料加工", 15), ("淀粉及淀粉制品制造", 20), ("纺织品制造", 28), ("家具制造", 36), ("煤制油", 42),
+    ("涂料制造", 44), ("日用化学品制造", 46), ("中药饮片加工及中成药制造", 48), ("化学纤维制造", 50), ("化纤", 50),
+    ("平板玻璃制造", 57), ("燃气生产和供应", 92), ("畜禽养殖", 3), ("印染", 28), ("电镀", 67), ("垃圾填埋场", 106),
+])
+def test_names_of_the_old_table_still_work(query, item):
+    assert match_industry(query).industry.catalogue_item == item
+
+
 def test_kinds_that_are_no_catalogue_items():
     for query, code in [("入河排污口", "GP-outfall"), ("生态修复", "GP-restoration"), ("科研监测设施", "GP-research"),
                         ("通信线路", "GP-telecom")]:
