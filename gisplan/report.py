@@ -99,6 +99,7 @@ def _short(text: str, n: int = 70) -> str:
 
 def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh", max_deciding: int = 8) -> list[str]:
     """The verdict, its deciding clauses and any crossings as summary lines."""
+    from .rules.industry import catalogue_label
     from .verdict import DECISION_LABELS, kind_label
 
     en = lang == "en"
@@ -108,7 +109,8 @@ def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh"
     ind = verdict.get("industry")
     if ind:
         lines.append(f"  {'Industry' if en else '行业'}: {ind['name']} ({ind['code']}, "
-                     f"{ind['scheme'] if en else ind['scheme_label']}; {ind['matched_by']} <- {ind['query']!r})")
+                     f"{catalogue_label(ind, lang) or (ind['scheme'] if en else ind['scheme_label'])}; "
+                     f"{ind['matched_by']} <- {ind['query']!r})")
     elif overall:
         lines.append("  Industry: not given (area-based findings, decision review)" if en
                      else "  行业: 未指定（按占地给出需人工核对的结论，可用 --industry 指定项目类别）")
