@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .constants import MIN_OVERLAP_M2
 from .errors import InputError
 from .labels import DECISION_LABELS as _WORDS
 from .labels import unverified_mark
@@ -45,8 +46,6 @@ DECISIONS = (PROHIBITED, RESTRICTED, REVIEW, ALLOWED)
 _RANK = {ALLOWED: 0, REVIEW: 1, RESTRICTED: 2, PROHIBITED: 3}
 #: The words of each decision (one wording everywhere: :mod:`gisplan.labels`).
 DECISION_LABELS = {lang: {d: _WORDS[lang][d] for d in DECISIONS} for lang in ("zh", "en")}
-#: Overlaps below this (m²) are boundary contact, not occupation.
-MIN_OVERLAP_M2 = 0.01
 _ZONE_WORDS = {**ZONE_LABELS_ZH, **LEVEL_LABELS_ZH}
 #: Zone kinds that follow their own laws inside the redline (自然资发〔2022〕142号 一、（一）).
 OWN_LAW_KINDS = ("protected_areas", "water_sources")

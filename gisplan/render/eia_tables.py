@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from .. import __version__
+from .._version import __version__
 from ..geodesy import position_phrase
 from ..labels import unverified_mark
 from .labels import category_label, decision_label, kind_label, labels, zone_label
@@ -149,18 +149,15 @@ def _site_kind(result, L: dict) -> str:
 
 
 def industry_text(ind: dict | None, lang: str = "zh") -> str:
-    """The project type as given, with its catalogue item (``公路（EIA2021-130；名录第130项，五十二、交通运输业…）``)."""
+    """The project type as given, with its catalogue item (``公路（EIA2021-130；名录第130项（五十二、…））``)."""
+    from ..rules.industry import catalogue_label
+
     if not ind:
         return "未指定（按占地判定）" if lang == "zh" else "not given (area-based findings)"
-    item, section = ind.get("catalogue_item"), ind.get("catalogue_section")
-    if item:
-        where = (f"名录第{item}项" + (f"，{section}" if section else "")) if lang == "zh" else \
-            (f"catalogue item {item}" + (f", {section}" if section else ""))
-    else:
-        where = ind.get("scheme_label") if lang == "zh" else ind.get("scheme")
-    sep = "；" if lang == "zh" else "; "
-    return f"{ind.get('name', '')}（{ind.get('code', '')}{sep}{where}）" if lang == "zh" else \
-        f"{ind.get('name', '')} ({ind.get('code', '')}{sep}{where})"
+    where = catalogue_label(ind, lang) or (ind.get("scheme_label") if lang == "zh" else ind.get("scheme")) or ""
+    if lang == "zh":
+        return f"{ind.get('name', '')}（{ind.get('code', '')}；{where}）"
+    return f"{ind.get('name', '')} ({ind.get('code', '')}; {where})"
 
 
 def _summary(result, L: dict, lang: str) -> Table:
