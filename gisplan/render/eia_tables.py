@@ -341,9 +341,11 @@ def _finding_rule(f: dict, lang: str) -> str:
     dimension = f.get("dimension_label" if lang == "zh" else "dimension_label_en") or f.get("dimension")
     if dimension:
         rule = f"［{dimension}］{rule}" if lang == "zh" else f"[{dimension}] {rule}"
-    citation = marked_citation(f, lang)
+    citation = str((f.get("citation_en") if lang == "en" else None) or f.get("citation") or "")
     if citation:
         rule = f"{rule}（{citation}）" if lang == "zh" else f"{rule} ({citation})"
+        if f.get("verified") is False:
+            rule += unverified_mark(lang)
     return str(rule)
 
 
