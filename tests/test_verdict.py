@@ -115,6 +115,13 @@ def zone_finding(result, kind, zone):
     ("water_sources", "quasi", "入河排污口", "review", "water.quasi.sewage", "第六十七条"),
     ("water_sources", "level2", "水产养殖", "restricted", "water.level2.activities", "第六十六条第二款"),
     ("water_sources", "level1", "水产养殖", "prohibited", "water.level1.activities", "第六十五条第二款"),
+    # farming is not a construction project (142号 一、（一）第2项; 条例 art. 26)
+    ("eco_redline", "redline", "水产养殖", "restricted", "redline.residents", "第2项"),
+    ("eco_redline", "redline", "GP-residents", "restricted", "redline.residents", "第2项"),
+    ("eco_redline", "redline", "A02", "review", "redline.not_construction", "第4项"),
+    ("eco_redline", "redline", "畜禽养殖", "prohibited", "redline.default", "142号"),
+    ("protected_areas", "experimental", "水产养殖", "review", "reserve.experimental.not_construction", "第二十六条"),
+    ("water_sources", "level2", "A01", "review", "water.level2.not_construction", "第六十六条第二款"),
 ])
 def test_each_statutory_rule(zones_store, kind, zone, industry, decision, rule_id, cites):
     r = screen(inner(ZONE_BOX[(kind, zone)]), zones_store, industry=industry)
