@@ -55,6 +55,17 @@ def layers() -> None:
     """Manage the zoning layers of a store (GeoPackage)."""
 
 
+def _mapping_options(f):
+    """--map-value, --mapping and --mapping-from (import and check)."""
+    f = click.option("--mapping-from", type=click.Path(dir_okay=False),
+                     help="Reuse the field and value maps recorded in this store for the same KIND.")(f)
+    f = click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False),
+                     help="YAML file with 'fields' (schema field: source field) and 'values' maps.")(f)
+    f = click.option("--map-value", "map_values", multiple=True, metavar="FIELD:SOURCE=TARGET",
+                     help="Map a delivered value onto the store's (e.g. zone:一区=core); repeatable.")(f)
+    return f
+
+
 @layers.command("import")
 @click.argument("store", type=click.Path(dir_okay=False))
 @click.argument("kind", type=click.Choice(["control_units", "eco_redline", "protected_areas", "water_sources"]))
@@ -63,13 +74,17 @@ def layers() -> None:
 @click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field.")
 @click.option("--encoding", help="Text encoding of the shapefile .dbf (e.g. gbk).")
 @click.option("--source-crs", help="CRS of a source without .prj (e.g. EPSG:4490, EPSG:4531).")
-def layers_import(store, kind, source, layer, maps, encoding, source_crs) -> None:
-    """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON) as layer KIND of STORE."""
+@_mapping_options
+def layers_import(store, kind, source, layer, maps, encoding, source_crs, map_values=(), mapping_file=None,
+                  mapping_from=None) -> None:
+    """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON, FileGDB .gdb) as layer KIND of STORE."""
     from .importer import import_layer
-    from .mapping import parse_map_options
+    from .mapping import parse_map_options, parse_value_map_options
 
     report = import_layer(store, kind, source, layer=layer, mapping=parse_map_options(maps),
-                          encoding=encoding, source_crs=source_crs)
+                          encoding=encoding, source_crs=source_crs,
+                          value_maps=parse_value_map_options(map_values), mapping_file=mapping_file,
+                          mapping_from=mapping_from)
     for line in report.lines():
         click.echo(line)
 
