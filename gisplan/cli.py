@@ -89,6 +89,58 @@ def layers_import(store, kind, source, layer, maps, encoding, source_crs, map_va
         click.echo(line)
 
 
+def _read_options(f):
+    """--kind/--layer/--map/--encoding/--source-crs and the mapping options of a layer file (check, diff)."""
+    f = _mapping_options(f)
+    f = click.option("--source-crs", help="CRS of a layer file without .prj (e.g. EPSG:4490, EPSG:4531).")(f)
+    f = click.option("--encoding", help="Text encoding of a shapefile .dbf (e.g. gbk).")(f)
+    f = click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field.")(f)
+    f = click.option("--layer", help="Layer of a multi-layer source file.")(f)
+    f = click.option("--kind", type=click.Choice(["control_units", "eco_redline", "protected_areas", "water_sources"]),
+                     help="Kind of a layer file (default control_units); for a store, check only this kind.")(f)
+    return f
+
+
+def _read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from) -> dict:
+    from .mapping import parse_map_options, parse_value_map_options
+
+    return {"layer": layer, "mapping": parse_map_options(maps), "value_maps": parse_value_map_options(map_values),
+            "mapping_file": mapping_file, "mapping_from": mapping_from, "encoding": encoding, "source_crs": source_crs}
+
+
+@layers.command("check")
+@click.argument("source")
+@_read_options
+@click.option("--redline", type=click.Path(dir_okay=False), help="Redline layer file for the redline test of a layer file.")
+@click.option("--sliver-m2", type=float, default=100.0, show_default=True,
+              help="Overlaps, gaps and redline parts below this area (m²) are reported as slivers.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the problems and statistics (JSON) here.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), help="Write the problems and statistics (XLSX) here.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any problem is found.")
+def layers_check(source, kind, layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from,
+                 redline, sliver_m2, json_out, xlsx, strict) -> None:
+    """Check SOURCE (a store or a delivered layer file) for overlaps, gaps, code errors ...; print statistics."""
+    from .errors import InputError
+    from .layers.check import check_layers, check_summary_lines, write_check_xlsx
+    from .layers.source import load_layers
+
+    if xlsx and not xlsx.lower().endswith(".xlsx"):
+        raise InputError(f"--xlsx must end in .xlsx, got {xlsx!r}")
+    if sliver_m2 < 0:
+        raise InputError(f"--sliver-m2 must be 0 or more, got {sliver_m2}")
+    layers_ = load_layers(source, kind=kind, redline=redline,
+                          **_read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from))
+    result = check_layers(layers_, sliver_m2=sliver_m2)
+    if json_out:
+        result.to_json(json_out)
+    if xlsx:
+        write_check_xlsx(result, xlsx)
+    for line in check_summary_lines(result):
+        click.echo(line)
+    if strict and result.problems:
+        click.get_current_context().exit(1)
+
+
 @layers.command("list")
 @click.argument("store", type=click.Path(dir_okay=False))
 def layers_list(store) -> None:
