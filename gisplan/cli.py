@@ -141,6 +141,64 @@ def layers_check(source, kind, layer, maps, encoding, source_crs, map_values, ma
         click.get_current_context().exit(1)
 
 
+@layers.command("diff")
+@click.argument("old")
+@click.argument("new")
+@_read_options
+@click.option("--sites", type=click.Path(dir_okay=False), help="Sites to re-screen against both versions.")
+@click.option("--id-field", help="Field identifying each site of --sites.")
+@click.option("--industry", help="Project type of every site (for the verdict).")
+@click.option("--industry-field", help="Field of --sites holding each site's project type.")
+@click.option("--sliver-m2", type=float, default=100.0, show_default=True,
+              help="A matched unit whose outline moved by less than this area (m²) is not 'reshaped'.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the differences (JSON) here.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), help="Write the differences (XLSX) here.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Write the change map (PNG) here.")
+@click.option("--html-map", type=click.Path(dir_okay=False), help="Write the change map (offline HTML) here.")
+def layers_diff(old, new, kind, layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from,
+                sites, id_field, industry, industry_field, sliver_m2, json_out, xlsx, png, html_map) -> None:
+    """Compare two versions OLD and NEW (stores or layer files): units, category transitions, redline, sites."""
+    from .errors import InputError
+    from .layers.diff import diff_layers, diff_summary_lines, site_changes, write_diff_xlsx
+    from .layers.source import load_layers
+
+    for value, option, suffix in ((xlsx, "--xlsx", ".xlsx"), (png, "--png", ".png"), (html_map, "--html-map", ".html"),
+                                  (json_out, "--json", ".json")):
+        if value and not value.lower().endswith(suffix):
+            raise InputError(f"{option} must end in {suffix}, got {value!r}")
+    if sites and not id_field:
+        raise InputError("--sites needs --id-field")
+    if (id_field or industry_field) and not sites:
+        raise InputError("--id-field/--industry-field need --sites")
+    if sliver_m2 < 0:
+        raise InputError(f"--sliver-m2 must be 0 or more, got {sliver_m2}")
+    opts = _read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from)
+    before = load_layers(old, kind=kind, **opts)
+    after = load_layers(new, kind=kind, **opts)
+    if industry:
+        from .rules.industry import match_industry
+
+        match_industry(industry)  # an unknown type fails before any work
+    diff = diff_layers(before, after, sliver_m2=sliver_m2)
+    if sites:
+        diff.sites = site_changes(before, after, sites, id_field=id_field, industry=industry,
+                                  industry_field=industry_field)
+    if json_out:
+        diff.to_json(json_out)
+    if xlsx:
+        write_diff_xlsx(diff, xlsx)
+    if png or html_map:
+        from .layers.diff_maps import write_change_html, write_change_png
+
+        units = after.frames["control_units"]
+        if png:
+            write_change_png(diff, units, png)
+        if html_map:
+            write_change_html(diff, units, html_map)
+    for line in diff_summary_lines(diff):
+        click.echo(line)
+
+
 @layers.command("list")
 @click.argument("store", type=click.Path(dir_okay=False))
 def layers_list(store) -> None:
