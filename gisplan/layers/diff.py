@@ -60,8 +60,9 @@ class LayerDiff:
         ``redline`` / ``protected``: ``{"gained_km2", "lost_km2", "by_county": {county: {gained_km2, lost_km2}}}``
         (absent when either version lacks the layer).
     changes : GeoDataFrame
-        The changed areas in CGCS2000 lon/lat: ``change`` (gained_priority, lost_priority,
-        recategorised, redline_gained, redline_lost, protected_gained, protected_lost),
+        The changed areas in CGCS2000 lon/lat, without parts smaller than the sliver
+        area: ``change`` (gained_priority, lost_priority, recategorised, uncovered,
+        newly_covered, redline_gained, redline_lost, protected_gained, protected_lost),
         ``from``, ``to``, ``area_km2``.
     sites : list of dict, optional
         Sites whose category areas or verdict changed (see :func:`site_changes`).
@@ -206,7 +207,17 @@ def _change_class(a: str, b: str) -> str:
         return "gained_priority"
     if a == "priority":
         return "lost_priority"
+    if b == "none":
+        return "uncovered"
+    if a == "none":
+        return "newly_covered"
     return "recategorised"
+
+
+def _without_slivers(geom, sliver_m2: float):
+    """The polygon parts of ``geom`` of at least ``sliver_m2`` (rounding slivers along shared edges go)."""
+    parts = [p for p in shapely.get_parts(polygonal_part(geom)) if shapely.area(p) >= max(sliver_m2, NOISE_M2)]
+    return shapely.multipolygons(parts) if parts else None
 
 
 # --------------------------------------------------------------------------- zones
@@ -259,8 +270,12 @@ def diff_layers(old: LayerSet, new: LayerSet, *, sliver_m2: float = SLIVER_M2) -
     pieces = _overlay(_ea_frame(ou, o_ea, county_keys(ou)), _ea_frame(nu, n_ea, county_keys(nu)))
     by_county = {str(c): _matrix(sub) for c, sub in pieces.groupby("county", sort=False)}
     changed = pieces[pieces["from"] != pieces["to"]]
-    rows = [{"change": _change_class(a, b), "from": a, "to": b, "area_km2": float(s["area_m2"].sum()) / 1e6,
-             "geometry": shapely.union_all(s.geometry.values)} for (a, b), s in changed.groupby(["from", "to"])]
+    rows = []
+    for (a, b), sub in changed.groupby(["from", "to"]):
+        geom = _without_slivers(shapely.union_all(sub.geometry.values), sliver_m2)
+        if geom is not None:
+            rows.append({"change": _change_class(a, b), "from": a, "to": b,
+                         "area_km2": float(shapely.area(geom)) / 1e6, "geometry": geom})
     county_cover = {str(c): shapely.union_all(s.geometry.values) for c, s in pieces.groupby("county", sort=False)}
     zones = {}
     for kind, label in (("eco_redline", "redline"), ("protected_areas", "protected")):
@@ -269,8 +284,8 @@ def diff_layers(old: LayerSet, new: LayerSet, *, sliver_m2: float = SLIVER_M2) -
             continue
         zones[label] = summary
         for geom, how in geoms:
-            geom = polygonal_part(geom)
-            if shapely.area(geom) > NOISE_M2:
+            geom = _without_slivers(geom, sliver_m2)
+            if geom is not None:
                 rows.append({"change": f"{label}_{how}", "from": "", "to": "", "area_km2": float(shapely.area(geom)) / 1e6,
                              "geometry": geom})
     geoms = np.array([r.pop("geometry") for r in rows], dtype=object)

@@ -1,7 +1,8 @@
 """The change map of ``gisplan layers diff``: a static PNG (matplotlib) and an offline HTML map (folium).
 
 Colours: area that became priority protection green, area that left priority
-protection red, other category changes amber; redline gained/lost dark green /
+protection red, other category changes amber, area no longer in any unit grey,
+area newly in a unit blue; redline gained/lost dark green /
 dark red hatching, protected areas gained/lost purple / brown outlines. The new
 units are drawn as thin grey outlines for orientation.
 """
@@ -25,6 +26,8 @@ CHANGE_STYLE = {
     "gained_priority": ("#1a9641", "#1a9641", "", "调入优先保护", "became priority"),
     "lost_priority": ("#d7191c", "#d7191c", "", "调出优先保护", "left priority"),
     "recategorised": ("#fdae61", "#e08214", "", "其他类别变化", "other category change"),
+    "uncovered": ("#bdbdbd", "#636363", "", "移出管控单元", "no longer in any unit"),
+    "newly_covered": ("#6baed6", "#2171b5", "", "新纳入管控单元", "newly in a unit"),
     "redline_gained": ("none", "#00441b", "////", "生态保护红线 新增", "redline gained"),
     "redline_lost": ("none", "#67000d", "\\\\\\\\", "生态保护红线 减少", "redline lost"),
     "protected_gained": ("none", "#6a1b9a", "", "自然保护地 新增", "protected area gained"),
@@ -58,7 +61,7 @@ def write_change_png(diff: LayerDiff, units: gpd.GeoDataFrame, path: str | os.Pa
 
     path = check_suffix(path, ".png", "--png")
     with matplotlib.rc_context(mpl_rc()):
-        fig, ax = plt.subplots(figsize=(9, 8))
+        fig, ax = plt.subplots(figsize=(9, 9))
         units.boundary.plot(ax=ax, color="#9e9e9e", linewidth=0.3, zorder=1)
         handles = []
         for change, (fill, edge, hatch, zh, en) in CHANGE_STYLE.items():
@@ -75,7 +78,7 @@ def write_change_png(diff: LayerDiff, units: gpd.GeoDataFrame, path: str | os.Pa
         ax.set_title(f"管控分区变化图 zoning changes\n{Path(diff.old).name} → {Path(diff.new).name}", fontsize=11)
         ax.set_xlabel("经度 longitude (°E)")
         ax.set_ylabel("纬度 latitude (°N)")
-        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
         ax.grid(color="#eeeeee", linewidth=0.5)
         fig.text(0.01, 0.01, "CGCS2000 (EPSG:4490); areas ellipsoidal", fontsize=7, color="#666666")
         fig.tight_layout()
