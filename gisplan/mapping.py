@@ -63,7 +63,10 @@ class FieldMapping:
         """One line such as ``code<-HJGKDYBM (alias), category<-GKDYLB (--map)``."""
         if not self.fields:
             return "no fields mapped"
-        return ", ".join(f"{k}<-{v} ({self.how[k]})" for k, v in self.fields.items())
+        text = ", ".join(f"{k}<-{v} ({self.how[k]})" for k, v in self.fields.items())
+        if self.values:
+            text += "; value maps: " + ", ".join(f"{k} ({len(v)})" for k, v in self.values.items())
+        return text
 
 
 def parse_map_options(options: tuple[str, ...] | list[str]) -> dict[str, str]:

@@ -159,3 +159,23 @@ def test_cli_check_bad_input_one_line(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1 and "missing.geojson" in proc.stderr
     proc = _cli("layers", "check", tmp_path / "x.geojson", "--xlsx", tmp_path / "x.csv")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_zone_nesting_water_and_reserve(tmp_path):
+    ring = shapely.box(129.60, 42.85, 129.64, 42.89).difference(shapely.box(129.615, 42.865, 129.625, 42.875))
+    stray = shapely.box(129.70, 42.85, 129.71, 42.86)  # a level-1 zone far from its level-2 zone
+    water = tmp_path / "water.geojson"
+    gpd.GeoDataFrame({"SYDMC": ["甲水源", "甲水源", "乙水源", "乙水源"], "BHQJB": ["一级保护区", "二级保护区", "一級保護區", "二级保护区"]},
+                     geometry=[shapely.box(129.615, 42.865, 129.625, 42.875), ring, stray,
+                               shapely.box(129.80, 42.85, 129.84, 42.89)], crs="EPSG:4490").to_file(water)
+    problems = check_layers(load_layers(water, kind="water_sources")).problems
+    assert [(p["check"], p["codes"]) for p in problems] == [("zone_nesting", ["乙水源"])]
+    assert rel(problems[0]["area_m2"], _dense_area(stray)) < 1e-5
+    reserve = tmp_path / "reserve.geojson"
+    outline = shapely.box(129.40, 42.90, 129.45, 42.95)
+    gpd.GeoDataFrame({"BHDMC": ["测试保护区"] * 3, "GNFQ": ["", "核心区", "缓冲区"]},
+                     geometry=[outline, shapely.box(129.41, 42.91, 129.42, 42.92), shapely.box(129.44, 42.91, 129.46, 42.92)],
+                     crs="EPSG:4490").to_file(reserve)
+    problems = check_layers(load_layers(reserve, kind="protected_areas")).problems
+    assert [(p["check"], p["codes"]) for p in problems] == [("zone_nesting", ["测试保护区"])]
+    assert rel(problems[0]["area_m2"], _dense_area(shapely.box(129.45, 42.91, 129.46, 42.92))) < 1e-5

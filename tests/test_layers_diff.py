@@ -167,3 +167,34 @@ def test_diff_bad_input_one_line(tmp_path, demo_store):
                               text=True, env=env)
         assert proc.returncode == 2, args
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_diff_of_two_layer_files_with_sites(tmp_path):
+    """Layer files (not stores): recategorised unit, transition in km², sites screened on temporary stores."""
+    from conftest import UNITS
+
+    from gisplan.layers.diff import diff_layers, site_changes
+    from gisplan.layers.source import load_layers
+
+    def write(path, cats):
+        gpd.GeoDataFrame({"HJGKDYBM": list(UNITS), "GKDYLB": cats}, geometry=[v[2] for v in UNITS.values()],
+                         crs="EPSG:4490").to_file(path)
+
+    old, new = tmp_path / "old.geojson", tmp_path / "new.geojson"
+    cats = [v[1] for v in UNITS.values()]
+    write(old, cats)
+    write(new, [cats[0], "重点管控单元", cats[2]])  # the general unit becomes key
+    before, after = load_layers(old), load_layers(new)
+    diff = diff_layers(before, after)
+    general = list(UNITS.values())[1][2]
+    assert diff.units["recategorised"] == [list(UNITS)[1]] and diff.units["added"] == diff.units["removed"] == []
+    assert abs(diff.transition_km2["general"]["key"] - _dense(general) / 1e6) < 1e-5 * _dense(general) / 1e6
+    assert diff.transition_km2["key"]["general"] == 0
+    sites = tmp_path / "sites.geojson"
+    gpd.GeoDataFrame({"sid": ["in_general", "in_priority"]},
+                     geometry=[shapely.box(129.52, 42.82, 129.53, 42.83), shapely.box(129.42, 42.90, 129.43, 42.91)],
+                     crs="EPSG:4490").to_file(sites)
+    changed = site_changes(before, after, sites, id_field="sid")
+    assert [s["id"] for s in changed] == ["in_general"]
+    area = _dense(shapely.box(129.52, 42.82, 129.53, 42.83))
+    assert abs(changed[0]["general_m2_old"] - area) < 1e-5 * area and changed[0]["key_m2_new"] == pytest.approx(area, rel=1e-5)
