@@ -56,8 +56,15 @@ class FieldMapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        """What the store's ``gisplan_meta.mapping`` column keeps: field and value maps."""
-        return {"fields": dict(self.fields), "values": {k: dict(v) for k, v in self.values.items()}}
+        """What the store's ``gisplan_meta.mapping`` column keeps.
+
+        The field map as before (schema field -> source field), plus the value
+        maps under ``"values"`` when there are any (no schema field has that name).
+        """
+        out: dict = dict(self.fields)
+        if self.values:
+            out["values"] = {k: dict(v) for k, v in self.values.items()}
+        return out
 
     def describe(self) -> str:
         """One line such as ``code<-HJGKDYBM (alias), category<-GKDYLB (--map)``."""
@@ -124,13 +131,14 @@ def parse_value_map_options(options: tuple[str, ...] | list[str]) -> dict[str, d
 def _spec_from_dict(data: object, origin: str) -> MappingSpec:
     if not isinstance(data, dict):
         raise MappingError(f"{origin}: expected a mapping with 'fields' and/or 'values'")
-    if not ({"fields", "values"} & set(data)) and all(isinstance(v, str) for v in data.values()):
-        return MappingSpec(fields={str(k): str(v) for k, v in data.items()})  # older stores: fields only
-    fields = data.get("fields") or {}
     values = data.get("values") or {}
-    unknown = set(data) - {"fields", "values", "kind"}
-    if unknown:
-        raise MappingError(f"{origin}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; expected fields, values")
+    if "fields" in data:
+        fields = data.get("fields") or {}
+        unknown = set(data) - {"fields", "values", "kind"}
+        if unknown:
+            raise MappingError(f"{origin}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; expected fields, values")
+    else:  # the store's record: the field map at the top level, value maps under "values"
+        fields = {k: v for k, v in data.items() if k not in ("values", "kind")}
     if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
         raise MappingError(f"{origin}: 'fields' must map schema fields to source field names")
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):

@@ -114,7 +114,7 @@ def test_value_maps_saved_and_reused_from_store(tmp_path):
     assert proc.returncode == 0, proc.stderr
     meta = Store(store).meta().set_index("kind").loc["protected_areas"]
     saved = json.loads(meta["mapping"])
-    assert saved["fields"]["zone"] == "FQBH"
+    assert saved["zone"] == "FQBH"  # the field map as before, value maps beside it
     assert saved["values"]["zone"] == {"一区": "core", "二区": "缓冲区"}
     # the next version: without the maps it fails in one line, with --mapping-from it imports
     store2 = tmp_path / "store2.gpkg"
