@@ -98,6 +98,7 @@ def write_change_html(diff: LayerDiff, units: gpd.GeoDataFrame, path: str | os.P
     b = units.total_bounds if len(units) else diff.changes.total_bounds
     m = _OfflineMap(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=8, tiles=None, control_scale=True)
     outline = units[["geometry"]].copy()
+    outline["geometry"] = outline.geometry.simplify(0.0002, preserve_topology=True)  # ~20 m: orientation only
     outline["code"] = units["code"].map(lambda v: html.escape(str(v))) if "code" in units else ""
     folium.GeoJson(outline.to_json(drop_id=True), name="管控单元 (新) units",
                    style_function=lambda f: {"color": "#9e9e9e", "weight": 0.6, "fillOpacity": 0.0},
