@@ -192,3 +192,22 @@ def test_unzoned_reserve_hit_counts_as_core_zone(unzoned_store, store_path):
     assert findings[0]["decision"] == core_findings[0]["decision"]
     assert overall == _core_overall
     assert "分区" in findings[0]["rule"] or "zoning" in findings[0].get("rule_en", "")
+
+
+def test_traditional_field_names_found_by_alias():
+    from gisplan.mapping import resolve_mapping
+
+    fm = resolve_mapping("protected_areas", ["保護地名稱", "功能分區", "保護地類型", "保護地級別"])
+    assert fm.fields == {"name": "保護地名稱", "zone": "功能分區", "pa_type": "保護地類型", "pa_level": "保護地級別"}
+
+
+def test_check_a_layer_file_with_value_maps(tmp_path):
+    src = tmp_path / "zones.geojson"
+    _numbered_zones(src, names=("一区", "三区"))
+    proc = _cli("layers", "check", src, "--kind", "protected_areas", "--map", "zone=FQBH", "--map-value", "zone:一区=core")
+    assert proc.returncode == 2 and "三区" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    out = tmp_path / "c.json"
+    proc = _cli("layers", "check", src, "--kind", "protected_areas", "--map", "zone=FQBH", "--map-value", "zone:一区=core",
+                "--map-value", "zone:三区=实验区", "--json", out, "--strict")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["problems"] == []
