@@ -96,8 +96,12 @@ def test_code_division_against_bundled_counties(tmp_path):
     frame.loc[frame.index[1], "geometry"] = shapely.box(128.20, 43.30, 128.25, 43.35)  # Dunhua
     path = tmp_path / "units.geojson"
     frame.to_file(path, driver="GeoJSON")
-    problems = check_layers(load_layers(path)).problems
+    result = check_layers(load_layers(path))
+    problems = result.problems
     assert [(p["check"], p["codes"]) for p in problems] == [("code_division", [U2])]
+    # planimetric area in the 3-degree GK zone of 129°E (EPSG:4552), independently with pyproj
+    gk = gpd.GeoSeries(frame.geometry.values, crs="EPSG:4490").segmentize(0.001).to_crs("EPSG:4552").area.sum()
+    assert rel(result.stats["total"]["area_gk_km2"] * 1e6, gk) < 1e-6
     assert "222403" in problems[0]["detail"]
 
 

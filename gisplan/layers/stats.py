@@ -15,7 +15,7 @@ import shapely
 from ..vocab import unit_code_is_regular
 from .source import LayerSet, column
 
-__all__ = ["CATEGORIES", "county_keys", "layer_statistics"]
+__all__ = ["CATEGORIES", "county_keys", "gk_areas", "layer_statistics"]
 
 CATEGORIES = ("priority", "key", "general")
 UNKNOWN_COUNTY = "(未知区县)"
@@ -38,9 +38,25 @@ def _union(geoms) -> shapely.Geometry:
     return shapely.union_all(geoms) if geoms else shapely.Polygon()
 
 
-def _entry(areas: np.ndarray, cats: np.ndarray, unit_ea, redline, protected) -> dict:
+def gk_areas(frame) -> np.ndarray:
+    """Planimetric areas (m²) in each feature's 3-degree Gauss-Kruger zone (``area_gk_m2`` where stored)."""
+    from ..geometry import to_gk
+
+    if "area_gk_m2" in frame.columns:
+        return frame["area_gk_m2"].to_numpy(dtype=float)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    zone = np.round(shapely.get_x(shapely.centroid(geoms)) / 3) * 3
+    out = np.zeros(len(geoms))
+    for lon in np.unique(zone):
+        sel = zone == lon
+        out[sel] = shapely.area(to_gk(shapely.segmentize(geoms[sel], 0.001), float(lon)))
+    return out
+
+
+def _entry(areas: np.ndarray, cats: np.ndarray, unit_ea, redline, protected, gk: np.ndarray) -> dict:
     total = float(areas.sum())
-    entry = {"units": int(len(areas)), "area_km2": total / 1e6, "by_category": {}}
+    entry = {"units": int(len(areas)), "area_km2": total / 1e6, "area_gk_km2": float(gk.sum()) / 1e6,
+             "by_category": {}}
     for cat in CATEGORIES:
         sel = cats == cat
         area = float(areas[sel].sum())
@@ -69,7 +85,8 @@ def layer_statistics(layers: LayerSet) -> dict:
     -------
     dict
         ``{"total": entry, "counties": [entry + {"county": name}, ...]}``; each
-        entry has ``units``, ``area_km2``, ``by_category`` (``priority``/``key``/
+        entry has ``units``, ``area_km2`` (ellipsoidal), ``area_gk_km2`` (planimetric
+        in each unit's 3-degree GK zone, as the 2023 update reports), ``by_category`` (``priority``/``key``/
         ``general``: ``{count, area_km2, share}``, share in per cent), and
         ``redline_km2``, ``redline_share``, ``protected_km2``, ``protected_share``
         (None when the source has no such layer). Redline and protected areas are
@@ -84,8 +101,9 @@ def layer_statistics(layers: LayerSet) -> dict:
     redline = _union(layers.ea("eco_redline")) if layers.has("eco_redline") else None
     protected = _union(layers.ea("protected_areas")) if layers.has("protected_areas") else None
     keys = county_keys(units).to_numpy()
+    gk = gk_areas(units)
     counties = []
     for key in pd.unique(keys):
         sel = keys == key
-        counties.append({"county": str(key), **_entry(areas[sel], cats[sel], ea[sel], redline, protected)})
-    return {"total": _entry(areas, cats, ea, redline, protected), "counties": counties}
+        counties.append({"county": str(key), **_entry(areas[sel], cats[sel], ea[sel], redline, protected, gk[sel])})
+    return {"total": _entry(areas, cats, ea, redline, protected, gk), "counties": counties}
