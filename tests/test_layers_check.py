@@ -154,7 +154,9 @@ def test_cli_check_outputs_and_strict(delivery, tmp_path):
     assert len(wb.worksheets) == 2 and wb.worksheets[0].max_row == 8
     assert not [p for p in out_json.parent.iterdir() if p.name.startswith(".")]  # no temp files left
     ok = _cli("layers", "check", units, "--redline", redline)  # without --strict: findings are not a failure
-    assert ok.returncode == 0
+    assert ok.returncode == 0 and "not checked: redline" not in ok.stdout
+    no_red = _cli("layers", "check", units)
+    assert "not checked: redline_outside_priority" in no_red.stdout and "6 problem(s)" in no_red.stdout
 
 
 def test_cli_check_bad_input_one_line(tmp_path):

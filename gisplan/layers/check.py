@@ -56,6 +56,8 @@ class CheckResult:
     problems: list[dict] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Checks that could not run on this source, and why (printed, not part of the JSON).
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """``{"problems": [...], "stats": {"total": ..., "counties": [...]}}``."""
@@ -321,13 +323,25 @@ def check_layers(layers: LayerSet, *, sliver_m2: float = SLIVER_M2, admin_dir: P
         result.problems += _overlaps(ea, codes, sliver_m2)
         result.problems += _gaps(ea, codes, sliver_m2)
         result.problems += _codes(units, ea)
-        result.problems += _divisions(units, ea, county_outlines(admin_dir))
+        outlines = county_outlines(admin_dir)
+        result.problems += _divisions(units, ea, outlines)
+        divisions = {c[2:8] for c in codes if _UNIT_CODE.match(c)}
+        if not divisions & set(outlines):
+            result.skipped["code_division"] = "no county outline known for the units' division codes"
         if layers.has("eco_redline"):
             result.problems += _redline(layers, sliver_m2)
+        else:
+            result.skipped["redline_outside_priority"] = "no redline layer (pass --redline FILE)"
+    else:
+        for check in ("overlap", "gap", "duplicate_code", "code_format", "code_category", "code_division",
+                      "redline_outside_priority"):
+            result.skipped[check] = "no control units in the source"
     if layers.has("water_sources"):
         result.problems += _water_nesting(layers, sliver_m2)
     if layers.has("protected_areas"):
         result.problems += _reserve_nesting(layers, sliver_m2)
+    if not (layers.has("water_sources") or layers.has("protected_areas")):
+        result.skipped["zone_nesting"] = "no water-source or protected-area layer"
     result.problems.sort(key=lambda p: CHECKS.index(p["check"]))
     result.stats = layer_statistics(layers)
     return result
@@ -389,6 +403,7 @@ def check_summary_lines(result: CheckResult) -> list[str]:
     if len(result.problems) > 50:
         lines.append(f"  ... {len(result.problems) - 50} more (see --json / --xlsx)")
     lines += [f"  warning: {w}" for w in result.warnings]
+    lines += [f"  not checked: {check} ({why})" for check, why in result.skipped.items()]
     if result.stats.get("total"):
         lines.append("")
         lines.append(f"{'county':<14}{'units':>6}{'km²':>11}{'priority':>16}{'key':>16}{'general':>16}{'redline %':>11}{'protected %':>13}")
