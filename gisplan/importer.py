@@ -14,7 +14,15 @@ import shapely
 from .crs import CGCS2000, parse_crs, transform_geometry
 from .errors import CRSInputError, InputError
 from .io.vector import read_vector
-from .mapping import FieldMapping, apply_mapping, resolve_mapping
+from .mapping import (
+    FieldMapping,
+    MappingSpec,
+    apply_mapping,
+    combine_mappings,
+    mapping_from_store,
+    read_mapping_file,
+    resolve_mapping,
+)
 from .store import Store
 from .vocab import KINDS
 
@@ -122,6 +130,9 @@ def import_layer(
     mapping: dict[str, str] | None = None,
     encoding: str | None = None,
     source_crs: str | None = None,
+    value_maps: dict[str, dict[str, str]] | None = None,
+    mapping_file: str | os.PathLike | None = None,
+    mapping_from: str | os.PathLike | None = None,
 ) -> ImportReport:
     """Import an official delivery as layer ``kind`` of a store (created when missing).
 
@@ -140,6 +151,13 @@ def import_layer(
         Text encoding of a shapefile's .dbf (e.g. ``gbk``).
     source_crs : str, optional
         CRS for a source without one (or overriding it).
+    value_maps : dict, optional
+        Schema field -> {delivered value -> store value} (``--map-value``).
+    mapping_file : path, optional
+        YAML file with ``fields`` and ``values`` maps (``--mapping``).
+    mapping_from : path, optional
+        A store whose recorded mapping of layer ``kind`` is reused (``--mapping-from``).
+        Precedence: ``mapping``/``value_maps`` over ``mapping_file`` over ``mapping_from``.
 
     Returns
     -------
@@ -156,7 +174,12 @@ def import_layer(
     frame = data.frame
     if len(frame) == 0:
         raise InputError(f"{source}: no features")
-    fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], mapping)
+    spec = combine_mappings(
+        mapping_from_store(mapping_from, kind) if mapping_from else None,
+        read_mapping_file(mapping_file) if mapping_file else None,
+        MappingSpec(dict(mapping or {}), dict(value_maps or {})),
+    )
+    fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], spec.fields, spec.values)
     frame, crs_note, crs_warnings = _to_cgcs2000(frame, source_crs)
     frame, geom_warnings = _clean_geometries(frame, kind)
     schema_frame, map_warnings = apply_mapping(frame, fm)
@@ -164,7 +187,7 @@ def import_layer(
     warnings = list(data.warnings) + crs_warnings + geom_warnings + map_warnings
     store.write_layer(kind, schema_frame, meta={
         "source": str(source), "source_layer": data.layer or "", "source_sha256": _sha256(Path(source)),
-        "mapping": fm.fields, "encoding": data.encoding or "", "source_crs": crs_note, "warnings": warnings,
+        "mapping": fm.to_json(), "encoding": data.encoding or "", "source_crs": crs_note, "warnings": warnings,
     })
     notes = _access_list_from_attributes(store, kind, schema_frame, source)
     return ImportReport(kind, str(source), len(schema_frame), fm, crs_note, data.encoding, warnings, notes)
