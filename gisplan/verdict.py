@@ -34,6 +34,7 @@ from .rules.access_list import (
 )
 from .rules.industry import IndustryMatch, match_industry
 from .rules.statutory import RuleSet, ZoneRule, default_rules
+from .vocab import UNZONED, strictest_zone_for_unzoned
 from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 
 __all__ = [
@@ -153,7 +154,23 @@ class VerdictEngine:
 
     # -- zones ------------------------------------------------------------------
     def zone_finding(self, kind: str, name: str, zone: str, zone_label: str = "") -> dict:
-        """The statutory finding of one zone feature for the project type."""
+        """The statutory finding of one zone feature for the project type.
+
+        A protected area delivered without internal zones (``unzoned``) is judged
+        as the strictest zone of its kind (a nature reserve's core zone), and the
+        finding says that the zoning is not in the store: nothing is allowed by omission.
+        """
+        if kind == "protected_areas" and zone == UNZONED:
+            strict = strictest_zone_for_unzoned(None)
+            base = self.zone_finding(kind, name, strict)
+            label = ZONE_LABELS_ZH.get(strict, strict)
+            note = (f"库内该自然保护地未载功能分区（整体边界），按最严格的{label}判定；"
+                    "须按批准的功能分区核对。")
+            note_en = (f"The store holds no internal zoning for this protected area: judged as its strictest zone "
+                       f"({strict}); check against the approved zoning. ")
+            return dict(base, zone=zone, zone_label=zone_label or ZONE_LABELS_ZH.get(zone, "未分区"),
+                        rule=note + base.get("rule", ""), rule_en=note_en + (base.get("rule_en") or ""),
+                        reason="unzoned", judged_as=strict)
         key = (kind, zone)
         if key not in self._zone_cache:
             zr = self.rules.get(kind, zone)
