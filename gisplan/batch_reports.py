@@ -27,15 +27,15 @@ __all__ = ["report_stem", "write_site_reports"]
 def report_stem(site_id, taken: set[str]) -> str:
     """A file-name stem for a site id, unique within ``taken`` (lower-cased stems used).
 
-    Unsafe characters are replaced, and a changed, over-long (the name with
-    ``.docx`` is at most :data:`~gisplan.io.outputs.MAX_NAME_BYTES` bytes) or
-    repeated id gets a short hash suffix (see :func:`gisplan.io.outputs.safe_file_stem`).
+    Unsafe characters are replaced, and an over-long (the name with ``.docx``
+    is at most :data:`~gisplan.io.outputs.MAX_NAME_BYTES` bytes) or colliding
+    stem gets a short hash suffix (see :func:`gisplan.io.outputs.safe_file_stem`).
 
     Examples
     --------
     >>> report_stem("S001", set())
     'S001'
-    >>> report_stem("S/001", set()).startswith("S_001-")
+    >>> report_stem("S/001", {"s_001"}).startswith("S_001-")
     True
     """
     return safe_file_stem(site_id, taken, suffix=".docx")

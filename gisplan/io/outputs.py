@@ -373,12 +373,13 @@ _UNSAFE = re.compile(r'[/\\<>:"|?*\x00-\x1f\x7f]')
 def safe_file_stem(site_id, taken: set[str], *, suffix: str = "", max_bytes: int = MAX_NAME_BYTES) -> str:
     """A file-name stem for a site id: safe on Linux, macOS and Windows, unique in ``taken``.
 
-    Path separators, NUL, control and format characters and ``<>:"|?*`` become
-    ``_``; leading dots and spaces are dropped; Windows reserved names (CON,
-    NUL, COM1 ...) get a ``_`` prefix. When the id had to be changed, or the name
-    would exceed ``max_bytes`` (UTF-8, ``suffix`` included), or it is already
-    taken (case-insensitively), a short hash of the id is appended, so two ids
-    that clean up alike still get different names.
+    Path separators, NUL, control and format characters, white space and
+    ``<>:"|?*`` become ``_``; leading and trailing dots are dropped; Windows
+    reserved names (CON, NUL, COM1 ...) get a ``_`` prefix. When the name would
+    exceed ``max_bytes`` (UTF-8, ``suffix`` included) it is cut on a character
+    boundary, and when it is cut or already taken (case-insensitively, as on
+    Windows and macOS) a short hash of the id is appended, so two ids that clean
+    up alike still get different names.
 
     Parameters
     ----------
@@ -398,22 +399,22 @@ def safe_file_stem(site_id, taken: set[str], *, suffix: str = "", max_bytes: int
     --------
     >>> safe_file_stem("S001", set())
     'S001'
-    >>> safe_file_stem("S/001", set())[:6]
-    'S_001-'
+    >>> taken = set()
+    >>> safe_file_stem("S/001", taken), safe_file_stem("S_001", taken)[:6]
+    ('S_001', 'S_001-')
     """
     text = str(site_id)
     clean = "".join("_" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") else ch for ch in text)
     clean = _UNSAFE.sub("_", unicodedata.normalize("NFC", clean))
-    clean = re.sub(r"\s+", " ", clean).lstrip(". ").rstrip(". ")
+    clean = re.sub(r"\s+", "_", clean).strip(".")
     if clean.split(".")[0].lower() in _RESERVED:
         clean = "_" + clean
     clean = clean or "site"
     digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
     budget = max_bytes - len(suffix.encode("utf-8"))
-    changed = clean != text
     for n in range(8, 41, 4):
         tag = f"-{digest[:n]}"
-        if not changed and len(clean.encode("utf-8")) <= budget and clean.lower() not in taken:
+        if len(clean.encode("utf-8", "surrogatepass")) <= budget and clean.lower() not in taken:
             stem = clean
         else:
             stem = _cut_bytes(clean, budget - len(tag)) + tag
