@@ -755,11 +755,10 @@ def describe_site(site: Site) -> list[str]:
     polys = [p for p in parts if shapely.get_dimensions(p) == 2]
     if polys:
         area = shapely.union_all(polys)
-        ea = _to_equal_area(area)
-        ell = float(shapely.area(ea))
+        ell = float(shapely.area(_to_equal_area(area)))
         gk = f"EPSG:{gk_epsg_for_lon(float(area.centroid.x))}"
-        # as screening does: the densified equal-area outline projected to GK (same figure)
-        plan = float(shapely.area(transform_geometry(ea, EQUAL_AREA, gk)))
+        # the vertices projected (not densified): a GK corner table's own planimetric area
+        plan = float(shapely.area(transform_geometry(area, CGCS2000, gk)))
         lines.append(f"area: {ell / 1e4:.4f} ha ellipsoidal (CGCS2000); {plan / 1e4:.4f} ha planimetric in {gk}")
     lengths = [p for p in parts if shapely.get_dimensions(p) == 1]
     if lengths:
