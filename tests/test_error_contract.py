@@ -137,6 +137,10 @@ def test_implausible_northing_refused_by_read_and_screen(store_path, tmp_path, n
     err = assert_one_line(cli("read", table))
     assert "row 4" in err and "northing" in err
     assert_one_line(cli("screen", table, "--store", store_path))
+    r = CliRunner().invoke(main, ["batch", str(table), "--store", str(store_path), "--id-field", "parcel",
+                                  "--out", str(tmp_path / "b.csv")])
+    assert r.exit_code == 2 and "northing" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert not (tmp_path / "b.csv").exists()
 
 
 @pytest.mark.parametrize("easting", [42_950_000.0, 46_543_434.0, 1_543_434.0, 42_050_000.0])
@@ -223,3 +227,23 @@ def test_signal_during_writes_leaves_no_temp_files(store_path, tmp_path, sig, co
     left = [n for n in os.listdir(reports) if n.startswith(".")] + [n for n in os.listdir(tmp_path) if n.startswith(".")]
     assert left == []
     assert len(os.listdir(reports)) < 80  # stopped part-way
+
+
+def test_dxf_with_an_implausible_easting_is_refused_even_with_cm(tmp_path):
+    """7 digits (5,543,434 m): neither a prefixed nor a plain easting; the message names it."""
+    import ezdxf
+
+    from gisplan.sites import read_site
+
+    doc = ezdxf.new()
+    pts = [(e - 42e6 + 5e6, n) for n, e in fx.gk_corners(fx.ZONE42_LONLAT)]
+    doc.modelspace().add_lwpolyline(pts, close=True)
+    path = tmp_path / "plan.dxf"
+    doc.saveas(path)
+    with pytest.raises(SiteError, match="easting"):
+        read_site(path, cm=126)
+    good = tmp_path / "good.dxf"
+    doc2 = ezdxf.new()
+    doc2.modelspace().add_lwpolyline([(e - 42e6, n) for n, e in fx.gk_corners(fx.ZONE42_LONLAT)], close=True)
+    doc2.saveas(good)
+    assert read_site(good, cm=126).geometry.area > 0

@@ -419,3 +419,26 @@ def _geojson(tmp_path: Path) -> Path:
 def test_cli_runner_sees_one_line_for_a_device(store_path, site_file):
     r = CliRunner().invoke(main, ["screen", str(site_file(SITE)), "--store", str(store_path), "--json", "/dev/null"])
     assert r.exit_code == 2 and "device" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_shapefile_sidecars_and_gpkg_journal_are_protected_with_their_file(tmp_path):
+    shp = tmp_path / "sites.shp"
+    token = protect(shp, tmp_path / "store.gpkg")
+    try:
+        for name in ("sites.dbf", "sites.shx", "sites.prj", "store.gpkg-wal"):
+            with pytest.raises(OutputError, match="it is an input"):
+                write_text(tmp_path / name, "x")
+        write_text(tmp_path / "sites.json", "x")
+    finally:
+        unprotect(token)
+
+
+def test_batch_gpkg_output_through_atomic_write(store_path, tmp_path):
+    sites = sites_file(tmp_path / "sites.geojson", ["a", "=b"])
+    out = tmp_path / "o" / "b.gpkg"
+    for _ in range(2):  # the second run replaces the first
+        r = run("batch", sites, "--store", store_path, "--id-field", "sid", "--out", out)
+        assert r.returncode == 0, r.stderr
+    frame = gpd.read_file(out, layer="screening")
+    assert sorted(frame["sid"]) == ["=b", "a"]  # GIS data keeps its values; only spreadsheets are defused
+    assert sorted(p.name for p in out.parent.iterdir()) == ["b.gpkg"]

@@ -49,6 +49,11 @@ _TEMP_RE = re.compile(r"^\.gisplan-(\d+)-.*\.tmp")
 #: another host sharing the folder (NFS) has pids this one cannot see.
 STALE_AFTER_S = 60.0
 _SIDECARS = ("-journal", "-wal", "-shm")
+#: Files that belong to a protected file and are protected with it.
+_COMPANIONS = {
+    ".shp": (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"),
+    ".gpkg": ("-wal", "-shm", "-journal"),
+}
 
 # (token, real path, (st_dev, st_ino) or None, role)
 _PROTECTED: list[tuple[int, str, tuple[int, int] | None, str]] = []
@@ -64,7 +69,7 @@ _REASONS = {
     errno.ENOTDIR: "a part of the path is not a folder",
     errno.EISDIR: "it is a folder",
     errno.EFBIG: "file too large",
-    errno.ENOENT: "no such folder",
+    errno.ENOENT: "no such file or folder",
     errno.ELOOP: "too many levels of symbolic links",
 }
 
@@ -79,7 +84,8 @@ def protect(*paths: str | os.PathLike | None, role: str = "an input") -> int:
     ----------
     *paths : path or None
         Files that outputs must never replace (the store, input files); ``None``
-        and strings that are not local paths are skipped.
+        is skipped. A shapefile's ``.dbf``/``.shx``/``.prj``... and a GeoPackage's
+        ``-wal``/``-shm``/``-journal`` are protected with it.
     role : str
         What they are, for the message (``"the store"``, ``"an input"``).
 
@@ -90,10 +96,8 @@ def protect(*paths: str | os.PathLike | None, role: str = "an input") -> int:
     """
     _TOKEN[0] += 1
     token = _TOKEN[0]
-    for p in paths:
-        if p is None or str(p) == "":
-            continue
-        real = os.path.realpath(os.fspath(p))
+    for p in _with_companions(paths):
+        real = os.path.realpath(p)
         try:
             st = os.stat(real)
             ident = (st.st_dev, st.st_ino)
@@ -101,6 +105,19 @@ def protect(*paths: str | os.PathLike | None, role: str = "an input") -> int:
             ident = None
         _PROTECTED.append((token, real, ident, role))
     return token
+
+
+def _with_companions(paths) -> list[str]:
+    out = []
+    for p in paths:
+        if p is None or os.fspath(p) == "":
+            continue
+        p = os.fspath(p)
+        out.append(p)
+        base, ext = os.path.splitext(p)
+        for extra in _COMPANIONS.get(ext.lower(), ()):
+            out.append(p + extra if extra.startswith("-") else base + extra)
+    return out
 
 
 def unprotect(token: int) -> None:
