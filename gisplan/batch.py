@@ -296,11 +296,14 @@ def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=())
 
 def _csv_frame(table: gpd.GeoDataFrame) -> pd.DataFrame:
     """The table without geometry, text cells defused against formula injection."""
-    from .io.outputs import defuse_cell
+    from .io.outputs import defuse_cell, encodable
+
+    def cell(value):  # lone surrogates out (the encoder cannot write them), then defused
+        return defuse_cell(encodable(value))
 
     frame = pd.DataFrame(table.drop(columns=table.geometry.name))
     for col in frame.columns:
         if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-            frame[col] = frame[col].map(defuse_cell)
+            frame[col] = frame[col].map(cell)
     frame.columns = [defuse_cell(str(c)) for c in frame.columns]
     return frame

@@ -442,3 +442,13 @@ def test_batch_gpkg_output_through_atomic_write(store_path, tmp_path):
     frame = gpd.read_file(out, layer="screening")
     assert sorted(frame["sid"]) == ["=b", "a"]  # GIS data keeps its values; only spreadsheets are defused
     assert sorted(p.name for p in out.parent.iterdir()) == ["b.gpkg"]
+
+
+def test_lone_surrogates_do_not_stop_json_or_csv(tmp_path):
+    from gisplan.batch import write_batch
+
+    write_text(tmp_path / "r.json", '{"name": "A\ud800B"}')
+    assert (tmp_path / "r.json").read_text(encoding="utf-8") == '{"name": "A\ufffdB"}'
+    table = gpd.GeoDataFrame({"sid": ["A\udc80B", "=\x07"]}, geometry=[None, None], crs="EPSG:4490")
+    text = write_batch(table, tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert text[1:] == ["A\ufffdB", "'=\x07"]

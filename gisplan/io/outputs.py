@@ -36,7 +36,7 @@ from pathlib import Path
 from ..errors import GisplanError, OutputError
 
 __all__ = [
-    "atomic_output", "check_output_path", "defuse_cell", "protect", "unprotect",
+    "atomic_output", "check_output_path", "defuse_cell", "encodable", "protect", "unprotect",
     "os_error_reason", "safe_file_stem", "store_of", "write_bytes", "write_text", "xml_safe", "MAX_NAME_BYTES",
 ]
 
@@ -335,9 +335,9 @@ def atomic_output(
         fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=f".tmp{suffix}", dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write {shown}: {os_error_reason(exc)}") from exc
-    os.close(fd)
     tmp = Path(name)
     try:
+        os.close(fd)
         if not create:
             tmp.unlink()
         yield tmp
@@ -369,8 +369,11 @@ def atomic_output(
 
 
 def write_text(path: str | os.PathLike, text: str, *, encoding: str = "utf-8", **kwargs) -> Path:
-    """Write ``text`` to ``path`` with :func:`atomic_output`; return the real target."""
-    return write_bytes(path, text.encode(encoding), **kwargs)
+    """Write ``text`` to ``path`` with :func:`atomic_output`; return the real target.
+
+    Lone surrogates (from a broken source), which no encoding can hold, become U+FFFD.
+    """
+    return write_bytes(path, encodable(text).encode(encoding), **kwargs)
 
 
 def write_bytes(path: str | os.PathLike, data: bytes, **kwargs) -> Path:
@@ -459,6 +462,7 @@ def _cut_bytes(text: str, limit: int) -> str:
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -481,9 +485,9 @@ def defuse_cell(value):
     return value
 
 
-def needs_defusing(value) -> bool:
-    """Whether :func:`defuse_cell` would change ``value``."""
-    return defuse_cell(value) is not value
+def encodable(text: str) -> str:
+    """``text`` with lone surrogates (which no encoding can write) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if isinstance(text, str) else text
 
 
 def xml_safe(text: str, replacement: str = "\ufffd") -> str:
