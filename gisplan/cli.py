@@ -228,6 +228,8 @@ def layers_check(source, kind, layer, maps, encoding, source_crs, map_values, ma
         raise InputError(f"--xlsx must end in .xlsx, got {xlsx!r}")
     if sliver_m2 < 0:
         raise InputError(f"--sliver-m2 must be 0 or more, got {sliver_m2}")
+    _protect_inputs(None, source, redline, mapping_file, mapping_from)
+    _check_outputs(json_out, xlsx)
     layers_ = load_layers(source, kind=kind, redline=redline,
                           **_read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from))
     result = check_layers(layers_, sliver_m2=sliver_m2)
@@ -272,6 +274,8 @@ def layers_diff(old, new, kind, layer, maps, encoding, source_crs, map_values, m
         raise InputError("--id-field/--industry-field need --sites")
     if sliver_m2 < 0:
         raise InputError(f"--sliver-m2 must be 0 or more, got {sliver_m2}")
+    _protect_inputs(None, old, new, sites, mapping_file, mapping_from)
+    _check_outputs(json_out, xlsx, png, html_map)
     opts = _read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from)
     before = load_layers(old, kind=kind, **opts)
     after = load_layers(new, kind=kind, **opts)

@@ -452,3 +452,21 @@ def test_lone_surrogates_do_not_stop_json_or_csv(tmp_path):
     table = gpd.GeoDataFrame({"sid": ["A\udc80B", "=\x07"]}, geometry=[None, None], crs="EPSG:4490")
     text = write_batch(table, tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()
     assert text[1:] == ["A\ufffdB", "'=\x07"]
+
+
+def test_layers_check_and_diff_xlsx_have_no_formulas_and_never_replace_an_input(tmp_path):
+    from gisplan.layers.output import write_xlsx_sheets
+
+    out = write_xlsx_sheets(tmp_path / "c.xlsx", [("units", ["code", "name", "area"],
+                                                   [["=1+1", HYPERLINK + "\x07", -12.5], ["@x", "plain", 3]])])
+    cells = list(_all_cells(openpyxl.load_workbook(out)))
+    assert not [c for c in cells if c.data_type == "f"]
+    assert {c.value for c in cells if c.quotePrefix} == {"=1+1", HYPERLINK + "\ufffd", "@x"}
+    assert [c.value for c in cells if isinstance(c.value, float)] == [-12.5]
+    units = tmp_path / "units.geojson"
+    gpd.GeoDataFrame({"HJGKDYBM": ["ZH22240110001"], "GKDYLB": ["优先保护单元"]}, geometry=[SITE],
+                     crs="EPSG:4490").to_file(units)
+    before = sha(units)
+    r = run("layers", "check", units, "--json", units.with_suffix(".geojson"))
+    assert r.returncode == 2 and "input" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert sha(units) == before

@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..io.outputs import atomic_output, check_output_path, defuse_cell, store_of, xml_safe
 from .eia_tables import FORMATS, Table, eia_tables, footer_lines
 
-__all__ = ["sheet_name", "write_xlsx", "xlsx_report"]
+__all__ = ["defuse_sheet", "sheet_name", "write_xlsx", "xlsx_report"]
 
 _HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 _FONT = "等线"  # Excel's default CJK UI font; Excel substitutes when missing
@@ -39,7 +39,7 @@ def _clean(value):
     return xml_safe(value) if isinstance(value, str) else value
 
 
-def _defuse(ws) -> None:
+def defuse_sheet(ws) -> None:
     """Text cells that would start a formula are stored as plain text (Excel's quote prefix).
 
     openpyxl writes a ``str`` starting with ``=`` as a live formula; here such a
@@ -73,7 +73,7 @@ def _sheet(wb: Workbook, table: Table) -> None:
         values = [name] + [r[j - 1] for r in rows]
         ws.column_dimensions[get_column_letter(j)].width = _width(values)
     ws.freeze_panes = "A2"
-    _defuse(ws)
+    defuse_sheet(ws)
 
 
 def xlsx_report(result, *, lang: str = "zh") -> Workbook:
@@ -96,7 +96,7 @@ def xlsx_report(result, *, lang: str = "zh") -> Workbook:
     ws.append([])
     for line in footer_lines(result, lang):
         ws.append([_clean(line)])
-    _defuse(ws)
+    defuse_sheet(ws)
     wb.properties.creator = "gisplan"
     return wb
 
