@@ -297,21 +297,56 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
     return out
 
 
-def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
-    """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel) or ``.gpkg``, atomically."""
+def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=()) -> Path:
+    """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel) or ``.gpkg``, atomically.
+
+    The file is written whole to a unique temporary file beside ``path`` and
+    renamed (:func:`gisplan.io.outputs.atomic_output`): two runs writing one path
+    leave exactly one run's rows. In the CSV, text cells that would start a
+    formula (``= + - @``, tab, CR) get a leading apostrophe; numbers stay numbers.
+
+    Parameters
+    ----------
+    table : GeoDataFrame
+        The result of :func:`screen_batch`.
+    path : path
+        ``.csv`` or ``.gpkg``.
+    protect : iterable of paths
+        Files never to write over (the store, the sites file).
+
+    Raises
+    ------
+    InputError
+        For another suffix; :class:`~gisplan.errors.OutputError` when the path is
+        refused or cannot be written.
+    """
+    from .io.outputs import atomic_output, check_output_path
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".gpkg"):
         raise InputError(f"--out must end in .csv or .gpkg, got {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{suffix}")
-    if suffix == ".csv":
-        pd.DataFrame(table.drop(columns=table.geometry.name)).to_csv(tmp, index=False, encoding="utf-8-sig")
-    else:
-        import pyogrio
+    check_output_path(path, protect_also=protect)
+    with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
+        if suffix == ".csv":
+            _csv_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            import pyogrio
 
-        if tmp.exists():
-            tmp.unlink()
-        pyogrio.write_dataframe(table, tmp, layer="screening", driver="GPKG", promote_to_multi=True)
-    os.replace(tmp, path)
+            pyogrio.write_dataframe(table, tmp, layer="screening", driver="GPKG", promote_to_multi=True)
     return path
+
+
+def _csv_frame(table: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The table without geometry, text cells defused against formula injection."""
+    from .io.outputs import defuse_cell, encodable
+
+    def cell(value):  # lone surrogates out (the encoder cannot write them), then defused
+        return defuse_cell(encodable(value))
+
+    frame = pd.DataFrame(table.drop(columns=table.geometry.name))
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].map(cell)
+    frame.columns = [defuse_cell(str(c)) for c in frame.columns]
+    return frame

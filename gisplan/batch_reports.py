@@ -11,7 +11,6 @@ says what its row says (a mismatch is an error, not a report).
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -19,6 +18,8 @@ import geopandas as gpd
 import pandas as pd
 
 from .crs import CGCS2000
+from .errors import OutputError
+from .io.outputs import os_error_reason, safe_file_stem
 from .render.labels import check_lang
 from .store import Store
 
@@ -26,19 +27,20 @@ __all__ = ["report_stem", "row_industry", "write_site_reports"]
 
 
 def report_stem(site_id, taken: set[str]) -> str:
-    """A file-name stem for a site id (unsafe characters replaced, unique within ``taken``).
+    """A file-name stem for a site id, unique within ``taken`` (lower-cased stems used).
+
+    Unsafe characters are replaced, and an over-long (the name with ``.docx``
+    is at most :data:`~gisplan.io.outputs.MAX_NAME_BYTES` bytes) or colliding
+    stem gets a short hash suffix (see :func:`gisplan.io.outputs.safe_file_stem`).
 
     Examples
     --------
-    >>> report_stem("S/001", set())
-    'S_001'
+    >>> report_stem("S001", set())
+    'S001'
+    >>> report_stem("S/001", {"s_001"}).startswith("S_001-")
+    True
     """
-    stem = re.sub(r"[^\w\-.]+", "_", str(site_id)).strip("._") or "site"
-    base, i = stem, 2
-    while stem.lower() in taken:
-        stem, i = f"{base}_{i}", i + 1
-    taken.add(stem.lower())
-    return stem
+    return safe_file_stem(site_id, taken, suffix=".docx")
 
 
 def row_industry(label) -> str | None:
@@ -102,7 +104,7 @@ def write_site_reports(
     check_lang(lang)
     store = store if isinstance(store, Store) else Store(store)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    _make_folder(out)
     show = sys.stderr.isatty() if progress is None else progress
     taken: set[str] = set()
     rows = []
@@ -123,3 +125,13 @@ def write_site_reports(
         write_eia_outputs(result, docx=out / f"{stem}.docx", png=out / f"{stem}.png", lang=lang)
         rows.append({id_field: site_id, "docx": f"{stem}.docx", "png": f"{stem}.png", "verdict": result.verdict.get("overall")})
     return pd.DataFrame(rows, columns=[id_field, "docx", "png", "verdict"])
+
+
+def _make_folder(out: Path) -> None:
+    """Create the report folder, or stop with one line (a file there, permission denied)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"cannot write reports into {out}: it is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write reports into {out}: {os_error_reason(exc)}") from exc

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from pathlib import Path
 
 from ._version import __version__
 from .vocab import KIND_LABELS_ZH
@@ -56,10 +55,9 @@ def result_to_json(result, path: str | os.PathLike | None = None) -> str:
     """JSON text of the report (UTF-8, Chinese kept readable); written to ``path`` when given."""
     text = json.dumps(result_to_dict(result), ensure_ascii=False, indent=2)
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(str(path) + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        from .io.outputs import store_of, write_text
+
+        write_text(path, text, protect_also=store_of(result))
     return text
 
 

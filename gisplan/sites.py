@@ -590,6 +590,16 @@ def _raw_from_dxf(path, spec: SourceSpec, dxf_layer) -> _Raw:
     return raw
 
 
+def _check_gk_range(coords: np.ndarray, fmt: str) -> None:
+    """Refuse Gauss-Kruger metres that no point in China can have (one line, the first offender)."""
+    from .io.table import gk_range_problem
+
+    for x, y in np.unique(coords, axis=0) if len(coords) else ():
+        problem = gk_range_problem(float(x), float(y))
+        if problem:
+            raise SiteError(f"{fmt}: {problem}; check the coordinates")
+
+
 def _decide_numbers(raw: _Raw, spec: SourceSpec, unit: str, fmt: str) -> None:
     """Decide the CRS of table/DXF numbers (metres: zone prefix, --cm, --source-crs)."""
     if unit == "degrees":
@@ -614,6 +624,7 @@ def _decide_numbers(raw: _Raw, spec: SourceSpec, unit: str, fmt: str) -> None:
             "drop it (or give --source-crs/--cm for Gauss-Kruger)"
         )
     coords = shapely.get_coordinates(raw.geoms)
+    _check_gk_range(coords, fmt)
     eastings = coords[:, 0]
     zones = {zone_of_easting(float(e)) for e in eastings}
     if len(zones) > 1:
@@ -746,6 +757,7 @@ def describe_site(site: Site) -> list[str]:
         area = shapely.union_all(polys)
         ell = float(shapely.area(_to_equal_area(area)))
         gk = f"EPSG:{gk_epsg_for_lon(float(area.centroid.x))}"
+        # the vertices projected (not densified): a GK corner table's own planimetric area
         plan = float(shapely.area(transform_geometry(area, CGCS2000, gk)))
         lines.append(f"area: {ell / 1e4:.4f} ha ellipsoidal (CGCS2000); {plan / 1e4:.4f} ha planimetric in {gk}")
     lengths = [p for p in parts if shapely.get_dimensions(p) == 1]

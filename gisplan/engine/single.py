@@ -203,7 +203,9 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     # one GK transform for the site and every overlap
     geoms_ea = [site_ea] + [g for _, ov in found for g in (ov.geometry if ov.geometry is not None else [])]
     gk = gk_areas(geoms_ea, gk_crs)
-    area_gk, gk_iter = float(gk[0]), iter(gk[1:])
+    gk_iter = iter(gk[1:])
+    # the site's own GK area from its vertices, as `gisplan read`: a GK corner table's shoelace area (issue 9)
+    area_gk = float(shapely.area(transform_geometry(fp, CGCS2000, gk_crs)))
     unit_rows, hit_rows, piece_rows, piece_geoms_ea, hit_geoms = [], [], [], [], []
     for kind, ov in found:
         rows = cache.rows(kind)
