@@ -8,7 +8,6 @@ pieces run in chunks on all cores (shapely releases the GIL).
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -162,18 +161,10 @@ def screen_batch(
         be screened (or whose project type is unknown) get verdict ``error`` and
         the reason in ``warnings``.
     """
-    # The batch allocates many short-lived geometry objects; the cyclic garbage
-    # collector's full passes over them cost more than the work (none form cycles).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _screen_batch(sites, store, id_field=id_field, radius=radius, width=width, source_crs=source_crs,
-                             progress=progress, industry=industry, industry_field=industry_field, cm=cm,
-                             towgs84=towgs84, dxf_layer=dxf_layer, layer=layer, encoding=encoding,
-                             national_major=national_major)
-    finally:
-        if was_enabled:
-            gc.enable()
+    return _screen_batch(sites, store, id_field=id_field, radius=radius, width=width, source_crs=source_crs,
+                         progress=progress, industry=industry, industry_field=industry_field, cm=cm,
+                         towgs84=towgs84, dxf_layer=dxf_layer, layer=layer, encoding=encoding,
+                         national_major=national_major)
 
 
 def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress, industry, industry_field,

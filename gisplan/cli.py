@@ -546,6 +546,11 @@ def batch(sites, store, id_field, out, source_crs, radius, width, progress, indu
             click.echo(line)
         click.echo("dry run: nothing screened")
         return
+    import gc
+
+    # The application, not the library, may switch the cyclic collector off: a batch
+    # allocates many short-lived geometries and none form cycles.
+    gc.disable()
     table = screen_batch(sites, store, id_field=id_field, radius=radius, width=width,
                          source_crs=source_crs, progress=progress, industry=industry,
                          industry_field=industry_field, layer=layer, encoding=encoding,
