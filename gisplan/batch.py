@@ -22,8 +22,7 @@ from .crs import CGCS2000, parse_crs
 from .errors import InputError, SiteError
 from .engine.overlay import layer_overlaps
 from .geometry import to_equal_area
-from .io.vector import read_vector
-from .sites import china_boundary, footprint, read_site_frame, site_from_geometry, uses_site_reader
+from .sites import china_boundary, footprint, read_site_frame, site_from_geometry
 from .store import Store
 from .verdict import batch_verdicts
 
@@ -39,16 +38,6 @@ _SITES_PER_TASK = 1000
 
 def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
-
-
-def _read_sites(sites, source_crs: str | None) -> gpd.GeoDataFrame:
-    if isinstance(sites, gpd.GeoDataFrame):
-        return sites
-    data = read_vector(sites)
-    frame = data.frame
-    if frame.crs is None and not source_crs and data.format not in ("GeoJSON", "KML", "LIBKML"):
-        raise InputError(f"{sites}: no coordinate system (.prj missing); pass --source-crs")
-    return frame
 
 
 def _plain_polygons(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
@@ -172,13 +161,12 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     if national_major not in (None, True, False):
         raise InputError(f"national_major must be True, False or None, got {national_major!r}")
     store = store if isinstance(store, Store) else Store(store)
-    if not isinstance(sites, gpd.GeoDataFrame) and (uses_site_reader(sites, source_crs, cm, towgs84, dxf_layer)
-                                                     or layer or encoding):
+    frame = sites
+    if not isinstance(sites, gpd.GeoDataFrame):
+        # the one site reader (the same rules as gisplan.read_site), one row per feature, CGCS2000 lon/lat
         frame, _note, _ = read_site_frame(sites, source_crs=source_crs, cm=cm, towgs84=towgs84, dxf_layer=dxf_layer,
                                           layer=layer, encoding=encoding)
-        source_crs = CGCS2000  # read_site_frame returns CGCS2000 lon/lat
-    else:
-        frame = _read_sites(sites, source_crs)
+        source_crs = CGCS2000
     if id_field not in frame.columns:
         raise InputError(f"--id-field {id_field!r} is not a field of the sites (fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)})")
     if len(frame) == 0:

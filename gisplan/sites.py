@@ -49,6 +49,7 @@ __all__ = [
     "Site",
     "read_site",
     "read_site_frame",
+    "read_sites",
     "describe_site",
     "describe_site_frame",
     "uses_site_reader",
@@ -732,6 +733,21 @@ def read_site_frame(
     return frame, raw.note, raw.warnings
 
 
+def read_sites(path, **options):
+    """Read every feature of a sites file as its own site (the batch's reader).
+
+    The same raw reader as :func:`read_site` (rings, attributes, CRS evidence)
+    with the same options (``source_crs``, ``layer``, ``encoding``, ``cm``,
+    ``towgs84``, ``dxf_layer``); see :func:`read_site_frame`, whose frame this returns.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per feature in CGCS2000 lon/lat, with the file's attributes.
+    """
+    return read_site_frame(path, **options)[0]
+
+
 # --------------------------------------------------------------------------- describe
 
 
@@ -1108,12 +1124,7 @@ def uses_site_reader(path, source_crs=None, cm=None, towgs84=None, dxf_layer=Non
 
 def describe_site_frame(path, *, id_field: str | None = None, **options) -> list[str]:
     """``gisplan batch --dry-run``: how the sites file is read and one line per site."""
-    frame, note, warnings = (
-        read_site_frame(path, **options)
-        if uses_site_reader(path, **{k: options.get(k) for k in ("source_crs", "cm", "towgs84", "dxf_layer")})
-        or options.get("layer") or options.get("encoding")
-        else _plain_frame(path, options.get("source_crs"))
-    )
+    frame, note, warnings = read_site_frame(path, **options)  # exactly what the batch reads
     lines = [f"sites: {path}: {len(frame)} site(s)", f"CRS: {note}"]
     for i, row in frame.iterrows():
         ident = row[id_field] if id_field and id_field in frame.columns else i
@@ -1131,11 +1142,3 @@ def describe_site_frame(path, *, id_field: str | None = None, **options) -> list
         lines.append(f"warning: --id-field {id_field!r} is not a field (fields: {', '.join(c for c in frame.columns if c != 'geometry')})")
     lines += [f"warning: {w}" for w in warnings]
     return lines
-
-
-def _plain_frame(path, source_crs):
-    data = read_vector(path)
-    frame = data.frame
-    label, src, note, warns = _decide_crs(frame.crs, data.format, source_crs)
-    geoms = transform_geometry(shapely.force_2d(np.asarray(frame.geometry.values, dtype=object)), src, CGCS2000)
-    return gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=list(geoms), crs=CGCS2000), note, list(data.warnings) + warns
