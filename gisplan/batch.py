@@ -245,6 +245,9 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     out = pd.DataFrame({id_field: frame[id_field].to_numpy(), "area_m2": area, **cols, "outside_m2": outside,
                         "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding})
     out = out[[id_field] + BATCH_COLUMNS]
+    from .log import logger
+
+    logger.info("batch: %d site(s) screened against %s", n, getattr(store, "path", store))
     return gpd.GeoDataFrame(out, geometry=[f if f is not None else None for f in fps], crs=CGCS2000)
 
 

@@ -146,8 +146,14 @@ def _check_outputs(*paths) -> None:
 
 @click.group(cls=_Group)
 @click.version_option(package_name="gisplan")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Say what is done (-v) and how (-vv), on stderr.")
+@click.option("-q", "--quiet", "quiet_log", is_flag=True, help="Print no log lines but errors.")
+def main(verbose: int = 0, quiet_log: bool = False) -> None:
     """Screen project sites against 三线一单 zoning: control units, redline, reserves, water sources."""
+    if verbose or quiet_log:
+        from .log import configure
+
+        configure(verbose, quiet=quiet_log)
 
 
 @main.group(cls=_Group)

@@ -329,6 +329,11 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     from ..result import ScreeningResult, Verdict
     from ..sites import footprint
 
+    import time
+
+    from ..log import logger
+
+    started = time.perf_counter()
     cache = engine_cache(store)
     match = match_cached(industry) if isinstance(industry, str) and industry.strip() else (industry or None)
     fp, fp_warnings = footprint(site, radius=radius, width=width)
@@ -368,6 +373,9 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
                           "geometry": geom})
         crossings = line_crossings(site.geometry, zones, gk_crs=got["gk_crs"], width=width, footprint=fp)
     counties = sorted({r["county"] for r in got["unit_rows"] if r.get("county")}, key=str)
+    logger.info("screened %s: %.2f ha, %d unit(s), %d zone hit(s), verdict %s (%.1f ms)", site.name or site.path,
+                area / 1e4, len(got["unit_rows"]), len(got["hit_rows"]), verdict.get("overall"),
+                (time.perf_counter() - started) * 1e3)
     return ScreeningResult(
         site=site, footprint=fp, parameters=params, project=project, verdict=Verdict.from_dict(verdict),
         warnings=warnings, store={"path": str(store.path), "layers": cache.versions}, generated_at=generated_now(),
