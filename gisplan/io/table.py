@@ -21,13 +21,8 @@ Nothing here decides the CRS: :func:`read_table` returns the rings in
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import os
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,16 +30,12 @@ import numpy as np
 
 from ..coords import parse_angle, parse_number
 from ..errors import InputError, SiteError
-from .safety import check_local_path, check_zip_members, one_line
+from .rows import MAX_TABLE_BYTES, checked_table_path, csv_rows, xlsx_sheets
 
 __all__ = ["TABLE_SUFFIXES", "Ring", "TableData", "read_table", "MAX_TABLE_BYTES", "GK_NORTHING_RANGE", "gk_range_problem"]
 
 #: Suffixes read as corner-point tables.
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
-#: Largest table file accepted (bytes).
-MAX_TABLE_BYTES = 50 * 1024**2
-#: Most rows read from a table.
-MAX_TABLE_ROWS = 200_000
 
 #: Northings (m) of China in a Gauss-Kruger (or UTM) plane, false northing 0: from
 #: about 3.5 N (Zengmu Reef, 387 km) to 53.6 N (Mohe, 5,943 km off the central meridian), with margin.
@@ -154,17 +145,14 @@ def read_table(path, *, sheet: str | None = None, encoding: str | None = None) -
     SiteError
         A ring with fewer than 3 distinct points.
     """
-    display = os.fspath(path) if not isinstance(path, bytes) else os.fsdecode(path)
-    local = check_local_path(path)
-    if local.stat().st_size > MAX_TABLE_BYTES:
-        raise InputError(f"{display} is larger than {MAX_TABLE_BYTES // 1024**2} MiB; refused")
+    display, local = checked_table_path(path)
     suffix = local.suffix.lower()
     notes: list[str] = []
     if suffix == ".csv":
-        rows, used_encoding = _csv_rows(local, display, encoding, notes)
+        rows, used_encoding = csv_rows(local, display, encoding, notes)
         fmt, sheet_name = "CSV", None
     elif suffix in (".xlsx", ".xlsm"):
-        rows_by_sheet = _xlsx_rows(local, display, notes)
+        rows_by_sheet = xlsx_sheets(local, display, notes)
         sheet_name, rows = _choose_sheet(rows_by_sheet, sheet, display, notes)
         fmt, used_encoding = "XLSX", None
     else:
@@ -175,82 +163,6 @@ def read_table(path, *, sheet: str | None = None, encoding: str | None = None) -
 
 
 # --------------------------------------------------------------------------- files
-
-
-def _csv_rows(path: Path, display: str, encoding: str | None, notes: list[str]) -> tuple[list[list], str]:
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise InputError(f"{display} is not a text table (binary content; UTF-16 is not supported)")
-    if encoding:
-        try:
-            codecs.lookup(encoding)
-            text = raw.decode(encoding)
-        except LookupError as exc:
-            raise InputError(f"unknown text encoding {encoding!r} (try gbk, gb18030 or utf-8)") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(f"cannot decode {display} as {encoding}; pass another --encoding") from exc
-        used = encoding
-    elif raw.startswith(codecs.BOM_UTF8):
-        text, used = raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
-    else:
-        try:
-            text, used = raw.decode("utf-8"), "UTF-8"
-        except UnicodeDecodeError:
-            try:
-                text, used = raw.decode("gb18030"), "GB18030"
-                notes.append("CSV text is not UTF-8: decoded as GB18030 (GBK); pass --encoding to override")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"cannot decode {display} as UTF-8 or GB18030; pass --encoding"
-                ) from exc
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|，")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    if delimiter == "，":
-        text = text.replace("，", ",")
-        delimiter = ","
-    rows = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        for i, row in enumerate(reader):
-            if i >= MAX_TABLE_ROWS:
-                raise InputError(f"{display} has more than {MAX_TABLE_ROWS} rows; refused")
-            rows.append(row)
-    except csv.Error as exc:
-        raise InputError(f"{display} is not a readable CSV table: {one_line(exc)}") from exc
-    return rows, used
-
-
-def _xlsx_rows(path: Path, display: str, notes: list[str]) -> dict[str, list[list]]:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            check_zip_members(zf)  # zip bombs, odd members: before openpyxl sees it
-            names = {n.lower() for n in zf.namelist()}
-    except zipfile.BadZipFile as exc:
-        raise InputError(f"{display} is not an XLSX workbook (not a zip archive); .xls is not supported: save as .xlsx or .csv") from exc
-    if any(n.endswith("vbaproject.bin") for n in names):
-        notes.append(f"{Path(display).name} contains macros: ignored (never run); only cell values were read")
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds
-        raise InputError(f"cannot read {display} as an XLSX workbook: {one_line(exc)}") from exc
-    out: dict[str, list[list]] = {}
-    try:
-        for ws in wb.worksheets:
-            rows = []
-            for i, row in enumerate(ws.iter_rows(values_only=True)):
-                if i >= MAX_TABLE_ROWS:
-                    raise InputError(f"{display} sheet {ws.title!r} has more than {MAX_TABLE_ROWS} rows; refused")
-                rows.append(list(row))
-            out[ws.title] = rows
-    finally:
-        wb.close()
-    return out
 
 
 def _choose_sheet(sheets: dict[str, list[list]], wanted: str | None, display: str, notes: list[str]) -> tuple[str, list[list]]:

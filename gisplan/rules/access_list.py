@@ -24,8 +24,6 @@ industries it names.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -142,38 +140,20 @@ def _key(text: str) -> str:
     return text.lower() if text.isascii() else text
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> list[list[str]]:
-    """Cell texts of one sheet with merged cells expanded (bureaus merge the unit code over its rows)."""
-    import openpyxl
+def _table_rows(path, sheet: str | None) -> list[list[str]]:
+    """Cell texts of the table (one sheet, merged cells expanded), read by the shared safe reader."""
+    from ..io.rows import checked_table_path, csv_rows, xlsx_sheets
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, InvalidFileException ...
-        raise InputError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
-    if sheet is not None and sheet not in wb.sheetnames:
-        raise InputError(f"{path.name}: no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
-    ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-    rows = [[_clean(c) for c in r] for r in ws.iter_rows(values_only=True)]
-    for rng in ws.merged_cells.ranges:
-        top = _clean(ws.cell(rng.min_row, rng.min_col).value)
-        for r in range(rng.min_row, rng.max_row + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
-                    rows[r - 1][c - 1] = top
-    return rows
-
-
-def _csv_rows(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise InputError(f"{path.name}: text encoding is neither UTF-8 nor GB18030")
-    return [[_clean(c) for c in r] for r in csv.reader(io.StringIO(text))]
+    display, local = checked_table_path(path)
+    notes: list[str] = []
+    if local.suffix.lower() in (".xlsx", ".xlsm"):
+        sheets = xlsx_sheets(local, display, notes, expand_merged=True)
+        if sheet is not None and sheet not in sheets:
+            raise InputError(f"{local.name}: no sheet {sheet!r} (sheets: {', '.join(sheets)})")
+        rows = sheets[sheet] if sheet is not None else next(iter(sheets.values()), [])
+    else:
+        rows, _ = csv_rows(local, display, None, notes)
+    return [[_clean(c) for c in r] for r in rows]
 
 
 def _known(col: str) -> str | None:
@@ -225,11 +205,11 @@ def read_clause_table(path: str | Path, *, sheet: str | None = None,
         raise InputError(f"access-list table not found: {path}")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path, sheet)
+        rows = _table_rows(path, sheet)
     elif suffix in (".csv", ".txt"):
         if sheet:
             raise InputError("--sheet applies to XLSX workbooks only")
-        rows = _csv_rows(path)
+        rows = _table_rows(path, None)
     else:
         raise InputError(f"{path.name}: access-list tables must be .xlsx or .csv")
     mapping = dict(mapping or {})
