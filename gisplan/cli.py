@@ -63,14 +63,33 @@ def layers() -> None:
 @click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field.")
 @click.option("--encoding", help="Text encoding of the shapefile .dbf (e.g. gbk).")
 @click.option("--source-crs", help="CRS of a source without .prj (e.g. EPSG:4490, EPSG:4531).")
-def layers_import(store, kind, source, layer, maps, encoding, source_crs) -> None:
+@click.option("--lock-timeout", default=60.0, show_default=True, type=float,
+              help="Seconds to wait while another process writes the store.")
+def layers_import(store, kind, source, layer, maps, encoding, source_crs, lock_timeout) -> None:
     """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON) as layer KIND of STORE."""
     from .importer import import_layer
     from .mapping import parse_map_options
 
     report = import_layer(store, kind, source, layer=layer, mapping=parse_map_options(maps),
-                          encoding=encoding, source_crs=source_crs)
+                          encoding=encoding, source_crs=source_crs, lock_timeout=lock_timeout)
     for line in report.lines():
+        click.echo(line)
+
+
+@layers.command("rebuild")
+@click.argument("store", type=click.Path(dir_okay=False))
+@click.option("--lock-timeout", default=60.0, show_default=True, type=float,
+              help="Seconds to wait while another process writes the store.")
+def layers_rebuild(store, lock_timeout) -> None:
+    """Re-derive pieces, boundary lines and checksums of STORE from its layer tables as they are now.
+
+    For a store edited by another tool (QGIS, GDAL, sqlite3): the edited
+    features are checked like an import and used from then on. The access
+    list is kept.
+    """
+    from .importer import rebuild_store
+
+    for line in rebuild_store(store, lock_timeout=lock_timeout):
         click.echo(line)
 
 

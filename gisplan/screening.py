@@ -25,7 +25,7 @@ from .geometry import from_equal_area, to_equal_area
 from .sites import Site, footprint, read_site, site_from_geometry
 from .store import PieceIndex, Store
 from .verdict import screening_verdict
-from .vocab import CATEGORY_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from .vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 
 __all__ = ["screen", "ScreeningResult", "ZONE_KINDS", "feature_overlaps"]
 
@@ -313,7 +313,7 @@ def screen(
             piece_rows.append({"kind": "control_units", "feature_id": int(fid), "name": u["name"], "class": u["category"], "overlap_m2": float(a)})
             piece_geoms.append(g)
     else:
-        warnings.append("the store has no control_units layer: unit statistics are empty")
+        warnings.append("the store has no control_units layer: unit statistics are empty and the verdict is review")
     cu = pd.DataFrame(cu_rows, columns=["feature_id", "code", "name", "category", "category_label", "county", "overlap_m2", "overlap_gk_m2", "share_of_project"])
     cu = cu.sort_values("overlap_m2", ascending=False, ignore_index=True)
     covered = float(cu["overlap_m2"].sum())
@@ -369,8 +369,10 @@ def screen(
     }
     params = {"radius_m": radius, "width_m": width, "buffer_m": buffer, "source_crs": source_crs,
               "industry": industry if isinstance(industry, str) or industry is None else match.query}
+    missing = [k for k in KINDS if not store.has(k)]
+    warnings += [f"the store has no {k} layer: the verdict is review" for k in missing if k != "control_units"]
     verdict = screening_verdict(hits, cu, store=store, industry=match, outside_m2=outside,
-                                has_units=store.has("control_units"))
+                                has_units=store.has("control_units"), missing_kinds=missing)
     crossings = _crossings(store, site, hits, fp, width, gk_crs)
     return ScreeningResult(
         site=site, footprint=fp, params=params, project=project, control_units=cu, hits=hits,

@@ -1058,6 +1058,8 @@ def _hook(moment: str) -> None:
     """Test hook: ``GISPLAN_TEST_PAUSE=moment:seconds`` sleeps at a moment of a write (kill tests)."""
     spec = os.environ.get("GISPLAN_TEST_PAUSE", "")
     if spec.startswith(moment + ":"):
+        import sys
         import time
 
+        print(f"gisplan-test-pause {moment}", file=sys.stderr, flush=True)
         time.sleep(float(spec.split(":", 1)[1]))

@@ -33,7 +33,7 @@ from .rules.statutory import RuleSet, default_rules
 from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH
 
 __all__ = [
-    "screening_verdict", "VerdictEngine", "strictest", "DECISIONS", "DECISION_LABELS",
+    "screening_verdict", "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
     "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "CONFLICT", "CLEAR",
 ]
 
@@ -51,6 +51,30 @@ _NO_LIST = "该环境管控单元的生态环境准入清单未入库，须对�
 _NO_LIST_EN = "No access list for this unit in the store: check the published list clause by clause."
 _OUTSIDE = "项目部分或全部位于库内环境管控单元范围外，须对照所在地的管控单元及准入清单核对。"
 _OUTSIDE_EN = "Part of the site lies outside the store's control units: check the local units and lists."
+
+
+_MISSING = "库内缺少{label}图层，无法判定项目与其关系，须人工核对。"
+_MISSING_EN = "The store has no {kind} layer: the site cannot be checked against it; review."
+
+
+def missing_layer_findings(kinds) -> list[dict]:
+    """One ``review`` finding per layer kind the store lacks: a verdict never says ``allowed`` without it.
+
+    Parameters
+    ----------
+    kinds : iterable of str
+        Layer kinds (:data:`gisplan.vocab.KINDS`) missing from the store.
+
+    Returns
+    -------
+    list of dict
+        Findings with id ``layer:<kind>:missing``.
+    """
+    return [{"kind": "coverage", "name": f"缺少图层：{KIND_LABELS_ZH.get(k, k)}", "zone": "missing_layer",
+             "zone_label": "图层缺失", "decision": REVIEW, "rule": _MISSING.format(label=KIND_LABELS_ZH.get(k, k)),
+             "rule_en": _MISSING_EN.format(kind=k), "citation": "", "source": "", "article": "",
+             "id": f"layer:{k}:missing", "tier": "", "dimension": "", "dimension_label": "", "reason": "missing_layer",
+             "overlap_m2": 0.0} for k in kinds]
 
 
 def strictest(decisions) -> str:
@@ -160,7 +184,7 @@ class VerdictEngine:
 
     # -- whole verdicts -----------------------------------------------------------
     def verdict(self, units: pd.DataFrame | None, hits: pd.DataFrame, *, outside_m2: float = 0.0,
-                has_units: bool = True) -> dict:
+                has_units: bool = True, missing_kinds=()) -> dict:
         """The verdict object of the JSON report.
 
         Parameters
@@ -172,6 +196,8 @@ class VerdictEngine:
             Zone hits (``kind``, ``name``, ``zone``, ``zone_label``, ``overlap_m2``).
         outside_m2 : float
             Site area outside the store's units (a ``review`` finding when > 0).
+        missing_kinds : iterable of str
+            Layer kinds the store lacks (a ``review`` finding each).
         """
         findings: dict[str, dict] = {}
         features = []
@@ -200,6 +226,8 @@ class VerdictEngine:
                                             "zone_label": "范围外", "decision": REVIEW, "rule": _OUTSIDE, "rule_en": _OUTSIDE_EN,
                                             "citation": "", "source": "", "article": "", "id": "coverage:outside",
                                             "tier": "", "dimension": "", "dimension_label": "", "overlap_m2": float(outside_m2)}
+        for f in missing_layer_findings(missing_kinds):
+            findings[f["id"]] = f
         listed = sorted(findings.values(), key=lambda f: -_RANK[f["decision"]])
         overall = strictest(f["decision"] for f in listed)
         return {
@@ -216,10 +244,11 @@ class VerdictEngine:
         }
 
     def overall(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple[str, str, str]],
-                outside: bool) -> tuple[str, str]:
+                outside: bool, missing_kinds=()) -> tuple[str, str]:
         """Overall decision and the first deciding rule's citation, for batch rows.
 
-        ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone).
+        ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone);
+        ``missing_kinds``: layer kinds the store lacks.
         """
         found = []
         for code, name, category, county, fid in unit_codes:
@@ -227,6 +256,7 @@ class VerdictEngine:
         found += [self.zone_finding(k, n, z) for k, n, z in zones]
         if outside:
             found.append({"decision": REVIEW, "id": "coverage:outside", "citation": ""})
+        found += missing_layer_findings(missing_kinds)
         overall = strictest(f["decision"] for f in found)
         first = next((f for f in found if f["decision"] == overall), None)
         cite = "" if first is None else (first.get("citation") or first["id"])
@@ -234,7 +264,8 @@ class VerdictEngine:
 
 
 def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = None, *, store=None, industry=None,
-                      outside_m2: float = 0.0, has_units: bool | None = None, rules: RuleSet | None = None) -> dict:
+                      outside_m2: float = 0.0, has_units: bool | None = None, rules: RuleSet | None = None,
+                      missing_kinds=()) -> dict:
     """The verdict of one screening (see :class:`VerdictEngine`).
 
     Parameters
@@ -249,6 +280,8 @@ def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = N
         The project type (``--industry``).
     outside_m2 : float
         Site area outside the store's units.
+    missing_kinds : iterable of str
+        Layer kinds the store lacks: one ``review`` finding each.
 
     Returns
     -------
@@ -259,7 +292,7 @@ def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = N
     """
     engine = VerdictEngine(store, industry, rules=rules)
     has = has_units if has_units is not None else bool(store is not None and store.has("control_units"))
-    return engine.verdict(control_units, hits, outside_m2=outside_m2, has_units=has)
+    return engine.verdict(control_units, hits, outside_m2=outside_m2, has_units=has, missing_kinds=missing_kinds)
 
 
 def kind_label(kind: str, lang: str = "zh") -> str:
@@ -269,7 +302,8 @@ def kind_label(kind: str, lang: str = "zh") -> str:
     return {"access_list": "准入清单", "coverage": "覆盖范围"}.get(kind, KIND_LABELS_ZH.get(kind, kind))
 
 
-def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> tuple[list[str], list[str], list[str], list[str]]:
+def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list,
+                   missing_kinds=()) -> tuple[list[str], list[str], list[str], list[str]]:
     """Per-site verdicts for :func:`gisplan.batch.screen_batch`, the same as single screenings give.
 
     Parameters
@@ -283,6 +317,8 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
         Overlaps of site pieces with features, as the batch computes them.
     industries : list of str or None
         Per site, the project type as given.
+    missing_kinds : iterable of str
+        Layer kinds the store lacks (every site gets a ``review`` finding each).
 
     Returns
     -------
@@ -344,7 +380,7 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
         zones = tuple(per_site[i]["zones"])
         case = (key, units, zones, bool(has_units and outside[i] > 0))
         if case not in decided:  # most sites share a unit and industry with others
-            decided[case] = engine.overall(list(units), list(zones), case[3])
+            decided[case] = engine.overall(list(units), list(zones), case[3], tuple(missing_kinds))
         overall, cite = decided[case]
         verdicts.append(overall)
         labels.append(f"{engine.industry.code} {engine.industry.name}" if engine.industry else "")
