@@ -174,7 +174,8 @@ def import_layer(
     schema_frame, map_warnings = apply_mapping(frame, fm)
     warnings = list(data.warnings) + crs_warnings + geom_warnings + map_warnings
     layer_frames = prepare_for_store(kind, schema_frame)  # the slow part, before taking the lock
-    store = store if isinstance(store, Store) else Store.open_or_create(store, lock_timeout=lock_timeout)
+    # a writer need not trust the store's other layers (re-importing is how an edited layer is fixed)
+    store = store if isinstance(store, Store) else Store.open_or_create(store, lock_timeout=lock_timeout, verify=False)
     with store.transaction(lock_timeout=lock_timeout) as tx:
         tx.write_prepared(kind, *layer_frames, meta={
             "source": str(source), "source_layer": data.layer or "", "source_sha256": _sha256(Path(source)),

@@ -460,8 +460,9 @@ class Store:
         return cls(path)
 
     @classmethod
-    def open_or_create(cls, path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT) -> Store:
-        """Open the store at ``path``, creating an empty one when there is no file."""
+    def open_or_create(cls, path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT,
+                       verify: bool = True) -> Store:
+        """Open the store at ``path``, creating an empty one when there is no file (``verify`` as for :class:`Store`)."""
         path = Path(path)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -469,7 +470,7 @@ class Store:
                 if not path.exists():  # another writer may have made it while we waited
                     with _write_session(path, lock_timeout, copy_existing=False, locked=True) as tmp:
                         _init_store_file(tmp)
-        return cls(path)
+        return cls(path, verify=verify)
 
     @classmethod
     @contextmanager
@@ -510,11 +511,17 @@ class Store:
         StoreError
             Lock timeout; no space left on the device (the store is unchanged).
         """
-        with _write_session(self.path, lock_timeout, copy_existing=True) as tmp:
-            writer = StoreWriter(tmp, self.path)
-            yield writer
-            writer.finish()
-        self._open()
+        closed = False
+        try:
+            with _write_session(self.path, lock_timeout, copy_existing=True) as tmp:
+                writer = StoreWriter(tmp, self.path)
+                yield writer
+                writer.finish()
+                self.close()  # our own snapshot must not hold the file being replaced (Windows)
+                closed = True
+        finally:
+            if closed:
+                self._open()
 
     def write_layer(self, kind: str, frame: gpd.GeoDataFrame, meta: dict | None = None, *,
                     lock_timeout: float = LOCK_TIMEOUT) -> gpd.GeoDataFrame:
@@ -731,6 +738,7 @@ class StoreWriter:
                         gisplan_version=__version__)
         new_meta = pd.concat([old_meta[old_meta["kind"] != kind], pd.DataFrame([meta_row])], ignore_index=True)
         new_meta["features"] = new_meta["features"].astype("int64")
+        _forget_orphans(self.tmp, [kind, _pieces_layer(kind), _edges_layer(kind)])
         pyogrio.write_dataframe(layer, self.tmp, layer=kind, driver="GPKG", promote_to_multi=True)
         pyogrio.write_dataframe(pieces, self.tmp, layer=_pieces_layer(kind), driver="GPKG")
         pyogrio.write_dataframe(edges, self.tmp, layer=_edges_layer(kind), driver="GPKG")
@@ -759,6 +767,7 @@ class StoreWriter:
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """Replace the non-spatial table ``name`` (see :meth:`Store.write_table`)."""
         _check_table_name(name)
+        _forget_orphans(self.tmp, [name])
         pyogrio.write_dataframe(pd.DataFrame(frame), self.tmp, layer=name, driver="GPKG")
         self._touched.add(name)
 
@@ -788,6 +797,25 @@ def prepare_for_store(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFr
     geoms = np.array([polygonal_part(g) for g in frame.geometry.values], dtype=object)
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
     return prepare_layer(kind, frame)
+
+
+def _forget_orphans(gpkg: str, names: list[str]) -> None:
+    """Drop the GeoPackage registrations of tables another tool dropped (GDAL refuses to recreate them)."""
+    with closing(sqlite3.connect(gpkg)) as con:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        virtual = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")}
+        for name in names:
+            if name in tables:
+                continue
+            for meta_table in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_ogr_contents"):
+                if meta_table in tables:
+                    con.execute(f"DELETE FROM {meta_table} WHERE table_name = ?", (name,))
+            for rtree in [t for t in virtual if t.startswith(f"rtree_{name}_")]:
+                try:
+                    con.execute(f"DROP TABLE IF EXISTS {_quote(rtree)}")
+                except sqlite3.Error:
+                    pass
+        con.commit()
 
 
 def _kind_of(name: str) -> str:

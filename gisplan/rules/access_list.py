@@ -432,7 +432,7 @@ def import_access_list(store, path: str | Path, *, sheet: str | None = None, map
     """
     from ..store import LOCK_TIMEOUT, Store
 
-    store = store if isinstance(store, Store) else Store(store)
+    store = store if isinstance(store, Store) else Store(store, verify=False)  # writes only the list
     clauses, used, warnings = read_clause_table(path, sheet=sheet, mapping=mapping)
     with store.transaction(lock_timeout=LOCK_TIMEOUT if lock_timeout is None else lock_timeout) as tx:
         if tx.has("control_units"):  # the units as they are under the lock, not as first opened
