@@ -349,6 +349,7 @@ class Store:
             raise StoreError(f"store not found: {self.path} (create one with `gisplan layers import` or `gisplan demo`)")
         _refuse_foreign_wal(self.path)
         old = self._reader
+        before = _file_id(self.path)
         try:
             reader = _Reader(self.path)
             tables = {r[0] for r in reader.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -372,6 +373,9 @@ class Store:
         self._geom_cols = geom_cols
         self._sums = sums
         self._verified: set[str] = set()
+        # the file this connection reads, if it was not replaced while connecting
+        self._file_id = before if before is not None and before == _file_id(self.path) else None
+        self._cached = _cached_verified(self.path, self._file_id) if self._verify_checksums else set()
         self._frames: dict[str, gpd.GeoDataFrame] = {}
         self._indexes: dict[str, PieceIndex] = {}
         if self._verify_checksums:
@@ -413,13 +417,14 @@ class Store:
         """Compare a layer kind's (or attribute table's) tables with their recorded checksums, once."""
         if not self._verify_checksums or name in self._verified or self._sums is None:
             return
+        if name in self._cached:  # this very file (inode, size, times) was verified before
+            self._verified.add(name)
+            return
         group = [name, _pieces_layer(name), _edges_layer(name), f"{BOUNDS_TABLE}/{_pieces_layer(name)}",
                  f"{BOUNDS_TABLE}/{_edges_layer(name)}"] if name in KINDS else [name]
         for table in group:
             want = self._sums.get(table)
             if want is None:
-                if table == name and name not in KINDS:
-                    continue  # an attribute table gisplan did not record (older store): nothing to compare
                 raise StoreError(f"store {self.path}: layer {name} has no checksum for {table}; {self._rebuild_hint()}")
             try:
                 rows, digest = self._reader.checksum(table)
@@ -432,6 +437,8 @@ class Store:
                 raise StoreError(f"store {self.path}: layer {name} differs from what gisplan wrote ({table}: {what}; "
                                  f"edited by another tool?); {self._rebuild_hint()}")
         self._verified.add(name)
+        if self._file_id is not None:
+            _remember_verified(self.path, self._file_id, self._verified)
 
     def verify(self) -> None:
         """Check every layer and table against its recorded checksum.
@@ -833,9 +840,75 @@ def _check_table_name(name: str) -> None:
 
 
 def _init_store_file(tmp: str) -> None:
-    """An empty store: the meta table and an empty checksum table."""
+    """An empty store: the meta table and the checksum table."""
     pyogrio.write_dataframe(_empty_meta(), tmp, layer=META_LAYER, driver="GPKG")
-    StoreWriter(tmp, Path(tmp)).finish(set())
+    StoreWriter(tmp, Path(tmp)).finish({META_LAYER})
+
+
+# ----------------------------------------------------------------------------- verification cache
+# Checksumming a province-scale store takes a second or two. A file gisplan
+# wrote is never changed in place, and any edit by another tool changes its
+# ctime (which no tool can set back), so "this inode, size, mtime and ctime
+# was verified" is remembered per user and a store is checksummed once per version.
+_CACHE_ENTRIES = 64
+
+
+def _file_id(path: Path) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _cache_file() -> Path:
+    base = os.environ.get("GISPLAN_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "gisplan")
+    return Path(base) / "verified.json"
+
+
+def _read_cache() -> dict:
+    try:
+        data = json.loads(_cache_file().read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _cached_verified(path: Path, file_id: list[int] | None) -> set[str]:
+    """Names verified before for exactly this file (empty when unknown)."""
+    if file_id is None:
+        return set()
+    entry = _read_cache().get(str(path.resolve()))
+    if isinstance(entry, dict) and entry.get("id") == file_id and isinstance(entry.get("names"), list):
+        return {str(n) for n in entry["names"]}
+    return set()
+
+
+def _remember_verified(path: Path, file_id: list[int], names: set[str]) -> None:
+    """Record verified names for this file (best effort: a read-only home just means re-checking).
+
+    Not for a file changed in the last two seconds: on a file system with coarse
+    timestamps an edit right after it could keep the same times.
+    """
+    import time
+
+    if time.time_ns() - file_id[4] < 2_000_000_000:
+        return
+    cache = _cache_file()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        data = _read_cache()
+        key = str(path.resolve())
+        data.pop(key, None)
+        data[key] = {"id": file_id, "names": sorted(names)}
+        data = dict(list(data.items())[-_CACHE_ENTRIES:])
+        fd, tmp = tempfile.mkstemp(prefix=".verified.", suffix=".json", dir=cache.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, cache)
+    except OSError:
+        pass
 
 
 #: Declared column types read as integers / floats / booleans / datetimes.

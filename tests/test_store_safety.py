@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ from gisplan.rules.access_list import ACCESS_TABLE, import_access_list
 from gisplan.screening import screen
 from gisplan.store import Store, store_lock
 
+os.environ["GISPLAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="gisplan-cache-")  # the verification cache, per test run
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "ignore"}
 #: The site of the reader/writer and kill tests: in the west half of both versions' units.
 WEST_SITE = shapely.box(129.42, 42.82, 129.44, 42.84)
@@ -172,9 +174,12 @@ def test_a_writer_waits_then_stops_with_one_line_naming_the_store(tmp_path):
         with pytest.raises(StoreError, match="s.gpkg.*locked after 0.5 s"):
             import_layer(store, "eco_redline", src["eco_redline"], lock_timeout=0.5)
         assert time.monotonic() - t0 >= 0.5
-        r = run("layers", "import", store, "eco_redline", src["eco_redline"], "--lock-timeout", "0.3")
-        rr = run("layers", "rebuild", store, "--lock-timeout", "0.3")
-    for proc in (r, rr):
+        csv = tmp_path / "list.csv"
+        csv.write_text(_ALLOWING_LIST, encoding="utf-8")
+        procs = [run("layers", "import", store, "eco_redline", src["eco_redline"], "--lock-timeout", "0.3"),
+                 run("layers", "rebuild", store, "--lock-timeout", "0.3"),
+                 run("rules", "import", store, csv, "--lock-timeout", "0.3")]
+    for proc in procs:
         assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         assert str(store) in proc.stderr and "--lock-timeout" in proc.stderr
     assert sha(store) == before
@@ -458,6 +463,28 @@ def test_a_tampered_access_list_is_refused(fixture_store, tmp_path):
 def test_the_store_as_written_verifies_and_quick_checks(fixture_store):
     Store(fixture_store).verify()
     assert quick_check(fixture_store) == "ok"
+
+
+def test_verification_is_remembered_per_file_version_and_an_edit_still_shows(fixture_store, monkeypatch):
+    from gisplan import store as store_mod
+
+    old = time.time() - 60
+    os.utime(fixture_store, (old, old))  # ctime stays now: wait out the coarse-timestamp guard instead
+    time.sleep(2.1)
+    Store(fixture_store).verify()
+    calls = []
+    real = store_mod._Reader.checksum
+    monkeypatch.setattr(store_mod._Reader, "checksum", lambda self, table: calls.append(table) or real(self, table))
+    Store(fixture_store).verify()
+    assert calls == []  # the same file: not checksummed again
+    con = sqlite3.connect(fixture_store)
+    _gpkg_functions(con)
+    con.execute("UPDATE gisplan_pieces_eco_redline SET area_m2 = area_m2 * 2")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="layer eco_redline differs"):
+        Store(fixture_store).verify()
+    assert calls
 
 
 # ----------------------------------------------------------------------------- missing layers, coverage
