@@ -15,7 +15,8 @@ from .crs import CGCS2000, parse_crs, transform_geometry
 from .errors import CRSInputError, InputError
 from .io.vector import read_vector
 from .mapping import FieldMapping, apply_mapping, resolve_mapping
-from .store import LOCK_TIMEOUT, Store, StoreWriter, _hook, prepare_for_store
+from .store import LOCK_TIMEOUT, Store, StoreWriter, prepare_for_store
+from .store_files import pause_hook
 from .vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, SCHEMA, ZONE_LABELS_ZH
 
 __all__ = ["import_layer", "rebuild_store", "ImportReport"]
@@ -181,7 +182,7 @@ def import_layer(
             "source": str(source), "source_layer": data.layer or "", "source_sha256": _sha256(Path(source)),
             "mapping": fm.fields, "encoding": data.encoding or "", "source_crs": crs_note, "warnings": warnings,
         })
-        _hook("layer_written")
+        pause_hook("layer_written")
         notes = _access_list_from_attributes(tx, kind, schema_frame, source)
     return ImportReport(kind, str(source), len(schema_frame), fm, crs_note, data.encoding, warnings, notes)
 
