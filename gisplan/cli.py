@@ -55,6 +55,17 @@ def layers() -> None:
     """Manage the zoning layers of a store (GeoPackage)."""
 
 
+def _mapping_options(f):
+    """--map-value, --mapping and --mapping-from (import and check)."""
+    f = click.option("--mapping-from", type=click.Path(dir_okay=False),
+                     help="Reuse the field and value maps recorded in this store for the same KIND.")(f)
+    f = click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False),
+                     help="YAML file with 'fields' (schema field: source field) and 'values' maps.")(f)
+    f = click.option("--map-value", "map_values", multiple=True, metavar="FIELD:SOURCE=TARGET",
+                     help="Map a delivered value onto the store's (e.g. zone:一区=core); repeatable.")(f)
+    return f
+
+
 @layers.command("import")
 @click.argument("store", type=click.Path(dir_okay=False))
 @click.argument("kind", type=click.Choice(["control_units", "eco_redline", "protected_areas", "water_sources"]))
@@ -63,16 +74,130 @@ def layers() -> None:
 @click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field.")
 @click.option("--encoding", help="Text encoding of the shapefile .dbf (e.g. gbk).")
 @click.option("--source-crs", help="CRS of a source without .prj (e.g. EPSG:4490, EPSG:4531).")
+@_mapping_options
 @click.option("--lock-timeout", default=60.0, show_default=True, type=float,
               help="Seconds to wait while another process writes the store.")
-def layers_import(store, kind, source, layer, maps, encoding, source_crs, lock_timeout) -> None:
-    """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON) as layer KIND of STORE."""
+def layers_import(store, kind, source, layer, maps, encoding, source_crs, map_values=(), mapping_file=None,
+                  mapping_from=None, lock_timeout=60.0) -> None:
+    """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON, FileGDB .gdb) as layer KIND of STORE."""
     from .importer import import_layer
-    from .mapping import parse_map_options
+    from .mapping import parse_map_options, parse_value_map_options
 
     report = import_layer(store, kind, source, layer=layer, mapping=parse_map_options(maps),
-                          encoding=encoding, source_crs=source_crs, lock_timeout=lock_timeout)
+                          encoding=encoding, source_crs=source_crs,
+                          value_maps=parse_value_map_options(map_values), mapping_file=mapping_file,
+                          mapping_from=mapping_from, lock_timeout=lock_timeout)
     for line in report.lines():
+        click.echo(line)
+
+
+def _read_options(f):
+    """--kind/--layer/--map/--encoding/--source-crs and the mapping options of a layer file (check, diff)."""
+    f = _mapping_options(f)
+    f = click.option("--source-crs", help="CRS of a layer file without .prj (e.g. EPSG:4490, EPSG:4531).")(f)
+    f = click.option("--encoding", help="Text encoding of a shapefile .dbf (e.g. gbk).")(f)
+    f = click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field.")(f)
+    f = click.option("--layer", help="Layer of a multi-layer source file.")(f)
+    f = click.option("--kind", type=click.Choice(["control_units", "eco_redline", "protected_areas", "water_sources"]),
+                     help="Kind of a layer file (default control_units); for a store, check only this kind.")(f)
+    return f
+
+
+def _read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from) -> dict:
+    from .mapping import parse_map_options, parse_value_map_options
+
+    return {"layer": layer, "mapping": parse_map_options(maps), "value_maps": parse_value_map_options(map_values),
+            "mapping_file": mapping_file, "mapping_from": mapping_from, "encoding": encoding, "source_crs": source_crs}
+
+
+@layers.command("check")
+@click.argument("source")
+@_read_options
+@click.option("--redline", type=click.Path(dir_okay=False), help="Redline layer file for the redline test of a layer file.")
+@click.option("--sliver-m2", type=float, default=100.0, show_default=True,
+              help="Overlaps, gaps and redline parts below this area (m²) are reported as slivers.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the problems and statistics (JSON) here.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), help="Write the problems and statistics (XLSX) here.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any problem is found.")
+def layers_check(source, kind, layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from,
+                 redline, sliver_m2, json_out, xlsx, strict) -> None:
+    """Check SOURCE (a store or a delivered layer file) for overlaps, gaps, code errors ...; print statistics."""
+    from .errors import InputError
+    from .layers.check import check_layers, check_summary_lines, write_check_xlsx
+    from .layers.source import load_layers
+
+    if xlsx and not xlsx.lower().endswith(".xlsx"):
+        raise InputError(f"--xlsx must end in .xlsx, got {xlsx!r}")
+    if sliver_m2 < 0:
+        raise InputError(f"--sliver-m2 must be 0 or more, got {sliver_m2}")
+    layers_ = load_layers(source, kind=kind, redline=redline,
+                          **_read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from))
+    result = check_layers(layers_, sliver_m2=sliver_m2)
+    if json_out:
+        result.to_json(json_out)
+    if xlsx:
+        write_check_xlsx(result, xlsx)
+    for line in check_summary_lines(result):
+        click.echo(line)
+    if strict and result.problems:
+        click.get_current_context().exit(1)
+
+
+@layers.command("diff")
+@click.argument("old")
+@click.argument("new")
+@_read_options
+@click.option("--sites", type=click.Path(dir_okay=False), help="Sites to re-screen against both versions.")
+@click.option("--id-field", help="Field identifying each site of --sites.")
+@click.option("--industry", help="Project type of every site (for the verdict).")
+@click.option("--industry-field", help="Field of --sites holding each site's project type.")
+@click.option("--sliver-m2", type=float, default=100.0, show_default=True,
+              help="A matched unit whose outline moved by less than this area (m²) is not 'reshaped'.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the differences (JSON) here.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), help="Write the differences (XLSX) here.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Write the change map (PNG) here.")
+@click.option("--html-map", type=click.Path(dir_okay=False), help="Write the change map (offline HTML) here.")
+def layers_diff(old, new, kind, layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from,
+                sites, id_field, industry, industry_field, sliver_m2, json_out, xlsx, png, html_map) -> None:
+    """Compare two versions OLD and NEW (stores or layer files): units, category transitions, redline, sites."""
+    from .errors import InputError
+    from .layers.diff import diff_layers, diff_summary_lines, site_changes, write_diff_xlsx
+    from .layers.source import load_layers
+
+    for value, option, suffix in ((xlsx, "--xlsx", ".xlsx"), (png, "--png", ".png"), (html_map, "--html-map", ".html"),
+                                  (json_out, "--json", ".json")):
+        if value and not value.lower().endswith(suffix):
+            raise InputError(f"{option} must end in {suffix}, got {value!r}")
+    if sites and not id_field:
+        raise InputError("--sites needs --id-field")
+    if (id_field or industry_field) and not sites:
+        raise InputError("--id-field/--industry-field need --sites")
+    if sliver_m2 < 0:
+        raise InputError(f"--sliver-m2 must be 0 or more, got {sliver_m2}")
+    opts = _read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from)
+    before = load_layers(old, kind=kind, **opts)
+    after = load_layers(new, kind=kind, **opts)
+    if industry:
+        from .rules.industry import match_industry
+
+        match_industry(industry)  # an unknown type fails before any work
+    diff = diff_layers(before, after, sliver_m2=sliver_m2)
+    if sites:
+        diff.sites = site_changes(before, after, sites, id_field=id_field, industry=industry,
+                                  industry_field=industry_field)
+    if json_out:
+        diff.to_json(json_out)
+    if xlsx:
+        write_diff_xlsx(diff, xlsx)
+    if png or html_map:
+        from .layers.diff_maps import write_change_html, write_change_png
+
+        units = after.frames["control_units"]
+        if png:
+            write_change_png(diff, units, png)
+        if html_map:
+            write_change_html(diff, units, html_map)
+    for line in diff_summary_lines(diff):
         click.echo(line)
 
 

@@ -14,7 +14,15 @@ import shapely
 from .crs import CGCS2000, parse_crs, transform_geometry
 from .errors import CRSInputError, InputError
 from .io.vector import read_vector
-from .mapping import FieldMapping, apply_mapping, resolve_mapping
+from .mapping import (
+    FieldMapping,
+    MappingSpec,
+    apply_mapping,
+    combine_mappings,
+    mapping_from_store,
+    read_mapping_file,
+    resolve_mapping,
+)
 from .store import LOCK_TIMEOUT, Store, StoreWriter, prepare_for_store
 from .store_files import pause_hook
 from .vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, SCHEMA, ZONE_LABELS_ZH
@@ -123,6 +131,9 @@ def import_layer(
     mapping: dict[str, str] | None = None,
     encoding: str | None = None,
     source_crs: str | None = None,
+    value_maps: dict[str, dict[str, str]] | None = None,
+    mapping_file: str | os.PathLike | None = None,
+    mapping_from: str | os.PathLike | None = None,
     lock_timeout: float = LOCK_TIMEOUT,
 ) -> ImportReport:
     """Import an official delivery as layer ``kind`` of a store (created when missing).
@@ -142,6 +153,13 @@ def import_layer(
         Text encoding of a shapefile's .dbf (e.g. ``gbk``).
     source_crs : str, optional
         CRS for a source without one (or overriding it).
+    value_maps : dict, optional
+        Schema field -> {delivered value -> store value} (``--map-value``).
+    mapping_file : path, optional
+        YAML file with ``fields`` and ``values`` maps (``--mapping``).
+    mapping_from : path, optional
+        A store whose recorded mapping of layer ``kind`` is reused (``--mapping-from``).
+        Precedence: ``mapping``/``value_maps`` over ``mapping_file`` over ``mapping_from``.
     lock_timeout : float
         Seconds to wait for another process writing the store.
 
@@ -169,7 +187,12 @@ def import_layer(
     frame = data.frame
     if len(frame) == 0:
         raise InputError(f"{source}: no features")
-    fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], mapping)
+    spec = combine_mappings(
+        mapping_from_store(mapping_from, kind) if mapping_from else None,
+        read_mapping_file(mapping_file) if mapping_file else None,
+        MappingSpec(dict(mapping or {}), dict(value_maps or {})),
+    )
+    fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], spec.fields, spec.values)
     frame, crs_note, crs_warnings = _to_cgcs2000(frame, source_crs)
     frame, geom_warnings = _clean_geometries(frame, kind)
     schema_frame, map_warnings = apply_mapping(frame, fm)
@@ -180,7 +203,7 @@ def import_layer(
     with store.transaction(lock_timeout=lock_timeout) as tx:
         tx.write_prepared(kind, *layer_frames, meta={
             "source": str(source), "source_layer": data.layer or "", "source_sha256": _sha256(Path(source)),
-            "mapping": fm.fields, "encoding": data.encoding or "", "source_crs": crs_note, "warnings": warnings,
+            "mapping": fm.to_json(), "encoding": data.encoding or "", "source_crs": crs_note, "warnings": warnings,
         })
         pause_hook("layer_written")
         notes = _access_list_from_attributes(tx, kind, schema_frame, source)

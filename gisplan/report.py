@@ -7,7 +7,7 @@ import math
 import os
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .vocab import KIND_LABELS_ZH
 
 __all__ = ["result_to_dict", "result_to_json", "summary_text", "verdict_lines"]
@@ -46,7 +46,7 @@ def result_to_dict(result) -> dict:
         "by_category_gk": result.by_category_gk,
         "hits": _records(result.hits, hit_cols),
         "nearby": _records(result.nearby, near_cols),
-        "verdict": result.verdict,
+        "verdict": result.verdict.to_dict() if hasattr(result.verdict, "to_dict") else result.verdict,
         **({"crossings": list(result.crossings)} if getattr(result, "project", {}).get("site_kind") in ("line", "mixed") else {}),
         "warnings": list(result.warnings),
     })
@@ -99,6 +99,7 @@ def _short(text: str, n: int = 70) -> str:
 
 def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh", max_deciding: int = 8) -> list[str]:
     """The verdict, its deciding clauses and any crossings as summary lines."""
+    from .rules.industry import catalogue_label
     from .verdict import DECISION_LABELS, kind_label
 
     en = lang == "en"
@@ -108,7 +109,8 @@ def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh"
     ind = verdict.get("industry")
     if ind:
         lines.append(f"  {'Industry' if en else '行业'}: {ind['name']} ({ind['code']}, "
-                     f"{ind['scheme'] if en else ind['scheme_label']}; {ind['matched_by']} <- {ind['query']!r})")
+                     f"{catalogue_label(ind, lang) or (ind['scheme'] if en else ind['scheme_label'])}; "
+                     f"{ind['matched_by']} <- {ind['query']!r})")
     elif overall:
         lines.append("  Industry: not given (area-based findings, decision review)" if en
                      else "  行业: 未指定（按占地给出需人工核对的结论，可用 --industry 指定项目类别）")

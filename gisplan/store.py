@@ -49,7 +49,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from . import __version__
+from ._version import __version__
 from .crs import CGCS2000, EQUAL_AREA
 from .errors import StoreError
 from .store_files import (
@@ -382,6 +382,7 @@ class Store:
         self._cached = cached_verified(self.path, self._file_id) if self._verify_checksums else set()
         self._frames: dict[str, gpd.GeoDataFrame] = {}
         self._indexes: dict[str, PieceIndex] = {}
+        self._engine_cache = None  # gisplan.engine.single's per-snapshot cache
         if self._verify_checksums:
             self._check_structure()
 
