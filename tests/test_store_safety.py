@@ -595,3 +595,15 @@ def test_disk_full_during_import_leaves_the_store_unchanged(fixture_store, tmp_p
         assert "no space left on device" in line and "the store is unchanged" in line
         assert "already exists" not in line
         assert sha(fixture_store) == before and temps(fixture_store) == []
+
+
+def test_a_store_open_for_editing_elsewhere_is_refused(fixture_store, tmp_path):
+    """A write-ahead log beside the store holds another program's edits, which a snapshot would miss."""
+    wal = Path(str(fixture_store) + "-wal")
+    wal.write_bytes(b"\0" * 4096)
+    with pytest.raises(StoreError, match="open for editing in another program"):
+        Store(fixture_store)
+    before = sha(fixture_store)
+    with pytest.raises(StoreError, match="open for editing in another program"):
+        import_layer(fixture_store, "eco_redline", write_sources(tmp_path / "again")["eco_redline"])
+    assert sha(fixture_store) == before and temps(fixture_store) == []
