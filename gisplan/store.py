@@ -750,7 +750,7 @@ class StoreWriter:
                         gisplan_version=__version__)
         new_meta = pd.concat([old_meta[old_meta["kind"] != kind], pd.DataFrame([meta_row])], ignore_index=True)
         new_meta["features"] = new_meta["features"].astype("int64")
-        _forget_orphans(self.tmp, [kind, _pieces_layer(kind), _edges_layer(kind)])
+        _forget_orphans(self.tmp)
         pyogrio.write_dataframe(layer, self.tmp, layer=kind, driver="GPKG", promote_to_multi=True)
         pyogrio.write_dataframe(pieces, self.tmp, layer=_pieces_layer(kind), driver="GPKG")
         pyogrio.write_dataframe(edges, self.tmp, layer=_edges_layer(kind), driver="GPKG")
@@ -779,7 +779,7 @@ class StoreWriter:
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """Replace the non-spatial table ``name`` (see :meth:`Store.write_table`)."""
         _check_table_name(name)
-        _forget_orphans(self.tmp, [name])
+        _forget_orphans(self.tmp)
         pyogrio.write_dataframe(pd.DataFrame(frame), self.tmp, layer=name, driver="GPKG")
         self._touched.add(name)
 
@@ -811,11 +811,17 @@ def prepare_for_store(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFr
     return prepare_layer(kind, frame)
 
 
-def _forget_orphans(gpkg: str, names: list[str]) -> None:
-    """Drop the GeoPackage registrations of tables another tool dropped (GDAL refuses to recreate them)."""
+def _forget_orphans(gpkg: str) -> None:
+    """Drop the GeoPackage registrations of tables another tool dropped.
+
+    GDAL refuses to recreate such a table and warns on every write while one is
+    registered. The store's checksums still name a dropped layer, so opening the
+    store keeps refusing it until it is re-imported or rebuilt.
+    """
     with closing(sqlite3.connect(gpkg)) as con:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         virtual = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")}
+        names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
         for name in names:
             if name in tables:
                 continue
