@@ -607,3 +607,23 @@ def test_a_store_open_for_editing_elsewhere_is_refused(fixture_store, tmp_path):
     with pytest.raises(StoreError, match="open for editing in another program"):
         import_layer(fixture_store, "eco_redline", write_sources(tmp_path / "again")["eco_redline"])
     assert sha(fixture_store) == before and temps(fixture_store) == []
+
+
+def test_a_store_without_checksums_is_refused_until_rebuilt(fixture_store, tmp_path):
+    """A store made before checksums existed (simulated: the table dropped) is rebuilt, access list kept."""
+    csv = tmp_path / "list.csv"
+    csv.write_text(_ALLOWING_LIST, encoding="utf-8")
+    import_access_list(fixture_store, csv)
+    con = sqlite3.connect(fixture_store)
+    con.execute("DROP TABLE gisplan_checksums")
+    con.commit()
+    con.close()
+    line = one_line_error(run("layers", "list", fixture_store))
+    assert f"gisplan layers rebuild {fixture_store}" in line
+    r = run("layers", "rebuild", fixture_store)
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.strip().splitlines()) == 4  # one line per kind
+    s = Store(fixture_store)
+    s.verify()
+    assert list(s.read_table(ACCESS_TABLE)["text"]) == ["禁止新建水泥熟料项目。"]
+    assert screen(GENERAL_SITE, s, industry="化学原料制造").verdict["overall"] == "allowed"
