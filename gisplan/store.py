@@ -200,27 +200,28 @@ def _quote(name: str) -> str:
 def _table_checksum(con: sqlite3.Connection, table: str) -> tuple[int, str]:
     """Row count and blake2b checksum of a table's content (every column, rows in rowid order).
 
-    A bounds row (``gisplan_piece_bounds/<table>``) is checksummed alone.
+    Column by column: a column of blobs (geometries) hashes its lengths and
+    bytes, any other its values' ``repr`` (types included: 1, 1.0 and '1'
+    differ). A bounds row (``gisplan_piece_bounds/<table>``) is checksummed alone.
     """
     h = hashlib.blake2b(digest_size=16)
     if table.startswith(BOUNDS_TABLE + "/"):
         cur = con.execute(f"SELECT kind, data FROM {BOUNDS_TABLE} WHERE kind = ?", (table.split("/", 1)[1],))
     else:
         cur = con.execute(f"SELECT * FROM {_quote(table)} ORDER BY rowid")
-    h.update(repr([d[0] for d in cur.description]).encode())
-    n = 0
-    for row in cur:
-        n += 1
-        plain = []
-        for v in row:
-            if isinstance(v, bytes):
-                h.update(len(v).to_bytes(8, "little"))
-                h.update(v)
-                plain.append(None)
-            else:
-                plain.append(v)
-        h.update(repr(plain).encode())
-    return n, h.hexdigest()
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    h.update(repr((names, len(rows))).encode())
+    for name, values in zip(names, zip(*rows)):
+        h.update(repr(name).encode())
+        if any(type(v) is bytes for v in values) and all(type(v) is bytes or v is None for v in values):
+            h.update(repr([-1 if v is None else len(v) for v in values]).encode())
+            for v in values:
+                if v is not None:
+                    h.update(v)
+        else:
+            h.update(repr(values).encode())
+    return len(rows), h.hexdigest()
 
 
 def _write_part_bounds(gpkg: str, table: str) -> None:
