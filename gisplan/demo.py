@@ -84,5 +84,7 @@ def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> l
         table = screen_batch(batch_sites, store, id_field="site_id", radius=300.0, progress=False)
         out = write_batch(table, out_dir / "batch_sites.csv")
         lines += ["", f"batch: {len(table)} sites -> {out}"]
-    (out_dir / "index.json").write_text(json.dumps(index, ensure_ascii=False, indent=2), encoding="utf-8")
+    from .io.outputs import write_text
+
+    write_text(out_dir / "index.json", json.dumps(index, ensure_ascii=False, indent=2))
     return lines

@@ -185,7 +185,6 @@ def test_unzoned_reserve_hit_is_never_allowed(unzoned_store):
     assert findings and all(f["decision"] != "allowed" for f in findings)
 
 
-@pytest.mark.xfail(strict=True, reason="verdict wiring by lead")
 def test_unzoned_reserve_hit_counts_as_core_zone(unzoned_store, store_path):
     overall, findings = _reserve_finding(unzoned_store)
     _core_overall, core_findings = _reserve_finding(store_path)  # the fixture's reserve is a core zone here

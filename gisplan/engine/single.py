@@ -24,7 +24,7 @@ from ..vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
-__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached"]
+__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached", "redline_own_law"]
 
 #: Layer kinds that are hits/nearby features (the control units are tabulated apart).
 ZONE_KINDS = ("eco_redline", "protected_areas", "water_sources")
@@ -132,6 +132,45 @@ def engine_cache(store) -> EngineCache:
     return cache
 
 
+def redline_own_law(redline_part, own: list[tuple]) -> tuple[float, list]:
+    """Split a site's redline overlap by the zones that follow their own laws (142号 一、（一）).
+
+    Parameters
+    ----------
+    redline_part : shapely geometry
+        Site ∩ one redline feature, in the equal-area plane.
+    own : list of (key, geometry)
+        Site ∩ each protected-area / water-source feature hit (equal-area plane).
+
+    Returns
+    -------
+    rest_m2 : float
+        Area (m², ellipsoidal) of the redline part outside all those zones.
+    keys : list
+        The keys of the zones that cover more than :data:`~gisplan.constants.MIN_OVERLAP_M2` of the redline part.
+    """
+    from ..constants import MIN_OVERLAP_M2
+
+    touching = [(key, g) for key, g in own
+                if float(shapely.area(shapely.intersection(redline_part, g))) > MIN_OVERLAP_M2]
+    if not touching:
+        return float(shapely.area(redline_part)), []
+    rest = shapely.difference(redline_part, shapely.union_all([g for _, g in touching]))
+    return float(shapely.area(rest)), [key for key, _ in touching]
+
+
+def _split_redline(hit_rows: list[dict], hit_geoms: list) -> None:
+    """Add ``redline_rest_m2`` and ``own_law_zones`` to the redline hits (None without geometry)."""
+    from ..verdict import OWN_LAW_KINDS
+
+    own = [((h["kind"], h["name"], h["zone"]), g) for h, g in zip(hit_rows, hit_geoms)
+           if h["kind"] in OWN_LAW_KINDS and g is not None]
+    for h, g in zip(hit_rows, hit_geoms):
+        if h["kind"] == "eco_redline" and g is not None:
+            rest, keys = redline_own_law(g, own)
+            h.update(redline_rest_m2=rest, own_law_zones=keys)
+
+
 def gk_areas(geoms_ea: list, gk_crs: str) -> np.ndarray:
     """Planimetric areas (m²) in a GK zone of equal-area geometries (one transform for all)."""
     if not geoms_ea:
@@ -164,8 +203,10 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     # one GK transform for the site and every overlap
     geoms_ea = [site_ea] + [g for _, ov in found for g in (ov.geometry if ov.geometry is not None else [])]
     gk = gk_areas(geoms_ea, gk_crs)
-    area_gk, gk_iter = float(gk[0]), iter(gk[1:])
-    unit_rows, hit_rows, piece_rows, piece_geoms_ea = [], [], [], []
+    gk_iter = iter(gk[1:])
+    # the site's own GK area from its vertices, as `gisplan read`: a GK corner table's shoelace area (issue 9)
+    area_gk = float(shapely.area(transform_geometry(fp, CGCS2000, gk_crs)))
+    unit_rows, hit_rows, piece_rows, piece_geoms_ea, hit_geoms = [], [], [], [], []
     for kind, ov in found:
         rows = cache.rows(kind)
         geoms = ov.geometry if ov.geometry is not None else [None] * len(ov)
@@ -184,10 +225,12 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
                 zone, label = zone_of(kind, row)
                 hit_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "zone": zone,
                                  "zone_label": label, "overlap_m2": a, "overlap_gk_m2": agk, "share_of_project": share})
+                hit_geoms.append(g)
                 cls = zone
             piece_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "class": cls, "overlap_m2": a})
             piece_geoms_ea.append(g)
     unit_rows.sort(key=lambda r: -r["overlap_m2"])
+    _split_redline(hit_rows, hit_geoms)  # the redline's part outside zones that follow their own laws
     near_rows = []
     for kind, ov in found:
         if kind == "control_units":

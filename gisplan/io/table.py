@@ -37,7 +37,7 @@ from ..coords import parse_angle, parse_number
 from ..errors import InputError, SiteError
 from .safety import check_local_path, check_zip_members, one_line
 
-__all__ = ["TABLE_SUFFIXES", "Ring", "TableData", "read_table", "MAX_TABLE_BYTES"]
+__all__ = ["TABLE_SUFFIXES", "Ring", "TableData", "read_table", "MAX_TABLE_BYTES", "GK_NORTHING_RANGE", "gk_range_problem"]
 
 #: Suffixes read as corner-point tables.
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -45,6 +45,15 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 MAX_TABLE_BYTES = 50 * 1024**2
 #: Most rows read from a table.
 MAX_TABLE_ROWS = 200_000
+
+#: Northings (m) of China in a Gauss-Kruger (or UTM) plane, false northing 0: from
+#: about 3.5 N (Zengmu Reef, 387 km) to 53.6 N (Mohe, 5,943 km off the central meridian), with margin.
+GK_NORTHING_RANGE = (300_000.0, 6_100_000.0)
+#: Eastings (m, zone prefix removed, false easting 500 km): 3-degree zones within
+#: about 2.3 degrees of the central meridian (a neighbouring zone's CRS is sometimes
+#: used near a zone edge); 6-degree zones and eastings without prefix (zone width unknown) wider.
+_GK_EASTING_3DEG = (250_000.0, 750_000.0)
+_GK_EASTING_WIDE = (150_000.0, 850_000.0)
 
 _HEADER_SCAN_ROWS = 20
 _ROLES: dict[str, tuple[str, ...]] = {
@@ -366,6 +375,8 @@ def _parse_rows(rows: list[list], display: str, notes: list[str]) -> TableData:
     else:
         east_first = True  # lon first
     desc, east_first = _orientation(records, a, unit, name_a, name_b, east_first, notes, display)
+    if unit == "metres":
+        _check_gk_range(records, east_first, name_a, name_b, display)
     rings, points = _rings(records, east_first, parcel_col is not None, display, notes)
     return TableData(
         rings=rings,
@@ -437,6 +448,64 @@ def _orientation(records, a, unit, name_a, name_b, east_first, notes, display) -
     if not east_first:
         return f"northing = {north_col}, easting = {east_col} (metres; X is the northing)", False
     return f"easting = {name_a}, northing = {name_b} (metres)", True
+
+
+def _m(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) < 1e12 else f"{value:.3g}"
+
+
+def gk_range_problem(easting: float, northing: float) -> str | None:
+    """Why a Gauss-Kruger point cannot lie in China, or None when it can.
+
+    Parameters
+    ----------
+    easting : float
+        Metres, with or without the zone prefix (``42543434.8`` or ``543434.8``).
+    northing : float
+        Metres from the equator.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"northing 47,528,478 m is outside China's Gauss-Kruger range (300,000..6,100,000 m)"``.
+
+    Examples
+    --------
+    >>> gk_range_problem(42543434.8, 4855075.3) is None
+    True
+    >>> gk_range_problem(42543434.8, 47528478.0)[:8]
+    'northing'
+    """
+    lo, hi = GK_NORTHING_RANGE
+    if not (np.isfinite(northing) and lo <= northing <= hi):
+        return f"northing {_m(northing)} m is outside China's Gauss-Kruger range ({lo:,.0f}..{hi:,.0f} m)"
+    if not np.isfinite(easting):
+        return f"easting {easting} is not a number"
+    zone = int(easting // 1_000_000) if 1e7 <= easting < 1e8 else None
+    if zone is not None and not (13 <= zone <= 23 or 25 <= zone <= 45):
+        return (f"easting {_m(easting)} m has zone prefix {zone}, not a Gauss-Kruger zone of China "
+                "(6-degree 13-23, 3-degree 25-45)")
+    if zone is None and easting >= 1e6:
+        return f"easting {_m(easting)} m is neither a zone-prefixed (8 digits) nor a plain (6 digits) Gauss-Kruger easting"
+    lo_e, hi_e = _GK_EASTING_3DEG if zone is not None and zone >= 25 else _GK_EASTING_WIDE
+    rest = easting - (zone or 0) * 1_000_000
+    if not lo_e <= rest <= hi_e:
+        return (f"easting {_m(easting)} m is {_m(abs(rest - 500_000) / 1000)} km from the central meridian, "
+                f"outside a Gauss-Kruger zone ({lo_e:,.0f}..{hi_e:,.0f} m without the zone prefix)")
+    return None
+
+
+def _check_gk_range(records, east_first: bool, name_a: str, name_b: str, display: str) -> None:
+    """Refuse metres no Gauss-Kruger point in China can have (a digit too many, 1e300)."""
+    east_col, north_col = (name_a, name_b) if east_first else (name_b, name_a)
+    for rownum, _, va, vb, kind in records:
+        if kind == "blank":
+            continue
+        east, north = (va, vb) if east_first else (vb, va)
+        problem = gk_range_problem(east, north)
+        if problem:
+            col = north_col if problem.startswith("northing") else east_col
+            raise SiteError(f"{Path(display).name} row {rownum}, column {col}: {problem}; check the digits")
 
 
 def _rows_text(rows: list[int]) -> str:

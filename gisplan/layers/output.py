@@ -1,12 +1,14 @@
-"""Atomic writers for the check and diff outputs (temporary file in the target folder + ``os.replace``)."""
+"""Atomic writers for the check and diff outputs: :func:`gisplan.io.outputs.atomic_output`
+(unique temporary file in the target folder + ``os.replace``, inputs never written over,
+symlinks written through, FIFOs and devices refused), XLSX cells safe from formula injection."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from ..errors import InputError
+from ..io.outputs import atomic_output, xml_safe
 
 __all__ = ["atomic_path", "write_text_atomic", "check_suffix", "write_xlsx_sheets"]
 
@@ -19,28 +21,10 @@ def check_suffix(path: str | os.PathLike, suffix: str, option: str) -> Path:
     return p
 
 
-class atomic_path:
-    """Context manager yielding a temporary path beside ``path`` (same suffix) that replaces it on success."""
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-
-    def __enter__(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp" + self.path.suffix, dir=self.path.parent)
-        os.close(fd)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
-        self.tmp = Path(tmp)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        elif self.tmp.exists():
-            self.tmp.unlink()
-        return False
+def atomic_path(path: str | os.PathLike):
+    """Context manager yielding a temporary path beside ``path`` that replaces it on success
+    (:func:`gisplan.io.outputs.atomic_output`)."""
+    return atomic_output(path)
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
@@ -55,7 +39,7 @@ def write_xlsx_sheets(path: str | os.PathLike, sheets: list[tuple[str, list[str]
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
-    from ..render.xlsx_report import sheet_name
+    from ..render.xlsx_report import defuse_sheet, sheet_name
 
     path = check_suffix(path, ".xlsx", "--xlsx")
     wb = Workbook()
@@ -67,11 +51,12 @@ def write_xlsx_sheets(path: str | os.PathLike, sheets: list[tuple[str, list[str]
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="D9D9D9")
         for row in rows:
-            ws.append([v if isinstance(v, (int, float)) or v is None else str(v) for v in row])
+            ws.append([v if isinstance(v, (int, float)) or v is None else xml_safe(str(v)) for v in row])
         for col, name in zip(ws.columns, header):
             width = max([len(str(name))] + [len(str(c.value or "")) for c in col[1:200]])
             ws.column_dimensions[col[0].column_letter].width = min(max(width * 1.6, 8), 60)
         ws.freeze_panes = "A2"
+        defuse_sheet(ws)
     wb.properties.creator = "gisplan"
     with atomic_path(path) as tmp:
         wb.save(tmp)
