@@ -211,9 +211,13 @@ def _session_body(path: Path, copy_existing: bool) -> Iterator[str]:
                 ok = con.execute("PRAGMA quick_check").fetchone()[0] == "ok"
             if not ok:
                 raise StoreError(f"writing {path} produced a damaged file; the store is unchanged")
-            with open(tmp, "rb") as fh:
+            with open(tmp, "r+b") as fh:  # writable: Windows flushes only a handle open for writing
                 os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except PermissionError as exc:  # Windows cannot replace a file another process holds open
+                raise StoreError(f"cannot replace {path}: it is open in another program or gisplan process "
+                                 f"({one_line(exc)}); close it and try again; the store is unchanged") from None
             _fsync_dir(path.parent)
             pause_hook("replaced")
         except GisplanError:
