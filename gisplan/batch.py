@@ -22,7 +22,7 @@ from .crs import CGCS2000, parse_crs
 from .errors import InputError, SiteError
 from .engine.overlay import layer_overlaps
 from .geometry import to_equal_area
-from .sites import china_boundary, footprint, read_site_frame, site_from_geometry
+from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_frame, site_from_geometry
 from .store import Store
 from .verdict import batch_verdicts
 
@@ -184,6 +184,11 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     geoms_ea[ok] = to_equal_area(np.array([f for f in fps if f is not None], dtype=object))
     geoms_ea[~ok] = shapely.Polygon()
     area = shapely.area(geoms_ea)
+    for i in np.flatnonzero(ok & (area < MIN_FOOTPRINT_M2)):  # plain polygons skip footprint()'s check
+        try:
+            check_footprint_area(float(area[i]), str(frame[id_field].iloc[i]))
+        except SiteError as exc:
+            ok[i], errors[i], fps[i], geoms_ea[i], area[i] = False, str(exc), None, shapely.Polygon(), 0.0
     cols = {c: np.zeros(n) for c in ("priority_m2", "key_m2", "general_m2", "redline_m2", "protected_m2", "water_m2")}
     kinds = [k for k in ("control_units", *_ZONE_COLUMN) if store.has(k)]
     indexes = {k: store.index(k) for k in kinds}
@@ -229,10 +234,11 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     outside[outside < np.maximum(1.0, 1e-7 * area)] = 0.0
     given = frame[industry_field].tolist() if industry_field else [None] * n
     given = [industry if g is None or (not isinstance(g, str) and pd.isna(g)) or not str(g).strip() else g for g in given]
+    missing = [k for k in ("control_units", *_ZONE_COLUMN) if k not in kinds]
     split = _redline_splits(store, geoms_ea, cols, ok)
     verdict, industry_label, deciding, industry_errors = batch_verdicts(store, ok, outside, pairs, given,
                                                                         national_major=national_major,
-                                                                        redline_split=split)
+                                                                        redline_split=split, missing_kinds=missing)
     errors = [e or (ie or None) for e, ie in zip(errors, industry_errors)]
     warn_text = []
     for i in range(n):

@@ -181,8 +181,10 @@ def _mapping_options(f):
 @click.option("--encoding", help="Text encoding of the shapefile .dbf (e.g. gbk).")
 @click.option("--source-crs", help="CRS of a source without .prj (e.g. EPSG:4490, EPSG:4531).")
 @_mapping_options
+@click.option("--lock-timeout", default=60.0, show_default=True, type=float,
+              help="Seconds to wait while another process writes the store.")
 def layers_import(store, kind, source, layer, maps, encoding, source_crs, map_values=(), mapping_file=None,
-                  mapping_from=None) -> None:
+                  mapping_from=None, lock_timeout=60.0) -> None:
     """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON, FileGDB .gdb) as layer KIND of STORE."""
     from .importer import import_layer
     from .mapping import parse_map_options, parse_value_map_options
@@ -190,7 +192,7 @@ def layers_import(store, kind, source, layer, maps, encoding, source_crs, map_va
     report = import_layer(store, kind, source, layer=layer, mapping=parse_map_options(maps),
                           encoding=encoding, source_crs=source_crs,
                           value_maps=parse_value_map_options(map_values), mapping_file=mapping_file,
-                          mapping_from=mapping_from)
+                          mapping_from=mapping_from, lock_timeout=lock_timeout)
     for line in report.lines():
         click.echo(line)
 
@@ -306,6 +308,23 @@ def layers_diff(old, new, kind, layer, maps, encoding, source_crs, map_values, m
         if html_map:
             write_change_html(diff, units, html_map)
     for line in diff_summary_lines(diff):
+        click.echo(line)
+
+
+@layers.command("rebuild")
+@click.argument("store", type=click.Path(dir_okay=False))
+@click.option("--lock-timeout", default=60.0, show_default=True, type=float,
+              help="Seconds to wait while another process writes the store.")
+def layers_rebuild(store, lock_timeout) -> None:
+    """Re-derive pieces, boundary lines and checksums of STORE from its layer tables as they are now.
+
+    For a store edited by another tool (QGIS, GDAL, sqlite3): the edited
+    features are checked like an import and used from then on. The access
+    list is kept.
+    """
+    from .importer import rebuild_store
+
+    for line in rebuild_store(store, lock_timeout=lock_timeout):
         click.echo(line)
 
 

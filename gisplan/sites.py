@@ -57,11 +57,18 @@ __all__ = [
     "footprint",
     "china_boundary",
     "MAX_BUFFER_M",
+    "MIN_BUFFER_M",
+    "MIN_FOOTPRINT_M2",
+    "check_footprint_area",
     "NAME_FIELDS",
 ]
 
 #: Largest radius or corridor width accepted (metres): a sanity limit.
 MAX_BUFFER_M = 50_000.0
+#: Smallest radius or corridor width (metres) and footprint area (m²) screened:
+#: below them a site is a typo, and zones it crosses would vanish in rounding.
+MIN_BUFFER_M = 1.0
+MIN_FOOTPRINT_M2 = 1.0
 #: Attribute names (case-insensitive) whose value names the site.
 NAME_FIELDS = ("name", "名称", "项目名称", "xmmc")
 #: Segments per quarter circle of discs and round caps.
@@ -1047,7 +1054,23 @@ def footprint(
         pieces += [_corridor(line, w) for line in lines]
     elif width is not None:
         notes.append("--width ignored: the site has no lines")
-    return (shapely.union_all(pieces) if len(pieces) > 1 else pieces[0]), notes
+    fp = shapely.union_all(pieces) if len(pieces) > 1 else pieces[0]
+    check_footprint_area(float(shapely.area(_to_equal_area(fp))), site.name)
+    return fp, notes
+
+
+def check_footprint_area(area_m2: float, name: str | None = None) -> None:
+    """Refuse a footprint smaller than :data:`MIN_FOOTPRINT_M2` (a typo, not a project).
+
+    Raises
+    ------
+    SiteError
+        Naming the site and its area.
+    """
+    if not (area_m2 >= MIN_FOOTPRINT_M2):
+        who = f"site {name!r}" if name else "the site"
+        raise SiteError(f"{who} covers {area_m2:.3g} m², below the {MIN_FOOTPRINT_M2:g} m² minimum footprint; "
+                        "check the coordinates, --radius and --width")
 
 
 def _check_distance(value, flag: str, missing: str) -> float:
@@ -1065,6 +1088,8 @@ def _check_distance(value, flag: str, missing: str) -> float:
         raise SiteError(f"{missing}; got {value!r}")
     if v > MAX_BUFFER_M:
         raise SiteError(f"{flag} {v:g} m is above the {MAX_BUFFER_M / 1000:g} km sanity limit")
+    if v < MIN_BUFFER_M:
+        raise SiteError(f"{flag} {v:g} m is below the {MIN_BUFFER_M:g} m minimum (a typo? it is in metres)")
     return v
 
 

@@ -38,7 +38,7 @@ from .vocab import UNZONED, strictest_zone_for_unzoned
 from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 
 __all__ = [
-    "screening_verdict", "VerdictEngine", "strictest", "DECISIONS", "DECISION_LABELS",
+    "screening_verdict", "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
     "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "CONFLICT", "CLEAR", "MIN_OVERLAP_M2", "OWN_LAW_KINDS",
 ]
 
@@ -57,6 +57,30 @@ _NO_LIST = "该环境管控单元的生态环境准入清单未入库，须对�
 _NO_LIST_EN = "No access list for this unit in the store: check the published list clause by clause."
 _OUTSIDE = "项目部分或全部位于库内环境管控单元范围外，须对照所在地的管控单元及准入清单核对。"
 _OUTSIDE_EN = "Part of the site lies outside the store's control units: check the local units and lists."
+
+
+_MISSING = "库内缺少{label}图层，无法判定项目与其关系，须人工核对。"
+_MISSING_EN = "The store has no {kind} layer: the site cannot be checked against it; review."
+
+
+def missing_layer_findings(kinds) -> list[dict]:
+    """One ``review`` finding per layer kind the store lacks: a verdict never says ``allowed`` without it.
+
+    Parameters
+    ----------
+    kinds : iterable of str
+        Layer kinds (:data:`gisplan.vocab.KINDS`) missing from the store.
+
+    Returns
+    -------
+    list of dict
+        Findings with id ``layer:<kind>:missing``.
+    """
+    return [{"kind": "coverage", "name": f"缺少图层：{KIND_LABELS_ZH.get(k, k)}", "zone": "missing_layer",
+             "zone_label": "图层缺失", "decision": REVIEW, "rule": _MISSING.format(label=KIND_LABELS_ZH.get(k, k)),
+             "rule_en": _MISSING_EN.format(kind=k), "citation": "", "source": "", "article": "",
+             "id": f"layer:{k}:missing", "tier": "", "dimension": "", "dimension_label": "", "reason": "missing_layer",
+             "overlap_m2": 0.0} for k in kinds]
 
 
 def strictest(decisions) -> str:
@@ -218,7 +242,7 @@ class VerdictEngine:
 
     # -- whole verdicts -----------------------------------------------------------
     def verdict(self, units: pd.DataFrame | None, hits: pd.DataFrame, *, outside_m2: float = 0.0,
-                has_units: bool = True) -> dict:
+                has_units: bool = True, missing_kinds=()) -> dict:
         """The verdict object of the JSON report.
 
         Parameters
@@ -230,6 +254,8 @@ class VerdictEngine:
             Zone hits (``kind``, ``name``, ``zone``, ``zone_label``, ``overlap_m2``).
         outside_m2 : float
             Site area outside the store's units (a ``review`` finding when > 0).
+        missing_kinds : iterable of str
+            Layer kinds the store lacks (a ``review`` finding each).
         """
         findings: dict[str, dict] = {}
         features = []
@@ -259,6 +285,8 @@ class VerdictEngine:
                                             "zone_label": "范围外", "decision": REVIEW, "rule": _OUTSIDE, "rule_en": _OUTSIDE_EN,
                                             "citation": "", "source": "", "article": "", "id": "coverage:outside",
                                             "tier": "", "dimension": "", "dimension_label": "", "overlap_m2": float(outside_m2)}
+        for f in missing_layer_findings(missing_kinds):
+            findings[f["id"]] = f
         listed = sorted(findings.values(), key=lambda f: -_RANK[f["decision"]])
         overall = strictest(f["decision"] for f in listed)
         return {
@@ -277,11 +305,12 @@ class VerdictEngine:
         }
 
     def overall(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple[str, str, str]],
-                outside: bool) -> tuple[str, str]:
+                outside: bool, missing_kinds=()) -> tuple[str, str]:
         """Overall decision and the first deciding rule's citation, for batch rows.
 
         ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone) or
         (kind, name, zone, redline_rest_m2, own_law_zones) for a redline split by :meth:`own_law_finding`.
+        ``missing_kinds``: layer kinds the store lacks.
         """
         found = []
         for code, name, category, county, fid in unit_codes:
@@ -291,6 +320,7 @@ class VerdictEngine:
             found.append(self.own_law_finding(f, z[3], z[4]) if len(z) > 3 else f)
         if outside:
             found.append({"decision": REVIEW, "id": "coverage:outside", "citation": ""})
+        found += missing_layer_findings(missing_kinds)
         overall = strictest(f["decision"] for f in found)
         first = next((f for f in found if f["decision"] == overall), None)
         cite = "" if first is None else (first.get("citation") or first["id"])
@@ -301,7 +331,7 @@ class VerdictEngine:
 
 def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = None, *, store=None, industry=None,
                       outside_m2: float = 0.0, has_units: bool | None = None, rules: RuleSet | None = None,
-                      national_major: bool | None = None) -> dict:
+                      national_major: bool | None = None, missing_kinds=()) -> dict:
     """The verdict of one screening (see :class:`VerdictEngine`).
 
     Parameters
@@ -318,6 +348,8 @@ def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = N
         Site area outside the store's units.
     national_major : bool or None
         Whether the project is a national major project (``--national-major``); None when unknown.
+    missing_kinds : iterable of str
+        Layer kinds the store lacks: one ``review`` finding each.
 
     Returns
     -------
@@ -328,7 +360,7 @@ def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = N
     """
     engine = VerdictEngine(store, industry, rules=rules, national_major=national_major)
     has = has_units if has_units is not None else bool(store is not None and store.has("control_units"))
-    return engine.verdict(control_units, hits, outside_m2=outside_m2, has_units=has)
+    return engine.verdict(control_units, hits, outside_m2=outside_m2, has_units=has, missing_kinds=missing_kinds)
 
 
 def _rule_fields(rule: ZoneRule) -> dict:
@@ -361,7 +393,8 @@ def kind_label(kind: str, lang: str = "zh") -> str:
 
 
 def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, national_major: bool | None = None,
-                   redline_split: dict | None = None) -> tuple[list[str], list[str], list[str], list[str]]:
+                   redline_split: dict | None = None,
+                   missing_kinds=()) -> tuple[list[str], list[str], list[str], list[str]]:
     """Per-site verdicts for :func:`gisplan.batch.screen_batch`, the same as single screenings give.
 
     Parameters
@@ -382,6 +415,8 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
         the part of a site's redline overlap outside protected-area and
         water-source zones and the zones covering the rest
         (:func:`gisplan.screening.redline_own_law`), for the sites that hit both.
+    missing_kinds : iterable of str
+        Layer kinds the store lacks (every site gets a ``review`` finding each).
 
     Returns
     -------
@@ -444,7 +479,7 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
         zones = tuple(per_site[i]["zones"])
         case = (key, units, zones, bool(has_units and outside[i] > 0))
         if case not in decided:  # most sites share a unit and industry with others
-            decided[case] = engine.overall(list(units), list(zones), case[3])
+            decided[case] = engine.overall(list(units), list(zones), case[3], tuple(missing_kinds))
         overall, cite = decided[case]
         verdicts.append(overall)
         labels.append(f"{engine.industry.code} {engine.industry.name}" if engine.industry else "")

@@ -20,7 +20,7 @@ import shapely
 from ..crs import CGCS2000, EQUAL_AREA, gk_epsg_for_lon, transform_geometry
 from ..geodesy import direction_word, position_phrase
 from ..geometry import from_equal_area, to_equal_area
-from ..vocab import CATEGORY_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from ..vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
@@ -350,9 +350,12 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
         if got["covered_m2"] > area * (1 + 1e-6) + 1.0:
             warnings.append("control units overlap each other under the site: unit areas add up to more than the site")
     else:
-        warnings.append("the store has no control_units layer: unit statistics are empty")
+        warnings.append("the store has no control_units layer: unit statistics are empty and the verdict is review")
+    missing = [k for k in KINDS if k not in cache.kinds]  # never `allowed` without a layer the verdict needs
+    warnings += [f"the store has no {k} layer: the verdict is review" for k in missing if k != "control_units"]
     engine = cache.verdict_engine(match, **(verdict_options or {}))
-    verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units)
+    verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units,
+                             missing_kinds=missing)
     b = shapely.bounds(fp)
     project = {
         "name": site.name, "source": site.path, "format": site.format, "site_kind": site.kind,

@@ -337,14 +337,34 @@ def _tier_and_scope(cell: dict) -> tuple[str, str]:
 # ----------------------------------------------------------------------------- store
 
 
-def write_clauses(store, clauses: pd.DataFrame, origin: str, *, clear: bool = False) -> int:
+def write_clauses(store, clauses: pd.DataFrame, origin: str, *, clear: bool = False,
+                  lock_timeout: float | None = None) -> int:
     """Put ``clauses`` into the store's access list, replacing earlier ones of the same ``origin``.
+
+    Parameters
+    ----------
+    store : Store or StoreWriter
+        A :class:`~gisplan.store.Store` (the read-modify-write then runs in its
+        own locked transaction) or an open transaction's writer (the clauses go
+        into that transaction's atomic replacement).
+    clauses : DataFrame
+    origin : str
+        File name or ``layer:<kind>`` the clauses came from.
+    clear : bool
+        Drop every clause of the list first.
+    lock_timeout : float, optional
+        Seconds to wait for another writer (default :data:`gisplan.store.LOCK_TIMEOUT`).
 
     Returns
     -------
     int
         Clauses the store's list holds afterwards.
     """
+    from ..store import LOCK_TIMEOUT, Store
+
+    if isinstance(store, Store):
+        with store.transaction(lock_timeout=LOCK_TIMEOUT if lock_timeout is None else lock_timeout) as tx:
+            return write_clauses(tx, clauses, origin, clear=clear)
     clauses = clauses.copy()
     clauses["origin"] = origin
     stem = Path(origin).stem if not origin.startswith(("layer:", "demo")) else origin
@@ -376,7 +396,7 @@ def _dedupe(ids: list[str]) -> list[str]:
 
 
 def import_access_list(store, path: str | Path, *, sheet: str | None = None, mapping: dict[str, str] | None = None,
-                       clear: bool = False) -> AccessImportReport:
+                       clear: bool = False, lock_timeout: float | None = None) -> AccessImportReport:
     """Import an access-list table into a store (``gisplan rules import``).
 
     Clauses from an earlier import of a file with the same name are replaced;
@@ -386,19 +406,23 @@ def import_access_list(store, path: str | Path, *, sheet: str | None = None, map
     ------
     InputError
         See :func:`read_clause_table`.
+    StoreError
+        The store is locked longer than ``lock_timeout`` (default
+        :data:`gisplan.store.LOCK_TIMEOUT`) or the device is full.
     """
-    from ..store import Store
+    from ..store import LOCK_TIMEOUT, Store
 
-    store = store if isinstance(store, Store) else Store(store)
+    store = store if isinstance(store, Store) else Store(store, verify=False)  # writes only the list
     clauses, used, warnings = read_clause_table(path, sheet=sheet, mapping=mapping)
-    if store.has("control_units"):
-        known = set(store.attributes("control_units", ["code"])["code"])
-        unknown = sorted(set(clauses.loc[clauses["tier"] == "unit", "scope"]) - known)
-        if unknown:
-            warnings.append(f"{len(unknown)} unit code(s) are not in the store's control units, e.g. {unknown[0]!r}")
-    else:
-        warnings.append("the store has no control_units layer yet: unit codes are not checked")
-    write_clauses(store, clauses, Path(path).name, clear=clear)
+    with store.transaction(lock_timeout=LOCK_TIMEOUT if lock_timeout is None else lock_timeout) as tx:
+        if tx.has("control_units"):  # the units as they are under the lock, not as first opened
+            known = set(tx.attributes("control_units", ["code"])["code"])
+            unknown = sorted(set(clauses.loc[clauses["tier"] == "unit", "scope"]) - known)
+            if unknown:
+                warnings.append(f"{len(unknown)} unit code(s) are not in the store's control units, e.g. {unknown[0]!r}")
+        else:
+            warnings.append("the store has no control_units layer yet: unit codes are not checked")
+        write_clauses(tx, clauses, Path(path).name, clear=clear)
     by_tier = {t: int((clauses["tier"] == t).sum()) for t in TIERS if (clauses["tier"] == t).any()}
     return AccessImportReport(str(path), len(clauses), used, by_tier, warnings)
 
