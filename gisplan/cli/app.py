@@ -94,8 +94,9 @@ class Group(click.Group):
                 raise
             _fail(ctx, exc)
 
-    def main(self, *args, **kwargs):
-        """Run the command line with SIGTERM handled and third-party warnings captured."""
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Run the command line with SIGTERM handled, third-party warnings captured and
+        usage errors (an unknown option, a bad choice) as one line and exit 2."""
         import logging
         import warnings
 
@@ -112,16 +113,30 @@ class Group(click.Group):
             with warnings.catch_warnings():
                 if not _debug():
                     warnings.simplefilter("ignore")
-                return super().main(*args, **kwargs)
+                rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except click.exceptions.UsageError as exc:  # click would print the usage block: one line instead
+            where = f"{exc.ctx.command_path} --help" if exc.ctx is not None else "gisplan --help"
+            _echo_err(f"gisplan: error: {exc.format_message()} (see {where})")
+            code = EXIT_BAD_INPUT
+        except click.exceptions.ClickException as exc:
+            _echo_err(f"gisplan: error: {exc.format_message()}")
+            code = exc.exit_code
+        except click.exceptions.Abort:
+            _echo_err("gisplan: interrupted")
+            code = EXIT_INTERRUPTED
         except OSError as exc:  # EPIPE while click itself writes (help, version)
             if exc.errno != errno.EPIPE:
                 raise
             _silence_stdout()
-            sys.exit(EXIT_BROKEN_PIPE)
+            code = EXIT_BROKEN_PIPE
         finally:
             root.removeHandler(quiet)
             if old_term is not None:
                 signal.signal(signal.SIGTERM, old_term)
+        if not standalone_mode:
+            return code
+        sys.exit(code)
 
 
 def protect_inputs(store=None, *inputs) -> None:
