@@ -168,11 +168,11 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
                                           layer=layer, encoding=encoding)
         source_crs = CGCS2000
     if id_field not in frame.columns:
-        raise InputError(f"--id-field {id_field!r} is not a field of the sites (fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)})")
+        raise InputError(f"`id_field` {id_field!r} is not a field of the sites (fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)})")
     if len(frame) == 0:
         raise InputError("the sites file has no features")
     if industry_field and industry_field not in frame.columns:
-        raise InputError(f"--industry-field {industry_field!r} is not a field of the sites")
+        raise InputError(f"`industry_field` {industry_field!r} is not a field of the sites")
     if industry:
         from .rules.industry import match_industry
 
@@ -313,7 +313,7 @@ def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=())
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".gpkg"):
-        raise InputError(f"--out must end in .csv or .gpkg, got {path.name!r}")
+        raise InputError(f"`out` must end in .csv or .gpkg, got {path.name!r}")
     check_output_path(path, protect_also=protect)
     with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
         if suffix == ".csv":

@@ -173,7 +173,7 @@ def gk_epsg_for_cm(cm: float) -> int:
         value = float("nan")
     if not math.isfinite(value) or value != round(value) or int(value) % 3 or not 75 <= value <= 135:
         raise CRSInputError(
-            f"--cm {cm}: a 3-degree central meridian in China is one of 75, 78, ..., 135"
+            f"`cm` {cm}: a 3-degree central meridian in China is one of 75, 78, ..., 135"
         )
     return 4534 + (int(value) - 75) // 3
 
@@ -238,7 +238,7 @@ def parse_towgs84(text) -> tuple[float, ...]:
         values = ()
     if len(values) not in (3, 7) or not all(math.isfinite(v) for v in values):
         raise CRSInputError(
-            f"--towgs84 {text!r}: give 7 numbers dx,dy,dz,rx,ry,rz,s "
+            f"`towgs84` {text!r}: give 7 numbers dx,dy,dz,rx,ry,rz,s "
             "(metres, arc-seconds, ppm; Bursa-Wolf, position vector) or 3 numbers dx,dy,dz"
         )
     return values
@@ -254,7 +254,7 @@ def with_towgs84(crs: CRS, params: tuple[float, ...]) -> CRS:
         warnings.simplefilter("ignore")
         proj = crs.to_proj4()
     if not proj:
-        raise CRSInputError(f"cannot attach --towgs84 to {crs.name}")
+        raise CRSInputError(f"cannot attach `towgs84` to {crs.name}")
     proj = re.sub(r"\s*\+(towgs84|nadgrids|type)=\S*", "", proj)
     values = ",".join(f"{v:.10g}" for v in params)
     return CRS.from_proj4(f"{proj} +towgs84={values} +type=crs")
@@ -326,34 +326,34 @@ def parse_source(
             web = WEB_OFFSETS[key]
             crs = parse_crs(CGCS2000)
             label = _WEB_NAMES[web]
-            given = f"--source-crs {source_crs}"
+            given = f"`source_crs` {source_crs}"
         else:
             crs = parse_crs(source_crs)
             label = _label(crs)
-            given = f"--source-crs {label}"
+            given = f"`source_crs` {label}"
     cm_value = None
     if cm not in (None, ""):
         epsg = gk_epsg_for_cm(cm)
         cm_value = int(float(cm))
         cm_crs = parse_crs(f"EPSG:{epsg}")
         if web is not None:
-            raise CRSInputError(f"--cm {cm} (GK metres) contradicts --source-crs {source_crs} (lon/lat)")
+            raise CRSInputError(f"`cm` {cm} (GK metres) contradicts `source_crs` {source_crs} (lon/lat)")
         if crs is not None:
             tm = tm_parameters(crs)
             if tm is None or abs(tm[0] - cm_value) > 1e-9:
                 raise CRSInputError(
-                    f"--cm {cm} contradicts --source-crs {label} "
+                    f"`cm` {cm} contradicts `source_crs` {label} "
                     f"(central meridian {tm[0]:g}E)" if tm else
-                    f"--cm {cm} contradicts --source-crs {label} (not Gauss-Kruger)"
+                    f"`cm` {cm} contradicts `source_crs` {label} (not Gauss-Kruger)"
                 )
         else:
-            crs, label, given = cm_crs, f"EPSG:{epsg}", f"--cm {cm_value}"
+            crs, label, given = cm_crs, f"EPSG:{epsg}", f"`cm` {cm_value}"
     if params is not None:
         if web is not None:
-            raise CRSInputError("--towgs84 applies to a legacy datum, not to GCJ-02/BD-09 lon/lat")
+            raise CRSInputError("`towgs84` applies to a legacy datum, not to GCJ-02/BD-09 lon/lat")
         if crs is not None and not is_legacy_datum(crs) and _is_cgcs_or_wgs(crs):
             raise CRSInputError(
-                f"--towgs84 applies to a legacy datum (Xian 1980, Beijing 1954); "
+                f"`towgs84` applies to a legacy datum (Xian 1980, Beijing 1954); "
                 f"{label} is already CGCS2000/WGS84"
             )
     return SourceSpec(crs=crs, label=label, given=given, web=web, towgs84=params, cm=cm_value)
@@ -418,5 +418,5 @@ def check_web_lonlat(coords: np.ndarray, label: str) -> None:
     if len(coords) and (np.abs(coords[:, 0]).max() > 180 or np.abs(coords[:, 1]).max() > 90):
         raise InputError(
             f"{label} coordinates are longitude/latitude, but the site's numbers are "
-            f"projected (x={coords[0, 0]:.1f}); drop --source-crs {label.split()[0].lower()}"
+            f"projected (x={coords[0, 0]:.1f}); drop `source_crs` {label.split()[0].lower()}"
         )

@@ -35,7 +35,7 @@ def build_demo_store(path: Path, data_dir: Path | None = None, seed: int = DEMO_
     data_dir = data_dir or DEFAULT_DATA_DIR
     admin = data_dir / "admin"
     if not admin.is_dir():
-        raise InputError(f"demo data not found in {admin} (run from a clone of the repository or pass --data-dir)")
+        raise InputError(f"demo data not found in {admin} (run from a clone of the repository or pass `data_dir`)")
     layers = build_demo_layers(admin, seed=seed)
     from .rules.access_list import write_clauses
     from .rules.demo_list import DEMO_ORIGIN, demo_access_list

@@ -36,3 +36,41 @@ class StoreError(GisplanError, OSError):
 
 class OutputError(InputError):
     """An output file cannot be written where asked (refused target, permission, no space)."""
+
+
+#: Options a message may name, as the API spells them (``source_crs``); the
+#: command line shows them as its flags (``--source-crs``): :func:`cli_message`.
+OPTION_NAMES = frozenset({
+    "source_crs", "radius", "width", "buffer", "layer", "encoding", "cm", "towgs84", "dxf_layer", "id_field",
+    "industry", "industry_field", "national_major", "map", "map_value", "mapping", "mapping_from", "sheet", "out",
+    "json", "xlsx", "png", "pdf", "docx", "html_map", "report_dir", "lock_timeout", "tiles", "basemap", "tiles_crs",
+    "tiles_attr", "kind", "redline", "sites", "sliver_m2", "clear", "lang", "data_dir",
+})
+
+
+def option(name: str) -> str:
+    """How a library message names an option: ```source_crs``` (the CLI turns it into ``--source-crs``).
+
+    Examples
+    --------
+    >>> option("source_crs")
+    '`source_crs`'
+    """
+    return f"`{name}`"
+
+
+def cli_message(text: str) -> str:
+    """A library message as the command line shows it: option names become flags.
+
+    Examples
+    --------
+    >>> cli_message("a point site needs `radius` (metres); see `source_crs`")
+    'a point site needs --radius (metres); see --source-crs'
+    """
+    import re
+
+    def flag(m: re.Match) -> str:
+        name = m.group(1)
+        return "--" + name.replace("_", "-") if name in OPTION_NAMES else m.group(0)
+
+    return re.sub(r"`([a-z][a-z0-9_]*)`", flag, str(text))

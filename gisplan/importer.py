@@ -74,7 +74,7 @@ def _to_cgcs2000(frame: gpd.GeoDataFrame, source_crs: str | None) -> tuple[gpd.G
             warnings.append(f"--source-crs {source_crs} overrides the file's own CRS ({frame.crs.to_string()})")
         crs, note = given, f"--source-crs {source_crs} (given)"
     elif frame.crs is None:
-        raise CRSInputError("the source has no coordinate system (.prj missing); pass --source-crs, e.g. EPSG:4490 or EPSG:4531")
+        raise CRSInputError("the source has no coordinate system (.prj missing); pass `source_crs`, e.g. EPSG:4490 or EPSG:4531")
     else:
         crs, note = frame.crs, f"from the source: {frame.crs.to_string()}"
     epsg = crs.to_epsg()
@@ -104,7 +104,7 @@ def _clean_geometries(frame: gpd.GeoDataFrame, kind: str) -> tuple[gpd.GeoDataFr
     if not np.isfinite(coords).all():
         raise InputError("the source has NaN or infinite coordinates")
     if (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
-        raise CRSInputError("coordinates outside longitude/latitude range: the source looks projected; pass --source-crs")
+        raise CRSInputError("coordinates outside longitude/latitude range: the source looks projected; pass `source_crs`")
     types = set(shapely.get_type_id(geoms))
     if not types <= {3, 6}:
         raise InputError(f"{kind} must be polygons; the source has {', '.join(sorted({g.geom_type for g in geoms}))}")

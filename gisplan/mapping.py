@@ -87,7 +87,7 @@ def parse_map_options(options: tuple[str, ...] | list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for opt in options:
         if "=" not in opt:
-            raise MappingError(f"--map expects FIELD=SRCFIELD, got {opt!r}")
+            raise MappingError(f"`map` expects FIELD=SRCFIELD, got {opt!r}")
         key, src = (s.strip() for s in opt.split("=", 1))
         out[key] = src
     return out
@@ -123,7 +123,7 @@ def parse_value_map_options(options: tuple[str, ...] | list[str]) -> dict[str, d
         head, sep, target = str(opt).partition("=")
         key, colon, source = head.partition(":")
         if not sep or not colon or not key.strip() or not source.strip() or not target.strip():
-            raise MappingError(f"--map-value expects FIELD:SOURCE=TARGET, got {opt!r}")
+            raise MappingError(f"`map_value` expects FIELD:SOURCE=TARGET, got {opt!r}")
         out.setdefault(key.strip(), {})[source.strip()] = target.strip()
     return out
 
@@ -249,9 +249,9 @@ def resolve_mapping(
     fields = _schema_fields(kind)
     for key, src in user.items():
         if key not in fields:
-            raise MappingError(f"--map {key}=...: {kind} has no field {key!r} (fields: {', '.join(fields)})")
+            raise MappingError(f"`map` {key}=...: {kind} has no field {key!r} (fields: {', '.join(fields)})")
         if src.lower() not in by_lower:
-            raise MappingError(f"--map {key}={src}: the source has no field {src!r} (fields: {', '.join(columns)})")
+            raise MappingError(f"`map` {key}={src}: the source has no field {src!r} (fields: {', '.join(columns)})")
         mapping.fields[key] = by_lower[src.lower()]
         mapping.how[key] = "--map"
     taken = set(mapping.fields.values())
@@ -271,7 +271,7 @@ def resolve_mapping(
     if missing:
         raise MappingError(
             f"cannot find the {', '.join(missing)} field of {kind} among: {', '.join(columns)}; "
-            f"name it with --map {missing[0]}=SRCFIELD"
+            f"name it with `map` {missing[0]}=SRCFIELD"
         )
     return mapping
 
@@ -283,7 +283,7 @@ def _resolve_value_maps(kind: str, mapping: FieldMapping, values: dict[str, dict
         key = name if name in _schema_fields(kind) else by_source.get(name.lower())
         if key is None:
             raise MappingError(
-                f"--map-value {name}:...: {kind} has no field {name!r} and no source field of that name is mapped "
+                f"`map_value` {name}:...: {kind} has no field {name!r} and no source field of that name is mapped "
                 f"(fields: {', '.join(_schema_fields(kind))})"
             )
         out.setdefault(key, {}).update(table)
@@ -356,7 +356,7 @@ def apply_mapping(gdf: gpd.GeoDataFrame, mapping: FieldMapping) -> tuple[gpd.Geo
             if not codes.map(unit_code_is_regular).all():
                 raise MappingError(
                     "cannot find the category field of control_units and the unit codes do not "
-                    "all follow ZH+county+category digit; name it with --map category=SRCFIELD"
+                    "all follow ZH+county+category digit; name it with `map` category=SRCFIELD"
                 )
             out[key] = codes.str[8].map({"1": "priority", "2": "key", "3": "general"})
             warnings.append("unit category derived from the category digit of the unit codes")

@@ -82,11 +82,11 @@ def screen(
     >>> r.by_category                                                     # doctest: +SKIP
     """
     if buffer is None or isinstance(buffer, bool) or not np.isfinite(buffer) or buffer < 0:
-        raise InputError(f"--buffer must be a non-negative number of metres, got {buffer!r}")
+        raise InputError(f"`buffer` must be a non-negative number of metres, got {buffer!r}")
     if national_major not in (None, True, False):
         raise InputError(f"national_major must be True, False or None, got {national_major!r}")
     if buffer > MAX_BUFFER_M:
-        raise InputError(f"--buffer {buffer:g} m is above the {MAX_BUFFER_M / 1000:g} km limit")
+        raise InputError(f"`buffer` {buffer:g} m is above the {MAX_BUFFER_M / 1000:g} km limit")
     from .engine.single import match_cached
 
     match = match_cached(industry) if isinstance(industry, str) else industry  # unknown types fail first

@@ -366,10 +366,10 @@ def _decide_crs(
         if fmt == "ESRI Shapefile":
             raise CRSInputError(
                 "no .prj: the shapefile's coordinate system is unknown; "
-                "pass --source-crs (e.g. EPSG:4490 or EPSG:4531)"
+                "pass `source_crs` (e.g. EPSG:4490 or EPSG:4531)"
             )
         raise CRSInputError(
-            f"the {fmt} data has no coordinate system; pass --source-crs (e.g. EPSG:4490)"
+            f"the {fmt} data has no coordinate system; pass `source_crs` (e.g. EPSG:4490)"
         )
     else:
         chosen = file_crs
@@ -386,7 +386,7 @@ def _decide_crs(
     if towgs84 is not None:
         if not legacy and _is_cgcs_or_wgs_datum(chosen):
             raise CRSInputError(
-                f"--towgs84 applies to a legacy datum (Xian 1980, Beijing 1954); {label} is "
+                f"`towgs84` applies to a legacy datum (Xian 1980, Beijing 1954); {label} is "
                 "already CGCS2000/WGS84"
             )
         src = with_towgs84(chosen, towgs84).to_wkt()
@@ -465,8 +465,8 @@ def _raw_from_vector(path, spec: SourceSpec, layer, encoding) -> _Raw:
         implied = data.format in _LONLAT_NOTES
         if frame.crs is not None and not _is_lonlat_cgcs_like(CRS.from_user_input(frame.crs)):
             raise CRSInputError(
-                f"--source-crs {spec.web} means longitude/latitude, but the file is in "
-                f"{_crs_label(CRS.from_user_input(frame.crs))}; drop --source-crs {spec.web}"
+                f"`source_crs` {spec.web} means longitude/latitude, but the file is in "
+                f"{_crs_label(CRS.from_user_input(frame.crs))}; drop `source_crs` {spec.web}"
             )
         given = None if (frame.crs is not None or implied) else CGCS2000
     label, src, note, crs_warnings = _decide_crs(frame.crs, data.format, given, towgs84=spec.towgs84)
@@ -619,7 +619,7 @@ def _decide_numbers(raw: _Raw, spec: SourceSpec, unit: str, fmt: str) -> None:
         if given is None:
             raw.note = f"{fmt} in degrees: read as CGCS2000 longitude/latitude"
             if spec.towgs84 is not None:
-                raise CRSInputError("--towgs84 needs --source-crs naming the legacy CRS of the degrees (e.g. EPSG:4610 Xian 1980)")
+                raise CRSInputError("`towgs84` needs `source_crs` naming the legacy CRS of the degrees (e.g. EPSG:4610 Xian 1980)")
             return
         label, src, note, warns = _decide_crs(None, fmt, given, towgs84=spec.towgs84)
         raw.src, raw.label, raw.note = src, label, note
@@ -628,8 +628,8 @@ def _decide_numbers(raw: _Raw, spec: SourceSpec, unit: str, fmt: str) -> None:
         return
     if spec.web is not None:
         raise CRSInputError(
-            f"--source-crs {spec.web} means longitude/latitude, but the {fmt} holds metres; "
-            "drop it (or give --source-crs/--cm for Gauss-Kruger)"
+            f"`source_crs` {spec.web} means longitude/latitude, but the {fmt} holds metres; "
+            "drop it (or give `source_crs`/`cm` for Gauss-Kruger)"
         )
     coords = shapely.get_coordinates(raw.geoms)
     _check_gk_range(coords, fmt)
@@ -643,13 +643,13 @@ def _decide_numbers(raw: _Raw, spec: SourceSpec, unit: str, fmt: str) -> None:
     if spec.crs is None:
         if spec.towgs84 is not None:
             raise CRSInputError(
-                "--towgs84 needs --source-crs naming the legacy CRS (e.g. EPSG:2349-2369 "
+                "`towgs84` needs `source_crs` naming the legacy CRS (e.g. EPSG:2349-2369 "
                 "Xian 1980 or EPSG:2401-2421 Beijing 1954 3-degree GK zones 25-45)"
             )
         if zone is None:
             raise CRSInputError(
                 f"{fmt} in Gauss-Kruger metres without zone prefix: the zone is unknown; "
-                "pass --cm (e.g. --cm 126) or --source-crs (EPSG:4534-4554)"
+                "pass `cm` (e.g. `cm` 126) or `source_crs` (EPSG:4534-4554)"
             )
         epsg = gk_epsg_for_zone(zone)
         crs = parse_crs(f"EPSG:{epsg}")
@@ -681,7 +681,7 @@ def _decide_numbers(raw: _Raw, spec: SourceSpec, unit: str, fmt: str) -> None:
     elif fe > 1e6:
         raise CRSInputError(
             f"the eastings have no zone prefix but {spec.given} expects one "
-            f"(false easting {fe:.0f}); use the CRS without prefix or --cm {cm:g}"
+            f"(false easting {fe:.0f}); use the CRS without prefix or `cm` {cm:g}"
         )
     given = _given(spec)
     f_label, src, note, warns = _decide_crs(None, fmt, given, towgs84=spec.towgs84)
@@ -857,7 +857,7 @@ def _check_lonlat(coords: np.ndarray, label: str) -> None:
         raise SiteError(
             f"coordinates look projected (x={_fmt(x[i])}, y={_fmt(y[i])} "
             "is not longitude/latitude) "
-            f"but were read as {label}; pass --source-crs ({_projected_hint(x[i], y[i])})"
+            f"but were read as {label}; pass `source_crs` ({_projected_hint(x[i], y[i])})"
         )
 
 
@@ -870,7 +870,7 @@ def _check_projected_input(coords: np.ndarray, src: str, label: str) -> None:
         raise SiteError(
             f"coordinates look like longitude/latitude (x={_fmt(x[0])}, y={_fmt(y[0])}) "
             "but the CRS is "
-            f"projected ({label}); pass --source-crs EPSG:4490"
+            f"projected ({label}); pass `source_crs` EPSG:4490"
         )
     straight = transform_geometry(shapely.points(coords), src, CGCS2000)
     swapped = transform_geometry(shapely.points(coords[:, ::-1]), src, CGCS2000)
@@ -1043,13 +1043,13 @@ def footprint(
     notes: list[str] = []
     pieces = list(areas)
     if points:
-        r = _check_distance(radius, "--radius", "a point site needs --radius (metres)")
+        r = _check_distance(radius, "`radius`", "a point site needs `radius` (metres)")
         pieces += [_disc(p, r) for p in points]
     elif radius is not None:
         notes.append("--radius ignored: the site has no points")
     if lines:
         w = _check_distance(
-            width, "--width", "a line site needs --width (metres, total corridor width)"
+            width, "`width`", "a line site needs `width` (metres, total corridor width)"
         )
         pieces += [_corridor(line, w) for line in lines]
     elif width is not None:
@@ -1070,7 +1070,7 @@ def check_footprint_area(area_m2: float, name: str | None = None) -> None:
     if not (area_m2 >= MIN_FOOTPRINT_M2):
         who = f"site {name!r}" if name else "the site"
         raise SiteError(f"{who} covers {area_m2:.3g} m², below the {MIN_FOOTPRINT_M2:g} m² minimum footprint; "
-                        "check the coordinates, --radius and --width")
+                        "check the coordinates, `radius` and `width`")
 
 
 def _check_distance(value, flag: str, missing: str) -> float:

@@ -66,13 +66,13 @@ def store_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> Iterat
 
     path = Path(path)
     if timeout is None or not math.isfinite(timeout) or timeout < 0:
-        raise StoreError(f"--lock-timeout must be a non-negative number of seconds, got {timeout!r}")
+        raise StoreError(f"`lock_timeout` must be a non-negative number of seconds, got {timeout!r}")
     lock = filelock.FileLock(str(_lock_path(path)), timeout=float(timeout))
     try:
         lock.acquire()
     except filelock.Timeout:
         raise StoreError(f"store {path} is being written by another gisplan process (still locked after "
-                         f"{timeout:g} s); try again later or pass a longer --lock-timeout") from None
+                         f"{timeout:g} s); try again later or pass a longer `lock_timeout`") from None
     except OSError as exc:
         raise StoreError(f"cannot lock store {path} ({one_line(exc)})") from None
     try:

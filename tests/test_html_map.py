@@ -109,7 +109,7 @@ def test_custom_gcj02_tiles_shift_too(result):
     ({"tiles": "https://x.test/{z}/{x}.png"}, "placeholders"),
     ({"tiles": "file:///etc/{z}/{x}/{y}"}, "http"),
     ({"tiles": "https://x.test/{z}/{x}/{y}.png", "basemap": "amap"}, "not both"),
-    ({"tiles_crs": "gcj02"}, "needs --tiles"),
+    ({"tiles_crs": "gcj02"}, "needs `tiles`"),
     ({"basemap": "google"}, "unknown basemap"),
     ({"tiles": "https://x.test/{z}/{x}/{y}.png", "tiles_crs": "bd09"}, "unknown tile CRS"),
     ({"tiles": 'https://x.test/{z}/{x}/{y}.png"><script>', "tiles_crs": None}, "quotes"),

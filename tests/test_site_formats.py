@@ -334,7 +334,7 @@ def test_dxf_all_layers_reads_hatch_too(tmp_path):
 
 def test_dxf_without_prefix_needs_cm(tmp_path):
     path, _ = _dxf(tmp_path, prefix=False, hatch=False)
-    with pytest.raises(CRSInputError, match="--cm"):
+    with pytest.raises(CRSInputError, match="`cm`"):
         read_site(path)
     site = read_site(path, cm=129)
     assert_same_site(site, fx.YANJI_LONLAT, epsg=4531)
@@ -433,7 +433,7 @@ def test_legacy_datum_with_towgs84(tmp_path, epsg, ellps):
 
 def test_towgs84_errors(tmp_path):
     path = fx.make_table_zone_prefix(tmp_path)
-    with pytest.raises(CRSInputError, match="needs --source-crs"):
+    with pytest.raises(CRSInputError, match="needs `source_crs`"):
         read_site(path, towgs84="1,2,3,0,0,0,0")
     with pytest.raises(CRSInputError, match="7 numbers"):
         read_site(path, source_crs="EPSG:2366", towgs84="1,2")

@@ -70,7 +70,7 @@ def test_unknown_category_value_names_value_and_field(tmp_path):
 def test_map_option_for_unusual_fields(tmp_path):
     src = tmp_path / "units.geojson"
     _units_frame(["优先保护", "一般管控单元", "重点管控单元"], ("DY_ID", "DY_NAME", "FENLEI")).to_file(src)
-    with pytest.raises(MappingError, match="--map code="):
+    with pytest.raises(MappingError, match="`map` code="):
         import_layer(tmp_path / "s.gpkg", "control_units", src, mapping={"name": "DY_NAME"})
     derived = import_layer(tmp_path / "s.gpkg", "control_units", src, mapping={"code": "DY_ID"})
     assert any("derived from the category digit" in w for w in derived.warnings)
@@ -96,7 +96,7 @@ def test_missing_prj_needs_source_crs(tmp_path):
     src = tmp_path / "units.shp"
     _units_frame(["1", "3", "2"]).to_file(src)
     tmp_path.joinpath("units.prj").unlink()
-    with pytest.raises(CRSInputError, match="--source-crs"):
+    with pytest.raises(CRSInputError, match="`source_crs`"):
         import_layer(tmp_path / "s.gpkg", "control_units", src)
     report = import_layer(tmp_path / "s.gpkg", "control_units", src, source_crs="EPSG:4490")
     assert report.features == 3

@@ -115,7 +115,7 @@ def test_unknown_encoding_is_refused(tmp_path):
 
 def test_wrong_encoding_is_one_line_error(tmp_path):
     with pytest.raises(
-        InputError, match="cannot decode the text .* as utf-8; pass another --encoding"
+        InputError, match="cannot decode the text .* as utf-8; pass another `encoding`"
     ):
         read_vector(fx.make_gbk_shapefile(tmp_path), encoding="utf-8")
 
@@ -268,7 +268,7 @@ def test_member_name_keeps_utf8_names():
 def test_gpkg_layers(tmp_path):
     path = fx.make_gpkg_several_layers(tmp_path)
     with pytest.raises(
-        InputError, match="several layers: red_line, alternatives; choose one with --layer"
+        InputError, match="several layers: red_line, alternatives; choose one with `layer`"
     ):
         read_vector(path)
     data = read_vector(path, layer="alternatives")

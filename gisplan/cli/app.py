@@ -17,7 +17,7 @@ import sys
 
 import click
 
-from ..errors import GisplanError
+from ..errors import GisplanError, cli_message
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
@@ -59,8 +59,8 @@ def _silence_stdout() -> None:
 
 def _fail(ctx, exc: BaseException):
     """One line on stderr and the exit code for an exception out of a command."""
-    if isinstance(exc, GisplanError):
-        _echo_err(f"gisplan: error: {exc}")
+    if isinstance(exc, GisplanError):  # library messages name options as the API does: show the flags
+        _echo_err(f"gisplan: error: {cli_message(exc)}")
         ctx.exit(EXIT_BAD_INPUT)
     if isinstance(exc, KeyboardInterrupt):
         terminated = isinstance(exc, Terminated)

@@ -47,7 +47,7 @@ def csv_rows(path: Path, display: str, encoding: str | None, notes: list[str]) -
         except LookupError as exc:
             raise InputError(f"unknown text encoding {encoding!r} (try gbk, gb18030 or utf-8)") from exc
         except UnicodeDecodeError as exc:
-            raise InputError(f"cannot decode {display} as {encoding}; pass another --encoding") from exc
+            raise InputError(f"cannot decode {display} as {encoding}; pass another `encoding`") from exc
         used = encoding
     elif raw.startswith(codecs.BOM_UTF8):
         text, used = raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
@@ -60,7 +60,7 @@ def csv_rows(path: Path, display: str, encoding: str | None, notes: list[str]) -
                 notes.append("CSV text is not UTF-8: decoded as GB18030 (GBK); pass --encoding to override")
             except UnicodeDecodeError as exc:
                 raise InputError(
-                    f"cannot decode {display} as UTF-8 or GB18030; pass --encoding"
+                    f"cannot decode {display} as UTF-8 or GB18030; pass `encoding`"
                 ) from exc
     sample = text[:8192]
     try:

@@ -396,7 +396,7 @@ def _gdal_call(display: str, func, path: Path, **kwargs):
         raise
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"cannot decode the text of {display} as {exc.encoding}; pass another --encoding"
+            f"cannot decode the text of {display} as {exc.encoding}; pass another `encoding`"
         ) from exc
     except MemoryError as exc:
         raise InputError(f"{display} is too large to read into memory") from exc
@@ -430,7 +430,7 @@ def _choose_layer(layers: list[tuple[str, str | None]], layer: str | None, displ
         return spatial[0]
     if not spatial:
         raise InputError(f"{display} has no layer with geometry (tables only: {', '.join(names)})")
-    raise InputError(f"{display} has several layers: {', '.join(spatial)}; choose one with --layer")
+    raise InputError(f"{display} has several layers: {', '.join(spatial)}; choose one with `layer`")
 
 
 def _read_layer(
@@ -540,7 +540,7 @@ def _choose_member(
     names = sorted(c.stem for c in candidates)
     if layer is None:
         raise InputError(
-            f"{display} holds several datasets: {', '.join(names)}; choose one with --layer "
+            f"{display} holds several datasets: {', '.join(names)}; choose one with `layer` "
             "(the file name without extension)"
         )
     wanted = layer.casefold()

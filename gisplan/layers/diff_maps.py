@@ -59,7 +59,7 @@ def write_change_png(diff: LayerDiff, units: gpd.GeoDataFrame, path: str | os.Pa
 
     from ..render.fonts import mpl_rc
 
-    path = check_suffix(path, ".png", "--png")
+    path = check_suffix(path, ".png", "`png`")
     with matplotlib.rc_context(mpl_rc()):
         fig, ax = plt.subplots(figsize=(9, 9))
         units.boundary.plot(ax=ax, color="#9e9e9e", linewidth=0.3, zorder=1)
@@ -94,7 +94,7 @@ def write_change_html(diff: LayerDiff, units: gpd.GeoDataFrame, path: str | os.P
 
     from ..render.html_map import _OfflineMap, offline_html
 
-    path = check_suffix(path, ".html", "--html-map")
+    path = check_suffix(path, ".html", "`html_map`")
     b = units.total_bounds if len(units) else diff.changes.total_bounds
     m = _OfflineMap(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=8, tiles=None, control_scale=True)
     outline = units[["geometry"]].copy()

@@ -41,7 +41,7 @@ def write_xlsx_sheets(path: str | os.PathLike, sheets: list[tuple[str, list[str]
 
     from ..render.xlsx_report import defuse_sheet, sheet_name
 
-    path = check_suffix(path, ".xlsx", "--xlsx")
+    path = check_suffix(path, ".xlsx", "`xlsx`")
     wb = Workbook()
     wb.remove(wb.active)
     for title, header, rows in sheets:

@@ -97,23 +97,23 @@ def resolve_basemap(
         raise InputError(f"unknown tile CRS {tiles_crs!r}: choose cgcs2000 or gcj02")
     if tiles is None:
         if crs is not None:
-            raise InputError("--tiles-crs needs --tiles (a tile URL)")
+            raise InputError("`tiles_crs` needs `tiles` (a tile URL)")
         if attribution is not None and BASEMAP_PRESETS[name] is None:
-            raise InputError("--tiles-attr needs --tiles (a tile URL)")
+            raise InputError("`tiles_attr` needs `tiles` (a tile URL)")
         preset = BASEMAP_PRESETS[name]
         if preset is not None and attribution:
             return Basemap(preset.url, attribution, preset.crs, preset.subdomains, preset.name)
         return preset
     if name != "blank":
-        raise InputError(f"give either --basemap {name} or --tiles URL, not both")
+        raise InputError(f"give either `basemap` {name} or `tiles` URL, not both")
     url = tiles.strip()
     if not re.match(r"https?://", url, re.IGNORECASE):
-        raise InputError(f"--tiles must be an http(s) URL template, got {tiles!r}")
+        raise InputError(f"`tiles` must be an http(s) URL template, got {tiles!r}")
     found = set(_PLACEHOLDER.findall(url))
     if not {"x", "z"} <= found or not found & {"y", "-y"}:
-        raise InputError(f"--tiles URL needs the placeholders {{x}}, {{y}} and {{z}}, got {tiles!r}")
+        raise InputError(f"`tiles` URL needs the placeholders {{x}}, {{y}} and {{z}}, got {tiles!r}")
     if re.search(r"[\s<>\"']", url):
-        raise InputError(f"--tiles URL contains spaces, quotes or angle brackets: {tiles!r}")
+        raise InputError(f"`tiles` URL contains spaces, quotes or angle brackets: {tiles!r}")
     subdomains = "01234567" if "tianditu" in url.lower() else "abc"  # Tianditu: t0..t7
     return Basemap(url, attribution or "basemap", crs or "cgcs2000", subdomains)
 

@@ -324,7 +324,7 @@ def write_docx(result, path: str | os.PathLike, *, lang: str = "zh", figure_png:
     """
     path = Path(path)
     if path.suffix.lower() != ".docx":
-        raise InputError(f"--docx must end in .docx, got {path.name!r}")
+        raise InputError(f"`docx` must end in .docx, got {path.name!r}")
     check_output_path(path, protect_also=store_of(result))  # refuse before rendering
     doc = docx_report(result, lang=lang, figure_png=figure_png)
     with atomic_output(path, protect_also=store_of(result)) as tmp:

@@ -124,7 +124,7 @@ def check_lang(lang: str) -> str:
         For any other value.
     """
     if lang not in LANGS:
-        raise InputError(f"--lang must be one of {', '.join(LANGS)}, got {lang!r}")
+        raise InputError(f"`lang` must be one of {', '.join(LANGS)}, got {lang!r}")
     return lang
 
 

@@ -111,7 +111,7 @@ def write_xlsx(result, path: str | os.PathLike, *, lang: str = "zh") -> Path:
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise InputError(f"--xlsx must end in .xlsx, got {path.name!r}")
+        raise InputError(f"`xlsx` must end in .xlsx, got {path.name!r}")
     check_output_path(path, protect_also=store_of(result))  # refuse before building
     wb = xlsx_report(result, lang=lang)
     with atomic_output(path, protect_also=store_of(result)) as tmp:

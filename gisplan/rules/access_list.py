@@ -208,7 +208,7 @@ def read_clause_table(path: str | Path, *, sheet: str | None = None,
         rows = _table_rows(path, sheet)
     elif suffix in (".csv", ".txt"):
         if sheet:
-            raise InputError("--sheet applies to XLSX workbooks only")
+            raise InputError("`sheet` applies to XLSX workbooks only")
         rows = _table_rows(path, None)
     else:
         raise InputError(f"{path.name}: access-list tables must be .xlsx or .csv")
@@ -223,15 +223,15 @@ def read_clause_table(path: str | Path, *, sheet: str | None = None,
         header_at = next((i for i, row in enumerate(rows) if any(row)), None)
     if header_at is None:
         raise InputError(f"{path.name}: no header row with access-list columns (e.g. 环境管控单元编码, 管控维度, 管控要求) "
-                         "in the first 15 rows; name columns with --map FIELD=SRCFIELD")
+                         "in the first 15 rows; name columns with `map` FIELD=SRCFIELD")
     header = rows[header_at]
     used: dict[str, int] = {}
     for key, src in mapping.items():
         if key not in COLUMN_ALIASES and key not in DIMENSIONS:
-            raise MappingError(f"--map {key}=...: access lists have no field {key!r} "
+            raise MappingError(f"`map` {key}=...: access lists have no field {key!r} "
                                f"(fields: {', '.join([*COLUMN_ALIASES, *DIMENSIONS])})")
         if src not in header:
-            raise MappingError(f"--map {key}={src}: the table has no column {src!r} (columns: {', '.join(c for c in header if c)})")
+            raise MappingError(f"`map` {key}={src}: the table has no column {src!r} (columns: {', '.join(c for c in header if c)})")
         used[key if key in COLUMN_ALIASES else f"wide:{key}"] = header.index(src)
     for j, col in enumerate(header):
         key = _known(col) if col else None
@@ -240,9 +240,9 @@ def read_clause_table(path: str | Path, *, sheet: str | None = None,
     wide = {k[5:]: j for k, j in used.items() if k.startswith("wide:")}
     if "text" not in used and not wide:
         raise InputError(f"{path.name}: no 管控要求/准入要求 column and no dimension columns (空间布局约束 ...); "
-                         "name it with --map text=SRCFIELD")
+                         "name it with `map` text=SRCFIELD")
     if "text" in used and "dimension" not in used:
-        raise InputError(f"{path.name}: no 管控维度/清单类型 column; name it with --map dimension=SRCFIELD")
+        raise InputError(f"{path.name}: no 管控维度/清单类型 column; name it with `map` dimension=SRCFIELD")
     records, errors, warnings = [], [], []
     for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
         cell = {k: (row[j] if j < len(row) else "") for k, j in used.items()}

@@ -214,7 +214,7 @@ def _catalogue_item(query: str, q: str) -> IndustryMatch | None:
     n = int(next(g for g in m.groups() if g))
     hits = [e for e in industries() if e.catalogue_item == n]
     if not hits:
-        raise InputError(f"--industry {query!r}: the 2021 catalogue has items 1-{CATALOGUE_ITEMS}, not {n}")
+        raise InputError(f"`industry` {query!r}: the 2021 catalogue has items 1-{CATALOGUE_ITEMS}, not {n}")
     return IndustryMatch(query, hits[0], "code" if q.startswith("EIA2021") else "catalogue item")
 
 
@@ -253,7 +253,7 @@ def match_industry(query: str) -> IndustryMatch:
     """
     q = _norm(query)
     if not q:
-        raise InputError("--industry is empty; give a code or a name, e.g. C26 or 公路")
+        raise InputError("`industry` is empty; give a code or a name, e.g. C26 or 公路")
     if _OLD_CODE.match(q):
         raise _old_code_error(query)
     item = _catalogue_item(query, q)
@@ -270,7 +270,7 @@ def match_industry(query: str) -> IndustryMatch:
         exact = [x for x in exact if _SCHEME_RANK[x[0].scheme] == best]
         entries = list(dict.fromkeys(e for e, _, _ in exact))
         if len(entries) > 1:
-            raise InputError(f"--industry {query!r} is ambiguous: {_listing(entries)}")
+            raise InputError(f"`industry` {query!r} is ambiguous: {_listing(entries)}")
         e, how, codes = min(exact, key=lambda x: x[1] != "name")
         return _taken(query, e, how, codes)
     prefix = [(e, codes) for k, e, _, codes in _keys() if k.startswith(q)]
@@ -279,7 +279,7 @@ def match_industry(query: str) -> IndustryMatch:
         parts = {codes for _, codes in prefix}
         return _taken(query, entries[0], "prefix", parts.pop() if len(parts) == 1 else None)
     if len(entries) > 1:
-        raise InputError(f"--industry {query!r} is ambiguous; it begins {len(entries)} entries: "
+        raise InputError(f"`industry` {query!r} is ambiguous; it begins {len(entries)} entries: "
                          f"{_listing(entries[:8])}" + (" ..." if len(entries) > 8 else ""))
     names: dict[str, tuple[Industry, tuple[str, ...] | None]] = {}
     for k, e, _, codes in sorted(_keys(), key=lambda x: _SCHEME_RANK[x[1].scheme], reverse=True):
@@ -293,9 +293,9 @@ def match_industry(query: str) -> IndustryMatch:
         if not others or close[0][0] - others[0] >= _CLOSE_MARGIN:
             return _taken(query, top, "close spelling", close[0][1][1])
     if distinct:
-        raise InputError(f"--industry {query!r} matches no single entry; closest: {_listing(distinct[:5])} "
+        raise InputError(f"`industry` {query!r} matches no single entry; closest: {_listing(distinct[:5])} "
                          "(`gisplan rules industries` lists them all)")
-    raise InputError(f"--industry {query!r} matches no entry and none is close "
+    raise InputError(f"`industry` {query!r} matches no entry and none is close "
                      "(`gisplan rules industries` lists them all; codes like C26 or names like 化学原料制造)")
 
 
