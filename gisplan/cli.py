@@ -326,5 +326,15 @@ def _add_rules_commands() -> None:
 
 _add_rules_commands()
 
+
+def _add_serve_commands() -> None:
+    from .serve.cli import serve, users
+
+    main.add_command(serve)
+    main.add_command(users)
+
+
+_add_serve_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,267 @@
+"""The only glue between the web server and the screening engine.
+
+Everything here runs in a worker process of :mod:`gisplan.serve.pool`: the store
+is opened once per worker (and reopened, with a new checksum, when its file is
+replaced). Functions return plain data; a typed :class:`~gisplan.errors.GisplanError`
+comes back as ``{"error": one line, "status": 400}`` with server paths removed,
+anything else as ``{"error": "internal error ...", "status": 500}`` -- never a traceback.
+
+When the resident engine (``open_store``) lands, only this module changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+import pickle
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..errors import GisplanError, StoreError
+
+__all__ = ["init_worker", "read_upload", "screen_upload", "render_outputs", "import_layer_file",
+           "import_rules_file", "store_info", "backdrop", "ping", "NATIONAL_MAJOR"]
+
+#: Accepted values of the ``national_major`` field and what is passed on.
+NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
+_READ_KEYS = ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")
+_OUTPUTS = ("report.docx", "report.xlsx", "report.png", "report.pdf", "map.html")
+
+_STATE: dict = {"path": None, "store": None, "stamp": None, "info": None}
+
+
+def ping() -> int:
+    """A no-op (warms a worker); returns its process id."""
+    return os.getpid()
+
+
+def init_worker(store_path: str) -> None:
+    """Worker initializer: remember the store and open it once."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    _STATE["path"] = Path(store_path)
+    try:
+        _store()
+    except GisplanError:
+        pass  # reported on the first request
+
+
+def _stamp(path: Path) -> tuple:
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _store():
+    """The worker's store, reopened (and re-hashed) when its file was replaced."""
+    from ..store import Store
+
+    path = _STATE["path"]
+    if path is None or not path.is_file():
+        raise StoreError(f"store not found: {path.name if path else '?'}")
+    stamp = _stamp(path)
+    if _STATE["store"] is None or stamp != _STATE["stamp"]:
+        store = Store(path)
+        digest = file_sha256(path)
+        if _stamp(path) != stamp:  # replaced while hashing: try again next time
+            raise StoreError("the store was being replaced; try again")
+        _STATE.update(store=store, stamp=stamp,
+                      info={"name": path.name, "sha256": digest, "layers": store.versions()})
+    return _STATE["store"]
+
+
+_ABS_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
+
+
+def scrub(message: str, replacements: dict[str, str]) -> str:
+    """One line with server paths replaced (known paths by names, any other by its last part)."""
+    text = " ".join(str(message).split())
+    for old, new in sorted(replacements.items(), key=lambda kv: -len(kv[0])):
+        if old:
+            text = text.replace(old, new)
+    return _ABS_PATH.sub(r"\1", text)
+
+
+def _guard(fn, replacements: dict[str, str], *args, **kwargs) -> dict:
+    replacements = dict(replacements)
+    if _STATE["path"] is not None:
+        replacements.setdefault(str(_STATE["path"]), _STATE["path"].name)
+    try:
+        return fn(*args, **kwargs)
+    except GisplanError as exc:
+        return {"error": scrub(str(exc), replacements), "status": 400}
+    except MemoryError:
+        return {"error": "the input needs more memory than this server allows", "status": 400}
+    except Exception as exc:  # an unforeseen failure: one line, no traceback, no path
+        if os.environ.get("GISPLAN_DEBUG"):
+            raise
+        return {"error": scrub(f"internal error: {type(exc).__name__}: {exc}", replacements), "status": 500}
+
+
+def _read_options(opts: dict) -> dict:
+    return {k: opts.get(k) for k in _READ_KEYS if opts.get(k) not in (None, "")}
+
+
+def _read(path: str, client_name: str, opts: dict):
+    from ..sites import read_site
+
+    site = read_site(path, **_read_options(opts))
+    site.path = client_name  # never the server's path in results or reports
+    return site
+
+
+def _site_geojson(site) -> dict:
+    import shapely
+
+    return {"type": "Feature", "properties": {"name": site.name or ""},
+            "geometry": shapely.geometry.mapping(site.geometry)}
+
+
+def read_upload(path: str, client_name: str, opts: dict) -> dict:
+    """What ``gisplan read`` says of an uploaded site, with its geometry (GeoJSON) for the preview."""
+    def run() -> dict:
+        from ..sites import describe_site
+
+        site = _read(path, client_name, opts)
+        return {"lines": describe_site(site), "warnings": list(site.warnings), "name": site.name or "",
+                "kind": site.kind, "format": site.format, "source_crs": site.source_crs,
+                "crs_note": site.crs_note, "geojson": _site_geojson(site)}
+
+    return _guard(run, {path: client_name, str(Path(path).parent): ""})
+
+
+def _national_major_kwargs(value) -> tuple[dict, bool]:
+    from ..screening import screen
+
+    accepted = "national_major" in inspect.signature(screen).parameters
+    return ({"national_major": value} if accepted else {}), accepted
+
+
+def screen_upload(path: str, client_name: str, opts: dict) -> dict:
+    """Read and screen an uploaded site against the worker's store.
+
+    Returns
+    -------
+    dict
+        ``json`` (exactly ``gisplan screen --json``), ``pickle`` (the full result,
+        to render reports later), ``verdict``, ``site_name``, ``store`` (name,
+        sha256, layer versions), ``params``; or ``error`` and ``status``.
+    """
+    def run() -> dict:
+        from ..screening import screen
+
+        store = _store()
+        info = dict(_STATE["info"])
+        site = _read(path, client_name, opts)
+        major = NATIONAL_MAJOR.get(str(opts.get("national_major") or "").lower())
+        extra, applied = _national_major_kwargs(major)
+        result = screen(site, store, radius=opts.get("radius"), width=opts.get("width"),
+                        buffer=opts.get("buffer", 5000.0), industry=opts.get("industry") or None, **extra)
+        result.store_info = dict(result.store_info, path=info["name"], sha256=info["sha256"])
+        params = {k: opts.get(k) for k in (*_READ_KEYS, "radius", "width", "buffer", "industry", "national_major")}
+        params["national_major_applied"] = applied
+        text = result.to_json()
+        verdict = result.verdict.get("overall") or "review"
+        return {"json": text, "pickle": pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL),
+                "verdict": verdict, "site_name": site.name or Path(client_name).stem, "store": info,
+                "params": params}
+
+    return _guard(run, {path: client_name, str(Path(path).parent): ""})
+
+
+def render_outputs(pickle_path: str, out_dir: str, lang: str) -> dict:
+    """Render DOCX, XLSX, PNG, PDF and the HTML map of a kept result into ``out_dir`` (all or none)."""
+    def run() -> dict:
+        from ..render.eia_outputs import write_eia_outputs
+        from ..render.html_map import write_html_map
+
+        with open(pickle_path, "rb") as fh:
+            result = pickle.load(fh)  # our own file in the data folder
+        target = Path(out_dir)
+        if target.is_dir():
+            return {"files": sorted(p.name for p in target.iterdir())}
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=target.parent))
+        try:
+            write_eia_outputs(result, docx=tmp / _OUTPUTS[0], xlsx=tmp / _OUTPUTS[1], png=tmp / _OUTPUTS[2],
+                              pdf=tmp / _OUTPUTS[3], lang=lang)
+            write_html_map(result, tmp / _OUTPUTS[4])
+            for p in tmp.iterdir():
+                with open(p, "rb") as fh:
+                    os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not target.is_dir():
+                raise
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return {"files": sorted(p.name for p in target.iterdir())}
+
+    return _guard(run, {str(Path(out_dir).parent.parent.parent): ""})
+
+
+def store_info() -> dict:
+    """The store's name, checksum, layer versions and per-kind summary."""
+    def run() -> dict:
+        store = _store()
+        table = store.summary()
+        rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in table.to_dict("records")]
+        return dict(_STATE["info"], summary=rows)
+
+    return _guard(run, {})
+
+
+def backdrop(tolerance_deg: float = 0.002) -> dict:
+    """The store's control units, simplified, as GeoJSON (the drawing map's backdrop)."""
+    def run() -> dict:
+        import geopandas as gpd
+
+        store = _store()
+        if not store.has("control_units"):
+            return {"type": "FeatureCollection", "features": []}
+        units = store.read("control_units")[["code", "name", "category", "geometry"]]
+        frame = gpd.GeoDataFrame(units, geometry=units.geometry.simplify(tolerance_deg), crs=units.crs)
+        return frame.__geo_interface__
+
+    return _guard(run, {})
+
+
+def import_layer_file(path: str, client_name: str, kind: str, opts: dict) -> dict:
+    """Import an uploaded file as layer ``kind`` of the store (admin); report lines."""
+    def run() -> dict:
+        from ..importer import import_layer
+        from ..mapping import parse_map_options
+
+        report = import_layer(_STATE["path"], kind, path, layer=opts.get("layer") or None,
+                              mapping=parse_map_options(opts.get("map") or ()),
+                              encoding=opts.get("encoding") or None, source_crs=opts.get("source_crs") or None)
+        _STATE["store"] = None
+        return {"lines": [scrub(line, {path: client_name}) for line in report.lines()]}
+
+    return _guard(run, {path: client_name, str(Path(path).parent): ""})
+
+
+def import_rules_file(path: str, client_name: str, opts: dict) -> dict:
+    """Import an uploaded access list (XLSX/CSV) into the store (admin); report lines."""
+    def run() -> dict:
+        from ..mapping import parse_map_options
+        from ..rules.access_list import import_access_list
+
+        report = import_access_list(str(_STATE["path"]), path, sheet=opts.get("sheet") or None,
+                                    mapping=parse_map_options(opts.get("map") or ()), clear=bool(opts.get("clear")))
+        _STATE["store"] = None
+        return {"lines": [scrub(line, {path: client_name}) for line in report.lines()]}
+
+    return _guard(run, {path: client_name, str(Path(path).parent): ""})
