@@ -39,7 +39,7 @@ _EXT = re.compile(r"^\.[a-z0-9]{1,8}$")
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
              "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-_MAP_CSP = ("default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+_MAP_CSP = ("default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'unsafe-eval'; "
             "frame-ancestors 'self'; base-uri 'none'")
 
 
@@ -313,6 +313,10 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     async def page():
         return FileResponse(_static("index.html"), media_type="text/html; charset=utf-8")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        return Response(status_code=204)
+
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str):
         if name in ("app.js", "app.css", "index.html"):
@@ -489,10 +493,10 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         row = _visible(user, sid)
         folder = record.outputs_dir(sid, lang)
         if not (folder / name).is_file():
-            out = await pool.call(engine.render_outputs, str(record.dir / row.result_pickle), str(folder), lang)
+            out = await pool.call(engine.render_output, str(record.dir / row.result_pickle), str(folder), name, lang)
             if "error" in out:
                 raise ApiError(out["status"], out["error"])
-            record.audit(user.name, "render", f"{sid} {lang}", _client_ip(request))
+            record.audit(user.name, "render", f"{sid} {name} {lang}", _client_ip(request))
         disposition = "inline" if name == "map.html" else "attachment"
         stem = re.sub(r"[^\w\-]+", "_", row.site_name)[:60] or sid
         filename = f"{stem}_{sid}{os.path.splitext(name)[1]}"

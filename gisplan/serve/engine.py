@@ -16,19 +16,16 @@ import inspect
 import os
 import pickle
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 from ..errors import GisplanError, StoreError
 
-__all__ = ["init_worker", "read_upload", "screen_upload", "render_outputs", "import_layer_file",
+__all__ = ["init_worker", "read_upload", "screen_upload", "render_output", "import_layer_file",
            "import_rules_file", "store_info", "backdrop", "ping", "NATIONAL_MAJOR"]
 
 #: Accepted values of the ``national_major`` field and what is passed on.
 NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
 _READ_KEYS = ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")
-_OUTPUTS = ("report.docx", "report.xlsx", "report.png", "report.pdf", "map.html")
 
 _STATE: dict = {"path": None, "store": None, "stamp": None, "info": None}
 
@@ -179,37 +176,62 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
     return _guard(run, {path: client_name, str(Path(path).parent): ""})
 
 
-def render_outputs(pickle_path: str, out_dir: str, lang: str) -> dict:
-    """Render DOCX, XLSX, PNG, PDF and the HTML map of a kept result into ``out_dir`` (all or none)."""
-    def run() -> dict:
-        from ..render.eia_outputs import write_eia_outputs
-        from ..render.html_map import write_html_map
+def _write_atomic(target: Path, write) -> None:
+    """``write(tmp_path)``, fsync, then rename onto ``target`` (readers never see half a file)."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp{target.suffix}")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
+
+def render_output(pickle_path: str, out_dir: str, name: str, lang: str) -> dict:
+    """Render one output (``report.docx|xlsx|png|pdf`` or ``map.html``) of a kept result into ``out_dir``.
+
+    A file once written is never rewritten, so every later download is identical.
+    The DOCX embeds the PNG map of the same folder (rendered first when missing).
+    """
+    def run() -> dict:
+        target_dir = Path(out_dir)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / name
+        if target.is_file():
+            return {"file": name}
         with open(pickle_path, "rb") as fh:
             result = pickle.load(fh)  # our own file in the data folder
-        target = Path(out_dir)
-        if target.is_dir():
-            return {"files": sorted(p.name for p in target.iterdir())}
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=target.parent))
-        try:
-            write_eia_outputs(result, docx=tmp / _OUTPUTS[0], xlsx=tmp / _OUTPUTS[1], png=tmp / _OUTPUTS[2],
-                              pdf=tmp / _OUTPUTS[3], lang=lang)
-            write_html_map(result, tmp / _OUTPUTS[4])
-            for p in tmp.iterdir():
-                with open(p, "rb") as fh:
-                    os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if not target.is_dir():
-                raise
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-        return {"files": sorted(p.name for p in target.iterdir())}
+        if name == "report.docx":
+            png = target_dir / "report.png"
+            if not png.is_file():
+                _render(result, png, lang)
+            figure = png.read_bytes()
+            from ..render.docx_report import write_docx
+
+            _write_atomic(target, lambda tmp: write_docx(result, tmp, lang=lang, figure_png=figure))
+        else:
+            _render(result, target, lang)
+        return {"file": name}
 
     return _guard(run, {str(Path(out_dir).parent.parent.parent): ""})
+
+
+def _render(result, target: Path, lang: str) -> None:
+    if target.name == "map.html":
+        from ..render.html_map import write_html_map
+
+        _write_atomic(target, lambda tmp: write_html_map(result, tmp))
+    elif target.suffix in (".png", ".pdf"):
+        from ..render.static_map import write_static_map
+
+        _write_atomic(target, lambda tmp: write_static_map(result, tmp, lang=lang))
+    elif target.suffix == ".xlsx":
+        from ..render.xlsx_report import write_xlsx
+
+        _write_atomic(target, lambda tmp: write_xlsx(result, tmp, lang=lang))
+    else:  # pragma: no cover - the app only asks for the names above
+        raise ValueError(f"unknown output {target.name}")
 
 
 def store_info() -> dict:

@@ -25,6 +25,7 @@ const T = {
     priority: "优先保护单元", key: "重点管控单元", general: "一般管控单元", drop_file: "请先选择、绘制或粘贴选址",
     kind_eco_redline: "生态保护红线", kind_protected_areas: "自然保护地", kind_water_sources: "饮用水水源保护区",
     kind_access_list: "准入清单", kind_control_units: "环境管控单元", map_loading: "正在生成地图和报告…",
+    d_prohibited: "禁止", d_restricted: "限制（有条件允许）", d_review: "需人工核对", d_allowed: "允许",
   },
   en: {
     title: "Three-lines-one-list site screening", tab_screen: "Screen", tab_record: "Record", tab_admin: "Admin",
@@ -52,6 +53,8 @@ const T = {
     drop_file: "Choose, draw or paste a site first", kind_eco_redline: "ecological redline",
     kind_protected_areas: "protected area", kind_water_sources: "water source", kind_access_list: "access list",
     kind_control_units: "control unit", map_loading: "Rendering the map and reports…",
+    d_prohibited: "prohibited", d_restricted: "restricted (allowed with conditions)", d_review: "review",
+    d_allowed: "allowed",
   },
 };
 
@@ -278,7 +281,7 @@ function showResult(entry) {
   const lang = state.lang;
   const link = (name, label) => el("a", { href: `/api/screenings/${entry.id}/${name}?lang=${lang}`, download: "",
                                            "data-download": name }, label);
-  const findings = (v.findings || []).map((f) => [f.decision_label || f.decision, t("kind_" + f.kind) + " · " + (f.name || ""),
+  const findings = (v.findings || []).map((f) => [t("d_" + f.decision), t("kind_" + f.kind) + " · " + (f.name || ""),
                                                  f.rule || "", f.citation || ""]);
   const cats = Object.entries(r.by_category || {}).map(([k, m2]) => [t(k), ha(m2)]);
   const units = (r.control_units || []).map((u) => [u.code, u.name, u.category_label, ha(u.overlap_m2), pct(u.share_of_project)]);
@@ -288,7 +291,7 @@ function showResult(entry) {
   const iframe = el("iframe", { class: "resultmap", title: t("map"), src: `/api/screenings/${entry.id}/map.html?lang=${lang}` });
   box.replaceChildren(
     el("div", { class: "verdict " + (v.overall || "review"), id: "verdict", "data-verdict": v.overall || "" },
-       `${t("overall")}：${v.overall_label || v.overall || ""} (${v.overall || ""})`),
+       `${t("overall")}: ${t("d_" + (v.overall || "review"))}`),
     el("p", { class: "meta" }, `${t("project")}：${p.name || ""} · ${p.format || ""} · ${p.source_crs || ""} · ${t("area")} ${ha(p.area_m2 || 0)} ${t("ha")}`
        + ` · ${t("id")} ${entry.id}` + (entry.user ? ` · ${t("screened_by")} ${entry.user}` : "")
        + (r.store ? ` · ${t("store")} ${(r.store.path || "")} ${(r.store.sha256 || "").slice(0, 12)}` : "")),

@@ -1,0 +1,215 @@
+"""``gisplan serve`` through HTTP: a real uvicorn on a free loopback port (no --users: one local user)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import geopandas as gpd
+import httpx
+import pytest
+
+from _serve_helpers import REPO, Server, local_client, serve_env
+from _site_fixtures import make_kml_billion_laughs, make_zip_slip
+from conftest import geod_area, rel
+
+SITE = REPO / "data" / "sites" / "industrial_park_yanji.geojson"
+ROAD = REPO / "data" / "sites" / "road_corridor_helong.geojson"
+
+
+@pytest.fixture(scope="module")
+def server(demo_store, tmp_path_factory):
+    srv = Server(demo_store, tmp_path_factory.mktemp("serve") / "data")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def screened(server):
+    """One screening of the industrial-park sample (industry C26), as the API answered it."""
+    with local_client(server) as c:
+        r = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"industry": "C26"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _strip(d: dict) -> dict:
+    d = json.loads(json.dumps(d))
+    d.pop("generated_at", None)
+    d.pop("id", None)
+    d["project"].pop("source", None)
+    d.pop("store", None)
+    return d
+
+
+def test_screen_returns_the_engine_json_plus_id(screened, demo_store):
+    from gisplan.screening import screen
+
+    assert len(screened["id"]) == 16
+    expected = screen(str(SITE), demo_store, industry="C26").to_dict()
+    assert _strip(screened) == _strip(expected)
+    # no server path in the answer: the client's file name and the store's name only
+    assert screened["project"]["source"] == SITE.name
+    assert screened["store"]["path"] == demo_store.name
+    assert len(screened["store"]["sha256"]) == 64
+    assert screened["verdict"]["overall"] == "prohibited"  # C26 chemicals in Yanji's built-up area (demo list)
+
+
+def test_screen_area_matches_an_independent_geodesic_area(screened):
+    geom = gpd.read_file(SITE).geometry.union_all()
+    assert rel(screened["project"]["area_m2"], geod_area(geom)) < 1e-6
+
+
+def test_record_lists_searches_and_reopens(server, screened):
+    sid = screened["id"]
+    today = datetime.now(timezone.utc).date().isoformat()
+    with local_client(server) as c:
+        found = c.get("/api/screenings", params={"q": "产业园区", "from": today, "to": today}).json()["screenings"]
+        assert sid in [s["id"] for s in found]
+        assert c.get("/api/screenings", params={"q": "没有这个名字"}).json()["screenings"] == []
+        assert sid not in [s["id"] for s in c.get("/api/screenings", params={"to": "2000-01-01"}).json()["screenings"]]
+        one = c.get(f"/api/screenings/{sid}").json()
+        assert one["result"] == {k: v for k, v in screened.items() if k != "id"}
+        assert one["params"]["industry"] == "C26"
+        assert one["store"]["sha256"] == screened["store"]["sha256"]
+        assert json.loads(c.get(f"/api/screenings/{sid}/report.json").text) == one["result"]
+
+
+def test_downloads_open_and_are_identical_the_second_time(server, screened):
+    import docx
+    import openpyxl
+
+    sid = screened["id"]
+    with local_client(server) as c:
+        first = {n: c.get(f"/api/screenings/{sid}/{n}") for n in ("report.docx", "report.xlsx", "report.png", "report.pdf")}
+        again = {n: c.get(f"/api/screenings/{sid}/{n}") for n in first}
+    for n in first:
+        assert first[n].status_code == 200, first[n].text
+        assert first[n].content == again[n].content, n
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(first["report.docx"].content)).paragraphs)
+    assert "延吉市产业园区扩建项目" in text
+    assert openpyxl.load_workbook(io.BytesIO(first["report.xlsx"].content)).sheetnames
+    assert first["report.png"].content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert first["report.pdf"].content[:5] == b"%PDF-"
+
+
+def test_upload_over_the_limit_is_413(server):
+    big = b"0" * (60 * 1024 * 1024)
+    with local_client(server) as c:
+        try:
+            r = c.post("/api/screen", files={"file": ("big.geojson", big)})
+            assert r.status_code == 413
+            assert "limit" in r.json()["error"]
+        except (httpx.WriteError, httpx.RemoteProtocolError):
+            pass  # the server answered 413 and closed before the body was sent: checked below with a streamed body
+        # without Content-Length the limit holds while reading
+        def chunks():
+            yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.geojson"\r\n\r\n'
+            for _ in range(60):
+                yield b"0" * (1024 * 1024)
+            yield b"\r\n--x--\r\n"
+
+        r = c.post("/api/screen", content=chunks(), headers={"content-type": "multipart/form-data; boundary=x"})
+        assert r.status_code == 413, r.text
+        assert c.get("/api/layers").status_code == 200
+
+
+@pytest.mark.parametrize("make, needle", [(make_zip_slip, "outside the archive"), (make_kml_billion_laughs, "")])
+def test_zip_slip_and_xml_bomb_get_400_and_the_server_keeps_serving(server, tmp_path, make, needle):
+    path = make(tmp_path)
+    with local_client(server) as c:
+        for endpoint in ("/api/read", "/api/screen"):
+            r = c.post(endpoint, files={"file": (path.name, path.read_bytes())})
+            assert r.status_code == 400, r.text
+            message = r.json()["error"]
+            assert needle in message
+            assert "\n" not in message and "Traceback" not in message
+            assert str(server.data_dir) not in message and "/tmp" not in message
+        ok = c.post("/api/screen", files={"file": (ROAD.name, ROAD.read_bytes())}, data={"width": "40"})
+        assert ok.status_code == 200
+    assert not (tmp_path / "evil.shp").exists() and not (server.data_dir / "evil.shp").exists()
+
+
+def test_bad_input_is_one_line_400_without_paths(server):
+    with local_client(server) as c:
+        r = c.post("/api/screen", files={"file": ("corners.csv", "点号,X,Y\nJ1,abc,def\n".encode())})
+        assert r.status_code == 400
+        assert "\n" not in r.json()["error"] and str(server.data_dir) not in r.json()["error"]
+        r = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"industry": "不存在的行业xyz"})
+        assert r.status_code == 400
+        r = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"radius": "abc"})
+        assert r.status_code == 422 and "radius" in r.json()["error"]
+        assert c.get("/api/screenings/0123456789abcdef").status_code == 404
+        assert c.get("/api/screenings/..%2F..%2Fetc").status_code == 404
+        assert c.get("/api/nothing-here").json() == {"error": "not found"}
+
+
+def test_browser_forms_need_the_csrf_token(server):
+    with local_client(server) as c:
+        csrf = c.get("/api/session").json()["csrf"]  # the page's session cookie
+        origin = {"origin": server.url}
+        files = {"file": (SITE.name, SITE.read_bytes())}
+        r = c.post("/api/screen", files=files, headers=origin)
+        assert r.status_code == 403 and "CSRF" in r.json()["error"]
+        r = c.post("/api/screen", files=files, data={"csrf_token": "wrong"}, headers=origin)
+        assert r.status_code == 403
+        r = c.post("/api/screen", files=files, data={"csrf_token": csrf}, headers=origin)
+        assert r.status_code == 200
+    # a cross-site form (no session cookie, foreign Origin) gets nothing
+    with httpx.Client(base_url=server.url) as evil:
+        r = evil.post("/api/screen", files=files, headers={"origin": "http://evil.example"})
+        assert r.status_code in (401, 403)
+        # a foreign Host (DNS rebinding) is refused by a server without --users
+        assert evil.get("/api/screenings", headers={"host": "evil.example"}).status_code == 403
+
+
+def test_session_cookie_flags(server):
+    with local_client(server) as c:
+        cookie = c.get("/api/session").headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie  # plain http on loopback
+
+
+def test_non_loopback_bind_without_users_exits_2(demo_store, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "gisplan.cli", "serve", "--store", str(demo_store), "--host", "0.0.0.0",
+                        "--data-dir", str(tmp_path / "d")], capture_output=True, text=True, env=serve_env(), timeout=60)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "--users" in r.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_the_record_survives_a_restart_and_a_kill_9(demo_store, tmp_path):
+    data = tmp_path / "data"
+    srv = Server(demo_store, data).start()
+    try:
+        with local_client(srv) as c:
+            first = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"industry": "C26"}).json()
+            docx_first = c.get(f"/api/screenings/{first['id']}/report.docx").content
+            second = c.post("/api/screen", files={"file": (ROAD.name, ROAD.read_bytes())}, data={"width": "30"}).json()
+        srv.kill9()  # right after the response: nothing may be lost
+        srv.start()
+        with local_client(srv) as c:
+            ids = [s["id"] for s in c.get("/api/screenings").json()["screenings"]]
+            assert first["id"] in ids and second["id"] in ids
+            for done in (first, second):
+                stored = json.loads(c.get(f"/api/screenings/{done['id']}/report.json").text)
+                assert stored == {k: v for k, v in done.items() if k != "id"}
+            assert c.get(f"/api/screenings/{first['id']}/report.docx").content == docx_first
+    finally:
+        srv.stop()
+    db = sqlite3.connect(data / "record.sqlite")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    row = db.execute("SELECT upload, client_filename, store_sha256, store_versions FROM screenings WHERE id = ?",
+                     (first["id"],)).fetchone()
+    assert row[0] == f"uploads/{first['id']}.geojson" and row[1] == SITE.name  # generated name, client name as text
+    assert (data / row[0]).read_bytes() == SITE.read_bytes()
+    import hashlib
+
+    assert row[2] == hashlib.sha256(demo_store.read_bytes()).hexdigest()
+    assert set(json.loads(row[3])) == {"control_units", "eco_redline", "protected_areas", "water_sources"}
+    actions = [a for (a,) in db.execute("SELECT action FROM audit")]
+    assert actions.count("screen") == 2
