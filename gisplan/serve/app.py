@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -195,7 +195,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     record = Record(config.data_dir)
     users = Users(config.users) if config.users else None
     pool = pool or EnginePool(str(config.store), workers=config.workers, timeout_s=config.timeout_s)
-    limiter = RateLimiter()
+    per_user, per_ip = RateLimiter(limit=5), RateLimiter(limit=20)  # failed logins per 5 minutes
     tmp_dir = Path(config.data_dir) / "tmp"
     shutil.rmtree(tmp_dir, ignore_errors=True)
     tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -354,16 +354,16 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         if not same(csrf_token or request.headers.get("x-csrf-token"), request.cookies.get(PRELOGIN_COOKIE)):
             raise ApiError(403, "missing or wrong CSRF token")
         ip = _client_ip(request)
-        keys = (f"ip:{ip}", f"user:{username}")
-        if limiter.blocked(*keys):
+        if per_user.blocked(username) or per_ip.blocked(ip):
             record.audit(username, "login_blocked", "rate limit", ip)
             raise ApiError(429, "too many failed logins; wait a few minutes and try again")
         user = await run_in_threadpool(users.verify, username, password)
         if not user:
-            limiter.fail(*keys)
+            per_user.fail(username)
+            per_ip.fail(ip)
             record.audit(username, "login_failed", "", ip)
             raise ApiError(401, "wrong user name or password")
-        limiter.clear(*keys)
+        per_user.clear(username)
         record.audit(user.name, "login", "", ip)
         response = JSONResponse({})
         csrf = _start_session(request, response, user)

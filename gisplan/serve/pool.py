@@ -64,7 +64,7 @@ class EnginePool:
         try:
             future = loop.run_in_executor(executor, fn, *args)
             return await asyncio.wait_for(future, timeout=limit)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             if executor is self._executor:
                 self.recycle()
             return {"error": f"the screening took longer than the time limit ({limit:g} s)", "status": 504}
