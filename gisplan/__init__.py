@@ -3,37 +3,41 @@
 >>> import gisplan                                              # doctest: +SKIP
 >>> result = gisplan.screen("site.geojson", "layers/demo_yanbian.gpkg")   # doctest: +SKIP
 >>> result.to_dict()["by_category"]                            # doctest: +SKIP
+>>> with gisplan.open_store("layers/demo_yanbian.gpkg") as store:        # doctest: +SKIP
+...     store.screen("site.geojson", industry="公路", width=60)
 """
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402
 
 from . import errors  # noqa: E402
 from .errors import GisplanError, InputError, SiteError, StoreError  # noqa: E402
 
-
-def __getattr__(name):  # lazy: importing gisplan stays cheap for the CLI
-    if name == "screen":
-        from .screening import screen
-
-        return screen
-    if name == "screen_batch":
-        from .batch import screen_batch
-
-        return screen_batch
-    if name == "Store":
-        from .store import Store
-
-        return Store
-    if name == "import_layer":
-        from .importer import import_layer
-
-        return import_layer
-    if name == "read_site":
-        from .sites import read_site
-
-        return read_site
-    raise AttributeError(f"module 'gisplan' has no attribute {name!r}")
+#: Public names loaded on first use (importing gisplan stays cheap for the CLI): name -> module.
+_LAZY = {
+    "open_store": "resident",
+    "ResidentStore": "resident",
+    "screen": "screening",
+    "ScreeningResult": "screening",
+    "screen_batch": "batch",
+    "Store": "store",
+    "import_layer": "importer",
+    "read_site": "sites",
+    "site_from_geometry": "sites",
+    "Site": "sites",
+}
 
 
-__all__ = ["screen", "screen_batch", "Store", "import_layer", "read_site", "errors",
-           "GisplanError", "InputError", "SiteError", "StoreError", "__version__"]
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gisplan' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{module}", __name__), name)
+
+
+def __dir__():  # so Jupyter completes the lazy names too
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = sorted(_LAZY) + ["errors", "GisplanError", "InputError", "SiteError", "StoreError", "__version__"]

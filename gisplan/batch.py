@@ -21,6 +21,7 @@ import shapely
 
 from .crs import CGCS2000, parse_crs
 from .errors import InputError, SiteError
+from .engine.overlay import layer_overlaps
 from .geometry import to_equal_area
 from .io.vector import read_vector
 from .sites import china_boundary, footprint, read_site_frame, site_from_geometry, uses_site_reader
@@ -39,73 +40,6 @@ _SITES_PER_TASK = 1000
 
 def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
-
-
-def _kind_overlaps(geoms_ea, area, sites_idx, single, ok, index, edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Overlaps of some sites with one layer: (site index, feature id, m²) triples."""
-    sites = geoms_ea[sites_idx]
-    settled, (inner, inner_feature) = _wholly_inside(sites, single[sites_idx], index, edges)
-    rest = np.flatnonzero(ok[sites_idx] & ~settled)
-    si, pj = index.candidates(sites[rest])
-    si = rest[si]
-    overlap = _pair_areas(sites[si], index.geoms(pj), index.area[pj])
-    site_of = sites_idx[np.concatenate([si, inner])]
-    feature_of = np.concatenate([index.feature[pj], inner_feature])
-    return site_of, feature_of, np.concatenate([overlap, area[sites_idx][inner]])
-
-
-def _wholly_inside(sites: np.ndarray, single: np.ndarray, index, edges) -> tuple[np.ndarray, np.ndarray]:
-    """Sites that touch no edge of the layer: each lies wholly inside the features
-    holding one of its vertices, or wholly outside all of them.
-
-    Returns
-    -------
-    inside : ndarray of bool
-        Sites settled here (inside some feature or outside all).
-    pairs : tuple of ndarrays
-        ``(site index, feature id)`` for each feature a settled site lies in.
-    """
-    n = len(sites)
-    # 1. inside the box of an exclusive piece: wholly in that one feature, nothing to read
-    bi, bp = index.box_tree.query(sites, predicate="within") if len(index) else (np.empty(0, int), np.empty(0, int))
-    keep = index.exclusive[bp] & single[bi]
-    boxed = np.zeros(n, dtype=bool)
-    boxed[bi[keep]] = True
-    boxed_pairs = np.column_stack([bi[keep], index.feature[bp[keep]]])
-    # 2. touching no boundary line: wholly inside the features that hold a vertex, or outside all
-    open_idx = np.flatnonzero(single & ~boxed)
-    crossing = np.zeros(n, dtype=bool)
-    se, ej = edges.candidates(sites[open_idx])
-    if len(se):
-        crossing[open_idx[se[shapely.intersects(sites[open_idx[se]], edges.geoms(ej))]]] = True
-    idx = np.flatnonzero(single & ~boxed & ~crossing)
-    vertex = shapely.get_point(shapely.get_exterior_ring(sites[idx]), 0)
-    pi, pk = index.candidates(vertex)
-    hit = shapely.intersects(vertex[pi], index.geoms(pk))
-    pairs = np.column_stack([idx[pi[hit]], index.feature[pk[hit]]])
-    pairs = np.unique(np.concatenate([boxed_pairs, pairs]), axis=0).reshape(-1, 2)
-    settled = single & (boxed | ~crossing)
-    return settled, (pairs[:, 0], pairs[:, 1])
-
-
-def _pair_areas(sites: np.ndarray, pieces: np.ndarray, piece_area: np.ndarray) -> np.ndarray:
-    """Ellipsoidal overlap area of each (site, piece) pair (equal-area plane).
-
-    Cheap cases first: no contact (0), piece inside the site (its stored area),
-    site inside the piece (the site's area); GEOS overlay only for the rest.
-    Shapely releases the GIL here, so chunks run on all cores.
-    """
-    out = np.zeros(len(sites))
-    touching = shapely.intersects(sites, pieces)
-    piece_inside = touching & shapely.contains_properly(sites, pieces)
-    out[piece_inside] = piece_area[piece_inside]
-    rest = touching & ~piece_inside
-    site_inside = np.zeros(len(sites), dtype=bool)
-    site_inside[rest] = shapely.contains_properly(pieces[rest], sites[rest])
-    out[site_inside] = shapely.area(sites[site_inside])
-    cut = rest & ~site_inside
-    out[cut] = shapely.area(shapely.intersection(sites[cut], pieces[cut]))
-    return out
 
 
 def _read_sites(sites, source_crs: str | None) -> gpd.GeoDataFrame:
@@ -275,11 +209,14 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     for _, index, edges in layers:  # build the trees before threads share them
         _ = (index.box_tree, edges.box_tree)
     shapely.prepare(geoms_ea)
-    single = ok & (shapely.get_type_id(geoms_ea) == 3) & (area > 0)
     chunks = [np.arange(i, min(i + _SITES_PER_TASK, n)) for i in range(0, n, _SITES_PER_TASK)]
 
     def run(sites_idx: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
-        return [(kind, *_kind_overlaps(geoms_ea, area, sites_idx, single, ok, index, edges)) for kind, index, edges in layers]
+        out = []
+        for kind, index, edges in layers:
+            ov = layer_overlaps(geoms_ea[sites_idx], index, edges)  # the kernel single screenings use too
+            out.append((kind, sites_idx[ov.site], ov.feature, ov.area))
+        return out
 
     pairs: list[tuple] = []
     with tqdm(total=n, disable=not show, unit="site", desc="screening") as bar, \

@@ -7,7 +7,7 @@ import math
 import os
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .vocab import KIND_LABELS_ZH
 
 __all__ = ["result_to_dict", "result_to_json", "summary_text", "verdict_lines"]
@@ -46,7 +46,7 @@ def result_to_dict(result) -> dict:
         "by_category_gk": result.by_category_gk,
         "hits": _records(result.hits, hit_cols),
         "nearby": _records(result.nearby, near_cols),
-        "verdict": result.verdict,
+        "verdict": result.verdict.to_dict() if hasattr(result.verdict, "to_dict") else result.verdict,
         **({"crossings": list(result.crossings)} if getattr(result, "project", {}).get("site_kind") in ("line", "mixed") else {}),
         "warnings": list(result.warnings),
     })

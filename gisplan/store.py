@@ -38,7 +38,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from . import __version__
+from ._version import __version__
 from .crs import CGCS2000, EQUAL_AREA
 from .errors import StoreError
 from .geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_gk

@@ -291,7 +291,7 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
     import numpy as np
 
     from .errors import InputError
-    from .screening import MIN_OVERLAP_M2
+    from .constants import MIN_OVERLAP_M2
 
     n = len(ok)
     per_site: list[dict] = [{"units": [], "zones": []} for _ in range(n)]

@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from .. import __version__
+from .._version import __version__
 from ..geodesy import position_phrase
 from .labels import category_label, decision_label, kind_label, labels, zone_label
 

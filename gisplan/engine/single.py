@@ -1,0 +1,334 @@
+"""One site against one store snapshot: the full screening, kept lean for warm loops.
+
+Everything that depends only on the store (attribute tables, the access list,
+layer versions, verdict engines per project type) is read once per snapshot
+and kept in an :class:`EngineCache` on the :class:`~gisplan.store.Store`
+object; a screening then reads only the pieces near its site. Tables for
+renderers are built lazily by :class:`~gisplan.result.ScreeningResult`; the
+map context and the county outline are loaded only when a map asks for them.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from functools import lru_cache
+
+import numpy as np
+import shapely
+
+from ..crs import CGCS2000, EQUAL_AREA, gk_epsg_for_lon, transform_geometry
+from ..geodesy import direction_word, position_phrase
+from ..geometry import from_equal_area, to_equal_area
+from ..vocab import CATEGORY_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
+from .overlay import layer_overlaps
+
+__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached"]
+
+#: Layer kinds that are hits/nearby features (the control units are tabulated apart).
+ZONE_KINDS = ("eco_redline", "protected_areas", "water_sources")
+_ATTRIBUTE_COLUMNS = {
+    "control_units": ["feature_id", "code", "name", "category", "county"],
+    "eco_redline": ["feature_id", "name"],
+    "protected_areas": ["feature_id", "name", "zone", "zone_label"],
+    "water_sources": ["feature_id", "name", "level", "level_label"],
+}
+_cache_lock = threading.Lock()
+
+
+def outside_coverage(area_m2: float, covered_m2: float) -> float:
+    """Site area outside the control units; below max(1 m², 1e-7 of the site) it is 0 (rounding)."""
+    outside = max(area_m2 - covered_m2, 0.0)
+    return 0.0 if outside < max(1.0, 1e-7 * area_m2) else outside
+
+
+@lru_cache(maxsize=512)
+def match_cached(query: str):
+    """:func:`gisplan.rules.industry.match_industry`, remembered per query."""
+    from ..rules.industry import match_industry
+
+    return match_industry(query)
+
+
+def zone_of(kind: str, row: dict) -> tuple[str, str]:
+    """The zone code and its label of a zone feature's attribute row."""
+    if kind == "protected_areas":
+        zone = row.get("zone") or ""
+        return zone, row.get("zone_label") or ZONE_LABELS_ZH.get(zone, zone)
+    if kind == "water_sources":
+        level = row.get("level") or ""
+        return level, row.get("level_label") or LEVEL_LABELS_ZH.get(level, level)
+    return "redline", "生态保护红线"
+
+
+class EngineCache:
+    """What a screening needs from one store snapshot, read once.
+
+    Parameters
+    ----------
+    store : Store
+        The snapshot (its reads all come from one version of the file).
+    """
+
+    def __init__(self, store):
+        self.store = store
+        self.kinds = store.kinds()
+        self._rows: dict[str, dict[int, dict]] = {}
+        self._engines: dict[tuple, object] = {}
+        self._access = None
+        self._access_read = False
+        self._versions = None
+        self._lock = threading.Lock()
+
+    def rows(self, kind: str) -> dict[int, dict]:
+        """Attribute rows of a layer by feature id (no geometry)."""
+        if kind not in self._rows:
+            cols = _ATTRIBUTE_COLUMNS[kind]
+            frame = self.store.attributes(kind, cols)
+            ids = frame["feature_id"].astype("int64").tolist()
+            records = frame.to_dict("records")
+            self._rows[kind] = {int(i): {k: (v if v == v else None) for k, v in r.items()} for i, r in zip(ids, records)}
+        return self._rows[kind]
+
+    @property
+    def versions(self) -> dict:
+        """The store's layer versions (what a report footer cites)."""
+        if self._versions is None:
+            self._versions = self.store.versions()
+        return self._versions
+
+    def access(self):
+        """The store's access list (None when it has none)."""
+        with self._lock:
+            if not self._access_read:
+                from ..rules.access_list import AccessList
+
+                self._access = AccessList.from_store(self.store)
+                self._access_read = True
+        return self._access
+
+    def verdict_engine(self, industry, **options):
+        """A :class:`~gisplan.verdict.VerdictEngine` per project type (and options), kept."""
+        from ..verdict import VerdictEngine
+
+        key = (getattr(industry, "query", industry), tuple(sorted(options.items())))
+        engine = self._engines.get(key)
+        if engine is None:
+            engine = VerdictEngine(self.store, industry, access=self.access(), **options)
+            self._engines[key] = engine
+        return engine
+
+
+def engine_cache(store) -> EngineCache:
+    """The :class:`EngineCache` of a store snapshot (made on first use)."""
+    cache = getattr(store, "_engine_cache", None)
+    if cache is None:
+        with _cache_lock:
+            cache = getattr(store, "_engine_cache", None)
+            if cache is None:
+                cache = EngineCache(store)
+                store._engine_cache = cache
+    return cache
+
+
+def gk_areas(geoms_ea: list, gk_crs: str) -> np.ndarray:
+    """Planimetric areas (m²) in a GK zone of equal-area geometries (one transform for all)."""
+    if not geoms_ea:
+        return np.empty(0)
+    return shapely.area(transform_geometry(np.asarray(geoms_ea, dtype=object), EQUAL_AREA, gk_crs))
+
+
+def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bool = True) -> dict:
+    """Overlaps, nearby features and areas of one footprint (CGCS2000) against a snapshot.
+
+    Returns
+    -------
+    dict
+        ``area_m2``, ``area_gk_m2``, ``gk_crs``, ``centroid``, ``site_ea``,
+        ``unit_rows``, ``hit_rows``, ``nearby_rows``, ``piece_rows``,
+        ``piece_geoms`` (CGCS2000), ``covered_m2``, ``covered_gk_m2``.
+    """
+    store = cache.store
+    site_ea = to_equal_area(fp)
+    centroid = shapely.centroid(fp)
+    lon0, lat0 = float(centroid.x), float(centroid.y)
+    gk_crs = f"EPSG:{gk_epsg_for_lon(lon0)}"
+    area = float(shapely.area(site_ea))
+    sites = np.array([site_ea], dtype=object)
+    found: list[tuple[str, object]] = []  # (kind, LayerOverlaps)
+    for kind in ("control_units", *ZONE_KINDS):
+        if kind in cache.kinds:
+            found.append((kind, layer_overlaps(sites, store.index(kind), store.edge_index(kind),
+                                               keep_geometry=keep_geometry)))
+    # one GK transform for the site and every overlap
+    geoms_ea = [site_ea] + [g for _, ov in found for g in (ov.geometry if ov.geometry is not None else [])]
+    gk = gk_areas(geoms_ea, gk_crs)
+    area_gk, gk_iter = float(gk[0]), iter(gk[1:])
+    unit_rows, hit_rows, piece_rows, piece_geoms_ea = [], [], [], []
+    for kind, ov in found:
+        rows = cache.rows(kind)
+        geoms = ov.geometry if ov.geometry is not None else [None] * len(ov)
+        for fid, a, g in zip(ov.feature.tolist(), ov.area.tolist(), geoms):
+            agk = float(next(gk_iter)) if ov.geometry is not None else float("nan")
+            row = rows[fid]
+            share = a / area if area else 0.0
+            if kind == "control_units":
+                unit_rows.append({
+                    "feature_id": fid, "code": row["code"], "name": row["name"], "category": row["category"],
+                    "category_label": CATEGORY_LABELS_ZH.get(row["category"], row["category"]),
+                    "county": row.get("county"), "overlap_m2": a, "overlap_gk_m2": agk, "share_of_project": share,
+                })
+                cls = row["category"]
+            else:
+                zone, label = zone_of(kind, row)
+                hit_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "zone": zone,
+                                 "zone_label": label, "overlap_m2": a, "overlap_gk_m2": agk, "share_of_project": share})
+                cls = zone
+            piece_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "class": cls, "overlap_m2": a})
+            piece_geoms_ea.append(g)
+    unit_rows.sort(key=lambda r: -r["overlap_m2"])
+    near_rows = []
+    for kind, ov in found:
+        if kind == "control_units":
+            continue
+        near = nearby_features(site_ea, store.index(kind), buffer, exclude=ov.feature.tolist())
+        rows = cache.rows(kind)
+        for fid, dist, az, a, b in zip(near.feature.tolist(), near.distance_m.tolist(), near.azimuth_deg.tolist(),
+                                       near.site_point.tolist(), near.feature_point.tolist()):
+            row = rows[fid]
+            zone, label = zone_of(kind, row)
+            near_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "zone": zone, "zone_label": label,
+                              "distance_m": dist, "azimuth_deg": az, "direction": direction_word(az),
+                              "position": position_phrase(az, dist), "site_point": a, "feature_point": b})
+    near_rows.sort(key=lambda r: r["distance_m"])
+    piece_geoms = list(from_equal_area(np.asarray(piece_geoms_ea, dtype=object))) if keep_geometry and piece_geoms_ea else []
+    return {
+        "area_m2": area, "area_gk_m2": area_gk, "gk_crs": gk_crs, "centroid": [lon0, lat0], "site_ea": site_ea,
+        "unit_rows": unit_rows, "hit_rows": hit_rows, "nearby_rows": near_rows, "piece_rows": piece_rows,
+        "piece_geoms": piece_geoms,
+        "covered_m2": float(sum(r["overlap_m2"] for r in unit_rows)),
+        "covered_gk_m2": float(sum(r["overlap_gk_m2"] for r in unit_rows)),
+    }
+
+
+def context_loader(store, site_ea, buffer_m: float):
+    """A function returning, per kind, the whole features within ``buffer_m`` of the site (for maps)."""
+
+    def load() -> dict:
+        out = {}
+        for kind in store.kinds():
+            index = store.index(kind)
+            cand = index.candidates(site_ea, distance=max(buffer_m, 1.0) * NEARBY_SEARCH_MARGIN)
+            ids = np.unique(index.feature[cand])
+            out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
+        return out
+
+    return load
+
+
+def county_loader(store, counties: list[str]):
+    """A function returning the outline of the given counties (their units dissolved), for map insets."""
+
+    def load():
+        import geopandas as gpd
+
+        empty = gpd.GeoDataFrame({"county": []}, geometry=[], crs=CGCS2000)
+        names = [c for c in counties if c and str(c).strip()]
+        if not names or not store.has("control_units"):
+            return empty
+        units = store.read("control_units")
+        units = units[units["county"].isin(names)]
+        groups = list(units.groupby("county", sort=False))
+        geoms = [shapely.union_all(shapely.make_valid(np.asarray(g.geometry.values, dtype=object))) for _, g in groups]
+        return gpd.GeoDataFrame({"county": [c for c, _ in groups]}, geometry=geoms, crs=CGCS2000)
+
+    return load
+
+
+def generated_now() -> str:
+    """The UTC time stamp a report carries."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class _Rows(list):
+    """Rows as the verdict module iterates DataFrames (``iterrows``), without pandas."""
+
+    def iterrows(self):
+        return enumerate(self)
+
+    def reset_index(self, drop: bool = True):
+        return self
+
+
+def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0, source_crs=None,
+                industry=None, parameters: dict | None = None, verdict_options: dict | None = None):
+    """The full screening of one site (see :func:`gisplan.screen`).
+
+    Parameters
+    ----------
+    store : Store
+        The snapshot to read (every read of this screening comes from it).
+    site : Site
+        The site, already read.
+    radius, width, buffer, source_crs, industry
+        As :func:`gisplan.screen` takes them (``industry`` a query or an IndustryMatch).
+    parameters : dict, optional
+        Extra entries for the result's ``parameters``.
+    verdict_options : dict, optional
+        Keyword options for the verdict engine (e.g. ``national_major``).
+
+    Returns
+    -------
+    ScreeningResult
+    """
+    from ..crossings import line_crossings
+    from ..result import ScreeningResult, Verdict
+    from ..sites import footprint
+
+    cache = engine_cache(store)
+    match = match_cached(industry) if isinstance(industry, str) and industry.strip() else (industry or None)
+    fp, fp_warnings = footprint(site, radius=radius, width=width)
+    warnings = list(site.warnings) + list(fp_warnings)
+    got = screen_footprint(cache, fp, buffer=buffer)
+    area, has_units = got["area_m2"], "control_units" in cache.kinds
+    outside = outside_coverage(area, got["covered_m2"])
+    outside_gk = max(got["area_gk_m2"] - got["covered_gk_m2"], 0.0) if outside > 0 else 0.0
+    if has_units:
+        if got["covered_m2"] == 0:
+            warnings.append(f"the site lies wholly outside the store's control units ({area / 1e4:.2f} ha not covered)")
+        elif outside > 0:
+            warnings.append(f"{outside / 1e4:.2f} ha ({outside / area:.1%}) of the site lies outside the store's control units")
+        if got["covered_m2"] > area * (1 + 1e-6) + 1.0:
+            warnings.append("control units overlap each other under the site: unit areas add up to more than the site")
+    else:
+        warnings.append("the store has no control_units layer: unit statistics are empty")
+    engine = cache.verdict_engine(match, **(verdict_options or {}))
+    verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units)
+    b = shapely.bounds(fp)
+    project = {
+        "name": site.name, "source": site.path, "format": site.format, "site_kind": site.kind,
+        "crs_note": site.crs_note, "source_crs": site.source_crs,
+        "area_m2": area, "area_gk_m2": got["area_gk_m2"], "gk_crs": got["gk_crs"],
+        "outside_coverage_m2": outside, "outside_coverage_gk_m2": outside_gk,
+        "centroid": got["centroid"], "bounds": [float(v) for v in b],
+    }
+    params = {"radius_m": radius, "width_m": width, "buffer_m": buffer, "source_crs": source_crs,
+              "industry": industry if isinstance(industry, str) or industry is None else match.query}
+    params.update(parameters or {})
+    crossings = []
+    if site.kind in ("line", "mixed") and got["hit_rows"]:
+        zones = []
+        for h in got["hit_rows"]:
+            geom = store.read(h["kind"]).loc[int(h["feature_id"])].geometry
+            zones.append({"kind": h["kind"], "name": h["name"], "zone": h["zone"], "zone_label": h["zone_label"],
+                          "geometry": geom})
+        crossings = line_crossings(site.geometry, zones, gk_crs=got["gk_crs"], width=width, footprint=fp)
+    counties = sorted({r["county"] for r in got["unit_rows"] if r.get("county")}, key=str)
+    return ScreeningResult(
+        site=site, footprint=fp, parameters=params, project=project, verdict=Verdict.from_dict(verdict),
+        warnings=warnings, store={"path": str(store.path), "layers": cache.versions}, generated_at=generated_now(),
+        crossings=crossings, unit_rows=got["unit_rows"], hit_rows=got["hit_rows"], nearby_rows=got["nearby_rows"],
+        piece_rows=got["piece_rows"], piece_geoms=got["piece_geoms"],
+        context_loader=context_loader(store, got["site_ea"], buffer), county_loader=county_loader(store, counties),
+    )

@@ -1,0 +1,185 @@
+"""A store opened once: screenings in a notebook loop, a service or a batch share it.
+
+>>> import gisplan                                                      # doctest: +SKIP
+>>> with gisplan.open_store("layers/demo_yanbian.gpkg") as store:       # doctest: +SKIP
+...     r = store.screen("data/sites/road_corridor_helong.geojson", width=60, industry="公路")
+...     rows = store.screen_many("data/sites/batch_sites.geojson", id_field="site_id")
+
+The object keeps one :class:`~gisplan.store.Store` (the layer index, the pieces
+read so far and the rules) and hands every screening that one snapshot, so a
+screening never mixes two versions of the store. Before each call it checks
+whether the file on disk was replaced (a new import); if so it opens the new
+version for the calls that follow, while calls already running finish on the
+old one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from .errors import StoreError
+
+__all__ = ["ResidentStore", "open_store"]
+
+#: Options that say how a site file is read (as ``gisplan read`` takes them).
+READ_OPTIONS = ("layer", "encoding", "cm", "towgs84", "dxf_layer")
+
+
+def _file_key(path: Path) -> tuple:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise StoreError(f"store not found: {path} ({exc.strerror})") from None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class ResidentStore:
+    """A layer store held open for many screenings (see :func:`open_store`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The store (GeoPackage).
+
+    Notes
+    -----
+    Safe to share across threads for screenings. :meth:`close` (or leaving a
+    ``with`` block) drops the snapshot; later calls raise :class:`StoreError`.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._key = None
+        self._store = None
+        self.snapshot()
+
+    # -- the snapshot ------------------------------------------------------------
+    def snapshot(self):
+        """The current version of the store (reopened when the file was replaced).
+
+        Returns
+        -------
+        gisplan.store.Store
+        """
+        from .store import Store
+
+        if self._closed:
+            raise StoreError(f"the store {self.path} was closed")
+        key = _file_key(self.path)
+        with self._lock:
+            if key != self._key or self._store is None:
+                self._store = Store(self.path)
+                self._key = key
+            return self._store
+
+    @property
+    def reloads_seen(self) -> tuple:
+        """Identity of the file version held (device, inode, size, mtime)."""
+        return self._key
+
+    # -- screening ---------------------------------------------------------------
+    def screen(self, site, **options):
+        """Screen one site against the store.
+
+        Parameters
+        ----------
+        site : str, Path, Site, shapely geometry, GeoSeries or GeoDataFrame
+            As :func:`gisplan.screen` takes it; a path is read with the
+            reading options ``layer``, ``encoding``, ``cm``, ``towgs84``,
+            ``dxf_layer`` and ``source_crs`` when given.
+        **options
+            ``radius``, ``width``, ``buffer``, ``industry`` and the other
+            options of :func:`gisplan.screen`.
+
+        Returns
+        -------
+        ScreeningResult
+        """
+        from .screening import screen
+        from .sites import read_site
+
+        read = {k: options.pop(k) for k in READ_OPTIONS if options.get(k) is not None}
+        for k in READ_OPTIONS:
+            options.pop(k, None)
+        if isinstance(site, (str, os.PathLike)):
+            site = read_site(site, source_crs=options.get("source_crs"), **read)
+        return screen(site, self.snapshot(), **options)
+
+    def screen_many(self, sites, *, id_field: str | None = None, **options):
+        """Screen every feature of ``sites`` as its own site: one row per site.
+
+        Parameters
+        ----------
+        sites : path or GeoDataFrame
+            The sites (a file :func:`gisplan.batch.screen_batch` reads, or a frame).
+        id_field : str, optional
+            Column identifying the sites; default: a ``site_index`` column
+            numbering them from 0.
+        **options
+            As :func:`gisplan.batch.screen_batch` (``radius``, ``width``,
+            ``industry``, ``industry_field``, reading options ...).
+
+        Returns
+        -------
+        GeoDataFrame
+            The batch table.
+        """
+        from .batch import screen_batch
+
+        if id_field is None:
+            import geopandas as gpd
+
+            if not isinstance(sites, gpd.GeoDataFrame):
+                from .io.vector import read_vector
+
+                sites = read_vector(sites).frame
+            sites = sites.copy()
+            sites.insert(0, "site_index", range(len(sites)))
+            id_field = "site_index"
+        options.setdefault("progress", False)
+        return screen_batch(sites, self.snapshot(), id_field=id_field, **options)
+
+    # -- life cycle ----------------------------------------------------------------
+    def close(self) -> None:
+        """Drop the snapshot; the object cannot screen afterwards."""
+        with self._lock:
+            store, self._store, self._closed = self._store, None, True
+        closer = getattr(store, "close", None)
+        if callable(closer):
+            closer()
+
+    def __enter__(self) -> ResidentStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"kinds={self._store.kinds() if self._store else []}"
+        return f"ResidentStore({str(self.path)!r}, {state})"
+
+
+def open_store(path: str | os.PathLike) -> ResidentStore:
+    """Open a layer store once for many screenings.
+
+    Parameters
+    ----------
+    path : str or Path
+        The store (GeoPackage).
+
+    Returns
+    -------
+    ResidentStore
+        With :meth:`~ResidentStore.screen` and :meth:`~ResidentStore.screen_many`;
+        usable as a context manager.
+
+    Raises
+    ------
+    StoreError
+        When the file is missing or not a gisplan store.
+    """
+    return ResidentStore(path)

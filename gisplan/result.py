@@ -1,0 +1,363 @@
+"""What a screening found, as typed data: :class:`ScreeningResult`, :class:`Verdict`, :class:`Finding`.
+
+A leaf of the package: it imports no engine and no renderer at module level
+(the ``to_*`` methods load their renderer when called). A Python attribute
+and the JSON key of the same thing share one name (``parameters``, ``store``,
+``control_units`` ...); :meth:`ScreeningResult.to_dict` builds the JSON from
+the fields. The tables (``control_units``, ``hits``, ``nearby``, ``pieces``)
+are GeoDataFrames built on first use from plain rows, so a screening that is
+only counted or tested never pays for pandas.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any
+from collections.abc import Callable
+
+__all__ = ["ScreeningResult", "Verdict", "Finding", "UNIT_COLUMNS", "HIT_COLUMNS", "NEARBY_COLUMNS",
+           "PIECE_COLUMNS", "CATEGORIES"]
+
+CATEGORIES = ("priority", "key", "general")
+UNIT_COLUMNS = ["feature_id", "code", "name", "category", "category_label", "county", "overlap_m2",
+                "overlap_gk_m2", "share_of_project"]
+HIT_COLUMNS = ["kind", "feature_id", "name", "zone", "zone_label", "overlap_m2", "overlap_gk_m2", "share_of_project"]
+NEARBY_COLUMNS = ["kind", "feature_id", "name", "zone", "zone_label", "distance_m", "azimuth_deg", "direction",
+                  "position", "site_point", "feature_point"]
+PIECE_COLUMNS = ["kind", "feature_id", "name", "class", "overlap_m2"]
+_CGCS2000 = "EPSG:4490"
+
+
+class _MappingMixin:
+    """Read access by key, so code written for the JSON dicts keeps working."""
+
+    def __getitem__(self, key: str):
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            extra = getattr(self, "extra", None) or {}
+            if key in extra:
+                return extra[key]
+            raise KeyError(key) from None
+
+    def get(self, key: str, default=None):
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+        return default if value is None else value
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            return self[key] is not None
+        except KeyError:
+            return False
+
+    def keys(self):
+        return self.to_dict().keys()
+
+    def items(self):
+        return self.to_dict().items()
+
+
+@dataclass
+class Finding(_MappingMixin):
+    """One rule or clause weighed for the site: its decision and what it rests on.
+
+    ``kind`` is the layer kind (``eco_redline`` ...), ``access_list`` or
+    ``coverage``/``store``; ``decision`` one of prohibited, restricted, review,
+    allowed. Keys a rule file adds beyond these fields are kept in ``extra``
+    and written to the JSON as they are.
+    """
+
+    id: str
+    kind: str
+    decision: str
+    name: str = ""
+    zone: str = ""
+    zone_label: str = ""
+    rule: str = ""
+    rule_en: str | None = None
+    citation: str = ""
+    source: str = ""
+    article: str = ""
+    tier: str = ""
+    dimension: str = ""
+    dimension_label: str = ""
+    units: list | None = None
+    reason: str | None = None
+    demo: bool | None = None
+    verified: bool | None = None
+    quote: str | None = None
+    overlap_m2: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Finding:
+        """A finding from the verdict module's dict (unknown keys go to ``extra``)."""
+        names = _FINDING_FIELDS
+        known = {k: v for k, v in data.items() if k in names}
+        known.setdefault("id", "")
+        known.setdefault("kind", "")
+        known.setdefault("decision", "review")
+        return cls(**known, extra={k: v for k, v in data.items() if k not in names})
+
+    def to_dict(self) -> dict:
+        """The finding as JSON data (fields left as None are left out)."""
+        out = {}
+        for name in _FINDING_ORDER:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out.update(self.extra)
+        return out
+
+
+_FINDING_ORDER = tuple(f.name for f in fields(Finding) if f.name != "extra")
+_FINDING_FIELDS = frozenset(_FINDING_ORDER)
+
+
+@dataclass
+class Verdict(_MappingMixin):
+    """The verdict of one screening: the strictest finding decides (see :mod:`gisplan.verdict`)."""
+
+    overall: str
+    overall_label: str
+    industry: dict | None
+    findings: list[Finding]
+    features: list[dict]
+    deciding: list[str]
+    counts: dict
+    rules: dict
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verdict:
+        """A verdict from the verdict module's dict."""
+        names = {f.name for f in fields(cls)} - {"extra"}
+        known = {k: data.get(k) for k in names}
+        known["findings"] = [f if isinstance(f, Finding) else Finding.from_dict(f) for f in data.get("findings") or []]
+        known["features"] = list(data.get("features") or [])
+        known["deciding"] = list(data.get("deciding") or [])
+        known["counts"] = dict(data.get("counts") or {})
+        known["rules"] = dict(data.get("rules") or {})
+        known["overall_label"] = known["overall_label"] or ""
+        return cls(**known, extra={k: v for k, v in data.items() if k not in names})
+
+    def to_dict(self) -> dict:
+        """The verdict as JSON data."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        out["findings"] = [f.to_dict() for f in self.findings]
+        out.update(self.extra)
+        return out
+
+
+@dataclass
+class ScreeningResult:
+    """What one screening found (rendered by :mod:`gisplan.report` and :mod:`gisplan.render`).
+
+    Attributes
+    ----------
+    site : Site
+        The site as read (geometry in CGCS2000 lon/lat).
+    footprint : shapely geometry
+        The screened area in CGCS2000 lon/lat (disc/corridor for points/lines).
+    parameters : dict
+        Radius, width, search buffer, source CRS, industry, national_major.
+    project : dict
+        Areas (ellipsoidal ``area_m2`` and GK-zone ``area_gk_m2``), coverage, centroid.
+    verdict : Verdict
+    warnings : list of str
+    store : dict
+        The store's path and layer versions the screening read.
+    generated_at : str
+    crossings : list of dict
+        Line sites: entry/exit of each zone crossed.
+    unit_rows, hit_rows, nearby_rows, piece_rows : list of dict
+        The rows behind :attr:`control_units`, :attr:`hits`, :attr:`nearby`, :attr:`pieces`.
+    piece_geoms : list
+        Overlap geometries (CGCS2000), one per piece row.
+    """
+
+    site: Any
+    footprint: Any
+    parameters: dict
+    project: dict
+    verdict: Verdict
+    warnings: list[str] = field(default_factory=list)
+    store: dict = field(default_factory=dict)
+    generated_at: str = ""
+    crossings: list = field(default_factory=list)
+    unit_rows: list = field(default_factory=list, repr=False)
+    hit_rows: list = field(default_factory=list, repr=False)
+    nearby_rows: list = field(default_factory=list, repr=False)
+    piece_rows: list = field(default_factory=list, repr=False)
+    piece_geoms: list = field(default_factory=list, repr=False)
+    context_loader: Callable[[], dict] | None = field(default=None, repr=False)
+    county_loader: Callable[[], Any] | None = field(default=None, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # -- tables (built on first use) --------------------------------------------------
+    def _frame(self, key: str, rows: list, columns: list[str], geoms=None, sort: str | None = None):
+        if key not in self._cache:
+            import geopandas as gpd
+            import pandas as pd
+
+            frame = pd.DataFrame(rows, columns=columns)
+            geometry = list(geoms) if geoms is not None else [None] * len(frame)
+            frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, index=frame.index, crs=_CGCS2000),
+                                     crs=_CGCS2000)
+            self._cache[key] = frame
+        return self._cache[key]
+
+    def _piece_geometry(self, rows: list, kinds: tuple[str, ...] | None) -> list:
+        by_key = {(r["kind"], int(r["feature_id"])): g for r, g in zip(self.piece_rows, self.piece_geoms)}
+        return [by_key.get((r.get("kind", "control_units"), int(r["feature_id"]))) for r in rows]
+
+    @property
+    def control_units(self):
+        """Control units the site overlaps (GeoDataFrame; geometry: the overlap, CGCS2000)."""
+        rows = [dict(r, kind="control_units") for r in self.unit_rows]
+        return self._frame("control_units", self.unit_rows, UNIT_COLUMNS, self._piece_geometry(rows, None))
+
+    @property
+    def hits(self):
+        """Redline, protected-area and water-source features the site overlaps (geometry: the overlap)."""
+        return self._frame("hits", self.hit_rows, HIT_COLUMNS, self._piece_geometry(self.hit_rows, None))
+
+    @property
+    def nearby(self):
+        """Features within the search buffer (geometry: the shortest line from the site)."""
+        if "nearby" not in self._cache:
+            import shapely
+
+            lines = [shapely.LineString([r["site_point"], r["feature_point"]]) for r in self.nearby_rows]
+            self._frame("nearby", self.nearby_rows, NEARBY_COLUMNS, lines)
+        return self._cache["nearby"]
+
+    @property
+    def pieces(self):
+        """The overlap geometries (CGCS2000), one per feature hit, units and zones."""
+        return self._frame("pieces", self.piece_rows, PIECE_COLUMNS, self.piece_geoms)
+
+    @property
+    def context(self) -> dict:
+        """Per layer kind, the whole features within the search buffer (for maps)."""
+        if "context" not in self._cache:
+            self._cache["context"] = self.context_loader() if self.context_loader else {}
+        return self._cache["context"]
+
+    @property
+    def county(self):
+        """Outline of the hit units' county (or counties), for map insets."""
+        if "county" not in self._cache:
+            self._cache["county"] = self.county_loader() if self.county_loader else None
+        return self._cache["county"]
+
+    # -- names kept from earlier versions ------------------------------------------------
+    @property
+    def params(self) -> dict:
+        """Old name of :attr:`parameters`."""
+        return self.parameters
+
+    @property
+    def store_info(self) -> dict:
+        """Old name of :attr:`store`."""
+        return self.store
+
+    @property
+    def units(self):
+        """Overlapped control units with their WHOLE geometry (from the map context)."""
+        from .render.notebook import units_frame
+
+        return units_frame(self)
+
+    @property
+    def hits_frame(self):
+        """Old name of :attr:`hits`."""
+        return self.hits
+
+    @property
+    def nearby_frame(self):
+        """Old name of :attr:`nearby`."""
+        return self.nearby
+
+    # -- figures --------------------------------------------------------------------------
+    @property
+    def by_category(self) -> dict[str, float]:
+        """Overlap (m², ellipsoidal) per control-unit category."""
+        return {c: float(sum(r["overlap_m2"] for r in self.unit_rows if r["category"] == c)) for c in CATEGORIES}
+
+    @property
+    def by_category_gk(self) -> dict[str, float]:
+        """Overlap (m², planimetric in the site's GK zone) per category."""
+        return {c: float(sum(r["overlap_gk_m2"] for r in self.unit_rows if r["category"] == c)) for c in CATEGORIES}
+
+    @property
+    def footprint_frame(self):
+        """The screened footprint as a one-row GeoDataFrame (CGCS2000)."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame({"name": [self.site.name or "site"], "area_m2": [self.project["area_m2"]]},
+                                geometry=[self.footprint], crs=_CGCS2000)
+
+    # -- outputs ---------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """The JSON report as plain Python data."""
+        from .report import result_to_dict
+
+        return result_to_dict(self)
+
+    def to_json(self, path: str | os.PathLike | None = None) -> str:
+        """The JSON report as text; written to ``path`` too when given."""
+        from .report import result_to_json
+
+        return result_to_json(self, path)
+
+    def to_html(self, path: str | os.PathLike, **kwargs):
+        """Write the interactive HTML map (options as ``--html-map``)."""
+        from .render.html_map import write_html_map
+
+        return write_html_map(self, path, **kwargs)
+
+    def to_docx(self, path: str | os.PathLike, *, lang: str = "zh"):
+        """Write the EIA report section (DOCX) with its map."""
+        from .render.eia_outputs import write_eia_outputs
+
+        return write_eia_outputs(self, docx=path, lang=lang)
+
+    def to_xlsx(self, path: str | os.PathLike, *, lang: str = "zh"):
+        """Write the report tables (XLSX)."""
+        from .render.xlsx_report import write_xlsx
+
+        return write_xlsx(self, path, lang=lang)
+
+    def to_png(self, path: str | os.PathLike, *, lang: str = "zh"):
+        """Write the 300-dpi static map (PNG; ``.pdf`` for a PDF)."""
+        from .render.static_map import write_static_map
+
+        return write_static_map(self, path, lang=lang)
+
+    # -- Jupyter -------------------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        from .render.notebook import summary_html
+
+        return summary_html(self)
+
+    def __repr__(self) -> str:
+        from .render.notebook import summary_repr
+
+        return summary_repr(self)
+
+    def explore(self, **kwargs):
+        """Interactive folium map (offline); options as :func:`gisplan.render.html_map.html_map`."""
+        from .render.html_map import html_map
+
+        return html_map(self, **kwargs)
+
+    def plot(self, ax=None, **kwargs):
+        """Quick matplotlib map of units, zones and the site; returns the Axes."""
+        from .render.notebook import plot_result
+
+        return plot_result(self, ax=ax, **kwargs)
