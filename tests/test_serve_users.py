@@ -128,8 +128,14 @@ def test_only_admins_import_and_everything_is_audited(server, tmp_path):
     # screenings now record the new store
     s = root.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"csrf_token": root.csrf})
     assert s.json()["store"]["sha256"] == after["sha256"]
-    actions = {a["action"] for a in root.get("/api/audit").json()["audit"]}
+    alice.post("/api/logout", data={"csrf_token": alice.csrf})
+    with httpx.Client(base_url=server.url) as c:
+        csrf = c.get("/api/session").json()["csrf"]
+        c.post("/api/login", data={"username": "root", "password": "not-it", "csrf_token": csrf})
+    audit = root.get("/api/audit").json()["audit"]
+    actions = {a["action"] for a in audit}
     assert {"login", "login_failed", "screen", "import_layer", "logout"} <= actions
+    assert any(a["action"] == "import_layer" and a["user"] == "root" and "eco_redline" in a["detail"] for a in audit)
 
 
 @pytest.mark.skipif(not have_browser(), reason="needs the playwright package and /usr/bin/chromium")

@@ -543,7 +543,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         admin(user)
         return {"audit": record.audit_log(limit)}
 
-    async def _admin_import(request: Request, user: User, file: UploadFile, what: str, fn, *args) -> dict:
+    async def _admin_import(request: Request, user: User, file: UploadFile, what: str, label: str, fn, *args) -> dict:
         admin(user)
         target = tmp_dir / (secrets.token_hex(8) + _extension(_client_name(file.filename)))
         try:
@@ -553,11 +553,11 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
             target.unlink(missing_ok=True)
         ip = _client_ip(request)
         if "error" in out:
-            record.audit(user.name, f"{what}_refused", f"{name}: {out['error']}", ip)
+            record.audit(user.name, f"{what}_refused", f"{label} {name}: {out['error']}", ip)
             raise ApiError(out["status"], out["error"])
         pool.recycle()  # every worker reopens the new store
         app.state.backdrop = None
-        record.audit(user.name, what, f"{name}: " + " | ".join(out["lines"])[:2000], ip)
+        record.audit(user.name, what, f"{label} {name}: " + " | ".join(out["lines"])[:2000], ip)
         return out
 
     @app.post("/api/layers/{kind}")
@@ -571,7 +571,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         if kind not in KINDS:
             raise ApiError(404, f"no layer kind {kind!r}; one of {', '.join(KINDS)}")
         opts = _options(layer=layer, encoding=encoding, source_crs=source_crs, map=map)
-        return await _admin_import(request, user, file, "import_layer", engine.import_layer_file, kind, opts)
+        return await _admin_import(request, user, file, "import_layer", kind, engine.import_layer_file, kind, opts)
 
     @app.post("/api/rules")
     async def import_rules(request: Request, user: CurrentUser, file: Annotated[UploadFile, File()],
@@ -580,7 +580,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         """Import access-list clauses (XLSX/CSV) into the store (admin; as ``gisplan rules import``)."""
         check_csrf(request, csrf_token)
         opts = _options(sheet=sheet, map=map, clear=clear)
-        return await _admin_import(request, user, file, "import_rules", engine.import_rules_file, opts)
+        return await _admin_import(request, user, file, "import_rules", "access list", engine.import_rules_file, opts)
 
     @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
     async def not_found(path: str):

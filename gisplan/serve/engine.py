@@ -6,7 +6,7 @@ replaced). Functions return plain data; a typed :class:`~gisplan.errors.GisplanE
 comes back as ``{"error": one line, "status": 400}`` with server paths removed,
 anything else as ``{"error": "internal error ...", "status": 500}`` -- never a traceback.
 
-When the resident engine (``open_store``) lands, only this module changes.
+The store is held with :func:`gisplan.open_store` (one per worker process).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ __all__ = ["init_worker", "read_upload", "screen_upload", "render_output", "impo
 NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
 _READ_KEYS = ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")
 
-_STATE: dict = {"path": None, "store": None, "stamp": None, "info": None}
+_STATE: dict = {"path": None, "resident": None, "store": None, "info": None}
 
 
 def ping() -> int:
@@ -45,11 +45,6 @@ def init_worker(store_path: str) -> None:
         pass  # reported on the first request
 
 
-def _stamp(path: Path) -> tuple:
-    st = path.stat()
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
 def file_sha256(path: Path) -> str:
     """SHA-256 hex of a file, read in 1 MiB blocks."""
     h = hashlib.sha256()
@@ -60,21 +55,26 @@ def file_sha256(path: Path) -> str:
 
 
 def _store():
-    """The worker's store, reopened (and re-hashed) when its file was replaced."""
-    from ..store import Store
+    """The worker's current store snapshot (``open_store``: reopened when the file is replaced).
+
+    The checksum and layer versions in ``_STATE["info"]`` belong to the snapshot returned.
+    """
+    from ..resident import open_store
 
     path = _STATE["path"]
     if path is None or not path.is_file():
         raise StoreError(f"store not found: {path.name if path else '?'}")
-    stamp = _stamp(path)
-    if _STATE["store"] is None or stamp != _STATE["stamp"]:
-        store = Store(path)
+    if _STATE["resident"] is None:
+        _STATE["resident"] = open_store(path)
+    resident = _STATE["resident"]
+    snapshot = resident.snapshot()
+    key = resident.reloads_seen
+    if _STATE["store"] is not snapshot:
         digest = file_sha256(path)
-        if _stamp(path) != stamp:  # replaced while hashing: try again next time
+        if resident.snapshot() is not snapshot or resident.reloads_seen != key:
             raise StoreError("the store was being replaced; try again")
-        _STATE.update(store=store, stamp=stamp,
-                      info={"name": path.name, "sha256": digest, "layers": store.versions()})
-    return _STATE["store"]
+        _STATE.update(store=snapshot, info={"name": path.name, "sha256": digest, "layers": snapshot.versions()})
+    return snapshot
 
 
 _ABS_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
@@ -144,6 +144,21 @@ def _national_major_kwargs(value) -> tuple[dict, bool]:
     return ({"national_major": value} if accepted else {}), accepted
 
 
+def _keep_store_name(result, info: dict) -> None:
+    """The store's file name (not its server path) and checksum in the result."""
+    result.store = dict(result.store, path=info["name"], sha256=info["sha256"])
+
+
+def _pickle_result(result) -> bytes:
+    """The full result, with its map context read now (the store may change later), as bytes."""
+    result.context  # noqa: B018 - loads and caches the features around the site
+    result.county  # noqa: B018
+    for loader in ("context_loader", "county_loader"):
+        if hasattr(result, loader):
+            setattr(result, loader, None)  # closures over the store: not kept
+    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def screen_upload(path: str, client_name: str, opts: dict) -> dict:
     """Read and screen an uploaded site against the worker's store.
 
@@ -164,12 +179,12 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
         extra, applied = _national_major_kwargs(major)
         result = screen(site, store, radius=opts.get("radius"), width=opts.get("width"),
                         buffer=opts.get("buffer", 5000.0), industry=opts.get("industry") or None, **extra)
-        result.store_info = dict(result.store_info, path=info["name"], sha256=info["sha256"])
+        _keep_store_name(result, info)
         params = {k: opts.get(k) for k in (*_READ_KEYS, "radius", "width", "buffer", "industry", "national_major")}
         params["national_major_applied"] = applied
         text = result.to_json()
         verdict = result.verdict.get("overall") or "review"
-        return {"json": text, "pickle": pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL),
+        return {"json": text, "pickle": _pickle_result(result),
                 "verdict": verdict, "site_name": site.name or Path(client_name).stem, "store": info,
                 "params": params}
 
@@ -269,7 +284,6 @@ def import_layer_file(path: str, client_name: str, kind: str, opts: dict) -> dic
         report = import_layer(_STATE["path"], kind, path, layer=opts.get("layer") or None,
                               mapping=parse_map_options(opts.get("map") or ()),
                               encoding=opts.get("encoding") or None, source_crs=opts.get("source_crs") or None)
-        _STATE["store"] = None
         return {"lines": [scrub(line, {path: client_name}) for line in report.lines()]}
 
     return _guard(run, {path: client_name, str(Path(path).parent): ""})
@@ -283,7 +297,6 @@ def import_rules_file(path: str, client_name: str, opts: dict) -> dict:
 
         report = import_access_list(str(_STATE["path"]), path, sheet=opts.get("sheet") or None,
                                     mapping=parse_map_options(opts.get("map") or ()), clear=bool(opts.get("clear")))
-        _STATE["store"] = None
         return {"lines": [scrub(line, {path: client_name}) for line in report.lines()]}
 
     return _guard(run, {path: client_name, str(Path(path).parent): ""})
