@@ -16,6 +16,7 @@ import inspect
 import os
 import pickle
 import re
+import time
 from pathlib import Path
 
 from ..errors import GisplanError, StoreError
@@ -172,6 +173,7 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
     def run() -> dict:
         from ..screening import screen
 
+        t0 = time.perf_counter()
         store = _store()
         info = dict(_STATE["info"])
         site = _read(path, client_name, opts)
@@ -186,7 +188,7 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
         verdict = result.verdict.get("overall") or "review"
         return {"json": text, "pickle": _pickle_result(result),
                 "verdict": verdict, "site_name": site.name or Path(client_name).stem, "store": info,
-                "params": params}
+                "params": params, "seconds": time.perf_counter() - t0}
 
     return _guard(run, {path: client_name, str(Path(path).parent): ""})
 
@@ -203,7 +205,7 @@ def _write_atomic(target: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def render_output(pickle_path: str, out_dir: str, name: str, lang: str) -> dict:
+def render_output(pickled: bytes, out_dir: str, name: str, lang: str) -> dict:
     """Render one output (``report.docx|xlsx|png|pdf`` or ``map.html``) of a kept result into ``out_dir``.
 
     A file once written is never rewritten, so every later download is identical.
@@ -215,8 +217,7 @@ def render_output(pickle_path: str, out_dir: str, name: str, lang: str) -> dict:
         target = target_dir / name
         if target.is_file():
             return {"file": name}
-        with open(pickle_path, "rb") as fh:
-            result = pickle.load(fh)  # our own file in the data folder
+        result = pickle.loads(pickled)  # our own record, written by screen_upload
         if name == "report.docx":
             png = target_dir / "report.png"
             if not png.is_file():

@@ -2,14 +2,15 @@
 
 Layout of the data folder::
 
-    record.sqlite            screenings, audit log, sessions (WAL journal)
+    record.sqlite            screenings (with the full result, pickled, to render reports
+                             from later), audit log, sessions (WAL journal)
     uploads/<id><.ext>       the uploaded site file, under a generated name
-    results/<id>.pickle      the full result, to render reports from later
     outputs/<id>/<lang>/     reports rendered on first download, then served as they are
 
 Every screening's row (parameters, the store's layer versions and checksum,
-the result JSON) is committed, and its files are fsync'ed, before the HTTP
-response returns, so a restart or a ``kill -9`` loses nothing.
+the result JSON and the pickled result) is committed (``synchronous=FULL``), and
+its upload fsync'ed, before the HTTP response returns, so a restart or a
+``kill -9`` loses nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ CREATE TABLE IF NOT EXISTS screenings (
     store_sha256 TEXT NOT NULL,
     verdict TEXT NOT NULL,
     result_json TEXT NOT NULL,
-    result_pickle TEXT NOT NULL
+    result_pickle BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS screenings_user ON screenings(user, created_at);
 CREATE TABLE IF NOT EXISTS audit (
@@ -99,7 +100,6 @@ class ScreeningRow:
     store_versions: dict
     store_sha256: str
     verdict: str
-    result_pickle: str
 
     def summary(self) -> dict:
         """What the record list shows (no server paths)."""
@@ -109,7 +109,7 @@ class ScreeningRow:
 
 
 _COLUMNS = ("id, created_at, user, site_name, client_filename, upload, params, store_name, store_versions, "
-            "store_sha256, verdict, result_pickle")
+            "store_sha256, verdict")
 
 
 def _row(values) -> ScreeningRow:
@@ -130,7 +130,7 @@ class Record:
 
     def __init__(self, data_dir: str | os.PathLike):
         self.dir = Path(data_dir)
-        for sub in ("uploads", "results", "outputs"):
+        for sub in ("uploads", "outputs"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.dir / "record.sqlite", check_same_thread=False, isolation_level=None)
@@ -158,10 +158,6 @@ class Record:
         """Where the upload of screening ``sid`` is kept (generated name)."""
         return self.dir / "uploads" / f"{sid}{ext}"
 
-    def pickle_path(self, sid: str) -> Path:
-        """Where the full result of screening ``sid`` is kept."""
-        return self.dir / "results" / f"{sid}.pickle"
-
     def outputs_dir(self, sid: str, lang: str) -> Path:
         """Where the reports of screening ``sid`` are kept once rendered."""
         return self.dir / "outputs" / sid / lang
@@ -169,12 +165,10 @@ class Record:
     def add_screening(self, *, sid: str, user: str, site_name: str, client_filename: str, upload: Path,
                       params: dict, store_name: str, store_versions: dict, store_sha256: str, verdict: str,
                       result_json: str, result_pickle: bytes, ip: str) -> None:
-        """Store one screening (files fsync'ed, then one committed transaction with its audit line)."""
-        pickle_path = self.pickle_path(sid)
-        write_durable(pickle_path, result_pickle)
+        """Store one screening and its audit line in one committed transaction (the upload is already on disk)."""
         values = (sid, now_iso(), user, site_name, client_filename, upload.relative_to(self.dir).as_posix(),
                   json.dumps(params, ensure_ascii=False), store_name, json.dumps(store_versions, ensure_ascii=False),
-                  store_sha256, verdict, result_json, pickle_path.relative_to(self.dir).as_posix())
+                  store_sha256, verdict, result_json, sqlite3.Binary(result_pickle))
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -194,6 +188,12 @@ class Record:
             cur = self._db.execute(f"SELECT {_COLUMNS} FROM screenings WHERE id = ?", (sid,))
             values = cur.fetchone()
         return _row(values) if values else None
+
+    def result_pickle(self, sid: str) -> bytes | None:
+        """The pickled full result of a screening, or None."""
+        with self._lock:
+            values = self._db.execute("SELECT result_pickle FROM screenings WHERE id = ?", (sid,)).fetchone()
+        return bytes(values[0]) if values else None
 
     def result_json(self, sid: str) -> str | None:
         """The stored result JSON text of a screening, or None."""
