@@ -302,3 +302,20 @@ def test_page_draw_a_polygon_and_screen_it(server, page):
     assert verdict.get_attribute("data-verdict") in ("review", "restricted", "prohibited", "allowed")
     assert "Polygon" not in page.inner_text("#error")
     assert "1 polygon" in page.inner_text("#understood-lines")
+
+
+def test_a_screening_over_the_time_limit_gets_504_and_the_pool_recovers():
+    import asyncio
+    import time
+
+    from gisplan.serve.pool import EnginePool
+
+    pool = EnginePool("/nonexistent/store.gpkg", workers=1, timeout_s=60)
+    try:
+        slow = asyncio.run(pool.call(time.sleep, 30, timeout_s=1.0))
+        assert slow["status"] == 504 and "time limit" in slow["error"]
+        t = time.monotonic()
+        assert asyncio.run(pool.call(abs, -3, timeout_s=30)) == 3  # a fresh worker answers at once
+        assert time.monotonic() - t < 25
+    finally:
+        pool.close()

@@ -114,7 +114,12 @@ def _read(path: str, client_name: str, opts: dict):
     from ..sites import read_site
 
     site = read_site(path, **_read_options(opts))
-    site.path = client_name  # never the server's path in results or reports
+    # never the server's path in results or reports: the client's file name instead
+    names = {path: client_name, str(Path(path).parent) + os.sep: ""}
+    site.path = client_name
+    site.crs_note = scrub(site.crs_note, names)
+    site.warnings[:] = [scrub(w, names) for w in site.warnings]
+    site.details[:] = [scrub(d, names) for d in site.details]
     return site
 
 
