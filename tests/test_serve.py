@@ -176,6 +176,25 @@ def test_session_cookie_flags(server):
     with local_client(server) as c:
         cookie = c.get("/api/session").headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie  # plain http on loopback
+    # behind a TLS proxy on this machine (X-Forwarded-Proto from loopback is trusted) the cookie is Secure
+    with local_client(server) as c:
+        cookie = c.get("/api/session", headers={"x-forwarded-proto": "https"}).headers["set-cookie"].lower()
+    assert "secure" in cookie
+
+
+def test_national_major_is_taken_and_recorded(server):
+    import inspect
+
+    from gisplan.screening import screen
+
+    with local_client(server) as c:
+        r = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"national_major": "yes"})
+        assert r.status_code == 200, r.text
+        params = c.get(f"/api/screenings/{r.json()['id']}").json()["params"]
+        assert params["national_major"] == "yes"
+        assert params["national_major_applied"] == ("national_major" in inspect.signature(screen).parameters)
+        bad = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"national_major": "maybe"})
+        assert bad.status_code == 422
 
 
 def test_non_loopback_bind_without_users_exits_2(demo_store, tmp_path):

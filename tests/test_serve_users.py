@@ -163,3 +163,20 @@ def test_log_in_and_out_on_the_page(server):
             assert page.locator("#page-screen").is_hidden()
         finally:
             browser.close()
+
+
+def test_admin_imports_an_access_list(server):
+    csv = ("层级,适用范围,行政区划代码,管控单元类别,环境管控单元编码,管控维度,管控要求,文件,条款\n"
+           "单元,,,,ZH22240120004,空间布局约束,网页导入的单元要求（测试）,网页清单,ZH22240120004-9\n").encode("utf-8")
+    files = {"file": ("web_list.csv", csv)}
+    alice = login(server, "alice", PASSWORDS["alice"])
+    assert alice.post("/api/rules", files=files, data={"csrf_token": alice.csrf}).status_code == 403
+    root = login(server, "root", PASSWORDS["root"])
+    r = root.post("/api/rules", files=files, data={"csrf_token": root.csrf})
+    assert r.status_code == 200, r.text
+    assert any("1" in line for line in r.json()["lines"])
+    # the industrial park lies in ZH22240120004: the new clause is among its findings
+    s = root.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"csrf_token": root.csrf})
+    rules = [f.get("rule", "") for f in s.json()["verdict"]["findings"]]
+    assert "网页导入的单元要求（测试）" in rules
+    assert any(a["action"] == "import_rules" for a in root.get("/api/audit").json()["audit"])
