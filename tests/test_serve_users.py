@@ -118,6 +118,9 @@ def test_only_admins_import_and_everything_is_audited(server, tmp_path):
     assert alice.post("/api/layers/eco_redline", files=files, data={"csrf_token": alice.csrf}).status_code == 403
     root = login(server, "root", PASSWORDS["root"])
     before = root.get("/api/layers").json()
+    wide = {"csrf_token": root.csrf, "buffer": "40000"}  # the test redline lies ~17 km from the park
+    earlier = root.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data=wide)
+    assert earlier.status_code == 200
     assert root.post("/api/layers/eco_redline", files=files).status_code == 403  # no CSRF
     assert root.post("/api/layers/nonsense", files=files, data={"csrf_token": root.csrf}).status_code == 404
     r = root.post("/api/layers/eco_redline", files=files, data={"csrf_token": root.csrf})
@@ -126,8 +129,16 @@ def test_only_admins_import_and_everything_is_audited(server, tmp_path):
     assert after["sha256"] != before["sha256"]
     assert after["layers"]["eco_redline"].startswith("1 features")
     # screenings now record the new store
-    s = root.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"csrf_token": root.csrf})
+    s = root.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data=wide)
     assert s.json()["store"]["sha256"] == after["sha256"]
+    # a screening from before the import still draws its map from the store version it read
+    old_map = root.get(f"/api/screenings/{earlier.json()['id']}/map.html")
+    new_map = root.get(f"/api/screenings/{s.json()['id']}/map.html")
+    assert old_map.status_code == 200 and new_map.status_code == 200
+    name = "测试水源涵养生态保护红线"
+    escaped = json.dumps(name)[1:-1]
+    assert name in new_map.text or escaped in new_map.text
+    assert name not in old_map.text and escaped not in old_map.text
     alice.post("/api/logout", data={"csrf_token": alice.csrf})
     with httpx.Client(base_url=server.url) as c:
         csrf = c.get("/api/session").json()["csrf"]
@@ -167,7 +178,7 @@ def test_log_in_and_out_on_the_page(server):
 
 def test_admin_imports_an_access_list(server):
     csv = ("层级,适用范围,行政区划代码,管控单元类别,环境管控单元编码,管控维度,管控要求,文件,条款\n"
-           "单元,,,,ZH22240120004,空间布局约束,网页导入的单元要求（测试）,网页清单,ZH22240120004-9\n").encode("utf-8")
+           "单元,,,,ZH22240120004,空间布局约束,网页导入的单元要求（测试）,网页清单,ZH22240120004-9\n").encode()
     files = {"file": ("web_list.csv", csv)}
     alice = login(server, "alice", PASSWORDS["alice"])
     assert alice.post("/api/rules", files=files, data={"csrf_token": alice.csrf}).status_code == 403

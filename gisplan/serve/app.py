@@ -211,7 +211,8 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
                   redoc_url=None)
     record = Record(config.data_dir)
     users = Users(config.users) if config.users else None
-    pool = pool or EnginePool(str(config.store), workers=config.workers, timeout_s=config.timeout_s)
+    pool = pool or EnginePool(str(config.store), workers=config.workers, timeout_s=config.timeout_s,
+                              versions_dir=str(Path(config.data_dir) / "stores"))
     per_user, per_ip = RateLimiter(limit=5), RateLimiter(limit=20)  # failed logins per 5 minutes
     tmp_dir = Path(config.data_dir) / "tmp"
     shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -520,7 +521,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         folder = record.outputs_dir(sid, lang)
         if not (folder / name).is_file():
             pickled = await run_in_threadpool(record.result_pickle, sid)
-            out = await pool.call(engine.render_output, pickled, str(folder), name, lang)
+            out = await pool.call(engine.render_output, pickled, row.store_sha256, str(folder), name, lang)
             if "error" in out:
                 raise ApiError(out["status"], out["error"])
             record.audit(user.name, "render", f"{sid} {name} {lang}", _client_ip(request))

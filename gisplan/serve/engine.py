@@ -28,7 +28,7 @@ __all__ = ["init_worker", "read_upload", "screen_upload", "render_output", "impo
 NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
 _READ_KEYS = ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")
 
-_STATE: dict = {"path": None, "resident": None, "store": None, "info": None}
+_STATE: dict = {"path": None, "versions": None, "resident": None, "store": None, "info": None, "kept": {}}
 
 
 def ping() -> int:
@@ -36,10 +36,11 @@ def ping() -> int:
     return os.getpid()
 
 
-def init_worker(store_path: str) -> None:
-    """Worker initializer: remember the store and open it once."""
+def init_worker(store_path: str, versions_dir: str | None = None) -> None:
+    """Worker initializer: remember the store (and where its versions are kept) and open it once."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     _STATE["path"] = Path(store_path)
+    _STATE["versions"] = Path(versions_dir) if versions_dir else None
     try:
         _store()
     except GisplanError:
@@ -72,10 +73,72 @@ def _store():
     key = resident.reloads_seen
     if _STATE["store"] is not snapshot:
         digest = file_sha256(path)
+        if _STATE["versions"] is not None:
+            _keep_version(path, digest, key)
         if resident.snapshot() is not snapshot or resident.reloads_seen != key:
             raise StoreError("the store was being replaced; try again")
         _STATE.update(store=snapshot, info={"name": path.name, "sha256": digest, "layers": snapshot.versions()})
     return snapshot
+
+
+def _keep_version(path: Path, digest: str, key: tuple) -> None:
+    """Keep this version of the store as ``<versions>/<sha256>.gpkg`` (a hard link, else a copy).
+
+    Reports are drawn later from the very version a screening read, even after
+    the store was replaced by a new import.
+    """
+    import shutil
+
+    folder = _STATE["versions"]
+    target = folder / f"{digest}.gpkg"
+    if target.exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{digest}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(path, tmp)
+        except OSError:  # another file system, or no hard links: copy
+            shutil.copyfile(path, tmp)
+            if file_sha256(tmp) != digest:
+                raise StoreError("the store was being replaced; try again") from None
+        else:
+            st = tmp.stat()
+            if (st.st_dev, st.st_ino) != key[:2]:
+                raise StoreError("the store was being replaced; try again")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _version(digest: str):
+    """The kept store version ``digest`` (opened once per worker), for drawing reports."""
+    from ..store import Store
+
+    kept = _STATE["kept"]
+    if digest not in kept:
+        folder = _STATE["versions"]
+        file = folder / f"{digest}.gpkg" if folder is not None else None
+        if file is None or not file.is_file():
+            raise StoreError(f"the store version this screening read (sha256 {digest[:12]}...) is no longer kept "
+                             "in the data folder; its map and reports cannot be drawn")
+        if len(kept) >= 4:
+            kept.pop(next(iter(kept)))
+        kept[digest] = Store(file)
+    return kept[digest]
+
+
+def _attach_context(result, digest: str) -> None:
+    """Give a kept result its map context again, read from the store version it was screened on."""
+    from ..engine.single import context_loader, county_loader
+    from ..geometry import to_equal_area
+
+    store = _version(digest)
+    buffer = result.parameters.get("buffer_m", 5000.0)
+    counties = sorted({r["county"] for r in result.unit_rows if r.get("county")}, key=str)
+    result.context_loader = context_loader(store, to_equal_area(result.footprint), buffer)
+    result.county_loader = county_loader(store, counties)
 
 
 _ABS_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
@@ -156,12 +219,9 @@ def _keep_store_name(result, info: dict) -> None:
 
 
 def _pickle_result(result) -> bytes:
-    """The full result, with its map context read now (the store may change later), as bytes."""
-    result.context  # noqa: B018 - loads and caches the features around the site
-    result.county  # noqa: B018
-    for loader in ("context_loader", "county_loader"):
-        if hasattr(result, loader):
-            setattr(result, loader, None)  # closures over the store: not kept
+    """The full result as bytes, without its map context (read again from the kept store version)."""
+    result.context_loader = None  # closures over the open store: not kept
+    result.county_loader = None
     return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -210,11 +270,13 @@ def _write_atomic(target: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def render_output(pickled: bytes, out_dir: str, name: str, lang: str) -> dict:
+def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, lang: str) -> dict:
     """Render one output (``report.docx|xlsx|png|pdf`` or ``map.html``) of a kept result into ``out_dir``.
 
     A file once written is never rewritten, so every later download is identical.
     The DOCX embeds the PNG map of the same folder (rendered first when missing).
+    The map context (features around the site) is read from the store version
+    ``store_sha256`` kept in the data folder: never from a newer store.
     """
     def run() -> dict:
         target_dir = Path(out_dir)
@@ -223,6 +285,7 @@ def render_output(pickled: bytes, out_dir: str, name: str, lang: str) -> dict:
         if target.is_file():
             return {"file": name}
         result = pickle.loads(pickled)  # our own record, written by screen_upload
+        _attach_context(result, store_sha256)
         if name == "report.docx":
             png = target_dir / "report.png"
             if not png.is_file():

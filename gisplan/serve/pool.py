@@ -31,10 +31,13 @@ class EnginePool:
     workers : int
     timeout_s : float
         Time limit of one call.
+    versions_dir : str, optional
+        Where workers keep each store version they screen on (see :mod:`gisplan.serve.engine`).
     """
 
-    def __init__(self, store_path: str, workers: int = 2, timeout_s: float = 120.0):
+    def __init__(self, store_path: str, workers: int = 2, timeout_s: float = 120.0, versions_dir: str | None = None):
         self.store_path = str(store_path)
+        self.versions_dir = versions_dir
         self.workers = max(1, int(workers))
         self.timeout_s = float(timeout_s)
         self._lock = threading.Lock()
@@ -43,7 +46,7 @@ class EnginePool:
     def _new(self) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=engine.init_worker,
-                                   initargs=(self.store_path,))
+                                   initargs=(self.store_path, self.versions_dir))
 
     def warm(self) -> list[int]:
         """Start every worker now (not on the first request); returns their process ids."""
