@@ -320,11 +320,13 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", path="/",
                             secure=request.url.scheme == "https")
 
-    def _start_session(request: Request, response: Response, user: User) -> str:
+    def _start_session(request: Request, user: User, mode: str) -> JSONResponse:
+        """A new session of ``user``: its cookie set on the answer, its CSRF token in the body."""
         token, csrf = new_token(), new_token()
         record.add_session(hash_token(token), user.name, csrf, SESSION_TTL_S)
+        response = JSONResponse({"user": user.name, "role": user.role, "csrf": csrf, "mode": mode})
         _cookie(response, request, SESSION_COOKIE, token, SESSION_TTL_S)
-        return csrf
+        return response
 
     # ---- page
     @app.get("/", include_in_schema=False)
@@ -352,12 +354,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
             user, csrf = found
             return {"user": user.name, "role": user.role, "csrf": csrf, "mode": "users" if users else "local"}
         if users is None:
-            response = JSONResponse({})
-            csrf = _start_session(request, response, LOCAL_USER)
-            response.body = response.render({"user": LOCAL_USER.name, "role": LOCAL_USER.role, "csrf": csrf,
-                                             "mode": "local"})
-            response.headers["content-length"] = str(len(response.body))
-            return response
+            return _start_session(request, LOCAL_USER, "local")
         pre = new_token()
         response = JSONResponse({"user": None, "role": None, "csrf": pre, "mode": "users"})
         _cookie(response, request, PRELOGIN_COOKIE, pre, 3600)
@@ -383,11 +380,8 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
             raise ApiError(401, "wrong user name or password")
         per_user.clear(username)
         record.audit(user.name, "login", "", ip)
-        response = JSONResponse({})
-        csrf = _start_session(request, response, user)
+        response = _start_session(request, user, "users")
         response.delete_cookie(PRELOGIN_COOKIE, path="/")
-        response.body = response.render({"user": user.name, "role": user.role, "csrf": csrf, "mode": "users"})
-        response.headers["content-length"] = str(len(response.body))
         return response
 
     @app.post("/api/logout")

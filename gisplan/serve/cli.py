@@ -105,17 +105,20 @@ def users_token(file, name) -> None:
 
 
 @users.command("list")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.argument("file", type=click.Path(dir_okay=False))
 def users_list(file) -> None:
     """Show the users of FILE with their role and number of API tokens."""
+    from ..errors import InputError
     from .auth import read_users_file
 
+    if not Path(file).is_file():
+        raise InputError(f"users file not found: {file}")
     for name, entry in sorted(read_users_file(Path(file))["users"].items()):
         click.echo(f"{name:<24} {entry.get('role', 'reviewer'):<9} {len(entry.get('tokens', []))} token(s)")
 
 
 @users.command("remove")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("name")
 def users_remove(file, name) -> None:
     """Remove user NAME (and their API tokens) from FILE."""
