@@ -178,7 +178,7 @@ def _read(path: str, client_name: str, opts: dict):
 
     site = read_site(path, **_read_options(opts))
     # never the server's path in results or reports: the client's file name instead
-    names = {path: client_name, str(Path(path).parent) + os.sep: ""}
+    names = {path: client_name, str(Path(path).parent) + os.sep: "", Path(path).stem: Path(client_name).stem}
     site.path = client_name
     site.crs_note = scrub(site.crs_note, names)
     site.warnings[:] = [scrub(w, names) for w in site.warnings]

@@ -159,7 +159,7 @@ function initMap() {
   api("/api/backdrop").then((gj) => {
     const colors = { priority: "#2e7d32", key: "#c62828", general: "#f9a825" };
     const layer = L.geoJSON(gj, { style: (f) => ({ color: colors[f.properties.category] || "#777", weight: 1,
-                                                   fillOpacity: 0.08 }),
+                                                   fillOpacity: 0.15 }),
                                   onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} ${f.properties.code}`, { sticky: true }) });
     layer.addTo(map);
     layer.bringToBack();
