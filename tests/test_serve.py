@@ -308,6 +308,8 @@ def test_page_upload_screen_see_verdict_and_map_and_download_the_docx(server, pa
 
 @needs_browser
 def test_page_draw_a_polygon_and_screen_it(server, page):
+    from playwright.sync_api import expect
+
     page.goto(server.url + "/")
     page.wait_for_selector("#page-screen:not([hidden])")
     page.wait_for_selector("#map .leaflet-interactive")  # the backdrop of control units has loaded
@@ -323,6 +325,23 @@ def test_page_draw_a_polygon_and_screen_it(server, page):
     assert verdict.get_attribute("data-verdict") in ("review", "restricted", "prohibited", "allowed")
     assert "Polygon" not in page.inner_text("#error")
     assert "1 polygon" in page.inner_text("#understood-lines")
+    # a pasted corner table (lon/lat, as copied from a spreadsheet: tab-separated)
+    page.click("#paste-box summary")
+    page.fill("#paste", "点号\t经度\t纬度\nJ1\t129.626\t42.895\nJ2\t129.636\t42.895\nJ3\t129.636\t42.901\n"
+                        "J4\t129.626\t42.901\n")
+    page.click("#paste-use")
+    page.click("#screen")
+    expect(page.locator("#understood-lines")).to_contain_text("corners.csv", timeout=30_000)
+    expect(page.locator("#result .meta").first).to_contain_text("corner table", timeout=30_000)
+    assert "ZH22240120004" in page.inner_text("#result")  # the unit of the industrial park
+
+
+def test_industry_type_ahead_lists_codes_and_catalogue_items(server):
+    with local_client(server) as c:
+        found = c.get("/api/industries", params={"q": "公路"}).json()["industries"]
+        assert any(i["name"] == "公路" and i["eia_section"] for i in found)
+        c26 = c.get("/api/industries", params={"q": "C26"}).json()["industries"]
+        assert c26[0]["code"] == "C26" and "化学" in c26[0]["name"]
 
 
 def test_a_screening_over_the_time_limit_gets_504_and_the_pool_recovers():
