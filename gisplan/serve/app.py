@@ -577,7 +577,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         if "error" in out:
             record.audit(user.name, f"{what}_refused", f"{label} {name}: {out['error']}", ip)
             raise ApiError(out["status"], out["error"])
-        pool.recycle()  # every worker reopens the new store
+        # no pool restart: each worker's open_store sees the replaced file on its next call
         app.state.backdrop = None
         record.audit(user.name, what, f"{label} {name}: " + " | ".join(out["lines"])[:2000], ip)
         return out
