@@ -336,6 +336,16 @@ def test_page_draw_a_polygon_and_screen_it(server, page):
     assert "ZH22240120004" in page.inner_text("#result")  # the unit of the industrial park
 
 
+def test_openapi_and_an_offline_docs_page(server):
+    with local_client(server) as c:
+        spec = c.get("/openapi.json").json()
+        docs = c.get("/docs").text
+    for path in ("/api/screen", "/api/screenings", "/api/screenings/{sid}", "/api/layers", "/api/industries",
+                 "/api/layers/{kind}", "/api/rules"):
+        assert path in spec["paths"], path
+    assert "/static/docs.js" in docs and "cdn" not in docs.lower()
+
+
 def test_industry_type_ahead_lists_codes_and_catalogue_items(server):
     with local_client(server) as c:
         found = c.get("/api/industries", params={"q": "公路"}).json()["industries"]

@@ -208,7 +208,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     FastAPI
     """
     app = FastAPI(title="gisplan", version="1", description="Screen project sites against 三线一单 zoning.",
-                  redoc_url=None)
+                  docs_url=None, redoc_url=None)  # /docs is an offline page below (Swagger UI needs a CDN)
     record = Record(config.data_dir)
     users = Users(config.users) if config.users else None
     pool = pool or EnginePool(str(config.store), workers=config.workers, timeout_s=config.timeout_s,
@@ -258,7 +258,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         if request.url.path.endswith("/map.html"):
             response.headers["Content-Security-Policy"] = _MAP_CSP
             response.headers["X-Frame-Options"] = "SAMEORIGIN"
-        elif not request.url.path.startswith("/docs") and not request.url.path.startswith("/openapi"):
+        else:
             response.headers.setdefault("Content-Security-Policy", _PAGE_CSP)
             response.headers.setdefault("X-Frame-Options", "DENY")
         return response
@@ -337,9 +337,13 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     async def favicon():
         return Response(status_code=204)
 
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return FileResponse(_static("docs.html"), media_type="text/html; charset=utf-8")
+
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str):
-        if name in ("app.js", "app.css", "index.html"):
+        if name in ("app.js", "app.css", "index.html", "docs.js"):
             return FileResponse(_static(name))
         if name in ("leaflet.js", "leaflet.css"):
             return FileResponse(_leaflet(name))
