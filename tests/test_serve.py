@@ -151,6 +151,10 @@ def test_bad_input_is_one_line_400_without_paths(server):
         assert c.get("/api/screenings/0123456789abcdef").status_code == 404
         assert c.get("/api/screenings/..%2F..%2Fetc").status_code == 404
         assert c.get("/api/nothing-here").json() == {"error": "not found"}
+        # the client's file name is text, never a path
+        r = c.post("/api/screen", files={"file": ("../../../escape.geojson", SITE.read_bytes())})
+        assert r.status_code == 200 and r.json()["project"]["source"] == "escape.geojson"
+        assert not list(server.data_dir.parent.rglob("escape.geojson"))
 
 
 def test_browser_forms_need_the_csrf_token(server):
@@ -373,3 +377,33 @@ def test_a_screening_over_the_time_limit_gets_504_and_the_pool_recovers():
         assert run(pool.call(abs, -3, timeout_s=120)) == 3  # a fresh worker answers
     finally:
         pool.close()
+
+
+def test_reports_are_drawn_again_from_the_upload_when_the_pickle_cannot_be_read(demo_store, tmp_path):
+    import openpyxl
+
+    from gisplan.serve import engine
+
+    saved = dict(engine._STATE)
+    try:
+        engine.init_worker(str(demo_store), str(tmp_path / "stores"))
+        upload = tmp_path / "0123456789abcdef.geojson"
+        upload.write_bytes(SITE.read_bytes())
+        out = engine.screen_upload(str(upload), SITE.name, {"industry": "C26", "buffer": 5000.0})
+        sha = out["store"]["sha256"]
+        first = engine.render_output(out["pickle"], sha, str(tmp_path / "a"), "report.xlsx", "zh")
+        again = {"upload": str(upload), "client": SITE.name, "params": out["params"],
+                 "generated_at": json.loads(out["json"])["generated_at"], "store_name": demo_store.name}
+        second = engine.render_output(b"not a pickle", sha, str(tmp_path / "b"), "report.xlsx", "zh", again)
+        assert first == second == {"file": "report.xlsx"}
+        refused = engine.render_output(b"not a pickle", sha, str(tmp_path / "c"), "report.xlsx", "zh")
+        assert refused["status"] == 500 and "Traceback" not in refused["error"]
+    finally:
+        engine._STATE.clear()
+        engine._STATE.update(saved)
+
+    def cells(path):
+        wb = openpyxl.load_workbook(path)
+        return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
+
+    assert cells(tmp_path / "a" / "report.xlsx") == cells(tmp_path / "b" / "report.xlsx")

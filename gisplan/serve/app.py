@@ -519,7 +519,10 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         folder = record.outputs_dir(sid, lang)
         if not (folder / name).is_file():
             pickled = await run_in_threadpool(record.result_pickle, sid)
-            out = await pool.call(engine.render_output, pickled, row.store_sha256, str(folder), name, lang)
+            again = {"upload": str(record.dir / row.upload), "client": row.client_filename, "params": row.params,
+                     "generated_at": json.loads(record.result_json(sid)).get("generated_at", ""),
+                     "store_name": row.store_name}
+            out = await pool.call(engine.render_output, pickled, row.store_sha256, str(folder), name, lang, again)
             if "error" in out:
                 raise ApiError(out["status"], out["error"])
             record.audit(user.name, "render", f"{sid} {name} {lang}", _client_ip(request))

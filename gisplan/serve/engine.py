@@ -270,13 +270,18 @@ def _write_atomic(target: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, lang: str) -> dict:
+def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, lang: str,
+                  again: dict | None = None) -> dict:
     """Render one output (``report.docx|xlsx|png|pdf`` or ``map.html``) of a kept result into ``out_dir``.
 
     A file once written is never rewritten, so every later download is identical.
     The DOCX embeds the PNG map of the same folder (rendered first when missing).
     The map context (features around the site) is read from the store version
     ``store_sha256`` kept in the data folder: never from a newer store.
+    When the pickled result cannot be loaded (e.g. written by another gisplan
+    version), ``again`` (the kept upload, its client name, the parameters, the
+    original ``generated_at`` and store name) screens it once more on that
+    same store version.
     """
     def run() -> dict:
         target_dir = Path(out_dir)
@@ -284,7 +289,12 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
         target = target_dir / name
         if target.is_file():
             return {"file": name}
-        result = pickle.loads(pickled)  # our own record, written by screen_upload
+        try:
+            result = pickle.loads(pickled)  # our own record, written by screen_upload
+        except Exception:
+            if not again:
+                raise
+            result = _rescreen(again, store_sha256)
         _attach_context(result, store_sha256)
         if name == "report.docx":
             png = target_dir / "report.png"
@@ -299,6 +309,20 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
         return {"file": name}
 
     return _guard(run, {str(Path(out_dir).parent.parent.parent): ""})
+
+
+def _rescreen(again: dict, store_sha256: str):
+    """Screen a kept upload again on the kept store version, as it was first screened."""
+    from ..screening import screen
+
+    params = again["params"]
+    site = _read(again["upload"], again["client"], params)
+    extra, _ = _national_major_kwargs(NATIONAL_MAJOR.get(str(params.get("national_major") or "").lower()))
+    result = screen(site, _version(store_sha256), radius=params.get("radius"), width=params.get("width"),
+                    buffer=params.get("buffer") or 5000.0, industry=params.get("industry") or None, **extra)
+    result.generated_at = again["generated_at"]
+    _keep_store_name(result, {"name": again["store_name"], "sha256": store_sha256})
+    return result
 
 
 def _render(result, target: Path, lang: str) -> None:
