@@ -123,7 +123,7 @@ def test_upload_over_the_limit_is_413(server):
         assert c.get("/api/layers").status_code == 200
 
 
-@pytest.mark.parametrize("make, needle", [(make_zip_slip, "outside the archive"), (make_kml_billion_laughs, "")])
+@pytest.mark.parametrize("make, needle", [(make_zip_slip, "outside the archive"), (make_kml_billion_laughs, "DTD or entities")])
 def test_zip_slip_and_xml_bomb_get_400_and_the_server_keeps_serving(server, tmp_path, make, needle):
     path = make(tmp_path)
     with local_client(server) as c:
