@@ -79,12 +79,35 @@ class Server:
         self.stop()
         raise RuntimeError(f"server did not answer within {timeout} s: {self.log.read_text()[-2000:]}")
 
-    def kill9(self) -> None:
-        """``kill -9`` the server process (its workers are then ended too)."""
+    def children(self) -> list[int]:
+        """Process ids whose parent is the server (its workers)."""
+        found = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{self.proc.pid}\n" in text:
+                found.append(int(status.parent.name))
+        return found
+
+    def kill9(self) -> list[int]:
+        """``kill -9`` the server process alone; returns the worker ids it had (they must end by themselves)."""
         assert self.proc is not None
+        workers = self.children()
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
+        return workers
+
+    def wait_gone(self, pids: list[int], timeout: float = 20.0) -> list[int]:
+        """The ids among ``pids`` still alive after up to ``timeout`` s; then the group is ended anyway."""
+        deadline = time.monotonic() + timeout
+        alive = list(pids)
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.3)
+            alive = [p for p in alive if Path(f"/proc/{p}").exists() and "State:\tZ" not in _status(p)]
         self._end_group()
+        return alive
 
     def _end_group(self) -> None:
         try:
@@ -111,6 +134,13 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _status(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return ""
 
 
 def local_client(server: Server) -> httpx.Client:

@@ -217,7 +217,8 @@ def test_the_record_survives_a_restart_and_a_kill_9(demo_store, tmp_path):
             first = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"industry": "C26"}).json()
             docx_first = c.get(f"/api/screenings/{first['id']}/report.docx").content
             second = c.post("/api/screen", files={"file": (ROAD.name, ROAD.read_bytes())}, data={"width": "30"}).json()
-        srv.kill9()  # right after the response: nothing may be lost
+        workers = srv.kill9()  # right after the response: nothing may be lost
+        assert workers and srv.wait_gone(workers) == []  # no orphaned workers holding the store
         srv.start()
         with local_client(srv) as c:
             ids = [s["id"] for s in c.get("/api/screenings").json()["screenings"]]

@@ -39,12 +39,28 @@ def ping() -> int:
 def init_worker(store_path: str, versions_dir: str | None = None) -> None:
     """Worker initializer: remember the store (and where its versions are kept) and open it once."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    _exit_with_parent()
     _STATE["path"] = Path(store_path)
     _STATE["versions"] = Path(versions_dir) if versions_dir else None
     try:
         _store()
     except GisplanError:
         pass  # reported on the first request
+
+
+def _exit_with_parent(poll_s: float = 2.0) -> None:
+    """End this worker when the server process is gone (e.g. ``kill -9``): no orphans holding the store."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="gisplan-parent-watch", daemon=True).start()
 
 
 def file_sha256(path: Path) -> str:
