@@ -22,6 +22,7 @@ _LAZY = {
     "Store": "store",
     "import_layer": "importer",
     "read_site": "sites",
+    "read_sites": "sites",
     "site_from_geometry": "sites",
     "Site": "sites",
 }

@@ -8,7 +8,6 @@ pieces run in chunks on all cores (shapely releases the GIL).
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +22,7 @@ from .crs import CGCS2000, parse_crs
 from .errors import InputError, SiteError
 from .engine.overlay import layer_overlaps
 from .geometry import to_equal_area
-from .io.vector import read_vector
-from .sites import china_boundary, footprint, read_site_frame, site_from_geometry, uses_site_reader
+from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_frame, site_from_geometry
 from .store import Store
 from .verdict import batch_verdicts
 
@@ -40,16 +38,6 @@ _SITES_PER_TASK = 1000
 
 def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
-
-
-def _read_sites(sites, source_crs: str | None) -> gpd.GeoDataFrame:
-    if isinstance(sites, gpd.GeoDataFrame):
-        return sites
-    data = read_vector(sites)
-    frame = data.frame
-    if frame.crs is None and not source_crs and data.format not in ("GeoJSON", "KML", "LIBKML"):
-        raise InputError(f"{sites}: no coordinate system (.prj missing); pass --source-crs")
-    return frame
 
 
 def _plain_polygons(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
@@ -119,6 +107,9 @@ def screen_batch(
     cm: int | None = None,
     towgs84: str | None = None,
     dxf_layer: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    national_major: bool | None = None,
 ) -> gpd.GeoDataFrame:
     """Screen every feature of ``sites`` as its own site.
 
@@ -137,6 +128,10 @@ def screen_batch(
     cm, towgs84, dxf_layer : optional
         As for :func:`gisplan.sites.read_site`; corner tables (one site per
         parcel) and DXF plans (one site per closed shape) are read with the same rules.
+    layer, encoding : str, optional
+        Layer (or zip member, XLSX sheet) and text encoding of the sites file, as for ``gisplan read``.
+    national_major : bool or None
+        Whether the projects are national major projects (``--national-major``); None: unknown.
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
     industry : str, optional
@@ -155,27 +150,23 @@ def screen_batch(
         be screened (or whose project type is unknown) get verdict ``error`` and
         the reason in ``warnings``.
     """
-    # The batch allocates many short-lived geometry objects; the cyclic garbage
-    # collector's full passes over them cost more than the work (none form cycles).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _screen_batch(sites, store, id_field=id_field, radius=radius, width=width, source_crs=source_crs,
-                             progress=progress, industry=industry, industry_field=industry_field, cm=cm,
-                             towgs84=towgs84, dxf_layer=dxf_layer)
-    finally:
-        if was_enabled:
-            gc.enable()
+    return _screen_batch(sites, store, id_field=id_field, radius=radius, width=width, source_crs=source_crs,
+                         progress=progress, industry=industry, industry_field=industry_field, cm=cm,
+                         towgs84=towgs84, dxf_layer=dxf_layer, layer=layer, encoding=encoding,
+                         national_major=national_major)
 
 
 def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress, industry, industry_field,
-                  cm, towgs84, dxf_layer) -> gpd.GeoDataFrame:
+                  cm, towgs84, dxf_layer, layer=None, encoding=None, national_major=None) -> gpd.GeoDataFrame:
+    if national_major not in (None, True, False):
+        raise InputError(f"national_major must be True, False or None, got {national_major!r}")
     store = store if isinstance(store, Store) else Store(store)
-    if not isinstance(sites, gpd.GeoDataFrame) and uses_site_reader(sites, source_crs, cm, towgs84, dxf_layer):
-        frame, _note, _ = read_site_frame(sites, source_crs=source_crs, cm=cm, towgs84=towgs84, dxf_layer=dxf_layer)
-        source_crs = CGCS2000  # read_site_frame returns CGCS2000 lon/lat
-    else:
-        frame = _read_sites(sites, source_crs)
+    frame = sites
+    if not isinstance(sites, gpd.GeoDataFrame):
+        # the one site reader (the same rules as gisplan.read_site), one row per feature, CGCS2000 lon/lat
+        frame, _note, _ = read_site_frame(sites, source_crs=source_crs, cm=cm, towgs84=towgs84, dxf_layer=dxf_layer,
+                                          layer=layer, encoding=encoding)
+        source_crs = CGCS2000
     if id_field not in frame.columns:
         raise InputError(f"--id-field {id_field!r} is not a field of the sites (fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)})")
     if len(frame) == 0:
@@ -193,6 +184,11 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     geoms_ea[ok] = to_equal_area(np.array([f for f in fps if f is not None], dtype=object))
     geoms_ea[~ok] = shapely.Polygon()
     area = shapely.area(geoms_ea)
+    for i in np.flatnonzero(ok & (area < MIN_FOOTPRINT_M2)):  # plain polygons skip footprint()'s check
+        try:
+            check_footprint_area(float(area[i]), str(frame[id_field].iloc[i]))
+        except SiteError as exc:
+            ok[i], errors[i], fps[i], geoms_ea[i], area[i] = False, str(exc), None, shapely.Polygon(), 0.0
     cols = {c: np.zeros(n) for c in ("priority_m2", "key_m2", "general_m2", "redline_m2", "protected_m2", "water_m2")}
     kinds = [k for k in ("control_units", *_ZONE_COLUMN) if store.has(k)]
     indexes = {k: store.index(k) for k in kinds}
@@ -238,7 +234,11 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     outside[outside < np.maximum(1.0, 1e-7 * area)] = 0.0
     given = frame[industry_field].tolist() if industry_field else [None] * n
     given = [industry if g is None or (not isinstance(g, str) and pd.isna(g)) or not str(g).strip() else g for g in given]
-    verdict, industry_label, deciding, industry_errors = batch_verdicts(store, ok, outside, pairs, given)
+    missing = [k for k in ("control_units", *_ZONE_COLUMN) if k not in kinds]
+    split = _redline_splits(store, geoms_ea, cols, ok)
+    verdict, industry_label, deciding, industry_errors = batch_verdicts(store, ok, outside, pairs, given,
+                                                                        national_major=national_major,
+                                                                        redline_split=split, missing_kinds=missing)
     errors = [e or (ie or None) for e, ie in zip(errors, industry_errors)]
     warn_text = []
     for i in range(n):
@@ -251,24 +251,90 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     out = pd.DataFrame({id_field: frame[id_field].to_numpy(), "area_m2": area, **cols, "outside_m2": outside,
                         "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding})
     out = out[[id_field] + BATCH_COLUMNS]
+    from .log import logger
+
+    logger.info("batch: %d site(s) screened against %s", n, getattr(store, "path", store))
     return gpd.GeoDataFrame(out, geometry=[f if f is not None else None for f in fps], crs=CGCS2000)
 
 
-def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
-    """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel) or ``.gpkg``, atomically."""
+def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarray) -> dict:
+    """For the few sites in both the redline and a protected-area / water-source zone: the redline part
+    outside those zones (142号 一、（一）), by the same geometry as a single screening.
+
+    Returns ``{(site index, redline feature id): (rest m², [(kind, feature id), ...])}``.
+    """
+    from .constants import MIN_OVERLAP_M2
+    from .engine.single import redline_own_law
+    from .verdict import OWN_LAW_KINDS
+
+    both = np.flatnonzero(ok & (cols["redline_m2"] > MIN_OVERLAP_M2)
+                          & (cols["protected_m2"] + cols["water_m2"] > MIN_OVERLAP_M2))
+    out: dict = {}
+    if len(both) == 0:
+        return out
+    sites = geoms_ea[both]
+    found = {kind: layer_overlaps(sites, store.index(kind), store.edge_index(kind), keep_geometry=True)
+             for kind in ("eco_redline", *OWN_LAW_KINDS) if store.has(kind)}
+    for j, i in enumerate(both.tolist()):
+        own = [((kind, int(f)), g) for kind in OWN_LAW_KINDS if kind in found
+               for s, f, g in zip(found[kind].site, found[kind].feature, found[kind].geometry) if s == j]
+        red = found["eco_redline"]
+        for s, fid, g in zip(red.site, red.feature, red.geometry):
+            if s == j:
+                out[(int(i), int(fid))] = redline_own_law(g, own)
+    return out
+
+
+def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=()) -> Path:
+    """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel) or ``.gpkg``, atomically.
+
+    The file is written whole to a unique temporary file beside ``path`` and
+    renamed (:func:`gisplan.io.outputs.atomic_output`): two runs writing one path
+    leave exactly one run's rows. In the CSV, text cells that would start a
+    formula (``= + - @``, tab, CR) get a leading apostrophe; numbers stay numbers.
+
+    Parameters
+    ----------
+    table : GeoDataFrame
+        The result of :func:`screen_batch`.
+    path : path
+        ``.csv`` or ``.gpkg``.
+    protect : iterable of paths
+        Files never to write over (the store, the sites file).
+
+    Raises
+    ------
+    InputError
+        For another suffix; :class:`~gisplan.errors.OutputError` when the path is
+        refused or cannot be written.
+    """
+    from .io.outputs import atomic_output, check_output_path
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".gpkg"):
         raise InputError(f"--out must end in .csv or .gpkg, got {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{suffix}")
-    if suffix == ".csv":
-        pd.DataFrame(table.drop(columns=table.geometry.name)).to_csv(tmp, index=False, encoding="utf-8-sig")
-    else:
-        import pyogrio
+    check_output_path(path, protect_also=protect)
+    with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
+        if suffix == ".csv":
+            _csv_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            import pyogrio
 
-        if tmp.exists():
-            tmp.unlink()
-        pyogrio.write_dataframe(table, tmp, layer="screening", driver="GPKG", promote_to_multi=True)
-    os.replace(tmp, path)
+            pyogrio.write_dataframe(table, tmp, layer="screening", driver="GPKG", promote_to_multi=True)
     return path
+
+
+def _csv_frame(table: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The table without geometry, text cells defused against formula injection."""
+    from .io.outputs import defuse_cell, encodable
+
+    def cell(value):  # lone surrogates out (the encoder cannot write them), then defused
+        return defuse_cell(encodable(value))
+
+    frame = pd.DataFrame(table.drop(columns=table.geometry.name))
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].map(cell)
+    frame.columns = [defuse_cell(str(c)) for c in frame.columns]
+    return frame

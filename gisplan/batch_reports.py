@@ -3,13 +3,14 @@
 Each site that the batch could screen is screened again in full with
 :func:`gisplan.screening.screen` (the batch table has area totals only; a report
 needs units, hits, nearby features and map context). The site screened is the
-batch footprint (disc or corridor already built), so its area equals the table's.
+batch footprint (disc or corridor already built), so its area equals the table's,
+with the row's project type and the batch's ``national_major``: a report always
+says what its row says (a mismatch is an error, not a report).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -17,26 +18,40 @@ import geopandas as gpd
 import pandas as pd
 
 from .crs import CGCS2000
+from .errors import OutputError
+from .io.outputs import os_error_reason, safe_file_stem
 from .render.labels import check_lang
 from .store import Store
 
-__all__ = ["report_stem", "write_site_reports"]
+__all__ = ["report_stem", "row_industry", "write_site_reports"]
 
 
 def report_stem(site_id, taken: set[str]) -> str:
-    """A file-name stem for a site id (unsafe characters replaced, unique within ``taken``).
+    """A file-name stem for a site id, unique within ``taken`` (lower-cased stems used).
+
+    Unsafe characters are replaced, and an over-long (the name with ``.docx``
+    is at most :data:`~gisplan.io.outputs.MAX_NAME_BYTES` bytes) or colliding
+    stem gets a short hash suffix (see :func:`gisplan.io.outputs.safe_file_stem`).
 
     Examples
     --------
-    >>> report_stem("S/001", set())
-    'S_001'
+    >>> report_stem("S001", set())
+    'S001'
+    >>> report_stem("S/001", {"s_001"}).startswith("S_001-")
+    True
     """
-    stem = re.sub(r"[^\w\-.]+", "_", str(site_id)).strip("._") or "site"
-    base, i = stem, 2
-    while stem.lower() in taken:
-        stem, i = f"{base}_{i}", i + 1
-    taken.add(stem.lower())
-    return stem
+    return safe_file_stem(site_id, taken, suffix=".docx")
+
+
+def row_industry(label) -> str | None:
+    """The project type a batch row was screened with, from its ``industry`` cell (``"EIA-020 化学原料制造"``).
+
+    The cell starts with the entry's code, which matches that one entry again; empty means none.
+    """
+    if label is None or (isinstance(label, float) and label != label):
+        return None
+    text = str(label).strip()
+    return text.split()[0] if text else None
 
 
 def write_site_reports(
@@ -48,6 +63,7 @@ def write_site_reports(
     buffer: float = 5000.0,
     lang: str = "zh",
     progress: bool | None = None,
+    national_major: bool | None = None,
 ) -> pd.DataFrame:
     """Write ``<id>.docx`` and ``<id>.png`` for every screened site of a batch table.
 
@@ -65,12 +81,19 @@ def write_site_reports(
     lang : {"zh", "en"}
     progress : bool, optional
         Progress bar (default: when stderr is a terminal).
+    national_major : bool or None
+        As given to the batch (``--national-major``).
 
     Returns
     -------
     DataFrame
         One row per site: id, ``docx`` and ``png`` file names (empty when the site
         could not be screened) and the verdict.
+
+    Raises
+    ------
+    RuntimeError
+        When a site's report verdict differs from its row's (a bug: no report is written for it).
     """
     from tqdm.auto import tqdm
 
@@ -81,7 +104,7 @@ def write_site_reports(
     check_lang(lang)
     store = store if isinstance(store, Store) else Store(store)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    _make_folder(out)
     show = sys.stderr.isatty() if progress is None else progress
     taken: set[str] = set()
     rows = []
@@ -94,7 +117,21 @@ def write_site_reports(
             continue
         stem = report_stem(site_id, taken)
         site = site_from_geometry(geom, crs=CGCS2000, name=str(site_id))
-        result = screen(site, store, buffer=buffer)
+        result = screen(site, store, buffer=buffer, industry=row_industry(table["industry"].iloc[i]),
+                        national_major=national_major)
+        if result.verdict.get("overall") != table["verdict"].iloc[i]:
+            raise RuntimeError(f"site {site_id}: the report's verdict {result.verdict.get('overall')!r} differs from "
+                               f"the batch row's {table['verdict'].iloc[i]!r}")
         write_eia_outputs(result, docx=out / f"{stem}.docx", png=out / f"{stem}.png", lang=lang)
         rows.append({id_field: site_id, "docx": f"{stem}.docx", "png": f"{stem}.png", "verdict": result.verdict.get("overall")})
     return pd.DataFrame(rows, columns=[id_field, "docx", "png", "verdict"])
+
+
+def _make_folder(out: Path) -> None:
+    """Create the report folder, or stop with one line (a file there, permission denied)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"cannot write reports into {out}: it is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write reports into {out}: {os_error_reason(exc)}") from exc

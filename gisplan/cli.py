@@ -1,12 +1,18 @@
 """The ``gisplan`` command line (thin: every command calls the Python API).
 
-Bad input ends with one line on stderr and exit code 2, never a traceback
-(set ``GISPLAN_DEBUG=1`` to see one).
+The error contract: bad input (and any condition the user can fix: an
+unwritable or refused output path, no space left) ends with one line on stderr
+and exit code 2, never a traceback (set ``GISPLAN_DEBUG=1`` to see one); a
+closed stdout pipe (``| head``) ends quietly with exit 141; Ctrl-C ends with
+exit 130 and SIGTERM with 143, one line, temporary files removed; warnings of
+third-party libraries (GDAL, matplotlib, numpy, shapely) are not printed.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,44 +21,155 @@ import click
 from .errors import GisplanError
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+#: OS errors a user causes and can fix: one line and exit 2, not "internal error".
+_USER_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENAMETOOLONG,
+                errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP, errno.EFBIG}
 
 
 def _echo_err(msg: str) -> None:
-    click.echo(" ".join(str(msg).split()), err=True)
+    try:
+        click.echo(" ".join(str(msg).split()), err=True)
+    except (OSError, ValueError):  # stderr closed as well: nothing left to tell
+        pass
+
+
+def _debug() -> bool:
+    return bool(os.environ.get("GISPLAN_DEBUG"))
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread by SIGTERM so that cleanup (``finally``) runs."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
+def _silence_stdout() -> None:
+    """After EPIPE: point stdout at devnull so the exit flush cannot fail (Python docs recipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
+
+
+def _fail(ctx, exc: BaseException):
+    """One line on stderr and the exit code for an exception out of a command."""
+    if isinstance(exc, GisplanError):
+        _echo_err(f"gisplan: error: {exc}")
+        ctx.exit(EXIT_BAD_INPUT)
+    if isinstance(exc, KeyboardInterrupt):
+        terminated = isinstance(exc, Terminated)
+        _echo_err("gisplan: terminated" if terminated else "gisplan: interrupted")
+        ctx.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:  # | head closed the pipe
+        _silence_stdout()
+        ctx.exit(EXIT_BROKEN_PIPE)
+    if isinstance(exc, OSError) and exc.errno in _USER_ERRNOS:
+        from .io.outputs import os_error_reason
+
+        where = f" {exc.filename}" if exc.filename else ""
+        _echo_err(f"gisplan: error: cannot access{where}: {os_error_reason(exc)}")
+        ctx.exit(EXIT_BAD_INPUT)
+    _echo_err(f"gisplan: internal error: {type(exc).__name__}: {exc} (set GISPLAN_DEBUG=1 for the traceback)")
+    ctx.exit(1)
 
 
 class _Group(click.Group):
-    """Turns typed errors into one line and exit code 2."""
+    """Turns typed errors into one line and exit code 2 (see the module docstring)."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except GisplanError as exc:
-            if os.environ.get("GISPLAN_DEBUG"):
-                raise
-            _echo_err(f"gisplan: error: {exc}")
-            ctx.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except KeyboardInterrupt:
-            _echo_err("gisplan: interrupted")
-            ctx.exit(130)
-        except Exception as exc:  # an unforeseen failure: still one line
-            if os.environ.get("GISPLAN_DEBUG"):
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM: never a traceback, even in debug
+            _fail(ctx, exc)
+        except Exception as exc:  # typed errors, a closed pipe, an OS error, an unforeseen failure
+            if _debug() and not (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
                 raise
-            _echo_err(f"gisplan: internal error: {type(exc).__name__}: {exc} (set GISPLAN_DEBUG=1 for the traceback)")
-            ctx.exit(1)
+            _fail(ctx, exc)
+
+    def main(self, *args, **kwargs):
+        """Run the command line with SIGTERM handled and third-party warnings captured."""
+        import logging
+        import warnings
+
+        root = logging.getLogger()
+        quiet = logging.NullHandler()  # no "lastResort" printing of library log records
+        old_term = None
+        try:
+            old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+        except (ValueError, OSError):  # not the main thread
+            pass
+        if not _debug():
+            root.addHandler(quiet)
+        try:
+            with warnings.catch_warnings():
+                if not _debug():
+                    warnings.simplefilter("ignore")
+                return super().main(*args, **kwargs)
+        except OSError as exc:  # EPIPE while click itself writes (help, version)
+            if exc.errno != errno.EPIPE:
+                raise
+            _silence_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
+        finally:
+            root.removeHandler(quiet)
+            if old_term is not None:
+                signal.signal(signal.SIGTERM, old_term)
+
+
+def _protect_inputs(store=None, *inputs) -> None:
+    """Outputs of this command never replace the store or an input file (exit 2 instead)."""
+    from .io.outputs import protect, unprotect
+
+    tokens = [protect(store, role="the store"), protect(*inputs, role="an input file")]
+    ctx = click.get_current_context()
+    for token in tokens:
+        ctx.call_on_close(lambda t=token: unprotect(t))
+
+
+def _check_outputs(*paths) -> None:
+    """Refuse a bad output path before any screening (store or input, FIFO, folder)."""
+    from .io.outputs import check_output_path
+
+    for p in paths:
+        if p:
+            check_output_path(p)
 
 
 @click.group(cls=_Group)
 @click.version_option(package_name="gisplan")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Say what is done (-v) and how (-vv), on stderr.")
+@click.option("-q", "--quiet", "quiet_log", is_flag=True, help="Print no log lines but errors.")
+def main(verbose: int = 0, quiet_log: bool = False) -> None:
     """Screen project sites against 三线一单 zoning: control units, redline, reserves, water sources."""
+    if verbose or quiet_log:
+        from .log import configure
+
+        configure(verbose, quiet=quiet_log)
 
 
 @main.group(cls=_Group)
 def layers() -> None:
     """Manage the zoning layers of a store (GeoPackage)."""
+
+
+def _mapping_options(f):
+    """--map-value, --mapping and --mapping-from (import and check)."""
+    f = click.option("--mapping-from", type=click.Path(dir_okay=False),
+                     help="Reuse the field and value maps recorded in this store for the same KIND.")(f)
+    f = click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False),
+                     help="YAML file with 'fields' (schema field: source field) and 'values' maps.")(f)
+    f = click.option("--map-value", "map_values", multiple=True, metavar="FIELD:SOURCE=TARGET",
+                     help="Map a delivered value onto the store's (e.g. zone:一区=core); repeatable.")(f)
+    return f
 
 
 @layers.command("import")
@@ -63,14 +180,151 @@ def layers() -> None:
 @click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field.")
 @click.option("--encoding", help="Text encoding of the shapefile .dbf (e.g. gbk).")
 @click.option("--source-crs", help="CRS of a source without .prj (e.g. EPSG:4490, EPSG:4531).")
-def layers_import(store, kind, source, layer, maps, encoding, source_crs) -> None:
-    """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON) as layer KIND of STORE."""
+@_mapping_options
+@click.option("--lock-timeout", default=60.0, show_default=True, type=float,
+              help="Seconds to wait while another process writes the store.")
+def layers_import(store, kind, source, layer, maps, encoding, source_crs, map_values=(), mapping_file=None,
+                  mapping_from=None, lock_timeout=60.0) -> None:
+    """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON, FileGDB .gdb) as layer KIND of STORE."""
     from .importer import import_layer
-    from .mapping import parse_map_options
+    from .mapping import parse_map_options, parse_value_map_options
 
     report = import_layer(store, kind, source, layer=layer, mapping=parse_map_options(maps),
-                          encoding=encoding, source_crs=source_crs)
+                          encoding=encoding, source_crs=source_crs,
+                          value_maps=parse_value_map_options(map_values), mapping_file=mapping_file,
+                          mapping_from=mapping_from, lock_timeout=lock_timeout)
     for line in report.lines():
+        click.echo(line)
+
+
+def _read_options(f):
+    """--kind/--layer/--map/--encoding/--source-crs and the mapping options of a layer file (check, diff)."""
+    f = _mapping_options(f)
+    f = click.option("--source-crs", help="CRS of a layer file without .prj (e.g. EPSG:4490, EPSG:4531).")(f)
+    f = click.option("--encoding", help="Text encoding of a shapefile .dbf (e.g. gbk).")(f)
+    f = click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field.")(f)
+    f = click.option("--layer", help="Layer of a multi-layer source file.")(f)
+    f = click.option("--kind", type=click.Choice(["control_units", "eco_redline", "protected_areas", "water_sources"]),
+                     help="Kind of a layer file (default control_units); for a store, check only this kind.")(f)
+    return f
+
+
+def _read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from) -> dict:
+    from .mapping import parse_map_options, parse_value_map_options
+
+    return {"layer": layer, "mapping": parse_map_options(maps), "value_maps": parse_value_map_options(map_values),
+            "mapping_file": mapping_file, "mapping_from": mapping_from, "encoding": encoding, "source_crs": source_crs}
+
+
+@layers.command("check")
+@click.argument("source")
+@_read_options
+@click.option("--redline", type=click.Path(dir_okay=False), help="Redline layer file for the redline test of a layer file.")
+@click.option("--sliver-m2", type=float, default=100.0, show_default=True,
+              help="Overlaps, gaps and redline parts below this area (m²) are reported as slivers.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the problems and statistics (JSON) here.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), help="Write the problems and statistics (XLSX) here.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any problem is found.")
+def layers_check(source, kind, layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from,
+                 redline, sliver_m2, json_out, xlsx, strict) -> None:
+    """Check SOURCE (a store or a delivered layer file) for overlaps, gaps, code errors ...; print statistics."""
+    from .errors import InputError
+    from .layers.check import check_layers, check_summary_lines, write_check_xlsx
+    from .layers.source import load_layers
+
+    if xlsx and not xlsx.lower().endswith(".xlsx"):
+        raise InputError(f"--xlsx must end in .xlsx, got {xlsx!r}")
+    if sliver_m2 < 0:
+        raise InputError(f"--sliver-m2 must be 0 or more, got {sliver_m2}")
+    _protect_inputs(None, source, redline, mapping_file, mapping_from)
+    _check_outputs(json_out, xlsx)
+    layers_ = load_layers(source, kind=kind, redline=redline,
+                          **_read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from))
+    result = check_layers(layers_, sliver_m2=sliver_m2)
+    if json_out:
+        result.to_json(json_out)
+    if xlsx:
+        write_check_xlsx(result, xlsx)
+    for line in check_summary_lines(result):
+        click.echo(line)
+    if strict and result.problems:
+        click.get_current_context().exit(1)
+
+
+@layers.command("diff")
+@click.argument("old")
+@click.argument("new")
+@_read_options
+@click.option("--sites", type=click.Path(dir_okay=False), help="Sites to re-screen against both versions.")
+@click.option("--id-field", help="Field identifying each site of --sites.")
+@click.option("--industry", help="Project type of every site (for the verdict).")
+@click.option("--industry-field", help="Field of --sites holding each site's project type.")
+@click.option("--sliver-m2", type=float, default=100.0, show_default=True,
+              help="A matched unit whose outline moved by less than this area (m²) is not 'reshaped'.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the differences (JSON) here.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), help="Write the differences (XLSX) here.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Write the change map (PNG) here.")
+@click.option("--html-map", type=click.Path(dir_okay=False), help="Write the change map (offline HTML) here.")
+def layers_diff(old, new, kind, layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from,
+                sites, id_field, industry, industry_field, sliver_m2, json_out, xlsx, png, html_map) -> None:
+    """Compare two versions OLD and NEW (stores or layer files): units, category transitions, redline, sites."""
+    from .errors import InputError
+    from .layers.diff import diff_layers, diff_summary_lines, site_changes, write_diff_xlsx
+    from .layers.source import load_layers
+
+    for value, option, suffix in ((xlsx, "--xlsx", ".xlsx"), (png, "--png", ".png"), (html_map, "--html-map", ".html"),
+                                  (json_out, "--json", ".json")):
+        if value and not value.lower().endswith(suffix):
+            raise InputError(f"{option} must end in {suffix}, got {value!r}")
+    if sites and not id_field:
+        raise InputError("--sites needs --id-field")
+    if (id_field or industry_field) and not sites:
+        raise InputError("--id-field/--industry-field need --sites")
+    if sliver_m2 < 0:
+        raise InputError(f"--sliver-m2 must be 0 or more, got {sliver_m2}")
+    _protect_inputs(None, old, new, sites, mapping_file, mapping_from)
+    _check_outputs(json_out, xlsx, png, html_map)
+    opts = _read_kwargs(layer, maps, encoding, source_crs, map_values, mapping_file, mapping_from)
+    before = load_layers(old, kind=kind, **opts)
+    after = load_layers(new, kind=kind, **opts)
+    if industry:
+        from .rules.industry import match_industry
+
+        match_industry(industry)  # an unknown type fails before any work
+    diff = diff_layers(before, after, sliver_m2=sliver_m2)
+    if sites:
+        diff.sites = site_changes(before, after, sites, id_field=id_field, industry=industry,
+                                  industry_field=industry_field)
+    if json_out:
+        diff.to_json(json_out)
+    if xlsx:
+        write_diff_xlsx(diff, xlsx)
+    if png or html_map:
+        from .layers.diff_maps import write_change_html, write_change_png
+
+        units = after.frames["control_units"]
+        if png:
+            write_change_png(diff, units, png)
+        if html_map:
+            write_change_html(diff, units, html_map)
+    for line in diff_summary_lines(diff):
+        click.echo(line)
+
+
+@layers.command("rebuild")
+@click.argument("store", type=click.Path(dir_okay=False))
+@click.option("--lock-timeout", default=60.0, show_default=True, type=float,
+              help="Seconds to wait while another process writes the store.")
+def layers_rebuild(store, lock_timeout) -> None:
+    """Re-derive pieces, boundary lines and checksums of STORE from its layer tables as they are now.
+
+    For a store edited by another tool (QGIS, GDAL, sqlite3): the edited
+    features are checked like an import and used from then on. The access
+    list is kept.
+    """
+    from .importer import rebuild_store
+
+    for line in rebuild_store(store, lock_timeout=lock_timeout):
         click.echo(line)
 
 
@@ -131,12 +385,29 @@ def _arrival() -> dict:
     return opts
 
 
-def _read_for_screen(site, source_crs):
+def _reading_options(f):
+    """--layer/--encoding: the same reading options as ``gisplan read`` (for screen and batch)."""
+    f = click.option("--encoding", help="Text encoding of a shapefile .dbf or CSV table (e.g. gbk).")(f)
+    f = click.option("--layer", help="Layer, zip member or XLSX sheet of the site file.")(f)
+    return f
+
+
+def _national_major_option(f):
+    """--national-major yes|no (default: unknown), as True/False/None."""
+    return click.option(
+        "--national-major", type=click.Choice(["yes", "no"]), default=None,
+        callback=lambda _ctx, _param, value: None if value is None else value == "yes",
+        help="Whether the project is a national major project (国家重大项目, 自然资发〔2022〕142号 part 二); "
+             "decides mining, hydropower, nuclear and other eligible types in the redline. Default: unknown (review).",
+    )(f)
+
+
+def _read_for_screen(site, source_crs, layer=None, encoding=None):
     """The site read with all site options; with --dry-run, print it and exit 0."""
     from .sites import describe_site, read_site
 
     meta = click.get_current_context().meta.get("gisplan.site", {})
-    s = read_site(site, source_crs=source_crs, **_arrival())
+    s = read_site(site, source_crs=source_crs, layer=layer, encoding=encoding, **_arrival())
     if meta.get("dry_run"):
         for line in describe_site(s):
             click.echo(line)
@@ -230,6 +501,7 @@ def _reports() -> dict:
 @click.argument("site")
 @click.option("--store", required=True, type=click.Path(dir_okay=False), help="The layer store (GeoPackage).")
 @_site_options
+@_reading_options
 @_arrival_options()
 @click.option("--buffer", default=5000.0, show_default=True, type=float, help="Search distance (m) for nearby features.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the JSON report here.")
@@ -238,7 +510,9 @@ def _reports() -> dict:
 @_report_options()
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--industry", help="Project type for the verdict: GB/T 4754 code/name or EIA catalogue category (e.g. C26, 公路).")
-def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, quiet, industry=None, **map_opts) -> None:
+@_national_major_option
+def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, quiet, industry=None,
+           national_major=None, layer=None, encoding=None, **map_opts) -> None:
     """Screen one SITE (GeoJSON, GeoPackage, shapefile/.zip, KML) against a store."""
     from .render.html_map import write_html_map
     from .report import summary_text
@@ -246,12 +520,14 @@ def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, q
 
     map_kwargs = _map_kwargs(map_opts, html_map)
     reports = _reports()
-    site = _read_for_screen(site, source_crs)  # --cm/--towgs84/--dxf-layer; --dry-run exits here
+    _protect_inputs(store, site)
+    _check_outputs(json_out, html_map, *(reports.get(k) for k in ("docx", "xlsx", "png", "pdf")))
+    site = _read_for_screen(site, source_crs, layer, encoding)  # --cm/--towgs84/--dxf-layer; --dry-run exits here
     if industry:
         from .rules.industry import match_industry
 
         match_industry(industry)  # an unknown type fails before any screening
-    result = run(site, store, radius=radius, width=width, buffer=buffer, industry=industry)
+    result = run(site, store, radius=radius, width=width, buffer=buffer, industry=industry, national_major=national_major)
     if json_out:
         result.to_json(json_out)
     if html_map:
@@ -260,10 +536,8 @@ def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, q
         from .render.eia_outputs import write_eia_outputs
 
         write_eia_outputs(result, **reports)
-    if not quiet:
+    if not quiet:  # --quiet prints nothing but errors
         click.echo(summary_text(result, lang=reports.get("lang", "zh")))
-    if not json_out and quiet:
-        click.echo(result.to_json())
 
 
 @main.command()
@@ -272,28 +546,40 @@ def screen(site, store, source_crs, radius, width, buffer, json_out, html_map, q
 @click.option("--id-field", required=True, help="Field that identifies each site.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output table (.csv or .gpkg).")
 @_site_options
+@_reading_options
 @_arrival_options()
 @_report_options(batch=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--industry", help="Project type of every site (default for rows with an empty --industry-field).")
 @click.option("--industry-field", help="Field holding each site's project type (code or name).")
-def batch(sites, store, id_field, out, source_crs, radius, width, progress, industry=None, industry_field=None) -> None:
+@_national_major_option
+def batch(sites, store, id_field, out, source_crs, radius, width, progress, industry=None, industry_field=None,
+          national_major=None, layer=None, encoding=None) -> None:
     """Screen every feature of SITES as its own site; one row per site."""
     from .batch import screen_batch, write_batch
     from .errors import InputError
 
     if not out.lower().endswith((".csv", ".gpkg")):
         raise InputError(f"--out must end in .csv or .gpkg, got {out!r}")
+    _protect_inputs(store, sites)
+    _check_outputs(out)
     if click.get_current_context().meta.get("gisplan.site", {}).get("dry_run"):
         from .sites import describe_site_frame
 
-        for line in describe_site_frame(sites, id_field=id_field, source_crs=source_crs, **_arrival()):
+        for line in describe_site_frame(sites, id_field=id_field, source_crs=source_crs, layer=layer, encoding=encoding,
+                                        **_arrival()):
             click.echo(line)
         click.echo("dry run: nothing screened")
         return
+    import gc
+
+    # The application, not the library, may switch the cyclic collector off: a batch
+    # allocates many short-lived geometries and none form cycles.
+    gc.disable()
     table = screen_batch(sites, store, id_field=id_field, radius=radius, width=width,
                          source_crs=source_crs, progress=progress, industry=industry,
-                         industry_field=industry_field, **_arrival())
+                         industry_field=industry_field, layer=layer, encoding=encoding,
+                         national_major=national_major, **_arrival())
     write_batch(table, out)
     counts = table["verdict"].value_counts().to_dict()
     click.echo(f"{len(table)} site(s) screened -> {out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -302,7 +588,7 @@ def batch(sites, store, id_field, out, source_crs, radius, width, progress, indu
         from .batch_reports import write_site_reports
 
         written = write_site_reports(table, store, reports["report_dir"], id_field=id_field,
-                                     lang=reports.get("lang", "zh"), progress=progress)
+                                     lang=reports.get("lang", "zh"), progress=progress, national_major=national_major)
         click.echo(f"{(written['docx'] != '').sum()} DOCX report(s) and PNG map(s) -> {reports['report_dir']}")
 
 

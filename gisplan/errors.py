@@ -7,7 +7,7 @@ Like rasterio's, they also subclass built-ins so ``except ValueError`` works.
 
 from __future__ import annotations
 
-__all__ = ["GisplanError", "InputError", "SiteError", "StoreError", "MappingError", "CRSInputError"]
+__all__ = ["GisplanError", "InputError", "SiteError", "StoreError", "MappingError", "CRSInputError", "OutputError"]
 
 
 class GisplanError(Exception):
@@ -32,3 +32,7 @@ class MappingError(InputError):
 
 class StoreError(GisplanError, OSError):
     """A layer store is missing, unreadable or lacks what a query needs."""
+
+
+class OutputError(InputError):
+    """An output file cannot be written where asked (refused target, permission, no space)."""

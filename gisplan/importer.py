@@ -14,11 +14,20 @@ import shapely
 from .crs import CGCS2000, parse_crs, transform_geometry
 from .errors import CRSInputError, InputError
 from .io.vector import read_vector
-from .mapping import FieldMapping, apply_mapping, resolve_mapping
-from .store import Store
-from .vocab import KINDS
+from .mapping import (
+    FieldMapping,
+    MappingSpec,
+    apply_mapping,
+    combine_mappings,
+    mapping_from_store,
+    read_mapping_file,
+    resolve_mapping,
+)
+from .store import LOCK_TIMEOUT, Store, StoreWriter, prepare_for_store
+from .store_files import pause_hook
+from .vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, SCHEMA, ZONE_LABELS_ZH
 
-__all__ = ["import_layer", "ImportReport"]
+__all__ = ["import_layer", "rebuild_store", "ImportReport"]
 
 
 @dataclass
@@ -122,6 +131,10 @@ def import_layer(
     mapping: dict[str, str] | None = None,
     encoding: str | None = None,
     source_crs: str | None = None,
+    value_maps: dict[str, dict[str, str]] | None = None,
+    mapping_file: str | os.PathLike | None = None,
+    mapping_from: str | os.PathLike | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> ImportReport:
     """Import an official delivery as layer ``kind`` of a store (created when missing).
 
@@ -140,6 +153,15 @@ def import_layer(
         Text encoding of a shapefile's .dbf (e.g. ``gbk``).
     source_crs : str, optional
         CRS for a source without one (or overriding it).
+    value_maps : dict, optional
+        Schema field -> {delivered value -> store value} (``--map-value``).
+    mapping_file : path, optional
+        YAML file with ``fields`` and ``values`` maps (``--mapping``).
+    mapping_from : path, optional
+        A store whose recorded mapping of layer ``kind`` is reused (``--mapping-from``).
+        Precedence: ``mapping``/``value_maps`` over ``mapping_file`` over ``mapping_from``.
+    lock_timeout : float
+        Seconds to wait for another process writing the store.
 
     Returns
     -------
@@ -149,6 +171,15 @@ def import_layer(
     ------
     InputError
         Unreadable source, unknown values (naming value and field), bad geometry.
+    StoreError
+        The store is locked longer than ``lock_timeout``, or the device is full
+        (the store is then unchanged).
+
+    Notes
+    -----
+    The layer, its pieces and boundary lines, its meta row and the access-list
+    clauses derived from its attributes replace the store in one atomic step,
+    under the store's write lock.
     """
     if kind not in KINDS:
         raise InputError(f"unknown layer kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -156,22 +187,34 @@ def import_layer(
     frame = data.frame
     if len(frame) == 0:
         raise InputError(f"{source}: no features")
-    fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], mapping)
+    spec = combine_mappings(
+        mapping_from_store(mapping_from, kind) if mapping_from else None,
+        read_mapping_file(mapping_file) if mapping_file else None,
+        MappingSpec(dict(mapping or {}), dict(value_maps or {})),
+    )
+    fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], spec.fields, spec.values)
     frame, crs_note, crs_warnings = _to_cgcs2000(frame, source_crs)
     frame, geom_warnings = _clean_geometries(frame, kind)
     schema_frame, map_warnings = apply_mapping(frame, fm)
-    store = store if isinstance(store, Store) else Store.open_or_create(store)
     warnings = list(data.warnings) + crs_warnings + geom_warnings + map_warnings
-    store.write_layer(kind, schema_frame, meta={
-        "source": str(source), "source_layer": data.layer or "", "source_sha256": _sha256(Path(source)),
-        "mapping": fm.fields, "encoding": data.encoding or "", "source_crs": crs_note, "warnings": warnings,
-    })
-    notes = _access_list_from_attributes(store, kind, schema_frame, source)
+    layer_frames = prepare_for_store(kind, schema_frame)  # the slow part, before taking the lock
+    # a writer need not trust the store's other layers (re-importing is how an edited layer is fixed)
+    store = store if isinstance(store, Store) else Store.open_or_create(store, lock_timeout=lock_timeout, verify=False)
+    with store.transaction(lock_timeout=lock_timeout) as tx:
+        tx.write_prepared(kind, *layer_frames, meta={
+            "source": str(source), "source_layer": data.layer or "", "source_sha256": _sha256(Path(source)),
+            "mapping": fm.to_json(), "encoding": data.encoding or "", "source_crs": crs_note, "warnings": warnings,
+        })
+        pause_hook("layer_written")
+        notes = _access_list_from_attributes(tx, kind, schema_frame, source)
     return ImportReport(kind, str(source), len(schema_frame), fm, crs_note, data.encoding, warnings, notes)
 
 
-def _access_list_from_attributes(store: Store, kind: str, frame, source) -> list[str]:
-    """Units delivered with the four dimensions as fields (KJBJYS ...) feed the access list."""
+def _access_list_from_attributes(store: StoreWriter, kind: str, frame, source) -> list[str]:
+    """Units delivered with the four dimensions as fields (KJBJYS ...) feed the access list.
+
+    ``store`` is the import's open transaction: the clauses go into the same atomic replacement as the layer.
+    """
     if kind != "control_units":
         return []
     from .rules.access_list import ACCESS_TABLE, clauses_from_unit_attributes, write_clauses
@@ -185,3 +228,74 @@ def _access_list_from_attributes(store: Store, kind: str, frame, source) -> list
         return []
     write_clauses(store, clauses, "layer:control_units")
     return [f"access list: {len(clauses)} unit clause(s) from the fields {', '.join(fields)}"]
+
+
+#: The coded schema field of each kind and the codes it may hold.
+_CODES = {"control_units": ("category", set(CATEGORY_LABELS_ZH)), "protected_areas": ("zone", set(ZONE_LABELS_ZH)),
+          "water_sources": ("level", set(LEVEL_LABELS_ZH))}
+_DERIVED_COLUMNS = ("feature_id", "area_m2", "area_gk_m2")
+
+
+def rebuild_store(path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:
+    """Re-derive pieces, boundary lines, bounds and checksums from the layer tables as they are now.
+
+    For a store whose layers were edited by another tool (a unit appended in
+    QGIS or with GDAL, a geometry changed): the edited features become part of
+    the store, checked as an import checks them. Runs under the store's lock
+    and replaces the store in one atomic step; the access list is kept.
+    A layer whose table was dropped loses its derived tables and meta row.
+
+    Parameters
+    ----------
+    path : path
+        The store.
+    lock_timeout : float
+        Seconds to wait for another process writing the store.
+
+    Returns
+    -------
+    list of str
+        One line per layer kind rebuilt (or removed).
+
+    Raises
+    ------
+    InputError
+        A feature without geometry, with a code outside the vocabulary or
+        without a schema column (naming layer and feature).
+    """
+    store = Store(path, verify=False)
+    lines = []
+    with store.transaction(lock_timeout=lock_timeout) as tx:
+        present = set(tx.kinds())
+        for kind in KINDS:
+            recorded = (tx.meta()["kind"] == kind).any()
+            if kind not in present:
+                if recorded or tx.has(f"gisplan_pieces_{kind}"):
+                    tx.drop_layer(kind)
+                    lines.append(f"{kind}: layer table missing; its derived tables and meta row removed")
+                continue
+            frame = _rebuild_frame(kind, tx.read(kind))
+            tx.write_prepared(kind, *prepare_for_store(kind, frame), keep_meta=True,
+                              meta={"warnings": [f"rebuilt from the layer table as stored ({len(frame)} features)"]})
+            lines.append(f"{kind}: {len(frame)} feature(s); pieces, boundary lines and checksums rebuilt")
+        access = tx.read_table("gisplan_access_list")
+        if access is not None:
+            tx.write_table("gisplan_access_list", access)  # unchanged, checksummed anew
+    return lines or ["the store holds no layers"]
+
+
+def _rebuild_frame(kind: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A stored layer as it is now, checked like an import and stripped of the derived columns."""
+    missing = [c for c in SCHEMA[kind] if c not in frame.columns]
+    if missing:
+        raise InputError(f"layer {kind} lacks schema column(s) {', '.join(missing)}; re-import it")
+    frame = frame.drop(columns=[c for c in _DERIVED_COLUMNS if c in frame.columns]).reset_index(drop=True)
+    if kind in _CODES:
+        col, codes = _CODES[kind]
+        bad = ~frame[col].isin(codes)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"layer {kind}: feature {i + 1} has {col} {frame[col].iloc[i]!r}, not one of "
+                             f"{', '.join(sorted(codes))}; fix it or re-import the layer")
+    frame, _ = _clean_geometries(gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=CGCS2000), kind)
+    return frame

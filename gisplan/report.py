@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from pathlib import Path
 
 from ._version import __version__
 from .vocab import KIND_LABELS_ZH
@@ -56,10 +55,9 @@ def result_to_json(result, path: str | os.PathLike | None = None) -> str:
     """JSON text of the report (UTF-8, Chinese kept readable); written to ``path`` when given."""
     text = json.dumps(result_to_dict(result), ensure_ascii=False, indent=2)
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(str(path) + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        from .io.outputs import store_of, write_text
+
+        write_text(path, text, protect_also=store_of(result))
     return text
 
 
@@ -98,7 +96,13 @@ def _short(text: str, n: int = 70) -> str:
 
 
 def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh", max_deciding: int = 8) -> list[str]:
-    """The verdict, its deciding clauses and any crossings as summary lines."""
+    """The verdict, its deciding clauses and any crossings as summary lines.
+
+    A citation whose quoted words were not checked against the original text
+    (``verified`` false) is marked ``（条文待核）`` / ``(citation unverified)``.
+    """
+    from .labels import unverified_mark
+    from .rules.industry import catalogue_label
     from .verdict import DECISION_LABELS, kind_label
 
     en = lang == "en"
@@ -108,7 +112,8 @@ def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh"
     ind = verdict.get("industry")
     if ind:
         lines.append(f"  {'Industry' if en else '行业'}: {ind['name']} ({ind['code']}, "
-                     f"{ind['scheme'] if en else ind['scheme_label']}; {ind['matched_by']} <- {ind['query']!r})")
+                     f"{catalogue_label(ind, lang) or (ind['scheme'] if en else ind['scheme_label'])}; "
+                     f"{ind['matched_by']} <- {ind['query']!r})")
     elif overall:
         lines.append("  Industry: not given (area-based findings, decision review)" if en
                      else "  行业: 未指定（按占地给出需人工核对的结论，可用 --industry 指定项目类别）")
@@ -119,7 +124,12 @@ def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh"
     for f in deciding[:max_deciding]:
         rule = f.get("rule_en") if en and f.get("rule_en") else f.get("rule", "")
         cite = f" (…{f['citation'][-50:]})" if len(f.get("citation") or "") > 50 else f" ({f['citation']})" if f.get("citation") else ""
+        if cite and f.get("verified") is False:
+            cite += unverified_mark(lang)
         lines.append(f"   - [{f['decision']}] {kind_label(f['kind'], lang)} {f['name']}: {_short(rule)}{cite}")
+    if verdict.get("national_major") is None and any(f.get("reason") == "national_major" for f in deciding):
+        lines.append("   (national major project? say --national-major yes|no)" if en
+                     else "   （是否国家重大项目？请用 --national-major yes|no 说明）")
     if len(deciding) > max_deciding:
         lines.append(f"   ... {len(deciding) - max_deciding} {'more deciding findings in the JSON report' if en else '条判定依据见 JSON 报告'}")
     counts = verdict.get("counts")

@@ -49,8 +49,9 @@ class ResidentStore:
     ``with`` block) drops the snapshot; later calls raise :class:`StoreError`.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, *, preload: bool = False):
         self.path = Path(path)
+        self.preload = preload
         self._lock = threading.Lock()
         self._closed = False
         self._key = None
@@ -72,7 +73,10 @@ class ResidentStore:
         key = _file_key(self.path)
         with self._lock:
             if key != self._key or self._store is None:
-                self._store = Store(self.path)
+                store = Store(self.path)
+                if self.preload:
+                    _preload(store)
+                self._store = store
                 self._key = key
             return self._store
 
@@ -163,13 +167,28 @@ class ResidentStore:
         return f"ResidentStore({str(self.path)!r}, {state})"
 
 
-def open_store(path: str | os.PathLike) -> ResidentStore:
+def _preload(store) -> None:
+    """Read every piece and boundary line of every layer now (a service's start-up, not its requests)."""
+    import numpy as np
+
+    for kind in store.kinds():
+        for index in (store.index(kind), store.edge_index(kind)):
+            if len(index):
+                index.geoms(np.arange(len(index)))
+            _ = index.box_tree
+
+
+def open_store(path: str | os.PathLike, *, preload: bool = False) -> ResidentStore:
     """Open a layer store once for many screenings.
 
     Parameters
     ----------
     path : str or Path
         The store (GeoPackage).
+    preload : bool
+        Read all pieces at once when the store is opened (and reopened): a
+        service pays the read at start-up and every request stays in memory.
+        Default: pieces are read when a screening first touches them.
 
     Returns
     -------
@@ -182,4 +201,4 @@ def open_store(path: str | os.PathLike) -> ResidentStore:
     StoreError
         When the file is missing or not a gisplan store.
     """
-    return ResidentStore(path)
+    return ResidentStore(path, preload=preload)

@@ -41,6 +41,7 @@ def screen(
     buffer: float = 5000.0,
     source_crs: str | None = None,
     industry=None,
+    national_major: bool | None = None,
 ) -> ScreeningResult:
     """Screen one project site against a layer store.
 
@@ -63,6 +64,11 @@ def screen(
     industry : str or IndustryMatch, optional
         Project type (GB/T 4754-2017 code or name, EIA catalogue category) for
         the verdict; without it, findings are area-based (``review``).
+    national_major : bool or None
+        Whether the project is a national major project (国家重大项目, part 二 of
+        自然资发〔2022〕142号): decides mining, hydropower, nuclear and other
+        eligible types in the redline. None (default): unknown, such findings
+        are ``review``.
 
     Returns
     -------
@@ -77,6 +83,8 @@ def screen(
     """
     if buffer is None or isinstance(buffer, bool) or not np.isfinite(buffer) or buffer < 0:
         raise InputError(f"--buffer must be a non-negative number of metres, got {buffer!r}")
+    if national_major not in (None, True, False):
+        raise InputError(f"national_major must be True, False or None, got {national_major!r}")
     if buffer > MAX_BUFFER_M:
         raise InputError(f"--buffer {buffer:g} m is above the {MAX_BUFFER_M / 1000:g} km limit")
     from .engine.single import match_cached
@@ -86,4 +94,6 @@ def screen(
     site = _as_site(site, source_crs)
     return screen_site(store, site, radius=radius, width=width, buffer=float(buffer), source_crs=source_crs,
                        industry=match if match is not None else None,
-                       parameters={"industry": industry if isinstance(industry, str) or industry is None else match.query})
+                       parameters={"industry": industry if isinstance(industry, str) or industry is None else match.query,
+                                   "national_major": national_major},
+                       verdict_options={"national_major": national_major})

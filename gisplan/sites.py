@@ -49,6 +49,7 @@ __all__ = [
     "Site",
     "read_site",
     "read_site_frame",
+    "read_sites",
     "describe_site",
     "describe_site_frame",
     "uses_site_reader",
@@ -56,11 +57,18 @@ __all__ = [
     "footprint",
     "china_boundary",
     "MAX_BUFFER_M",
+    "MIN_BUFFER_M",
+    "MIN_FOOTPRINT_M2",
+    "check_footprint_area",
     "NAME_FIELDS",
 ]
 
 #: Largest radius or corridor width accepted (metres): a sanity limit.
 MAX_BUFFER_M = 50_000.0
+#: Smallest radius or corridor width (metres) and footprint area (m²) screened:
+#: below them a site is a typo, and zones it crosses would vanish in rounding.
+MIN_BUFFER_M = 1.0
+MIN_FOOTPRINT_M2 = 1.0
 #: Attribute names (case-insensitive) whose value names the site.
 NAME_FIELDS = ("name", "名称", "项目名称", "xmmc")
 #: Segments per quarter circle of discs and round caps.
@@ -590,6 +598,16 @@ def _raw_from_dxf(path, spec: SourceSpec, dxf_layer) -> _Raw:
     return raw
 
 
+def _check_gk_range(coords: np.ndarray, fmt: str) -> None:
+    """Refuse Gauss-Kruger metres that no point in China can have (one line, the first offender)."""
+    from .io.table import gk_range_problem
+
+    for x, y in np.unique(coords, axis=0) if len(coords) else ():
+        problem = gk_range_problem(float(x), float(y))
+        if problem:
+            raise SiteError(f"{fmt}: {problem}; check the coordinates")
+
+
 def _decide_numbers(raw: _Raw, spec: SourceSpec, unit: str, fmt: str) -> None:
     """Decide the CRS of table/DXF numbers (metres: zone prefix, --cm, --source-crs)."""
     if unit == "degrees":
@@ -614,6 +632,7 @@ def _decide_numbers(raw: _Raw, spec: SourceSpec, unit: str, fmt: str) -> None:
             "drop it (or give --source-crs/--cm for Gauss-Kruger)"
         )
     coords = shapely.get_coordinates(raw.geoms)
+    _check_gk_range(coords, fmt)
     eastings = coords[:, 0]
     zones = {zone_of_easting(float(e)) for e in eastings}
     if len(zones) > 1:
@@ -721,6 +740,21 @@ def read_site_frame(
     return frame, raw.note, raw.warnings
 
 
+def read_sites(path, **options):
+    """Read every feature of a sites file as its own site (the batch's reader).
+
+    The same raw reader as :func:`read_site` (rings, attributes, CRS evidence)
+    with the same options (``source_crs``, ``layer``, ``encoding``, ``cm``,
+    ``towgs84``, ``dxf_layer``); see :func:`read_site_frame`, whose frame this returns.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per feature in CGCS2000 lon/lat, with the file's attributes.
+    """
+    return read_site_frame(path, **options)[0]
+
+
 # --------------------------------------------------------------------------- describe
 
 
@@ -746,6 +780,7 @@ def describe_site(site: Site) -> list[str]:
         area = shapely.union_all(polys)
         ell = float(shapely.area(_to_equal_area(area)))
         gk = f"EPSG:{gk_epsg_for_lon(float(area.centroid.x))}"
+        # the vertices projected (not densified): a GK corner table's own planimetric area
         plan = float(shapely.area(transform_geometry(area, CGCS2000, gk)))
         lines.append(f"area: {ell / 1e4:.4f} ha ellipsoidal (CGCS2000); {plan / 1e4:.4f} ha planimetric in {gk}")
     lengths = [p for p in parts if shapely.get_dimensions(p) == 1]
@@ -1019,7 +1054,23 @@ def footprint(
         pieces += [_corridor(line, w) for line in lines]
     elif width is not None:
         notes.append("--width ignored: the site has no lines")
-    return (shapely.union_all(pieces) if len(pieces) > 1 else pieces[0]), notes
+    fp = shapely.union_all(pieces) if len(pieces) > 1 else pieces[0]
+    check_footprint_area(float(shapely.area(_to_equal_area(fp))), site.name)
+    return fp, notes
+
+
+def check_footprint_area(area_m2: float, name: str | None = None) -> None:
+    """Refuse a footprint smaller than :data:`MIN_FOOTPRINT_M2` (a typo, not a project).
+
+    Raises
+    ------
+    SiteError
+        Naming the site and its area.
+    """
+    if not (area_m2 >= MIN_FOOTPRINT_M2):
+        who = f"site {name!r}" if name else "the site"
+        raise SiteError(f"{who} covers {area_m2:.3g} m², below the {MIN_FOOTPRINT_M2:g} m² minimum footprint; "
+                        "check the coordinates, --radius and --width")
 
 
 def _check_distance(value, flag: str, missing: str) -> float:
@@ -1037,6 +1088,8 @@ def _check_distance(value, flag: str, missing: str) -> float:
         raise SiteError(f"{missing}; got {value!r}")
     if v > MAX_BUFFER_M:
         raise SiteError(f"{flag} {v:g} m is above the {MAX_BUFFER_M / 1000:g} km sanity limit")
+    if v < MIN_BUFFER_M:
+        raise SiteError(f"{flag} {v:g} m is below the {MIN_BUFFER_M:g} m minimum (a typo? it is in metres)")
     return v
 
 
@@ -1096,10 +1149,7 @@ def uses_site_reader(path, source_crs=None, cm=None, towgs84=None, dxf_layer=Non
 
 def describe_site_frame(path, *, id_field: str | None = None, **options) -> list[str]:
     """``gisplan batch --dry-run``: how the sites file is read and one line per site."""
-    frame, note, warnings = (
-        read_site_frame(path, **options) if uses_site_reader(path, **{k: options.get(k) for k in ("source_crs", "cm", "towgs84", "dxf_layer")})
-        else _plain_frame(path, options.get("source_crs"))
-    )
+    frame, note, warnings = read_site_frame(path, **options)  # exactly what the batch reads
     lines = [f"sites: {path}: {len(frame)} site(s)", f"CRS: {note}"]
     for i, row in frame.iterrows():
         ident = row[id_field] if id_field and id_field in frame.columns else i
@@ -1117,11 +1167,3 @@ def describe_site_frame(path, *, id_field: str | None = None, **options) -> list
         lines.append(f"warning: --id-field {id_field!r} is not a field (fields: {', '.join(c for c in frame.columns if c != 'geometry')})")
     lines += [f"warning: {w}" for w in warnings]
     return lines
-
-
-def _plain_frame(path, source_crs):
-    data = read_vector(path)
-    frame = data.frame
-    label, src, note, warns = _decide_crs(frame.crs, data.format, source_crs)
-    geoms = transform_geometry(shapely.force_2d(np.asarray(frame.geometry.values, dtype=object)), src, CGCS2000)
-    return gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=list(geoms), crs=CGCS2000), note, list(data.warnings) + warns

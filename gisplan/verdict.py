@@ -20,6 +20,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .constants import MIN_OVERLAP_M2
+from .errors import InputError
+from .labels import DECISION_LABELS as _WORDS
+from .labels import unverified_mark
 from .rules.access_list import (
     DIMENSION_LABELS_EN,
     DIMENSIONS,
@@ -29,21 +33,23 @@ from .rules.access_list import (
     mentions,
 )
 from .rules.industry import IndustryMatch, match_industry
-from .rules.statutory import RuleSet, default_rules
-from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH
+from .rules.statutory import RuleSet, ZoneRule, default_rules
+from .vocab import UNZONED, strictest_zone_for_unzoned
+from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 
 __all__ = [
-    "screening_verdict", "VerdictEngine", "strictest", "DECISIONS", "DECISION_LABELS",
-    "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "CONFLICT", "CLEAR",
+    "screening_verdict", "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
+    "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "CONFLICT", "CLEAR", "MIN_OVERLAP_M2", "OWN_LAW_KINDS",
 ]
 
 PROHIBITED, RESTRICTED, REVIEW, ALLOWED = "prohibited", "restricted", "review", "allowed"
 DECISIONS = (PROHIBITED, RESTRICTED, REVIEW, ALLOWED)
 _RANK = {ALLOWED: 0, REVIEW: 1, RESTRICTED: 2, PROHIBITED: 3}
-DECISION_LABELS = {
-    "zh": {PROHIBITED: "禁止", RESTRICTED: "限制（有条件允许）", REVIEW: "需人工核对", ALLOWED: "允许"},
-    "en": {PROHIBITED: "prohibited", RESTRICTED: "restricted (allowed with conditions)", REVIEW: "review", ALLOWED: "allowed"},
-}
+#: The words of each decision (one wording everywhere: :mod:`gisplan.labels`).
+DECISION_LABELS = {lang: {d: _WORDS[lang][d] for d in DECISIONS} for lang in ("zh", "en")}
+_ZONE_WORDS = {**ZONE_LABELS_ZH, **LEVEL_LABELS_ZH}
+#: Zone kinds that follow their own laws inside the redline (自然资发〔2022〕142号 一、（一）).
+OWN_LAW_KINDS = ("protected_areas", "water_sources")
 #: Kept for callers of the area-only verdict of issue 2 (no longer produced).
 CONFLICT = "conflict"
 CLEAR = "clear"
@@ -51,6 +57,30 @@ _NO_LIST = "该环境管控单元的生态环境准入清单未入库，须对�
 _NO_LIST_EN = "No access list for this unit in the store: check the published list clause by clause."
 _OUTSIDE = "项目部分或全部位于库内环境管控单元范围外，须对照所在地的管控单元及准入清单核对。"
 _OUTSIDE_EN = "Part of the site lies outside the store's control units: check the local units and lists."
+
+
+_MISSING = "库内缺少{label}图层，无法判定项目与其关系，须人工核对。"
+_MISSING_EN = "The store has no {kind} layer: the site cannot be checked against it; review."
+
+
+def missing_layer_findings(kinds) -> list[dict]:
+    """One ``review`` finding per layer kind the store lacks: a verdict never says ``allowed`` without it.
+
+    Parameters
+    ----------
+    kinds : iterable of str
+        Layer kinds (:data:`gisplan.vocab.KINDS`) missing from the store.
+
+    Returns
+    -------
+    list of dict
+        Findings with id ``layer:<kind>:missing``.
+    """
+    return [{"kind": "coverage", "name": f"缺少图层：{KIND_LABELS_ZH.get(k, k)}", "zone": "missing_layer",
+             "zone_label": "图层缺失", "decision": REVIEW, "rule": _MISSING.format(label=KIND_LABELS_ZH.get(k, k)),
+             "rule_en": _MISSING_EN.format(kind=k), "citation": "", "source": "", "article": "",
+             "id": f"layer:{k}:missing", "tier": "", "dimension": "", "dimension_label": "", "reason": "missing_layer",
+             "overlap_m2": 0.0} for k in kinds]
 
 
 def strictest(decisions) -> str:
@@ -79,9 +109,16 @@ class VerdictEngine:
         Statutory rules (default: the shipped file).
     access : AccessList, optional
         Clauses (default: the store's ``gisplan_access_list``).
+    national_major : bool or None
+        Whether the project is a national major project (国家重大项目, part 二 of
+        自然资发〔2022〕142号); None (the default) when unknown.
     """
 
-    def __init__(self, store=None, industry=None, *, rules: RuleSet | None = None, access: AccessList | None = None):
+    def __init__(self, store=None, industry=None, *, rules: RuleSet | None = None, access: AccessList | None = None,
+                 national_major: bool | None = None):
+        if national_major not in (None, True, False):
+            raise InputError(f"national_major must be True, False or None, got {national_major!r}")
+        self.national_major = national_major
         self.match = _as_match(industry)
         self.industry = self.match.industry if self.match else None
         self.rules = rules or default_rules()
@@ -141,7 +178,23 @@ class VerdictEngine:
 
     # -- zones ------------------------------------------------------------------
     def zone_finding(self, kind: str, name: str, zone: str, zone_label: str = "") -> dict:
-        """The statutory finding of one zone feature for the project type."""
+        """The statutory finding of one zone feature for the project type.
+
+        A protected area delivered without internal zones (``unzoned``) is judged
+        as the strictest zone of its kind (a nature reserve's core zone), and the
+        finding says that the zoning is not in the store: nothing is allowed by omission.
+        """
+        if kind == "protected_areas" and zone == UNZONED:
+            strict = strictest_zone_for_unzoned(None)
+            base = self.zone_finding(kind, name, strict)
+            label = ZONE_LABELS_ZH.get(strict, strict)
+            note = (f"库内该自然保护地未载功能分区（整体边界），按最严格的{label}判定；"
+                    "须按批准的功能分区核对。")
+            note_en = (f"The store holds no internal zoning for this protected area: judged as its strictest zone "
+                       f"({strict}); check against the approved zoning. ")
+            return dict(base, zone=zone, zone_label=zone_label or ZONE_LABELS_ZH.get(zone, "未分区"),
+                        rule=note + base.get("rule", ""), rule_en=note_en + (base.get("rule_en") or ""),
+                        reason="unzoned", judged_as=strict)
         key = (kind, zone)
         if key not in self._zone_cache:
             zr = self.rules.get(kind, zone)
@@ -150,17 +203,46 @@ class VerdictEngine:
                                          "rule_en": f"No statutory rule for {kind}/{zone}: review.", "citation": "",
                                          "source": "", "article": "", "id": f"{kind}.{zone}.missing", "reason": "no_rule"}
             else:
-                rule = zr.decide(self.industry)
-                self._zone_cache[key] = {"decision": rule.decision, "rule": rule.text, "rule_en": rule.text_en,
-                                         "citation": rule.citation, "source": rule.source, "article": rule.article,
-                                         "id": rule.id, "reason": "no_industry" if self.industry is None else "rule"}
+                rule = zr.decide(self.industry, self.national_major)
+                reason = "no_industry" if self.industry is None else "national_major" if rule.id.startswith(
+                    "redline.national_major") else "rule"
+                self._zone_cache[key] = {**_rule_fields(rule), "reason": reason}
         base = self._zone_cache[key]
         return {"kind": kind, "name": name, "zone": zone, "zone_label": zone_label or zone,
                 "tier": "statutory", "dimension": "", "dimension_label": "", **base}
 
+    def own_law_finding(self, finding: dict, rest_m2: float | None, own_zones) -> dict:
+        """A redline finding, limited to the part of the site not in zones that follow their own laws.
+
+        自然资发〔2022〕142号 一、（一）: nature reserves, scenic areas and water-source
+        zones inside the redline follow their own laws. ``rest_m2`` is the area of
+        (site ∩ redline) outside those zones (None: not computed, the finding
+        stays as it is); ``own_zones`` the ``(kind, name, zone)`` of the zones
+        covering the rest of it. When the rest is below :data:`MIN_OVERLAP_M2` the
+        finding is replaced by one saying the zones' own laws decide, with the
+        strictest decision of those zones' findings; otherwise the redline
+        finding stays, for ``rest_m2`` only.
+        """
+        own_zones = [tuple(z) for z in (own_zones or ())]
+        if rest_m2 is None or not own_zones or finding.get("kind") != "eco_redline":
+            return finding
+        zr = self.rules.get("eco_redline", finding.get("zone", "redline"))
+        names = "、".join(dict.fromkeys(f"{n}{_ZONE_WORDS.get(z, z)}" for k, n, z in own_zones))
+        if rest_m2 > MIN_OVERLAP_M2:
+            within = float(finding.get("overlap_m2", 0.0)) - float(rest_m2)
+            note = f"（项目在红线内另有 {within / 1e4:.4f} ha 位于{names}内，依照其法律法规执行，见该区域的判定）"
+            return dict(finding, overlap_m2=float(rest_m2), rule=f"{finding.get('rule', '')}{note}", own_law_m2=within)
+        decisions = [self.zone_finding(k, n, z)["decision"] for k, n, z in own_zones]
+        if zr is None or zr.own_law is None:
+            return finding
+        own = _rule_fields(zr.own_law)
+        own.update(decision=strictest(decisions), rule=f"{own['rule']}（涉及：{names}）", reason="own_law",
+                   own_law_m2=float(finding.get("overlap_m2", 0.0)))
+        return {**finding, **own}
+
     # -- whole verdicts -----------------------------------------------------------
     def verdict(self, units: pd.DataFrame | None, hits: pd.DataFrame, *, outside_m2: float = 0.0,
-                has_units: bool = True) -> dict:
+                has_units: bool = True, missing_kinds=()) -> dict:
         """The verdict object of the JSON report.
 
         Parameters
@@ -172,6 +254,8 @@ class VerdictEngine:
             Zone hits (``kind``, ``name``, ``zone``, ``zone_label``, ``overlap_m2``).
         outside_m2 : float
             Site area outside the store's units (a ``review`` finding when > 0).
+        missing_kinds : iterable of str
+            Layer kinds the store lacks (a ``review`` finding each).
         """
         findings: dict[str, dict] = {}
         features = []
@@ -190,8 +274,9 @@ class VerdictEngine:
                              "deciding": [f["id"] for f in unit_found if f["decision"] == decision]})
         for _, h in hits.reset_index(drop=True).iterrows():
             f = self.zone_finding(h["kind"], h["name"], h["zone"], h.get("zone_label", ""))
-            fid = f"{f['id']}@{h['kind']}:{h['name']}:{h['zone']}"
             f = dict(f, overlap_m2=float(h["overlap_m2"]))
+            f = self.own_law_finding(f, _rest(h.get("redline_rest_m2")), h.get("own_law_zones"))
+            fid = f"{f['id']}@{h['kind']}:{h['name']}:{h['zone']}"
             findings[fid] = dict(f, id=fid, rule_id=f["id"])
             features.append({"kind": h["kind"], "name": h["name"], "code": "", "zone": h["zone"],
                              "overlap_m2": float(h["overlap_m2"]), "decision": f["decision"], "deciding": [fid]})
@@ -200,6 +285,8 @@ class VerdictEngine:
                                             "zone_label": "范围外", "decision": REVIEW, "rule": _OUTSIDE, "rule_en": _OUTSIDE_EN,
                                             "citation": "", "source": "", "article": "", "id": "coverage:outside",
                                             "tier": "", "dimension": "", "dimension_label": "", "overlap_m2": float(outside_m2)}
+        for f in missing_layer_findings(missing_kinds):
+            findings[f["id"]] = f
         listed = sorted(findings.values(), key=lambda f: -_RANK[f["decision"]])
         overall = strictest(f["decision"] for f in listed)
         return {
@@ -210,31 +297,41 @@ class VerdictEngine:
             "features": features,
             "deciding": [f["id"] for f in listed if f["decision"] == overall] if listed else [],
             "counts": {d: sum(f["decision"] == d for f in listed) for d in DECISIONS},
+            "national_major": self.national_major,
+            "unverified_citations": sum(f.get("verified") is False for f in listed),
             "rules": {"statutory": self.rules.describe(),
                       "access_list_clauses": len(self.access) if self.access is not None else 0,
                       "access_list_demo": bool(self.access is not None and self.access.frame["demo"].astype(int).any())},
         }
 
     def overall(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple[str, str, str]],
-                outside: bool) -> tuple[str, str]:
+                outside: bool, missing_kinds=()) -> tuple[str, str]:
         """Overall decision and the first deciding rule's citation, for batch rows.
 
-        ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone).
+        ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone) or
+        (kind, name, zone, redline_rest_m2, own_law_zones) for a redline split by :meth:`own_law_finding`.
+        ``missing_kinds``: layer kinds the store lacks.
         """
         found = []
         for code, name, category, county, fid in unit_codes:
             found += self.unit_findings(code, name=name, category=category, county=county, feature_id=fid)
-        found += [self.zone_finding(k, n, z) for k, n, z in zones]
+        for z in zones:
+            f = self.zone_finding(*z[:3])
+            found.append(self.own_law_finding(f, z[3], z[4]) if len(z) > 3 else f)
         if outside:
             found.append({"decision": REVIEW, "id": "coverage:outside", "citation": ""})
+        found += missing_layer_findings(missing_kinds)
         overall = strictest(f["decision"] for f in found)
         first = next((f for f in found if f["decision"] == overall), None)
         cite = "" if first is None else (first.get("citation") or first["id"])
+        if first is not None and first.get("citation") and first.get("verified") is False:
+            cite += unverified_mark("zh")
         return overall, cite
 
 
 def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = None, *, store=None, industry=None,
-                      outside_m2: float = 0.0, has_units: bool | None = None, rules: RuleSet | None = None) -> dict:
+                      outside_m2: float = 0.0, has_units: bool | None = None, rules: RuleSet | None = None,
+                      national_major: bool | None = None, missing_kinds=()) -> dict:
     """The verdict of one screening (see :class:`VerdictEngine`).
 
     Parameters
@@ -249,6 +346,10 @@ def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = N
         The project type (``--industry``).
     outside_m2 : float
         Site area outside the store's units.
+    national_major : bool or None
+        Whether the project is a national major project (``--national-major``); None when unknown.
+    missing_kinds : iterable of str
+        Layer kinds the store lacks: one ``review`` finding each.
 
     Returns
     -------
@@ -257,9 +358,31 @@ def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = N
         "zone", "decision", "rule", "citation", ...}], "features", "deciding",
         "counts", "rules"}``.
     """
-    engine = VerdictEngine(store, industry, rules=rules)
+    engine = VerdictEngine(store, industry, rules=rules, national_major=national_major)
     has = has_units if has_units is not None else bool(store is not None and store.has("control_units"))
-    return engine.verdict(control_units, hits, outside_m2=outside_m2, has_units=has)
+    return engine.verdict(control_units, hits, outside_m2=outside_m2, has_units=has, missing_kinds=missing_kinds)
+
+
+def _rule_fields(rule: ZoneRule) -> dict:
+    """The finding keys of a statutory rule: decision, texts, citation and its quoted words."""
+    return {"decision": rule.decision, "rule": rule.text, "rule_en": rule.text_en, "citation": rule.citation,
+            "source": rule.source, "article": rule.article, "id": rule.id, "verified": rule.verified,
+            "quote": rule.quote, "citations": [c.to_dict() for c in rule.cites]}
+
+
+def _rest(value) -> float | None:
+    """A redline_rest_m2 cell as a float, None when not computed."""
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if value != value else value
+
+
+def _zone_value(col: dict, fid: int) -> str:
+    return (col["zone"][fid] if "zone" in col else col["level"][fid] if "level" in col else None) or "redline"
 
 
 def kind_label(kind: str, lang: str = "zh") -> str:
@@ -269,7 +392,9 @@ def kind_label(kind: str, lang: str = "zh") -> str:
     return {"access_list": "准入清单", "coverage": "覆盖范围"}.get(kind, KIND_LABELS_ZH.get(kind, kind))
 
 
-def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> tuple[list[str], list[str], list[str], list[str]]:
+def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, national_major: bool | None = None,
+                   redline_split: dict | None = None,
+                   missing_kinds=()) -> tuple[list[str], list[str], list[str], list[str]]:
     """Per-site verdicts for :func:`gisplan.batch.screen_batch`, the same as single screenings give.
 
     Parameters
@@ -283,15 +408,21 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
         Overlaps of site pieces with features, as the batch computes them.
     industries : list of str or None
         Per site, the project type as given.
+    national_major : bool or None
+        Whether the projects are national major projects (None: unknown).
+    redline_split : dict, optional
+        ``{(site index, redline feature id): (rest m², [(kind, feature id), ...])}``:
+        the part of a site's redline overlap outside protected-area and
+        water-source zones and the zones covering the rest
+        (:func:`gisplan.screening.redline_own_law`), for the sites that hit both.
+    missing_kinds : iterable of str
+        Layer kinds the store lacks (every site gets a ``review`` finding each).
 
     Returns
     -------
     verdicts, industry labels, deciding citations, per-site errors (``""`` when none)
     """
     import numpy as np
-
-    from .errors import InputError
-    from .constants import MIN_OVERLAP_M2
 
     n = len(ok)
     per_site: list[dict] = [{"units": [], "zones": []} for _ in range(n)]
@@ -302,6 +433,7 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
         table = store.attributes(kind, cols)
         ids = table["feature_id"].to_numpy(dtype=np.int64)
         attrs[kind] = {c: dict(zip(ids.tolist(), table[c].tolist())) for c in cols[1:]}
+    split = {(int(a), int(b)): v for (a, b), v in (redline_split or {}).items()}
     by_kind: dict[str, list] = {}
     for kind, site_of, feature_of, overlap in pairs:
         by_kind.setdefault(kind, []).append((site_of, feature_of, overlap))
@@ -320,8 +452,11 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
             if kind == "control_units":
                 per_site[site]["units"].append((col["code"][fid], col["name"][fid], col["category"][fid], col["county"][fid], fid))
             else:
-                zone = (col["zone"][fid] if "zone" in col else col["level"][fid] if "level" in col else None) or "redline"
-                per_site[site]["zones"].append((kind, col["name"][fid], zone))
+                zone = (kind, col["name"][fid], _zone_value(col, fid))
+                if kind == "eco_redline" and (site, fid) in split:
+                    rest, own = split[(site, fid)]
+                    zone += (float(rest), tuple((k, attrs[k]["name"][f], _zone_value(attrs[k], f)) for k, f in own if k in attrs))
+                per_site[site]["zones"].append(zone)
     has_units = store.has("control_units")
     engines: dict[str, VerdictEngine] = {}
     access = AccessList.from_store(store)
@@ -335,7 +470,7 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
         key = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw).strip()
         try:
             if key not in engines:
-                engines[key] = VerdictEngine(store, key or None, access=access)
+                engines[key] = VerdictEngine(store, key or None, access=access, national_major=national_major)
         except InputError as exc:
             verdicts.append("error"), labels.append(""), deciding.append(""), errors.append(str(exc))
             continue
@@ -344,7 +479,7 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list) -> 
         zones = tuple(per_site[i]["zones"])
         case = (key, units, zones, bool(has_units and outside[i] > 0))
         if case not in decided:  # most sites share a unit and industry with others
-            decided[case] = engine.overall(list(units), list(zones), case[3])
+            decided[case] = engine.overall(list(units), list(zones), case[3], tuple(missing_kinds))
         overall, cite = decided[case]
         verdicts.append(overall)
         labels.append(f"{engine.industry.code} {engine.industry.name}" if engine.industry else "")

@@ -8,6 +8,7 @@ for the unusual ones.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -21,6 +22,14 @@ __all__ = [
     "ZONE_LABELS_ZH",
     "LEVEL_LABELS_ZH",
     "KIND_LABELS_ZH",
+    "OPTIONAL",
+    "PA_TYPE_LABELS_ZH",
+    "PA_TYPE_GROUP",
+    "PA_LEVEL_LABELS_ZH",
+    "UNZONED",
+    "UNZONED_STRICTEST_ZONE",
+    "strictest_zone_for_unzoned",
+    "to_simplified",
     "normalise_value",
     "unit_code_is_regular",
 ]
@@ -35,11 +44,20 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "water_sources": ("name", "level", "level_label"),
 }
 
+#: Optional fields per kind: filled when the delivery has them, empty otherwise
+#: (older stores may lack the columns altogether).
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "control_units": (),
+    "eco_redline": (),
+    "protected_areas": ("pa_type", "pa_level"),
+    "water_sources": (),
+}
+
 #: Schema fields that must be present after mapping (others may be filled in).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "control_units": ("code", "category"),
     "eco_redline": (),
-    "protected_areas": ("zone",),
+    "protected_areas": (),  # no zone field: whole-reserve outlines, zone "unzoned"
     "water_sources": ("level",),
 }
 
@@ -57,6 +75,12 @@ FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "protected_areas": {
         "name": ("name", "BHDMC", "ZRBHDMC", "BHQMC", "MC", "NAME", "保护地名称", "名称"),
         "zone": ("zone", "GNFQ", "GNQ", "FQ", "FQMC", "GNFQMC", "功能分区", "分区"),
+        # type and level: field names of the national protected-area databases and
+        # provincial deliveries (pinyin initials of 保护地类型/类别, 保护地级别, 级别)
+        "pa_type": ("pa_type", "BHDLX", "ZRBHDLX", "BHDLB", "BHQLX", "BHDZL", "LX", "LB", "保护地类型",
+                    "自然保护地类型", "保护地类别", "类型", "类别"),
+        "pa_level": ("pa_level", "BHDJB", "ZRBHDJB", "BHQJB", "JB", "JIBIE", "保护地级别", "自然保护地级别",
+                     "级别"),
     },
     "water_sources": {
         "name": ("name", "SYDMC", "SYMC", "MC", "NAME", "水源地名称", "名称"),
@@ -71,6 +95,12 @@ CODED_FIELD: dict[str, tuple[str, str | None]] = {
     "water_sources": ("level", "level_label"),
 }
 
+#: Optional coded fields (vocabulary, no label column): checked when the delivery has them.
+OPTIONAL_CODED: dict[str, tuple[str, ...]] = {"protected_areas": ("pa_type", "pa_level")}
+
+#: Zone of protected-area outlines delivered without their internal zones.
+UNZONED = "unzoned"
+
 CATEGORY_LABELS_ZH = {"priority": "优先保护单元", "key": "重点管控单元", "general": "一般管控单元"}
 ZONE_LABELS_ZH = {
     "core": "核心区",
@@ -78,7 +108,32 @@ ZONE_LABELS_ZH = {
     "experimental": "实验区",
     "core_protection": "核心保护区",
     "general_control": "一般控制区",
+    "unzoned": "未分区",
 }
+#: Protected-area types of the 2019 system (national park, nature reserve, nature park and its kinds).
+PA_TYPE_LABELS_ZH = {
+    "national_park": "国家公园",
+    "nature_reserve": "自然保护区",
+    "nature_park": "自然公园",
+    "forest_park": "森林公园",
+    "wetland_park": "湿地公园",
+    "scenic_area": "风景名胜区",
+    "geopark": "地质公园",
+    "marine_park": "海洋公园",
+    "desert_park": "沙漠公园",
+    "grassland_park": "草原公园",
+}
+#: Each type's group in the system: national park, nature reserve or nature park.
+PA_TYPE_GROUP = {
+    "national_park": "national_park",
+    "nature_reserve": "nature_reserve",
+    **{k: "nature_park" for k in PA_TYPE_LABELS_ZH if k not in ("national_park", "nature_reserve")},
+}
+PA_LEVEL_LABELS_ZH = {"national": "国家级", "provincial": "省级", "municipal": "市级", "county": "县级"}
+#: Strictest zone per protected-area group: what a hit on an ``unzoned`` outline is treated as.
+#: National parks and nature parks are zoned core protection / general control since the
+#: 2019 reform; a nature reserve (or an outline of unknown type) counts as core zone.
+UNZONED_STRICTEST_ZONE = {"national_park": "core_protection", "nature_reserve": "core", "nature_park": "core_protection"}
 LEVEL_LABELS_ZH = {"level1": "一级保护区", "level2": "二级保护区", "quasi": "准保护区"}
 KIND_LABELS_ZH = {
     "control_units": "环境管控单元",
@@ -100,6 +155,25 @@ _VALUES: dict[str, dict[str, str]] = {
         "core_protection": "core_protection", "general_control": "general_control",
         "核心区": "core", "缓冲区": "buffer", "实验区": "experimental",
         "核心保护区": "core_protection", "一般控制区": "general_control",
+        "unzoned": "unzoned", "未分区": "unzoned", "不分区": "unzoned", "无分区": "unzoned",
+        "整体": "unzoned", "全域": "unzoned",
+    },
+    "pa_type": {
+        **{k: k for k in PA_TYPE_LABELS_ZH},
+        **{v: k for k, v in PA_TYPE_LABELS_ZH.items()},
+        "national park": "national_park", "nature reserve": "nature_reserve", "nature park": "nature_park",
+        "forest park": "forest_park", "wetland park": "wetland_park", "scenic area": "scenic_area",
+        "保护区": "nature_reserve", "风景区": "scenic_area", "风景名胜": "scenic_area",
+        "地质遗迹保护区": "geopark", "海洋特别保护区": "marine_park", "湿地": "wetland_park",
+        "国家湿地公园": "wetland_park", "国家森林公园": "forest_park", "国家地质公园": "geopark",
+        "国家海洋公园": "marine_park", "国家沙漠公园": "desert_park", "国家草原公园": "grassland_park",
+    },
+    "pa_level": {
+        **{k: k for k in PA_LEVEL_LABELS_ZH},
+        **{v: k for k, v in PA_LEVEL_LABELS_ZH.items()},
+        "国家": "national", "省": "provincial", "市": "municipal", "地市级": "municipal",
+        "市州级": "municipal", "州级": "municipal", "县": "county", "县市级": "county", "县区级": "county",
+        "1": "national", "2": "provincial", "3": "municipal", "4": "county",
     },
     "level": {
         "level1": "level1", "level2": "level2", "quasi": "quasi",
@@ -110,8 +184,32 @@ _VALUES: dict[str, dict[str, str]] = {
 }
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC  # opencc-python-reimplemented (pure Python) or the official opencc
+
+    return OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=4096)
+def to_simplified(text: str) -> str:
+    """``text`` with Traditional characters converted to Simplified (OpenCC ``t2s``).
+
+    Examples
+    --------
+    >>> to_simplified("一級保護區")
+    '一级保护区'
+    """
+    if text.isascii():
+        return text
+    return _t2s().convert(text)
+
+
+_LEVEL_PREFIX = re.compile(r"^(国家级|省级|市级|县级|地方级|国家|省)(?=.)")
+
+
 def _clean(value: object) -> str:
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = to_simplified(unicodedata.normalize("NFKC", str(value)).strip())
     if re.fullmatch(r"\d+\.0+", text):  # 1.0 from a float dbf column
         text = text.split(".")[0]
     return text.lower() if text.isascii() else text
@@ -122,7 +220,7 @@ def normalise_value(field: str, value: object, source_field: str | None = None) 
 
     Parameters
     ----------
-    field : {"category", "zone", "level"}
+    field : {"category", "zone", "level", "pa_type", "pa_level"}
         The schema field.
     value : object
         The value as delivered (Chinese label, digit, English code).
@@ -140,9 +238,14 @@ def normalise_value(field: str, value: object, source_field: str | None = None) 
     'key'
     >>> normalise_value("category", 3)
     'general'
+    >>> normalise_value("zone", "緩衝區")  # Traditional characters too
+    'buffer'
     """
     table = _VALUES[field]
-    code = table.get(_clean(value))
+    cleaned = _clean(value)
+    code = table.get(cleaned)
+    if code is None and field == "pa_type":  # 国家级自然保护区, 省级森林公园 ...: the level is a separate field
+        code = table.get(_LEVEL_PREFIX.sub("", cleaned))
     if code is None:
         where = f"field {source_field!r}" if source_field else f"the {field} field"
         allowed = sorted({k for k in table if not k.isascii()} | set(table.values()))
@@ -162,3 +265,29 @@ def unit_code_is_regular(code: str, category: str | None = None) -> bool:
     if category is None:
         return True
     return str(code)[8] == {"priority": "1", "key": "2", "general": "3"}[category]
+
+
+def strictest_zone_for_unzoned(pa_type: str | None = None) -> str:
+    """The zone a hit on an ``unzoned`` protected-area outline is treated as.
+
+    Parameters
+    ----------
+    pa_type : str, optional
+        The area's type code (``nature_reserve``, ``forest_park`` ...); empty or
+        unknown counts as a nature reserve, the strictest.
+
+    Returns
+    -------
+    str
+        ``core`` for a nature reserve (or unknown type), ``core_protection`` for a
+        national park or a nature park (the 2019 two-zone scheme).
+
+    Examples
+    --------
+    >>> strictest_zone_for_unzoned("wetland_park")
+    'core_protection'
+    >>> strictest_zone_for_unzoned("")
+    'core'
+    """
+    group = PA_TYPE_GROUP.get(str(pa_type or ""), "nature_reserve")
+    return UNZONED_STRICTEST_ZONE[group]

@@ -76,7 +76,7 @@ def test_three_eia_layouts(result, doc):
     assert [r[0] for r in rows] == ["生态保护红线", "环境质量底线", "资源利用上线", "生态环境准入清单"]
     red = result.hits[result.hits["kind"] == "eco_redline"].iloc[0]
     assert red["name"] in rows[0][1] and f"{red['overlap_m2'] / 1e4:.4f} ha" in rows[0][1]
-    assert rows[0][2] != "相符" and rows[0][2] in {"不相符", "需人工核对", "禁止准入（不相符）", "限制准入（有条件相符，需论证）"}
+    assert rows[0][2] != "相符" and rows[0][2] in {"不相符", "需人工核对", "禁止准入（不相符）", "限制准入（有条件相符）"}
     pos = table_with_header(doc, "名称")
     assert [c.text for c in pos.rows[0].cells] == ["名称", "类型", "主导功能", "级别/分区", "方位", "最近距离 (m)", "与项目位置关系"]
     printed = [r[6] for r in body(pos)]

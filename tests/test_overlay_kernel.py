@@ -50,7 +50,7 @@ def test_unit_overlaps_equal_geodesic_areas(store_path, keep):
         areas = shapely.area(result.geometry)
         assert np.allclose(areas, result.area, rtol=1e-9)
         back = from_equal_area(result.geometry)
-        for (s, f), g in zip(zip(result.site, result.feature), back):
+        for f, g in zip(result.feature, back):
             unit = UNITS[codes[int(f)]][2]
             assert shapely.difference(g, unit.buffer(1e-6)).area < 1e-12
 

@@ -23,23 +23,27 @@ from gisplan.store import Store
 # ----------------------------------------------------------------------------- industries
 
 
-def test_industry_table_has_all_divisions_and_catalogue_categories():
+def test_industry_table_has_all_divisions_and_catalogue_items():
     table = industries()
     divisions = [i for i in table if i.scheme == "gb4754_division"]
     assert len(divisions) == 97
     assert {d.code for d in divisions} >= {"A01", "B06", "C26", "D44", "K70", "T97"}
-    eia = {i.name for i in table if i.scheme == "eia2021"}
-    assert len(eia) >= 60
-    assert eia >= {"火力发电", "水泥制造", "化学原料制造", "畜禽养殖", "光伏发电", "风力发电", "公路", "输油管道", "房地产"}
+    items = [i for i in table if i.scheme == "eia2021"]
+    assert len(items) == 173 == len({i.catalogue_item for i in items})
+    own = {i.code for i in table if i.scheme == "gisplan"}
+    assert own >= {"GP-outfall", "GP-restoration", "GP-research", "GP-telecom"}
+    assert not any(i.code.startswith("EIA-") for i in table)  # the old numbering is gone
     assert "linear_infrastructure" in match_industry("公路").industry.flags
     assert "water_supply_related" in match_industry("自来水生产和供应").industry.flags
 
 
 @pytest.mark.parametrize("query, code, how", [
-    ("C26", "C26", "code"), ("26", "C26", "code"), ("d4411", "D4411", "code"), ("EIA-001", "EIA-001", "code"),
-    ("化学原料制造", "EIA-020", "name"), ("火力发电", "EIA-047", "name"),  # the catalogue wins a name tie with GB 4411
-    ("火电", "EIA-047", "alias"), ("光伏", "EIA-052", "prefix"), ("输油管", "EIA-070", "prefix"),
-    ("火电发电", "EIA-047", "close spelling"),
+    ("C26", "C26", "code"), ("26", "C26", "code"), ("d4411", "D4411", "code"), ("EIA2021-130", "EIA2021-130", "code"),
+    ("名录第130项", "EIA2021-130", "catalogue item"), ("GP-outfall", "GP-outfall", "code"),
+    ("酒的制造", "EIA2021-25", "name"), ("化学原料和化学制品制造业", "C26", "name"),
+    ("火力发电", "EIA2021-87", "alias"),  # the catalogue item wins a tie with the GB class 4411
+    ("火电", "EIA2021-87", "alias"), ("光伏", "EIA2021-90", "alias"), ("输油", "EIA2021-147", "prefix"),
+    ("火电发电", "EIA2021-87", "close spelling"),
 ])
 def test_match_industry_ways(query, code, how):
     m = match_industry(query)
@@ -51,7 +55,10 @@ def test_match_industry_ways(query, code, how):
 def test_ambiguous_and_unknown_industry_list_closest_entries():
     with pytest.raises(InputError, match="ambiguous") as exc:
         match_industry("化学")
-    assert "C26 化学原料和化学制品制造业" in str(exc.value) and "EIA-020 化学原料制造" in str(exc.value)
+    assert "C26 化学原料和化学制品制造业" in str(exc.value) and "EIA2021-44 基础化学原料制造" in str(exc.value)
+    with pytest.raises(InputError, match="ambiguous") as exc:
+        match_industry("码头")  # five kinds of port in the catalogue
+    assert all(f"EIA2021-{n}" in str(exc.value) for n in range(138, 143))
     with pytest.raises(InputError, match="closest") as exc:
         match_industry("化学原料药厂")
     assert "化学药品原料药制造" in str(exc.value)
@@ -59,16 +66,25 @@ def test_ambiguous_and_unknown_industry_list_closest_entries():
         match_industry("qwertz")
     with pytest.raises(InputError):
         match_industry("  ")
+    with pytest.raises(InputError, match="old numbering"):
+        match_industry("EIA-020")
 
 
 def test_selectors():
-    chem = match_industry("化学原料制造").industry
+    chem = match_industry("化工").industry
     road = match_industry("公路").industry
     assert selector_matches("C26", chem) and selector_matches("C", chem) and not selector_matches("C", road)
     assert selector_matches("@production_facility+@discharges_pollutants", chem)
     assert not selector_matches("@production_facility+@linear_infrastructure", chem)
     assert selector_matches("公路;输油管道", road) and selector_matches("*", road)
-    assert not selector_matches("E", chem)  # the section letter E is not the EIA- code prefix
+    assert selector_matches("EIA2021-130", road) and selector_matches("E4812", road)
+    assert not selector_matches("E", chem)  # the section letter E is not the EIA2021- code prefix
+    outfall = match_industry("入河排污口").industry
+    assert not selector_matches("G", outfall)  # nor is G the GP- prefix
+    pv, wind = match_industry("光伏").industry, match_industry("风电").industry
+    assert selector_matches("D4416", pv) and not selector_matches("D4415", pv)  # one part of item 90
+    assert selector_matches("D4415", wind) and not selector_matches("D4416", wind)
+    assert selector_matches("光伏", pv)  # a narrowed alias still names its entry
 
 
 # ----------------------------------------------------------------------------- statutory rules file

@@ -79,7 +79,7 @@ def zone_finding(result, kind, zone):
     ("eco_redline", "redline", "旅游开发", "restricted", "redline.tourism", "142号"),
     ("eco_redline", "redline", "科研监测设施", "allowed", "redline.research", "142号"),
     ("eco_redline", "redline", "生态修复", "allowed", "redline.restoration", "142号"),
-    ("eco_redline", "redline", "煤炭开采", "prohibited", "redline.mining", "142号"),
+    ("eco_redline", "redline", "煤炭开采", "review", "redline.national_major.unknown", "142号）（2022年8月）二"),
     ("eco_redline", "redline", "化学原料制造", "prohibited", "redline.polluting", "厅字〔2017〕2号"),
     ("eco_redline", "redline", "光伏发电", "prohibited", "redline.default", "142号"),
     # nature reserves (条例 arts. 18, 26-29, 32) and the 2019 zones
@@ -92,12 +92,15 @@ def zone_finding(result, kind, zone):
     ("protected_areas", "experimental", "化学原料制造", "prohibited", "reserve.experimental.polluting", "第三十二条"),
     ("protected_areas", "experimental", "土砂石开采", "prohibited", "reserve.experimental.mining", "第二十六条"),
     ("protected_areas", "experimental", "旅游开发", "restricted", "reserve.experimental.tourism", "第二十九条"),
+    ("protected_areas", "experimental", "风力发电", "review", "reserve.experimental.production", "第三十二条"),
+    ("protected_areas", "experimental", "光伏发电", "review", "reserve.experimental.production", "第三十二条"),
+    ("protected_areas", "experimental", "水力发电", "review", "reserve.experimental.production", "第三十二条"),
     ("protected_areas", "experimental", "公路", "restricted", "reserve.experimental.default", "第三十二条"),
     ("protected_areas", "core_protection", "公路", "prohibited", "pa.core_protection.default", "2019"),
     ("protected_areas", "core_protection", "科研监测设施", "restricted", "pa.core_protection.research", "第二十七条"),
-    ("protected_areas", "general_control", "公路", "restricted", "pa.general_control.limited", "142号"),
+    ("protected_areas", "general_control", "公路", "review", "pa.general_control.limited", "国家公园管理暂行办法"),
     ("protected_areas", "general_control", "水泥制造", "prohibited", "pa.general_control.mining", "第三十二条"),
-    ("protected_areas", "general_control", "房地产", "prohibited", "pa.general_control.default", "2019"),
+    ("protected_areas", "general_control", "房地产", "prohibited", "pa.general_control.default", "国家公园管理暂行办法"),
     # drinking-water sources (水污染防治法 2017, arts. 64-67)
     ("water_sources", "level1", "房地产", "prohibited", "water.level1.default", "第六十五条"),
     ("water_sources", "level1", "公路", "prohibited", "water.level1.default", "第六十五条"),
@@ -108,13 +111,24 @@ def zone_finding(result, kind, zone):
     ("water_sources", "quasi", "畜禽养殖", "prohibited", "water.quasi.severe", "第六十七条"),
     ("water_sources", "quasi", "酒的制造", "restricted", "water.quasi.discharge", "第六十七条"),
     ("water_sources", "quasi", "光伏发电", "allowed", "water.quasi.default", "第六十七条"),
+    ("water_sources", "quasi", "污水处理", "review", "water.quasi.sewage", "第六十七条"),
+    ("water_sources", "quasi", "入河排污口", "review", "water.quasi.sewage", "第六十七条"),
+    ("water_sources", "level2", "水产养殖", "restricted", "water.level2.activities", "第六十六条第二款"),
+    ("water_sources", "level1", "水产养殖", "prohibited", "water.level1.activities", "第六十五条第二款"),
+    # farming is not a construction project (142号 一、（一）第2项; 条例 art. 26)
+    ("eco_redline", "redline", "水产养殖", "restricted", "redline.residents", "第2项"),
+    ("eco_redline", "redline", "GP-residents", "restricted", "redline.residents", "第2项"),
+    ("eco_redline", "redline", "A02", "review", "redline.not_construction", "第4项"),
+    ("eco_redline", "redline", "畜禽养殖", "prohibited", "redline.default", "142号"),
+    ("protected_areas", "experimental", "水产养殖", "review", "reserve.experimental.not_construction", "第二十六条"),
+    ("water_sources", "level2", "A01", "review", "water.level2.not_construction", "第六十六条第二款"),
 ])
 def test_each_statutory_rule(zones_store, kind, zone, industry, decision, rule_id, cites):
     r = screen(inner(ZONE_BOX[(kind, zone)]), zones_store, industry=industry)
     f = zone_finding(r, kind, zone)
     assert (f["decision"], f["rule_id"]) == (decision, rule_id)
     assert cites in f["citation"] and f["rule"]
-    assert r.verdict["industry"]["name"] in (industry, "科研监测设施")
+    assert r.verdict["industry"]["query"] == industry
     # overall is the strictest: the unit has no access list here (review)
     assert r.verdict["overall"] == strictest([decision, "review"])
     if r.verdict["overall"] == decision:
@@ -189,7 +203,7 @@ def test_batch_rows_match_single_screenings(zones_store, tmp_path):
         single = screen(geom, zones_store, industry=hy)
         assert row["verdict"] == single.verdict["overall"]
     assert list(table["verdict"]) == ["prohibited", "restricted", "review", "error"]
-    assert table["industry"].iloc[0] == "EIA-020 化学原料制造" and "第六十六条" in table["deciding"].iloc[0]
+    assert table["industry"].iloc[0].startswith("EIA2021-44 基础化学原料制造") and "第六十六条" in table["deciding"].iloc[0]
     assert "matches no" in table["warnings"].iloc[3] and table["redline_m2"].iloc[3] > 0
 
 
@@ -214,12 +228,12 @@ def test_cli_screen_with_industry_and_lang(zones_store, tmp_path):
     out = tmp_path / "r.json"
     r = run("screen", site, "--store", zones_store, "--industry", "化学原料制造", "--json", out)
     assert r.exit_code == 0, r.output + r.stderr
-    assert "结论: 禁止 [prohibited]" in r.output and "第六十六条" in r.output
+    assert "结论: 禁止准入（不相符） [prohibited]" in r.output and "第六十六条" in r.output
     d = json.loads(out.read_text(encoding="utf-8"))
-    assert d["verdict"]["overall"] == "prohibited" and d["verdict"]["industry"]["code"] == "EIA-020"
+    assert d["verdict"]["overall"] == "prohibited" and d["verdict"]["industry"]["code"] == "EIA2021-44"
     assert "crossings" not in d  # polygons have no crossings
     r = run("screen", site, "--store", zones_store, "--industry", "C26", "--lang", "en")
-    assert r.exit_code == 0 and "Verdict: prohibited" in r.output and "Industry: 化学原料和化学制品制造业" in r.output
+    assert r.exit_code == 0 and "Verdict: prohibited (does not comply) [prohibited]" in r.output and "Industry: 化学原料和化学制品制造业" in r.output
     r = run("screen", site, "--store", zones_store, "--industry", "化学")
     assert r.exit_code == 2 and "ambiguous" in r.stderr and "\n" not in r.stderr.strip()
 

@@ -20,11 +20,11 @@ import shapely
 from ..crs import CGCS2000, EQUAL_AREA, gk_epsg_for_lon, transform_geometry
 from ..geodesy import direction_word, position_phrase
 from ..geometry import from_equal_area, to_equal_area
-from ..vocab import CATEGORY_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from ..vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
-__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached"]
+__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached", "redline_own_law"]
 
 #: Layer kinds that are hits/nearby features (the control units are tabulated apart).
 ZONE_KINDS = ("eco_redline", "protected_areas", "water_sources")
@@ -132,6 +132,45 @@ def engine_cache(store) -> EngineCache:
     return cache
 
 
+def redline_own_law(redline_part, own: list[tuple]) -> tuple[float, list]:
+    """Split a site's redline overlap by the zones that follow their own laws (142号 一、（一）).
+
+    Parameters
+    ----------
+    redline_part : shapely geometry
+        Site ∩ one redline feature, in the equal-area plane.
+    own : list of (key, geometry)
+        Site ∩ each protected-area / water-source feature hit (equal-area plane).
+
+    Returns
+    -------
+    rest_m2 : float
+        Area (m², ellipsoidal) of the redline part outside all those zones.
+    keys : list
+        The keys of the zones that cover more than :data:`~gisplan.constants.MIN_OVERLAP_M2` of the redline part.
+    """
+    from ..constants import MIN_OVERLAP_M2
+
+    touching = [(key, g) for key, g in own
+                if float(shapely.area(shapely.intersection(redline_part, g))) > MIN_OVERLAP_M2]
+    if not touching:
+        return float(shapely.area(redline_part)), []
+    rest = shapely.difference(redline_part, shapely.union_all([g for _, g in touching]))
+    return float(shapely.area(rest)), [key for key, _ in touching]
+
+
+def _split_redline(hit_rows: list[dict], hit_geoms: list) -> None:
+    """Add ``redline_rest_m2`` and ``own_law_zones`` to the redline hits (None without geometry)."""
+    from ..verdict import OWN_LAW_KINDS
+
+    own = [((h["kind"], h["name"], h["zone"]), g) for h, g in zip(hit_rows, hit_geoms)
+           if h["kind"] in OWN_LAW_KINDS and g is not None]
+    for h, g in zip(hit_rows, hit_geoms):
+        if h["kind"] == "eco_redline" and g is not None:
+            rest, keys = redline_own_law(g, own)
+            h.update(redline_rest_m2=rest, own_law_zones=keys)
+
+
 def gk_areas(geoms_ea: list, gk_crs: str) -> np.ndarray:
     """Planimetric areas (m²) in a GK zone of equal-area geometries (one transform for all)."""
     if not geoms_ea:
@@ -164,8 +203,10 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     # one GK transform for the site and every overlap
     geoms_ea = [site_ea] + [g for _, ov in found for g in (ov.geometry if ov.geometry is not None else [])]
     gk = gk_areas(geoms_ea, gk_crs)
-    area_gk, gk_iter = float(gk[0]), iter(gk[1:])
-    unit_rows, hit_rows, piece_rows, piece_geoms_ea = [], [], [], []
+    gk_iter = iter(gk[1:])
+    # the site's own GK area from its vertices, as `gisplan read`: a GK corner table's shoelace area (issue 9)
+    area_gk = float(shapely.area(transform_geometry(fp, CGCS2000, gk_crs)))
+    unit_rows, hit_rows, piece_rows, piece_geoms_ea, hit_geoms = [], [], [], [], []
     for kind, ov in found:
         rows = cache.rows(kind)
         geoms = ov.geometry if ov.geometry is not None else [None] * len(ov)
@@ -184,10 +225,12 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
                 zone, label = zone_of(kind, row)
                 hit_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "zone": zone,
                                  "zone_label": label, "overlap_m2": a, "overlap_gk_m2": agk, "share_of_project": share})
+                hit_geoms.append(g)
                 cls = zone
             piece_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "class": cls, "overlap_m2": a})
             piece_geoms_ea.append(g)
     unit_rows.sort(key=lambda r: -r["overlap_m2"])
+    _split_redline(hit_rows, hit_geoms)  # the redline's part outside zones that follow their own laws
     near_rows = []
     for kind, ov in found:
         if kind == "control_units":
@@ -286,6 +329,11 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     from ..result import ScreeningResult, Verdict
     from ..sites import footprint
 
+    import time
+
+    from ..log import logger
+
+    started = time.perf_counter()
     cache = engine_cache(store)
     match = match_cached(industry) if isinstance(industry, str) and industry.strip() else (industry or None)
     fp, fp_warnings = footprint(site, radius=radius, width=width)
@@ -302,9 +350,12 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
         if got["covered_m2"] > area * (1 + 1e-6) + 1.0:
             warnings.append("control units overlap each other under the site: unit areas add up to more than the site")
     else:
-        warnings.append("the store has no control_units layer: unit statistics are empty")
+        warnings.append("the store has no control_units layer: unit statistics are empty and the verdict is review")
+    missing = [k for k in KINDS if k not in cache.kinds]  # never `allowed` without a layer the verdict needs
+    warnings += [f"the store has no {k} layer: the verdict is review" for k in missing if k != "control_units"]
     engine = cache.verdict_engine(match, **(verdict_options or {}))
-    verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units)
+    verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units,
+                             missing_kinds=missing)
     b = shapely.bounds(fp)
     project = {
         "name": site.name, "source": site.path, "format": site.format, "site_kind": site.kind,
@@ -325,6 +376,9 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
                           "geometry": geom})
         crossings = line_crossings(site.geometry, zones, gk_crs=got["gk_crs"], width=width, footprint=fp)
     counties = sorted({r["county"] for r in got["unit_rows"] if r.get("county")}, key=str)
+    logger.info("screened %s: %.2f ha, %d unit(s), %d zone hit(s), verdict %s (%.1f ms)", site.name or site.path,
+                area / 1e4, len(got["unit_rows"]), len(got["hit_rows"]), verdict.get("overall"),
+                (time.perf_counter() - started) * 1e3)
     return ScreeningResult(
         site=site, footprint=fp, parameters=params, project=project, verdict=Verdict.from_dict(verdict),
         warnings=warnings, store={"path": str(store.path), "layers": cache.versions}, generated_at=generated_now(),

@@ -21,13 +21,8 @@ Nothing here decides the CRS: :func:`read_table` returns the rings in
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import os
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,16 +30,21 @@ import numpy as np
 
 from ..coords import parse_angle, parse_number
 from ..errors import InputError, SiteError
-from .safety import check_local_path, check_zip_members, one_line
+from .rows import MAX_TABLE_BYTES, checked_table_path, csv_rows, xlsx_sheets
 
-__all__ = ["TABLE_SUFFIXES", "Ring", "TableData", "read_table", "MAX_TABLE_BYTES"]
+__all__ = ["TABLE_SUFFIXES", "Ring", "TableData", "read_table", "MAX_TABLE_BYTES", "GK_NORTHING_RANGE", "gk_range_problem"]
 
 #: Suffixes read as corner-point tables.
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
-#: Largest table file accepted (bytes).
-MAX_TABLE_BYTES = 50 * 1024**2
-#: Most rows read from a table.
-MAX_TABLE_ROWS = 200_000
+
+#: Northings (m) of China in a Gauss-Kruger (or UTM) plane, false northing 0: from
+#: about 3.5 N (Zengmu Reef, 387 km) to 53.6 N (Mohe, 5,943 km off the central meridian), with margin.
+GK_NORTHING_RANGE = (300_000.0, 6_100_000.0)
+#: Eastings (m, zone prefix removed, false easting 500 km): 3-degree zones within
+#: about 2.3 degrees of the central meridian (a neighbouring zone's CRS is sometimes
+#: used near a zone edge); 6-degree zones and eastings without prefix (zone width unknown) wider.
+_GK_EASTING_3DEG = (250_000.0, 750_000.0)
+_GK_EASTING_WIDE = (150_000.0, 850_000.0)
 
 _HEADER_SCAN_ROWS = 20
 _ROLES: dict[str, tuple[str, ...]] = {
@@ -145,17 +145,14 @@ def read_table(path, *, sheet: str | None = None, encoding: str | None = None) -
     SiteError
         A ring with fewer than 3 distinct points.
     """
-    display = os.fspath(path) if not isinstance(path, bytes) else os.fsdecode(path)
-    local = check_local_path(path)
-    if local.stat().st_size > MAX_TABLE_BYTES:
-        raise InputError(f"{display} is larger than {MAX_TABLE_BYTES // 1024**2} MiB; refused")
+    display, local = checked_table_path(path)
     suffix = local.suffix.lower()
     notes: list[str] = []
     if suffix == ".csv":
-        rows, used_encoding = _csv_rows(local, display, encoding, notes)
+        rows, used_encoding = csv_rows(local, display, encoding, notes)
         fmt, sheet_name = "CSV", None
     elif suffix in (".xlsx", ".xlsm"):
-        rows_by_sheet = _xlsx_rows(local, display, notes)
+        rows_by_sheet = xlsx_sheets(local, display, notes)
         sheet_name, rows = _choose_sheet(rows_by_sheet, sheet, display, notes)
         fmt, used_encoding = "XLSX", None
     else:
@@ -166,82 +163,6 @@ def read_table(path, *, sheet: str | None = None, encoding: str | None = None) -
 
 
 # --------------------------------------------------------------------------- files
-
-
-def _csv_rows(path: Path, display: str, encoding: str | None, notes: list[str]) -> tuple[list[list], str]:
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise InputError(f"{display} is not a text table (binary content; UTF-16 is not supported)")
-    if encoding:
-        try:
-            codecs.lookup(encoding)
-            text = raw.decode(encoding)
-        except LookupError as exc:
-            raise InputError(f"unknown text encoding {encoding!r} (try gbk, gb18030 or utf-8)") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(f"cannot decode {display} as {encoding}; pass another --encoding") from exc
-        used = encoding
-    elif raw.startswith(codecs.BOM_UTF8):
-        text, used = raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
-    else:
-        try:
-            text, used = raw.decode("utf-8"), "UTF-8"
-        except UnicodeDecodeError:
-            try:
-                text, used = raw.decode("gb18030"), "GB18030"
-                notes.append("CSV text is not UTF-8: decoded as GB18030 (GBK); pass --encoding to override")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"cannot decode {display} as UTF-8 or GB18030; pass --encoding"
-                ) from exc
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|，")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    if delimiter == "，":
-        text = text.replace("，", ",")
-        delimiter = ","
-    rows = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        for i, row in enumerate(reader):
-            if i >= MAX_TABLE_ROWS:
-                raise InputError(f"{display} has more than {MAX_TABLE_ROWS} rows; refused")
-            rows.append(row)
-    except csv.Error as exc:
-        raise InputError(f"{display} is not a readable CSV table: {one_line(exc)}") from exc
-    return rows, used
-
-
-def _xlsx_rows(path: Path, display: str, notes: list[str]) -> dict[str, list[list]]:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            check_zip_members(zf)  # zip bombs, odd members: before openpyxl sees it
-            names = {n.lower() for n in zf.namelist()}
-    except zipfile.BadZipFile as exc:
-        raise InputError(f"{display} is not an XLSX workbook (not a zip archive); .xls is not supported: save as .xlsx or .csv") from exc
-    if any(n.endswith("vbaproject.bin") for n in names):
-        notes.append(f"{Path(display).name} contains macros: ignored (never run); only cell values were read")
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds
-        raise InputError(f"cannot read {display} as an XLSX workbook: {one_line(exc)}") from exc
-    out: dict[str, list[list]] = {}
-    try:
-        for ws in wb.worksheets:
-            rows = []
-            for i, row in enumerate(ws.iter_rows(values_only=True)):
-                if i >= MAX_TABLE_ROWS:
-                    raise InputError(f"{display} sheet {ws.title!r} has more than {MAX_TABLE_ROWS} rows; refused")
-                rows.append(list(row))
-            out[ws.title] = rows
-    finally:
-        wb.close()
-    return out
 
 
 def _choose_sheet(sheets: dict[str, list[list]], wanted: str | None, display: str, notes: list[str]) -> tuple[str, list[list]]:
@@ -366,6 +287,8 @@ def _parse_rows(rows: list[list], display: str, notes: list[str]) -> TableData:
     else:
         east_first = True  # lon first
     desc, east_first = _orientation(records, a, unit, name_a, name_b, east_first, notes, display)
+    if unit == "metres":
+        _check_gk_range(records, east_first, name_a, name_b, display)
     rings, points = _rings(records, east_first, parcel_col is not None, display, notes)
     return TableData(
         rings=rings,
@@ -437,6 +360,64 @@ def _orientation(records, a, unit, name_a, name_b, east_first, notes, display) -
     if not east_first:
         return f"northing = {north_col}, easting = {east_col} (metres; X is the northing)", False
     return f"easting = {name_a}, northing = {name_b} (metres)", True
+
+
+def _m(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) < 1e12 else f"{value:.3g}"
+
+
+def gk_range_problem(easting: float, northing: float) -> str | None:
+    """Why a Gauss-Kruger point cannot lie in China, or None when it can.
+
+    Parameters
+    ----------
+    easting : float
+        Metres, with or without the zone prefix (``42543434.8`` or ``543434.8``).
+    northing : float
+        Metres from the equator.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"northing 47,528,478 m is outside China's Gauss-Kruger range (300,000..6,100,000 m)"``.
+
+    Examples
+    --------
+    >>> gk_range_problem(42543434.8, 4855075.3) is None
+    True
+    >>> gk_range_problem(42543434.8, 47528478.0)[:8]
+    'northing'
+    """
+    lo, hi = GK_NORTHING_RANGE
+    if not (np.isfinite(northing) and lo <= northing <= hi):
+        return f"northing {_m(northing)} m is outside China's Gauss-Kruger range ({lo:,.0f}..{hi:,.0f} m)"
+    if not np.isfinite(easting):
+        return f"easting {easting} is not a number"
+    zone = int(easting // 1_000_000) if 1e7 <= easting < 1e8 else None
+    if zone is not None and not (13 <= zone <= 23 or 25 <= zone <= 45):
+        return (f"easting {_m(easting)} m has zone prefix {zone}, not a Gauss-Kruger zone of China "
+                "(6-degree 13-23, 3-degree 25-45)")
+    if zone is None and easting >= 1e6:
+        return f"easting {_m(easting)} m is neither a zone-prefixed (8 digits) nor a plain (6 digits) Gauss-Kruger easting"
+    lo_e, hi_e = _GK_EASTING_3DEG if zone is not None and zone >= 25 else _GK_EASTING_WIDE
+    rest = easting - (zone or 0) * 1_000_000
+    if not lo_e <= rest <= hi_e:
+        return (f"easting {_m(easting)} m is {_m(abs(rest - 500_000) / 1000)} km from the central meridian, "
+                f"outside a Gauss-Kruger zone ({lo_e:,.0f}..{hi_e:,.0f} m without the zone prefix)")
+    return None
+
+
+def _check_gk_range(records, east_first: bool, name_a: str, name_b: str, display: str) -> None:
+    """Refuse metres no Gauss-Kruger point in China can have (a digit too many, 1e300)."""
+    east_col, north_col = (name_a, name_b) if east_first else (name_b, name_a)
+    for rownum, _, va, vb, kind in records:
+        if kind == "blank":
+            continue
+        east, north = (va, vb) if east_first else (vb, va)
+        problem = gk_range_problem(east, north)
+        if problem:
+            col = north_col if problem.startswith("northing") else east_col
+            raise SiteError(f"{Path(display).name} row {rownum}, column {col}: {problem}; check the digits")
 
 
 def _rows_text(rows: list[int]) -> str:

@@ -2,13 +2,17 @@
 
 Supported: ESRI shapefiles (``.shp``), zip archives holding one (or a GeoPackage,
 GeoJSON or KML; ``.kmz`` too), GeoPackages (``.gpkg``), GeoJSON (``.geojson``,
-``.json``) and KML (``.kml``). Everything goes through :func:`read_vector`, which
+``.json``), KML (``.kml``) and ESRI file geodatabases (``.gdb`` folders, or zipped,
+read by GDAL's OpenFileGDB driver). Everything goes through :func:`read_vector`, which
 
 - refuses URLs, GDAL virtual paths and anything but an existing non-empty local file;
 - checks each file's signature before GDAL sees it, so that a renamed file of
   another kind (say a GDAL VRT named ``.geojson``) is never opened;
 - extracts zip archives only after checking every member, into a private
   temporary directory removed before returning;
+- opens a ``.gdb`` folder only when it is a plain folder of regular files (no
+  symbolic links, no sub-folders, within the zip size and count limits) holding
+  the geodatabase's system catalogue;
 - parses KML with defusedxml first (no DTDs, entities or external references);
 - decides the text encoding of shapefiles (``.cpg``, else a look at the raw
   ``.dbf`` bytes: UTF-8 or GB18030);
@@ -29,7 +33,15 @@ import pandas as pd
 import pyogrio
 
 from ..errors import InputError
-from .safety import check_kml, check_local_path, one_line, safe_extract_zip
+from .safety import (
+    MAX_ZIP_MEMBERS,
+    MAX_ZIP_TOTAL_BYTES,
+    check_kml,
+    check_local_path,
+    check_path_text,
+    one_line,
+    safe_extract_zip,
+)
 
 __all__ = ["VectorData", "read_vector", "SUPPORTED_SUFFIXES", "GB18030_WARNING"]
 
@@ -42,6 +54,7 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".kml": "kml",
     ".zip": "zip",
     ".kmz": "zip",
+    ".gdb": "filegdb",
 }
 
 #: The warning added when a shapefile's text was decoded as GB18030 by guess.
@@ -52,7 +65,11 @@ _DRIVERS: dict[str, tuple[str, ...]] = {
     "gpkg": ("GPKG",),
     "geojson": ("GeoJSON", "GeoJSONSeq", "ESRIJSON", "TopoJSON"),
     "kml": ("LIBKML", "KML"),
+    "filegdb": ("OpenFileGDB",),
 }
+#: The system catalogue every file geodatabase holds, and its first bytes (format version 3 or 4).
+_GDB_CATALOGUE = "a00000001.gdbtable"
+_GDB_MAGIC = (b"\x03\x00\x00\x00", b"\x04\x00\x00\x00")
 _FORMAT_NAMES = {"LIBKML": "KML"}
 _TABLE_SUFFIXES = (".csv", ".txt", ".xls", ".xlsx", ".ods", ".dbf")
 _SHP_MAGIC = b"\x00\x00\x27\x0a"
@@ -133,6 +150,10 @@ def read_vector(
     (<Projected CRS: EPSG:4530 ...>, 'GB18030', ['no .cpg: text decoded as GB18030 ...'])
     """
     display = os.fspath(path) if not isinstance(path, bytes) else os.fsdecode(path)
+    text = check_path_text(path)
+    if Path(text).expanduser().suffix.lower() == ".gdb" and Path(text).expanduser().is_dir():
+        local = check_gdb_folder(Path(text).expanduser(), display)
+        return _read_file(local, display, "filegdb", layer, encoding)
     local = check_local_path(path)
     if encoding is not None:
         encoding = _check_encoding(encoding)
@@ -169,8 +190,45 @@ def _kind_of(path: Path, display: str) -> str:
     )
 
 
+def check_gdb_folder(folder: Path, display: str) -> Path:
+    """Check that ``folder`` is a plain file geodatabase folder and return it resolved.
+
+    Raises
+    ------
+    InputError
+        For a symbolic link (the folder or anything in it), a sub-folder, more
+        files or bytes than a zip may unpack to, or a missing/garbled system catalogue.
+    """
+    if folder.is_symlink():
+        raise InputError(f"{display} is a symbolic link; give the geodatabase folder itself")
+    resolved = folder.resolve()
+    check_path_text(str(resolved))
+    total, count = 0, 0
+    for entry in os.scandir(resolved):
+        if entry.is_symlink():
+            raise InputError(f"{display} holds a symbolic link ({entry.name}); refused")
+        if entry.is_dir(follow_symlinks=False):
+            raise InputError(f"{display} holds a sub-folder ({entry.name}): not a file geodatabase; refused")
+        if not entry.is_file(follow_symlinks=False):
+            raise InputError(f"{display} holds a special file ({entry.name}); refused")
+        count += 1
+        total += entry.stat(follow_symlinks=False).st_size
+        if count > MAX_ZIP_MEMBERS * 20 or total > MAX_ZIP_TOTAL_BYTES:
+            raise InputError(f"{display} is larger than gisplan reads ({count} files, {total} bytes); refused")
+    catalogue = resolved / _GDB_CATALOGUE
+    if not catalogue.is_file():
+        raise InputError(f"{display} is not a file geodatabase (no {_GDB_CATALOGUE})")
+    with open(catalogue, "rb") as fh:
+        if fh.read(4) not in _GDB_MAGIC:
+            raise InputError(f"{display} is not a file geodatabase (bad {_GDB_CATALOGUE} header)")
+    return resolved
+
+
 def _sniff(path: Path, kind: str, display: str) -> None:
     """Refuse a file whose first bytes do not match its suffix."""
+    if kind == "filegdb":
+        check_gdb_folder(path, display)
+        return
     with open(path, "rb") as fh:
         head = fh.read(256)
     if kind == "shapefile":
@@ -223,9 +281,8 @@ def _read_file(
 
 
 def _kind_label(kind: str) -> str:
-    return {"shapefile": "a shapefile", "gpkg": "a GeoPackage", "geojson": "GeoJSON", "kml": "KML"}[
-        kind
-    ]
+    return {"shapefile": "a shapefile", "gpkg": "a GeoPackage", "geojson": "GeoJSON", "kml": "KML",
+            "filegdb": "a file geodatabase"}[kind]
 
 
 def _sidecar(shp: Path, suffix: str) -> Path | None:
@@ -430,7 +487,7 @@ def _read_zip(path: Path, display: str, layer: str | None, encoding: str | None)
     with tempfile.TemporaryDirectory(prefix="gisplan-zip-") as tmp:
         root = Path(tmp)
         files = safe_extract_zip(path, root)
-        candidates = [f for f in files if _is_candidate(f, root)]
+        candidates = [f for f in files if _is_candidate(f, root)] + _gdb_folders(files, root)
         if not candidates:
             held = ", ".join(f.relative_to(root).as_posix() for f in files[:10]) or "nothing"
             raise InputError(
@@ -447,7 +504,22 @@ def _is_candidate(path: Path, root: Path) -> bool:
     rel = path.relative_to(root)
     if rel.parts[0] == "__MACOSX" or path.name.startswith("._"):
         return False
-    return SUPPORTED_SUFFIXES.get(path.suffix.lower()) not in (None, "zip")
+    if any(p.lower().endswith(".gdb") for p in rel.parts[:-1]):
+        return False  # a file inside a geodatabase folder: the folder is the candidate
+    return SUPPORTED_SUFFIXES.get(path.suffix.lower()) not in (None, "zip", "filegdb")
+
+
+def _gdb_folders(files: list[Path], root: Path) -> list[Path]:
+    """The ``.gdb`` folders among extracted files (each holding its files directly)."""
+    found: set[Path] = set()
+    for f in files:
+        rel = f.relative_to(root)
+        if rel.parts[0] == "__MACOSX":
+            continue
+        parent = f.parent
+        if parent != root and parent.suffix.lower() == ".gdb":
+            found.add(parent)
+    return sorted(found)
 
 
 def _choose_member(

@@ -21,7 +21,8 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..errors import InputError
-from .eia_tables import Table, eia_tables, footer_lines, format_ha, is_demo, verdict_shape
+from ..io.outputs import atomic_output, check_output_path, store_of, xml_safe
+from .eia_tables import Table, eia_tables, footer_lines, format_ha, is_demo, marked_citation, verdict_shape
 from .fonts import DOCX_EAST_ASIA_FALLBACKS, DOCX_EAST_ASIA_FONT
 from .labels import decision_label, labels
 
@@ -102,7 +103,7 @@ def _styles(doc) -> None:
 
 
 def _run(paragraph, text: str, *, bold: bool = False, size: float | None = None, east_asia: str = DOCX_EAST_ASIA_FONT):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(xml_safe(text))
     run.bold = bold or None
     if size:
         run.font.size = Pt(size)
@@ -238,7 +239,7 @@ def _verdict_paragraphs(doc, result, L: dict, lang: str) -> None:
     if verdict_shape(verdict) == "area":
         _run(p, "（基于空间叠加；准入清单条款须逐条核实）" if lang == "zh"
              else " (from the spatial overlay; check the access-list clauses one by one)")
-    citations = list(dict.fromkeys(str(f["citation"]) for f in verdict.get("findings", []) if f.get("citation")))
+    citations = list(dict.fromkeys(marked_citation(f, lang) for f in verdict.get("findings", []) if f.get("citation")))
     if citations:
         _para(doc, ("依据：" if lang == "zh" else "Sources: ") + ("；" if lang == "zh" else "; ").join(citations))
 
@@ -308,7 +309,7 @@ def docx_report(result, *, lang: str = "zh", figure_png: bytes | None = None):
     _heading(doc, f"{7 if result.warnings else 6}  {L['t_sources']}", 2)
     _table(doc, tables["sources"], c, L)
     _footer(doc, result, lang)
-    doc.core_properties.title = f"{name} {L['section']}"
+    doc.core_properties.title = xml_safe(f"{name} {L['section']}")
     doc.core_properties.author = "gisplan"
     return doc
 
@@ -324,9 +325,8 @@ def write_docx(result, path: str | os.PathLike, *, lang: str = "zh", figure_png:
     path = Path(path)
     if path.suffix.lower() != ".docx":
         raise InputError(f"--docx must end in .docx, got {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_output_path(path, protect_also=store_of(result))  # refuse before rendering
     doc = docx_report(result, lang=lang, figure_png=figure_png)
-    tmp = path.with_name(f".{path.name}.tmp")
-    doc.save(str(tmp))
-    os.replace(tmp, path)
+    with atomic_output(path, protect_also=store_of(result)) as tmp:
+        doc.save(str(tmp))
     return path

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .._version import __version__
 from ..geodesy import position_phrase
+from ..labels import unverified_mark
 from .labels import category_label, decision_label, kind_label, labels, zone_label
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "format_pct",
     "is_demo",
     "location_text",
+    "marked_citation",
     "verdict_shape",
 ]
 
@@ -146,6 +148,18 @@ def _site_kind(result, L: dict) -> str:
     return L["kind_polygon"] if kind in (None, "polygon") else str(kind)
 
 
+def industry_text(ind: dict | None, lang: str = "zh") -> str:
+    """The project type as given, with its catalogue item (``公路（EIA2021-130；名录第130项（五十二、…））``)."""
+    from ..rules.industry import catalogue_label
+
+    if not ind:
+        return "未指定（按占地判定）" if lang == "zh" else "not given (area-based findings)"
+    where = catalogue_label(ind, lang) or (ind.get("scheme_label") if lang == "zh" else ind.get("scheme")) or ""
+    if lang == "zh":
+        return f"{ind.get('name', '')}（{ind.get('code', '')}；{where}）"
+    return f"{ind.get('name', '')} ({ind.get('code', '')}; {where})"
+
+
 def _summary(result, L: dict, lang: str) -> Table:
     p = result.project
     rows = [
@@ -155,6 +169,7 @@ def _summary(result, L: dict, lang: str) -> Table:
         [L["area"], _area_text(p["area_m2"], lang)],
         [L["area_gk"].format(crs=p["gk_crs"]), _area_text(p["area_gk_m2"], lang)],
         [L["outside"], _area_text(p.get("outside_coverage_m2", 0.0), lang)],
+        [L["industry"], industry_text((result.verdict or {}).get("industry"), lang)],
         [L["crs"], p.get("source_crs") or "—"],
         [L["crs_note"], p.get("crs_note") or "—"],
         [L["source"], p.get("source") or "—"],
@@ -306,7 +321,15 @@ def _hits(result, L: dict, lang: str) -> Table:
 #: Finding keys drawn in their own place, or bookkeeping a reviewer does not need.
 _FINDING_KEYS = {"kind", "name", "zone", "zone_label", "decision", "rule", "citation", "message", "overlap_m2",
                  "dimension", "dimension_label", "text", "clause", "id", "rule_id", "reason", "demo", "source",
-                 "article", "tier", "units", "unit_code", "code"}
+                 "article", "tier", "units", "unit_code", "code", "quote", "own_law_m2"}
+
+
+def marked_citation(f: dict, lang: str = "zh") -> str:
+    """A finding's citation, marked ``（条文待核）`` when its quoted words were not checked against the original."""
+    citation = str((f.get("citation_en") if lang == "en" else None) or f.get("citation") or "")
+    if citation and f.get("verified") is False:
+        citation += unverified_mark(lang)
+    return citation
 
 
 def _finding_rule(f: dict, lang: str) -> str:
@@ -318,9 +341,11 @@ def _finding_rule(f: dict, lang: str) -> str:
     dimension = f.get("dimension_label" if lang == "zh" else "dimension_label_en") or f.get("dimension")
     if dimension:
         rule = f"［{dimension}］{rule}" if lang == "zh" else f"[{dimension}] {rule}"
-    citation = (f.get("citation_en") if lang == "en" else None) or f.get("citation")
+    citation = str((f.get("citation_en") if lang == "en" else None) or f.get("citation") or "")
     if citation:
         rule = f"{rule}（{citation}）" if lang == "zh" else f"{rule} ({citation})"
+        if f.get("verified") is False:
+            rule += unverified_mark(lang)
     return str(rule)
 
 

@@ -284,10 +284,10 @@ def _nearby_lines(nearby, crs: str) -> folium.FeatureGroup:
 
 def write_html_map(result, path: str | os.PathLike, **kwargs) -> Path:
     """Write :func:`html_map` to ``path`` as one self-contained file (no network needed)."""
+    from ..io.outputs import check_output_path, store_of, write_text
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_output_path(path, protect_also=store_of(result))  # refuse before rendering
     page = offline_html(html_map(result, **kwargs).get_root().render())
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, page, protect_also=store_of(result))
     return path

@@ -7,6 +7,7 @@ plain translation for reviewers who do not read Chinese.
 from __future__ import annotations
 
 from ..errors import InputError
+from ..labels import DECISION_LABELS, decision_words
 from ..vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 
 __all__ = ["LANGS", "category_label", "check_lang", "decision_label", "kind_label", "labels", "zone_label"]
@@ -26,7 +27,7 @@ _ZH = {
     "item": "项目", "value": "内容",
     "name": "项目名称", "location": "位置", "county": "所在区县", "centroid": "中心点坐标 (CGCS2000)",
     "site_kind": "项目范围", "area": "占地面积（椭球面）", "area_gk": "占地面积（高斯平面，{crs}）",
-    "outside": "管控单元范围外面积", "crs": "坐标系", "crs_note": "坐标读取方式", "source": "范围文件",
+    "outside": "管控单元范围外面积", "industry": "项目类别", "crs": "坐标系", "crs_note": "坐标读取方式", "source": "范围文件",
     "kind_polygon": "面（用地红线）", "kind_point": "点，按半径 {r:g} m 圆形范围", "kind_line": "线，按宽度 {w:g} m 廊道",
     "code": "单元编码", "unit_name": "单元名称", "category": "管控类别", "overlap_ha": "占用面积 (ha，椭球面)",
     "overlap_gk_ha": "占用面积 (ha，高斯平面)", "share": "占项目面积比例", "total": "合计",
@@ -67,7 +68,7 @@ _EN = {
     "item": "Item", "value": "Value",
     "name": "Project", "location": "Location", "county": "County", "centroid": "Centroid (CGCS2000)",
     "site_kind": "Site", "area": "Area (ellipsoidal)", "area_gk": "Area (Gauss-Kruger plane, {crs})",
-    "outside": "Area outside the control units", "crs": "Coordinate system", "crs_note": "How coordinates were read",
+    "outside": "Area outside the control units", "industry": "Project type", "crs": "Coordinate system", "crs_note": "How coordinates were read",
     "source": "Site file",
     "kind_polygon": "polygon (land boundary)", "kind_point": "point, disc of radius {r:g} m",
     "kind_line": "line, corridor {w:g} m wide",
@@ -110,19 +111,8 @@ _ZONES_EN = {
     "level1": "level 1 zone", "level2": "level 2 zone", "quasi": "quasi-protection zone", "redline": "redline",
     "priority": "priority protection unit", "key": "key control unit", "general": "general control unit",
 }
-#: Decisions of the area verdict (conflict/clear) and of the access-list verdict.
-_DECISIONS = {
-    "zh": {
-        "conflict": "存在空间冲突（不相符）", "clear": "未发现空间冲突",
-        "prohibited": "禁止准入（不相符）", "restricted": "限制准入（有条件相符，需论证）",
-        "review": "需人工核对", "allowed": "允许（相符）", "error": "无法筛查",
-    },
-    "en": {
-        "conflict": "spatial conflict (does not comply)", "clear": "no spatial conflict found",
-        "prohibited": "prohibited (does not comply)", "restricted": "restricted (complies with conditions)",
-        "review": "needs manual review", "allowed": "allowed (complies)", "error": "could not be screened",
-    },
-}
+#: One wording per decision, defined once in :mod:`gisplan.labels` (the verdict uses it too).
+_DECISIONS = DECISION_LABELS
 
 
 def check_lang(lang: str) -> str:
@@ -166,4 +156,4 @@ def zone_label(zone: str, delivered: str | None = None, lang: str = "zh") -> str
 
 def decision_label(decision: str, lang: str = "zh") -> str:
     """A verdict or finding decision as words; unknown decisions are shown as they are."""
-    return _DECISIONS["zh" if lang == "zh" else "en"].get(str(decision), str(decision))
+    return decision_words(decision, "zh" if lang == "zh" else "en")

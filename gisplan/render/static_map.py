@@ -353,11 +353,12 @@ def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: 
     suffix = path.suffix.lower()
     if suffix not in _SUFFIXES:
         raise InputError(f"map output must end in .png or .pdf, got {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from ..io.outputs import atomic_output, check_output_path, store_of
+
+    check_output_path(path, protect_also=store_of(result))  # refuse before drawing
     fig = static_map(result, lang=lang)
-    tmp = path.with_name(f".{path.name}.tmp{suffix}")
-    _save(fig, tmp, suffix[1:], dpi)
-    os.replace(tmp, path)
+    with atomic_output(path, protect_also=store_of(result)) as tmp:
+        _save(fig, tmp, suffix[1:], dpi)
     return path
 
 

@@ -15,9 +15,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..errors import InputError
+from ..io.outputs import atomic_output, check_output_path, defuse_cell, store_of, xml_safe
 from .eia_tables import FORMATS, Table, eia_tables, footer_lines
 
-__all__ = ["sheet_name", "write_xlsx", "xlsx_report"]
+__all__ = ["defuse_sheet", "sheet_name", "write_xlsx", "xlsx_report"]
 
 _HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 _FONT = "等线"  # Excel's default CJK UI font; Excel substitutes when missing
@@ -33,16 +34,36 @@ def _width(values) -> float:
     return float(min(max(longest + 2, 8), 60))
 
 
+def _clean(value):
+    """Cell text XML can hold (control characters replaced); other values unchanged."""
+    return xml_safe(value) if isinstance(value, str) else value
+
+
+def defuse_sheet(ws) -> None:
+    """Text cells that would start a formula are stored as plain text (Excel's quote prefix).
+
+    openpyxl writes a ``str`` starting with ``=`` as a live formula; here such a
+    cell (and one starting with ``+ - @``, tab or CR, OWASP) becomes an inline
+    string marked ``quotePrefix``, as when a user types a leading apostrophe in
+    Excel: shown as typed, never evaluated. Numbers stay numbers.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and defuse_cell(cell.value) is not cell.value:
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def _sheet(wb: Workbook, table: Table) -> None:
     ws = wb.create_sheet(sheet_name(table.title))
-    ws.append(table.columns)
+    ws.append([_clean(c) for c in table.columns])
     for cell in ws[1]:
         cell.font = Font(name=_FONT, bold=True)
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     rows = table.rows + ([table.total] if table.total else [])
     for i, row in enumerate(rows):
-        ws.append([None if v is None else v for v in row])
+        ws.append([None if v is None else _clean(v) for v in row])
         for j, cell in enumerate(ws[ws.max_row]):
             fmt = table.formats[j]
             cell.number_format = FORMATS.get(fmt, FORMATS["text"])[1] if isinstance(cell.value, (int, float)) else "@"
@@ -52,6 +73,7 @@ def _sheet(wb: Workbook, table: Table) -> None:
         values = [name] + [r[j - 1] for r in rows]
         ws.column_dimensions[get_column_letter(j)].width = _width(values)
     ws.freeze_panes = "A2"
+    defuse_sheet(ws)
 
 
 def xlsx_report(result, *, lang: str = "zh") -> Workbook:
@@ -73,7 +95,8 @@ def xlsx_report(result, *, lang: str = "zh") -> Workbook:
     ws = wb.worksheets[-1]
     ws.append([])
     for line in footer_lines(result, lang):
-        ws.append([line])
+        ws.append([_clean(line)])
+    defuse_sheet(ws)
     wb.properties.creator = "gisplan"
     return wb
 
@@ -89,8 +112,8 @@ def write_xlsx(result, path: str | os.PathLike, *, lang: str = "zh") -> Path:
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise InputError(f"--xlsx must end in .xlsx, got {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.xlsx")
-    xlsx_report(result, lang=lang).save(tmp)
-    os.replace(tmp, path)
+    check_output_path(path, protect_also=store_of(result))  # refuse before building
+    wb = xlsx_report(result, lang=lang)
+    with atomic_output(path, protect_also=store_of(result)) as tmp:
+        wb.save(tmp)
     return path

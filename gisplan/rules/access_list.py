@@ -24,8 +24,6 @@ industries it names.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -142,38 +140,20 @@ def _key(text: str) -> str:
     return text.lower() if text.isascii() else text
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> list[list[str]]:
-    """Cell texts of one sheet with merged cells expanded (bureaus merge the unit code over its rows)."""
-    import openpyxl
+def _table_rows(path, sheet: str | None) -> list[list[str]]:
+    """Cell texts of the table (one sheet, merged cells expanded), read by the shared safe reader."""
+    from ..io.rows import checked_table_path, csv_rows, xlsx_sheets
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, InvalidFileException ...
-        raise InputError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
-    if sheet is not None and sheet not in wb.sheetnames:
-        raise InputError(f"{path.name}: no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
-    ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-    rows = [[_clean(c) for c in r] for r in ws.iter_rows(values_only=True)]
-    for rng in ws.merged_cells.ranges:
-        top = _clean(ws.cell(rng.min_row, rng.min_col).value)
-        for r in range(rng.min_row, rng.max_row + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
-                    rows[r - 1][c - 1] = top
-    return rows
-
-
-def _csv_rows(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise InputError(f"{path.name}: text encoding is neither UTF-8 nor GB18030")
-    return [[_clean(c) for c in r] for r in csv.reader(io.StringIO(text))]
+    display, local = checked_table_path(path)
+    notes: list[str] = []
+    if local.suffix.lower() in (".xlsx", ".xlsm"):
+        sheets = xlsx_sheets(local, display, notes, expand_merged=True)
+        if sheet is not None and sheet not in sheets:
+            raise InputError(f"{local.name}: no sheet {sheet!r} (sheets: {', '.join(sheets)})")
+        rows = sheets[sheet] if sheet is not None else next(iter(sheets.values()), [])
+    else:
+        rows, _ = csv_rows(local, display, None, notes)
+    return [[_clean(c) for c in r] for r in rows]
 
 
 def _known(col: str) -> str | None:
@@ -225,11 +205,11 @@ def read_clause_table(path: str | Path, *, sheet: str | None = None,
         raise InputError(f"access-list table not found: {path}")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path, sheet)
+        rows = _table_rows(path, sheet)
     elif suffix in (".csv", ".txt"):
         if sheet:
             raise InputError("--sheet applies to XLSX workbooks only")
-        rows = _csv_rows(path)
+        rows = _table_rows(path, None)
     else:
         raise InputError(f"{path.name}: access-list tables must be .xlsx or .csv")
     mapping = dict(mapping or {})
@@ -357,14 +337,34 @@ def _tier_and_scope(cell: dict) -> tuple[str, str]:
 # ----------------------------------------------------------------------------- store
 
 
-def write_clauses(store, clauses: pd.DataFrame, origin: str, *, clear: bool = False) -> int:
+def write_clauses(store, clauses: pd.DataFrame, origin: str, *, clear: bool = False,
+                  lock_timeout: float | None = None) -> int:
     """Put ``clauses`` into the store's access list, replacing earlier ones of the same ``origin``.
+
+    Parameters
+    ----------
+    store : Store or StoreWriter
+        A :class:`~gisplan.store.Store` (the read-modify-write then runs in its
+        own locked transaction) or an open transaction's writer (the clauses go
+        into that transaction's atomic replacement).
+    clauses : DataFrame
+    origin : str
+        File name or ``layer:<kind>`` the clauses came from.
+    clear : bool
+        Drop every clause of the list first.
+    lock_timeout : float, optional
+        Seconds to wait for another writer (default :data:`gisplan.store.LOCK_TIMEOUT`).
 
     Returns
     -------
     int
         Clauses the store's list holds afterwards.
     """
+    from ..store import LOCK_TIMEOUT, Store
+
+    if isinstance(store, Store):
+        with store.transaction(lock_timeout=LOCK_TIMEOUT if lock_timeout is None else lock_timeout) as tx:
+            return write_clauses(tx, clauses, origin, clear=clear)
     clauses = clauses.copy()
     clauses["origin"] = origin
     stem = Path(origin).stem if not origin.startswith(("layer:", "demo")) else origin
@@ -396,7 +396,7 @@ def _dedupe(ids: list[str]) -> list[str]:
 
 
 def import_access_list(store, path: str | Path, *, sheet: str | None = None, mapping: dict[str, str] | None = None,
-                       clear: bool = False) -> AccessImportReport:
+                       clear: bool = False, lock_timeout: float | None = None) -> AccessImportReport:
     """Import an access-list table into a store (``gisplan rules import``).
 
     Clauses from an earlier import of a file with the same name are replaced;
@@ -406,19 +406,23 @@ def import_access_list(store, path: str | Path, *, sheet: str | None = None, map
     ------
     InputError
         See :func:`read_clause_table`.
+    StoreError
+        The store is locked longer than ``lock_timeout`` (default
+        :data:`gisplan.store.LOCK_TIMEOUT`) or the device is full.
     """
-    from ..store import Store
+    from ..store import LOCK_TIMEOUT, Store
 
-    store = store if isinstance(store, Store) else Store(store)
+    store = store if isinstance(store, Store) else Store(store, verify=False)  # writes only the list
     clauses, used, warnings = read_clause_table(path, sheet=sheet, mapping=mapping)
-    if store.has("control_units"):
-        known = set(store.attributes("control_units", ["code"])["code"])
-        unknown = sorted(set(clauses.loc[clauses["tier"] == "unit", "scope"]) - known)
-        if unknown:
-            warnings.append(f"{len(unknown)} unit code(s) are not in the store's control units, e.g. {unknown[0]!r}")
-    else:
-        warnings.append("the store has no control_units layer yet: unit codes are not checked")
-    write_clauses(store, clauses, Path(path).name, clear=clear)
+    with store.transaction(lock_timeout=LOCK_TIMEOUT if lock_timeout is None else lock_timeout) as tx:
+        if tx.has("control_units"):  # the units as they are under the lock, not as first opened
+            known = set(tx.attributes("control_units", ["code"])["code"])
+            unknown = sorted(set(clauses.loc[clauses["tier"] == "unit", "scope"]) - known)
+            if unknown:
+                warnings.append(f"{len(unknown)} unit code(s) are not in the store's control units, e.g. {unknown[0]!r}")
+        else:
+            warnings.append("the store has no control_units layer yet: unit codes are not checked")
+        write_clauses(tx, clauses, Path(path).name, clear=clear)
     by_tier = {t: int((clauses["tier"] == t).sum()) for t in TIERS if (clauses["tier"] == t).any()}
     return AccessImportReport(str(path), len(clauses), used, by_tier, warnings)
 

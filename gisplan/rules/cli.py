@@ -24,12 +24,15 @@ def rules() -> None:
               help="Map a clause field (unit_code, tier, scope, admin_codes, category, dimension, text, source, "
                    "article, applies_to, decision, or a dimension code for wide tables) to a column.")
 @click.option("--clear", is_flag=True, help="Drop every clause of the store's list first.")
-def rules_import(store, file, sheet, maps, clear) -> None:
+@click.option("--lock-timeout", default=60.0, show_default=True, type=float,
+              help="Seconds to wait while another process writes the store.")
+def rules_import(store, file, sheet, maps, clear, lock_timeout) -> None:
     """Import access-list clauses from FILE (XLSX or CSV, as bureaus publish them) into STORE."""
     from ..mapping import parse_map_options
     from .access_list import import_access_list
 
-    report = import_access_list(store, file, sheet=sheet, mapping=parse_map_options(maps), clear=clear)
+    report = import_access_list(store, file, sheet=sheet, mapping=parse_map_options(maps), clear=clear,
+                                lock_timeout=lock_timeout)
     for line in report.lines():
         click.echo(line)
 

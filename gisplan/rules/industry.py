@@ -1,46 +1,62 @@
-"""Project types: GB/T 4754-2017 industries and EIA catalogue (2021) categories.
+"""Project types: GB/T 4754-2017 industries and the EIA catalogue (2021) items.
 
 The table ``data/industries.csv`` holds the 20 sections and all 97 two-digit
 divisions of the national economic industry classification (GB/T 4754-2017),
-common groups and classes, and the categories of the EIA classification
-catalogue (建设项目环境影响评价分类管理名录, 2021) a reviewer types, each with
-the GB codes it falls under and the attributes the statutory rules and access
-lists test (``pollutes_water``, ``linear_infrastructure`` ...).
+common groups and classes; every item (1-173) of the EIA classification
+catalogue (建设项目环境影响评价分类管理名录（2021年版）) as printed, with its
+number, section and the GB codes printed after it (code ``EIA2021-<n>``,
+built from ``docs/reference/eia_catalogue_2021.txt`` by
+``tools/build_catalogue.py``); and a few kinds of gisplan's own that the
+statutory rules need and the catalogue has no item for (``GP-...``). Each
+entry carries the attributes the statutory rules and access lists test
+(``pollutes_water``, ``linear_infrastructure`` ...).
 
-:func:`match_industry` turns what a user typed into one entry: exact code,
-exact name or alias, a unique prefix, or one clearly closest spelling
-(:mod:`difflib`); anything else is an :class:`~gisplan.errors.InputError`
-listing the closest entries.
+:func:`match_industry` turns what a user typed into one entry: exact code or
+catalogue item (``EIA2021-130``, ``名录第130项``), exact name or alias, a
+unique prefix, or one clearly closest spelling (:mod:`difflib`); anything else
+is an :class:`~gisplan.errors.InputError` listing the closest entries. An alias
+may name one part of a catalogue item (``光伏`` of item 90, 陆上风力发电；
+太阳能发电；...): the match then carries only that part's GB codes.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
 from ..errors import InputError
 
-__all__ = ["Industry", "IndustryMatch", "FLAGS", "industries", "match_industry", "selector_matches"]
+__all__ = ["Industry", "IndustryMatch", "FLAGS", "industries", "match_industry", "selector_matches", "catalogue_label",
+           "CATALOGUE_ITEMS"]
 
 #: Boolean attributes of an entry (columns of the table).
 FLAGS = (
     "pollutes_water", "discharges_pollutants", "severe_water_pollution", "heavy_polluting", "heavy_metal",
     "linear_infrastructure", "water_supply_related", "flood_control", "research_monitoring",
     "ecological_restoration", "tourism_facility", "mining", "production_facility", "sewage_outfall",
+    "national_major_eligible", "mineral_exploration", "aquaculture", "not_construction", "sewage_treatment",
 )
+#: Items of the 2021 catalogue (建设项目环境影响评价分类管理名录（2021年版）).
+CATALOGUE_ITEMS = 173
 SCHEME_LABELS = {
     "gb4754_section": "GB/T 4754-2017 门类",
     "gb4754_division": "GB/T 4754-2017 大类",
     "gb4754_group": "GB/T 4754-2017 中类",
     "gb4754_class": "GB/T 4754-2017 小类",
     "eia2021": "建设项目环境影响评价分类管理名录（2021年版）",
+    "gisplan": "gisplan 自定类别（非名录条目）",
 }
-#: When one name is an entry of several schemes, the catalogue category wins.
-_SCHEME_RANK = {"eia2021": 0, "gb4754_class": 1, "gb4754_group": 2, "gb4754_division": 3, "gb4754_section": 4}
+#: When one name or alias is an entry of several schemes, a catalogue item (or a
+#: gisplan kind) wins over GB/T 4754 entries; between those two it is ambiguous.
+_SCHEME_RANK = {"eia2021": 0, "gisplan": 0, "gb4754_class": 1, "gb4754_group": 2, "gb4754_division": 3,
+                "gb4754_section": 4}
+_OLD_CODE = re.compile(r"^EIA-?\d{1,3}$")
+_ITEM_REF = re.compile(r"^(?:名录第?(\d{1,3})项?|第(\d{1,3})项|EIA2021-?(\d{1,3}))$")
 _CLOSE_CUTOFF = 0.6
 _CLOSE_TAKE = 0.75
 _CLOSE_MARGIN = 0.1
@@ -57,6 +73,10 @@ class Industry:
     aliases: tuple[str, ...] = ()
     eia_section: str = ""
     flags: frozenset[str] = field(default_factory=frozenset)
+    catalogue_item: int | None = None
+    catalogue_section: str = ""
+    catalogue_text: str = ""
+    gb_note: str = ""
 
     @property
     def scheme_label(self) -> str:
@@ -66,7 +86,42 @@ class Industry:
     def to_dict(self) -> dict:
         """Plain data for the JSON report."""
         return {"code": self.code, "name": self.name, "scheme": self.scheme, "scheme_label": self.scheme_label,
+                "catalogue_item": self.catalogue_item, "catalogue_section": self.catalogue_section,
                 "gb_codes": list(self.gb_codes), "attributes": sorted(self.flags)}
+
+
+def catalogue_label(industry: Industry | dict | None, lang: str = "zh") -> str:
+    """Where an entry stands in the 2021 catalogue, or ``""`` for any other entry.
+
+    Parameters
+    ----------
+    industry : Industry, dict or None
+        An entry, or its :meth:`Industry.to_dict` (as in ``verdict.industry``).
+    lang : str
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        ``名录第130项（五十二、交通运输业、管道运输业）`` or
+        ``catalogue item 130 (五十二、交通运输业、管道运输业)``.
+
+    Examples
+    --------
+    >>> catalogue_label(match_industry("公路").industry)
+    '名录第130项（五十二、交通运输业、管道运输业）'
+    >>> catalogue_label(match_industry("C26").industry)
+    ''
+    """
+    if industry is None:
+        return ""
+    get = industry.get if isinstance(industry, dict) else lambda k, d=None: getattr(industry, k, d)
+    item, section = get("catalogue_item"), get("catalogue_section", "") or ""
+    if item is None:
+        return ""
+    if lang == "en":
+        return f"catalogue item {item}" + (f" ({section})" if section else "")
+    return f"名录第{item}项" + (f"（{section}）" if section else "")
 
 
 @dataclass(frozen=True)
@@ -75,19 +130,23 @@ class IndustryMatch:
 
     query: str
     industry: Industry
-    matched_by: str  # "code", "name", "alias", "prefix", "close spelling"
+    matched_by: str  # "code", "catalogue item", "name", "alias", "prefix", "close spelling"
 
     def to_dict(self) -> dict:
-        """``{"query", "matched_by", "code", "name", ...}`` for the report."""
+        """``{"query", "matched_by", "code", "name", "catalogue_item", ...}`` for the report."""
         return {"query": self.query, "matched_by": self.matched_by, **self.industry.to_dict()}
 
     def describe(self, lang: str = "zh") -> str:
-        """One line such as ``化学原料制造 (EIA-020, 名录2021; 按名称)``."""
+        """One line such as ``等级公路（…）（名录第130项，EIA2021-130；按别名匹配「公路」）``."""
         i = self.industry
+        where = catalogue_label(i, lang) if i.catalogue_item is not None else ""
         if lang == "en":
-            return f"{i.name} ({i.code}, {i.scheme}; matched by {self.matched_by} from {self.query!r})"
-        how = {"code": "按代码", "name": "按名称", "alias": "按别名", "prefix": "按前缀", "close spelling": "按相近写法"}
-        return f"{i.name}（{i.code}，{i.scheme_label}；{how.get(self.matched_by, self.matched_by)}匹配「{self.query}」）"
+            where = f"catalogue item {i.catalogue_item}, " if where else f"{i.scheme}, "
+            return f"{i.name} ({where}{i.code}; matched by {self.matched_by} from {self.query!r})"
+        how = {"code": "按代码", "catalogue item": "按名录项号", "name": "按名称", "alias": "按别名",
+               "prefix": "按前缀", "close spelling": "按相近写法"}
+        where = f"名录第{i.catalogue_item}项，" if where else f"{i.scheme_label}，"
+        return f"{i.name}（{where}{i.code}；{how.get(self.matched_by, self.matched_by)}匹配「{self.query}」）"
 
 
 def _norm(text: str) -> str:
@@ -97,26 +156,66 @@ def _norm(text: str) -> str:
 @lru_cache(maxsize=1)
 def industries() -> tuple[Industry, ...]:
     """All entries of the shipped table (cached)."""
-    text = resources.files("gisplan.rules").joinpath("data/industries.csv").read_text(encoding="utf-8")
+    text = resources.files("gisplan.rules").joinpath("data/industries.csv").read_text(encoding="utf-8-sig")
     out = []
     for row in csv.DictReader(text.splitlines()):
+        item = row.get("catalogue_item") or ""
         out.append(Industry(
             code=row["code"], name=row["name"], scheme=row["scheme"],
             gb_codes=tuple(c for c in row["gb_codes"].split(";") if c),
             aliases=tuple(a for a in row["aliases"].split(";") if a),
             eia_section=row["eia_section"],
             flags=frozenset(f for f in FLAGS if row.get(f) == "1"),
+            catalogue_item=int(item) if item else None,
+            catalogue_section=row.get("catalogue_section") or "",
+            catalogue_text=row.get("catalogue_text") or "",
+            gb_note=row.get("gb_note") or "",
         ))
     return tuple(out)
 
 
-def _pick(entries: list[Industry]) -> list[Industry]:
-    best = min(_SCHEME_RANK[e.scheme] for e in entries)
-    return [e for e in entries if _SCHEME_RANK[e.scheme] == best]
+def _alias(alias: str) -> tuple[str, tuple[str, ...] | None]:
+    """``光伏@D4416`` -> ``("光伏", ("D4416",))``: an alias that names one part of an item."""
+    text, _, codes = alias.partition("@")
+    return text, (tuple(codes.split("+")) if codes else None)
+
+
+@lru_cache(maxsize=1)
+def _keys() -> tuple[tuple[str, Industry, str, tuple[str, ...] | None], ...]:
+    """Every name and alias: (normalised text, entry, "name" or "alias", GB codes of the part or None)."""
+    out = []
+    for e in industries():
+        out.append((_norm(e.name), e, "name", None))
+        for a in e.aliases:
+            text, codes = _alias(a)
+            out.append((_norm(text), e, "alias", codes))
+    return tuple(out)
+
+
+def _taken(query: str, entry: Industry, how: str, codes: tuple[str, ...] | None) -> IndustryMatch:
+    return IndustryMatch(query, replace(entry, gb_codes=codes) if codes else entry, how)
 
 
 def _listing(entries) -> str:
     return "; ".join(f"{e.code} {e.name}" for e in entries)
+
+
+def _old_code_error(query: str) -> InputError:
+    road = next((e for e in industries() if e.catalogue_item == 130), None)
+    example = f" (公路 is {road.code})" if road else ""
+    return InputError(f"{query.strip()} is gisplan's old numbering, not a catalogue item; "
+                      f"catalogue items are EIA2021-<n>{example}")
+
+
+def _catalogue_item(query: str, q: str) -> IndustryMatch | None:
+    m = _ITEM_REF.match(q)
+    if not m:
+        return None
+    n = int(next(g for g in m.groups() if g))
+    hits = [e for e in industries() if e.catalogue_item == n]
+    if not hits:
+        raise InputError(f"--industry {query!r}: the 2021 catalogue has items 1-{CATALOGUE_ITEMS}, not {n}")
+    return IndustryMatch(query, hits[0], "code" if q.startswith("EIA2021") else "catalogue item")
 
 
 def match_industry(query: str) -> IndustryMatch:
@@ -125,8 +224,10 @@ def match_industry(query: str) -> IndustryMatch:
     Parameters
     ----------
     query : str
-        A code (``C26``, ``26``, ``4411``, ``EIA-020``), a name or alias
-        (``化学原料制造``, ``火电``), a prefix (``光伏``) or a near spelling.
+        A code (``C26``, ``26``, ``4411``, ``EIA2021-130``), a catalogue item
+        (``名录第130项``, ``名录130``, ``第130项``), a name or alias
+        (``化学原料和化学制品制造业``, ``公路``, ``火电``), a prefix or a near
+        spelling.
 
     Returns
     -------
@@ -135,46 +236,62 @@ def match_industry(query: str) -> IndustryMatch:
     Raises
     ------
     InputError
-        For an ambiguous or unknown query, listing the closest entries.
+        For an ambiguous or unknown query, listing the closest entries; for
+        gisplan's old codes ``EIA-001`` .. ``EIA-092``, which are no catalogue
+        items.
 
     Examples
     --------
-    >>> match_industry("化学原料制造").industry.code
-    'EIA-020'
+    >>> match_industry("公路").industry.code
+    'EIA2021-130'
+    >>> match_industry("名录第130项").industry.catalogue_section
+    '五十二、交通运输业、管道运输业'
+    >>> match_industry("光伏").industry.gb_codes
+    ('D4416',)
     >>> match_industry("C26").industry.name
     '化学原料和化学制品制造业'
     """
     q = _norm(query)
     if not q:
-        raise InputError("--industry is empty; give a code or a name, e.g. C26 or 化学原料制造")
+        raise InputError("--industry is empty; give a code or a name, e.g. C26 or 公路")
+    if _OLD_CODE.match(q):
+        raise _old_code_error(query)
+    item = _catalogue_item(query, q)
+    if item:
+        return item
     table = industries()
-    by_code = [e for e in table if _norm(e.code) == q or (q.isdigit() and len(e.code) > 1 and _norm(e.code)[1:] == q)]
+    by_code = [e for e in table if _norm(e.code) == q or (q.isdigit() and len(e.code) > 1 and _norm(e.code)[1:] == q
+                                                          and e.scheme.startswith("gb4754"))]
     if len(by_code) == 1:
         return IndustryMatch(query, by_code[0], "code")
-    for how, key in (("name", lambda e: (e.name,)), ("alias", lambda e: e.aliases)):
-        hits = [e for e in table if q in {_norm(k) for k in key(e)}]
-        if hits:
-            hits = _pick(hits)
-            if len(hits) == 1:
-                return IndustryMatch(query, hits[0], how)
-            raise InputError(f"--industry {query!r} is ambiguous: {_listing(hits)}")
-    prefix = [e for e in table if _norm(e.name).startswith(q) or any(_norm(a).startswith(q) for a in e.aliases)]
-    if len(prefix) == 1:
-        return IndustryMatch(query, prefix[0], "prefix")
-    if len(prefix) > 1:
-        raise InputError(f"--industry {query!r} is ambiguous; it begins {len(prefix)} entries: {_listing(prefix[:8])}"
-                         + (" ..." if len(prefix) > 8 else ""))
-    names: dict[str, Industry] = {}
-    for e in sorted(table, key=lambda e: _SCHEME_RANK[e.scheme], reverse=True):
-        for k in (e.name, *e.aliases):
-            names[_norm(k)] = e
+    exact = [(e, how, codes) for k, e, how, codes in _keys() if k == q]
+    if exact:
+        best = min(_SCHEME_RANK[e.scheme] for e, _, _ in exact)
+        exact = [x for x in exact if _SCHEME_RANK[x[0].scheme] == best]
+        entries = list(dict.fromkeys(e for e, _, _ in exact))
+        if len(entries) > 1:
+            raise InputError(f"--industry {query!r} is ambiguous: {_listing(entries)}")
+        e, how, codes = min(exact, key=lambda x: x[1] != "name")
+        return _taken(query, e, how, codes)
+    prefix = [(e, codes) for k, e, _, codes in _keys() if k.startswith(q)]
+    entries = list(dict.fromkeys(e for e, _ in prefix))
+    if len(entries) == 1:
+        parts = {codes for _, codes in prefix}
+        return _taken(query, entries[0], "prefix", parts.pop() if len(parts) == 1 else None)
+    if len(entries) > 1:
+        raise InputError(f"--industry {query!r} is ambiguous; it begins {len(entries)} entries: "
+                         f"{_listing(entries[:8])}" + (" ..." if len(entries) > 8 else ""))
+    names: dict[str, tuple[Industry, tuple[str, ...] | None]] = {}
+    for k, e, _, codes in sorted(_keys(), key=lambda x: _SCHEME_RANK[x[1].scheme], reverse=True):
+        names[k] = (e, codes)
     scored = sorted(((difflib.SequenceMatcher(None, q, k).ratio(), k) for k in names), reverse=True)
     close = [(s, names[k]) for s, k in scored if s >= _CLOSE_CUTOFF]
-    distinct = list(dict.fromkeys(e for _, e in close))
+    distinct = list(dict.fromkeys(e for _, (e, _) in close))
     if close and close[0][0] >= _CLOSE_TAKE:
-        others = [s for s, e in close if e is not close[0][1]]
+        top = close[0][1][0]
+        others = [s for s, (e, _) in close if e is not top]
         if not others or close[0][0] - others[0] >= _CLOSE_MARGIN:
-            return IndustryMatch(query, close[0][1], "close spelling")
+            return _taken(query, top, "close spelling", close[0][1][1])
     if distinct:
         raise InputError(f"--industry {query!r} matches no single entry; closest: {_listing(distinct[:5])} "
                          "(`gisplan rules industries` lists them all)")
@@ -190,13 +307,14 @@ def selector_matches(selector: str | list[str] | tuple[str, ...], industry: Indu
 
     - ``*``: every industry;
     - ``@flag``: an attribute such as ``@pollutes_water``; ``@a+@b``: all of them;
-    - a GB code prefix (``C``, ``C26``, ``D4411``): the entry's code or one of
-      its GB codes starts with it (an EIA category carries its GB codes);
+    - a GB code prefix (``C``, ``C26``, ``D4411``): one of the entry's GB codes
+      (or a GB entry's own code) starts with it (a catalogue item carries the
+      GB codes printed after it);
     - a name: the entry's name or an alias.
 
     Examples
     --------
-    >>> chem = match_industry("化学原料制造").industry
+    >>> chem = match_industry("化工").industry
     >>> selector_matches("C26;@linear_infrastructure", chem), selector_matches("@linear_infrastructure", chem)
     (True, False)
     """
@@ -212,9 +330,9 @@ def _token_matches(token: str, industry: Industry) -> bool:
     if t.startswith("@"):
         return t[1:].lower() in industry.flags
     own = _norm(industry.code)
-    if t == own or t in {_norm(n) for n in (industry.name, *industry.aliases)}:
+    if t == own or t in {_norm(n) for n in (industry.name, *(_alias(a)[0] for a in industry.aliases))}:
         return True
-    codes = [_norm(c) for c in industry.gb_codes] + ([own] if industry.scheme != "eia2021" else [])
+    codes = [_norm(c) for c in industry.gb_codes] + ([own] if industry.scheme.startswith("gb4754") else [])
     return t[0].isalpha() and t.isascii() and any(c.startswith(t) for c in codes)
 
 

@@ -2,6 +2,11 @@
 
 The rules live in ``data/statutory_rules.yaml`` (versioned); this module loads
 and checks them and decides one zone for one project type.
+
+Every rule carries its citations: the document (title and edition), the
+article, the exact words it relies on (``quote``) and whether those words were
+checked against the original text kept in ``docs/reference/`` (``verified``).
+A rule is verified only when all its citations are.
 """
 
 from __future__ import annotations
@@ -17,16 +22,41 @@ import yaml
 from ..errors import InputError
 from .industry import Industry, selector_matches
 
-__all__ = ["ZoneRule", "RuleSet", "load_rules", "default_rules", "RULE_LISTS"]
+__all__ = ["Cite", "ZoneRule", "ZoneRules", "RuleSet", "load_rules", "default_rules", "RULE_LISTS"]
 
 #: The lists of a zone and the decision each stands for.
-RULE_LISTS = {"prohibited": "prohibited", "special_permit": "restricted", "allowed": "allowed"}
-_DECISIONS = ("prohibited", "restricted", "allowed")
+RULE_LISTS = {"prohibited": "prohibited", "special_permit": "restricted", "review": "review", "allowed": "allowed"}
+_DECISIONS = ("prohibited", "restricted", "review", "allowed")
+_DEFAULT_PRECEDENCE = ("prohibited", "special_permit", "review", "allowed")
+
+
+@dataclass(frozen=True)
+class Cite:
+    """One citation: document, edition, article, the quoted words and whether they were checked."""
+
+    document: str
+    article: str
+    quote: str = ""
+    edition: str = ""
+    verified: bool = False
+    doc_id: str = ""
+    reference: str = ""
+
+    @property
+    def citation(self) -> str:
+        """``《水污染防治法》（2017年修正）第六十六条`` style."""
+        edition = f"（{self.edition}）" if self.edition else ""
+        return f"{self.document}{edition}{self.article}"
+
+    def to_dict(self) -> dict:
+        """Plain data for the JSON report."""
+        return {"document": self.document, "edition": self.edition, "article": self.article,
+                "quote": self.quote, "verified": self.verified}
 
 
 @dataclass(frozen=True)
 class ZoneRule:
-    """One rule item: the decision it gives, its text and citation."""
+    """One rule item: the decision it gives, its text and citations."""
 
     id: str
     decision: str
@@ -35,11 +65,47 @@ class ZoneRule:
     article: str
     text_en: str = ""
     when: tuple[str, ...] = ()
+    cites: tuple[Cite, ...] = ()
+    unless: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:
-        """``source article`` as one string."""
+        """All citations as one string (``；`` between documents)."""
+        if self.cites:
+            by_doc: dict[str, list[str]] = {}
+            for c in self.cites:
+                by_doc.setdefault(Cite(c.document, "", edition=c.edition).citation, []).append(c.article)
+            return "；".join(doc + "，".join(dict.fromkeys(a for a in arts if a)) for doc, arts in by_doc.items())
         return f"{self.source}{self.article}"
+
+    @property
+    def verified(self) -> bool:
+        """True when every quoted text was checked against the original."""
+        return bool(self.cites) and all(c.verified for c in self.cites)
+
+    @property
+    def quote(self) -> str:
+        """The quoted words of all citations (`` / `` between them)."""
+        return " / ".join(c.quote for c in self.cites if c.quote)
+
+    def matches(self, industry: Industry) -> bool:
+        """Whether the rule's ``when`` selects the industry and its ``unless`` does not."""
+        return selector_matches(list(self.when), industry) and not (
+            self.unless and selector_matches(list(self.unless), industry))
+
+
+@dataclass(frozen=True)
+class NationalMajor:
+    """Part 二 of 自然资发〔2022〕142号: national major projects may occupy the redline with approval.
+
+    ``yes`` (decision restricted) applies when the user says the project is a
+    national major project, ``unknown`` (decision review) when nobody said;
+    with ``no`` the zone's other rules decide.
+    """
+
+    when: tuple[str, ...]
+    yes: ZoneRule
+    unknown: ZoneRule
 
 
 @dataclass(frozen=True)
@@ -54,20 +120,40 @@ class ZoneRules:
     lists: dict[str, tuple[ZoneRule, ...]]
     otherwise: ZoneRule
     precedence: tuple[str, ...]
+    national_major: NationalMajor | None = None
+    own_law: ZoneRule | None = None
 
-    def decide(self, industry: Industry | None) -> ZoneRule:
+    def decide(self, industry: Industry | None, national_major: bool | None = None) -> ZoneRule:
         """The rule deciding this zone for ``industry``.
 
         Without an industry the zone's summary comes back with decision
         ``review``: the area-based finding a reviewer must judge.
+
+        Parameters
+        ----------
+        industry : Industry or None
+        national_major : bool or None
+            Whether the project is a national major project (国家重大项目);
+            None when unknown. Only zones with a ``national_major`` rule use it:
+            for an eligible project the zone's ``prohibited`` (or ``review``)
+            becomes ``restricted`` when True and ``review`` when None.
         """
         if industry is None:
             return self.summary
+        base = self.otherwise
         for name in self.precedence:
-            for rule in self.lists.get(name, ()):
-                if selector_matches(list(rule.when), industry):
-                    return rule
-        return self.otherwise
+            hit = next((rule for rule in self.lists.get(name, ()) if rule.matches(industry)), None)
+            if hit is not None:
+                base = hit
+                break
+        nm = self.national_major
+        if nm is None or not selector_matches(list(nm.when), industry):
+            return base
+        if national_major is True and base.decision in ("prohibited", "review"):
+            return nm.yes
+        if national_major is None and base.decision == "prohibited":
+            return nm.unknown
+        return base
 
 
 class RuleSet:
@@ -77,13 +163,14 @@ class RuleSet:
         self.path = path
         self.version = str(data.get("version", ""))
         self.updated = str(data.get("updated", ""))
-        precedence = tuple(data.get("precedence") or RULE_LISTS)
-        if set(precedence) != set(RULE_LISTS):
-            raise InputError(f"{path}: precedence must list {', '.join(RULE_LISTS)}")
+        precedence = tuple(data.get("precedence") or _DEFAULT_PRECEDENCE)
+        if not set(precedence) <= set(RULE_LISTS) or len(set(precedence)) != len(precedence):
+            raise InputError(f"{path}: precedence must list some of {', '.join(RULE_LISTS)}, each once")
+        self.documents = _documents(data.get("documents") or {}, path)
         self.zones: dict[tuple[str, str], ZoneRules] = {}
         for kind, zones in (data.get("zones") or {}).items():
             for zone, spec in (zones or {}).items():
-                self.zones[(kind, zone)] = _zone(kind, zone, spec, precedence, path)
+                self.zones[(kind, zone)] = _zone(kind, zone, spec, precedence, path, self.documents)
 
     def get(self, kind: str, zone: str) -> ZoneRules | None:
         """Rules for a layer kind and zone code, or None when the file has none."""
@@ -93,6 +180,17 @@ class RuleSet:
         """``statutory_rules.yaml version 2025.1 (2025-01-15)``."""
         return f"{Path(self.path).name} version {self.version} ({self.updated})"
 
+    def all_rules(self) -> list[ZoneRule]:
+        """Every rule of the file (summaries, list items, defaults, national-major and own-law rules)."""
+        out: list[ZoneRule] = []
+        for zr in self.zones.values():
+            out += [zr.summary, zr.otherwise, *(r for items in zr.lists.values() for r in items)]
+            if zr.national_major is not None:
+                out += [zr.national_major.yes, zr.national_major.unknown]
+            if zr.own_law is not None:
+                out.append(zr.own_law)
+        return out
+
 
 def _flow(text) -> str:
     """Folded YAML text as one line: no space between two Chinese characters, one elsewhere."""
@@ -100,35 +198,82 @@ def _flow(text) -> str:
     return " ".join(text.split())
 
 
-def _rule(spec: dict, decision: str, where: str) -> ZoneRule:
+def _documents(spec: dict, path: str) -> dict[str, dict]:
+    out = {}
+    for key, doc in spec.items():
+        if not isinstance(doc, dict) or not doc.get("title"):
+            raise InputError(f"{path}: documents.{key} needs a title")
+        out[str(key)] = {"title": str(doc["title"]), "edition": str(doc.get("edition") or ""),
+                         "reference": str(doc.get("reference") or "")}
+    return out
+
+
+def _cites(spec: dict, where: str, documents: dict[str, dict]) -> tuple[Cite, ...]:
+    out = []
+    for i, c in enumerate(spec.get("cites") or ()):
+        if not isinstance(c, dict) or c.get("doc") not in documents:
+            raise InputError(f"{where}: cites[{i}] names no known document (doc: one of {', '.join(documents)})")
+        doc = documents[c["doc"]]
+        verified = c.get("verified")
+        if not isinstance(verified, bool):
+            raise InputError(f"{where}: cites[{i}] needs verified: true or false")
+        quote = _flow(c.get("quote", ""))
+        if verified and not (quote and doc["reference"]):
+            raise InputError(f"{where}: cites[{i}] is verified but has no quote or its document no reference text")
+        out.append(Cite(document=doc["title"], article=str(c.get("article", "")), quote=quote,
+                        edition=doc["edition"], verified=verified, doc_id=str(c["doc"]), reference=doc["reference"]))
+    return tuple(out)
+
+
+def _rule(spec: dict, decision: str, where: str, documents: dict[str, dict]) -> ZoneRule:
     if not isinstance(spec, dict) or not spec.get("text"):
         raise InputError(f"{where}: a rule needs a text")
+    cites = _cites(spec, where, documents)
     cite = spec.get("citation") or {}
-    if not cite.get("source"):
-        raise InputError(f"{where}: rule {spec.get('id', '?')} has no citation source")
-    when = spec.get("when") or ()
-    if isinstance(when, str):
-        when = (when,)
+    if not cites and not cite.get("source"):
+        raise InputError(f"{where}: rule {spec.get('id', '?')} has no citation (cites or citation.source)")
+    source = "；".join(dict.fromkeys(c.document for c in cites)) if cites else str(cite["source"])
+    article = "；".join(c.article for c in cites if c.article) if cites else str(cite.get("article", ""))
+
+    def tokens(value) -> tuple[str, ...]:
+        value = value or ()
+        return (value,) if isinstance(value, str) else tuple(str(w) for w in value)
+
     return ZoneRule(id=str(spec.get("id", where)), decision=decision, text=_flow(spec["text"]),
-                    source=str(cite["source"]), article=str(cite.get("article", "")),
-                    text_en=_flow(spec.get("text_en", "")), when=tuple(str(w) for w in when))
+                    source=source, article=article, text_en=_flow(spec.get("text_en", "")),
+                    when=tokens(spec.get("when")), cites=cites, unless=tokens(spec.get("unless")))
 
 
-def _zone(kind: str, zone: str, spec: dict, precedence: tuple[str, ...], path: str) -> ZoneRules:
+def _zone(kind: str, zone: str, spec: dict, precedence: tuple[str, ...], path: str,
+          documents: dict[str, dict]) -> ZoneRules:
     where = f"{path}: zones.{kind}.{zone}"
     lists = {}
     for name, decision in RULE_LISTS.items():
         items = spec.get(name) or []
-        lists[name] = tuple(_rule(item, decision, f"{where}.{name}") for item in items)
+        lists[name] = tuple(_rule(item, decision, f"{where}.{name}", documents) for item in items)
     other = spec.get("otherwise") or {}
     decision = other.get("decision")
     if decision not in _DECISIONS:
         raise InputError(f"{where}.otherwise: decision must be one of {', '.join(_DECISIONS)}, got {decision!r}")
-    summary = _rule({"id": f"{kind}.{zone}.summary", "text": spec.get("summary", ""), "text_en": spec.get("summary_en", ""),
-                     "citation": spec.get("citation")}, "review", where)
+    summary_spec = spec.get("summary", "")
+    if not isinstance(summary_spec, dict):  # the old form: summary text plus the zone's citation
+        summary_spec = {"text": summary_spec, "text_en": spec.get("summary_en", ""), "citation": spec.get("citation")}
+    summary = _rule({"id": f"{kind}.{zone}.summary", **summary_spec}, "review", f"{where}.summary", documents)
+    nm = spec.get("national_major")
+    national_major = None
+    if nm:
+        national_major = NationalMajor(
+            when=tuple(nm.get("when") or ()),
+            yes=_rule({"id": nm.get("id", f"{kind}.{zone}.national_major"), **(nm.get("if_major") or {})},
+                      "restricted", f"{where}.national_major.yes", documents),
+            unknown=_rule({"id": nm.get("id", f"{kind}.{zone}.national_major") + ".unknown", **(nm.get("if_unknown") or {})},
+                          "review", f"{where}.national_major.unknown", documents),
+        )
+    own = spec.get("own_law")
+    own_law = _rule({"id": f"{kind}.{zone}.own_law", **own}, "review", f"{where}.own_law", documents) if own else None
     return ZoneRules(kind=kind, zone=zone, label=str(spec.get("label", zone)), label_en=str(spec.get("label_en", zone)),
-                     summary=summary, lists=lists, otherwise=_rule(other, decision, f"{where}.otherwise"),
-                     precedence=precedence)
+                     summary=summary, lists=lists, otherwise=_rule(other, decision, f"{where}.otherwise", documents),
+                     precedence=precedence, national_major=national_major, own_law=own_law)
 
 
 def load_rules(path: str | Path) -> RuleSet:
@@ -137,7 +282,8 @@ def load_rules(path: str | Path) -> RuleSet:
     Raises
     ------
     InputError
-        For a missing file, bad YAML or a rule without text or citation.
+        For a missing file, bad YAML, a rule without text or citation, or a
+        citation marked verified without a quote and a reference text.
     """
     path = Path(path)
     try:

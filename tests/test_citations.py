@@ -1,0 +1,105 @@
+"""Every citation the statutory rules mark verified quotes its document word for word.
+
+The originals are kept in docs/reference/ (README there says where each came
+from). A quote counts as found when it occurs in the reference text after both
+are normalised: HTML markup and entities removed, NFKC (full-width punctuation
+becomes half-width), whitespace dropped. A quote with "……" must have each of its
+pieces in the text, in order.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gisplan.rules.statutory import default_rules
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "docs" / "reference"
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"<[^>]+>", "", text)
+    text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", "", text)
+
+
+def occurs(quote: str, text: str) -> bool:
+    pos = 0
+    for piece in (p for p in normalise(quote).split("……") if p):
+        pos = text.find(piece, pos)
+        if pos < 0:
+            return False
+        pos += len(piece)
+    return True
+
+
+def _verified_cites():
+    rules = default_rules()
+    out = []
+    for rule in rules.all_rules():
+        for cite in rule.cites:
+            if cite.verified:
+                out.append(pytest.param(rule.id, cite, id=f"{rule.id}:{cite.article}"))
+    return out
+
+
+@pytest.mark.parametrize("rule_id, cite", _verified_cites())
+def test_verified_quote_is_in_the_reference_text(rule_id, cite):
+    path = REFERENCE / cite.reference
+    assert path.is_file(), f"{rule_id}: reference text {cite.reference} missing from docs/reference"
+    assert cite.quote, rule_id
+    assert occurs(cite.quote, normalise(path.read_text(encoding="utf-8"))), (rule_id, cite.article, cite.quote)
+
+
+def test_the_check_can_fail():
+    text = normalise((REFERENCE / "water_pollution_law.md").read_text(encoding="utf-8"))
+    assert occurs("在饮用水水源保护区内，禁止设置排污口。", text)
+    # the clause the old rules added to art. 65 is not in the law
+    assert not occurs("须经水源地主管部门同意", text)
+    assert not occurs("禁止在饮用水水源准保护区内设置排污口", text)
+
+
+def test_every_rule_quotes_and_says_whether_it_was_checked():
+    raw = yaml.safe_load((REPO / "gisplan" / "rules" / "data" / "statutory_rules.yaml").read_text(encoding="utf-8"))
+    documents = raw["documents"]
+    rules = default_rules()
+    everything = rules.all_rules()
+    assert len(everything) > 40
+    for rule in everything:
+        assert rule.cites, f"{rule.id} has no citations"
+        for cite in rule.cites:
+            assert cite.quote and cite.document and cite.article and cite.edition, rule.id
+            assert isinstance(cite.verified, bool)
+    # a document without a reference text can only be cited unverified
+    unchecked = {key for key, doc in documents.items() if not doc.get("reference")}
+    assert {"redline_2017", "pa_2019", "np_2022", "water_regs"} <= unchecked
+    for rule in everything:
+        for cite in rule.cites:
+            if cite.doc_id in unchecked:
+                assert not cite.verified, rule.id
+
+
+def test_known_texts_are_cited_as_they_are():
+    rules = default_rules()
+    by_id = {r.id: r for r in rules.all_rules()}
+    # 厅字〔2017〕2号 "原则上按禁止开发区域的要求进行管理" is not 142号 一、（一）: cited to its own document, unverified
+    summary = rules.get("eco_redline", "redline").summary
+    principle = [c for c in summary.cites if "禁止开发区域" in c.quote]
+    assert principle and all("厅字〔2017〕2号" in c.document and not c.verified for c in principle)
+    # no consent clause in art. 65 or art. 32, no approval step in art. 29
+    for rule_id in ("water.level1.supply", "reserve.experimental.default", "reserve.experimental.tourism"):
+        assert "同意" not in by_id[rule_id].text and "经批准" not in by_id[rule_id].text, rule_id
+    # the special chapter on crossing is practice, not 142号
+    assert "非本通知条文" in by_id["redline.linear"].text
+    # 142号 does not govern inside protected areas
+    assert all("142号" not in c.document for c in by_id["pa.general_control.limited"].cites)
+    # the general-control wording comes from the national-park measures, unverified
+    assert any("国家公园管理暂行办法" in c.document and not c.verified for c in by_id["pa.general_control.default"].cites)
+    assert all("（十二）" not in c.article for r in rules.all_rules() for c in r.cites)
