@@ -47,6 +47,14 @@ def province_store(work: Path, units: int, spacing: float, seed: int, n_sites: i
 
     rng = np.random.default_rng(seed)
     store = work / f"province_{units}_{int(spacing)}.gpkg"
+    if store.exists():
+        from gisplan.errors import StoreError
+        from gisplan.store import Store
+
+        try:
+            Store(store)
+        except StoreError:  # made by an older gisplan: build it again
+            store.unlink()
     if not store.exists():
         t = time.perf_counter()
         u = bb.make_units(units, spacing, rng)
