@@ -102,8 +102,15 @@ def baseline(sites_path: Path, sources: dict[str, Path], out: Path) -> pd.DataFr
 
 
 def gisplan_run(sites_path: Path, store: Path, out: Path) -> pd.DataFrame:
-    table = screen_batch(sites_path, store, id_field="site_id", progress=False)
-    write_batch(table, out)
+    """What ``gisplan batch`` does (the command switches the cyclic garbage collector off, as here)."""
+    import gc
+
+    gc.disable()
+    try:
+        table = screen_batch(sites_path, store, id_field="site_id", progress=False)
+        write_batch(table, out)
+    finally:
+        gc.enable()
     return pd.DataFrame(table.drop(columns="geometry"))
 
 

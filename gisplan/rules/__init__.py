@@ -4,7 +4,7 @@
 - :mod:`gisplan.rules.statutory`: redline, nature-reserve and water-source rules (YAML);
 - :mod:`gisplan.rules.access_list`: access-list clauses (生态环境准入清单) in the store;
 - :mod:`gisplan.rules.demo_list`: the demo list for the synthetic Yanbian units;
-- :mod:`gisplan.rules.cli`: ``gisplan rules ...`` commands.
+- ``gisplan rules ...`` commands: :mod:`gisplan.cli.rules`.
 """
 
 __all__ = ["match_industry", "default_rules", "load_rules", "import_access_list"]

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import click
 
+from .app import main
+from .options import lock_timeout_option
+
 __all__ = ["rules"]
 
 
-@click.group()
+@main.group()
 def rules() -> None:
     """Access-list clauses (生态环境准入清单) and project types."""
 
@@ -24,12 +27,11 @@ def rules() -> None:
               help="Map a clause field (unit_code, tier, scope, admin_codes, category, dimension, text, source, "
                    "article, applies_to, decision, or a dimension code for wide tables) to a column.")
 @click.option("--clear", is_flag=True, help="Drop every clause of the store's list first.")
-@click.option("--lock-timeout", default=60.0, show_default=True, type=float,
-              help="Seconds to wait while another process writes the store.")
+@lock_timeout_option
 def rules_import(store, file, sheet, maps, clear, lock_timeout) -> None:
     """Import access-list clauses from FILE (XLSX or CSV, as bureaus publish them) into STORE."""
     from ..mapping import parse_map_options
-    from .access_list import import_access_list
+    from ..rules.access_list import import_access_list
 
     report = import_access_list(store, file, sheet=sheet, mapping=parse_map_options(maps), clear=clear,
                                 lock_timeout=lock_timeout)
@@ -44,7 +46,7 @@ def rules_list(store, unit) -> None:
     """Show how many clauses STORE holds per tier and dimension, or one unit's clauses."""
     from ..errors import InputError
     from ..store import Store
-    from .access_list import DIMENSIONS, TIER_LABELS_ZH, AccessList
+    from ..rules.access_list import DIMENSIONS, TIER_LABELS_ZH, AccessList
 
     s = Store(store)
     access = AccessList.from_store(s)
@@ -75,7 +77,7 @@ def rules_list(store, unit) -> None:
 @click.argument("query", required=False)
 def rules_industries(query) -> None:
     """Look up QUERY as --industry would take it, or list every project type."""
-    from .industry import industries, match_industry
+    from ..rules.industry import industries, match_industry
 
     if query:
         m = match_industry(query)

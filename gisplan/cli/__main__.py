@@ -1,0 +1,7 @@
+"""``python -m gisplan.cli``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

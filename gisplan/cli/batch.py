@@ -1,0 +1,68 @@
+"""``gisplan batch``: every feature of a sites file screened as its own site, one row each."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import InputError
+from .app import check_outputs, main, protect_inputs
+from .options import (
+    arrival_options,
+    national_major_option,
+    reading_options,
+    report_options,
+    site_options,
+    take_reading,
+    take_reports,
+)
+
+__all__ = ["batch"]
+
+
+@main.command()
+@click.argument("sites")
+@click.option("--store", required=True, type=click.Path(dir_okay=False))
+@click.option("--id-field", required=True, help="Field that identifies each site.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output table (.csv or .gpkg).")
+@site_options
+@reading_options
+@arrival_options()
+@report_options(batch=True)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--industry", help="Project type of every site (default for rows with an empty --industry-field).")
+@click.option("--industry-field", help="Field holding each site's project type (code or name).")
+@national_major_option
+def batch(sites, store, id_field, out, radius, width, progress, industry, industry_field, national_major, dry_run,
+          **opts) -> None:
+    """Screen every feature of SITES as its own site; one row per site."""
+    from ..batch import screen_batch, write_batch
+
+    reading = take_reading(opts)
+    reports = take_reports(opts)
+    if not out.lower().endswith((".csv", ".gpkg")):
+        raise InputError(f"--out must end in .csv or .gpkg, got {out!r}")
+    protect_inputs(store, sites)
+    check_outputs(out)
+    if dry_run:
+        from ..sites import describe_site_frame
+
+        for line in describe_site_frame(sites, id_field=id_field, **reading):
+            click.echo(line)
+        click.echo("dry run: nothing screened")
+        return
+    import gc
+
+    # The application, not the library, may switch the cyclic collector off: a batch
+    # allocates many short-lived geometries and none form cycles.
+    gc.disable()
+    table = screen_batch(sites, store, id_field=id_field, radius=radius, width=width, progress=progress,
+                         industry=industry, industry_field=industry_field, national_major=national_major, **reading)
+    write_batch(table, out)
+    counts = table["verdict"].value_counts().to_dict()
+    click.echo(f"{len(table)} site(s) screened -> {out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if reports.get("report_dir"):
+        from ..batch_reports import write_site_reports
+
+        written = write_site_reports(table, store, reports["report_dir"], id_field=id_field, lang=reports["lang"],
+                                     progress=progress, national_major=national_major)
+        click.echo(f"{(written['docx'] != '').sum()} DOCX report(s) and PNG map(s) -> {reports['report_dir']}")

@@ -1,0 +1,181 @@
+"""Options several commands share, as click decorators, and the helpers that take them apart.
+
+Every option arrives as a keyword argument of the command (nothing travels
+through ``ctx.meta``); ``take_*`` helpers pop a group of them out of the
+command's ``**opts`` into the dict the API takes.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import InputError
+
+__all__ = [
+    "KINDS", "site_options", "reading_options", "arrival_options", "national_major_option", "basemap_options",
+    "report_options", "mapping_options", "layer_file_options", "take_reading", "take_reports", "take_map",
+    "take_layer_file", "lock_timeout_option",
+]
+
+KINDS = ["control_units", "eco_redline", "protected_areas", "water_sources"]
+_READING = ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")
+
+
+def _stack(f, *decorators):
+    for d in reversed(decorators):
+        f = d(f)
+    return f
+
+
+def site_options(f):
+    """--radius/--width (the footprint of points and lines) and --source-crs."""
+    return _stack(
+        f,
+        click.option("--source-crs", help="CRS of the site when the file has none (EPSG:4531, gcj02, bd09 ...)."),
+        click.option("--radius", type=float, help="Disc radius (m) for a point site."),
+        click.option("--width", type=float, help="Total corridor width (m) for a line site."),
+    )
+
+
+def reading_options(f):
+    """--layer/--encoding: how a site file is read (as ``gisplan read`` takes them)."""
+    return _stack(
+        f,
+        click.option("--layer", help="Layer, zip member or XLSX sheet of the site file."),
+        click.option("--encoding", help="Text encoding of a shapefile .dbf or CSV table (e.g. gbk)."),
+    )
+
+
+def arrival_options(dry_run: bool = True):
+    """--cm/--towgs84/--dxf-layer (and --dry-run): sites as they arrive (tables, legacy datums, DXF)."""
+
+    def decorate(f):
+        decorators = [
+            click.option("--cm", type=int, help="Central meridian of GK metres without zone prefix (e.g. 126)."),
+            click.option("--towgs84", metavar="DX,DY,DZ,RX,RY,RZ,S",
+                         help="Bursa-Wolf parameters for a Xian 1980 / Beijing 1954 source."),
+            click.option("--dxf-layer", help="DXF layer holding the site outline (default: all layers)."),
+        ]
+        if dry_run:
+            decorators.append(click.option("--dry-run", is_flag=True,
+                                           help="Print what was understood of the site(s) and exit 0 without screening."))
+        return _stack(f, *decorators)
+
+    return decorate
+
+
+def take_reading(opts: dict) -> dict:
+    """Pop the reading options (``source_crs``, ``layer``, ``encoding``, ``cm``, ``towgs84``, ``dxf_layer``)."""
+    return {k: opts.pop(k, None) for k in _READING}
+
+
+def national_major_option(f):
+    """--national-major yes|no (default: unknown), as True/False/None."""
+    return click.option(
+        "--national-major", type=click.Choice(["yes", "no"]), default=None,
+        callback=lambda _ctx, _param, value: None if value is None else value == "yes",
+        help="Whether the project is a national major project (国家重大项目, 自然资发〔2022〕142号 part 二); "
+             "decides mining, hydropower, nuclear and other eligible types in the redline. Default: unknown (review).",
+    )(f)
+
+
+def basemap_options(f):
+    """--basemap/--tiles/--tiles-attr/--tiles-crs for --html-map."""
+    return _stack(
+        f,
+        click.option("--basemap", type=click.Choice(["blank", "amap", "amap-satellite"]), default=None,
+                     help="Named basemap: blank (default, offline) or AMap 高德 (GCJ-02: overlays are shifted)."),
+        click.option("--tiles", help="Basemap tile URL with {x} {y} {z} and your key, e.g. Tianditu "
+                                     "(CGCS2000, drawn as is). Default: blank basemap, no network."),
+        click.option("--tiles-attr", help="Attribution text for --tiles."),
+        click.option("--tiles-crs", type=click.Choice(["cgcs2000", "gcj02"]),
+                     help="What --tiles is drawn in: cgcs2000 (default; Tianditu 天地图) or gcj02 "
+                          "(AMap/Tencent: overlays are shifted to line up)."),
+    )
+
+
+def take_map(opts: dict, html_map) -> dict:
+    """Pop the basemap options; checked (and refused without --html-map) before any screening."""
+    from ..render.basemap import resolve_basemap
+
+    kwargs = {"basemap": opts.pop("basemap", None), "tiles": opts.pop("tiles", None),
+              "attribution": opts.pop("tiles_attr", None), "tiles_crs": opts.pop("tiles_crs", None)}
+    if any(v is not None for v in kwargs.values()) and not html_map:
+        raise InputError("--basemap/--tiles/--tiles-attr/--tiles-crs need --html-map")
+    resolve_basemap(**kwargs)
+    return kwargs
+
+
+_OUTPUTS = (("docx", "EIA report section (DOCX)"), ("xlsx", "report tables (XLSX)"),
+            ("png", "static map (PNG, 300 dpi)"), ("pdf", "static map (PDF)"))
+
+
+def report_options(batch: bool = False):
+    """--docx/--xlsx/--png/--pdf (screen) or --report-dir (batch), and --lang."""
+
+    def decorate(f):
+        decorators = [click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                                   help="Language of the DOCX/XLSX reports and maps.")]
+        if batch:
+            decorators.append(click.option("--report-dir", type=click.Path(file_okay=False),
+                                           help="Write one DOCX report and one PNG map per site into this folder."))
+        else:
+            decorators += [click.option(f"--{name}", type=click.Path(dir_okay=False), help=f"Write the {what} here.")
+                           for name, what in _OUTPUTS]
+        return _stack(f, *decorators)
+
+    return decorate
+
+
+def take_reports(opts: dict) -> dict:
+    """Pop the report options given (and ``lang``), their suffixes checked before any screening."""
+    out = {k: opts.pop(k, None) for k in ("docx", "xlsx", "png", "pdf", "report_dir")}
+    out = {k: v for k, v in out.items() if v}
+    for key in ("docx", "xlsx", "png", "pdf"):
+        if key in out and not str(out[key]).lower().endswith(f".{key}"):
+            raise InputError(f"--{key} must end in .{key}, got {out[key]!r}")
+    out["lang"] = opts.pop("lang", "zh") or "zh"
+    return out
+
+
+def mapping_options(f):
+    """--map-value, --mapping and --mapping-from (layer import and check)."""
+    return _stack(
+        f,
+        click.option("--map-value", "map_values", multiple=True, metavar="FIELD:SOURCE=TARGET",
+                     help="Map a delivered value onto the store's (e.g. zone:一区=core); repeatable."),
+        click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False),
+                     help="YAML file with 'fields' (schema field: source field) and 'values' maps."),
+        click.option("--mapping-from", type=click.Path(dir_okay=False),
+                     help="Reuse the field and value maps recorded in this store for the same KIND."),
+    )
+
+
+def layer_file_options(f):
+    """--kind/--layer/--map/--encoding/--source-crs and the mapping options of a layer file (check, diff)."""
+    return _stack(
+        f,
+        click.option("--kind", type=click.Choice(KINDS),
+                     help="Kind of a layer file (default control_units); for a store, check only this kind."),
+        click.option("--layer", help="Layer of a multi-layer source file."),
+        click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field."),
+        click.option("--encoding", help="Text encoding of a shapefile .dbf (e.g. gbk)."),
+        click.option("--source-crs", help="CRS of a layer file without .prj (e.g. EPSG:4490, EPSG:4531)."),
+        mapping_options,
+    )
+
+
+def take_layer_file(opts: dict) -> dict:
+    """Pop the layer-file options into the keyword arguments of :func:`gisplan.layers.source.load_layers`."""
+    from ..mapping import parse_map_options, parse_value_map_options
+
+    return {"layer": opts.pop("layer", None), "mapping": parse_map_options(opts.pop("maps", ())),
+            "value_maps": parse_value_map_options(opts.pop("map_values", ())),
+            "mapping_file": opts.pop("mapping_file", None), "mapping_from": opts.pop("mapping_from", None),
+            "encoding": opts.pop("encoding", None), "source_crs": opts.pop("source_crs", None)}
+
+
+def lock_timeout_option(f):
+    """--lock-timeout for commands that write a store."""
+    return click.option("--lock-timeout", default=60.0, show_default=True, type=float,
+                        help="Seconds to wait while another process writes the store.")(f)

@@ -1,0 +1,86 @@
+"""``gisplan read`` and ``gisplan screen``: what was understood of a site, and one screening."""
+
+from __future__ import annotations
+
+import click
+
+from .app import check_outputs, main, protect_inputs
+from .options import (
+    arrival_options,
+    basemap_options,
+    national_major_option,
+    reading_options,
+    report_options,
+    site_options,
+    take_map,
+    take_reading,
+    take_reports,
+)
+
+__all__ = ["read_cmd", "screen"]
+
+
+@main.command("read")
+@click.argument("site")
+@click.option("--source-crs", help="CRS of the site (EPSG:4530, gcj02, bd09 ...) when the file has none or it is wrong.")
+@reading_options
+@arrival_options(dry_run=False)
+def read_cmd(site, **opts) -> None:
+    """Print what gisplan understands of SITE: format, CRS, parts, vertices, area, bounds, warnings."""
+    from ..sites import describe_site, read_site
+
+    s = read_site(site, **take_reading(opts))
+    for line in describe_site(s):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("site")
+@click.option("--store", required=True, type=click.Path(dir_okay=False), help="The layer store (GeoPackage).")
+@site_options
+@reading_options
+@arrival_options()
+@click.option("--buffer", default=5000.0, show_default=True, type=float, help="Search distance (m) for nearby features.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the JSON report here.")
+@click.option("--html-map", type=click.Path(dir_okay=False), help="Write an interactive HTML map here.")
+@basemap_options
+@report_options()
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--industry", help="Project type for the verdict: GB/T 4754 code/name or EIA catalogue category (e.g. C26, 公路).")
+@national_major_option
+def screen(site, store, radius, width, buffer, json_out, html_map, quiet, industry, national_major, dry_run,
+           **opts) -> None:
+    """Screen one SITE (GeoJSON, GeoPackage, shapefile/.zip, KML, corner table, DXF) against a store."""
+    from ..render.html_map import write_html_map
+    from ..report import summary_text
+    from ..screening import screen as run
+    from ..sites import describe_site, read_site
+
+    reading = take_reading(opts)
+    map_kwargs = take_map(opts, html_map)
+    reports = take_reports(opts)
+    protect_inputs(store, site)
+    check_outputs(json_out, html_map, *(reports.get(k) for k in ("docx", "xlsx", "png", "pdf")))
+    s = read_site(site, **reading)
+    if dry_run:
+        for line in describe_site(s):
+            click.echo(line)
+        click.echo("dry run: nothing screened")
+        return
+    if industry:
+        from ..rules.industry import match_industry
+
+        match_industry(industry)  # an unknown type fails before any screening
+    result = run(s, store, radius=radius, width=width, buffer=buffer, source_crs=reading["source_crs"],
+                 industry=industry, national_major=national_major)
+    if json_out:
+        result.to_json(json_out)
+    if html_map:
+        write_html_map(result, html_map, **map_kwargs)
+    lang = reports.pop("lang")
+    if reports:
+        from ..render.eia_outputs import write_eia_outputs
+
+        write_eia_outputs(result, lang=lang, **reports)
+    if not quiet:  # --quiet prints nothing but errors
+        click.echo(summary_text(result, lang=lang))
