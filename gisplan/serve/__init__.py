@@ -1,0 +1,19 @@
+"""``gisplan serve``: a reviewer's web page and HTTP API over one layer store.
+
+Modules
+-------
+engine
+    The only glue to the screening engine (read, screen, render), run in worker processes.
+pool
+    The worker pool: screenings off the event loop, one store per worker, a time limit.
+record
+    The screening record and audit log (SQLite, WAL) in the data folder.
+auth
+    Accounts (argon2 hashes), sessions, CSRF tokens, login rate limiting, API tokens.
+app
+    The FastAPI application factory (page + API).
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

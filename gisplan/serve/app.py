@@ -1,0 +1,618 @@
+"""The FastAPI application: the reviewer's page and the HTTP API (OpenAPI at ``/docs``).
+
+Errors are JSON ``{"error": "..."}`` (400 bad input with the CLI's one-line
+messages, 401, 403, 404, 413, 422, 429, 504), never a traceback or a server path.
+"""
+
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import engine
+from .auth import LOCAL_USER, RateLimiter, User, Users, hash_token, new_token, same
+from .pool import EnginePool
+from .record import Record
+
+__all__ = ["ServeConfig", "create_app", "KINDS"]
+
+KINDS = ("control_units", "eco_redline", "protected_areas", "water_sources")
+SESSION_COOKIE = "gisplan_session"
+PRELOGIN_COOKIE = "gisplan_prelogin"
+SESSION_TTL_S = 12 * 3600
+OUTPUT_TYPES = {"report.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "report.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "report.png": "image/png", "report.pdf": "application/pdf", "map.html": "text/html; charset=utf-8"}
+_EXT = re.compile(r"^\.[a-z0-9]{1,8}$")
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+_PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+             "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+_MAP_CSP = ("default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'unsafe-eval'; "
+            "frame-ancestors 'self'; base-uri 'none'")
+
+
+@dataclass
+class ServeConfig:
+    """How ``gisplan serve`` runs.
+
+    Attributes
+    ----------
+    store : Path
+        The layer store (GeoPackage).
+    data_dir : Path
+        The record (SQLite, uploads, results, rendered reports).
+    users : Path or None
+        The users file; None means one local user (loopback only).
+    max_upload_mb : float
+    workers : int
+    timeout_s : float
+        Time limit of one screening.
+    """
+
+    store: Path
+    data_dir: Path
+    users: Path | None = None
+    max_upload_mb: float = 50.0
+    workers: int = 2
+    timeout_s: float = 120.0
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# --------------------------------------------------------------------------- middleware
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: a request body above ``max_bytes`` gets 413 (by Content-Length or while reading)."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            return await _send_json(send, 413, self._message())
+        seen = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    scope["gisplan.too_large"] = True  # FastAPI turns body errors into 400: the handler looks here
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _send_json(send, 413, self._message())
+
+    def _message(self) -> str:
+        return f"the upload is larger than the limit of {self.max_bytes // (1024 * 1024)} MB (--max-upload-mb)"
+
+
+async def _send_json(send, status: int, message: str) -> None:
+    body = json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _client_name(filename: str | None) -> str:
+    """The client's file name reduced to its last part (kept as text only, never as a path)."""
+    name = re.split(r"[\\/]", filename or "")[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable())[:200]
+    return name or "site"
+
+
+def _extension(name: str) -> str:
+    ext = os.path.splitext(name)[1].lower()
+    return ext if _EXT.match(ext) else ""
+
+
+def _save_upload(src, target: Path) -> int:
+    """Copy the upload to ``target`` (a new file; not yet fsync'ed: see :func:`_sync`)."""
+    src.seek(0)
+    size = 0
+    with open(target, "xb") as out:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            out.write(block)
+            size += len(block)
+    return size
+
+
+def _sync(path: Path) -> None:
+    """fsync a file and its folder (the file and its name survive a crash)."""
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _static(name: str) -> Path:
+    return Path(str(resources.files("gisplan.serve").joinpath("static", name)))
+
+
+def _leaflet(name: str) -> Path:
+    return Path(str(resources.files("gisplan.render").joinpath("static", name)))
+
+
+# --------------------------------------------------------------------------- app
+
+
+def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAPI:
+    """Build the web application for one store and data folder.
+
+    Parameters
+    ----------
+    config : ServeConfig
+    pool : EnginePool, optional
+        The worker pool (default: a new one of ``config.workers`` workers).
+
+    Returns
+    -------
+    FastAPI
+    """
+    app = FastAPI(title="gisplan", version="1", description="Screen project sites against 三线一单 zoning.",
+                  docs_url=None, redoc_url=None)  # /docs is an offline page below (Swagger UI needs a CDN)
+    record = Record(config.data_dir)
+    users = Users(config.users) if config.users else None
+    pool = pool or EnginePool(str(config.store), workers=config.workers, timeout_s=config.timeout_s,
+                              versions_dir=str(Path(config.data_dir) / "stores"))
+    per_user, per_ip = RateLimiter(limit=5), RateLimiter(limit=20)  # failed logins per 5 minutes
+    tmp_dir = Path(config.data_dir) / "tmp"
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    app.state.record, app.state.pool, app.state.config = record, pool, config
+    max_bytes = int(config.max_upload_mb * 1024 * 1024)
+    app.add_middleware(BodyLimit, max_bytes=max_bytes + 256 * 1024)  # room for the form's other fields
+
+    # ---- errors: always {"error": ...}
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        return _error(exc.status, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if request.scope.get("gisplan.too_large"):
+            return _error(413, f"the upload is larger than the limit of {config.max_upload_mb:g} MB (--max-upload-mb)")
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "not found"
+        return _error(exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        parts = []
+        for err in exc.errors()[:3]:
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+            parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        return _error(422, "invalid request: " + "; ".join(parts))
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, exc: Exception):
+        return _error(500, f"internal error: {type(exc).__name__}")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        if users is None and (request.url.hostname or "") not in _LOOPBACK_HOSTS:
+            return _error(403, "this server (no --users) answers only to loopback host names")
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Cache-Control", "no-store")
+        if request.url.path.endswith("/map.html"):
+            response.headers["Content-Security-Policy"] = _MAP_CSP
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        else:
+            response.headers.setdefault("Content-Security-Policy", _PAGE_CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    # ---- who is asking
+    def _session(request: Request) -> tuple[User, str] | None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        found = record.session(hash_token(cookie))
+        if not found:
+            return None
+        name, csrf = found
+        if users is None:
+            return (LOCAL_USER, csrf) if name == LOCAL_USER.name else None
+        user = users.get(name)
+        return (user, csrf) if user else None
+
+    def current_user(request: Request) -> User:
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            if users is None:
+                return LOCAL_USER
+            user = users.for_token(auth[7:].strip())
+            if not user:
+                raise ApiError(401, "unknown API token")
+            request.state.by_token = True
+            return user
+        found = _session(request)
+        if found:
+            request.state.csrf = found[1]
+            return found[0]
+        if users is None and not _from_browser(request):
+            return LOCAL_USER  # a script on this machine
+        raise ApiError(401, "log in first (or send an API token)")
+
+    def _from_browser(request: Request) -> bool:
+        return bool(request.headers.get("origin")) or request.headers.get("sec-fetch-site") not in (None, "none")
+
+    def check_csrf(request: Request, form_token: str | None) -> None:
+        if getattr(request.state, "by_token", False):
+            return  # no ambient credentials: nothing to forge
+        expected = getattr(request.state, "csrf", None)
+        if expected is None:
+            if users is None and not _from_browser(request):
+                return  # a local script without a session
+            raise ApiError(403, "missing or wrong CSRF token")
+        given = form_token or request.headers.get("x-csrf-token")
+        if not same(given, expected):
+            raise ApiError(403, "missing or wrong CSRF token")
+
+    def admin(user: User) -> None:
+        if not user.is_admin:
+            raise ApiError(403, "only an admin may do this")
+
+    CurrentUser = Annotated[User, Depends(current_user)]
+
+    def _cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:
+        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", path="/",
+                            secure=request.url.scheme == "https")
+
+    def _start_session(request: Request, user: User, mode: str) -> JSONResponse:
+        """A new session of ``user``: its cookie set on the answer, its CSRF token in the body."""
+        token, csrf = new_token(), new_token()
+        record.add_session(hash_token(token), user.name, csrf, SESSION_TTL_S)
+        response = JSONResponse({"user": user.name, "role": user.role, "csrf": csrf, "mode": mode})
+        _cookie(response, request, SESSION_COOKIE, token, SESSION_TTL_S)
+        return response
+
+    # ---- page
+    @app.get("/", include_in_schema=False)
+    async def page():
+        return FileResponse(_static("index.html"), media_type="text/html; charset=utf-8")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        return Response(status_code=204)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return FileResponse(_static("docs.html"), media_type="text/html; charset=utf-8")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str):
+        if name in ("app.js", "app.css", "index.html", "docs.js"):
+            return FileResponse(_static(name))
+        if name in ("leaflet.js", "leaflet.css"):
+            return FileResponse(_leaflet(name))
+        raise ApiError(404, "not found")
+
+    # ---- sessions
+    @app.get("/api/session")
+    async def session(request: Request):
+        """Who is logged in, with the CSRF token the page sends back on every form."""
+        found = _session(request)
+        if found:
+            user, csrf = found
+            return {"user": user.name, "role": user.role, "csrf": csrf, "mode": "users" if users else "local"}
+        if users is None:
+            return _start_session(request, LOCAL_USER, "local")
+        pre = new_token()
+        response = JSONResponse({"user": None, "role": None, "csrf": pre, "mode": "users"})
+        _cookie(response, request, PRELOGIN_COOKIE, pre, 3600)
+        return response
+
+    @app.post("/api/login")
+    async def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
+                    csrf_token: Annotated[str | None, Form()] = None):
+        """Log in (form fields ``username``, ``password``, ``csrf_token`` from ``GET /api/session``)."""
+        if users is None:
+            raise ApiError(400, "this server has one local user and no logins (started without --users)")
+        if not same(csrf_token or request.headers.get("x-csrf-token"), request.cookies.get(PRELOGIN_COOKIE)):
+            raise ApiError(403, "missing or wrong CSRF token")
+        ip = _client_ip(request)
+        if per_user.blocked(username) or per_ip.blocked(ip):
+            record.audit(username, "login_blocked", "rate limit", ip)
+            raise ApiError(429, "too many failed logins; wait a few minutes and try again")
+        user = await run_in_threadpool(users.verify, username, password)
+        if not user:
+            per_user.fail(username)
+            per_ip.fail(ip)
+            record.audit(username, "login_failed", "", ip)
+            raise ApiError(401, "wrong user name or password")
+        per_user.clear(username)
+        record.audit(user.name, "login", "", ip)
+        response = _start_session(request, user, "users")
+        response.delete_cookie(PRELOGIN_COOKIE, path="/")
+        return response
+
+    @app.post("/api/logout")
+    async def logout(request: Request, user: CurrentUser, csrf_token: Annotated[str | None, Form()] = None):
+        """End the session."""
+        check_csrf(request, csrf_token)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            record.drop_session(hash_token(cookie))
+        record.audit(user.name, "logout", "", _client_ip(request))
+        response = JSONResponse({"user": None})
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    # ---- reading and screening
+    def _options(**kw) -> dict:
+        return {k: v for k, v in kw.items() if v not in (None, "")}
+
+    async def _keep(upload: UploadFile, target: Path) -> str:
+        name = _client_name(upload.filename)
+        size = await run_in_threadpool(_save_upload, upload.file, target)
+        if size == 0:
+            target.unlink(missing_ok=True)
+            raise ApiError(400, f"the uploaded file {name} is empty")
+        return name
+
+    @app.post("/api/read")
+    async def read(request: Request, user: CurrentUser, file: Annotated[UploadFile, File()],
+                   source_crs: Annotated[str | None, Form()] = None, layer: Annotated[str | None, Form()] = None,
+                   encoding: Annotated[str | None, Form()] = None, cm: Annotated[int | None, Form()] = None,
+                   towgs84: Annotated[str | None, Form()] = None, dxf_layer: Annotated[str | None, Form()] = None,
+                   csrf_token: Annotated[str | None, Form()] = None):
+        """What ``gisplan read`` understands of a site file (format, CRS and why, parts, area, warnings)."""
+        check_csrf(request, csrf_token)
+        target = tmp_dir / (secrets.token_hex(8) + _extension(_client_name(file.filename)))
+        try:
+            name = await _keep(file, target)
+            out = await pool.call(engine.read_upload, str(target), name,
+                                  _options(source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
+                                           towgs84=towgs84, dxf_layer=dxf_layer))
+        finally:
+            target.unlink(missing_ok=True)
+        if "error" in out:
+            raise ApiError(out["status"], out["error"])
+        return out
+
+    @app.post("/api/screen")
+    async def screen(request: Request, user: CurrentUser, file: Annotated[UploadFile, File()],
+                     radius: Annotated[float | None, Form()] = None, width: Annotated[float | None, Form()] = None,
+                     buffer: Annotated[float, Form()] = 5000.0, industry: Annotated[str | None, Form()] = None,
+                     national_major: Annotated[str | None, Form(pattern="^(yes|no|unknown)?$")] = None,
+                     source_crs: Annotated[str | None, Form()] = None, layer: Annotated[str | None, Form()] = None,
+                     encoding: Annotated[str | None, Form()] = None, cm: Annotated[int | None, Form()] = None,
+                     towgs84: Annotated[str | None, Form()] = None, dxf_layer: Annotated[str | None, Form()] = None,
+                     csrf_token: Annotated[str | None, Form()] = None):
+        """Screen a site file; returns exactly the JSON of ``gisplan screen --json`` plus ``id``."""
+        check_csrf(request, csrf_token)
+        t0 = time.perf_counter()
+        sid = record.new_id()
+        client = _client_name(file.filename)
+        target = record.upload_path(sid, _extension(client))
+        await _keep(file, target)
+        opts = _options(radius=radius, width=width, buffer=buffer, industry=industry, national_major=national_major,
+                        source_crs=source_crs, layer=layer, encoding=encoding, cm=cm, towgs84=towgs84,
+                        dxf_layer=dxf_layer)
+        t1 = time.perf_counter()
+        # the upload is fsync'ed while the worker screens it
+        out, _ = await asyncio.gather(pool.call(engine.screen_upload, str(target), client, opts),
+                                      run_in_threadpool(_sync, target))
+        t2 = time.perf_counter()
+        ip = _client_ip(request)
+        if "error" in out:
+            target.unlink(missing_ok=True)
+            record.audit(user.name, "screen_refused", f"{client}: {out['error']}", ip)
+            raise ApiError(out["status"], out["error"])
+        await run_in_threadpool(
+            lambda: record.add_screening(
+                sid=sid, user=user.name, site_name=out["site_name"], client_filename=client, upload=target,
+                params=out["params"], store_name=out["store"]["name"], store_versions=out["store"]["layers"],
+                store_sha256=out["store"]["sha256"], verdict=out["verdict"], result_json=out["json"],
+                result_pickle=out["pickle"], ip=ip))
+        t3 = time.perf_counter()
+        text = out["json"].lstrip()
+        body = '{"id": ' + json.dumps(sid) + (", " + text[1:] if text.strip() != "{}" else "}")
+        timing = ", ".join(f"{k};dur={v * 1000:.1f}" for k, v in
+                           (("upload", t1 - t0), ("screen", t2 - t1), ("record", t3 - t2),
+                            ("engine", out.get("seconds", 0.0))))
+        return Response(body, media_type="application/json", headers={"Server-Timing": timing})
+
+    # ---- the record
+    def _visible(user: User, sid: str):
+        if not record.valid_id(sid):
+            raise ApiError(404, "no such screening")
+        row = record.get(sid)
+        if row is None:
+            raise ApiError(404, "no such screening")
+        if not user.is_admin and row.user != user.name:
+            raise ApiError(403, "this screening belongs to another user")
+        return row
+
+    @app.get("/api/screenings")
+    async def screenings(user: CurrentUser, q: str | None = None,
+                         date_from: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+                         date_to: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+                         limit: Annotated[int, Query(ge=1, le=1000)] = 200):
+        """Past screenings, newest first: yours (a reviewer) or everyone's (an admin); ``q`` searches names."""
+        rows = record.list(user=None if user.is_admin else user.name, q=q, date_from=date_from, date_to=date_to,
+                           limit=limit)
+        return {"screenings": [r.summary() for r in rows]}
+
+    @app.get("/api/screenings/{sid}")
+    async def screening(sid: str, user: CurrentUser):
+        """One screening: its record entry and its result JSON."""
+        row = _visible(user, sid)
+        return dict(row.summary(), result=json.loads(record.result_json(sid)))
+
+    @app.get("/api/screenings/{sid}/report.json")
+    async def screening_json(sid: str, user: CurrentUser):
+        """The result JSON exactly as stored."""
+        _visible(user, sid)
+        return Response(record.result_json(sid), media_type="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="{sid}.json"'})
+
+    @app.get("/api/screenings/{sid}/{name}")
+    async def screening_file(request: Request, sid: str, name: str, user: CurrentUser,
+                             lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh"):
+        """``report.docx``, ``report.xlsx``, ``report.png``, ``report.pdf`` or ``map.html`` (rendered once, then kept)."""
+        if name not in OUTPUT_TYPES:
+            raise ApiError(404, "not found")
+        row = _visible(user, sid)
+        folder = record.outputs_dir(sid, lang)
+        if not (folder / name).is_file():
+            pickled = await run_in_threadpool(record.result_pickle, sid)
+            again = {"upload": str(record.dir / row.upload), "client": row.client_filename, "params": row.params,
+                     "generated_at": json.loads(record.result_json(sid)).get("generated_at", ""),
+                     "store_name": row.store_name}
+            out = await pool.call(engine.render_output, pickled, row.store_sha256, str(folder), name, lang, again)
+            if "error" in out:
+                raise ApiError(out["status"], out["error"])
+            record.audit(user.name, "render", f"{sid} {name} {lang}", _client_ip(request))
+        disposition = "inline" if name == "map.html" else "attachment"
+        stem = re.sub(r"[^\w\-]+", "_", row.site_name)[:60] or sid
+        filename = f"{stem}_{sid}{os.path.splitext(name)[1]}"
+        return FileResponse(folder / name, media_type=OUTPUT_TYPES[name], content_disposition_type=disposition,
+                            filename=filename)
+
+    # ---- layers, industries, admin
+    @app.get("/api/layers")
+    async def layers(user: CurrentUser):
+        """The store: name, SHA-256, layer versions and a per-kind summary."""
+        out = await pool.call(engine.store_info)
+        if "error" in out:
+            raise ApiError(out["status"], out["error"])
+        return out
+
+    @app.get("/api/backdrop")
+    async def backdrop(user: CurrentUser):
+        """The store's control units, simplified (GeoJSON), for the drawing map."""
+        if getattr(app.state, "backdrop", None) is None:
+            out = await pool.call(engine.backdrop)
+            if "error" in out:
+                raise ApiError(out["status"], out["error"])
+            app.state.backdrop = json.dumps(out, ensure_ascii=False)
+        return Response(app.state.backdrop, media_type="application/json")
+
+    @app.get("/api/industries")
+    async def industries_(user: CurrentUser, q: str = "", limit: Annotated[int, Query(ge=1, le=300)] = 20):
+        """Project types (GB/T 4754 codes and names, EIA catalogue categories) matching ``q``."""
+        from ..rules.industry import industries
+
+        needle = q.strip().casefold()
+        found = []
+        for i in industries():
+            text = " ".join((i.code, i.name, *i.aliases, i.eia_section)).casefold()
+            if not needle or needle in text:
+                found.append({"code": i.code, "name": i.name, "scheme": i.scheme_label,
+                              "eia_section": i.eia_section})
+        found.sort(key=lambda d: (not d["code"].casefold().startswith(needle), len(d["code"])))
+        return {"industries": found[:limit]}
+
+    @app.get("/api/audit")
+    async def audit(user: CurrentUser, limit: Annotated[int, Query(ge=1, le=5000)] = 500):
+        """The audit log (admin)."""
+        admin(user)
+        return {"audit": record.audit_log(limit)}
+
+    async def _admin_import(request: Request, user: User, file: UploadFile, what: str, label: str, fn, *args) -> dict:
+        admin(user)
+        target = tmp_dir / (secrets.token_hex(8) + _extension(_client_name(file.filename)))
+        try:
+            name = await _keep(file, target)
+            out = await pool.call(fn, str(target), name, *args, timeout_s=max(pool.timeout_s, 600))
+        finally:
+            target.unlink(missing_ok=True)
+        ip = _client_ip(request)
+        if "error" in out:
+            record.audit(user.name, f"{what}_refused", f"{label} {name}: {out['error']}", ip)
+            raise ApiError(out["status"], out["error"])
+        # no pool restart: each worker's open_store sees the replaced file on its next call
+        app.state.backdrop = None
+        record.audit(user.name, what, f"{label} {name}: " + " | ".join(out["lines"])[:2000], ip)
+        return out
+
+    @app.post("/api/layers/{kind}")
+    async def import_layer(request: Request, kind: str, user: CurrentUser, file: Annotated[UploadFile, File()],
+                           layer: Annotated[str | None, Form()] = None, encoding: Annotated[str | None, Form()] = None,
+                           source_crs: Annotated[str | None, Form()] = None,
+                           map: Annotated[list[str] | None, Form()] = None,
+                           csrf_token: Annotated[str | None, Form()] = None):
+        """Import a file as layer ``kind`` of the store (admin; as ``gisplan layers import``)."""
+        check_csrf(request, csrf_token)
+        if kind not in KINDS:
+            raise ApiError(404, f"no layer kind {kind!r}; one of {', '.join(KINDS)}")
+        opts = _options(layer=layer, encoding=encoding, source_crs=source_crs, map=map)
+        return await _admin_import(request, user, file, "import_layer", kind, engine.import_layer_file, kind, opts)
+
+    @app.post("/api/rules")
+    async def import_rules(request: Request, user: CurrentUser, file: Annotated[UploadFile, File()],
+                           sheet: Annotated[str | None, Form()] = None, map: Annotated[list[str] | None, Form()] = None,
+                           clear: Annotated[bool, Form()] = False, csrf_token: Annotated[str | None, Form()] = None):
+        """Import access-list clauses (XLSX/CSV) into the store (admin; as ``gisplan rules import``)."""
+        check_csrf(request, csrf_token)
+        opts = _options(sheet=sheet, map=map, clear=clear)
+        return await _admin_import(request, user, file, "import_rules", "access list", engine.import_rules_file, opts)
+
+    @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
+    async def not_found(path: str):
+        raise ApiError(404, "not found")
+
+    return app

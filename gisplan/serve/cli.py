@@ -1,0 +1,128 @@
+"""``gisplan serve`` and ``gisplan users ...`` (added to the main command group by :mod:`gisplan.cli`).
+
+Errors are typed (:mod:`gisplan.errors`); the main group turns them into one
+line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["serve", "users", "is_loopback"]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address or ``localhost``."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("serve")
+@click.option("--store", required=True, type=click.Path(dir_okay=False), help="The layer store (GeoPackage).")
+@click.option("--data-dir", default="gisplan-data", show_default=True, type=click.Path(file_okay=False),
+              help="Where the record (SQLite), uploads and reports are kept.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--users", "users_file", type=click.Path(dir_okay=False),
+              help="Users file (`gisplan users add`); without it one local user, loopback only.")
+@click.option("--max-upload-mb", default=50.0, show_default=True, type=click.FloatRange(0.1, 4096))
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Screening worker processes (default: CPU count, at most 4).")
+@click.option("--timeout", "timeout_s", default=120.0, show_default=True, type=click.FloatRange(1, 3600),
+              help="Time limit of one screening (s).")
+def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeout_s) -> None:
+    """Serve the reviewer's web page and HTTP API (OpenAPI at /docs) for STORE."""
+    from ..errors import InputError
+    from ..store import Store
+
+    if not users_file and not is_loopback(host):
+        raise InputError(f"refusing to serve on {host} without --users: "
+                         "anyone on the network could screen and read the record (add accounts with `gisplan users add`)")
+    Store(store)  # a missing or broken store fails here, in one line
+    try:
+        import uvicorn
+
+        from .app import ServeConfig, create_app
+    except ImportError as exc:  # pragma: no cover - only without the web extras
+        raise InputError(f"gisplan serve needs fastapi, uvicorn, python-multipart and argon2-cffi ({exc})") from None
+    workers = workers or min(4, os.cpu_count() or 1)
+    config = ServeConfig(store=Path(store).resolve(), data_dir=Path(data_dir).resolve(),
+                         users=Path(users_file) if users_file else None, max_upload_mb=max_upload_mb,
+                         workers=workers, timeout_s=timeout_s)
+    app = create_app(config)
+    pool = app.state.pool
+    try:
+        pool.warm()
+        shown = f"[{host}]" if ":" in host else host
+        mode = f"users from {users_file}" if users_file else "one local user"
+        click.echo(f"gisplan serve: http://{shown}:{port}/ (store {Path(store).name}, data {data_dir}, "
+                   f"{workers} worker(s), {mode})", err=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
+    finally:
+        pool.close()
+        app.state.record.close()
+
+
+@click.group("users")
+def users() -> None:
+    """Accounts of `gisplan serve --users FILE` (argon2-hashed passwords, API tokens)."""
+
+
+@users.command("add")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "admin"]), default="reviewer", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin (scripts).")
+def users_add(file, name, role, password_stdin) -> None:
+    """Add user NAME to FILE (or reset their password and role), prompting for the password."""
+    from .auth import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    add_user(file, name, role, password)
+    click.echo(f"{name} ({role}) -> {file}")
+
+
+@users.command("token")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("name")
+def users_token(file, name) -> None:
+    """Create an API token for NAME (send it as `Authorization: Bearer TOKEN`); printed once."""
+    from .auth import add_token
+
+    click.echo(add_token(file, name))
+
+
+@users.command("list")
+@click.argument("file", type=click.Path(dir_okay=False))
+def users_list(file) -> None:
+    """Show the users of FILE with their role and number of API tokens."""
+    from ..errors import InputError
+    from .auth import read_users_file
+
+    if not Path(file).is_file():
+        raise InputError(f"users file not found: {file}")
+    for name, entry in sorted(read_users_file(Path(file))["users"].items()):
+        click.echo(f"{name:<24} {entry.get('role', 'reviewer'):<9} {len(entry.get('tokens', []))} token(s)")
+
+
+@users.command("remove")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("name")
+def users_remove(file, name) -> None:
+    """Remove user NAME (and their API tokens) from FILE."""
+    from .auth import remove_user
+
+    remove_user(file, name)
+    click.echo(f"{name} removed from {file}")

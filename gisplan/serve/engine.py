@@ -1,0 +1,411 @@
+"""The only glue between the web server and the screening engine.
+
+Everything here runs in a worker process of :mod:`gisplan.serve.pool`: the store
+is opened once per worker (and reopened, with a new checksum, when its file is
+replaced). Functions return plain data; a typed :class:`~gisplan.errors.GisplanError`
+comes back as ``{"error": one line, "status": 400}`` with server paths removed,
+anything else as ``{"error": "internal error ...", "status": 500}`` -- never a traceback.
+
+The store is held with :func:`gisplan.open_store` (one per worker process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+import pickle
+import re
+import time
+from pathlib import Path
+
+from ..errors import GisplanError, StoreError
+
+__all__ = ["init_worker", "read_upload", "screen_upload", "render_output", "import_layer_file",
+           "import_rules_file", "store_info", "backdrop", "ping", "NATIONAL_MAJOR"]
+
+#: Accepted values of the ``national_major`` field and what is passed on.
+NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
+_READ_KEYS = ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")
+
+_STATE: dict = {"path": None, "versions": None, "resident": None, "store": None, "info": None, "kept": {}}
+
+
+def ping() -> int:
+    """A no-op (warms a worker); returns its process id."""
+    return os.getpid()
+
+
+def init_worker(store_path: str, versions_dir: str | None = None) -> None:
+    """Worker initializer: remember the store (and where its versions are kept) and open it once."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    _exit_with_parent()
+    _STATE["path"] = Path(store_path)
+    _STATE["versions"] = Path(versions_dir) if versions_dir else None
+    try:
+        _store()
+    except GisplanError:
+        pass  # reported on the first request
+
+
+def _exit_with_parent(poll_s: float = 2.0) -> None:
+    """End this worker when the server process is gone (e.g. ``kill -9``): no orphans holding the store."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="gisplan-parent-watch", daemon=True).start()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _store():
+    """The worker's current store snapshot (``open_store``: reopened when the file is replaced).
+
+    The checksum and layer versions in ``_STATE["info"]`` belong to the snapshot returned.
+    """
+    from ..resident import open_store
+
+    path = _STATE["path"]
+    if path is None or not path.is_file():
+        raise StoreError(f"store not found: {path.name if path else '?'}")
+    if _STATE["resident"] is None:
+        _STATE["resident"] = open_store(path)
+    resident = _STATE["resident"]
+    snapshot = resident.snapshot()
+    key = resident.reloads_seen
+    if _STATE["store"] is not snapshot:
+        digest = file_sha256(path)
+        if _STATE["versions"] is not None:
+            _keep_version(path, digest, key)
+        if resident.snapshot() is not snapshot or resident.reloads_seen != key:
+            raise StoreError("the store was being replaced; try again")
+        _STATE.update(store=snapshot, info={"name": path.name, "sha256": digest, "layers": snapshot.versions()})
+    return snapshot
+
+
+def _keep_version(path: Path, digest: str, key: tuple) -> None:
+    """Keep this version of the store as ``<versions>/<sha256>.gpkg`` (a hard link, else a copy).
+
+    Reports are drawn later from the very version a screening read, even after
+    the store was replaced by a new import.
+    """
+    import shutil
+
+    folder = _STATE["versions"]
+    target = folder / f"{digest}.gpkg"
+    if target.exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{digest}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(path, tmp)
+        except OSError:  # another file system, or no hard links: copy
+            shutil.copyfile(path, tmp)
+            if file_sha256(tmp) != digest:
+                raise StoreError("the store was being replaced; try again") from None
+        else:
+            st = tmp.stat()
+            if (st.st_dev, st.st_ino) != key[:2]:
+                raise StoreError("the store was being replaced; try again")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _version(digest: str):
+    """The kept store version ``digest`` (opened once per worker), for drawing reports."""
+    from ..store import Store
+
+    kept = _STATE["kept"]
+    if digest not in kept:
+        folder = _STATE["versions"]
+        file = folder / f"{digest}.gpkg" if folder is not None else None
+        if file is None or not file.is_file():
+            raise StoreError(f"the store version this screening read (sha256 {digest[:12]}...) is no longer kept "
+                             "in the data folder; its map and reports cannot be drawn")
+        if len(kept) >= 4:
+            kept.pop(next(iter(kept)))
+        kept[digest] = Store(file)
+    return kept[digest]
+
+
+def _attach_context(result, digest: str) -> None:
+    """Give a kept result its map context again, read from the store version it was screened on."""
+    from ..engine.single import context_loader, county_loader
+    from ..geometry import to_equal_area
+
+    store = _version(digest)
+    buffer = result.parameters.get("buffer_m", 5000.0)
+    counties = sorted({r["county"] for r in result.unit_rows if r.get("county")}, key=str)
+    result.context_loader = context_loader(store, to_equal_area(result.footprint), buffer)
+    result.county_loader = county_loader(store, counties)
+
+
+_ABS_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
+
+
+def scrub(message: str, replacements: dict[str, str]) -> str:
+    """One line with server paths replaced (known paths by names, any other by its last part)."""
+    text = " ".join(str(message).split())
+    for old, new in sorted(replacements.items(), key=lambda kv: -len(kv[0])):
+        if old:
+            text = text.replace(old, new)
+    return _ABS_PATH.sub(r"\1", text)
+
+
+def _guard(fn, replacements: dict[str, str], *args, **kwargs) -> dict:
+    replacements = dict(replacements)
+    if _STATE["path"] is not None:
+        replacements.setdefault(str(_STATE["path"]), _STATE["path"].name)
+    try:
+        return fn(*args, **kwargs)
+    except GisplanError as exc:
+        return {"error": scrub(str(exc), replacements), "status": 400}
+    except MemoryError:
+        return {"error": "the input needs more memory than this server allows", "status": 400}
+    except Exception as exc:  # an unforeseen failure: one line, no traceback, no path
+        if os.environ.get("GISPLAN_DEBUG"):
+            raise
+        return {"error": scrub(f"internal error: {type(exc).__name__}: {exc}", replacements), "status": 500}
+
+
+def _read_options(opts: dict) -> dict:
+    return {k: opts.get(k) for k in _READ_KEYS if opts.get(k) not in (None, "")}
+
+
+def _read(path: str, client_name: str, opts: dict):
+    from ..sites import read_site
+
+    site = read_site(path, **_read_options(opts))
+    # never the server's path in results or reports: the client's file name instead
+    names = {path: client_name, str(Path(path).parent) + os.sep: "", Path(path).stem: Path(client_name).stem}
+    site.path = client_name
+    site.crs_note = scrub(site.crs_note, names)
+    site.warnings[:] = [scrub(w, names) for w in site.warnings]
+    site.details[:] = [scrub(d, names) for d in site.details]
+    return site
+
+
+def _site_geojson(site) -> dict:
+    import shapely
+
+    return {"type": "Feature", "properties": {"name": site.name or ""},
+            "geometry": shapely.geometry.mapping(site.geometry)}
+
+
+def read_upload(path: str, client_name: str, opts: dict) -> dict:
+    """What ``gisplan read`` says of an uploaded site, with its geometry (GeoJSON) for the preview."""
+    def run() -> dict:
+        from ..sites import describe_site
+
+        site = _read(path, client_name, opts)
+        return {"lines": describe_site(site), "warnings": list(site.warnings), "name": site.name or "",
+                "kind": site.kind, "format": site.format, "source_crs": site.source_crs,
+                "crs_note": site.crs_note, "geojson": _site_geojson(site)}
+
+    return _guard(run, {path: client_name, str(Path(path).parent): ""})
+
+
+def _national_major_kwargs(value) -> tuple[dict, bool]:
+    from ..screening import screen
+
+    accepted = "national_major" in inspect.signature(screen).parameters
+    return ({"national_major": value} if accepted else {}), accepted
+
+
+def _keep_store_name(result, info: dict) -> None:
+    """The store's file name (not its server path) and checksum in the result."""
+    result.store = dict(result.store, path=info["name"], sha256=info["sha256"])
+
+
+def _pickle_result(result) -> bytes:
+    """The full result as bytes, without its map context (read again from the kept store version)."""
+    result.context_loader = None  # closures over the open store: not kept
+    result.county_loader = None
+    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def screen_upload(path: str, client_name: str, opts: dict) -> dict:
+    """Read and screen an uploaded site against the worker's store.
+
+    Returns
+    -------
+    dict
+        ``json`` (exactly ``gisplan screen --json``), ``pickle`` (the full result,
+        to render reports later), ``verdict``, ``site_name``, ``store`` (name,
+        sha256, layer versions), ``params``; or ``error`` and ``status``.
+    """
+    def run() -> dict:
+        from ..screening import screen
+
+        t0 = time.perf_counter()
+        store = _store()
+        info = dict(_STATE["info"])
+        site = _read(path, client_name, opts)
+        major = NATIONAL_MAJOR.get(str(opts.get("national_major") or "").lower())
+        extra, applied = _national_major_kwargs(major)
+        result = screen(site, store, radius=opts.get("radius"), width=opts.get("width"),
+                        buffer=opts.get("buffer", 5000.0), industry=opts.get("industry") or None, **extra)
+        _keep_store_name(result, info)
+        params = {k: opts.get(k) for k in (*_READ_KEYS, "radius", "width", "buffer", "industry", "national_major")}
+        params["national_major_applied"] = applied
+        text = result.to_json()
+        verdict = result.verdict.get("overall") or "review"
+        return {"json": text, "pickle": _pickle_result(result),
+                "verdict": verdict, "site_name": site.name or Path(client_name).stem, "store": info,
+                "params": params, "seconds": time.perf_counter() - t0}
+
+    return _guard(run, {path: client_name, str(Path(path).parent): ""})
+
+
+def _write_atomic(target: Path, write) -> None:
+    """``write(tmp_path)``, fsync, then rename onto ``target`` (readers never see half a file)."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp{target.suffix}")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, lang: str,
+                  again: dict | None = None) -> dict:
+    """Render one output (``report.docx|xlsx|png|pdf`` or ``map.html``) of a kept result into ``out_dir``.
+
+    A file once written is never rewritten, so every later download is identical.
+    The DOCX embeds the PNG map of the same folder (rendered first when missing).
+    The map context (features around the site) is read from the store version
+    ``store_sha256`` kept in the data folder: never from a newer store.
+    When the pickled result cannot be loaded (e.g. written by another gisplan
+    version), ``again`` (the kept upload, its client name, the parameters, the
+    original ``generated_at`` and store name) screens it once more on that
+    same store version.
+    """
+    def run() -> dict:
+        target_dir = Path(out_dir)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / name
+        if target.is_file():
+            return {"file": name}
+        try:
+            result = pickle.loads(pickled)  # our own record, written by screen_upload
+        except Exception:
+            if not again:
+                raise
+            result = _rescreen(again, store_sha256)
+        _attach_context(result, store_sha256)
+        if name == "report.docx":
+            png = target_dir / "report.png"
+            if not png.is_file():
+                _render(result, png, lang)
+            figure = png.read_bytes()
+            from ..render.docx_report import write_docx
+
+            _write_atomic(target, lambda tmp: write_docx(result, tmp, lang=lang, figure_png=figure))
+        else:
+            _render(result, target, lang)
+        return {"file": name}
+
+    return _guard(run, {str(Path(out_dir).parent.parent.parent): ""})
+
+
+def _rescreen(again: dict, store_sha256: str):
+    """Screen a kept upload again on the kept store version, as it was first screened."""
+    from ..screening import screen
+
+    params = again["params"]
+    site = _read(again["upload"], again["client"], params)
+    extra, _ = _national_major_kwargs(NATIONAL_MAJOR.get(str(params.get("national_major") or "").lower()))
+    result = screen(site, _version(store_sha256), radius=params.get("radius"), width=params.get("width"),
+                    buffer=params.get("buffer") or 5000.0, industry=params.get("industry") or None, **extra)
+    result.generated_at = again["generated_at"]
+    _keep_store_name(result, {"name": again["store_name"], "sha256": store_sha256})
+    return result
+
+
+def _render(result, target: Path, lang: str) -> None:
+    if target.name == "map.html":
+        from ..render.html_map import write_html_map
+
+        _write_atomic(target, lambda tmp: write_html_map(result, tmp))
+    elif target.suffix in (".png", ".pdf"):
+        from ..render.static_map import write_static_map
+
+        _write_atomic(target, lambda tmp: write_static_map(result, tmp, lang=lang))
+    elif target.suffix == ".xlsx":
+        from ..render.xlsx_report import write_xlsx
+
+        _write_atomic(target, lambda tmp: write_xlsx(result, tmp, lang=lang))
+    else:  # pragma: no cover - the app only asks for the names above
+        raise ValueError(f"unknown output {target.name}")
+
+
+def store_info() -> dict:
+    """The store's name, checksum, layer versions and per-kind summary."""
+    def run() -> dict:
+        store = _store()
+        table = store.summary()
+        rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in table.to_dict("records")]
+        return dict(_STATE["info"], summary=rows)
+
+    return _guard(run, {})
+
+
+def backdrop(tolerance_deg: float = 0.002) -> dict:
+    """The store's control units, simplified, as GeoJSON (the drawing map's backdrop)."""
+    def run() -> dict:
+        import geopandas as gpd
+
+        store = _store()
+        if not store.has("control_units"):
+            return {"type": "FeatureCollection", "features": []}
+        units = store.read("control_units")[["code", "name", "category", "geometry"]]
+        frame = gpd.GeoDataFrame(units, geometry=units.geometry.simplify(tolerance_deg), crs=units.crs)
+        return frame.__geo_interface__
+
+    return _guard(run, {})
+
+
+def import_layer_file(path: str, client_name: str, kind: str, opts: dict) -> dict:
+    """Import an uploaded file as layer ``kind`` of the store (admin); report lines."""
+    def run() -> dict:
+        from ..importer import import_layer
+        from ..mapping import parse_map_options
+
+        report = import_layer(_STATE["path"], kind, path, layer=opts.get("layer") or None,
+                              mapping=parse_map_options(opts.get("map") or ()),
+                              encoding=opts.get("encoding") or None, source_crs=opts.get("source_crs") or None)
+        return {"lines": [scrub(line, {path: client_name}) for line in report.lines()]}
+
+    return _guard(run, {path: client_name, str(Path(path).parent): ""})
+
+
+def import_rules_file(path: str, client_name: str, opts: dict) -> dict:
+    """Import an uploaded access list (XLSX/CSV) into the store (admin); report lines."""
+    def run() -> dict:
+        from ..mapping import parse_map_options
+        from ..rules.access_list import import_access_list
+
+        report = import_access_list(str(_STATE["path"]), path, sheet=opts.get("sheet") or None,
+                                    mapping=parse_map_options(opts.get("map") or ()), clear=bool(opts.get("clear")))
+        return {"lines": [scrub(line, {path: client_name}) for line in report.lines()]}
+
+    return _guard(run, {path: client_name, str(Path(path).parent): ""})

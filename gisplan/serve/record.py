@@ -1,0 +1,272 @@
+"""The screening record: SQLite (WAL) plus kept files in the data folder.
+
+Layout of the data folder::
+
+    record.sqlite            screenings (with the full result, pickled, to render reports
+                             from later), audit log, sessions (WAL journal)
+    uploads/<id><.ext>       the uploaded site file, under a generated name
+    stores/<sha256>.gpkg     every store version screened on (a hard link when possible), so
+                             maps and reports are drawn from the version a screening read
+    outputs/<id>/<lang>/     reports rendered on first download, then served as they are
+
+Every screening's row (parameters, the store's layer versions and checksum,
+the result JSON and the pickled result) is committed (``synchronous=FULL``), and
+its upload fsync'ed, before the HTTP response returns, so a restart or a
+``kill -9`` loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+__all__ = ["Record", "ScreeningRow", "write_durable", "now_iso"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS screenings (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    site_name TEXT NOT NULL,
+    client_filename TEXT NOT NULL,
+    upload TEXT NOT NULL,
+    params TEXT NOT NULL,
+    store_name TEXT NOT NULL,
+    store_versions TEXT NOT NULL,
+    store_sha256 TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    result_json TEXT NOT NULL,
+    result_pickle BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS screenings_user ON screenings(user, created_at);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    ip TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+"""
+
+_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def write_durable(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically and fsync file and folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".{secrets.token_hex(4)}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class ScreeningRow:
+    """One recorded screening (without the result JSON text unless asked)."""
+
+    id: str
+    created_at: str
+    user: str
+    site_name: str
+    client_filename: str
+    upload: str
+    params: dict
+    store_name: str
+    store_versions: dict
+    store_sha256: str
+    verdict: str
+
+    def summary(self) -> dict:
+        """What the record list shows (no server paths)."""
+        return {"id": self.id, "created_at": self.created_at, "user": self.user, "site_name": self.site_name,
+                "file": self.client_filename, "verdict": self.verdict, "params": self.params,
+                "store": {"name": self.store_name, "sha256": self.store_sha256, "layers": self.store_versions}}
+
+
+_COLUMNS = ("id, created_at, user, site_name, client_filename, upload, params, store_name, store_versions, "
+            "store_sha256, verdict")
+
+
+def _row(values) -> ScreeningRow:
+    d = dict(zip([c.strip() for c in _COLUMNS.split(",")], values))
+    d["params"] = json.loads(d["params"])
+    d["store_versions"] = json.loads(d["store_versions"])
+    return ScreeningRow(**d)
+
+
+class Record:
+    """The record of one data folder.
+
+    Parameters
+    ----------
+    data_dir : Path
+        Created when missing.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike):
+        self.dir = Path(data_dir)
+        for sub in ("uploads", "outputs"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.dir / "record.sqlite", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    # -- screenings ----------------------------------------------------------
+    @staticmethod
+    def new_id() -> str:
+        """A fresh, unguessable screening id (16 hex digits)."""
+        return secrets.token_hex(8)
+
+    @staticmethod
+    def valid_id(value: str) -> bool:
+        """Whether ``value`` has the shape of a screening id (no path tricks)."""
+        return bool(_ID.match(value or ""))
+
+    def upload_path(self, sid: str, ext: str) -> Path:
+        """Where the upload of screening ``sid`` is kept (generated name)."""
+        return self.dir / "uploads" / f"{sid}{ext}"
+
+    def outputs_dir(self, sid: str, lang: str) -> Path:
+        """Where the reports of screening ``sid`` are kept once rendered."""
+        return self.dir / "outputs" / sid / lang
+
+    def add_screening(self, *, sid: str, user: str, site_name: str, client_filename: str, upload: Path,
+                      params: dict, store_name: str, store_versions: dict, store_sha256: str, verdict: str,
+                      result_json: str, result_pickle: bytes, ip: str) -> None:
+        """Store one screening and its audit line in one committed transaction (the upload is already on disk)."""
+        values = (sid, now_iso(), user, site_name, client_filename, upload.relative_to(self.dir).as_posix(),
+                  json.dumps(params, ensure_ascii=False), store_name, json.dumps(store_versions, ensure_ascii=False),
+                  store_sha256, verdict, result_json, sqlite3.Binary(result_pickle))
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO screenings (id, created_at, user, site_name, client_filename, upload, params, "
+                    "store_name, store_versions, store_sha256, verdict, result_json, result_pickle) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+                self._audit(user, "screen", f"{sid} {client_filename} -> {verdict}", ip)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def get(self, sid: str) -> ScreeningRow | None:
+        """One screening, or None."""
+        with self._lock:
+            cur = self._db.execute(f"SELECT {_COLUMNS} FROM screenings WHERE id = ?", (sid,))
+            values = cur.fetchone()
+        return _row(values) if values else None
+
+    def result_pickle(self, sid: str) -> bytes | None:
+        """The pickled full result of a screening, or None."""
+        with self._lock:
+            values = self._db.execute("SELECT result_pickle FROM screenings WHERE id = ?", (sid,)).fetchone()
+        return bytes(values[0]) if values else None
+
+    def result_json(self, sid: str) -> str | None:
+        """The stored result JSON text of a screening, or None."""
+        with self._lock:
+            values = self._db.execute("SELECT result_json FROM screenings WHERE id = ?", (sid,)).fetchone()
+        return values[0] if values else None
+
+    def list(self, *, user: str | None = None, q: str | None = None, date_from: str | None = None,
+             date_to: str | None = None, limit: int = 200) -> list[ScreeningRow]:
+        """Screenings, newest first; ``user`` limits to one user's, ``q`` searches site name and file name.
+
+        ``date_from``/``date_to`` are ``YYYY-MM-DD`` (inclusive, UTC).
+        """
+        where, args = [], []
+        if user is not None:
+            where.append("user = ?")
+            args.append(user)
+        if q:
+            where.append("(site_name LIKE ? ESCAPE '\\' OR client_filename LIKE ? ESCAPE '\\')")
+            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            args += [like, like]
+        if date_from:
+            where.append("substr(created_at, 1, 10) >= ?")
+            args.append(date_from)
+        if date_to:
+            where.append("substr(created_at, 1, 10) <= ?")
+            args.append(date_to)
+        sql = f"SELECT {_COLUMNS} FROM screenings"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
+        args.append(int(limit))
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [_row(r) for r in rows]
+
+    # -- audit log -----------------------------------------------------------
+    def _audit(self, user: str, action: str, detail: str, ip: str) -> None:
+        self._db.execute("INSERT INTO audit (at, user, action, detail, ip) VALUES (?,?,?,?,?)",
+                         (now_iso(), user, action, detail, ip))
+
+    def audit(self, user: str, action: str, detail: str = "", ip: str = "") -> None:
+        """Append one line to the audit log (committed at once)."""
+        with self._lock:
+            self._audit(user, action, detail, ip)
+
+    def audit_log(self, limit: int = 500) -> list[dict]:
+        """The latest audit lines, newest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT seq, at, user, action, detail, ip FROM audit ORDER BY seq DESC LIMIT ?",
+                                    (int(limit),)).fetchall()
+        return [dict(zip(("seq", "at", "user", "action", "detail", "ip"), r)) for r in rows]
+
+    # -- sessions ------------------------------------------------------------
+    def add_session(self, token_hash: str, user: str, csrf: str, ttl_s: float) -> None:
+        """Remember a login session (by the hash of its cookie)."""
+        with self._lock:
+            self._db.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
+            self._db.execute("INSERT INTO sessions (token_hash, user, csrf, expires) VALUES (?,?,?,?)",
+                             (token_hash, user, csrf, time.time() + ttl_s))
+
+    def session(self, token_hash: str) -> tuple[str, str] | None:
+        """``(user, csrf)`` of a live session, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT user, csrf, expires FROM sessions WHERE token_hash = ?",
+                                   (token_hash,)).fetchone()
+        if not row or row[2] < time.time():
+            return None
+        return row[0], row[1]
+
+    def drop_session(self, token_hash: str) -> None:
+        """Forget a session (logout)."""
+        with self._lock:
+            self._db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
