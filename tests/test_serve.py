@@ -282,7 +282,9 @@ def test_page_upload_screen_see_verdict_and_map_and_download_the_docx(server, pa
     assert "GeoJSON" in page.inner_text("#understood-lines")
     verdict = page.wait_for_selector("#verdict", timeout=30_000)
     assert verdict.get_attribute("data-verdict") == "prohibited"
-    assert "禁止" in verdict.inner_text()
+    from gisplan.labels import DECISION_LABELS
+
+    assert DECISION_LABELS["zh"]["prohibited"] in verdict.inner_text()  # the words of every report
     assert "ZH22240120004" in page.inner_text("#result")  # the unit the park lies in
     # the interactive map (as --html-map) in its frame, with the site drawn
     frame = page.frame_locator("iframe.resultmap")

@@ -551,6 +551,13 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
             app.state.backdrop = json.dumps(out, ensure_ascii=False)
         return Response(app.state.backdrop, media_type="application/json")
 
+    @app.get("/api/labels")
+    async def labels_():
+        """The decision words of every report (gisplan.labels), so the page says what the DOCX says."""
+        from ..labels import DECISION_LABELS
+
+        return {"decisions": DECISION_LABELS}
+
     @app.get("/api/industries")
     async def industries_(user: CurrentUser, q: str = "", limit: Annotated[int, Query(ge=1, le=300)] = 20):
         """Project types (GB/T 4754 codes and names, EIA catalogue categories) matching ``q``."""

@@ -25,7 +25,8 @@ const T = {
     priority: "优先保护单元", key: "重点管控单元", general: "一般管控单元", drop_file: "请先选择、绘制或粘贴选址",
     kind_eco_redline: "生态保护红线", kind_protected_areas: "自然保护地", kind_water_sources: "饮用水水源保护区",
     kind_access_list: "准入清单", kind_control_units: "环境管控单元", map_loading: "正在生成地图和报告…",
-    d_prohibited: "禁止", d_restricted: "限制（有条件允许）", d_review: "需人工核对", d_allowed: "允许",
+    // decision words: replaced at start-up by /api/labels (gisplan/labels.py, the one wording of every report)
+    d_prohibited: "禁止准入（不相符）", d_restricted: "限制准入（有条件相符）", d_review: "需人工核对", d_allowed: "允许（相符）",
   },
   en: {
     title: "Three-lines-one-list site screening", tab_screen: "Screen", tab_record: "Record", tab_admin: "Admin",
@@ -411,8 +412,18 @@ function wire() {
   $("#rules-form").addEventListener("submit", (e) => adminImport(e, "rules"));
 }
 
+async function loadLabels() {
+  const response = await fetch("/api/labels");
+  if (!response.ok) return;
+  const body = await response.json();
+  for (const lang of Object.keys(T)) {
+    for (const [decision, words] of Object.entries((body.decisions || {})[lang] || {})) T[lang]["d_" + decision] = words;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   wire();
   applyLang();
+  loadLabels().then(applyLang).catch(() => {});
   loadSession().catch((e) => showError(e.message));
 });
