@@ -7,7 +7,8 @@ Like rasterio's, they also subclass built-ins so ``except ValueError`` works.
 
 from __future__ import annotations
 
-__all__ = ["GisplanError", "InputError", "SiteError", "StoreError", "MappingError", "CRSInputError", "OutputError"]
+__all__ = ["GisplanError", "InputError", "SiteError", "StoreError", "MappingError", "CRSInputError", "OutputError",
+           "CJKFontError", "OPTION_NAMES", "option", "cli_message"]
 
 
 class GisplanError(Exception):
@@ -28,6 +29,10 @@ class CRSInputError(InputError):
 
 class MappingError(InputError):
     """A source field or value cannot be mapped onto the store's schema."""
+
+
+class CJKFontError(GisplanError, RuntimeError):
+    """No font able to draw Chinese text is installed (maps need one: fonts-noto-cjk)."""
 
 
 class StoreError(GisplanError, OSError):

@@ -44,3 +44,16 @@ def test_the_cli_shows_flags_for_option_names(store_path, tmp_path):
     assert r.exit_code == 2 and "needs --radius" in r.stderr and "`" not in r.stderr
     assert cli_message("`not_an_option` and `radius`") == "`not_an_option` and --radius"
     assert {"source_crs", "radius", "width", "towgs84"} <= OPTION_NAMES
+
+
+def test_every_error_class_lives_in_errors_py():
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "errors.py" and path.parent == PACKAGE:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(
+                    isinstance(b, ast.Name) and b.id.endswith("Error") for b in node.bases):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.name}")
+    assert found == []

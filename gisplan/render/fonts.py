@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import GisplanError
+from ..errors import CJKFontError  # noqa: F401  (defined with all errors; raised here)
 
 __all__ = ["DOCX_EAST_ASIA_FALLBACKS", "DOCX_EAST_ASIA_FONT", "CJKFont", "CJKFontError", "cjk_font", "mpl_rc"]
 
@@ -48,10 +48,6 @@ _KNOWN_FILES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 )
 _FILE_HINTS = ("cjk", "sourcehan", "wqy", "simhei", "simsun", "msyh", "pingfang", "notosanssc", "notoserifsc")
-
-
-class CJKFontError(GisplanError, RuntimeError):
-    """No font able to draw Chinese text is installed."""
 
 
 @dataclass(frozen=True)
