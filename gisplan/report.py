@@ -28,6 +28,14 @@ def _records(frame, columns) -> list[dict]:
     return [_clean({c: row[c] for c in columns}) for _, row in frame.iterrows()]
 
 
+def _table(result, rows_attr: str, frame_attr: str, columns: list[str]) -> list[dict]:
+    """Records of a result table: from its plain rows when it has them (no pandas), else from the frame."""
+    rows = getattr(result, rows_attr, None)
+    if rows is not None:
+        return [_clean({c: r.get(c) for c in columns}) for r in rows]
+    return _records(getattr(result, frame_attr), columns)
+
+
 def result_to_dict(result) -> dict:
     """The JSON report of a :class:`~gisplan.screening.ScreeningResult` as plain data."""
     unit_cols = ["code", "name", "category", "category_label", "county", "overlap_m2", "overlap_gk_m2", "share_of_project"]
@@ -40,11 +48,11 @@ def result_to_dict(result) -> dict:
         "project": result.project,
         "parameters": result.params,
         "store": result.store_info,
-        "control_units": _records(result.control_units, unit_cols),
+        "control_units": _table(result, "unit_rows", "control_units", unit_cols),
         "by_category": result.by_category,
         "by_category_gk": result.by_category_gk,
-        "hits": _records(result.hits, hit_cols),
-        "nearby": _records(result.nearby, near_cols),
+        "hits": _table(result, "hit_rows", "hits", hit_cols),
+        "nearby": _table(result, "nearby_rows", "nearby", near_cols),
         "verdict": result.verdict.to_dict() if hasattr(result.verdict, "to_dict") else result.verdict,
         **({"crossings": list(result.crossings)} if getattr(result, "project", {}).get("site_kind") in ("line", "mixed") else {}),
         "warnings": list(result.warnings),
