@@ -48,7 +48,20 @@ def build_demo_store(path: Path, data_dir: Path | None = None, seed: int = DEMO_
                 "source_sha256": "", "mapping": {}, "source_crs": "EPSG:4490",
             })
         write_clauses(tx, demo_access_list(), DEMO_ORIGIN)  # the demo access list (示例, not official)
+    _import_demo_raster(path, admin, seed)
     return Store(path)
+
+
+def _import_demo_raster(path: Path, admin: Path, seed: int) -> None:
+    """Generate the synthetic land-cover raster (示例) and import it beside the store."""
+    import tempfile
+
+    from .rasters.demo import DEMO_RASTER_NAME, write_demo_landcover
+    from .rasters.store import import_raster
+
+    with tempfile.TemporaryDirectory(prefix="gisplan-demo-raster-") as tmp:
+        tif, table = write_demo_landcover(admin, Path(tmp), seed)
+        import_raster(path, DEMO_RASTER_NAME, str(tif), classes=str(table))
 
 
 def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> list[str]:

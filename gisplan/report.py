@@ -55,6 +55,7 @@ def result_to_dict(result) -> dict:
         "nearby": _table(result, "nearby_rows", "nearby", near_cols),
         "verdict": result.verdict.to_dict() if hasattr(result.verdict, "to_dict") else result.verdict,
         **({"crossings": list(result.crossings)} if getattr(result, "project", {}).get("site_kind") in ("line", "mixed") else {}),
+        **({"rasters": list(result.rasters)} if getattr(result, "rasters", None) else {}),
         "warnings": list(result.warnings),
     })
 
@@ -93,9 +94,26 @@ def summary_text(result, lang: str = "zh") -> str:
         kind = n["kind"].replace("_", " ") if en else KIND_LABELS_ZH[n["kind"]]
         where = f"{n['distance_m'] / 1000:.1f} km {n['azimuth_deg']:.0f}°" if en else n["position"]
         lines.append(f"  {'nearby' if en else '周边'} {kind} {n['name']} {n['zone'] if en else n['zone_label']}: {where}")
+    lines += raster_lines(getattr(result, "rasters", []), lang)
     lines += verdict_lines(result.verdict, getattr(result, "crossings", []), lang)
     lines += [f"  {'warning' if en else '警告'}: {w}" for w in result.warnings]
     return "\n".join(lines)
+
+
+def raster_lines(rasters: list, lang: str = "zh") -> list[str]:
+    """Terminal lines of the raster statistics: class areas or min/mean/max per raster."""
+    en = lang == "en"
+    lines = []
+    for r in rasters:
+        if r["kind"] == "classified":
+            parts = [f"{c['label'] or c['value']} {c['area_m2'] / 1e4:.2f} ha ({c['share']:.1%})" for c in r["classes"]]
+            lines.append(f"  {'raster' if en else '栅格'} {r['name']}: " + ("; ".join(parts) or ("no data" if en else "无数据")))
+        else:
+            s = r["stats"] or {}
+            text = ("no data" if en else "无数据") if s.get("mean") is None else \
+                f"min {s['min']:.6g} / mean {s['mean']:.6g} / max {s['max']:.6g}"
+            lines.append(f"  {'raster' if en else '栅格'} {r['name']}: {text}")
+    return lines
 
 
 def _short(text: str, n: int = 70) -> str:

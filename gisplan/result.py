@@ -174,6 +174,9 @@ class ScreeningResult:
     generated_at : str
     crossings : list of dict
         Line sites: entry/exit of each zone crossed.
+    rasters : list of dict
+        Per raster of the store: class areas or min/mean/max inside the site
+        (see :func:`gisplan.rasters.stats.raster_stats`).
     unit_rows, hit_rows, nearby_rows, piece_rows : list of dict
         The rows behind :attr:`control_units`, :attr:`hits`, :attr:`nearby`, :attr:`pieces`.
     piece_geoms : list
@@ -189,6 +192,7 @@ class ScreeningResult:
     store: dict = field(default_factory=dict)
     generated_at: str = ""
     crossings: list = field(default_factory=list)
+    rasters: list = field(default_factory=list)
     unit_rows: list = field(default_factory=list, repr=False)
     hit_rows: list = field(default_factory=list, repr=False)
     nearby_rows: list = field(default_factory=list, repr=False)

@@ -18,25 +18,48 @@ def layers() -> None:
 
 @layers.command("import")
 @click.argument("store", type=click.Path(dir_okay=False))
-@click.argument("kind", type=click.Choice(KINDS))
-@click.argument("source")
+@click.argument("kind", type=click.Choice((*KINDS, "raster")))
+@click.argument("source", nargs=-1, required=True)
 @click.option("--layer", help="Layer of a multi-layer source (GeoPackage, zip with several shapefiles).")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=SRCFIELD", help="Map a schema field to a source field.")
 @click.option("--encoding", help="Text encoding of the shapefile .dbf (e.g. gbk).")
 @click.option("--source-crs", help="CRS of a source without .prj (e.g. EPSG:4490, EPSG:4531).")
+@click.option("--classes", type=click.Path(dir_okay=False), help="raster: class table CSV value,label[,label_en].")
 @mapping_options
 @lock_timeout_option
-def layers_import(store, kind, source, layer, maps, encoding, source_crs, map_values=(), mapping_file=None,
-                  mapping_from=None, lock_timeout=60.0) -> None:
-    """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON, FileGDB .gdb) as layer KIND of STORE."""
+def layers_import(store, kind, source, layer, maps, encoding, source_crs, classes=None, map_values=(),
+                  mapping_file=None, mapping_from=None, lock_timeout=60.0) -> None:
+    """Import SOURCE (shapefile, .zip, GeoPackage, GeoJSON, FileGDB .gdb) as layer KIND of STORE.
+
+    For KIND raster, SOURCE is NAME FILE.tif: a single-band raster kept as a
+    Cloud-Optimized GeoTIFF beside the store (classified with --classes, else continuous).
+    """
     from ..importer import import_layer
     from ..mapping import parse_map_options, parse_value_map_options
 
+    if kind == "raster":
+        _import_raster(store, source, classes, lock_timeout)
+        return
+    if len(source) != 1:
+        raise InputError(f"layers import {kind} takes one SOURCE, got {len(source)}")
+    if classes:
+        raise InputError("--classes is for KIND raster only")
+    source = source[0]
     report = import_layer(store, kind, source, layer=layer, mapping=parse_map_options(maps),
                           encoding=encoding, source_crs=source_crs,
                           value_maps=parse_value_map_options(map_values), mapping_file=mapping_file,
                           mapping_from=mapping_from, lock_timeout=lock_timeout)
     for line in report.lines():
+        click.echo(line)
+
+
+def _import_raster(store: str, source: tuple, classes: str | None, lock_timeout: float) -> None:
+    from ..rasters.store import import_raster
+
+    if len(source) != 2:
+        raise InputError(f"layers import STORE raster takes NAME FILE.tif, got {len(source)} argument(s)")
+    name, file = source
+    for line in import_raster(store, name, file, classes=classes, lock_timeout=lock_timeout):
         click.echo(line)
 
 

@@ -326,6 +326,7 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     ScreeningResult
     """
     from ..crossings import line_crossings
+    from ..rasters.stats import site_raster_stats
     from ..result import ScreeningResult, Verdict
     from ..sites import footprint
 
@@ -353,6 +354,8 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
         warnings.append("the store has no control_units layer: unit statistics are empty and the verdict is review")
     missing = [k for k in KINDS if k not in cache.kinds]  # never `allowed` without a layer the verdict needs
     warnings += [f"the store has no {k} layer: the verdict is review" for k in missing if k != "control_units"]
+    rasters, raster_warnings = site_raster_stats(store, fp, area)
+    warnings += raster_warnings
     engine = cache.verdict_engine(match, **(verdict_options or {}))
     verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units,
                              missing_kinds=missing)
@@ -382,7 +385,7 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     return ScreeningResult(
         site=site, footprint=fp, parameters=params, project=project, verdict=Verdict.from_dict(verdict),
         warnings=warnings, store={"path": str(store.path), "layers": cache.versions}, generated_at=generated_now(),
-        crossings=crossings, unit_rows=got["unit_rows"], hit_rows=got["hit_rows"], nearby_rows=got["nearby_rows"],
+        crossings=crossings, rasters=rasters, unit_rows=got["unit_rows"], hit_rows=got["hit_rows"], nearby_rows=got["nearby_rows"],
         piece_rows=got["piece_rows"], piece_geoms=got["piece_geoms"],
         context_loader=context_loader(store, got["site_ea"], buffer), county_loader=county_loader(store, counties),
     )

@@ -1,0 +1,1 @@
+"""Raster layers of a store: import (Cloud-Optimized GeoTIFF beside the store) and per-site statistics."""
