@@ -299,6 +299,8 @@ def docx_report(result, *, lang: str = "zh", figure_png: bytes | None = None):
         km = (result.params.get("buffer_m") or 0) / 1000
         _para(doc, f"项目周边 {km:g} km 范围内无生态保护红线、自然保护地及饮用水水源保护区。" if zh
               else f"No redline, protected area or water-source zone lies within {km:g} km of the site.")
+    if "rasters" in tables:
+        _table(doc, tables["rasters"], c, L)
     _heading(doc, "5  与生态环境准入清单的符合性" if zh else "5  Ecological-environment access list", 2)
     _table(doc, tables["clauses"], c, L)
     _verdict_paragraphs(doc, result, L, lang)

@@ -318,6 +318,23 @@ def _hits(result, L: dict, lang: str) -> Table:
                  ["text", "text", "text", "ha", "ha", "pct"], rows)
 
 
+def _rasters(result, lang: str) -> Table:
+    """Class areas (classified rasters) and min/mean/max (continuous ones) inside the site."""
+    zh = lang == "zh"
+    rows = []
+    for r in result.rasters:
+        if r["kind"] == "classified":
+            rows += [[r["name"], c["label"] or str(c["value"]), str(c["value"]), c["area_m2"] / 1e4, c["share"]]
+                     for c in r["classes"]]
+        else:
+            names = ("最小值", "平均值（按覆盖面积加权）", "最大值") if zh else ("min", "mean (coverage-area weighted)", "max")
+            rows += [[r["name"], n, (r["stats"] or {}).get(k), None, None] for n, k in zip(names, ("min", "mean", "max"))]
+    columns = (["栅格图层", "类别/统计量", "值", "面积（ha，椭球面）", "占项目比例"] if zh
+               else ["Raster", "Class / statistic", "Value", "Area (ha, ellipsoidal)", "Share of site"])
+    return Table("rasters", "项目占地类型（栅格图层）" if zh else "Land taken by class (raster layers)", columns,
+                 ["text", "text", "text", "ha", "pct"], rows)
+
+
 #: Finding keys drawn in their own place, or bookkeeping a reviewer does not need.
 _FINDING_KEYS = {"kind", "name", "zone", "zone_label", "decision", "rule", "citation", "message", "overlap_m2",
                  "dimension", "dimension_label", "text", "clause", "id", "rule_id", "reason", "demo", "source",
@@ -414,11 +431,14 @@ def eia_tables(result, lang: str = "zh") -> list[Table]:
     Returns
     -------
     list of Table
-        ``summary``, ``units``, ``compliance``, ``position``, ``hits``, ``clauses``, ``sources``.
+        ``summary``, ``units``, ``compliance``, ``position``, ``hits``, ``rasters`` (only when the
+        store has rasters), ``clauses``, ``sources``.
     """
     L = labels(lang)
+    rasters = [_rasters(result, lang)] if getattr(result, "rasters", None) else []
     return [_summary(result, L, lang), _units(result, L, lang), _compliance(result, L, lang),
-            _position(result, L, lang), _hits(result, L, lang), _clauses(result, L, lang), _sources(result, L, lang)]
+            _position(result, L, lang), _hits(result, L, lang), *rasters, _clauses(result, L, lang),
+            _sources(result, L, lang)]
 
 
 def footer_lines(result, lang: str = "zh") -> list[str]:
