@@ -101,7 +101,7 @@ def _check_classes(file: str, data, classes: list[dict]) -> list[str]:
     valid = np.ma.compressed(data)
     if np.issubdtype(data.dtype, np.floating):
         if valid.size and not np.all(np.isfinite(valid) & (np.mod(valid, 1) == 0)):
-            raise InputError(f"raster {file} holds non-integer values; --classes needs an integer (classified) raster")
+            raise InputError(f"raster {file} holds non-integer values; a class table needs an integer (classified) raster")
     known = {c["value"] for c in classes}
     found = set(np.unique(valid).astype(np.int64).tolist())
     unknown = sorted(found - known)
@@ -228,8 +228,8 @@ def raster_records(store) -> list[dict]:
     for r in frame.to_dict("records"):
         r["classes"] = json.loads(r["classes"] or "[]")
         r["nodata"] = None if r["nodata"] in ("", None) else float(r["nodata"])
-        r["path"] = Path(store.path).with_name(str(r["file"]).split("/")[0]) / Path(str(r["file"])).name
+        if not _NAME.match(str(r["name"])):
+            raise StoreError(f"store {store.path}: table {RASTER_TABLE} holds a bad raster name")
+        r["path"] = raster_dir(store.path) / f"{r['name']}.tif"  # beside the store wherever it was copied
         out.append(r)
-    if any(not _NAME.match(str(r["name"])) for r in out):
-        raise StoreError(f"store {store.path}: table {RASTER_TABLE} holds a bad raster name")
     return out

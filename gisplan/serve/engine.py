@@ -124,8 +124,28 @@ def _keep_version(path: Path, digest: str, key: tuple) -> None:
             if (st.st_dev, st.st_ino) != key[:2]:
                 raise StoreError("the store was being replaced; try again")
         os.replace(tmp, target)
+        _keep_rasters(path, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _keep_rasters(path: Path, target: Path) -> None:
+    """Keep the store's raster files beside the kept version (hard links, else copies; checksummed when read)."""
+    import shutil
+
+    from ..rasters.store import raster_dir
+
+    src, dst = raster_dir(path), raster_dir(target)
+    if not src.is_dir():
+        return
+    dst.mkdir(exist_ok=True)
+    for file in src.glob("*.tif"):
+        if file.name.startswith(".") or (dst / file.name).exists():
+            continue
+        try:
+            os.link(file, dst / file.name)
+        except OSError:
+            shutil.copyfile(file, dst / file.name)
 
 
 def _version(digest: str):
