@@ -110,6 +110,7 @@ def screen_batch(
     layer: str | None = None,
     encoding: str | None = None,
     national_major: bool | None = None,
+    raster_stats: tuple[str, ...] = (),
 ) -> gpd.GeoDataFrame:
     """Screen every feature of ``sites`` as its own site.
 
@@ -134,6 +135,9 @@ def screen_batch(
         Whether the projects are national major projects (``--national-major``); None: unknown.
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
+    raster_stats : tuple of str
+        Rasters of the store whose class areas (``NAME_<value>_m2``) or
+        ``NAME_min/_mean/_max`` are added as columns (``--raster-stats``).
     industry : str, optional
         Project type of every site (``--industry``), or the default for rows
         whose ``industry_field`` is empty.
@@ -153,14 +157,21 @@ def screen_batch(
     return _screen_batch(sites, store, id_field=id_field, radius=radius, width=width, source_crs=source_crs,
                          progress=progress, industry=industry, industry_field=industry_field, cm=cm,
                          towgs84=towgs84, dxf_layer=dxf_layer, layer=layer, encoding=encoding,
-                         national_major=national_major)
+                         national_major=national_major, raster_stats=tuple(raster_stats))
 
 
 def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress, industry, industry_field,
-                  cm, towgs84, dxf_layer, layer=None, encoding=None, national_major=None) -> gpd.GeoDataFrame:
+                  cm, towgs84, dxf_layer, layer=None, encoding=None, national_major=None,
+                  raster_stats=()) -> gpd.GeoDataFrame:
     if national_major not in (None, True, False):
         raise InputError(f"national_major must be True, False or None, got {national_major!r}")
     store = store if isinstance(store, Store) else Store(store)
+    if raster_stats:
+        from .rasters.store import raster_records
+
+        have = {r["name"] for r in raster_records(store)}
+        for name in (n for n in raster_stats if n not in have):  # before any screening
+            raise InputError(f"raster_stats {name!r}: the store has no such raster (it has: {', '.join(sorted(have)) or 'none'})")
     frame = sites
     if not isinstance(sites, gpd.GeoDataFrame):
         # the one site reader (the same rules as gisplan.read_site), one row per feature, CGCS2000 lon/lat
@@ -251,6 +262,11 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     out = pd.DataFrame({id_field: frame[id_field].to_numpy(), "area_m2": area, **cols, "outside_m2": outside,
                         "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding})
     out = out[[id_field] + BATCH_COLUMNS]
+    if raster_stats:
+        from .rasters.stats import batch_raster_columns
+
+        for col, values in batch_raster_columns(store, list(raster_stats), fps, area).items():
+            out[col] = values
     from .log import logger
 
     logger.info("batch: %d site(s) screened against %s", n, getattr(store, "path", store))

@@ -365,3 +365,32 @@ def test_bad_class_table(tmp_path):
     bad.write_text("value,label\n1.5,x\n", encoding="utf-8")
     with pytest.raises(InputError, match="not an integer"):
         import_raster(tmp_path / "s.gpkg", "lc", str(write_raster(tmp_path / "a.tif", DATA)), classes=str(bad))
+
+
+def test_batch_raster_stats_columns(store_path, tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+
+    copy = tmp_path / "store.gpkg"
+    shutil.copy(store_path, copy)
+    data = np.ones((60, 40), dtype="uint8")
+    data[:, 20:] = 2
+    import_ok(copy, "lc", write_raster(tmp_path / "lc.tif", data, origin=(129.4, 42.95), cell=0.0025),
+              write_classes(tmp_path / "c.csv", (1, 2)))
+    ramp = np.tile(np.arange(40, dtype="float32"), (60, 1))
+    import_ok(copy, "dem", write_raster(tmp_path / "dem.tif", ramp, origin=(129.4, 42.95), cell=0.0025, nodata=-1))
+    boxes = [shapely.box(129.42, 42.85, 129.48, 42.89), shapely.box(129.455, 42.82, 129.46, 42.83)]
+    sites = tmp_path / "sites.geojson"
+    gpd.GeoDataFrame({"sid": ["a", "b"]}, geometry=boxes, crs="EPSG:4490").to_file(sites)
+    out = tmp_path / "b.csv"
+    proc = cli("batch", sites, "--store", copy, "--id-field", "sid", "--out", out, "--raster-stats", "lc",
+               "--raster-stats", "dem")
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    west = geod_area(shapely.segmentize(shapely.box(129.42, 42.85, 129.45, 42.89), DENSE_DEG))
+    assert rel(table.loc[0, "lc_1_m2"], west) < TOL
+    assert table.loc[1, "lc_1_m2"] == 0 and rel(table.loc[1, "lc_2_m2"], geod_area(shapely.segmentize(boxes[1], DENSE_DEG))) < TOL
+    assert table.loc[0, "dem_min"] == 8 and table.loc[0, "dem_max"] == 31  # columns 8..31 of the ramp
+    assert table.loc[1, "dem_min"] == 22 and table.loc[1, "dem_max"] == 23  # columns 22-23
+    bad = cli("batch", sites, "--store", copy, "--id-field", "sid", "--out", tmp_path / "out2.csv", "--raster-stats", "x")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "out2.csv").exists()

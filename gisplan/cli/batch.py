@@ -31,9 +31,11 @@ __all__ = ["batch"]
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--industry", help="Project type of every site (default for rows with an empty --industry-field).")
 @click.option("--industry-field", help="Field holding each site's project type (code or name).")
+@click.option("--raster-stats", "raster_stats", multiple=True, metavar="NAME",
+              help="Add columns for raster NAME of the store: area per class (m²) or min/mean/max. Repeatable.")
 @national_major_option
 def batch(sites, store, id_field, out, radius, width, progress, industry, industry_field, national_major, dry_run,
-          **opts) -> None:
+          raster_stats=(), **opts) -> None:
     """Screen every feature of SITES as its own site; one row per site."""
     from ..batch import screen_batch, write_batch
 
@@ -56,7 +58,8 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
     # allocates many short-lived geometries and none form cycles.
     gc.disable()
     table = screen_batch(sites, store, id_field=id_field, radius=radius, width=width, progress=progress,
-                         industry=industry, industry_field=industry_field, national_major=national_major, **reading)
+                         industry=industry, industry_field=industry_field, national_major=national_major,
+                         raster_stats=raster_stats, **reading)
     write_batch(table, out)
     counts = table["verdict"].value_counts().to_dict()
     click.echo(f"{len(table)} site(s) screened -> {out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))

@@ -20,10 +20,12 @@ from pyproj import CRS, Transformer
 from ..crs import CGCS2000, EQUAL_AREA
 from .store import raster_records
 
-__all__ = ["band_cell_areas", "raster_stats", "site_raster_stats"]
+__all__ = ["band_cell_areas", "batch_raster_columns", "raster_stats", "site_raster_stats"]
 
 #: Densify the site's edges (degrees) before reprojecting it to a projected raster's CRS.
 SEGMENT_DEG = 0.0005
+#: Cells covered by less than this fraction are touched by rounding only (float32 coverage fractions).
+MIN_COVERAGE = 1e-6
 _VERIFIED: dict[tuple, str] = {}
 
 
@@ -118,8 +120,9 @@ def raster_stats(path: str | os.PathLike, site, *, kind: str, classes: list[dict
         got = exact_extract(src, feats, ["coverage", "values", "cell_id"], output="geojson")[0]["properties"]
         width, transform = src.width, src.transform
     cov = np.asarray(got["coverage"], dtype=float)
-    values = np.asarray(got["values"])
-    cell = np.asarray(got["cell_id"], dtype=np.int64)
+    keep = cov > MIN_COVERAGE  # rounding slivers of cells the site only touches
+    cov, values = cov[keep], np.asarray(got["values"])[keep]
+    cell = np.asarray(got["cell_id"], dtype=np.int64)[keep]
     rows, cols = cell // width, cell % width
     areas = cov * _cell_areas(crs, transform, rows, cols) if cov.size else cov
     covered = float(areas.sum())
@@ -134,9 +137,8 @@ def raster_stats(path: str | os.PathLike, site, *, kind: str, classes: list[dict
                                    "share": a / site_area_m2 if site_area_m2 > 0 else 0.0})
     elif cov.size and covered > 0:
         vals = values.astype(float)
-        inside = cov > 0
-        out["stats"] = {"min": float(vals[inside].min()), "mean": float(np.sum(vals * areas) / covered),
-                        "max": float(vals[inside].max())}
+        out["stats"] = {"min": float(vals.min()), "mean": float(np.sum(vals * areas) / covered),
+                        "max": float(vals.max())}
     else:
         out["stats"] = {"min": None, "mean": None, "max": None}
     return out, outside
@@ -176,3 +178,57 @@ def site_raster_stats(store, site, site_area_m2: float) -> tuple[list[dict], lis
             warnings.append(f"raster {record['name']}: {outside / 1e4:.2f} ha ({outside / site_area_m2:.1%}) of the "
                             "site lies outside the raster or on its nodata cells (not counted)")
     return results, warnings
+
+
+def batch_raster_columns(store, names: list[str], footprints: list, areas_m2) -> dict[str, np.ndarray]:
+    """Batch columns for rasters ``names``: ``NAME_<value>_m2`` per class, or ``NAME_min/_mean/_max``.
+
+    Parameters
+    ----------
+    store : Store
+    names : list of str
+        Rasters of the store (``--raster-stats``).
+    footprints : list
+        Site footprints (EPSG:4490 lon/lat); None for a site that could not be read (its cells stay empty).
+    areas_m2 : array-like
+        Ellipsoidal area of each site.
+
+    Returns
+    -------
+    dict
+        Column name -> values per site (NaN where a site has no value).
+
+    Raises
+    ------
+    InputError
+        A name the store has no raster of, or a raster file that differs from the imported one.
+    """
+    from ..errors import InputError
+
+    records = {r["name"]: r for r in raster_records(store)}
+    cols: dict[str, np.ndarray] = {}
+    n = len(footprints)
+    for name in names:
+        if name not in records:
+            raise InputError(f"raster {name!r}: the store has no such raster (it has: "
+                             f"{', '.join(records) or 'none'})")
+        rec = records[name]
+        problem = _checked(rec)
+        if problem:
+            raise InputError(problem)
+        if rec["kind"] == "classified":
+            for c in rec["classes"]:
+                cols[f"{name}_{c['value']}_m2"] = np.zeros(n)
+        else:
+            for k in ("min", "mean", "max"):
+                cols[f"{name}_{k}"] = np.full(n, np.nan)
+        for i, fp in enumerate(footprints):
+            if fp is None:
+                continue
+            got, _ = raster_stats(rec["path"], fp, kind=rec["kind"], classes=rec["classes"],
+                                  site_area_m2=float(areas_m2[i]), name=name)
+            for c in got["classes"]:
+                cols.setdefault(f"{name}_{c['value']}_m2", np.zeros(n))[i] = c["area_m2"]
+            for k, v in (got["stats"] or {}).items():
+                cols[f"{name}_{k}"][i] = np.nan if v is None else v
+    return cols
