@@ -121,6 +121,8 @@ def raster_stats(path: str | os.PathLike, site, *, kind: str, classes: list[dict
         width, transform = src.width, src.transform
     cov = np.asarray(got["coverage"], dtype=float)
     keep = cov > MIN_COVERAGE  # rounding slivers of cells the site only touches
+    if np.issubdtype(np.asarray(got["values"]).dtype, np.floating):
+        keep &= np.isfinite(got["values"])  # NaN cells of a raster without a declared nodata
     cov, values = cov[keep], np.asarray(got["values"])[keep]
     cell = np.asarray(got["cell_id"], dtype=np.int64)[keep]
     rows, cols = cell // width, cell % width
