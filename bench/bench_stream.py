@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyogrio
 import shapely
 
 REPO = Path(__file__).resolve().parents[1]
