@@ -43,7 +43,7 @@ def write_sites(path: Path, n: int, bounds, seed: int = 3) -> None:
         ids = np.array([f"S{i:07d}" for i in range(start, start + m)], dtype=object)
         from pyogrio.raw import write
 
-        write(path, shapely.to_wkb(geoms), ["site_id"], [ids], geometry_type="Polygon", crs="EPSG:4490",
+        write(path, shapely.to_wkb(geoms), [ids], ["site_id"], geometry_type="Polygon", crs="EPSG:4490",
               driver="GPKG", layer="sites", append=start > 0)
 
 
@@ -55,6 +55,7 @@ def main(argv=None) -> None:
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gisplan-stream-"))
+    work.mkdir(parents=True, exist_ok=True)
     if not args.store.exists():
         subprocess.run([sys.executable, "-m", "gisplan.cli", "demo", "--store", str(args.store),
                         "--out-dir", str(work / "maps")], check=True, capture_output=True)
