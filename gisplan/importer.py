@@ -217,7 +217,7 @@ def _read_source(source, layer: str | None, encoding: str | None, source_crs: st
     """Read a delivered layer: a PostGIS table (``PG:...``, ``postgresql://...``) or a local file."""
     if is_postgis_source(source):
         if encoding:
-            raise InputError("--encoding is for shapefiles; a PostGIS table is read as UTF-8")
+            raise InputError("`encoding` is for shapefiles; a PostGIS table is read as UTF-8")
         return read_postgis_layer(source, layer, source_crs)
     return read_vector(source, layer=layer, encoding=encoding)
 

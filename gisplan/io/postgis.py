@@ -139,10 +139,10 @@ def read_postgis_layer(source: str, layer: str | None, source_crs: str | None = 
 
 def _parse_layer(layer: str | None, shown: str) -> tuple[str | None, str, str | None]:
     if not layer:
-        raise InputError(f"{shown}: give the table with --layer schema.table")
+        raise InputError(f"{shown}: give the table with `layer` schema.table")
     match = _LAYER_RE.match(layer.strip())
     if match is None:
-        raise InputError(f"bad --layer {layer!r}: give schema.table (letters, digits and _ only)")
+        raise InputError(f"bad `layer` {layer!r}: give schema.table (letters, digits and _ only)")
     return match.group(1), match.group(2), match.group(3)
 
 
@@ -229,7 +229,7 @@ def _find_table(cur, shown: str, schema: str | None, table: str) -> tuple[str, s
     rows = cur.fetchall()
     if len(rows) == 1:  # one table whose name differs only in case (created with quotes, as GDAL does)
         return rows[0][0], rows[0][1]
-    raise InputError(f"{shown}: no table {wanted} (give --layer schema.table)")
+    raise InputError(f"{shown}: no table {wanted} (give `layer` schema.table)")
 
 
 def _columns(cur, shown: str, name: str, column: str | None) -> tuple[str, list[str]]:
@@ -248,7 +248,7 @@ def _columns(cur, shown: str, name: str, column: str | None) -> tuple[str, list[
     if not geoms:
         raise InputError(f"{shown}: {name} has no geometry column (PostGIS type geometry)")
     if len(geoms) > 1:
-        raise InputError(f"{shown}: {name} has several geometry columns ({', '.join(geoms)}); give --layer {name}(column)")
+        raise InputError(f"{shown}: {name} has several geometry columns ({', '.join(geoms)}); give `layer` {name}(column)")
     skipped = {"geometry", "geography", "raster", "bytea"}
     return geoms[0], [c for c, t in cols if t not in skipped]
 
@@ -284,19 +284,19 @@ def _crs(cur, shown: str, name: str, srid: int, source_crs: str | None):
 
     if srid == 0:
         if not source_crs:
-            raise InputError(f"{shown}: {name} has SRID 0 (no coordinate system); pass --source-crs, e.g. EPSG:4490 or EPSG:4531")
+            raise InputError(f"{shown}: {name} has SRID 0 (no coordinate system); pass `source_crs`, e.g. EPSG:4490 or EPSG:4531")
         return None
     cur.execute("SELECT auth_name, auth_srid, srtext FROM spatial_ref_sys WHERE srid = %s", (srid,))
     row = cur.fetchone()
     if row is None:
-        raise InputError(f"{shown}: {name} has SRID {srid}, unknown to the database's spatial_ref_sys; pass --source-crs")
+        raise InputError(f"{shown}: {name} has SRID {srid}, unknown to the database's spatial_ref_sys; pass `source_crs`")
     auth, code, wkt = row
     try:
         if str(auth or "").upper() == "EPSG" and code:
             return CRS.from_epsg(int(code))
         return CRS.from_wkt(wkt)
     except CRSError:
-        raise InputError(f"{shown}: {name} has SRID {srid}, which pyproj does not know; pass --source-crs") from None
+        raise InputError(f"{shown}: {name} has SRID {srid}, which pyproj does not know; pass `source_crs`") from None
 
 
 def _fetch(cur, schema: str, table: str, geom: str, attrs: list[str], crs) -> tuple[gpd.GeoDataFrame, str]:
