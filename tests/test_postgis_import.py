@@ -50,10 +50,10 @@ def pg_server():
         shutil.chown(folder, "postgres")
     data, port = folder / "data", _free_port()
     run = dict(check=True, capture_output=True, timeout=60)
-    subprocess.run(_as_server_user([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                                    "-E", "UTF8", "--no-locale"]), **run)
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c full_page_writes=off"
     try:
+        subprocess.run(_as_server_user([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                                        "-E", "UTF8", "--no-locale"]), **run)
         subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-t", "30",
                                         "-l", str(folder / "log"), "start"]), **run)
         with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres",
