@@ -47,7 +47,9 @@ def test_resume_after_kill_equals_a_clean_run(demo_store, tmp_path):
     assert _cli("batch", SITES, "--store", demo_store, "--id-field", "site_id", "--radius", 300,
                 "--out", clean, "--chunk-size", 5).returncode == 0
     out = tmp_path / "killed.csv"
-    parts = tmp_path / ".killed.csv.parts"
+
+    def parts_dirs():
+        return list(tmp_path.glob(".killed.csv.parts-*"))
     args = [*CLI, "batch", str(SITES), "--store", str(demo_store), "--id-field", "site_id", "--radius", "300",
             "--out", str(out), "--chunk-size", "5"]
     proc = subprocess.Popen(args, env={**os.environ, "GISPLAN_TEST_CHUNK_PAUSE": "1.5"},
@@ -55,8 +57,8 @@ def test_resume_after_kill_equals_a_clean_run(demo_store, tmp_path):
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            manifest = parts / "manifest.json"
-            if manifest.is_file() and len(json.loads(manifest.read_text())["done"]) >= 2:
+            manifests = [d / "manifest.json" for d in parts_dirs() if (d / "manifest.json").is_file()]
+            if manifests and len(json.loads(manifests[0].read_text())["done"]) >= 2:
                 break
             time.sleep(0.05)
         else:
@@ -67,6 +69,7 @@ def test_resume_after_kill_equals_a_clean_run(demo_store, tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert not out.exists()  # nothing half-written where the table goes
+    (parts,) = parts_dirs()
     finished = len(json.loads((parts / "manifest.json").read_text())["done"])
     assert 2 <= finished < 5
     r = _cli("-v", "batch", SITES, "--store", demo_store, "--id-field", "site_id", "--radius", 300, "--out", out,
@@ -75,12 +78,12 @@ def test_resume_after_kill_equals_a_clean_run(demo_store, tmp_path):
     screened_now = sum(1 for line in r.stderr.splitlines() if line.startswith("gisplan: batch:"))
     assert screened_now == 5 - finished  # only the chunks that were not finished
     assert out.read_bytes() == clean.read_bytes()
-    assert "25 site(s) screened" in r.stdout and not parts.exists()
+    assert "25 site(s) screened" in r.stdout and not parts_dirs()
 
 
 def test_resume_refuses_other_options(demo_store, tmp_path):
     out = tmp_path / "o.csv"
-    parts = tmp_path / ".o.csv.parts"
+    parts = tmp_path / ".o.csv.parts-old"
     parts.mkdir()
     (parts / "manifest.json").write_text(json.dumps({"key": "something else", "done": [0], "chunks": 5}))
     r = _cli("batch", SITES, "--store", demo_store, "--id-field", "site_id", "--radius", 300, "--out", out,

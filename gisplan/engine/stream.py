@@ -3,7 +3,7 @@
 ``gisplan batch`` reads a large sites file (shapefile, GeoPackage, GeoJSON,
 FileGDB layer) in windows of ``chunk_size`` features, screens each window with
 :func:`gisplan.batch.screen_batch` against one store snapshot and writes it as a
-part file in a folder beside the output (``.OUT.parts``), recording each
+part file in a folder beside the output (``.OUT.parts-XXXX``, one per run), recording each
 finished chunk in a manifest. When all chunks are done the parts are joined into
 the output in one atomic write and the folder is removed. A run that was killed
 continues with ``resume=True`` from the last finished chunk; the joined output is
@@ -33,8 +33,68 @@ DEFAULT_CHUNK_SIZE = 50_000
 _MANIFEST = "manifest.json"
 
 
-def _parts_dir(out: Path) -> Path:
-    return out.with_name(f".{out.name}.parts")
+def _parts_prefix(out: Path) -> str:
+    return f".{out.name}.parts-"
+
+
+def _claim(folder: Path):
+    """A lock held while a run writes into ``folder`` (released by the OS if the process dies), or None if taken."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(folder / "run.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return None
+    return lock
+
+
+def _resumable(out: Path, key: str):
+    """The unfinished run of the same inputs beside ``out`` with the most finished chunks, claimed: (folder, done, lock)."""
+    best = None
+    for folder in sorted(out.parent.glob(_parts_prefix(out) + "*")):
+        try:
+            manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if manifest.get("key") != key:
+            continue
+        lock = _claim(folder)
+        if lock is None:  # another run is writing it now
+            continue
+        done = [int(k) for k in manifest.get("done", [])]
+        if best is None or len(done) > len(best[1]):
+            if best is not None:
+                best[2].release()
+            best = (folder, done, lock)
+        else:
+            lock.release()
+    return best
+
+
+def _new_parts_dir(out: Path):
+    import tempfile
+
+    from ..errors import OutputError
+    from ..io.outputs import os_error_reason
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=_parts_prefix(out), dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {os_error_reason(exc)}") from exc
+    return folder, _claim(folder)
+
+
+def _drop_unclaimed(out: Path, keep: Path) -> None:
+    """After a finished run: unfinished runs of the same output that nobody is writing are obsolete."""
+    for folder in out.parent.glob(_parts_prefix(out) + "*"):
+        if folder == keep:
+            continue
+        lock = _claim(folder)
+        if lock is not None:
+            lock.release()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fingerprint(sites, store, options: dict, chunk_size: int, total) -> str:
@@ -126,19 +186,18 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     streamable = not any(reading[k] for k in ("cm", "towgs84", "dxf_layer"))
     total = feature_count(sites, layer=reading["layer"]) if streamable else None
     windows = [None] if not total else [(s, min(chunk_size, total - s)) for s in range(0, total, chunk_size)]
-    parts_dir = _parts_dir(out)
     key = _fingerprint(sites, store, {**options, **reading, "id_field": id_field}, chunk_size, total)
+    found = _resumable(out, key) if resume else None
+    if resume and found is None:
+        others = list(out.parent.glob(_parts_prefix(out) + "*"))
+        if others:
+            raise InputError(f"the unfinished run beside {out.name} was for another sites file, store or options "
+                             "(or is running now); run without `resume` to start again")
+    if found is not None:
+        parts_dir, done, lock = found
+    else:  # each run writes its own parts: two runs on one output never mix rows
+        (parts_dir, lock), done = _new_parts_dir(out), []
     manifest_path = parts_dir / _MANIFEST
-    done: list[int] = []
-    if resume and manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("key") != key:
-            raise InputError(f"the unfinished run beside {out.name} was for another sites file, store or options; "
-                             "run without `resume` to start again")
-        done = [int(k) for k in manifest.get("done", [])]
-    elif parts_dir.exists():
-        shutil.rmtree(parts_dir)
-    parts_dir.mkdir(parents=True, exist_ok=True)
     _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
     counts: Counter = Counter()
     show = sys.stderr.isatty() if progress is None else progress
@@ -162,7 +221,10 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
             if pause:
                 time.sleep(pause)
     _join([parts_dir / f"part-{k:06d}{suffix}" for k in range(len(windows))], out, suffix, protect)
+    if lock is not None:
+        lock.release()
     shutil.rmtree(parts_dir, ignore_errors=True)
+    _drop_unclaimed(out, parts_dir)
     return counts
 
 
