@@ -77,6 +77,14 @@ def make_sites(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"site_id": [f"S{i:05d}" for i in range(n)]}, geometry=geoms, crs=CGCS2000)
 
 
+def province_layers(units: int, spacing_m: float, sites: int, seed: int):
+    """The province-scale synthetic layers and sites every bench uses: (units, redline, reserves, water, sites)."""
+    rng = np.random.default_rng(seed)
+    unit_frame = make_units(units, spacing_m, rng)
+    redline, pa, ws = make_zones(unit_frame, rng)
+    return unit_frame, redline, pa, ws, make_sites(sites, rng)
+
+
 def baseline(sites_path: Path, sources: dict[str, Path], out: Path) -> pd.DataFrame:
     """What an analyst would write with geopandas: read, project, overlay, sum."""
     sites = gpd.read_file(sites_path).to_crs(EQUAL_AREA)
@@ -123,12 +131,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=3, help="timed runs of each job after the first")
     args = ap.parse_args(argv)
-    rng = np.random.default_rng(args.seed)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gisplan-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    units = make_units(args.units, args.spacing, rng)
-    redline, pa, ws = make_zones(units, rng)
-    sites = make_sites(args.sites, rng)
+    units, redline, pa, ws, sites = province_layers(args.units, args.spacing, args.sites, args.seed)
     sources = {}
     for kind, frame in (("control_units", units), ("eco_redline", redline), ("protected_areas", pa), ("water_sources", ws)):
         sources[kind] = work / f"{kind}.gpkg"

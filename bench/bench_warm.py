@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_batch import make_sites, make_units, make_zones  # noqa: E402
+from bench_batch import province_layers  # noqa: E402
 
 import gisplan  # noqa: E402
 from gisplan.crs import CGCS2000, EQUAL_AREA  # noqa: E402
@@ -59,12 +59,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--preload", action=argparse.BooleanOptionalAction, default=True,
                     help="read all pieces when the store is opened (default; --no-preload: on first touch)")
     args = ap.parse_args(argv)
-    rng = np.random.default_rng(args.seed)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gisplan-warm-"))
     work.mkdir(parents=True, exist_ok=True)
-    units = make_units(args.units, args.spacing, rng)
-    redline, pa, ws = make_zones(units, rng)
-    sites = make_sites(args.sites, rng)
+    units, redline, pa, ws, sites = province_layers(args.units, args.spacing, args.sites, args.seed)
     store_path = work / "store.gpkg"
     if store_path.exists():
         store_path.unlink()

@@ -49,7 +49,7 @@ OPTION_NAMES = frozenset({
     "source_crs", "radius", "width", "buffer", "layer", "encoding", "cm", "towgs84", "dxf_layer", "id_field",
     "industry", "industry_field", "national_major", "map", "map_value", "mapping", "mapping_from", "sheet", "out",
     "json", "xlsx", "png", "pdf", "docx", "html_map", "report_dir", "lock_timeout", "tiles", "basemap", "tiles_crs",
-    "tiles_attr", "kind", "redline", "sites", "sliver_m2", "clear", "lang", "data_dir",
+    "tiles_attr", "kind", "redline", "sites", "sliver_m2", "clear", "lang", "data_dir", "resume", "chunk_size",
 })
 
 

@@ -13,7 +13,8 @@ import shapely
 
 from .crs import CGCS2000, parse_crs, transform_geometry
 from .errors import CRSInputError, InputError
-from .io.vector import read_vector
+from .io.postgis import PostGISData, is_postgis_source, read_postgis_layer
+from .io.vector import VectorData, read_vector
 from .mapping import (
     FieldMapping,
     MappingSpec,
@@ -183,10 +184,11 @@ def import_layer(
     """
     if kind not in KINDS:
         raise InputError(f"unknown layer kind {kind!r}; expected one of {', '.join(KINDS)}")
-    data = read_vector(source, layer=layer, encoding=encoding)
+    data = _read_source(source, layer, encoding, source_crs)
+    shown = data.path if is_postgis_source(source) else str(source)  # a database source without its password
     frame = data.frame
     if len(frame) == 0:
-        raise InputError(f"{source}: no features")
+        raise InputError(f"{shown}: no features")
     spec = combine_mappings(
         mapping_from_store(mapping_from, kind) if mapping_from else None,
         read_mapping_file(mapping_file) if mapping_file else None,
@@ -202,12 +204,22 @@ def import_layer(
     store = store if isinstance(store, Store) else Store.open_or_create(store, lock_timeout=lock_timeout, verify=False)
     with store.transaction(lock_timeout=lock_timeout) as tx:
         tx.write_prepared(kind, *layer_frames, meta={
-            "source": str(source), "source_layer": data.layer or "", "source_sha256": _sha256(Path(source)),
+            "source": shown, "source_layer": data.layer or "",
+            "source_sha256": data.sha256 if isinstance(data, PostGISData) else _sha256(Path(source)),
             "mapping": fm.to_json(), "encoding": data.encoding or "", "source_crs": crs_note, "warnings": warnings,
         })
         pause_hook("layer_written")
-        notes = _access_list_from_attributes(tx, kind, schema_frame, source)
-    return ImportReport(kind, str(source), len(schema_frame), fm, crs_note, data.encoding, warnings, notes)
+        notes = _access_list_from_attributes(tx, kind, schema_frame, shown)
+    return ImportReport(kind, shown, len(schema_frame), fm, crs_note, data.encoding, warnings, notes)
+
+
+def _read_source(source, layer: str | None, encoding: str | None, source_crs: str | None) -> VectorData:
+    """Read a delivered layer: a PostGIS table (``PG:...``, ``postgresql://...``) or a local file."""
+    if is_postgis_source(source):
+        if encoding:
+            raise InputError("`encoding` is for shapefiles; a PostGIS table is read as UTF-8")
+        return read_postgis_layer(source, layer, source_crs)
+    return read_vector(source, layer=layer, encoding=encoding)
 
 
 def _access_list_from_attributes(store: StoreWriter, kind: str, frame, source) -> list[str]:

@@ -438,7 +438,7 @@ class _Raw:
     rows: list[dict] = field(default_factory=list)  # per-geometry attributes (batch)
 
 
-def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer) -> _Raw:
+def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, window=None) -> _Raw:
     spec = parse_source(source_crs, cm=cm, towgs84=towgs84)
     text = check_path_text(path)
     suffix = Path(text).suffix.lower()
@@ -449,7 +449,7 @@ def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer) -> _
     elif suffix == ".dxf":
         raw = _raw_from_dxf(path, spec, dxf_layer)
     else:
-        raw = _raw_from_vector(path, spec, layer, encoding)
+        raw = _raw_from_vector(path, spec, layer, encoding, window)
     if dxf_layer is not None and suffix != ".dxf":
         raw.warnings.append("--dxf-layer ignored: the site is not a DXF drawing")
     if spec.web is None:
@@ -457,8 +457,8 @@ def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer) -> _
     return raw
 
 
-def _raw_from_vector(path, spec: SourceSpec, layer, encoding) -> _Raw:
-    data = read_vector(path, layer=layer, encoding=encoding)
+def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None) -> _Raw:
+    data = read_vector(path, layer=layer, encoding=encoding, window=window)
     frame = data.frame
     given = _given(spec)
     if spec.web is not None:
@@ -711,8 +711,12 @@ def read_site_frame(
     cm: int | None = None,
     towgs84: str | None = None,
     dxf_layer: str | None = None,
+    window: tuple[int, int] | None = None,
 ) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     """Read every feature (table parcel, DXF shape) of a site file as its own site.
+
+    ``window`` (skip, count) reads only some features of a vector file (see
+    :func:`gisplan.io.vector.feature_count`): a streamed batch reads its chunks so.
 
     Used by :func:`gisplan.batch.screen_batch` for corner tables, DXF plans and the
     ``gcj02`` / ``bd09`` / ``--cm`` / ``--towgs84`` options; the same rules as
@@ -728,7 +732,7 @@ def read_site_frame(
     warnings : list of str
     """
     raw = _read_raw(path, source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
-                    towgs84=towgs84, dxf_layer=dxf_layer)
+                    towgs84=towgs84, dxf_layer=dxf_layer, window=window)
     geoms = np.asarray([g if g is not None else shapely.Polygon() for g in raw.geoms], dtype=object)
     forced = shapely.force_2d(geoms)
     coords = shapely.get_coordinates(forced)

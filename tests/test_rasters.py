@@ -384,12 +384,13 @@ def test_batch_raster_stats_columns(store_path, tmp_path):
     gpd.GeoDataFrame({"sid": ["a", "b"]}, geometry=boxes, crs="EPSG:4490").to_file(sites)
     out = tmp_path / "b.csv"
     proc = cli("batch", sites, "--store", copy, "--id-field", "sid", "--out", out, "--raster-stats", "lc",
-               "--raster-stats", "dem")
+               "--raster-stats", "dem", "--chunk-size", "1")
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(out, encoding="utf-8-sig")
     west = geod_area(shapely.segmentize(shapely.box(129.42, 42.85, 129.45, 42.89), DENSE_DEG))
     assert rel(table.loc[0, "lc_1_m2"], west) < TOL
     assert table.loc[1, "lc_1_m2"] == 0 and rel(table.loc[1, "lc_2_m2"], geod_area(shapely.segmentize(boxes[1], DENSE_DEG))) < TOL
+    assert (table["lc_other_m2"] == 0).all()
     assert table.loc[0, "dem_min"] == 8 and table.loc[0, "dem_max"] == 31  # columns 8..31 of the ramp
     assert table.loc[1, "dem_min"] == 22 and table.loc[1, "dem_max"] == 23  # columns 22-23
     bad = cli("batch", sites, "--store", copy, "--id-field", "sid", "--out", tmp_path / "out2.csv", "--raster-stats", "x")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up gisplan on a fresh Debian machine with Python 3.11:
 #   - Debian packages the outputs need: a CJK font for Chinese map labels
-#     (fonts-noto-cjk) and, for the test run, headless Chromium (HTML map tests);
+#     (fonts-noto-cjk) and, for the test run, headless Chromium (HTML map tests)
+#     and a PostgreSQL 15 + PostGIS 3 server (PostGIS import tests start their own);
 #   - a virtual environment in .venv with gisplan installed (editable).
 # Usage: bash tools/bootstrap.sh          # run the tool
 #        bash tools/bootstrap.sh --test   # also what the tests need
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 want=(fonts-noto-cjk)
 extras=""
 if [ "${1:-}" = "--test" ]; then
-  want+=(chromium)
+  want+=(chromium postgresql-15-postgis-3)
   extras="[test]"
 fi
 missing=()

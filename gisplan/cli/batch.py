@@ -29,13 +29,16 @@ __all__ = ["batch"]
 @arrival_options()
 @report_options(batch=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None,
+              help="Sites read, screened and written per chunk (default 50,000): memory stays bounded.")
+@click.option("--resume", is_flag=True, help="Continue a run that was killed midway from its last finished chunk.")
 @click.option("--industry", help="Project type of every site (default for rows with an empty --industry-field).")
 @click.option("--industry-field", help="Field holding each site's project type (code or name).")
 @click.option("--raster-stats", "raster_stats", multiple=True, metavar="NAME",
               help="Add columns for raster NAME of the store: area per class (m²) or min/mean/max. Repeatable.")
 @national_major_option
 def batch(sites, store, id_field, out, radius, width, progress, industry, industry_field, national_major, dry_run,
-          raster_stats=(), **opts) -> None:
+          chunk_size, resume, raster_stats=(), **opts) -> None:
     """Screen every feature of SITES as its own site; one row per site."""
     from ..batch import screen_batch, write_batch
 
@@ -57,9 +60,19 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
     # The application, not the library, may switch the cyclic collector off: a batch
     # allocates many short-lived geometries and none form cycles.
     gc.disable()
-    table = screen_batch(sites, store, id_field=id_field, radius=radius, width=width, progress=progress,
-                         industry=industry, industry_field=industry_field, national_major=national_major,
-                         raster_stats=raster_stats, **reading)
+    options = dict(radius=radius, width=width, industry=industry, industry_field=industry_field,
+                   national_major=national_major, raster_stats=tuple(raster_stats), **reading)
+    if not reports.get("report_dir"):  # streamed in chunks, resumable
+        from ..engine.stream import DEFAULT_CHUNK_SIZE, stream_batch
+
+        counts = stream_batch(sites, store, out, id_field=id_field, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
+                              resume=resume, progress=progress, protect=(store, sites), **options)
+        click.echo(f"{sum(counts.values())} site(s) screened -> {out}: "
+                   + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        return
+    if resume or chunk_size:
+        raise InputError("--resume/--chunk-size stream the table; with --report-dir the batch is kept in memory")
+    table = screen_batch(sites, store, id_field=id_field, progress=progress, **options)
     write_batch(table, out)
     counts = table["verdict"].value_counts().to_dict()
     click.echo(f"{len(table)} site(s) screened -> {out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))

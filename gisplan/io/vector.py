@@ -43,7 +43,7 @@ from .safety import (
     safe_extract_zip,
 )
 
-__all__ = ["VectorData", "read_vector", "SUPPORTED_SUFFIXES", "GB18030_WARNING"]
+__all__ = ["VectorData", "read_vector", "feature_count", "SUPPORTED_SUFFIXES", "GB18030_WARNING"]
 
 #: File name suffixes read_vector accepts, and the kind of dataset each names.
 SUPPORTED_SUFFIXES: dict[str, str] = {
@@ -115,6 +115,7 @@ def read_vector(
     *,
     layer: str | None = None,
     encoding: str | None = None,
+    window: tuple[int, int] | None = None,
 ) -> VectorData:
     """Read a local vector file safely.
 
@@ -129,6 +130,10 @@ def read_vector(
     encoding : str, optional
         Text encoding of a shapefile's ``.dbf`` (e.g. ``gbk``, ``gb18030``,
         ``utf-8``), overriding the ``.cpg`` and the guess.
+    window : (int, int), optional
+        ``(skip, count)``: read only these features (a streamed batch); for a
+        single-layer shapefile, GeoPackage, GeoJSON or FileGDB layer, see
+        :func:`feature_count`.
 
     Returns
     -------
@@ -153,14 +158,38 @@ def read_vector(
     text = check_path_text(path)
     if Path(text).expanduser().suffix.lower() == ".gdb" and Path(text).expanduser().is_dir():
         local = check_gdb_folder(Path(text).expanduser(), display)
-        return _read_file(local, display, "filegdb", layer, encoding)
+        return _read_file(local, display, "filegdb", layer, encoding, window)
     local = check_local_path(path)
     if encoding is not None:
         encoding = _check_encoding(encoding)
     kind = _kind_of(local, display)
     if kind == "zip":
+        if window is not None:
+            raise InputError(f"{display}: a zip archive is read whole, not in windows")
         return _read_zip(local, display, layer, encoding)
-    return _read_file(local, display, kind, layer, encoding)
+    return _read_file(local, display, kind, layer, encoding, window)
+
+
+def feature_count(path: str | os.PathLike[str], *, layer: str | None = None) -> int | None:
+    """Number of features of a file that :func:`read_vector` can read in windows, else None.
+
+    Shapefiles, GeoPackages, GeoJSON and FileGDB layers (one layer, or the one
+    ``layer`` names) can be streamed; zips, KML, tables and DXF are read whole.
+    """
+    text = check_path_text(path)
+    suffix = Path(text).suffix.lower()
+    if suffix not in (".shp", ".gpkg", ".geojson", ".json", ".gdb"):
+        return None
+    try:
+        local = Path(text).expanduser()
+        layers = pyogrio.list_layers(local)
+        if layer is None and len(layers) != 1:
+            return None
+        info = pyogrio.read_info(local, layer=layer or layers[0][0])
+        count = int(info.get("features", -1))
+    except Exception:  # unreadable here: the whole-file reader says why
+        return None
+    return count if count >= 0 else None
 
 
 # --------------------------------------------------------------------------- kinds
@@ -249,7 +278,8 @@ def _sniff(path: Path, kind: str, display: str) -> None:
 
 
 def _read_file(
-    path: Path, display: str, kind: str, layer: str | None, encoding: str | None
+    path: Path, display: str, kind: str, layer: str | None, encoding: str | None,
+    window: tuple[int, int] | None = None,
 ) -> VectorData:
     _sniff(path, kind, display)
     notes: list[str] = []
@@ -264,7 +294,7 @@ def _read_file(
         chosen = None
     else:
         chosen = _choose_layer(layers, layer, display)
-        frame, driver = _read_layer(path, display, chosen, read_encoding, notes)
+        frame, driver = _read_layer(path, display, chosen, read_encoding, notes, window)
     if driver not in _DRIVERS[kind]:
         raise InputError(f"{display} is not {_kind_label(kind)} (GDAL reads it as {driver})")
     if kind != "shapefile" and reported is None:
@@ -434,10 +464,13 @@ def _choose_layer(layers: list[tuple[str, str | None]], layer: str | None, displ
 
 
 def _read_layer(
-    path: Path, display: str, layer: str, encoding: str | None, notes: list[str]
+    path: Path, display: str, layer: str, encoding: str | None, notes: list[str],
+    window: tuple[int, int] | None = None,
 ) -> tuple[gpd.GeoDataFrame | pd.DataFrame, str]:
     info = _gdal_call(display, pyogrio.read_info, path, layer=layer, encoding=encoding)
     kwargs: dict[str, object] = {"layer": layer}
+    if window is not None:
+        kwargs["skip_features"], kwargs["max_features"] = int(window[0]), int(window[1])
     if encoding:
         kwargs["encoding"] = encoding
     with warnings.catch_warnings(record=True) as caught:

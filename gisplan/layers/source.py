@@ -117,7 +117,7 @@ def load_layers(
         out = LayerSet(str(source), frames, invalid, from_store=True)
     else:
         frame, invalid, warnings = load_source_layer(source, kind or "control_units", **read_options)
-        out = LayerSet(str(source), {kind or "control_units": frame}, {kind or "control_units": invalid},
+        out = LayerSet(_shown(source), {kind or "control_units": frame}, {kind or "control_units": invalid},
                        warnings=warnings)
     if redline is not None:
         red, red_invalid, red_warnings = load_source_layer(redline, "eco_redline")
@@ -126,6 +126,13 @@ def load_layers(
         out.warnings += [f"--redline: {w}" for w in red_warnings]
         out._ea.pop("eco_redline", None)
     return out
+
+
+def _shown(source: str | os.PathLike) -> str:
+    """The source as reports show it: a PostGIS connection string without its password."""
+    from ..io.postgis import is_postgis_source, redact_source
+
+    return redact_source(source) if is_postgis_source(source) else str(source)
 
 
 def _invalid_rows(frame: gpd.GeoDataFrame) -> list[tuple[object, str]]:
@@ -156,11 +163,10 @@ def load_source_layer(
         Features whose delivered geometry was invalid (before the repair).
     warnings : list of str
     """
-    from ..importer import _clean_geometries, _to_cgcs2000
-    from ..io.vector import read_vector
+    from ..importer import _clean_geometries, _read_source, _to_cgcs2000
     from ..mapping import MappingSpec, apply_mapping, combine_mappings, mapping_from_store, read_mapping_file, resolve_mapping
 
-    data = read_vector(source, layer=layer, encoding=encoding)
+    data = _read_source(source, layer, encoding, source_crs)  # a file, or a PostGIS table (PG:..., postgresql://...)
     frame = data.frame.reset_index(drop=True)
     spec = combine_mappings(
         mapping_from_store(mapping_from, kind) if mapping_from else None,

@@ -198,7 +198,8 @@ def batch_raster_columns(store, names: list[str], footprints: list, areas_m2) ->
     Returns
     -------
     dict
-        Column name -> values per site (NaN where a site has no value).
+        Column name -> values per site (NaN where a site has no value); a
+        classified raster's values missing from its class table add up in ``NAME_other_m2``.
 
     Raises
     ------
@@ -218,9 +219,11 @@ def batch_raster_columns(store, names: list[str], footprints: list, areas_m2) ->
         problem = _checked(rec)
         if problem:
             raise InputError(problem)
-        if rec["kind"] == "classified":
+        known = {int(c["value"]) for c in rec["classes"]}
+        if rec["kind"] == "classified":  # fixed columns: every chunk of a streamed batch has the same
             for c in rec["classes"]:
                 cols[f"{name}_{c['value']}_m2"] = np.zeros(n)
+            cols[f"{name}_other_m2"] = np.zeros(n)  # values missing from the class table
         else:
             for k in ("min", "mean", "max"):
                 cols[f"{name}_{k}"] = np.full(n, np.nan)
@@ -230,7 +233,8 @@ def batch_raster_columns(store, names: list[str], footprints: list, areas_m2) ->
             got, _ = raster_stats(rec["path"], fp, kind=rec["kind"], classes=rec["classes"],
                                   site_area_m2=float(areas_m2[i]), name=name)
             for c in got["classes"]:
-                cols.setdefault(f"{name}_{c['value']}_m2", np.zeros(n))[i] = c["area_m2"]
+                key = f"{name}_{c['value']}_m2" if c["value"] in known else f"{name}_other_m2"
+                cols[key][i] += c["area_m2"]
             for k, v in (got["stats"] or {}).items():
                 cols[f"{name}_{k}"][i] = np.nan if v is None else v
     return cols

@@ -1,0 +1,82 @@
+"""Benchmark: peak memory and speed of a streamed ``gisplan batch`` as the number of sites grows.
+
+Writes N synthetic polygon sites (5-100 ha) spread over the demo store's
+area into a GeoPackage, runs ``gisplan batch --chunk-size C`` as its own
+process for each N and prints wall time, sites/s and the peak resident memory
+(GNU ``time``). With streaming, peak memory should stay about
+flat as N grows (one chunk of sites plus the store's pieces), not grow with N.
+
+    python bench/bench_stream.py                         # N = 20,000 and 200,000, chunk 20,000
+    python bench/bench_stream.py --sites 2000 20000      # smaller
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+REPO = Path(__file__).resolve().parents[1]
+M_PER_DEG = 111_320.0
+
+
+def write_sites(path: Path, n: int, bounds, seed: int = 3) -> None:
+    """``n`` irregular polygons of 5-100 ha inside ``bounds`` (lon/lat), written in blocks."""
+    rng = np.random.default_rng(seed)
+    x0, y0, x1, y1 = bounds
+    block = 50_000
+    for start in range(0, n, block):
+        m = min(block, n - start)
+        cx, cy = rng.uniform(x0, x1, m), rng.uniform(y0, y1, m)
+        r = np.sqrt(rng.uniform(5e4, 1e6, m) / np.pi)
+        ang = np.linspace(0, 2 * np.pi, 13)[:-1]
+        xs = cx[:, None] + r[:, None] * np.cos(ang) / (M_PER_DEG * np.cos(np.radians(cy[:, None])))
+        ys = cy[:, None] + r[:, None] * np.sin(ang) / M_PER_DEG
+        rings = np.stack([xs, ys], axis=-1)
+        geoms = shapely.polygons(np.concatenate([rings, rings[:, :1]], axis=1))
+        ids = np.array([f"S{i:07d}" for i in range(start, start + m)], dtype=object)
+        from pyogrio.raw import write
+
+        write(path, shapely.to_wkb(geoms), [ids], ["site_id"], geometry_type="Polygon", crs="EPSG:4490",
+              driver="GPKG", layer="sites", append=start > 0)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sites", type=int, nargs="+", default=[20_000, 200_000])
+    ap.add_argument("--chunk-size", type=int, default=20_000)
+    ap.add_argument("--store", type=Path, default=REPO / "layers" / "demo_yanbian.gpkg")
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args(argv)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="gisplan-stream-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if not args.store.exists():
+        subprocess.run([sys.executable, "-m", "gisplan.cli", "demo", "--store", str(args.store),
+                        "--out-dir", str(work / "maps")], check=True, capture_output=True)
+    bounds = (128.2, 42.2, 130.6, 43.8)  # Yanbian, inside the demo units
+    for n in args.sites:
+        sites = work / f"sites_{n}.gpkg"
+        if not sites.exists():
+            write_sites(sites, n, bounds)
+        out = work / f"out_{n}.csv"
+        t = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "gisplan.cli", "batch", str(sites), "--store", str(args.store),
+                               "--id-field", "site_id", "--out", str(out), "--chunk-size", str(args.chunk_size),
+                               "--no-progress"], capture_output=True, text=True)
+        wall = time.perf_counter() - t
+        if proc.returncode:
+            print(proc.stderr)
+            raise SystemExit(proc.returncode)
+        peak_kb = int(proc.stderr.strip().rsplit("maxrss_kb=", 1)[1].split()[0])  # GNU time: this process's peak
+        print(f"{n:>9,} sites, chunk {args.chunk_size:,}: {wall:7.1f} s, {n / wall:8.0f} sites/s, "
+              f"peak RSS {peak_kb / 1024:7.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""A batch that streams: sites read, screened and written chunk by chunk, resumable.
+
+``gisplan batch`` reads a large sites file (shapefile, GeoPackage, GeoJSON,
+FileGDB layer) in windows of ``chunk_size`` features, screens each window with
+:func:`gisplan.batch.screen_batch` against one store snapshot and writes it as a
+part file in a folder beside the output (``.OUT.parts-XXXX``, one per run), recording each
+finished chunk in a manifest. When all chunks are done the parts are joined into
+the output in one atomic write and the folder is removed. A run that was killed
+continues with ``resume=True`` from the last finished chunk; the joined output is
+the same as an uninterrupted run's (rows are independent of the chunk they were
+screened in). Memory holds one chunk of sites and the store's pieces read so
+far, not the whole file. Zips, KML, corner tables and DXF plans are read whole
+(one chunk).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from ..errors import InputError
+
+__all__ = ["stream_batch", "DEFAULT_CHUNK_SIZE"]
+
+#: Sites per chunk when none is given.
+DEFAULT_CHUNK_SIZE = 50_000
+_MANIFEST = "manifest.json"
+
+
+def _parts_prefix(out: Path) -> str:
+    return f".{out.name}.parts-"
+
+
+def _claim(folder: Path):
+    """A lock held while a run writes into ``folder`` (released by the OS if the process dies), or None if taken."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(folder / "run.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return None
+    return lock
+
+
+def _resumable(out: Path, key: str):
+    """The unfinished run of the same inputs beside ``out`` with the most finished chunks, claimed: (folder, done, lock)."""
+    best = None
+    for folder in sorted(out.parent.glob(_parts_prefix(out) + "*")):
+        try:
+            manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if manifest.get("key") != key:
+            continue
+        lock = _claim(folder)
+        if lock is None:  # another run is writing it now
+            continue
+        done = [int(k) for k in manifest.get("done", [])]
+        if best is None or len(done) > len(best[1]):
+            if best is not None:
+                best[2].release()
+            best = (folder, done, lock)
+        else:
+            lock.release()
+    return best
+
+
+def _new_parts_dir(out: Path):
+    import tempfile
+
+    from ..errors import OutputError
+    from ..io.outputs import os_error_reason
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=_parts_prefix(out), dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {os_error_reason(exc)}") from exc
+    return folder, _claim(folder)
+
+
+def _drop_unclaimed(out: Path, keep: Path) -> None:
+    """After a finished run: unfinished runs of the same output that nobody is writing are obsolete."""
+    for folder in out.parent.glob(_parts_prefix(out) + "*"):
+        if folder == keep:
+            continue
+        lock = _claim(folder)
+        if lock is not None:
+            lock.release()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fingerprint(sites, store, options: dict, chunk_size: int, total) -> str:
+    """What a partial run was for: the sites file (path, size, time), the store version and the options."""
+    def stat_key(p) -> list:
+        st = os.stat(p)
+        return [os.path.realpath(p), st.st_size, st.st_mtime_ns]
+
+    store_path = getattr(store, "path", store)
+    data = {"sites": stat_key(sites), "store": stat_key(store_path), "options": options,
+            "chunk_size": chunk_size, "total": total}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _join(parts: list[Path], out: Path, suffix: str, protect) -> None:
+    """The parts, in order, as one output written atomically."""
+    from ..io.outputs import atomic_output
+
+    with atomic_output(out, create=suffix == ".csv", protect_also=protect) as tmp:
+        if suffix == ".csv":
+            with open(tmp, "wb") as dst:
+                for i, part in enumerate(parts):
+                    with open(part, "rb") as src:
+                        if i:  # one BOM and one header: those of the first part
+                            src.readline()
+                        shutil.copyfileobj(src, dst)
+        else:
+            import pyogrio
+
+            for i, part in enumerate(parts):
+                frame = pyogrio.read_dataframe(part, layer="screening")
+                pyogrio.write_dataframe(frame, tmp, layer="screening", driver="GPKG", promote_to_multi=True,
+                                        append=bool(i))
+
+
+def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_CHUNK_SIZE, resume: bool = False,
+                 progress: bool | None = None, protect=(), **options) -> Counter:
+    """Screen a sites file chunk by chunk into ``out`` (``.csv`` or ``.gpkg``); resumable.
+
+    Parameters
+    ----------
+    sites : path
+        The sites file.
+    store : Store or path
+        The layer store (one snapshot serves every chunk).
+    out : path
+        The output table; written once, atomically, when every chunk is done.
+    id_field : str
+        Field identifying the sites.
+    chunk_size : int
+        Sites per chunk.
+    resume : bool
+        Continue a run killed midway (its finished chunks are kept beside ``out``);
+        refused when that run was for another sites file, store or options.
+    progress : bool, optional
+        A progress bar with sites/s and the time left (default: on a terminal).
+    protect : iterable of paths
+        Files the output may not replace (the store, the sites file).
+    **options
+        As :func:`gisplan.batch.screen_batch` (radius, width, industry,
+        industry_field, national_major and the reading options).
+
+    Returns
+    -------
+    collections.Counter
+        Sites per verdict.
+    """
+    from ..batch import screen_batch, write_batch
+    from ..io.vector import feature_count
+    from ..sites import read_site_frame
+    from ..store import Store
+
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InputError(f"`chunk_size` must be a positive whole number, got {chunk_size!r}")
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".gpkg"):
+        raise InputError(f"`out` must end in .csv or .gpkg, got {out.name!r}")
+    store = store if isinstance(store, Store) else Store(store)
+    reading = {k: options.pop(k, None) for k in ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")}
+    streamable = not any(reading[k] for k in ("cm", "towgs84", "dxf_layer"))
+    total = feature_count(sites, layer=reading["layer"]) if streamable else None
+    windows = [None] if not total else [(s, min(chunk_size, total - s)) for s in range(0, total, chunk_size)]
+    key = _fingerprint(sites, store, {**options, **reading, "id_field": id_field}, chunk_size, total)
+    found = _resumable(out, key) if resume else None
+    if resume and found is None:
+        others = list(out.parent.glob(_parts_prefix(out) + "*"))
+        if others:
+            raise InputError(f"the unfinished run beside {out.name} was for another sites file, store or options "
+                             "(or is running now); run without `resume` to start again")
+    if found is not None:
+        parts_dir, done, lock = found
+    else:  # each run writes its own parts: two runs on one output never mix rows
+        (parts_dir, lock), done = _new_parts_dir(out), []
+    manifest_path = parts_dir / _MANIFEST
+    _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
+    counts: Counter = Counter()
+    show = sys.stderr.isatty() if progress is None else progress
+    from tqdm.auto import tqdm
+
+    pause = float(os.environ.get("GISPLAN_TEST_CHUNK_PAUSE", "0") or 0)  # tests kill a run between chunks
+    with tqdm(total=total or None, disable=not show, unit="site", desc="screening") as bar:
+        for k, window in enumerate(windows):
+            part = parts_dir / f"part-{k:06d}{suffix}"
+            if k in done and part.is_file():
+                counts.update(_part_verdicts(part, suffix))
+                bar.update(window[1] if window else 0)
+                continue
+            frame, _note, _ = read_site_frame(sites, window=window, **reading)
+            table = screen_batch(frame, store, id_field=id_field, progress=False, **options)
+            write_batch(table, part)
+            counts.update(table["verdict"].tolist())
+            done.append(k)
+            _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
+            bar.update(len(table))
+            if pause:
+                time.sleep(pause)
+    _join([parts_dir / f"part-{k:06d}{suffix}" for k in range(len(windows))], out, suffix, protect)
+    if lock is not None:
+        lock.release()
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    _drop_unclaimed(out, parts_dir)
+    return counts
+
+
+def _part_verdicts(part: Path, suffix: str) -> list[str]:
+    """The verdict column of a finished part (for the summary of a resumed run)."""
+    if suffix == ".csv":
+        import csv
+
+        with open(part, encoding="utf-8-sig", newline="") as fh:
+            return [row["verdict"] for row in csv.DictReader(fh)]
+    import pyogrio
+
+    return pyogrio.read_dataframe(part, layer="screening", columns=["verdict"], read_geometry=False)["verdict"].tolist()
