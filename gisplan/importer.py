@@ -17,11 +17,8 @@ from .io.postgis import PostGISData, is_postgis_source, read_postgis_layer
 from .io.vector import VectorData, read_vector
 from .mapping import (
     FieldMapping,
-    MappingSpec,
     apply_mapping,
-    combine_mappings,
-    mapping_from_store,
-    read_mapping_file,
+    layer_mapping,
     resolve_mapping,
 )
 from .store import LOCK_TIMEOUT, Store, StoreWriter, prepare_for_store
@@ -189,11 +186,8 @@ def import_layer(
     frame = data.frame
     if len(frame) == 0:
         raise InputError(f"{shown}: no features")
-    spec = combine_mappings(
-        mapping_from_store(mapping_from, kind) if mapping_from else None,
-        read_mapping_file(mapping_file) if mapping_file else None,
-        MappingSpec(dict(mapping or {}), dict(value_maps or {})),
-    )
+    spec = layer_mapping(kind, mapping=mapping, value_maps=value_maps, mapping_file=mapping_file,
+                         mapping_from=mapping_from)
     fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], spec.fields, spec.values)
     frame, crs_note, crs_warnings = _to_cgcs2000(frame, source_crs)
     frame, geom_warnings = _clean_geometries(frame, kind)

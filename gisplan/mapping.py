@@ -418,3 +418,24 @@ def _coded(raw: pd.Series, key: str, src: str, allow_empty: bool = False) -> lis
             cache[v] = "" if (blank and allow_empty) else normalise_value(key, v, src)
         values.append(cache[v])
     return values
+
+
+def layer_mapping(kind: str, *, mapping=None, value_maps=None, mapping_file=None, mapping_from=None) -> MappingSpec:
+    """The field and value maps of one import or check: options over the YAML file over the store's.
+
+    Parameters
+    ----------
+    kind : str
+        The layer kind (which maps a store recorded).
+    mapping, value_maps : dict, optional
+        ``--map`` and ``--map-value`` as parsed.
+    mapping_file : path, optional
+        A ``--mapping`` YAML file.
+    mapping_from : path, optional
+        A store whose recorded maps for ``kind`` are reused.
+    """
+    return combine_mappings(
+        mapping_from_store(mapping_from, kind) if mapping_from else None,
+        read_mapping_file(mapping_file) if mapping_file else None,
+        MappingSpec(dict(mapping or {}), dict(value_maps or {})),
+    )

@@ -164,15 +164,12 @@ def load_source_layer(
     warnings : list of str
     """
     from ..importer import _clean_geometries, _read_source, _to_cgcs2000
-    from ..mapping import MappingSpec, apply_mapping, combine_mappings, mapping_from_store, read_mapping_file, resolve_mapping
+    from ..mapping import apply_mapping, layer_mapping, resolve_mapping
 
     data = _read_source(source, layer, encoding, source_crs)  # a file, or a PostGIS table (PG:..., postgresql://...)
     frame = data.frame.reset_index(drop=True)
-    spec = combine_mappings(
-        mapping_from_store(mapping_from, kind) if mapping_from else None,
-        read_mapping_file(mapping_file) if mapping_file else None,
-        MappingSpec(dict(mapping or {}), dict(value_maps or {})),
-    )
+    spec = layer_mapping(kind, mapping=mapping, value_maps=value_maps, mapping_file=mapping_file,
+                         mapping_from=mapping_from)
     fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], spec.fields, spec.values)
     frame, _note, crs_warnings = _to_cgcs2000(frame, source_crs)
     geoms = np.asarray(frame.geometry.values, dtype=object)
