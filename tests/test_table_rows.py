@@ -51,3 +51,12 @@ def test_merged_cells_expanded_for_access_lists(tmp_path):
     wb.save(path)
     clauses, _, _ = read_clause_table(path)
     assert list(clauses["scope"]) == ["ZH22240110001", "ZH22240110001"]
+
+
+def test_access_list_vocabularies_read_traditional_characters(tmp_path):
+    path = tmp_path / "trad.csv"
+    path.write_text("環境管控單元編碼,管控維度,管控要求\nZH22240110001,空間佈局約束,禁止新建化工項目。\n"
+                    "ZH22240110001,污染物排放管控,污水達標排放。\n", encoding="utf-8")
+    clauses, used, _ = read_clause_table(path)
+    assert list(clauses["dimension"]) == ["spatial_layout", "pollutant_emission"]
+    assert list(clauses["scope"]) == ["ZH22240110001"] * 2

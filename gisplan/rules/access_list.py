@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, MappingError
-from ..vocab import normalise_value, unit_code_is_regular
+from ..vocab import normalise_value, to_simplified, unit_code_is_regular
 from .industry import Industry, selector_matches, split_tokens
 
 __all__ = [
@@ -135,9 +135,9 @@ def _clean(value) -> str:
 
 
 def _key(text: str) -> str:
-    """A header or vocabulary value folded for lookup (NFKC, case)."""
+    """A header or vocabulary value folded for lookup (NFKC, case, Traditional -> Simplified characters)."""
     text = unicodedata.normalize("NFKC", text).strip()
-    return text.lower() if text.isascii() else text
+    return text.lower() if text.isascii() else to_simplified(text)
 
 
 def _table_rows(path, sheet: str | None) -> list[list[str]]:
