@@ -8,11 +8,8 @@ skip on a workstation and FAIL in CI (``CI`` set), so CI never passes them silen
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,54 +19,29 @@ import shapely
 from conftest import UNITS, geod_area, write_sources
 from pyproj import Transformer
 
-PG_BIN = Path(os.environ.get("GISPLAN_PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_server_user(args: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run it as ``postgres`` when the tests run as root."""
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import pg_cluster  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """A PostgreSQL + PostGIS server on a free loopback port: (port, database name); stopped at the end."""
-    if not (PG_BIN / "initdb").exists() or not (PG_BIN / "pg_ctl").exists():
-        message = (f"PostgreSQL server binaries missing in {PG_BIN}: "
-                   "install postgresql-15-postgis-3 (tools/bootstrap.sh --test)")
+    """A PostgreSQL + PostGIS server on a free loopback port (its port); stopped at the end.
+
+    Without the server binaries the tests skip on a workstation and FAIL in CI (``CI`` set).
+    """
+    if not pg_cluster.available():
         if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    folder = Path(tempfile.mkdtemp(prefix="gisplan-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-    data, port = folder / "data", _free_port()
-    run = dict(check=True, capture_output=True, timeout=60)
-    opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c full_page_writes=off"
-    try:
-        subprocess.run(_as_server_user([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                                        "-E", "UTF8", "--no-locale"]), **run)
-        subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-t", "30",
-                                        "-l", str(folder / "log"), "start"]), **run)
-        with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres",
-                             autocommit=True, connect_timeout=10) as conn:
-            conn.execute("CREATE DATABASE gis")
-        with psycopg.connect(_url(port), autocommit=True, connect_timeout=10) as conn:
-            conn.execute("CREATE EXTENSION postgis")
-        yield port
-    finally:
-        subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "stop", "-m", "immediate"]),
-                       capture_output=True, timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
+            pytest.fail(pg_cluster.missing_message())
+        pytest.skip(pg_cluster.missing_message())
+    with pg_cluster.pg_cluster() as url:
+        yield int(url.rsplit(":", 1)[1].split("/", 1)[0])
 
 
 def _url(port: int) -> str:
     return f"postgresql://postgres@127.0.0.1:{port}/gis"
+
+
+_free_port = pg_cluster.free_port
 
 
 def _pg_string(port: int) -> str:
