@@ -25,6 +25,7 @@ from .geometry import to_equal_area
 from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_frame, site_from_geometry
 from .store import Store
 from .verdict import batch_verdicts
+from .vocab import ELEMENT_KINDS
 
 __all__ = ["screen_batch", "BATCH_COLUMNS", "write_batch"]
 
@@ -212,7 +213,8 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     show = sys.stderr.isatty() if progress is None else progress
     from tqdm.auto import tqdm
 
-    layers = [(kind, indexes[kind], store.edge_index(kind)) for kind in kinds]
+    element_kinds = [k for k in ELEMENT_KINDS if store.has(k)]  # element zones decide tagged clauses
+    layers = [(kind, store.index(kind), store.edge_index(kind)) for kind in (*kinds, *element_kinds)]
     for _, index, edges in layers:  # build the trees before threads share them
         _ = (index.box_tree, edges.box_tree)
     shapely.prepare(geoms_ea)
@@ -226,10 +228,14 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
         return out
 
     pairs: list[tuple] = []
+    element_pairs: list[tuple] = []
     with tqdm(total=n, disable=not show, unit="site", desc="screening") as bar, \
             ThreadPoolExecutor(max_workers=_workers()) as pool:
         for sites_idx, results in zip(chunks, pool.map(run, chunks)):
             for kind, site_of, feature_of, overlap in results:
+                if kind in ELEMENT_KINDS:
+                    element_pairs.append((kind, site_of, feature_of, overlap))
+                    continue
                 pairs.append((kind, site_of, feature_of, overlap))
                 if kind == "control_units":
                     cat = category_code[feature_of]
@@ -249,7 +255,9 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     split = _redline_splits(store, geoms_ea, cols, ok)
     verdict, industry_label, deciding, industry_errors = batch_verdicts(store, ok, outside, pairs, given,
                                                                         national_major=national_major,
-                                                                        redline_split=split, missing_kinds=missing)
+                                                                        redline_split=split, missing_kinds=missing,
+                                                                        elements=element_sites(store, element_pairs, area,
+                                                                                               outside, ok))
     errors = [e or (ie or None) for e, ie in zip(errors, industry_errors)]
     warn_text = []
     for i in range(n):
@@ -271,6 +279,27 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
 
     logger.info("batch: %d site(s) screened against %s", n, getattr(store, "path", store))
     return gpd.GeoDataFrame(out, geometry=[f if f is not None else None for f in fps], crs=CGCS2000)
+
+
+def element_sites(store: Store, pairs: list[tuple], area: np.ndarray, outside: np.ndarray, ok: np.ndarray) -> list:
+    """Per site, where it lies in the element zones (:class:`~gisplan.rules.element_zones.ElementSite`).
+
+    ``pairs`` are the overlay kernel's ``(kind, site index, feature id, overlap m²)``
+    of the element layers; ``outside`` the site area outside the control units.
+    Sites that could not be screened get None.
+    """
+    from .rules.element_zones import ElementSite
+
+    rows: list[list] = [[] for _ in range(len(area))]
+    zone_of: dict[str, dict] = {}
+    for kind, site_of, feature_of, overlap in pairs:
+        if kind not in zone_of:
+            table = store.attributes(kind, ["feature_id", "zone"])
+            zone_of[kind] = dict(zip(table["feature_id"].astype("int64").tolist(), table["zone"].tolist()))
+        for s, f, a in zip(site_of.tolist(), feature_of.tolist(), overlap.tolist()):
+            rows[s].append((kind, zone_of[kind][int(f)], a))
+    return [ElementSite.from_rows(float(area[i]), rows[i], float(outside[i])) if ok[i] else None
+            for i in range(len(area))]
 
 
 def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarray) -> dict:

@@ -48,6 +48,7 @@ __all__ = [
     "SAMPLE_SITE_FILES",
     "load_admin",
     "build_demo_layers",
+    "element_zone_layers",
     "write_sample_sites",
     "place_sample_sites",
 ]
@@ -814,8 +815,9 @@ def build_demo_layers(admin_dir: Path | None = None, seed: int = DEFAULT_SEED) -
 
     strict = shapely.union_all([g for _, z, g in prot if z in STRICT_ZONES])
     red_cells = _redline_cells(part, strict, rng)
+    units = _units_frame(part, red_cells)
     return {
-        "control_units": _units_frame(part, red_cells),
+        "control_units": units,
         "eco_redline": _frame({"name": []}, []) if len(red_cells) == 0 else _frame(
             *_columns(_redline_features(cells, red_cells), ("name",))),
         "protected_areas": _frame(*_columns(
@@ -824,7 +826,98 @@ def build_demo_layers(admin_dir: Path | None = None, seed: int = DEFAULT_SEED) -
         "water_sources": _frame(*_columns(
             [(s.name, lvl, LEVEL_LABELS[lvl], g) for (s, lvl, _), g in zip(water, _clip([g for *_, g in water], prefecture))],
             ("name", "level", "level_label"))),
+        **element_zone_layers(units, prefecture, seed),
     }
+
+
+# --------------------------------------------------------------------------- element zones (要素分区)
+#: Element digit of the synthetic element-zone codes YS + county code + element + category + serial
+#: (a demo convention, not a published scheme).
+_ELEMENT_DIGIT = {"water_zones": "1", "air_zones": "2", "soil_zones": "3", "resource_zones": "4"}
+_ZONE_CATEGORY_DIGIT = {"priority": "1", "agri_priority": "1", "general": "3"}
+#: Counties whose urban key units are the air receptor-sensitive / weak-diffusion zones (the rest layout-sensitive).
+_AIR_RECEPTOR = ("222401", "222404")
+_AIR_WEAK_DIFFUSION = ("222402", "222405")
+#: Counties whose general units are agricultural (water: agricultural key control; soil: farmland priority or risk).
+_FARMING = ("222403", "222406", "222426")
+#: Synthetic resource-limit zones: (zone, name, centre lon/lat, radius m).
+_RESOURCE_ZONES = (
+    *(("no_burn", f"{c.name}高污染燃料禁燃区（示例）", c.seat, 6000.0 if c.adcode == "222401" else 3000.0)
+      for c in COUNTIES.values()),
+    ("groundwater_limited_extraction", "延龙图盆地地下水限采区（示例）", (129.45, 42.84), 9000.0),
+    ("groundwater_no_extraction", "延吉市北部地下水禁采区（示例）", (129.50, 43.00), 2500.0),
+    ("eco_water_supply", "雁鸣湖生态用水补给区（示例）", (128.55, 43.62), 6000.0),
+)
+
+
+def _element_zone_of(kind: str, category: str, unit_name: str, county: str) -> str:
+    """The synthetic element zone of one control unit (the tiling element kinds follow the units)."""
+    park, urban = "产业园区" in unit_name, "城镇" in unit_name
+    redline = "生态保护红线" in unit_name
+    if kind == "air_zones":
+        if category == "priority":
+            return "priority" if redline else "general"
+        if category == "key":
+            if park:
+                return "key_high_emission"
+            return ("key_receptor" if county in _AIR_RECEPTOR else
+                    "key_weak_diffusion" if county in _AIR_WEAK_DIFFUSION else "key_layout_sensitive")
+        return "general"
+    if kind == "water_zones":
+        if category == "priority":
+            return "priority"
+        if category == "key":
+            return "key_industrial" if park else "key_urban"
+        return "key_agricultural" if county in _FARMING else "general"
+    # soil
+    if category == "key":
+        return "construction_risk" if park else "general"
+    if category == "general":
+        return "agri_risk" if county == "222426" else "agri_priority" if county in _FARMING else "general"
+    return "general"
+
+
+def element_zone_layers(units: gpd.GeoDataFrame, prefecture, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFrame]:
+    """Synthetic element zones (示例) for the demo store: air, water and soil zones on the units, resource zones as blobs.
+
+    Air, water and soil zones tile the prefecture as the control units do (each
+    unit's zone follows its category and name: an industrial-park unit is a
+    high-emission air zone, an industrial water zone and a construction-land
+    soil-risk zone ...); the resource-limit zones are wobbly discs: a no-burn
+    zone (高污染燃料禁燃区) around every county seat, groundwater zones in the
+    Yanji basin, an ecological water-supply zone at Yanminghu. Their own random
+    generator (``seed`` + 1) leaves the other demo layers as they were.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        ``air_zones``, ``water_zones``, ``soil_zones``, ``resource_zones`` with
+        ``name``, ``zone``, ``zone_label``, ``code`` in EPSG:4490.
+    """
+    from .vocab import ELEMENT_ZONE_LABELS_ZH
+
+    code_of = {c.name: c.adcode for c in COUNTIES.values()}
+    out = {}
+    for kind in ("air_zones", "water_zones", "soil_zones"):
+        labels = ELEMENT_ZONE_LABELS_ZH[kind]
+        rows, serial = [], {}
+        for name, category, county, geom in zip(units["name"], units["category"], units["county"], units.geometry):
+            adcode = code_of.get(county, PREFECTURE_ADCODE)
+            zone = _element_zone_of(kind, category, name, adcode)
+            key = (adcode, zone)
+            serial[key] = serial.get(key, 0) + 1
+            code = f"YS{adcode}{_ELEMENT_DIGIT[kind]}{_ZONE_CATEGORY_DIGIT.get(zone, '2')}{serial[key]:04d}"
+            rows.append((f"{county}{labels[zone]}{serial[key]}（示例）", zone, labels[zone], code, geom))
+        out[kind] = _frame(*_columns(rows, ("name", "zone", "zone_label", "code")))
+    rng = np.random.default_rng(seed + 1)
+    labels = ELEMENT_ZONE_LABELS_ZH["resource_zones"]
+    rows = []
+    for i, (zone, name, centre, radius) in enumerate(_RESOURCE_ZONES, start=1):
+        amps, phases = rng.uniform(0.3, 1.0, 3) * 0.1, rng.uniform(0.0, 2 * np.pi, 3)
+        geom = _clip([_blob(_ea_point(*centre), radius, phases, amps)], prefecture)[0]
+        rows.append((name, zone, labels[zone], f"YS{PREFECTURE_ADCODE}{_ELEMENT_DIGIT['resource_zones']}2{i:04d}", geom))
+    out["resource_zones"] = _frame(*_columns(rows, ("name", "zone", "zone_label", "code")))
+    return out
 
 
 def _columns(rows: list[tuple], names: tuple[str, ...]) -> tuple[dict, list]:

@@ -23,7 +23,7 @@ from .mapping import (
 )
 from .store import LOCK_TIMEOUT, Store, StoreWriter, prepare_for_store
 from .store_files import pause_hook
-from .vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, SCHEMA, ZONE_LABELS_ZH
+from .vocab import CATEGORY_LABELS_ZH, ELEMENT_ZONE_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, SCHEMA, ZONE_LABELS_ZH
 
 __all__ = ["import_layer", "rebuild_store", "ImportReport"]
 
@@ -238,7 +238,8 @@ def _access_list_from_attributes(store: StoreWriter, kind: str, frame, source) -
 
 #: The coded schema field of each kind and the codes it may hold.
 _CODES = {"control_units": ("category", set(CATEGORY_LABELS_ZH)), "protected_areas": ("zone", set(ZONE_LABELS_ZH)),
-          "water_sources": ("level", set(LEVEL_LABELS_ZH))}
+          "water_sources": ("level", set(LEVEL_LABELS_ZH)),
+          **{k: ("zone", set(v)) for k, v in ELEMENT_ZONE_LABELS_ZH.items()}}
 _DERIVED_COLUMNS = ("feature_id", "area_m2", "area_gk_m2")
 
 

@@ -13,6 +13,10 @@ import pandas as pd
 from .errors import MappingError
 from .vocab import (
     CODED_FIELD,
+    ELEMENT_KINDS,
+    ELEMENT_VOCAB,
+    ELEMENT_ZONE_LABELS_ZH,
+    KIND_LABELS_ZH,
     FIELD_ALIASES,
     LEVEL_LABELS_ZH,
     OPTIONAL,
@@ -42,6 +46,7 @@ _DEFAULT_NAMES = {
     "eco_redline": "生态保护红线",
     "protected_areas": "自然保护地",
     "water_sources": "饮用水水源保护区",
+    **{k: KIND_LABELS_ZH[k] for k in ELEMENT_KINDS},
 }
 
 
@@ -367,10 +372,10 @@ def apply_mapping(gdf: gpd.GeoDataFrame, mapping: FieldMapping) -> tuple[gpd.Geo
                 if empty.any():
                     raw = raw.where(~empty, UNZONED)
                     warnings.append(_unzoned_warning(int(empty.sum()), f"empty zone field {src!r}"))
-            out[key] = _coded(raw, key, src)
+            out[key] = _coded(raw, ELEMENT_VOCAB.get(kind, key), src)
             if label_col:
                 labels = _text(raw).map(to_simplified)
-                fallback = (ZONE_LABELS_ZH if key == "zone" else LEVEL_LABELS_ZH)
+                fallback = ELEMENT_ZONE_LABELS_ZH.get(kind) or (ZONE_LABELS_ZH if key == "zone" else LEVEL_LABELS_ZH)
                 ascii_or_digit = labels.map(lambda s: s.isascii())
                 out[label_col] = labels.where(~ascii_or_digit, out[key].map(fallback))
     if kind == "control_units":

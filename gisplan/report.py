@@ -7,7 +7,7 @@ import math
 import os
 
 from ._version import __version__
-from .vocab import KIND_LABELS_ZH
+from .vocab import ELEMENT_KINDS, KIND_LABELS_ZH
 
 __all__ = ["result_to_dict", "result_to_json", "summary_text", "verdict_lines"]
 
@@ -56,8 +56,38 @@ def result_to_dict(result) -> dict:
         "verdict": result.verdict.to_dict() if hasattr(result.verdict, "to_dict") else result.verdict,
         **({"crossings": list(result.crossings)} if getattr(result, "project", {}).get("site_kind") in ("line", "mixed") else {}),
         **({"rasters": list(result.rasters)} if getattr(result, "rasters", None) else {}),
+        **element_zones_dict(result),
         "warnings": list(result.warnings),
     })
+
+
+_ELEMENT_COLS = ["kind", "name", "code", "zone", "zone_label", "overlap_m2", "overlap_gk_m2", "share_of_project"]
+_ELEMENT_NEAR_COLS = ["kind", "name", "zone", "zone_label", "distance_m", "azimuth_deg", "direction", "position"]
+
+
+def element_zones_dict(result) -> dict:
+    """``{"element_zones": {"hits", "nearby", "by_zone"}}`` when the store has element layers (else empty).
+
+    ``by_zone`` sums the overlap (ellipsoidal and GK m²) per kind and zone type.
+    """
+    rows = list(getattr(result, "element_rows", None) or [])
+    near = list(getattr(result, "element_nearby_rows", None) or [])
+    layers = (getattr(result, "store", None) or {}).get("layers", {}) or {}
+    if not rows and not near and not any(k in layers for k in ELEMENT_KINDS):
+        return {}
+    by_zone: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        z = by_zone.setdefault((r["kind"], r["zone"]), {"kind": r["kind"], "zone": r["zone"], "zone_label": r["zone_label"],
+                                                        "overlap_m2": 0.0, "overlap_gk_m2": 0.0, "features": 0})
+        z["overlap_m2"] += r["overlap_m2"]
+        z["overlap_gk_m2"] += r["overlap_gk_m2"]
+        z["features"] += 1
+    return {"element_zones": _clean({
+        "hits": [{c: r.get(c) for c in _ELEMENT_COLS} for r in rows],
+        "nearby": [{c: r.get(c) for c in _ELEMENT_NEAR_COLS} for r in near],
+        "by_zone": list(by_zone.values()),
+        "layers": [k for k in ELEMENT_KINDS if k in layers],
+    })}
 
 
 def result_to_json(result, path: str | os.PathLike | None = None) -> str:
@@ -94,6 +124,10 @@ def summary_text(result, lang: str = "zh") -> str:
         kind = n["kind"].replace("_", " ") if en else KIND_LABELS_ZH[n["kind"]]
         where = f"{n['distance_m'] / 1000:.1f} km {n['azimuth_deg']:.0f}°" if en else n["position"]
         lines.append(f"  {'nearby' if en else '周边'} {kind} {n['name']} {n['zone'] if en else n['zone_label']}: {where}")
+    for r in getattr(result, "element_rows", None) or []:
+        kind = r["kind"].replace("_", " ") if en else KIND_LABELS_ZH[r["kind"]]
+        lines.append(f"  {'in' if en else '位于'} {kind} {r['name']} {r['zone'] if en else r['zone_label']}: "
+                     f"{r['overlap_m2'] / 1e4:.2f} ha, {r['share_of_project']:.1%}")
     lines += raster_lines(getattr(result, "rasters", []), lang)
     lines += verdict_lines(result.verdict, getattr(result, "crossings", []), lang)
     lines += [f"  {'warning' if en else '警告'}: {w}" for w in result.warnings]

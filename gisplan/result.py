@@ -181,6 +181,10 @@ class ScreeningResult:
         The rows behind :attr:`control_units`, :attr:`hits`, :attr:`nearby`, :attr:`pieces`.
     piece_geoms : list
         Overlap geometries (CGCS2000), one per piece row.
+    element_rows, element_nearby_rows : list of dict
+        Element zones (air / water / soil / resource) the site overlaps, and those
+        within the search buffer (``kind``, ``name``, ``code``, ``zone``,
+        ``zone_label``, ``overlap_m2`` or ``distance_m`` ...).
     """
 
     site: Any
@@ -198,6 +202,8 @@ class ScreeningResult:
     nearby_rows: list = field(default_factory=list, repr=False)
     piece_rows: list = field(default_factory=list, repr=False)
     piece_geoms: list = field(default_factory=list, repr=False)
+    element_rows: list = field(default_factory=list, repr=False)
+    element_nearby_rows: list = field(default_factory=list, repr=False)
     context_loader: Callable[[], dict] | None = field(default=None, repr=False)
     county_loader: Callable[[], Any] | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)

@@ -32,7 +32,8 @@ from .rules.access_list import (
     judge_clause,
     mentions,
 )
-from .rules.industry import IndustryMatch, match_industry
+from .rules.element_zones import ElementSite, StoreElements, adjust_finding
+from .rules.industry import IndustryMatch, match_industry, with_element_attributes
 from .rules.statutory import RuleSet, ZoneRule, default_rules
 from .vocab import UNZONED, strictest_zone_for_unzoned
 from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
@@ -120,13 +121,28 @@ class VerdictEngine:
             raise InputError(f"national_major must be True, False or None, got {national_major!r}")
         self.national_major = national_major
         self.match = _as_match(industry)
-        self.industry = self.match.industry if self.match else None
+        self.industry = with_element_attributes(self.match)  # + burns_high_pollution_fuel, voc ... when known
         self.rules = rules or default_rules()
         self.access = access if access is not None else (AccessList.from_store(store) if store is not None else None)
         self._units_frame = None
         self._store = store
         self._unit_cache: dict[str, list[dict]] = {}
         self._zone_cache: dict[tuple[str, str], dict] = {}
+        self._elements: StoreElements | None = None
+
+    # -- element zones ------------------------------------------------------------
+    def store_elements(self) -> StoreElements:
+        """The store's element layers and the zone types they hold (read once)."""
+        if self._elements is None:
+            self._elements = StoreElements.from_store(self._store)
+        return self._elements
+
+    def element_findings(self, found: list[dict], site: ElementSite | None) -> list[dict]:
+        """Unit findings with their element-zone clauses decided by where the site lies."""
+        if not any(f.get("element_zone") for f in found):
+            return found
+        elements = self.store_elements()
+        return [adjust_finding(f, site, elements) for f in found]
 
     # -- units ------------------------------------------------------------------
     def _unit_attrs(self, feature_id: int | None, fallback: dict) -> dict:
@@ -168,6 +184,7 @@ class VerdictEngine:
                     "dimension_label_en": DIMENSION_LABELS_EN.get(c.dimension, c.dimension),
                     "units": [code], "reason": reason, "demo": c.demo,
                     "mentions_industry": mentions(c.text, self.industry),
+                    **({"element_zone": c.element_zone} if c.element_zone else {}),
                 })
         self._unit_cache[code] = found
         return found
@@ -242,7 +259,7 @@ class VerdictEngine:
 
     # -- whole verdicts -----------------------------------------------------------
     def verdict(self, units: pd.DataFrame | None, hits: pd.DataFrame, *, outside_m2: float = 0.0,
-                has_units: bool = True, missing_kinds=()) -> dict:
+                has_units: bool = True, missing_kinds=(), elements: ElementSite | None = None) -> dict:
         """The verdict object of the JSON report.
 
         Parameters
@@ -256,6 +273,9 @@ class VerdictEngine:
             Site area outside the store's units (a ``review`` finding when > 0).
         missing_kinds : iterable of str
             Layer kinds the store lacks (a ``review`` finding each).
+        elements : ElementSite, optional
+            Where the site lies in the element zones: decides clauses tagged with
+            an element zone (None: such clauses stay ``review``).
         """
         findings: dict[str, dict] = {}
         features = []
@@ -263,6 +283,7 @@ class VerdictEngine:
             fid = u.get("feature_id")
             unit_found = self.unit_findings(u["code"], name=u["name"], category=u["category"], county=u.get("county", ""),
                                             feature_id=None if fid is None or pd.isna(fid) else int(fid))
+            unit_found = self.element_findings(unit_found, elements)
             for f in unit_found:
                 if f["id"] in findings:
                     findings[f["id"]]["units"] = sorted(set(findings[f["id"]]["units"]) | {u["code"]})
@@ -305,16 +326,17 @@ class VerdictEngine:
         }
 
     def overall(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple[str, str, str]],
-                outside: bool, missing_kinds=()) -> tuple[str, str]:
+                outside: bool, missing_kinds=(), elements: ElementSite | None = None) -> tuple[str, str]:
         """Overall decision and the first deciding rule's citation, for batch rows.
 
         ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone) or
         (kind, name, zone, redline_rest_m2, own_law_zones) for a redline split by :meth:`own_law_finding`.
-        ``missing_kinds``: layer kinds the store lacks.
+        ``missing_kinds``: layer kinds the store lacks. ``elements``: where the site lies in the element zones.
         """
         found = []
         for code, name, category, county, fid in unit_codes:
-            found += self.unit_findings(code, name=name, category=category, county=county, feature_id=fid)
+            found += self.element_findings(
+                self.unit_findings(code, name=name, category=category, county=county, feature_id=fid), elements)
         for z in zones:
             f = self.zone_finding(*z[:3])
             found.append(self.own_law_finding(f, z[3], z[4]) if len(z) > 3 else f)
@@ -394,7 +416,7 @@ def kind_label(kind: str, lang: str = "zh") -> str:
 
 def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, national_major: bool | None = None,
                    redline_split: dict | None = None,
-                   missing_kinds=()) -> tuple[list[str], list[str], list[str], list[str]]:
+                   missing_kinds=(), elements: list | None = None) -> tuple[list[str], list[str], list[str], list[str]]:
     """Per-site verdicts for :func:`gisplan.batch.screen_batch`, the same as single screenings give.
 
     Parameters
@@ -417,6 +439,8 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
         (:func:`gisplan.screening.redline_own_law`), for the sites that hit both.
     missing_kinds : iterable of str
         Layer kinds the store lacks (every site gets a ``review`` finding each).
+    elements : list of ElementSite, optional
+        Per site, where it lies in the element zones (:func:`gisplan.batch.element_sites`).
 
     Returns
     -------
@@ -477,9 +501,10 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
         engine = engines[key]
         units = tuple(sorted(per_site[i]["units"], key=lambda u: u[0]))
         zones = tuple(per_site[i]["zones"])
-        case = (key, units, zones, bool(has_units and outside[i] > 0))
+        site_elements = elements[i] if elements is not None else None
+        case = (key, units, zones, bool(has_units and outside[i] > 0), site_elements)
         if case not in decided:  # most sites share a unit and industry with others
-            decided[case] = engine.overall(list(units), list(zones), case[3], tuple(missing_kinds))
+            decided[case] = engine.overall(list(units), list(zones), case[3], tuple(missing_kinds), elements=site_elements)
         overall, cite = decided[case]
         verdicts.append(overall)
         labels.append(f"{engine.industry.code} {engine.industry.name}" if engine.industry else "")

@@ -16,6 +16,11 @@ from .errors import MappingError
 
 __all__ = [
     "KINDS",
+    "BASE_KINDS",
+    "ELEMENT_KINDS",
+    "ELEMENTS",
+    "ELEMENT_ZONE_LABELS_ZH",
+    "ELEMENT_TILING",
     "SCHEMA",
     "FIELD_ALIASES",
     "CATEGORY_LABELS_ZH",
@@ -34,7 +39,16 @@ __all__ = [
     "unit_code_is_regular",
 ]
 
-KINDS = ("control_units", "eco_redline", "protected_areas", "water_sources")
+#: The four kinds every screening needs (a store without one of them gives ``review``).
+BASE_KINDS = ("control_units", "eco_redline", "protected_areas", "water_sources")
+#: Element zones (要素分区) of the quality baseline and the resource limit: optional layers beside the units.
+ELEMENT_KINDS = ("air_zones", "water_zones", "soil_zones", "resource_zones")
+KINDS = BASE_KINDS + ELEMENT_KINDS
+#: The element (as an access-list clause's ``element_zone`` tag names it: ``air:key_receptor``) of each kind.
+ELEMENTS = {"air": "air_zones", "water": "water_zones", "soil": "soil_zones", "resource": "resource_zones"}
+#: Element kinds whose zones tile the area they were delivered for (priority / key / general): the
+#: layer's union is its coverage. Resource-limit zones (no-burn, groundwater, shoreline) cover parts only.
+ELEMENT_TILING = ("air_zones", "water_zones", "soil_zones")
 
 #: Store columns per kind (besides geometry); the first is the feature's name or code.
 SCHEMA: dict[str, tuple[str, ...]] = {
@@ -42,6 +56,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "eco_redline": ("name",),
     "protected_areas": ("name", "zone", "zone_label"),
     "water_sources": ("name", "level", "level_label"),
+    **{k: ("name", "zone", "zone_label", "code") for k in ELEMENT_KINDS},
 }
 
 #: Optional fields per kind: filled when the delivery has them, empty otherwise
@@ -51,6 +66,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "eco_redline": (),
     "protected_areas": ("pa_type", "pa_level"),
     "water_sources": (),
+    **{k: () for k in ELEMENT_KINDS},
 }
 
 #: Schema fields that must be present after mapping (others may be filled in).
@@ -59,6 +75,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "eco_redline": (),
     "protected_areas": (),  # no zone field: whole-reserve outlines, zone "unzoned"
     "water_sources": ("level",),
+    **{k: ("zone",) for k in ELEMENT_KINDS},
 }
 
 #: Source field names seen in provincial deliveries, per schema field (case-insensitive).
@@ -86,6 +103,16 @@ FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "name": ("name", "SYDMC", "SYMC", "MC", "NAME", "水源地名称", "名称"),
         "level": ("level", "BHQJB", "BHQLB", "JB", "BHQMC", "保护区级别", "保护区类别", "级别"),
     },
+    # element zones: the national data specification is not public; these are the pinyin initials
+    # of 要素管控分区编码/名称/类型 (YSGKFQBM ...), of 分区类型/管控分区类别 (FQLX, GKFQLB ...) and
+    # the Chinese headers seen in provincial tables (an assumption, not a verified list)
+    **{k: {
+        "zone": ("zone", "FQLX", "GKFQLX", "GKFQLB", "YSFQLX", "YSGKFQLX", "YSFQLB", "FQLB", "GKLX", "FQMC",
+                 "GKFQMC", "分区类型", "管控分区类型", "管控分区类别", "要素分区类型", "分区类别", "管控类型", "管控分区"),
+        "name": ("name", "YSGKFQMC", "YSFQMC", "QYMC", "MC", "NAME", "分区名称", "管控分区名称", "要素管控分区名称", "名称"),
+        "code": ("code", "YSGKFQBM", "YSFQBM", "GKFQBM", "FQBM", "YSBM", "BM", "分区编码", "管控分区编码",
+                 "要素管控分区编码", "编码"),
+    } for k in ELEMENT_KINDS},
 }
 
 #: Which schema field carries a coded vocabulary, per kind, and its label column.
@@ -93,6 +120,7 @@ CODED_FIELD: dict[str, tuple[str, str | None]] = {
     "control_units": ("category", None),
     "protected_areas": ("zone", "zone_label"),
     "water_sources": ("level", "level_label"),
+    **{k: ("zone", "zone_label") for k in ELEMENT_KINDS},
 }
 
 #: Optional coded fields (vocabulary, no label column): checked when the delivery has them.
@@ -140,7 +168,54 @@ KIND_LABELS_ZH = {
     "eco_redline": "生态保护红线",
     "protected_areas": "自然保护地",
     "water_sources": "饮用水水源保护区",
+    "air_zones": "大气环境管控分区",
+    "water_zones": "水环境管控分区",
+    "soil_zones": "土壤环境管控分区",
+    "resource_zones": "资源利用管控分区",
 }
+#: Zone codes of each element kind and their labels, as deployed 三线一单 systems name the layers
+#: (大气环境受体敏感重点管控区, 水环境工业污染重点管控区, 建设用地污染风险重点管控区, 高污染燃料禁燃区 ...).
+ELEMENT_ZONE_LABELS_ZH: dict[str, dict[str, str]] = {
+    "air_zones": {
+        "priority": "大气环境优先保护区",
+        "key_high_emission": "大气环境高排放重点管控区",
+        "key_layout_sensitive": "大气环境布局敏感重点管控区",
+        "key_weak_diffusion": "大气环境弱扩散重点管控区",
+        "key_receptor": "大气环境受体敏感重点管控区",
+        "general": "大气环境一般管控区",
+    },
+    "water_zones": {
+        "priority": "水环境优先保护区",
+        "key_industrial": "水环境工业污染重点管控区",
+        "key_urban": "水环境城镇生活污染重点管控区",
+        "key_agricultural": "水环境农业污染重点管控区",
+        "general": "水环境一般管控区",
+    },
+    "soil_zones": {
+        "agri_priority": "农用地优先保护区",
+        "agri_risk": "农用地污染风险重点管控区",
+        "construction_risk": "建设用地污染风险重点管控区",
+        "general": "土壤环境一般管控区",
+    },
+    "resource_zones": {
+        "no_burn": "高污染燃料禁燃区",
+        "groundwater_no_extraction": "地下水禁采区",
+        "groundwater_limited_extraction": "地下水限采区",
+        "eco_water_supply": "生态用水补给区",
+        "shoreline_priority": "岸线优先保护区",
+        "shoreline_key": "岸线重点管控区",
+        "shoreline_general": "岸线一般管控区",
+    },
+}
+
+def _element_values(kind: str, extra: dict[str, str]) -> dict[str, str]:
+    """Codes, full labels, labels without the element prefix and ``extra`` synonyms of one element kind."""
+    labels = ELEMENT_ZONE_LABELS_ZH[kind]
+    out = {k: k for k in labels} | {v: k for k, v in labels.items()}
+    for prefix in ("大气环境", "水环境", "土壤环境", "土壤", "岸线资源", "岸线"):
+        out |= {v[len(prefix):]: k for k, v in labels.items() if v.startswith(prefix) and len(v) > len(prefix) + 2}
+    return out | extra
+
 
 _VALUES: dict[str, dict[str, str]] = {
     "category": {
@@ -181,7 +256,43 @@ _VALUES: dict[str, dict[str, str]] = {
         "二级保护区": "level2", "二级": "level2", "二级区": "level2",
         "准保护区": "quasi", "准保护": "quasi",
     },
+    # element zones: one vocabulary per kind (the store's ``zone`` column of that kind)
+    "air_zone": _element_values("air_zones", {
+        "优先保护区": "priority", "一般管控区": "general",
+        "高排放区": "key_high_emission", "高排放重点管控区": "key_high_emission", "大气环境高排放区": "key_high_emission",
+        "布局敏感区": "key_layout_sensitive", "布局敏感重点管控区": "key_layout_sensitive",
+        "大气环境布局敏感区": "key_layout_sensitive",
+        "弱扩散区": "key_weak_diffusion", "弱扩散重点管控区": "key_weak_diffusion", "大气环境弱扩散区": "key_weak_diffusion",
+        "受体敏感区": "key_receptor", "受体敏感重点管控区": "key_receptor", "大气环境受体敏感区": "key_receptor",
+        "1": "priority", "3": "general",
+    }),
+    "water_zone": _element_values("water_zones", {
+        "优先保护区": "priority", "一般管控区": "general",
+        "工业污染重点管控区": "key_industrial", "水环境工业污染重点管控区": "key_industrial",
+        "城镇生活污染重点管控区": "key_urban", "城镇生活重点管控区": "key_urban", "水环境城镇生活重点管控区": "key_urban",
+        "农业污染重点管控区": "key_agricultural", "水环境农业污染重点管控区": "key_agricultural",
+        "1": "priority", "3": "general",
+    }),
+    "soil_zone": _element_values("soil_zones", {
+        "农用地优先保护": "agri_priority", "优先保护类农用地": "agri_priority", "农用地优先保护区": "agri_priority",
+        "农用地污染风险重点管控区": "agri_risk", "农用地风险重点管控区": "agri_risk", "农用地重点管控区": "agri_risk",
+        "建设用地污染风险重点管控区": "construction_risk", "建设用地风险重点管控区": "construction_risk",
+        "建设用地重点管控区": "construction_risk", "污染地块": "construction_risk",
+        "一般管控区": "general", "土壤一般管控区": "general",
+    }),
+    "resource_zone": _element_values("resource_zones", {
+        "禁燃区": "no_burn", "高污染燃料禁燃区": "no_burn", "散煤禁燃区": "no_burn",
+        "地下水禁止开采区": "groundwater_no_extraction", "禁采区": "groundwater_no_extraction",
+        "地下水限制开采区": "groundwater_limited_extraction", "限采区": "groundwater_limited_extraction",
+        "地下水超采区": "groundwater_limited_extraction",
+        "生态用水补给区": "eco_water_supply",
+        "岸线资源优先保护区": "shoreline_priority", "岸线资源重点管控区": "shoreline_key",
+        "岸线资源一般管控区": "shoreline_general", "岸线保护区": "shoreline_priority",
+    }),
 }
+#: The vocabulary (key of the value tables) of each element kind's ``zone`` field.
+ELEMENT_VOCAB = {"air_zones": "air_zone", "water_zones": "water_zone", "soil_zones": "soil_zone",
+                 "resource_zones": "resource_zone"}
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
+from ..vocab import KINDS as _VOCAB_KINDS
 
 __all__ = [
     "KINDS", "site_options", "reading_options", "arrival_options", "national_major_option", "basemap_options",
@@ -17,7 +18,7 @@ __all__ = [
     "take_layer_file", "lock_timeout_option",
 ]
 
-KINDS = ["control_units", "eco_redline", "protected_areas", "water_sources"]
+KINDS = list(_VOCAB_KINDS)
 _READING = ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")
 
 

@@ -20,7 +20,7 @@ import shapely
 from ..crs import CGCS2000, EQUAL_AREA, gk_epsg_for_lon, transform_geometry
 from ..geodesy import direction_word, position_phrase
 from ..geometry import from_equal_area, to_equal_area
-from ..vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from ..vocab import BASE_KINDS, CATEGORY_LABELS_ZH, ELEMENT_KINDS, ELEMENT_ZONE_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
@@ -33,6 +33,7 @@ _ATTRIBUTE_COLUMNS = {
     "eco_redline": ["feature_id", "name"],
     "protected_areas": ["feature_id", "name", "zone", "zone_label"],
     "water_sources": ["feature_id", "name", "level", "level_label"],
+    **{k: ["feature_id", "name", "zone", "zone_label", "code"] for k in ELEMENT_KINDS},
 }
 _cache_lock = threading.Lock()
 
@@ -59,6 +60,9 @@ def zone_of(kind: str, row: dict) -> tuple[str, str]:
     if kind == "water_sources":
         level = row.get("level") or ""
         return level, row.get("level_label") or LEVEL_LABELS_ZH.get(level, level)
+    if kind in ELEMENT_KINDS:
+        zone = row.get("zone") or ""
+        return zone, ELEMENT_ZONE_LABELS_ZH[kind].get(zone) or row.get("zone_label") or zone
     return "redline", "生态保护红线"
 
 
@@ -196,7 +200,7 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     area = float(shapely.area(site_ea))
     sites = np.array([site_ea], dtype=object)
     found: list[tuple[str, object]] = []  # (kind, LayerOverlaps)
-    for kind in ("control_units", *ZONE_KINDS):
+    for kind in ("control_units", *ZONE_KINDS, *ELEMENT_KINDS):
         if kind in cache.kinds:
             found.append((kind, layer_overlaps(sites, store.index(kind), store.edge_index(kind),
                                                keep_geometry=keep_geometry)))
@@ -207,6 +211,7 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     # the site's own GK area from its vertices, as `gisplan read`: a GK corner table's shoelace area (issue 9)
     area_gk = float(shapely.area(transform_geometry(fp, CGCS2000, gk_crs)))
     unit_rows, hit_rows, piece_rows, piece_geoms_ea, hit_geoms = [], [], [], [], []
+    element_rows, element_geoms_ea = [], []
     for kind, ov in found:
         rows = cache.rows(kind)
         geoms = ov.geometry if ov.geometry is not None else [None] * len(ov)
@@ -214,6 +219,10 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
             agk = float(next(gk_iter)) if ov.geometry is not None else float("nan")
             row = rows[fid]
             share = a / area if area else 0.0
+            if kind in ELEMENT_KINDS:  # element zones: their own table, not statutory hits
+                element_rows.append(_element_row(kind, fid, row, a, agk, share))
+                element_geoms_ea.append(g)
+                continue
             if kind == "control_units":
                 unit_rows.append({
                     "feature_id": fid, "code": row["code"], "name": row["name"], "category": row["category"],
@@ -231,7 +240,7 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
             piece_geoms_ea.append(g)
     unit_rows.sort(key=lambda r: -r["overlap_m2"])
     _split_redline(hit_rows, hit_geoms)  # the redline's part outside zones that follow their own laws
-    near_rows = []
+    near_rows, element_near = [], []
     for kind, ov in found:
         if kind == "control_units":
             continue
@@ -241,18 +250,35 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
                                        near.site_point.tolist(), near.feature_point.tolist()):
             row = rows[fid]
             zone, label = zone_of(kind, row)
-            near_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "zone": zone, "zone_label": label,
+            (element_near if kind in ELEMENT_KINDS else near_rows).append({"kind": kind, "feature_id": fid, "name": row["name"], "zone": zone, "zone_label": label,
                               "distance_m": dist, "azimuth_deg": az, "direction": direction_word(az),
                               "position": position_phrase(az, dist), "site_point": a, "feature_point": b})
     near_rows.sort(key=lambda r: r["distance_m"])
+    element_near.sort(key=lambda r: r["distance_m"])
+    element_rows.sort(key=lambda r: (ELEMENT_KINDS.index(r["kind"]), -r["overlap_m2"]))
     piece_geoms = list(from_equal_area(np.asarray(piece_geoms_ea, dtype=object))) if keep_geometry and piece_geoms_ea else []
     return {
         "area_m2": area, "area_gk_m2": area_gk, "gk_crs": gk_crs, "centroid": [lon0, lat0], "site_ea": site_ea,
         "unit_rows": unit_rows, "hit_rows": hit_rows, "nearby_rows": near_rows, "piece_rows": piece_rows,
-        "piece_geoms": piece_geoms,
+        "piece_geoms": piece_geoms, "element_rows": element_rows, "element_nearby_rows": element_near,
         "covered_m2": float(sum(r["overlap_m2"] for r in unit_rows)),
         "covered_gk_m2": float(sum(r["overlap_gk_m2"] for r in unit_rows)),
     }
+
+
+def _element_row(kind: str, fid: int, row: dict, overlap_m2: float, overlap_gk_m2: float, share: float) -> dict:
+    """One element-zone overlap row (a feature of an air/water/soil/resource zone layer)."""
+    zone, label = zone_of(kind, row)
+    return {"kind": kind, "feature_id": fid, "name": row["name"], "code": row.get("code") or "", "zone": zone,
+            "zone_label": label, "overlap_m2": overlap_m2, "overlap_gk_m2": overlap_gk_m2, "share_of_project": share}
+
+
+def element_site(got: dict, outside_m2: float):
+    """Where a screened footprint lies in the element zones (:class:`~gisplan.rules.element_zones.ElementSite`)."""
+    from ..rules.element_zones import ElementSite
+
+    return ElementSite.from_rows(got["area_m2"], [(r["kind"], r["zone"], r["overlap_m2"]) for r in got["element_rows"]],
+                                 outside_m2)
 
 
 def context_loader(store, site_ea, buffer_m: float):
@@ -352,13 +378,13 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
             warnings.append("control units overlap each other under the site: unit areas add up to more than the site")
     else:
         warnings.append("the store has no control_units layer: unit statistics are empty and the verdict is review")
-    missing = [k for k in KINDS if k not in cache.kinds]  # never `allowed` without a layer the verdict needs
+    missing = [k for k in BASE_KINDS if k not in cache.kinds]  # never `allowed` without a layer the verdict needs
     warnings += [f"the store has no {k} layer: the verdict is review" for k in missing if k != "control_units"]
     rasters, raster_warnings = site_raster_stats(store, fp, area)
     warnings += raster_warnings
     engine = cache.verdict_engine(match, **(verdict_options or {}))
     verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units,
-                             missing_kinds=missing)
+                             missing_kinds=missing, elements=element_site(got, outside))
     b = shapely.bounds(fp)
     project = {
         "name": site.name, "source": site.path, "format": site.format, "site_kind": site.kind,
@@ -387,5 +413,6 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
         warnings=warnings, store={"path": str(store.path), "layers": cache.versions}, generated_at=generated_now(),
         crossings=crossings, rasters=rasters, unit_rows=got["unit_rows"], hit_rows=got["hit_rows"], nearby_rows=got["nearby_rows"],
         piece_rows=got["piece_rows"], piece_geoms=got["piece_geoms"],
+        element_rows=got["element_rows"], element_nearby_rows=got["element_nearby_rows"],
         context_loader=context_loader(store, got["site_ea"], buffer), county_loader=county_loader(store, counties),
     )

@@ -43,7 +43,7 @@ __all__ = [
 
 ACCESS_TABLE = "gisplan_access_list"
 COLUMNS = ["clause_id", "tier", "scope", "scope_name", "category", "admin_codes", "dimension", "text",
-           "source", "article", "applies_to", "decision", "demo", "origin", "source_row"]
+           "source", "article", "applies_to", "decision", "demo", "origin", "source_row", "element_zone"]
 DIMENSIONS = {
     "spatial_layout": "空间布局约束",
     "pollutant_emission": "污染物排放管控",
@@ -99,6 +99,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "article": ("article", "条款", "条目", "条文", "条款号", "序号"),
     "applies_to": ("applies_to", "适用行业", "涉及行业"),
     "decision": ("decision", "判定"),
+    "element_zone": ("element_zone", "要素分区", "适用要素分区", "适用管控分区", "要素管控分区"),
 }
 _CARRY = ("unit_code", "unit_name", "tier", "scope", "admin_codes", "category", "source")
 
@@ -292,13 +293,19 @@ def _record(cell: dict, dim_raw: str, text: str, row: int) -> dict:
     if decision and not applies:
         raise InputError(f"判定 {decision_raw!r} given without 适用行业 (which industries it decides)")
     tier, scope = _tier_and_scope(cell)
+    element_zone = ""
+    if cell.get("element_zone"):
+        from .element_zones import parse_element_tag, tag_text
+
+        element_zone = tag_text(parse_element_tag(cell["element_zone"]))  # InputError names the tag
     if category and tier == "unit":
         category = ""  # a unit's own category is in the layer
     return {"clause_id": "", "tier": tier, "scope": scope,
             "scope_name": cell.get("unit_name", "") if tier == "unit" else cell.get("scope", "") or scope,
             "category": category, "admin_codes": ";".join(split_tokens(cell.get("admin_codes", ""))),
             "dimension": dimension, "text": text, "source": cell.get("source", ""), "article": cell.get("article", ""),
-            "applies_to": ";".join(split_tokens(applies)), "decision": decision, "demo": 0, "origin": "", "source_row": row}
+            "applies_to": ";".join(split_tokens(applies)), "decision": decision, "demo": 0, "origin": "", "source_row": row,
+            "element_zone": element_zone}
 
 
 def _tier_and_scope(cell: dict) -> tuple[str, str]:
@@ -453,7 +460,7 @@ def clauses_from_unit_attributes(frame: pd.DataFrame, source: str) -> tuple[pd.D
                 rows.append({"clause_id": f"layer:{code}:{dim}", "tier": "unit", "scope": code, "scope_name": name,
                              "category": "", "admin_codes": "", "dimension": dim, "text": text,
                              "source": f"{Path(source).name}（图层属性 {col}）", "article": "", "applies_to": "",
-                             "decision": "", "demo": 0, "origin": "", "source_row": i + 1})
+                             "decision": "", "demo": 0, "origin": "", "source_row": i + 1, "element_zone": ""})
     return pd.DataFrame(rows, columns=COLUMNS), list(found.values())
 
 
@@ -482,6 +489,7 @@ class _Clause:
     applies_to: str
     decision: str
     demo: bool
+    element_zone: str = ""
 
 
 class AccessList:
@@ -496,7 +504,8 @@ class AccessList:
             codes = split_tokens(r.admin_codes) or ([r.scope] if re.fullmatch(r"\d{6}", str(r.scope)) else [])
             c = _Clause(str(r.clause_id), r.tier, str(r.scope), str(r.scope_name), str(r.category),
                         tuple(_admin_prefix(x) for x in codes), r.dimension, str(r.text), str(r.source),
-                        str(r.article), str(r.applies_to), str(r.decision), bool(int(r.demo or 0)))
+                        str(r.article), str(r.applies_to), str(r.decision), bool(int(r.demo or 0)),
+                        str(r.element_zone or ""))
             (self._by_unit.setdefault(c.scope, []) if c.tier == "unit" else self._general).append(c)
 
     @classmethod
@@ -547,7 +556,11 @@ def judge_clause(clause: _Clause, industry: Industry | None) -> tuple[str, str]:
         the clause's decision when its ``applies_to`` matches; ``allowed`` when
         it names other industries only.
     reason : str
-        ``text``, ``no_industry``, ``applies`` or ``not_applicable``.
+        ``text``, ``no_industry``, ``applies``, ``not_applicable`` or
+        ``attribute_unknown`` (the clause tests an attribute of the project
+        type that is not known, e.g. whether it burns high-pollution fuel:
+        ``review``). A clause with an ``element_zone`` tag is then decided by
+        the site's location (:func:`gisplan.rules.element_zones.adjust_finding`).
     """
     if not clause.decision:
         return "review", "text"
@@ -555,6 +568,10 @@ def judge_clause(clause: _Clause, industry: Industry | None) -> tuple[str, str]:
         return "review", "no_industry"
     if selector_matches(clause.applies_to, industry):
         return clause.decision, "applies"
+    unknown = getattr(industry, "unknown_attributes", frozenset())
+    if unknown and any(part.strip().lstrip("@").lower() in unknown for token in split_tokens(clause.applies_to)
+                       for part in token.split("+") if part.strip().startswith("@")):
+        return "review", "attribute_unknown"
     return "allowed", "not_applicable"
 
 

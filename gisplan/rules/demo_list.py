@@ -32,7 +32,8 @@ _TUMEN_COUNTIES = "222401;222402;222404;222405;222406;222424;222426"
 
 S, P, R, E = "spatial_layout", "pollutant_emission", "risk_prevention", "resource_efficiency"
 
-# (id, tier, scope, scope_name, category, admin_codes, dimension, text, source, article, applies_to, decision)
+# (id, tier, scope, scope_name, category, admin_codes, dimension, text, source, article, applies_to, decision
+#  [, element_zone]): a clause with an element zone applies only where the site touches that zone
 _CLAUSES = [
     # -- province (1) ---------------------------------------------------------
     ("JL-01", "province", "220000", "吉林省", "", "", S,
@@ -59,7 +60,27 @@ _CLAUSES = [
     ("JL-08", "province", "220000", "吉林省", "", "", E,
      "新建“两高”项目能效须达到国内先进水平，落实煤炭消费等量或减量替代。", _PROV, "四、1", "@heavy_polluting", "restricted"),
     ("JL-09", "province", "220000", "吉林省", "", "", E,
-     "高污染燃料禁燃区内禁止新建、扩建燃用高污染燃料的设施，已建成的应在规定期限内改用清洁能源。", _PROV, "四、2", "", ""),
+     "高污染燃料禁燃区内禁止新建、扩建燃用高污染燃料的设施，已建成的应在规定期限内改用清洁能源。", _PROV, "四、2",
+     "@burns_high_pollution_fuel", "prohibited", "resource:no_burn"),
+    # -- province, element zones (要素分区): each applies only inside its zone -------------
+    ("JL-A1", "province", "220000", "吉林省", "", "", S,
+     "大气环境受体敏感重点管控区内禁止新建、扩建涉挥发性有机物（VOCs）排放的工业项目。", _PROV, "五、1",
+     "@voc", "prohibited", "air:key_receptor"),
+    ("JL-A2", "province", "220000", "吉林省", "", "", P,
+     "大气环境高排放、弱扩散、布局敏感重点管控区内新建排放大气污染物的项目实行区域削减，主要大气污染物排放倍量替代。",
+     _PROV, "五、2", "", "", "air:key_high_emission;air:key_weak_diffusion;air:key_layout_sensitive"),
+    ("JL-W1", "province", "220000", "吉林省", "", "", P,
+     "水环境工业污染重点管控区内新建、改建、扩建排放水污染物的项目，主要水污染物实行等量或减量置换。", _PROV, "五、3",
+     "@discharges_water", "restricted", "water:key_industrial"),
+    ("JL-S1", "province", "220000", "吉林省", "", "", R,
+     "农用地优先保护区内严格控制新建有色金属冶炼、石油加工、化工、焦化、电镀、制革等行业企业。", _PROV, "五、4",
+     "@heavy_metals;C25;C26;C19;电镀", "restricted", "soil:agri_priority"),
+    ("JL-S2", "province", "220000", "吉林省", "", "", R,
+     "建设用地污染风险重点管控区内，未完成土壤污染状况调查、风险评估的地块，不得开工建设与风险管控和修复无关的项目。",
+     _PROV, "五、5", "", "", "soil:construction_risk"),
+    ("JL-R1", "province", "220000", "吉林省", "", "", E,
+     "地下水禁采区内禁止新建取用地下水的项目。", _PROV, "五、6",
+     "@uses_groundwater", "prohibited", "resource:groundwater_no_extraction"),
     # -- basins (2) -------------------------------------------------------------
     ("SH-01", "basin", "松花江流域", "松花江流域", "", _SONGHUA_COUNTIES, S,
      "松花江干流及主要支流岸线一公里范围内禁止新建、扩建化工园区和化工项目。", _SONGHUA, "一、1", "", ""),
@@ -152,8 +173,9 @@ _CLAUSES = [
 def demo_access_list() -> pd.DataFrame:
     """The demo clauses in the store's access-list schema (:data:`~gisplan.rules.access_list.COLUMNS`)."""
     rows = []
-    for i, (cid, tier, scope, name, cat, admin, dim, text, source, article, applies, decision) in enumerate(_CLAUSES, 1):
-        rows.append({"clause_id": f"demo:{cid}", "tier": tier, "scope": scope, "scope_name": name, "category": cat,
+    for i, clause in enumerate(_CLAUSES, 1):
+        cid, tier, scope, name, cat, admin, dim, text, source, article, applies, decision = clause[:12]
+        rows.append({"element_zone": clause[12] if len(clause) > 12 else "","clause_id": f"demo:{cid}", "tier": tier, "scope": scope, "scope_name": name, "category": cat,
                      "admin_codes": admin, "dimension": dim, "text": f"{text}（示例）", "source": source,
                      "article": article, "applies_to": applies, "decision": decision, "demo": 1,
                      "origin": DEMO_ORIGIN, "source_row": i})

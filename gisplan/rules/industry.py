@@ -31,7 +31,8 @@ from importlib import resources
 
 from ..errors import InputError
 
-__all__ = ["Industry", "IndustryMatch", "FLAGS", "industries", "match_industry", "selector_matches", "catalogue_label",
+__all__ = ["Industry", "IndustryMatch", "FLAGS", "ELEMENT_ATTRIBUTES", "element_attributes", "with_element_attributes",
+           "industries", "match_industry", "selector_matches", "catalogue_label",
            "CATALOGUE_ITEMS"]
 
 #: Boolean attributes of an entry (columns of the table).
@@ -41,6 +42,11 @@ FLAGS = (
     "ecological_restoration", "tourism_facility", "mining", "production_facility", "sewage_outfall",
     "national_major_eligible", "mineral_exploration", "aquaculture", "not_construction", "sewage_treatment",
 )
+#: Attributes the element-zone clauses test (高污染燃料, VOCs, 重金属, 排水, 取用地下水): known yes, known
+#: no, or unknown (``data/industry_attributes.csv``; an unknown one keeps such a clause ``review``).
+ELEMENT_ATTRIBUTES = ("burns_high_pollution_fuel", "voc", "heavy_metals", "discharges_water", "uses_groundwater")
+#: Boolean flags of the industry table that settle an element attribute when set (never when unset).
+_ATTRIBUTE_FROM_FLAG = {"heavy_metals": "heavy_metal", "discharges_water": "pollutes_water"}
 #: Items of the 2021 catalogue (建设项目环境影响评价分类管理名录（2021年版）).
 CATALOGUE_ITEMS = 173
 SCHEME_LABELS = {
@@ -77,6 +83,7 @@ class Industry:
     catalogue_section: str = ""
     catalogue_text: str = ""
     gb_note: str = ""
+    unknown_attributes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def scheme_label(self) -> str:
@@ -87,7 +94,8 @@ class Industry:
         """Plain data for the JSON report."""
         return {"code": self.code, "name": self.name, "scheme": self.scheme, "scheme_label": self.scheme_label,
                 "catalogue_item": self.catalogue_item, "catalogue_section": self.catalogue_section,
-                "gb_codes": list(self.gb_codes), "attributes": sorted(self.flags)}
+                "gb_codes": list(self.gb_codes), "attributes": sorted(self.flags),
+                **({"attributes_unknown": sorted(self.unknown_attributes)} if self.unknown_attributes else {})}
 
 
 def catalogue_label(industry: Industry | dict | None, lang: str = "zh") -> str:
@@ -341,3 +349,76 @@ def split_tokens(text: str) -> list[str]:
     import re
 
     return [t for t in re.split(r"[;,，、；\s]+", str(text or "")) if t]
+
+
+@lru_cache(maxsize=1)
+def _attribute_rows() -> tuple[dict[tuple[str, str], bool], dict[tuple[str, str], bool]]:
+    """The attribute table as ``{(alias, attribute): value}`` and ``{(code prefix, attribute): value}``."""
+    text = resources.files("gisplan.rules").joinpath("data/industry_attributes.csv").read_text(encoding="utf-8-sig")
+    by_alias, by_code = {}, {}
+    for row in csv.DictReader(text.splitlines()):
+        how, _, key = row["key"].partition(":")
+        target = by_alias if how == "alias" else by_code
+        target[(_norm(key), row["attribute"])] = row["value"].strip() == "1"
+    return by_alias, by_code
+
+
+def _code_value(code: str, attribute: str, by_code: dict) -> bool | None:
+    """The value of the longest code prefix with a row for ``attribute`` (None: no row)."""
+    code = _norm(code)
+    for n in range(len(code), 0, -1):
+        value = by_code.get((code[:n], attribute))
+        if value is not None:
+            return value
+    return None
+
+
+def element_attributes(match: IndustryMatch | Industry) -> dict[str, bool | None]:
+    """Each element attribute of a project type: True, False or None (unknown).
+
+    The name typed wins (``燃煤锅炉`` burns coal although its catalogue item, heat
+    supply, may burn gas); then the entry's GB codes: an attribute is known only
+    when every code of the entry has the same value (a catalogue item covering
+    several industries is unknown unless they agree); a set flag of the industry
+    table (``heavy_metal``, ``pollutes_water``) settles it as True.
+
+    Examples
+    --------
+    >>> element_attributes(match_industry("燃煤锅炉"))["burns_high_pollution_fuel"]
+    True
+    >>> element_attributes(match_industry("光伏"))["burns_high_pollution_fuel"]
+    False
+    >>> element_attributes(match_industry("房地产"))["burns_high_pollution_fuel"] is None
+    True
+    """
+    industry = match.industry if isinstance(match, IndustryMatch) else match
+    query = _norm(match.query) if isinstance(match, IndustryMatch) else ""
+    by_alias, by_code = _attribute_rows()
+    codes = list(industry.gb_codes) or [industry.code]
+    out: dict[str, bool | None] = {}
+    for attribute in ELEMENT_ATTRIBUTES:
+        flag = _ATTRIBUTE_FROM_FLAG.get(attribute)
+        if (query, attribute) in by_alias:
+            out[attribute] = by_alias[(query, attribute)]
+        elif flag and flag in industry.flags:
+            out[attribute] = True
+        else:
+            values = {_code_value(c, attribute, by_code) for c in codes}
+            out[attribute] = values.pop() if len(values) == 1 else None
+    return out
+
+
+def with_element_attributes(match: IndustryMatch | None) -> Industry | None:
+    """The matched entry with its known-true element attributes added to its flags, unknown ones recorded.
+
+    A selector ``@burns_high_pollution_fuel`` then matches an entry known to burn
+    such fuel; :func:`gisplan.rules.access_list.judge_clause` keeps a clause
+    ``review`` when it tests an attribute in ``unknown_attributes``.
+    """
+    if match is None:
+        return None
+    values = element_attributes(match)
+    yes = frozenset(a for a, v in values.items() if v is True)
+    unknown = frozenset(a for a, v in values.items() if v is None)
+    return replace(match.industry, flags=match.industry.flags | yes, unknown_attributes=unknown)
+
