@@ -107,9 +107,9 @@ FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     # of 要素管控分区编码/名称/类型 (YSGKFQBM ...), of 分区类型/管控分区类别 (FQLX, GKFQLB ...) and
     # the Chinese headers seen in provincial tables (an assumption, not a verified list)
     **{k: {
-        "zone": ("zone", "FQLX", "GKFQLX", "GKFQLB", "YSFQLX", "YSGKFQLX", "YSFQLB", "FQLB", "GKLX", "FQMC",
-                 "GKFQMC", "分区类型", "管控分区类型", "管控分区类别", "要素分区类型", "分区类别", "管控类型", "管控分区"),
-        "name": ("name", "YSGKFQMC", "YSFQMC", "QYMC", "MC", "NAME", "分区名称", "管控分区名称", "要素管控分区名称", "名称"),
+        "zone": ("zone", "FQLX", "GKFQLX", "GKFQLB", "YSFQLX", "YSGKFQLX", "YSFQLB", "FQLB", "GKLX",
+                 "分区类型", "管控分区类型", "管控分区类别", "要素分区类型", "分区类别", "管控类型", "管控分区"),
+        "name": ("name", "YSGKFQMC", "YSFQMC", "GKFQMC", "FQMC", "QYMC", "MC", "NAME", "分区名称", "管控分区名称", "要素管控分区名称", "名称"),
         "code": ("code", "YSGKFQBM", "YSFQBM", "GKFQBM", "FQBM", "YSBM", "BM", "分区编码", "管控分区编码",
                  "要素管控分区编码", "编码"),
     } for k in ELEMENT_KINDS},
@@ -212,7 +212,7 @@ def _element_values(kind: str, extra: dict[str, str]) -> dict[str, str]:
     """Codes, full labels, labels without the element prefix and ``extra`` synonyms of one element kind."""
     labels = ELEMENT_ZONE_LABELS_ZH[kind]
     out = {k: k for k in labels} | {v: k for k, v in labels.items()}
-    for prefix in ("大气环境", "水环境", "土壤环境", "土壤", "岸线资源", "岸线"):
+    for prefix in ("大气环境", "水环境", "土壤环境", "土壤") if kind != "resource_zones" else ():
         out |= {v[len(prefix):]: k for k, v in labels.items() if v.startswith(prefix) and len(v) > len(prefix) + 2}
     return out | extra
 

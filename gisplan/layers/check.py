@@ -107,19 +107,38 @@ def _invalid(layers: LayerSet, kind: str) -> list[dict]:
             for i, reason in layers.invalid.get(kind, [])]
 
 
-def _overlaps(ea: np.ndarray, codes: list[str], sliver_m2: float) -> list[dict]:
+def _overlaps(ea: np.ndarray, codes: list[str], sliver_m2: float, kind: str = "control_units",
+              groups: list[str] | None = None) -> list[dict]:
+    """Overlaps between features (only between features of one group when ``groups`` is given)."""
     out = []
+    what = "units" if kind == "control_units" else f"{kind} features"
     left, right = shapely.STRtree(ea).query(ea, predicate="intersects")
     for i, j in zip(left, right):
-        if i >= j:
+        if i >= j or (groups is not None and groups[i] != groups[j]):
             continue
         for part in _parts(shapely.intersection(ea[i], ea[j])):
             area = float(shapely.area(part))
             if area <= NOISE_M2:
                 continue
             check = _small_or("overlap", area, sliver_m2)
-            detail = f"units {codes[i]} and {codes[j]} overlap" + ("" if check == "overlap" else " (sliver)")
-            out.append(_record(check, [codes[i], codes[j]], "control_units", part, detail, area))
+            detail = f"{what} {codes[i]} and {codes[j]} overlap" + ("" if check == "overlap" else " (sliver)")
+            out.append(_record(check, [codes[i], codes[j]], kind, part, detail, area))
+    return out
+
+
+def _element_overlaps(layers: LayerSet, sliver_m2: float) -> list[dict]:
+    """Overlaps within each element-zone layer: any overlap for the tiling air / water / soil zones, overlaps
+    of one zone type for resource-limit zones (a no-burn zone may lie over a groundwater zone)."""
+    from ..vocab import ELEMENT_KINDS, ELEMENT_TILING
+
+    out = []
+    for kind in ELEMENT_KINDS:
+        if not layers.has(kind):
+            continue
+        frame = layers.frames[kind]
+        codes = [c or n for c, n in zip(column(frame, "code").fillna("").astype(str), column(frame, "name").astype(str))]
+        groups = None if kind in ELEMENT_TILING else column(frame, "zone").astype(str).tolist()
+        out += _overlaps(layers.ea(kind), codes, sliver_m2, kind, groups)
     return out
 
 
@@ -336,6 +355,7 @@ def check_layers(layers: LayerSet, *, sliver_m2: float = SLIVER_M2, admin_dir: P
         for check in ("overlap", "gap", "duplicate_code", "code_format", "code_category", "code_division",
                       "redline_outside_priority"):
             result.skipped[check] = "no control units in the source"
+    result.problems += _element_overlaps(layers, sliver_m2)
     if layers.has("water_sources"):
         result.problems += _water_nesting(layers, sliver_m2)
     if layers.has("protected_areas"):

@@ -299,6 +299,12 @@ def docx_report(result, *, lang: str = "zh", figure_png: bytes | None = None):
         km = (result.params.get("buffer_m") or 0) / 1000
         _para(doc, f"项目周边 {km:g} km 范围内无生态保护红线、自然保护地及饮用水水源保护区。" if zh
               else f"No redline, protected area or water-source zone lies within {km:g} km of the site.")
+    if "element_zones" in tables:
+        if tables["element_zones"].rows:
+            _table(doc, tables["element_zones"], c, L)
+        else:
+            _para(doc, "项目不在库内任何要素分区（大气、水、土壤、资源利用）图层范围内。" if zh
+                  else "The site lies in none of the store's element zones (air, water, soil, resource).")
     if "rasters" in tables:
         _table(doc, tables["rasters"], c, L)
     _heading(doc, "5  与生态环境准入清单的符合性" if zh else "5  Ecological-environment access list", 2)

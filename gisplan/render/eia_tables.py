@@ -335,10 +335,40 @@ def _rasters(result, lang: str) -> Table:
                  ["text", "text", "text", "ha", "pct"], rows)
 
 
+def _element_zones(result, lang: str) -> Table:
+    """Area of the site in each element zone (要素分区) it overlaps, per kind and zone type."""
+    from ..vocab import KIND_LABELS_ZH
+
+    zh = lang == "zh"
+    sums: dict[tuple[str, str], list] = {}
+    for r in getattr(result, "element_rows", None) or []:
+        row = sums.setdefault((r["kind"], r["zone"]), [KIND_LABELS_ZH.get(r["kind"], r["kind"]) if zh else
+                                                       r["kind"].replace("_", " "), r["zone_label"] if zh else r["zone"],
+                                                       [], 0.0, 0.0, 0.0])
+        row[2].append(r.get("code") or r["name"])
+        row[3] += r["overlap_m2"] / 1e4
+        row[4] += r["overlap_gk_m2"] / 1e4
+        row[5] += r["share_of_project"]
+    rows = [[k, z, "、".join(dict.fromkeys(codes)), a, agk, sh] for k, z, codes, a, agk, sh in sums.values()]
+    columns = (["要素", "要素分区", "分区编码", "占用面积（ha，椭球面）", "占用面积（ha，高斯平面）", "占项目比例"] if zh
+               else ["Element", "Zone", "Zone codes", "Area (ha, ellipsoidal)", "Area (ha, GK plane)", "Share of site"])
+    return Table("element_zones", "项目所在要素分区（环境质量底线、资源利用上线）" if zh
+                 else "Element zones the site lies in (quality baseline, resource limit)", columns,
+                 ["text", "text", "text", "ha", "ha", "pct"], rows)
+
+
+def has_element_zones(result) -> bool:
+    """Whether the screened store has element-zone layers (or the site lies in some)."""
+    from ..vocab import ELEMENT_KINDS
+
+    layers = (getattr(result, "store", None) or {}).get("layers", {}) or {}
+    return bool(getattr(result, "element_rows", None)) or any(k in layers for k in ELEMENT_KINDS)
+
+
 #: Finding keys drawn in their own place, or bookkeeping a reviewer does not need.
 _FINDING_KEYS = {"kind", "name", "zone", "zone_label", "decision", "rule", "citation", "message", "overlap_m2",
                  "dimension", "dimension_label", "text", "clause", "id", "rule_id", "reason", "demo", "source",
-                 "article", "tier", "units", "unit_code", "code", "quote", "own_law_m2"}
+                 "article", "tier", "units", "unit_code", "code", "quote", "own_law_m2", "element_zone", "element_state"}
 
 
 def marked_citation(f: dict, lang: str = "zh") -> str:
@@ -431,13 +461,14 @@ def eia_tables(result, lang: str = "zh") -> list[Table]:
     Returns
     -------
     list of Table
-        ``summary``, ``units``, ``compliance``, ``position``, ``hits``, ``rasters`` (only when the
-        store has rasters), ``clauses``, ``sources``.
+        ``summary``, ``units``, ``compliance``, ``position``, ``hits``, ``element_zones`` (only when
+        the store has element-zone layers), ``rasters`` (only when the store has rasters), ``clauses``, ``sources``.
     """
     L = labels(lang)
     rasters = [_rasters(result, lang)] if getattr(result, "rasters", None) else []
+    elements = [_element_zones(result, lang)] if has_element_zones(result) else []
     return [_summary(result, L, lang), _units(result, L, lang), _compliance(result, L, lang),
-            _position(result, L, lang), _hits(result, L, lang), *rasters, _clauses(result, L, lang),
+            _position(result, L, lang), _hits(result, L, lang), *elements, *rasters, _clauses(result, L, lang),
             _sources(result, L, lang)]
 
 

@@ -24,8 +24,9 @@ from jinja2 import Template
 
 from ..crs import CGCS2000
 from ..geometry import from_equal_area, to_equal_area
-from ..vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from ..vocab import CATEGORY_LABELS_ZH, ELEMENT_KINDS, ELEMENT_ZONE_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 from .basemap import Basemap, display_geoms, resolve_basemap
+from .palette import ELEMENT_KIND_COLOURS, RESOURCE_COLOURS
 from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
@@ -129,6 +130,13 @@ def _legend_html(ctx: dict, buffer_m: float, basemap: Basemap | None, synthetic:
         for level in ("level1", "level2", "quasi"):
             if (ws["level"] == level).any():
                 rows.append((_swatch(WATER_COLOURS[level], WATER_COLOURS[level]), f"水源 {LEVEL_LABELS_ZH[level]}"))
+    for kind in ELEMENT_KINDS:  # element zones: resource zones by type, the tiling kinds as one outline each
+        if _present(ctx, kind):
+            zones = dict.fromkeys(ctx[kind]["zone"]) if kind == "resource_zones" else [None]
+            for zone in zones:
+                colour = RESOURCE_COLOURS.get(zone, ELEMENT_KIND_COLOURS[kind]) if zone else ELEMENT_KIND_COLOURS[kind]
+                label = ELEMENT_ZONE_LABELS_ZH[kind].get(zone, zone) if zone else f"{KIND_LABELS_ZH[kind]}（图层默认隐藏）"
+                rows.append((_swatch("none", colour, dash=True), label))
     rows.append((_swatch("none", SITE_COLOUR), "项目范围"))
     if buffer_m > 0:
         rows.append((_swatch("none", BUFFER_COLOUR, dash=True), f"{buffer_m / 1000:g} km 检索范围"))
@@ -235,6 +243,7 @@ def html_map(
         _geojson(ctx["water_sources"], KIND_LABELS_ZH["water_sources"],
                  lambda f: {"color": WATER_COLOURS.get(f["properties"]["level"], "#3182bd"), "weight": 2, "fillOpacity": 0.25},
                  ["name", "level_label"], ["名称", "保护区级别"], crs).add_to(m)
+    _add_element_layers(m, ctx, crs)
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
         ring = from_equal_area(shapely.buffer(to_equal_area(result.footprint), buf, quad_segs=16))
@@ -256,6 +265,24 @@ def html_map(
     synthetic = any("synthetic" in str(v) for v in layers.values())
     m.get_root().html.add_child(folium.Element(_legend_html(ctx, buf, base, synthetic)))
     return m
+
+
+def _add_element_layers(m, ctx: dict, crs: str) -> None:
+    """Element zones (要素分区) of the context, one layer per kind: resource-limit zones shown,
+    the tiling air / water / soil zones hidden until chosen in the layer control."""
+    for kind in ELEMENT_KINDS:
+        if not _present(ctx, kind):
+            continue
+        group = folium.FeatureGroup(name=KIND_LABELS_ZH[kind], show=kind == "resource_zones")
+        colour_of = (lambda z: RESOURCE_COLOURS.get(z, ELEMENT_KIND_COLOURS["resource_zones"])) if kind == "resource_zones" \
+            else (lambda z, c=ELEMENT_KIND_COLOURS[kind]: c)
+        frame = ctx[kind].copy()
+        frame["zone_label"] = frame["zone"].map(ELEMENT_ZONE_LABELS_ZH[kind]).fillna(frame["zone_label"])
+        _geojson(frame, KIND_LABELS_ZH[kind],
+                 lambda f, colour_of=colour_of: {"color": colour_of(f["properties"]["zone"]), "weight": 2,
+                                                 "fillOpacity": 0.08, "dashArray": "8 4"},
+                 ["name", "zone_label", "code"], ["名称", "要素分区", "编码"], crs).add_to(group)
+        group.add_to(m)
 
 
 def _view_bounds(result, crs: str) -> tuple[float, float, float, float]:

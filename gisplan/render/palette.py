@@ -12,3 +12,11 @@ PROTECTED_COLOURS = {
 WATER_COLOURS = {"level1": "#08519c", "level2": "#3182bd", "quasi": "#9ecae1"}
 SITE_COLOUR = "#000000"
 BUFFER_COLOUR = "#555555"
+#: Element zones (要素分区): one outline colour per kind; resource-limit zones by zone type.
+ELEMENT_KIND_COLOURS = {"air_zones": "#1f78b4", "water_zones": "#00838f", "soil_zones": "#8c510a",
+                        "resource_zones": "#c51b7d"}
+RESOURCE_COLOURS = {
+    "no_burn": "#c51b7d", "groundwater_no_extraction": "#5e3c99", "groundwater_limited_extraction": "#b2abd2",
+    "eco_water_supply": "#35978f", "shoreline_priority": "#01665e", "shoreline_key": "#d95f0e",
+    "shoreline_general": "#fec44f",
+}

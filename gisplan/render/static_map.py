@@ -29,6 +29,7 @@ from ..errors import InputError
 from .eia_tables import is_demo
 from .fonts import cjk_font, mpl_rc
 from .labels import labels
+from .palette import RESOURCE_COLOURS
 from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
@@ -178,6 +179,31 @@ def _layers(ax, result, crs: str, box) -> None:
             colour = WATER_COLOURS.get(level, "#3182bd")
             sub.plot(ax=ax, facecolor=colour, alpha=0.18, edgecolor="none", zorder=5)
             sub.boundary.plot(ax=ax, color=colour, linewidth=1.2, linestyle="--", zorder=6)
+    rz = _clip(_to_gk(ctx.get("resource_zones"), crs), box)  # element zones: only the resource-limit ones drawn
+    if rz is not None:
+        for zone, sub in rz.groupby("zone"):
+            sub.boundary.plot(ax=ax, color=RESOURCE_COLOURS.get(zone, "#c51b7d"), linewidth=1.1,
+                              linestyle=(0, (6, 2, 1, 2)), zorder=6)
+
+
+def _element_handles(result, L: dict) -> list:
+    """Legend entries of the element zones: resource zones drawn, and the zones the site lies in (text)."""
+    from ..vocab import ELEMENT_ZONE_LABELS_ZH
+
+    en = L["north"] != "北"
+    handles = []
+    rz = (result.context or {}).get("resource_zones")
+    for zone in (dict.fromkeys(rz["zone"]) if rz is not None and len(rz) else []):
+        label = zone.replace("_", " ") if en else ELEMENT_ZONE_LABELS_ZH["resource_zones"].get(zone, zone)
+        handles.append(Line2D([], [], color=RESOURCE_COLOURS.get(zone, "#c51b7d"), lw=1.1,
+                              linestyle=(0, (6, 2, 1, 2)), label=label))
+    inside = dict.fromkeys((r["kind"], r["zone"]) for r in getattr(result, "element_rows", None) or []
+                           if r["kind"] != "resource_zones")
+    if inside:
+        names = [f"{k.split('_')[0]}: {z}" if en else ELEMENT_ZONE_LABELS_ZH[k].get(z, z) for k, z in inside]
+        title = "site in element zones:" if en else "项目所在要素分区："
+        handles.append(Patch(facecolor="none", edgecolor="none", label=title + "\n" + "\n".join(names)))
+    return handles
 
 
 def _site(ax, result, crs: str, lang: str) -> object:
@@ -253,6 +279,7 @@ def _legend(fig, result, L: dict) -> None:
               label=L["legend_water"]),
         Patch(facecolor=SITE_COLOUR + "14", edgecolor=SITE_COLOUR, lw=1.6, label=L["legend_site"]),
     ]
+    handles += _element_handles(result, L)
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
         handles.append(Line2D([], [], color=BUFFER_COLOUR, lw=0.9, linestyle=(0, (5, 3)), label=L["legend_buffer"].format(km=buf / 1000)))
