@@ -203,7 +203,8 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
             ok[i], errors[i], fps[i], geoms_ea[i], area[i] = False, str(exc), None, shapely.Polygon(), 0.0
     cols = {c: np.zeros(n) for c in ("priority_m2", "key_m2", "general_m2", "redline_m2", "protected_m2", "water_m2")}
     kinds = [k for k in ("control_units", *_ZONE_COLUMN) if store.has(k)]
-    indexes = {k: store.index(k) for k in kinds}
+    element_kinds = [k for k in _tagged_kinds(store) if store.has(k)]  # the element zones tagged clauses name
+    indexes = {k: store.index(k) for k in (*kinds, *element_kinds)}
     category_code = None
     if "control_units" in kinds:
         units = store.attributes("control_units", ["feature_id", "category"])
@@ -213,8 +214,7 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     show = sys.stderr.isatty() if progress is None else progress
     from tqdm.auto import tqdm
 
-    element_kinds = [k for k in ELEMENT_KINDS if store.has(k)]  # element zones decide tagged clauses
-    layers = [(kind, store.index(kind), store.edge_index(kind)) for kind in (*kinds, *element_kinds)]
+    layers = [(kind, indexes[kind], store.edge_index(kind)) for kind in (*kinds, *element_kinds)]
     for _, index, edges in layers:  # build the trees before threads share them
         _ = (index.box_tree, edges.box_tree)
     shapely.prepare(geoms_ea)
@@ -279,6 +279,14 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
 
     logger.info("batch: %d site(s) screened against %s", n, getattr(store, "path", store))
     return gpd.GeoDataFrame(out, geometry=[f if f is not None else None for f in fps], crs=CGCS2000)
+
+
+def _tagged_kinds(store: Store) -> tuple[str, ...]:
+    """Element kinds named by the store's access-list tags (the only ones a batch verdict needs)."""
+    from .rules.access_list import AccessList
+    from .rules.element_zones import tagged_element_kinds
+
+    return tagged_element_kinds(AccessList.from_store(store))
 
 
 def element_sites(store: Store, pairs: list[tuple], area: np.ndarray, outside: np.ndarray, ok: np.ndarray) -> list:

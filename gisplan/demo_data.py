@@ -852,7 +852,7 @@ _RESOURCE_ZONES = (
 
 def _element_zone_of(kind: str, category: str, unit_name: str, county: str) -> str:
     """The synthetic element zone of one control unit (the tiling element kinds follow the units)."""
-    park, urban = "产业园区" in unit_name, "城镇" in unit_name
+    park = "产业园区" in unit_name
     redline = "生态保护红线" in unit_name
     if kind == "air_zones":
         if category == "priority":

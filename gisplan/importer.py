@@ -140,7 +140,8 @@ def import_layer(
     ----------
     store : Store or path
         The store; a missing file is created.
-    kind : {"control_units", "eco_redline", "protected_areas", "water_sources"}
+    kind : {"control_units", "eco_redline", "protected_areas", "water_sources", "air_zones", "water_zones", "soil_zones", "resource_zones"}
+        The layer kind (the last four: element zones, 要素分区).
     source : path
         Shapefile (.shp or .zip of one), GeoPackage or GeoJSON.
     layer : str, optional

@@ -331,8 +331,8 @@ def normalise_value(field: str, value: object, source_field: str | None = None) 
 
     Parameters
     ----------
-    field : {"category", "zone", "level", "pa_type", "pa_level"}
-        The schema field.
+    field : {"category", "zone", "level", "pa_type", "pa_level", "air_zone", "water_zone", "soil_zone", "resource_zone"}
+        The schema field (or, for element zones, the vocabulary of the kind: :data:`ELEMENT_VOCAB`).
     value : object
         The value as delivered (Chinese label, digit, English code).
     source_field : str, optional

@@ -38,7 +38,8 @@ from ..vocab import (
 )
 from .industry import split_tokens
 
-__all__ = ["ElementSite", "StoreElements", "parse_element_tag", "zone_label", "element_state", "adjust_finding"]
+__all__ = ["ElementSite", "StoreElements", "parse_element_tag", "zone_label", "element_state", "adjust_finding",
+           "tagged_element_kinds"]
 
 _KIND_ELEMENT = {v: k for k, v in ELEMENTS.items()}
 
@@ -99,6 +100,20 @@ def parse_element_tag(text: str) -> tuple[tuple[str, str], ...]:
 def tag_text(pairs) -> str:
     """The canonical tag text of ``(kind, zone)`` pairs (``resource:no_burn``)."""
     return ";".join(f"{_KIND_ELEMENT[k]}:{z}" for k, z in pairs)
+
+
+def tagged_element_kinds(access) -> tuple[str, ...]:
+    """The element kinds an access list's tags name (what a batch must overlay to decide them).
+
+    Parameters
+    ----------
+    access : AccessList or None
+    """
+    if access is None or "element_zone" not in access.frame.columns:
+        return ()
+    kinds = {k for tag in set(access.frame["element_zone"].fillna("").astype(str)) if tag
+             for k, _ in parse_element_tag(tag)}
+    return tuple(k for k in ELEMENT_KINDS if k in kinds)
 
 
 @dataclass(frozen=True)
