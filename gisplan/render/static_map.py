@@ -197,8 +197,7 @@ def _element_handles(result, L: dict) -> list:
         label = zone.replace("_", " ") if en else ELEMENT_ZONE_LABELS_ZH["resource_zones"].get(zone, zone)
         handles.append(Line2D([], [], color=RESOURCE_COLOURS.get(zone, "#c51b7d"), lw=1.1,
                               linestyle=(0, (6, 2, 1, 2)), label=label))
-    inside = dict.fromkeys((r["kind"], r["zone"]) for r in getattr(result, "element_rows", None) or []
-                           if r["kind"] != "resource_zones")
+    inside = dict.fromkeys((r["kind"], r["zone"]) for r in getattr(result, "element_rows", None) or [])
     if inside:
         names = [f"{k.split('_')[0]}: {z}" if en else ELEMENT_ZONE_LABELS_ZH[k].get(z, z) for k, z in inside]
         title = "site in element zones:" if en else "项目所在要素分区："
