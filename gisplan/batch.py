@@ -318,7 +318,7 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
     """
     from .constants import MIN_OVERLAP_M2
     from .engine.single import redline_own_law
-    from .verdict import OWN_LAW_KINDS
+    from .verdict import OWN_LAW_KINDS, follows_own_law, present_optional_columns
 
     both = np.flatnonzero(ok & (cols["redline_m2"] > MIN_OVERLAP_M2)
                           & (cols["protected_m2"] + cols["water_m2"] > MIN_OVERLAP_M2))
@@ -328,9 +328,14 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
     sites = geoms_ea[both]
     found = {kind: layer_overlaps(sites, store.index(kind), store.edge_index(kind), keep_geometry=True)
              for kind in ("eco_redline", *OWN_LAW_KINDS) if store.has(kind)}
+    pa_types: dict[int, str] = {}  # only reserves and scenic areas (or unknown types) follow their own laws
+    if "protected_areas" in found and "pa_type" in present_optional_columns(store, "protected_areas"):
+        table = store.attributes("protected_areas", ["feature_id", "pa_type"])
+        pa_types = {int(f): t for f, t in zip(table["feature_id"], table["pa_type"]) if isinstance(t, str)}
     for j, i in enumerate(both.tolist()):
         own = [((kind, int(f)), g) for kind in OWN_LAW_KINDS if kind in found
-               for s, f, g in zip(found[kind].site, found[kind].feature, found[kind].geometry) if s == j]
+               for s, f, g in zip(found[kind].site, found[kind].feature, found[kind].geometry)
+               if s == j and follows_own_law(kind, pa_types.get(int(f)))]
         red = found["eco_redline"]
         for s, fid, g in zip(red.site, red.feature, red.geometry):
             if s == j:
