@@ -323,3 +323,20 @@ def test_reports_show_the_element_zones(element_store, tmp_path):
     assert "高污染燃料禁燃区" in legend and "大气环境管控分区" in legend
     result.to_png(tmp_path / "r.png")
     assert (tmp_path / "r.png").stat().st_size > 10_000
+
+
+def test_cli_imports_an_element_layer_and_names_the_attributes(tmp_path):
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "gisplan.cli", *map(str, args)], capture_output=True, text=True,
+                              encoding="utf-8", cwd=tmp_path)
+
+    src = _resource_source(tmp_path)
+    ok = run("layers", "import", tmp_path / "s.gpkg", "resource_zones", src)
+    assert ok.returncode == 0 and "zone<-管控分区类型" in ok.stdout, ok.stderr
+    bad = run("layers", "import", tmp_path / "s.gpkg", "noise_zones", src)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    att = run("rules", "industries", "燃煤锅炉")
+    assert "burns_high_pollution_fuel yes" in att.stdout and "voc unknown" in att.stdout

@@ -70,20 +70,22 @@ def rules_list(store, unit) -> None:
     click.echo(f"{unit} {attrs.get('name', '')}: {len(clauses)} clause(s)")
     for c in clauses:
         click.echo(f"  [{TIER_LABELS_ZH.get(c.tier, c.tier)} {c.scope_name}] {DIMENSIONS.get(c.dimension, c.dimension)}: "
-                   f"{c.text} ({c.source} {c.article})".rstrip())
+                   f"{c.text} ({c.source} {c.article})".rstrip() + (f" [要素分区 {c.element_zone}]" if c.element_zone else ""))
 
 
 @rules.command("industries")
 @click.argument("query", required=False)
 def rules_industries(query) -> None:
     """Look up QUERY as --industry would take it, or list every project type."""
-    from ..rules.industry import industries, match_industry
+    from ..rules.industry import element_attributes, industries, match_industry
 
     if query:
         m = match_industry(query)
         i = m.industry
         click.echo(m.describe())
         click.echo(f"  GB codes: {', '.join(i.gb_codes)}; attributes: {', '.join(sorted(i.flags)) or '-'}")
+        words = {True: "yes", False: "no", None: "unknown"}
+        click.echo("  element-zone attributes: " + ", ".join(f"{a} {words[v]}" for a, v in element_attributes(m).items()))
         return
     for i in industries():
         click.echo(f"{i.code:<9} {i.name}  [{i.scheme}]")
