@@ -355,7 +355,9 @@ def _raster_overlay(m: folium.Map, result, raster: str, crs: str):
 
     bounds, width, height = raster_overlay_grid(_raster_area(result), MAX_HTML_PIXELS)
     under = underlay_for(result, raster, _WEB_MERCATOR, bounds, width, height)
-    if under is None:
+    if under is None:  # asked for but absent: say so
+        m.get_root().html.add_child(folium.Element(_RASTER_LEGEND.format(
+            title=html.escape(f"栅格 {raster}"), rows="本图范围内无数据")))
         return None
     to_ll = Transformer.from_crs(_WEB_MERCATOR, CGCS2000, always_xy=True)
     (w, e), (s, n) = to_ll.transform([under.bounds[0], under.bounds[2]], [under.bounds[1], under.bounds[3]])

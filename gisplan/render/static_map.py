@@ -395,7 +395,10 @@ def _draw_underlay(ax, result, crs: str, box, raster: str, lang: str):
     width = max(1, round(_MAIN_BOX[2] * fig.get_figwidth() * fig.dpi))
     height = max(1, round(_MAIN_BOX[3] * fig.get_figheight() * fig.dpi))
     under = underlay_for(result, raster, crs, box, width, height, lang=lang)
-    if under is None:
+    if under is None:  # asked for but absent: say so rather than leave the reader guessing
+        note = f"栅格 {raster}：图幅内无数据" if lang == "zh" else f"raster {raster}: no data in this map"
+        ax.text(0.98, 0.03, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5, zorder=25,
+                bbox={"facecolor": "white", "edgecolor": "#999999", "alpha": 0.85, "pad": 2})
         return None
     minx, miny, maxx, maxy = under.bounds
     ax.imshow(under.rgba, extent=(minx, maxx, miny, maxy), origin="upper", alpha=UNDERLAY_ALPHA,
