@@ -200,7 +200,7 @@ def _read_window(src, bounds, crs, width: int, height: int, resampling):
     out_w, out_h = max(1, int(math.ceil(win.width / step))), max(1, int(math.ceil(win.height / step)))
     data = src.read(1, window=win, out_shape=(out_h, out_w), masked=True, resampling=resampling)
     arr = np.ma.filled(data.astype("float32"), np.nan)
-    transform = src.window_transform(win) * Affine.scale(win.width / out_w, win.height / out_h)
+    transform = src.window_transform(win) @ Affine.scale(win.width / out_w, win.height / out_h)
     return arr, transform
 
 
