@@ -307,7 +307,7 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
         aspect = (_MAIN_BOX[2] * MAP_FIGSIZE[0]) / (_MAIN_BOX[3] * MAP_FIGSIZE[1])
         fp_gk = transform_geometry(result.footprint, CGCS2000, crs)
         box = _extent(result, fp_gk, crs, aspect)
-        under = _draw_underlay(ax, result, crs, box, raster, lang) if raster else None
+        under = _warp_underlay(fig, result, crs, box, raster, lang) if raster else None
         _layers(ax, result, crs, box, unit_alpha=UNIT_ALPHA_OVER_RASTER if under is not None else 0.6)
         if under is not None:
             _unit_outlines(ax, result, crs, box)
@@ -322,6 +322,8 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
         _scale_bar(ax, box, L["scale_unit"])
         _inset(fig, result, crs, box, L)
         _legend(fig, result, L)
+        if raster:  # drawn after every geopandas plot (each redraws the figure); zorder puts it under the zoning
+            _draw_underlay(ax, under, raster, lang)
         if under is not None:
             _underlay_legend(fig, ax, under, lang)
         name = result.project.get("name") or Path(str(result.project.get("source") or "site")).stem
@@ -387,23 +389,27 @@ def _frame_only(ax, linewidth: float) -> None:
         spine.set_linewidth(linewidth)
 
 
-def _draw_underlay(ax, result, crs: str, box, raster: str, lang: str):
-    """Draw raster ``raster`` of the store under the zoning; return its :class:`Underlay` (None: not on the map)."""
-    from .raster_underlay import UNDERLAY_ALPHA, underlay_for
+def _warp_underlay(fig, result, crs: str, box, raster: str, lang: str):
+    """Raster ``raster`` of the store on the main map's pixel grid (None: no data on the map)."""
+    from .raster_underlay import underlay_for
 
-    fig = ax.get_figure()
     width = max(1, round(_MAIN_BOX[2] * fig.get_figwidth() * fig.dpi))
     height = max(1, round(_MAIN_BOX[3] * fig.get_figheight() * fig.dpi))
-    under = underlay_for(result, raster, crs, box, width, height, lang=lang)
+    return underlay_for(result, raster, crs, box, width, height, lang=lang)
+
+
+def _draw_underlay(ax, under, raster: str, lang: str) -> None:
+    """Draw the underlay under the zoning, or a note that the raster has no data on the map."""
+    from .raster_underlay import UNDERLAY_ALPHA
+
     if under is None:  # asked for but absent: say so rather than leave the reader guessing
         note = f"栅格 {raster}：图幅内无数据" if lang == "zh" else f"raster {raster}: no data in this map"
         ax.text(0.98, 0.03, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5, zorder=25,
                 bbox={"facecolor": "white", "edgecolor": "#999999", "alpha": 0.85, "pad": 2})
-        return None
+        return
     minx, miny, maxx, maxy = under.bounds
     ax.imshow(under.rgba, extent=(minx, maxx, miny, maxy), origin="upper", alpha=UNDERLAY_ALPHA,
               interpolation="nearest", resample=False, zorder=0.5)
-    return under
 
 
 def _unit_outlines(ax, result, crs: str, box) -> None:
