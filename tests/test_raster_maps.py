@@ -333,3 +333,20 @@ def test_cli_map_raster_png_and_html(store, site_path, tmp_path):
     a = np.asarray(Image.open(png).convert("RGB")).astype(int)
     b = np.asarray(Image.open(plain).convert("RGB")).astype(int)
     assert a.shape == b.shape and (np.abs(a - b).max(axis=2) > 30).mean() > 0.005  # the raster changed the map
+
+
+def test_tampered_raster_is_refused_before_screening(store, site_path, tmp_path):
+    from gisplan.rasters.store import raster_dir
+
+    copy = tmp_path / "store.gpkg"
+    shutil.copy(store, copy)
+    shutil.copytree(raster_dir(store), raster_dir(copy))
+    with open(raster_dir(copy) / "lc.tif", "ab") as fh:
+        fh.write(b"\0")
+    json_out = tmp_path / "r.json"
+    proc = _cli("screen", site_path, "--store", copy, "--json", json_out, "--png", tmp_path / "a.png", "--map-raster", "lc")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "differs from the imported one" in proc.stderr and "not drawn" in proc.stderr
+    assert not json_out.exists()  # refused before anything was screened or written
+    with pytest.raises(InputError, match="differs from the imported one"):
+        screen(SITE, copy).to_png(tmp_path / "b.png", raster="lc")

@@ -120,31 +120,38 @@ def _store_path(result) -> str:
     return str(path)
 
 
-def raster_names(store_path: str | os.PathLike) -> list[str]:
-    """Names of the rasters of the store at ``store_path`` (empty when it has none or is missing)."""
+def _records(store_path: str | os.PathLike) -> dict[str, dict]:
     from ..rasters.store import raster_records
     from ..store import Store
 
-    if not Path(store_path).is_file():
-        return []
-    return [r["name"] for r in raster_records(Store(store_path))]
+    return {r["name"]: r for r in raster_records(Store(store_path))}
 
 
-def _unknown(name: str, known: list[str], option: str) -> InputError:
-    return InputError(f"{option} {name!r}: the store has no such raster (it has: {', '.join(known) or 'none'})")
+def raster_names(store_path: str | os.PathLike) -> list[str]:
+    """Names of the rasters of the store at ``store_path`` (empty when it has none or is missing)."""
+    return list(_records(store_path)) if Path(store_path).is_file() else []
+
+
+def _checked_record(records: dict[str, dict], name: str, option: str) -> dict:
+    from ..rasters.stats import _checked
+
+    if name not in records:
+        raise InputError(f"{option} {name!r}: the store has no such raster (it has: {', '.join(records) or 'none'})")
+    problem = _checked(records[name])
+    if problem:
+        raise InputError(problem.replace("its statistics are left out", "it is not drawn"))
+    return records[name]
 
 
 def check_raster_name(store_path: str | os.PathLike, name: str, *, option: str = "--map-raster") -> None:
-    """Refuse a raster name the store does not have (before any screening).
+    """Refuse, before any screening, a raster the store does not have or whose file differs from the imported one.
 
     Raises
     ------
     InputError
-        One line naming the rasters the store has.
+        One line naming the rasters the store has, or the checksum problem.
     """
-    known = raster_names(store_path)
-    if name not in known:
-        raise _unknown(name, known, option)
+    _checked_record(_records(store_path) if Path(store_path).is_file() else {}, name, option)
 
 
 def raster_record(result, name: str) -> dict:
@@ -155,17 +162,7 @@ def raster_record(result, name: str) -> dict:
     InputError
         Unknown name (the message lists the known ones) or a raster file that differs from the imported one.
     """
-    from ..rasters.stats import _checked
-    from ..rasters.store import raster_records
-    from ..store import Store
-
-    records = {r["name"]: r for r in raster_records(Store(_store_path(result)))}
-    if name not in records:
-        raise _unknown(name, list(records), "`raster`")
-    problem = _checked(records[name])
-    if problem:
-        raise InputError(problem.replace("its statistics are left out", "it is not drawn"))
-    return records[name]
+    return _checked_record(_records(_store_path(result)), name, "`raster`")
 
 
 def _synthetic(result, record: dict) -> bool:
@@ -185,6 +182,8 @@ def _read_window(src, bounds, crs, width: int, height: int, resampling):
     from rasterio.windows import Window, from_bounds
 
     sb = transform_bounds(crs, src.crs, *bounds, densify_pts=21)
+    if not np.all(np.isfinite(sb)):  # the map lies outside the raster CRS's domain
+        return None
     win = from_bounds(*sb, transform=src.transform)
     c0 = max(int(math.floor(win.col_off)) - 1, 0)
     r0 = max(int(math.floor(win.row_off)) - 1, 0)

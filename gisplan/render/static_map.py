@@ -417,7 +417,8 @@ def _unit_outlines(ax, result, crs: str, box) -> None:
     units = _clip(_to_gk((result.context or {}).get("control_units"), crs), box)
     if units is None:
         return
-    for category, sub in units.groupby("category"):
+    order = {"general": 0, "key": 1, "priority": 2}  # the stricter category's colour on shared edges
+    for category, sub in sorted(units.groupby("category"), key=lambda kv: order.get(kv[0], -1)):
         sub.boundary.plot(ax=ax, color=CATEGORY_COLOURS.get(category, "#7a7a7a"), linewidth=1.2, zorder=2.5)
         ax.collections[-1].set_path_effects([patheffects.withStroke(linewidth=2.4, foreground="white")])
 
