@@ -350,3 +350,23 @@ def test_tampered_raster_is_refused_before_screening(store, site_path, tmp_path)
     assert not json_out.exists()  # refused before anything was screened or written
     with pytest.raises(InputError, match="differs from the imported one"):
         screen(SITE, copy).to_png(tmp_path / "b.png", raster="lc")
+
+
+def test_only_the_window_is_read_decimated_to_the_map_pixels(tmp_path):
+    """A 2000 x 2000 raster, a map of 100 x 100 pixels over a quarter of it: about 100 x 100 values are read."""
+    from rasterio.enums import Resampling
+
+    from gisplan.render.raster_underlay import _read_window
+
+    cell = 0.0001
+    data = np.zeros((2000, 2000), dtype="uint8")
+    data[:1000, :1000] = 1  # the north-west quarter
+    tif = _write(tmp_path / "fine.tif", data, "EPSG:4490", from_origin(129.0, 43.0, cell, cell), nodata=255)
+    with rasterio.open(tif) as src:
+        arr, transform = _read_window(src, (129.0, 42.9, 129.1, 43.0), "EPSG:4490", 100, 100, Resampling.nearest)
+    assert arr.shape[0] <= 110 and arr.shape[1] <= 110 and arr.shape[0] >= 95
+    assert np.all(arr[2:-2, 2:-2] == 1)  # only the quarter asked for (and a cell of margin)
+    west, north = transform.c, transform.f
+    assert abs(west - 129.0) < 2 * cell and abs(north - 43.0) < 2 * cell
+    east = west + transform.a * arr.shape[1]
+    assert abs(east - 129.1) <= 2 * cell + transform.a  # the window, one read pixel (~0.001 deg) at most beyond
