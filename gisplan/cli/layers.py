@@ -175,9 +175,10 @@ def layers_rebuild(store, lock_timeout) -> None:
 @click.argument("store", type=click.Path(dir_okay=False))
 def layers_list(store) -> None:
     """Show the kinds, feature counts and areas a STORE holds."""
-    from ..store import Store
+    from ..stores import open_store_at, shown_store
 
-    s = Store(store)
+    s = open_store_at(store)
+    store = shown_store(store)
     table = s.summary()
     if table.empty:
         click.echo(f"{store}: empty store")

@@ -62,7 +62,12 @@ class LayerSet:
 
 
 def is_store(path: str | os.PathLike) -> bool:
-    """True when ``path`` is a GeoPackage holding a gisplan store (a ``gisplan_meta`` table)."""
+    """True when ``path`` is a GeoPackage holding a gisplan store (a ``gisplan_meta`` table),
+    or a ``postgresql://...?schema=NAME`` URL (a PostGIS source table is named without ``schema``)."""
+    from ..store_pg import is_pg_store_url, names_schema
+
+    if is_pg_store_url(path):
+        return names_schema(str(path))
     p = Path(path)
     if not p.is_file() or p.suffix.lower() != ".gpkg":
         return False
@@ -108,13 +113,13 @@ def load_layers(
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown layer kind {kind!r}; expected one of {', '.join(KINDS)}")
     if is_store(source):
-        from ..store import Store
+        from ..stores import open_store_at, shown_store
 
-        store = Store(source)
+        store = open_store_at(source)
         kinds = [k for k in store.kinds() if kind in (None, k)]
         frames = {k: store.read(k).reset_index(drop=True) for k in kinds}
         invalid = {k: _invalid_rows(f) for k, f in frames.items()}
-        out = LayerSet(str(source), frames, invalid, from_store=True)
+        out = LayerSet(shown_store(source), frames, invalid, from_store=True)
     else:
         frame, invalid, warnings = load_source_layer(source, kind or "control_units", **read_options)
         out = LayerSet(_shown(source), {kind or "control_units": frame}, {kind or "control_units": invalid},
