@@ -38,6 +38,7 @@ import math
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -193,6 +194,7 @@ class _PgReader:
         self.schema = schema
         self.tables = tables
         self._lock = threading.Lock()
+        weakref.finalize(self, _close_quietly, conn)  # a reader dropped unclosed closes its connection
 
     def fetchall(self, query, params=None) -> list[tuple]:
         with self._lock:
@@ -200,10 +202,7 @@ class _PgReader:
 
     def close(self) -> None:
         with self._lock:
-            try:
-                self.conn.close()
-            except Exception:  # a broken connection
-                pass
+            _close_quietly(self.conn)
 
     def physical(self, name: str) -> str:
         return self.tables[name][0]
@@ -277,6 +276,13 @@ class _PgReader:
         if foreign:
             return f"{foreign} row(s) changed after the import"
         return None
+
+
+def _close_quietly(conn) -> None:
+    try:
+        conn.close()
+    except Exception:  # a broken connection
+        pass
 
 
 def _pointer(conn, schema: str) -> dict[str, tuple[str, str | None, int | None]] | None:
@@ -377,10 +383,7 @@ class PgStore(Store):
         if self._reader is not None:
             self._reader.close()
         if self._probe is not None:
-            try:
-                self._probe.close()
-            except Exception:  # a broken connection
-                pass
+            _close_quietly(self._probe)
         self._probe = None
 
     def latest_generation(self) -> int:
@@ -391,6 +394,7 @@ class PgStore(Store):
         try:
             if self._probe is None or self._probe.closed:
                 self._probe = _connect(self._spec, autocommit=True)
+                weakref.finalize(self, _close_quietly, self._probe)
             row = self._probe.execute(sql.SQL("SELECT n FROM {}").format(
                 _ident(self.schema, GENERATION_TABLE))).fetchone()
         except psycopg.Error as exc:
@@ -478,8 +482,9 @@ class PgStore(Store):
     @classmethod
     def open_or_create(cls, path: str, *, lock_timeout: float = LOCK_TIMEOUT, verify: bool = True) -> PgStore:
         """Open the store at ``path``, creating an empty one when the schema holds none."""
-        with _write_transaction(path, lock_timeout):
-            pass
+        if not _exists(path):
+            with _write_transaction(path, lock_timeout):  # makes the schema's tables under the lock
+                pass
         return cls(path, verify=verify)
 
     @classmethod
@@ -514,6 +519,19 @@ class PgStore(Store):
 
 
 # ----------------------------------------------------------------------------- writing
+
+def _exists(spec: str) -> bool:
+    """Whether the URL's schema holds a store (its meta table is registered)."""
+    import psycopg
+
+    _, schema, shown = parse_store_url(spec)
+    with _connect(spec, autocommit=True) as conn:
+        try:
+            tables = _pointer(conn, schema)
+        except psycopg.Error as exc:
+            raise StoreError(f"store {shown}: {_error_text(exc, spec)}") from None
+    return bool(tables) and META_LAYER in tables
+
 
 def _take_lock(conn, schema: str, timeout: float, shown: str) -> None:
     """The store's advisory lock for this transaction, waiting up to ``timeout`` seconds."""
@@ -776,6 +794,8 @@ class PgStoreWriter(StoreWriter):
         """Record row counts and the writing transaction of the tables written; raise the generation."""
         from psycopg import sql
 
+        if not (self._touched or self._dropped):
+            return  # nothing written: the generation stays
         xid = self.conn.execute("SELECT txid_current() % 4294967296").fetchone()[0]
         sums = _ident(self.schema, CHECKSUM_TABLE)
         for name in self._dropped - self._touched:
