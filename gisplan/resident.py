@@ -88,7 +88,9 @@ class ResidentStore:
         """The version on disk (file identity) or in the database (import counter) now."""
         if not self._pg:
             return _file_key(self.path)
-        return None if self._store is None else ("pg", self._store.latest_generation())
+        if self._store is None or not self._store.alive():
+            return None  # reopen: first call, or the server ended the snapshot's connection
+        return ("pg", self._store.latest_generation())
 
     @property
     def reloads_seen(self) -> tuple:

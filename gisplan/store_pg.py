@@ -386,6 +386,11 @@ class PgStore(Store):
             _close_quietly(self._probe)
         self._probe = None
 
+    def alive(self) -> bool:
+        """Whether the snapshot's connection still works (a server restart or idle timeout ends it)."""
+        conn = self._reader.conn if self._reader is not None else None
+        return conn is not None and not conn.closed and not conn.broken
+
     def latest_generation(self) -> int:
         """The store's generation as committed now (this snapshot's is :attr:`generation`)."""
         import psycopg
@@ -404,7 +409,7 @@ class PgStore(Store):
 
     # -- integrity -----------------------------------------------------------------
     def _rebuild_hint(self) -> str:
-        return "re-import it"
+        return f"re-import it or run `gisplan layers rebuild {self.path}`"
 
     def _check_structure(self) -> None:
         for name in self._sums:

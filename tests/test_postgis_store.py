@@ -291,6 +291,16 @@ def test_a_reader_keeps_its_snapshot_while_an_import_commits(stores, tmp_path):
     resident.close()
 
 
+def test_a_password_in_the_url_is_never_shown(stores, tmp_path):
+    url = _url(stores["port"], "shared", password="pa55word")  # trust authentication ignores it
+    r = run("layers", "list", url)
+    assert r.exit_code == 0 and r.output.splitlines()[0] == stores["pg"]
+    got = _screen_json(url, stores["sites"]["straddle"], tmp_path / "b.json")
+    assert got["store"]["path"] == stores["pg"]
+    r = run("layers", "check", url)
+    assert r.exit_code in (0, 1) and "pa55word" not in r.output
+
+
 def test_a_table_edited_by_another_tool_is_refused(stores):
     from gisplan.errors import StoreError
     from gisplan.store_pg import PgStore
@@ -303,7 +313,9 @@ def test_a_table_edited_by_another_tool_is_refused(stores):
     with pytest.raises(StoreError, match="differs from what gisplan wrote"):
         PgStore(url).read("control_units")
     r = run("screen", stores["sites"]["straddle"], "--store", url)
-    assert r.exit_code == 2 and "differs from what gisplan wrote" in r.stderr
+    assert r.exit_code == 2 and "differs from what gisplan wrote" in r.stderr and "layers rebuild" in r.stderr
+    assert run("layers", "rebuild", url).exit_code == 0  # re-derives pieces and checksums from the layer table
+    assert len(PgStore(url).index("control_units")) >= 3
 
 
 def test_views_show_the_same_schema(stores):

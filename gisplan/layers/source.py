@@ -40,6 +40,8 @@ class LayerSet:
         Kind -> list of (row label, reason) of geometries that were invalid as delivered.
     from_store : bool
     warnings : list of str
+    store : Store or None
+        The open store, for a store source.
     """
 
     source: str
@@ -48,6 +50,7 @@ class LayerSet:
     from_store: bool = False
     warnings: list[str] = field(default_factory=list)
     _ea: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    store: object = field(default=None, repr=False)
 
     def has(self, kind: str) -> bool:
         """Whether the source holds a non-empty layer ``kind``."""
@@ -119,7 +122,7 @@ def load_layers(
         kinds = [k for k in store.kinds() if kind in (None, k)]
         frames = {k: store.read(k).reset_index(drop=True) for k in kinds}
         invalid = {k: _invalid_rows(f) for k, f in frames.items()}
-        out = LayerSet(shown_store(source), frames, invalid, from_store=True)
+        out = LayerSet(shown_store(source), frames, invalid, from_store=True, store=store)
     else:
         frame, invalid, warnings = load_source_layer(source, kind or "control_units", **read_options)
         out = LayerSet(_shown(source), {kind or "control_units": frame}, {kind or "control_units": invalid},
