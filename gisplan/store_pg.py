@@ -388,8 +388,16 @@ class PgStore(Store):
 
     def alive(self) -> bool:
         """Whether the snapshot's connection still works (a server restart or idle timeout ends it)."""
+        import psycopg
+
         conn = self._reader.conn if self._reader is not None else None
-        return conn is not None and not conn.closed and not conn.broken
+        if conn is None or conn.closed or conn.broken:
+            return False
+        try:
+            self._reader.fetchall("SELECT 1")
+        except psycopg.Error:
+            return False
+        return True
 
     def latest_generation(self) -> int:
         """The store's generation as committed now (this snapshot's is :attr:`generation`)."""

@@ -291,6 +291,18 @@ def test_a_reader_keeps_its_snapshot_while_an_import_commits(stores, tmp_path):
     resident.close()
 
 
+def test_resident_store_reopens_after_the_server_ends_its_connection(stores):
+    from gisplan.resident import open_store
+
+    with open_store(stores["pg"]) as resident:
+        first = resident.screen(stores["sites"]["straddle"])
+        pid = resident.snapshot()._reader.conn.info.backend_pid
+        with psycopg.connect(stores["pg"].split("?")[0], autocommit=True) as conn:
+            assert conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+        again = resident.screen(stores["sites"]["straddle"])
+    assert [r["overlap_m2"] for r in again.unit_rows] == [r["overlap_m2"] for r in first.unit_rows]
+
+
 def test_a_password_in_the_url_is_never_shown(stores, tmp_path):
     url = _url(stores["port"], "shared", password="pa55word")  # trust authentication ignores it
     r = run("layers", "list", url)
