@@ -179,6 +179,30 @@ def test_rules_import_and_list(stores, tmp_path):
     _compare(ref["verdict"], got["verdict"])
 
 
+def test_demo_store_copied_into_postgis_screens_the_same(demo_store, pg_server, tmp_path):
+    from gisplan.demo import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
+
+    url = _url(pg_server, "demo")
+    r = run("layers", "copy", demo_store, url)
+    assert r.exit_code == 0, r.output
+    assert "control_units:" in r.output and "gisplan_access_list:" in r.output
+    a, b = run("layers", "list", demo_store), run("layers", "list", url)
+    assert a.output.splitlines()[1:] == b.output.splitlines()[1:]
+    compared = 0
+    for site in sorted((DEFAULT_DATA_DIR / "sites").glob("*.geojson")):
+        if site.name == "batch_sites.geojson":
+            continue
+        params = SAMPLE_SITE_PARAMS.get(site.stem, {})  # as `gisplan demo` screens them
+        extra = [x for k, v in params.items() for x in (f"--{k.replace('_', '-')}", v)]
+        ref = _screen_json(demo_store, site, tmp_path / "a.json", *extra)
+        got = _screen_json(url, site, tmp_path / "b.json", *extra)
+        for d in (ref, got):
+            d.pop("store"), d.pop("rasters", None)
+            d["warnings"] = [w for w in d["warnings"] if "raster" not in w]
+        compared += _compare(ref, got)["numbers"]
+    assert compared >= 50
+
+
 def _count(url: str, kind: str) -> int:
     from gisplan.stores import open_store_at
 
