@@ -282,7 +282,7 @@ def test_concurrent_imports_serialise(stores, tmp_path):
     assert run("layers", "import", url, "control_units", stores["sources"]["control_units"]).exit_code == 0
     gen = _generation(url)
     first = _cli("layers", "import", url, "control_units", str(_one_unit(tmp_path)),
-                 env={"GISPLAN_TEST_PAUSE": "layer_written:4"})
+                 env={"GISPLAN_TEST_PAUSE": "layer_written:20"})  # holds the lock while the others start
     try:
         assert "gisplan-test-pause layer_written" in first.stderr.readline()
         hurried = _cli("layers", "import", url, "eco_redline", str(stores["sources"]["eco_redline"]),
