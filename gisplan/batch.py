@@ -24,6 +24,7 @@ from .engine.overlay import layer_overlaps
 from .geometry import to_equal_area
 from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_frame, site_from_geometry
 from .store import Store
+from .stores import as_store
 from .verdict import batch_verdicts
 from .vocab import ELEMENT_KINDS
 
@@ -166,7 +167,7 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
                   raster_stats=()) -> gpd.GeoDataFrame:
     if national_major not in (None, True, False):
         raise InputError(f"national_major must be True, False or None, got {national_major!r}")
-    store = store if isinstance(store, Store) else Store(store)
+    store = as_store(store)
     if raster_stats:
         from .rasters.store import raster_records
 

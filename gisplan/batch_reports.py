@@ -22,6 +22,7 @@ from .errors import OutputError
 from .io.outputs import os_error_reason, safe_file_stem
 from .render.labels import check_lang
 from .store import Store
+from .stores import as_store
 
 __all__ = ["report_stem", "row_industry", "write_site_reports"]
 
@@ -102,7 +103,7 @@ def write_site_reports(
     from .sites import site_from_geometry
 
     check_lang(lang)
-    store = store if isinstance(store, Store) else Store(store)
+    store = as_store(store)
     out = Path(out_dir)
     _make_folder(out)
     show = sys.stderr.isatty() if progress is None else progress

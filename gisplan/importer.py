@@ -22,6 +22,7 @@ from .mapping import (
     resolve_mapping,
 )
 from .store import LOCK_TIMEOUT, Store, StoreWriter, prepare_for_store
+from .stores import open_or_create, open_store_at
 from .store_files import pause_hook
 from .vocab import CATEGORY_LABELS_ZH, ELEMENT_ZONE_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, SCHEMA, ZONE_LABELS_ZH
 
@@ -196,7 +197,7 @@ def import_layer(
     warnings = list(data.warnings) + crs_warnings + geom_warnings + map_warnings
     layer_frames = prepare_for_store(kind, schema_frame)  # the slow part, before taking the lock
     # a writer need not trust the store's other layers (re-importing is how an edited layer is fixed)
-    store = store if isinstance(store, Store) else Store.open_or_create(store, lock_timeout=lock_timeout, verify=False)
+    store = store if isinstance(store, Store) else open_or_create(store, lock_timeout=lock_timeout, verify=False)
     with store.transaction(lock_timeout=lock_timeout) as tx:
         tx.write_prepared(kind, *layer_frames, meta={
             "source": shown, "source_layer": data.layer or "",
@@ -271,7 +272,7 @@ def rebuild_store(path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT
         A feature without geometry, with a code outside the vocabulary or
         without a schema column (naming layer and feature).
     """
-    store = Store(path, verify=False)
+    store = open_store_at(path, verify=False)
     lines = []
     with store.transaction(lock_timeout=lock_timeout) as tx:
         present = set(tx.kinds())

@@ -195,9 +195,9 @@ def mapping_from_store(store, kind: str) -> MappingSpec:
         When the store has no such layer; MappingError for an unreadable record.
     """
     from .errors import StoreError
-    from .store import Store
+    from .stores import as_store
 
-    st = store if isinstance(store, Store) else Store(store)
+    st = as_store(store)
     meta = st.meta()
     rows = meta[meta["kind"] == kind]
     if rows.empty:

@@ -8,9 +8,10 @@
 The object keeps one :class:`~gisplan.store.Store` (the layer index, the pieces
 read so far and the rules) and hands every screening that one snapshot, so a
 screening never mixes two versions of the store. Before each call it checks
-whether the file on disk was replaced (a new import); if so it opens the new
-version for the calls that follow, while calls already running finish on the
-old one.
+whether the file on disk was replaced (a new import) -- for a PostGIS store
+(``postgresql://...?schema=NAME``), whether its import counter moved; if so it
+opens the new version for the calls that follow, while calls already running
+finish on the old one.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class ResidentStore:
     Parameters
     ----------
     path : str or Path
-        The store (GeoPackage).
+        The store: a GeoPackage or a ``postgresql://...?schema=NAME`` URL.
 
     Notes
     -----
@@ -50,7 +51,10 @@ class ResidentStore:
     """
 
     def __init__(self, path: str | os.PathLike, *, preload: bool = False):
-        self.path = Path(path)
+        from .stores import is_pg_store_url
+
+        self._pg = is_pg_store_url(path)
+        self.path = str(path).strip() if self._pg else Path(path)
         self.preload = preload
         self._lock = threading.Lock()
         self._closed = False
@@ -66,19 +70,27 @@ class ResidentStore:
         -------
         gisplan.store.Store
         """
-        from .store import Store
+        from .stores import open_store_at, shown_store
 
         if self._closed:
-            raise StoreError(f"the store {self.path} was closed")
-        key = _file_key(self.path)
+            raise StoreError(f"the store {shown_store(self.path)} was closed")
         with self._lock:
+            key = self._current_key()
             if key != self._key or self._store is None:
-                store = Store(self.path)
+                store = open_store_at(self.path)
                 if self.preload:
                     _preload(store)
-                self._store = store
-                self._key = key
+                self._store = store  # calls running on the old snapshot finish on it (its connection closes with it)
+                self._key = ("pg", store.generation) if self._pg else key
             return self._store
+
+    def _current_key(self) -> tuple | None:
+        """The version on disk (file identity) or in the database (import counter) now."""
+        if not self._pg:
+            return _file_key(self.path)
+        if self._store is None or not self._store.alive():
+            return None  # reopen: first call, or the server ended the snapshot's connection
+        return ("pg", self._store.latest_generation())
 
     @property
     def reloads_seen(self) -> tuple:
@@ -163,8 +175,10 @@ class ResidentStore:
         self.close()
 
     def __repr__(self) -> str:
+        from .stores import shown_store
+
         state = "closed" if self._closed else f"kinds={self._store.kinds() if self._store else []}"
-        return f"ResidentStore({str(self.path)!r}, {state})"
+        return f"ResidentStore({shown_store(self.path)!r}, {state})"
 
 
 def _preload(store) -> None:
@@ -184,7 +198,7 @@ def open_store(path: str | os.PathLike, *, preload: bool = False) -> ResidentSto
     Parameters
     ----------
     path : str or Path
-        The store (GeoPackage).
+        The store: a GeoPackage or a ``postgresql://...?schema=NAME`` URL (PostGIS).
     preload : bool
         Read all pieces at once when the store is opened (and reopened): a
         service pays the read at start-up and every request stays in memory.

@@ -20,6 +20,7 @@ from .errors import InputError
 from .result import CATEGORIES, ScreeningResult
 from .sites import MAX_BUFFER_M, Site, read_site, site_from_geometry
 from .store import Store
+from .stores import as_store
 
 __all__ = ["screen", "ScreeningResult", "ZONE_KINDS", "CATEGORIES"]
 
@@ -90,7 +91,7 @@ def screen(
     from .engine.single import match_cached
 
     match = match_cached(industry) if isinstance(industry, str) else industry  # unknown types fail first
-    store = store if isinstance(store, Store) else Store(store)
+    store = as_store(store)
     site = _as_site(site, source_crs)
     return screen_site(store, site, radius=radius, width=width, buffer=float(buffer), source_crs=source_crs,
                        industry=match if match is not None else None,

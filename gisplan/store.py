@@ -103,10 +103,7 @@ class PieceIndex:
         self.kind = kind
         self._reader = reader
         self._table = table
-        row = reader.fetchone(f"SELECT data FROM {BOUNDS_TABLE} WHERE kind = ?", (table,))
-        if row is None:
-            raise sqlite3.OperationalError(f"no {table} row in {BOUNDS_TABLE}")
-        arr = np.frombuffer(row[0], dtype="<f8").reshape(-1, 8)
+        arr = reader.piece_bounds(table)
         self.fid = arr[:, 0].astype(np.int64)
         self.feature = arr[:, 1].astype(np.int64)
         self.area = arr[:, 2]
@@ -150,10 +147,9 @@ class PieceIndex:
     def _read(self, idx: np.ndarray) -> None:
         pos = {int(f): int(i) for f, i in zip(self.fid[idx], idx)}
         for start in range(0, len(idx), 50_000):
-            chunk = ",".join(str(int(f)) for f in self.fid[idx[start:start + 50_000]])
-            rows = self._reader.fetchall(f'SELECT fid, geom FROM "{self._table}" WHERE fid IN ({chunk})')
+            rows = self._reader.piece_wkb(self._table, self.fid[idx[start:start + 50_000]])
             where = np.fromiter((pos[r[0]] for r in rows), dtype=np.int64, count=len(rows))
-            geoms = shapely.from_wkb([_gpkg_wkb(r[1]) for r in rows])
+            geoms = shapely.from_wkb([r[1] for r in rows])
             with self._lock:  # threads may read overlapping sets: same values either way
                 self._geoms[where] = geoms
                 self._loaded[where] = True
@@ -187,6 +183,19 @@ class _Reader:
     def checksum(self, table: str) -> tuple[int, str]:
         with self._lock:
             return _table_checksum(self._con, table)
+
+    def piece_bounds(self, table: str) -> np.ndarray:
+        """Per piece of ``table``: fid, feature_id, area, bounding box and the exclusive flag (n x 8)."""
+        row = self.fetchone(f"SELECT data FROM {BOUNDS_TABLE} WHERE kind = ?", (table,))
+        if row is None:
+            raise sqlite3.OperationalError(f"no {table} row in {BOUNDS_TABLE}")
+        return np.frombuffer(row[0], dtype="<f8").reshape(-1, 8)
+
+    def piece_wkb(self, table: str, fids: np.ndarray) -> list[tuple[int, bytes]]:
+        """(fid, WKB) of the pieces ``fids`` of ``table``."""
+        chunk = ",".join(str(int(f)) for f in fids)
+        rows = self.fetchall(f'SELECT fid, geom FROM "{table}" WHERE fid IN ({chunk})')
+        return [(r[0], _gpkg_wkb(r[1])) for r in rows]
 
     def close(self) -> None:
         with self._lock:
@@ -740,6 +749,10 @@ class StoreWriter:
     def write_prepared(self, kind: str, layer, pieces, edges, meta: dict | None = None, *,
                        keep_meta: bool = False) -> None:
         """Write a layer already cut by :func:`prepare_for_store`, its derived tables and its meta row."""
+        self._write_layer_tables(kind, layer, pieces, edges, self._next_meta(kind, layer, meta, keep_meta))
+
+    def _next_meta(self, kind: str, layer, meta: dict | None, keep_meta: bool) -> pd.DataFrame:
+        """The meta table with layer ``kind``'s row replaced (``keep_meta``: start from its old row)."""
         meta_row = {c: "" for c in META_COLUMNS}
         old_meta = self.meta()
         if keep_meta and (old_meta["kind"] == kind).any():
@@ -751,6 +764,9 @@ class StoreWriter:
                         gisplan_version=__version__)
         new_meta = pd.concat([old_meta[old_meta["kind"] != kind], pd.DataFrame([meta_row])], ignore_index=True)
         new_meta["features"] = new_meta["features"].astype("int64")
+        return new_meta
+
+    def _write_layer_tables(self, kind: str, layer, pieces, edges, new_meta: pd.DataFrame) -> None:
         _forget_orphans(self.tmp)
         pyogrio.write_dataframe(layer, self.tmp, layer=kind, driver="GPKG", promote_to_multi=True)
         pyogrio.write_dataframe(pieces, self.tmp, layer=_pieces_layer(kind), driver="GPKG")

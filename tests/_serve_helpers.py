@@ -47,7 +47,9 @@ class Server:
     """
 
     def __init__(self, store: Path, data_dir: Path, users: Path | None = None, extra: list[str] | None = None):
-        self.store, self.data_dir, self.users = Path(store), Path(data_dir), users
+        # a postgresql:// URL stays a string (Path would fold its "//")
+        self.store = store if isinstance(store, str) else Path(store)
+        self.data_dir, self.users = Path(data_dir), users
         self.extra = list(extra or [])
         self.proc: subprocess.Popen | None = None
         self.port = 0

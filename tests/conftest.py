@@ -106,6 +106,25 @@ def demo_store(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL + PostGIS server on a free loopback port (its port), one per test session; stopped at the end.
+
+    Without the server binaries the tests skip on a workstation and FAIL in CI (``CI`` set).
+    """
+    import sys
+
+    sys.path.insert(0, str(REPO / "tools"))
+    import pg_cluster
+
+    if not pg_cluster.available():
+        if os.environ.get("CI"):
+            pytest.fail(pg_cluster.missing_message())
+        pytest.skip(pg_cluster.missing_message())
+    with pg_cluster.pg_cluster() as url:
+        yield int(url.rsplit(":", 1)[1].split("/", 1)[0])
+
+
 def rel(a: float, b: float) -> float:
     return abs(a - b) / max(abs(b), 1e-12)
 

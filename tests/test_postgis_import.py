@@ -20,21 +20,7 @@ from conftest import UNITS, geod_area, write_sources
 from pyproj import Transformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import pg_cluster  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def pg_server():
-    """A PostgreSQL + PostGIS server on a free loopback port (its port); stopped at the end.
-
-    Without the server binaries the tests skip on a workstation and FAIL in CI (``CI`` set).
-    """
-    if not pg_cluster.available():
-        if os.environ.get("CI"):
-            pytest.fail(pg_cluster.missing_message())
-        pytest.skip(pg_cluster.missing_message())
-    with pg_cluster.pg_cluster() as url:
-        yield int(url.rsplit(":", 1)[1].split("/", 1)[0])
+import pg_cluster  # noqa: E402  (the session fixture pg_server is in conftest.py)
 
 
 def _url(port: int) -> str:

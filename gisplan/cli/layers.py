@@ -171,13 +171,26 @@ def layers_rebuild(store, lock_timeout) -> None:
         click.echo(line)
 
 
+@layers.command("copy")
+@click.argument("source")
+@click.argument("target")
+@lock_timeout_option
+def layers_copy(source, target, lock_timeout) -> None:
+    """Copy the layers and tables of store SOURCE into store TARGET (e.g. a GeoPackage into PostGIS), uncut."""
+    from ..stores import copy_store
+
+    for line in copy_store(source, target, lock_timeout=lock_timeout):
+        click.echo(line)
+
+
 @layers.command("list")
 @click.argument("store", type=click.Path(dir_okay=False))
 def layers_list(store) -> None:
     """Show the kinds, feature counts and areas a STORE holds."""
-    from ..store import Store
+    from ..stores import open_store_at, shown_store
 
-    s = Store(store)
+    s = open_store_at(store)
+    store = shown_store(store)
     table = s.summary()
     if table.empty:
         click.echo(f"{store}: empty store")

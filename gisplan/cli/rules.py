@@ -45,10 +45,11 @@ def rules_import(store, file, sheet, maps, clear, lock_timeout) -> None:
 def rules_list(store, unit) -> None:
     """Show how many clauses STORE holds per tier and dimension, or one unit's clauses."""
     from ..errors import InputError
-    from ..store import Store
     from ..rules.access_list import DIMENSIONS, TIER_LABELS_ZH, AccessList
+    from ..stores import open_store_at, shown_store
 
-    s = Store(store)
+    s = open_store_at(store)
+    store = shown_store(store)
     access = AccessList.from_store(s)
     if access is None:
         click.echo(f"{store}: no access-list clauses (import some with `gisplan rules import`)")

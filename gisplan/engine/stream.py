@@ -104,7 +104,9 @@ def _fingerprint(sites, store, options: dict, chunk_size: int, total) -> str:
         return [os.path.realpath(p), st.st_size, st.st_mtime_ns]
 
     store_path = getattr(store, "path", store)
-    data = {"sites": stat_key(sites), "store": stat_key(store_path), "options": options,
+    version = getattr(store, "generation", None)  # a PostGIS store: its import counter
+    data = {"sites": stat_key(sites), "store": stat_key(store_path) if version is None else [str(store_path), version],
+            "options": options,
             "chunk_size": chunk_size, "total": total}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -173,7 +175,7 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     from ..batch import screen_batch, write_batch
     from ..io.vector import feature_count
     from ..sites import read_site_frame
-    from ..store import Store
+    from ..stores import as_store
 
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise InputError(f"`chunk_size` must be a positive whole number, got {chunk_size!r}")
@@ -181,7 +183,7 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".gpkg"):
         raise InputError(f"`out` must end in .csv or .gpkg, got {out.name!r}")
-    store = store if isinstance(store, Store) else Store(store)
+    store = as_store(store)
     reading = {k: options.pop(k, None) for k in ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")}
     streamable = not any(reading[k] for k in ("cm", "towgs84", "dxf_layer"))
     total = feature_count(sites, layer=reading["layer"]) if streamable else None

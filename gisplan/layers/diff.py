@@ -299,6 +299,8 @@ def diff_layers(old: LayerSet, new: LayerSet, *, sliver_m2: float = SLIVER_M2) -
 # --------------------------------------------------------------------------- sites
 def _store_path(layers: LayerSet, folder: Path, name: str) -> Path:
     """The store of a LayerSet: the source itself, or a temporary store written from its frames."""
+    if layers.store is not None:  # the store read (a database store is shown without its password)
+        return layers.store
     if layers.from_store:
         return Path(layers.source)
     from ..store import Store

@@ -40,6 +40,8 @@ class LayerSet:
         Kind -> list of (row label, reason) of geometries that were invalid as delivered.
     from_store : bool
     warnings : list of str
+    store : Store or None
+        The open store, for a store source.
     """
 
     source: str
@@ -48,6 +50,7 @@ class LayerSet:
     from_store: bool = False
     warnings: list[str] = field(default_factory=list)
     _ea: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    store: object = field(default=None, repr=False)
 
     def has(self, kind: str) -> bool:
         """Whether the source holds a non-empty layer ``kind``."""
@@ -62,7 +65,12 @@ class LayerSet:
 
 
 def is_store(path: str | os.PathLike) -> bool:
-    """True when ``path`` is a GeoPackage holding a gisplan store (a ``gisplan_meta`` table)."""
+    """True when ``path`` is a GeoPackage holding a gisplan store (a ``gisplan_meta`` table),
+    or a ``postgresql://...?schema=NAME`` URL (a PostGIS source table is named without ``schema``)."""
+    from ..store_pg import is_pg_store_url, names_schema
+
+    if is_pg_store_url(path):
+        return names_schema(str(path))
     p = Path(path)
     if not p.is_file() or p.suffix.lower() != ".gpkg":
         return False
@@ -108,13 +116,13 @@ def load_layers(
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown layer kind {kind!r}; expected one of {', '.join(KINDS)}")
     if is_store(source):
-        from ..store import Store
+        from ..stores import open_store_at, shown_store
 
-        store = Store(source)
+        store = open_store_at(source)
         kinds = [k for k in store.kinds() if kind in (None, k)]
         frames = {k: store.read(k).reset_index(drop=True) for k in kinds}
         invalid = {k: _invalid_rows(f) for k, f in frames.items()}
-        out = LayerSet(str(source), frames, invalid, from_store=True)
+        out = LayerSet(shown_store(source), frames, invalid, from_store=True, store=store)
     else:
         frame, invalid, warnings = load_source_layer(source, kind or "control_units", **read_options)
         out = LayerSet(_shown(source), {kind or "control_units": frame}, {kind or "control_units": invalid},

@@ -174,7 +174,7 @@ def import_raster(store_path: str | os.PathLike, name: str, file: str, *, classe
         Bad name, unreadable or corrupt raster, no CRS, too many cells,
         non-integer values with a class table.
     """
-    from ..store import Store
+    from ..stores import is_pg_store_url, open_or_create
 
     if not _NAME.match(name or ""):
         raise InputError(f"raster name {name!r}: use 1-64 letters, digits, '_' or '-'")
@@ -183,7 +183,9 @@ def import_raster(store_path: str | os.PathLike, name: str, file: str, *, classe
     table = read_class_table(classes) if classes else None
     crs, nodata, data = _read_checked(file, table)
     notes = _check_classes(file, data, table) if table is not None else []
-    store = Store.open_or_create(store_path, lock_timeout=lock_timeout)
+    if is_pg_store_url(store_path):
+        raise StoreError("rasters are kept as files beside a GeoPackage store; a PostGIS store cannot hold them")
+    store = open_or_create(store_path, lock_timeout=lock_timeout)
     folder = raster_dir(store_path)
     folder.mkdir(exist_ok=True)
     tmp = _write_cog(file, folder)

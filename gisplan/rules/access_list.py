@@ -417,9 +417,10 @@ def import_access_list(store, path: str | Path, *, sheet: str | None = None, map
         The store is locked longer than ``lock_timeout`` (default
         :data:`gisplan.store.LOCK_TIMEOUT`) or the device is full.
     """
-    from ..store import LOCK_TIMEOUT, Store
+    from ..store import LOCK_TIMEOUT
+    from ..stores import as_store
 
-    store = store if isinstance(store, Store) else Store(store, verify=False)  # writes only the list
+    store = as_store(store, verify=False)  # writes only the list
     clauses, used, warnings = read_clause_table(path, sheet=sheet, mapping=mapping)
     with store.transaction(lock_timeout=LOCK_TIMEOUT if lock_timeout is None else lock_timeout) as tx:
         if tx.has("control_units"):  # the units as they are under the lock, not as first opened

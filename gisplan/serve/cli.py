@@ -42,12 +42,12 @@ def is_loopback(host: str) -> bool:
 def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeout_s) -> None:
     """Serve the reviewer's web page and HTTP API (OpenAPI at /docs) for STORE."""
     from ..errors import InputError
-    from ..store import Store
+    from ..stores import is_pg_store_url, open_store_at, shown_store
 
     if not users_file and not is_loopback(host):
         raise InputError(f"refusing to serve on {host} without --users: "
                          "anyone on the network could screen and read the record (add accounts with `gisplan users add`)")
-    Store(store)  # a missing or broken store fails here, in one line
+    open_store_at(store).close()  # a missing or broken store fails here, in one line
     try:
         import uvicorn
 
@@ -55,7 +55,7 @@ def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeo
     except ImportError as exc:  # pragma: no cover - only without the web extras
         raise InputError(f"gisplan serve needs fastapi, uvicorn, python-multipart and argon2-cffi ({exc})") from None
     workers = workers or min(4, os.cpu_count() or 1)
-    config = ServeConfig(store=Path(store).resolve(), data_dir=Path(data_dir).resolve(),
+    config = ServeConfig(store=store if is_pg_store_url(store) else Path(store).resolve(), data_dir=Path(data_dir).resolve(),
                          users=Path(users_file) if users_file else None, max_upload_mb=max_upload_mb,
                          workers=workers, timeout_s=timeout_s)
     app = create_app(config)
@@ -64,7 +64,7 @@ def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeo
         pool.warm()
         shown = f"[{host}]" if ":" in host else host
         mode = f"users from {users_file}" if users_file else "one local user"
-        click.echo(f"gisplan serve: http://{shown}:{port}/ (store {Path(store).name}, data {data_dir}, "
+        click.echo(f"gisplan serve: http://{shown}:{port}/ (store {shown_store(store) if is_pg_store_url(store) else Path(store).name}, data {data_dir}, "
                    f"{workers} worker(s), {mode})", err=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
     finally:

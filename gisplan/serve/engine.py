@@ -40,7 +40,7 @@ def init_worker(store_path: str, versions_dir: str | None = None) -> None:
     """Worker initializer: remember the store (and where its versions are kept) and open it once."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     _exit_with_parent()
-    _STATE["path"] = Path(store_path)
+    _STATE["path"] = _store_location(store_path)
     _STATE["versions"] = Path(versions_dir) if versions_dir else None
     try:
         _store()
@@ -72,6 +72,22 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+class _DatabaseStore(str):
+    """A PostGIS store's URL as the worker holds it: ``name`` is the URL without password."""
+
+    @property
+    def name(self) -> str:
+        from ..stores import shown_store
+
+        return shown_store(self)
+
+
+def _store_location(spec: str):
+    from ..stores import is_pg_store_url
+
+    return _DatabaseStore(spec) if is_pg_store_url(spec) else Path(spec)
+
+
 def _store():
     """The worker's current store snapshot (``open_store``: reopened when the file is replaced).
 
@@ -80,6 +96,8 @@ def _store():
     from ..resident import open_store
 
     path = _STATE["path"]
+    if isinstance(path, _DatabaseStore):
+        return _database_store(path)
     if path is None or not path.is_file():
         raise StoreError(f"store not found: {path.name if path else '?'}")
     if _STATE["resident"] is None:
@@ -94,6 +112,19 @@ def _store():
         if resident.snapshot() is not snapshot or resident.reloads_seen != key:
             raise StoreError("the store was being replaced; try again")
         _STATE.update(store=snapshot, info={"name": path.name, "sha256": digest, "layers": snapshot.versions()})
+    return snapshot
+
+
+def _database_store(url: _DatabaseStore):
+    """A PostGIS store's snapshot; its "checksum" names the URL and import counter (reports need the same one)."""
+    from ..resident import open_store
+
+    if _STATE["resident"] is None:
+        _STATE["resident"] = open_store(url)
+    snapshot = _STATE["resident"].snapshot()
+    if _STATE["store"] is not snapshot:
+        digest = hashlib.sha256(f"{url.name}\n{snapshot.generation}".encode()).hexdigest()
+        _STATE.update(store=snapshot, info={"name": url.name, "sha256": digest, "layers": snapshot.versions()})
     return snapshot
 
 
@@ -153,6 +184,12 @@ def _version(digest: str):
     from ..store import Store
 
     kept = _STATE["kept"]
+    if isinstance(_STATE["path"], _DatabaseStore):  # a database keeps no old versions: only the current one
+        current = _store()
+        if _STATE["info"]["sha256"] != digest:
+            raise StoreError("the store was re-imported since this screening; its map and reports cannot be drawn "
+                             "from the version it read (screen the site again)")
+        return current
     if digest not in kept:
         folder = _STATE["versions"]
         file = folder / f"{digest}.gpkg" if folder is not None else None
