@@ -18,8 +18,7 @@ review > allowed); ``deciding`` names the findings that set it.
 
 from __future__ import annotations
 
-import pandas as pd
-
+from ._lazy import lazy_module
 from .constants import MIN_OVERLAP_M2
 from .errors import InputError
 from .labels import DECISION_LABELS as _WORDS
@@ -36,6 +35,8 @@ from .rules.industry import IndustryMatch, match_industry
 from .rules.statutory import RuleSet, ZoneRule, default_rules
 from .vocab import UNZONED, strictest_zone_for_unzoned
 from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+
+pd = lazy_module("pandas")  # frames for single screenings and access lists; a batch without them never loads it
 
 __all__ = [
     "screening_verdict", "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
@@ -424,15 +425,17 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
     """
     import numpy as np
 
+    from .store import attribute_columns
+
     n = len(ok)
     per_site: list[dict] = [{"units": [], "zones": []} for _ in range(n)]
     attrs: dict[str, dict] = {}
     for kind in {p[0] for p in pairs}:
         cols = ["feature_id", "code", "name", "category", "county"] if kind == "control_units" else \
             ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
-        table = store.attributes(kind, cols)
-        ids = table["feature_id"].to_numpy(dtype=np.int64)
-        attrs[kind] = {c: dict(zip(ids.tolist(), table[c].tolist())) for c in cols[1:]}
+        table = attribute_columns(store, kind, cols)
+        ids = np.asarray(table["feature_id"], dtype=np.int64)
+        attrs[kind] = {c: dict(zip(ids.tolist(), table[c])) for c in cols[1:]}
     split = {(int(a), int(b)): v for (a, b), v in (redline_split or {}).items()}
     by_kind: dict[str, list] = {}
     for kind, site_of, feature_of, overlap in pairs:
