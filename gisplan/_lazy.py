@@ -27,11 +27,24 @@ class _LazyModule:
         self._name = name
         self._module: ModuleType | None = None
 
-    def __getattr__(self, attr: str):
+    def _load(self) -> ModuleType:
         module = self._module
         if module is None:
-            module = self._module = import_module(self._name)
-        return getattr(module, attr)
+            module = import_module(self._name)
+            object.__setattr__(self, "_module", module)
+        return module
+
+    def __getattr__(self, attr: str):
+        return getattr(self._load(), attr)
+
+    def __setattr__(self, attr: str, value) -> None:
+        if attr in _LazyModule.__slots__:
+            object.__setattr__(self, attr, value)
+        else:  # e.g. a test's monkeypatch: it patches the module itself, as with a plain import
+            setattr(self._load(), attr, value)
+
+    def __delattr__(self, attr: str) -> None:
+        delattr(self._load(), attr)
 
     def __repr__(self) -> str:
         state = "loaded" if self._module is not None else "not loaded"
