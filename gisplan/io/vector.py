@@ -387,8 +387,8 @@ def _gpkg_column(values: list, kind: str) -> np.ndarray:
     if kind == "text":
         if any(v is not None and not isinstance(v, str) for v in values):
             raise _NotPlain("text column holding numbers")
-        if all(v is None for v in values):
-            return np.full(len(values), nan)
+        if all(v is None for v in values):  # GDAL gives such a column as None throughout
+            return np.full(len(values), None, dtype=object)
         return np.array([nan if v is None else v for v in values], dtype=object)
     if any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in values):
         raise _NotPlain("number column holding text")
