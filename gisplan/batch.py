@@ -29,7 +29,7 @@ from .geometry import to_equal_area
 from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_table, site_from_geometry
 from .store import Store, attribute_columns
 from .tables import BatchTable, SiteTable, as_column, is_missing
-from .verdict import batch_verdicts
+from .verdict import batch_attributes, batch_verdicts
 
 if TYPE_CHECKING:  # frames are built at the edges only
     import geopandas as gpd
@@ -251,7 +251,7 @@ layer, encoding, national_major, raster_stats :
     indexes = {k: store.index(k) for k in kinds}
     category_code = None
     if "control_units" in kinds:
-        units = attribute_columns(store, "control_units", ["feature_id", "category"])
+        units = attribute_columns(store, "control_units", batch_attributes("control_units"))  # read once for both
         codes = {"priority": 0, "key": 1, "general": 2}
         cats = np.array([codes.get(c, -1) if isinstance(c, str) else -1 for c in units["category"]], dtype=np.int64)
         unit_ids = np.asarray(units["feature_id"], dtype=np.int64)
@@ -454,7 +454,7 @@ def _csv_cells(values: np.ndarray) -> list | None:
     out = []
     for v in values:
         if isinstance(v, str):
-            out.append(defuse_cell(encodable(v)))
+            out.append(defuse_cell(v if v.isascii() else encodable(v)))
         elif v is None or (isinstance(v, (float, np.floating)) and v != v):
             out.append("")
         elif isinstance(v, (int, float, bool, np.integer, np.floating, np.bool_)):

@@ -14,7 +14,6 @@ that is screened: geodesic discs and round-capped corridors.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -952,8 +951,7 @@ def china_boundary() -> BaseGeometry:
         .joinpath("data/china_boundary.geojson")
         .read_text(encoding="utf-8")
     )
-    features = json.loads(text)["features"]
-    shapes = [shapely.geometry.shape(f["geometry"]) for f in features]
+    shapes = list(shapely.get_parts(shapely.from_geojson(text)))  # the features' geometries (GEOS parses: fast)
     geom = shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
     shapely.prepare(geom)
     return geom

@@ -399,6 +399,7 @@ class Store:
         self._cached = cached_verified(self.path, self._file_id) if self._verify_checksums else set()
         self._frames: dict[str, gpd.GeoDataFrame] = {}
         self._indexes: dict[str, PieceIndex] = {}
+        self._attribute_cache: dict[tuple, dict[str, list]] = {}
         self._engine_cache = None  # gisplan.engine.single's per-snapshot cache
         if self._verify_checksums:
             self._check_structure()
@@ -646,14 +647,18 @@ class Store:
         Returns
         -------
         dict
-            Column name -> list of values (SQL NULL as None).
+            Column name -> list of values (SQL NULL as None); kept for the
+            snapshot's life (callers must not change the lists).
         """
         _check_kind(kind)
         if kind in self._frames:
             frame = self._frames[kind]
             return {c: frame[c].tolist() for c in columns}
-        rows = self._attribute_rows(kind, columns)
-        return {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+        key = (kind, tuple(columns))
+        if key not in self._attribute_cache:  # a scan of the layer reads its geometries' pages too: once
+            rows = self._attribute_rows(kind, columns)
+            self._attribute_cache[key] = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+        return self._attribute_cache[key]
 
     def _attribute_rows(self, kind: str, columns: list[str]) -> list[tuple]:
         if kind not in self._layers:

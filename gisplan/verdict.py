@@ -393,6 +393,13 @@ def kind_label(kind: str, lang: str = "zh") -> str:
     return {"access_list": "准入清单", "coverage": "覆盖范围"}.get(kind, KIND_LABELS_ZH.get(kind, kind))
 
 
+def batch_attributes(kind: str) -> list[str]:
+    """The attribute columns :func:`batch_verdicts` reads of layer ``kind`` (``feature_id`` first)."""
+    if kind == "control_units":
+        return ["feature_id", "code", "name", "category", "county"]
+    return ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
+
+
 def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, national_major: bool | None = None,
                    redline_split: dict | None = None,
                    missing_kinds=()) -> tuple[list[str], list[str], list[str], list[str]]:
@@ -431,8 +438,7 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
     per_site: list[dict] = [{"units": [], "zones": []} for _ in range(n)]
     attrs: dict[str, dict] = {}
     for kind in {p[0] for p in pairs}:
-        cols = ["feature_id", "code", "name", "category", "county"] if kind == "control_units" else \
-            ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
+        cols = batch_attributes(kind)
         table = attribute_columns(store, kind, cols)
         ids = np.asarray(table["feature_id"], dtype=np.int64)
         attrs[kind] = {c: dict(zip(ids.tolist(), table[c])) for c in cols[1:]}
