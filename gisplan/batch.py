@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,8 +56,7 @@ def _plain_polygons(table: SiteTable, crs: str) -> np.ndarray:
     Checked for all rows at once; every other row goes through the full site
     checks of :func:`gisplan.sites.site_from_geometry` one by one.
     """
-    parsed = parse_crs(crs)
-    if not parsed.is_geographic or parsed.to_epsg() not in (4490, 4326):
+    if not _lonlat_crs(crs):
         return np.zeros(len(table), dtype=bool)
     geoms = np.asarray(table.geometry, dtype=object)
     plain = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
@@ -71,6 +71,15 @@ def _plain_polygons(table: SiteTable, crs: str) -> np.ndarray:
     outside = ~shapely.contains_xy(china_boundary(), coords[:, 0], coords[:, 1])
     plain[np.unique(which[outside])] = False
     return plain
+
+
+@lru_cache(maxsize=16)
+def _lonlat_crs(crs: str) -> bool:
+    """Whether ``crs`` is CGCS2000 or WGS84 lon/lat (EPSG:4490 / 4326); asked once per CRS (identifying one is slow)."""
+    if crs in (CGCS2000, "EPSG:4326"):
+        return True
+    parsed = parse_crs(crs)
+    return bool(parsed.is_geographic and parsed.to_epsg() in (4490, 4326))
 
 
 def _footprints(table: SiteTable, id_field: str, radius, width, source_crs) -> tuple[list, list[list[str]], list[str | None]]:
