@@ -260,7 +260,7 @@ layer, encoding, national_major, raster_stats :
     indexes = {k: store.index(k) for k in kinds}
     category_code = None
     if "control_units" in kinds:
-        units = attribute_columns(store, "control_units", batch_attributes("control_units"))  # read once for both
+        units = attribute_columns(store, "control_units", batch_attributes(store, "control_units"))  # read once for both
         codes = {"priority": 0, "key": 1, "general": 2}
         cats = np.array([codes.get(c, -1) if isinstance(c, str) else -1 for c in units["category"]], dtype=np.int64)
         unit_ids = np.asarray(units["feature_id"], dtype=np.int64)
@@ -361,13 +361,19 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
     if len(both) == 0:
         return out
     from .engine.single import redline_own_law
-    from .verdict import OWN_LAW_KINDS
+    from .verdict import OWN_LAW_KINDS, follows_own_law, present_optional_columns
+
     sites = geoms_ea[both]
     found = {kind: layer_overlaps(sites, store.index(kind), store.edge_index(kind), keep_geometry=True)
              for kind in ("eco_redline", *OWN_LAW_KINDS) if store.has(kind)}
+    pa_types: dict[int, str] = {}  # only reserves and scenic areas (or unknown types) follow their own laws
+    if "protected_areas" in found and "pa_type" in present_optional_columns(store, "protected_areas"):
+        table = attribute_columns(store, "protected_areas", ["feature_id", "pa_type"])
+        pa_types = {int(f): t for f, t in zip(table["feature_id"], table["pa_type"]) if isinstance(t, str)}
     for j, i in enumerate(both.tolist()):
         own = [((kind, int(f)), g) for kind in OWN_LAW_KINDS if kind in found
-               for s, f, g in zip(found[kind].site, found[kind].feature, found[kind].geometry) if s == j]
+               for s, f, g in zip(found[kind].site, found[kind].feature, found[kind].geometry)
+               if s == j and follows_own_law(kind, pa_types.get(int(f)))]
         red = found["eco_redline"]
         for s, fid, g in zip(red.site, red.feature, red.geometry):
             if s == j:

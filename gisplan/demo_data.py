@@ -651,6 +651,13 @@ def _protected_zones(rng: np.random.Generator) -> list[tuple[str, str, object]]:
     return out
 
 
+def _pa_type_level(name: str) -> tuple[str, str]:
+    """Type and level of an illustrative protected area, from its name (国家公园, 国家级/省级自然保护区)."""
+    if "国家公园" in name:
+        return "national_park", "national"
+    return "nature_reserve", "national" if "国家级" in name else "provincial" if "省级" in name else ""
+
+
 def _water_zones(rng: np.random.Generator) -> list[tuple[WaterSource, str, object]]:
     out = []
     for src in WATER_SOURCES:
@@ -819,8 +826,8 @@ def build_demo_layers(admin_dir: Path | None = None, seed: int = DEFAULT_SEED) -
         "eco_redline": _frame({"name": []}, []) if len(red_cells) == 0 else _frame(
             *_columns(_redline_features(cells, red_cells), ("name",))),
         "protected_areas": _frame(*_columns(
-            [(n, z, ZONE_LABELS[z], g) for (n, z, _), g in zip(prot, _clip([g for *_, g in prot], prefecture))],
-            ("name", "zone", "zone_label"))),
+            [(n, z, ZONE_LABELS[z], *_pa_type_level(n), g) for (n, z, _), g in zip(prot, _clip([g for *_, g in prot], prefecture))],
+            ("name", "zone", "zone_label", "pa_type", "pa_level"))),
         "water_sources": _frame(*_columns(
             [(s.name, lvl, LEVEL_LABELS[lvl], g) for (s, lvl, _), g in zip(water, _clip([g for *_, g in water], prefecture))],
             ("name", "level", "level_label"))),

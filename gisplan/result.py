@@ -320,16 +320,17 @@ class ScreeningResult:
         return result_to_json(self, path)
 
     def to_html(self, path: str | os.PathLike, **kwargs):
-        """Write the interactive HTML map (options as ``--html-map``)."""
+        """Write the interactive HTML map (options as ``--html-map``; ``raster="NAME"`` draws a raster of the store
+        under the zoning)."""
         from .render.html_map import write_html_map
 
         return write_html_map(self, path, **kwargs)
 
-    def to_docx(self, path: str | os.PathLike, *, lang: str = "zh"):
-        """Write the EIA report section (DOCX) with its map."""
+    def to_docx(self, path: str | os.PathLike, *, lang: str = "zh", raster: str | None = None):
+        """Write the EIA report section (DOCX) with its map (``raster``: as :meth:`to_png`)."""
         from .render.eia_outputs import write_eia_outputs
 
-        return write_eia_outputs(self, docx=path, lang=lang)
+        return write_eia_outputs(self, docx=path, lang=lang, raster=raster)
 
     def to_xlsx(self, path: str | os.PathLike, *, lang: str = "zh"):
         """Write the report tables (XLSX)."""
@@ -337,11 +338,14 @@ class ScreeningResult:
 
         return write_xlsx(self, path, lang=lang)
 
-    def to_png(self, path: str | os.PathLike, *, lang: str = "zh"):
-        """Write the 300-dpi static map (PNG; ``.pdf`` for a PDF)."""
+    def to_png(self, path: str | os.PathLike, *, lang: str = "zh", raster: str | None = None):
+        """Write the 300-dpi static map (PNG; ``.pdf`` for a PDF).
+
+        ``raster="NAME"`` draws the store's raster NAME (e.g. ``"landcover_demo"``) under the zoning.
+        """
         from .render.static_map import write_static_map
 
-        return write_static_map(self, path, lang=lang)
+        return write_static_map(self, path, lang=lang, raster=raster)
 
     # -- Jupyter -------------------------------------------------------------------------------
     def _repr_html_(self) -> str:

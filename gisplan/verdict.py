@@ -34,13 +34,22 @@ from .rules.access_list import (
 from .rules.industry import IndustryMatch, match_industry
 from .rules.statutory import RuleSet, ZoneRule, default_rules
 from .vocab import UNZONED, strictest_zone_for_unzoned
-from .vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from .vocab import (
+    CATEGORY_LABELS_ZH,
+    KIND_LABELS_ZH,
+    LEVEL_LABELS_ZH,
+    OPTIONAL,
+    PA_LEVEL_LABELS_ZH,
+    PA_TYPE_LABELS_ZH,
+    ZONE_LABELS_ZH,
+)
 
 pd = lazy_module("pandas")  # frames for single screenings and access lists; a batch without them never loads it
 
 __all__ = [
     "screening_verdict", "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
     "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "CONFLICT", "CLEAR", "MIN_OVERLAP_M2", "OWN_LAW_KINDS",
+    "follows_own_law",
 ]
 
 PROHIBITED, RESTRICTED, REVIEW, ALLOWED = "prohibited", "restricted", "review", "allowed"
@@ -87,6 +96,42 @@ def missing_layer_findings(kinds) -> list[dict]:
 def strictest(decisions) -> str:
     """The strictest of some decisions (``allowed`` for none)."""
     return max(decisions, key=_RANK.__getitem__, default=ALLOWED)
+
+
+def _text(value) -> str:
+    """A text attribute, or ``""`` for None / NaN / other values."""
+    return value if isinstance(value, str) else ""
+
+
+def _at(values: tuple, i: int):
+    """``values[i]``, or None past its end."""
+    return values[i] if len(values) > i else None
+
+
+#: Protected-area types inside the redline that follow their own laws: 142号 一、（一） names
+#: 自然保护区、风景名胜区 (an area of unknown type is judged as a reserve, see :func:`follows_own_law`).
+OWN_LAW_PA_TYPES = ("nature_reserve", "scenic_area")
+
+
+def follows_own_law(kind: str, pa_type: str | None = None) -> bool:
+    """Whether a zone inside the redline follows its own laws instead of the redline's (142号 一、（一））.
+
+    The notice names nature reserves, scenic areas and drinking-water source zones
+    ("等区域"); other protected-area types (national parks, forest or wetland
+    parks ...) are not named, so inside the redline both the redline's and their
+    own rules apply. A protected area of unknown type counts as a nature reserve,
+    as everywhere else.
+
+    Examples
+    --------
+    >>> follows_own_law("water_sources"), follows_own_law("protected_areas", "forest_park")
+    (True, False)
+    >>> follows_own_law("protected_areas", None)
+    True
+    """
+    if kind == "water_sources":
+        return True
+    return kind == "protected_areas" and (not pa_type or pa_type in OWN_LAW_PA_TYPES)
 
 
 def _as_match(industry) -> IndustryMatch | None:
@@ -178,39 +223,77 @@ class VerdictEngine:
         return strictest(f["decision"] for f in self.unit_findings(code, **kw))
 
     # -- zones ------------------------------------------------------------------
-    def zone_finding(self, kind: str, name: str, zone: str, zone_label: str = "") -> dict:
+    def zone_finding(self, kind: str, name: str, zone: str, zone_label: str = "", *,
+                     pa_type: str | None = None, pa_level: str | None = None) -> dict:
         """The statutory finding of one zone feature for the project type.
 
-        A protected area delivered without internal zones (``unzoned``) is judged
-        as the strictest zone of its kind (a nature reserve's core zone), and the
-        finding says that the zoning is not in the store: nothing is allowed by omission.
+        For a protected area the rules are those of its type (``pa_type``): the
+        reserve regulations' zones apply to nature reserves, the two-zone rules
+        to national parks and reserves, a nature park (forest, wetland, scenic
+        area ...) is judged by its type's whole-area rules whatever zone the
+        delivery names; an area of unknown type is judged by its zone's rules.
+        Rules that differ by level (a national reserve's core zone) use
+        ``pa_level``. An area delivered without internal zones (``unzoned``) is
+        judged as the strictest zone of its type (a nature reserve's core zone),
+        and the finding says that the zoning is not in the store: nothing is
+        allowed by omission.
         """
-        if kind == "protected_areas" and zone == UNZONED:
-            strict = strictest_zone_for_unzoned(None)
-            base = self.zone_finding(kind, name, strict)
-            label = ZONE_LABELS_ZH.get(strict, strict)
-            note = (f"库内该自然保护地未载功能分区（整体边界），按最严格的{label}判定；"
-                    "须按批准的功能分区核对。")
-            note_en = (f"The store holds no internal zoning for this protected area: judged as its strictest zone "
-                       f"({strict}); check against the approved zoning. ")
-            return dict(base, zone=zone, zone_label=zone_label or ZONE_LABELS_ZH.get(zone, "未分区"),
-                        rule=note + base.get("rule", ""), rule_en=note_en + (base.get("rule_en") or ""),
-                        reason="unzoned", judged_as=strict)
+        if kind == "protected_areas":
+            return self._protected_finding(name, zone, zone_label, _text(pa_type), _text(pa_level))
         key = (kind, zone)
         if key not in self._zone_cache:
             zr = self.rules.get(kind, zone)
-            if zr is None:
-                self._zone_cache[key] = {"decision": REVIEW, "rule": f"规则文件未载 {kind}/{zone} 的管控规则，须人工核对。",
-                                         "rule_en": f"No statutory rule for {kind}/{zone}: review.", "citation": "",
-                                         "source": "", "article": "", "id": f"{kind}.{zone}.missing", "reason": "no_rule"}
-            else:
-                rule = zr.decide(self.industry, self.national_major)
-                reason = "no_industry" if self.industry is None else "national_major" if rule.id.startswith(
-                    "redline.national_major") else "rule"
-                self._zone_cache[key] = {**_rule_fields(rule), "reason": reason}
+            self._zone_cache[key] = self._decided(zr, kind, zone)
         base = self._zone_cache[key]
         return {"kind": kind, "name": name, "zone": zone, "zone_label": zone_label or zone,
                 "tier": "statutory", "dimension": "", "dimension_label": "", **base}
+
+    def _decided(self, zr, kind: str, zone: str, pa_level: str = "", missing: str = "") -> dict:
+        """The finding fields of one zone's rules for the project type (``review`` when the file has none)."""
+        if zr is None:
+            what = missing or f"{kind}/{zone}"
+            return {"decision": REVIEW, "rule": f"规则文件未载 {what} 的管控规则，须人工核对。",
+                    "rule_en": f"No statutory rule for {kind}/{zone}: review.", "citation": "",
+                    "source": "", "article": "", "id": f"{kind}.{zone}.missing", "reason": "no_rule"}
+        rule = zr.decide(self.industry, self.national_major, pa_level or None)
+        reason = "no_industry" if self.industry is None else "national_major" if rule.id.startswith(
+            "redline.national_major") else "rule"
+        return {**_rule_fields(rule), "reason": reason}
+
+    def _protected_finding(self, name: str, zone: str, zone_label: str, pa_type: str, pa_level: str) -> dict:
+        """:meth:`zone_finding` of a protected area, by its type and level."""
+        judged = strictest_zone_for_unzoned(pa_type) if zone == UNZONED else zone
+        key = ("protected_areas", zone, pa_type, pa_level)
+        if key not in self._zone_cache:
+            zr, how = self.rules.for_protected_area(judged, pa_type)
+            type_label = PA_TYPE_LABELS_ZH.get(pa_type, pa_type)
+            base = self._decided(zr, "protected_areas", judged, pa_level,
+                                 missing=f"{type_label}{_ZONE_WORDS.get(judged, judged)}")
+            note = note_en = ""
+            if zone == UNZONED:
+                label = _ZONE_WORDS.get(judged, judged) if how == "zone" else f"{zr.label if zr else type_label}整体"
+                how_judged = f"按最严格的{label}判定" if how == "zone" else f"按{label}的规定判定"
+                note = f"库内该自然保护地未载功能分区（整体边界），{how_judged}；须按批准的功能分区核对。"
+                note_en = (f"The store holds no internal zoning for this protected area: judged as "
+                           f"{'its strictest zone (' + judged + ')' if how == 'zone' else 'the whole ' + pa_type}; "
+                           "check against the approved zoning. ")
+            elif how == "type":
+                note = (f"该保护地为{type_label}：{_ZONE_WORDS.get(zone, zone_label or zone)}的分区管控规定不适用于该类型，"
+                        f"按{zr.label}的规定判定。")
+                note_en = (f"This protected area is a {pa_type}: the zone rules for {zone} are not its law; "
+                           f"judged by the rules for the {zr.label_en}. ")
+            if note:
+                base = dict(base, rule=note + base.get("rule", ""), rule_en=note_en + (base.get("rule_en") or ""))
+            if zone == UNZONED:
+                base = dict(base, reason="unzoned", judged_as=judged)
+            self._zone_cache[key] = base
+        out = {"kind": "protected_areas", "name": name, "zone": zone,
+               "zone_label": zone_label or ZONE_LABELS_ZH.get(zone, zone),
+               "tier": "statutory", "dimension": "", "dimension_label": "", **self._zone_cache[key]}
+        if pa_type or pa_level:
+            out.update(pa_type=pa_type, pa_level=pa_level,
+                       pa_label=PA_LEVEL_LABELS_ZH.get(pa_level, pa_level) + PA_TYPE_LABELS_ZH.get(pa_type, pa_type))
+        return out
 
     def own_law_finding(self, finding: dict, rest_m2: float | None, own_zones) -> dict:
         """A redline finding, limited to the part of the site not in zones that follow their own laws.
@@ -218,8 +301,8 @@ class VerdictEngine:
         自然资发〔2022〕142号 一、（一）: nature reserves, scenic areas and water-source
         zones inside the redline follow their own laws. ``rest_m2`` is the area of
         (site ∩ redline) outside those zones (None: not computed, the finding
-        stays as it is); ``own_zones`` the ``(kind, name, zone)`` of the zones
-        covering the rest of it. When the rest is below :data:`MIN_OVERLAP_M2` the
+        stays as it is); ``own_zones`` the ``(kind, name, zone[, pa_type, pa_level])``
+        of the zones covering the rest of it (see :func:`follows_own_law`). When the rest is below :data:`MIN_OVERLAP_M2` the
         finding is replaced by one saying the zones' own laws decide, with the
         strictest decision of those zones' findings; otherwise the redline
         finding stays, for ``rest_m2`` only.
@@ -228,12 +311,12 @@ class VerdictEngine:
         if rest_m2 is None or not own_zones or finding.get("kind") != "eco_redline":
             return finding
         zr = self.rules.get("eco_redline", finding.get("zone", "redline"))
-        names = "、".join(dict.fromkeys(f"{n}{_ZONE_WORDS.get(z, z)}" for k, n, z in own_zones))
+        names = "、".join(dict.fromkeys(f"{z[1]}{_ZONE_WORDS.get(z[2], z[2])}" for z in own_zones))
         if rest_m2 > MIN_OVERLAP_M2:
             within = float(finding.get("overlap_m2", 0.0)) - float(rest_m2)
             note = f"（项目在红线内另有 {within / 1e4:.4f} ha 位于{names}内，依照其法律法规执行，见该区域的判定）"
             return dict(finding, overlap_m2=float(rest_m2), rule=f"{finding.get('rule', '')}{note}", own_law_m2=within)
-        decisions = [self.zone_finding(k, n, z)["decision"] for k, n, z in own_zones]
+        decisions = [self.zone_finding(*z[:3], pa_type=_at(z, 3), pa_level=_at(z, 4))["decision"] for z in own_zones]
         if zr is None or zr.own_law is None:
             return finding
         own = _rule_fields(zr.own_law)
@@ -274,7 +357,8 @@ class VerdictEngine:
                              "overlap_m2": float(u["overlap_m2"]), "decision": decision,
                              "deciding": [f["id"] for f in unit_found if f["decision"] == decision]})
         for _, h in hits.reset_index(drop=True).iterrows():
-            f = self.zone_finding(h["kind"], h["name"], h["zone"], h.get("zone_label", ""))
+            f = self.zone_finding(h["kind"], h["name"], h["zone"], h.get("zone_label", ""),
+                                  pa_type=h.get("pa_type"), pa_level=h.get("pa_level"))
             f = dict(f, overlap_m2=float(h["overlap_m2"]))
             f = self.own_law_finding(f, _rest(h.get("redline_rest_m2")), h.get("own_law_zones"))
             fid = f"{f['id']}@{h['kind']}:{h['name']}:{h['zone']}"
@@ -309,16 +393,17 @@ class VerdictEngine:
                 outside: bool, missing_kinds=()) -> tuple[str, str]:
         """Overall decision and the first deciding rule's citation, for batch rows.
 
-        ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone) or
-        (kind, name, zone, redline_rest_m2, own_law_zones) for a redline split by :meth:`own_law_finding`.
+        ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone, pa_type,
+        pa_level) (the last two empty but for protected areas), followed by (redline_rest_m2, own_law_zones)
+        for a redline split by :meth:`own_law_finding`.
         ``missing_kinds``: layer kinds the store lacks.
         """
         found = []
         for code, name, category, county, fid in unit_codes:
             found += self.unit_findings(code, name=name, category=category, county=county, feature_id=fid)
         for z in zones:
-            f = self.zone_finding(*z[:3])
-            found.append(self.own_law_finding(f, z[3], z[4]) if len(z) > 3 else f)
+            f = self.zone_finding(*z[:3], pa_type=_at(z, 3), pa_level=_at(z, 4))
+            found.append(self.own_law_finding(f, z[5], z[6]) if len(z) > 5 else f)
         if outside:
             found.append({"decision": REVIEW, "id": "coverage:outside", "citation": ""})
         found += missing_layer_findings(missing_kinds)
@@ -386,6 +471,34 @@ def _zone_value(col: dict, fid: int) -> str:
     return (col["zone"][fid] if "zone" in col else col["level"][fid] if "level" in col else None) or "redline"
 
 
+def _zone_ref(kind: str, col: dict, fid: int) -> tuple:
+    """``(kind, name, zone, pa_type, pa_level)`` of one zone feature (type and level empty but for protected areas)."""
+    def text(field: str) -> str:
+        value = col[field][fid] if field in col else None
+        return "" if value is None or value != value else str(value)
+
+    return (kind, col["name"][fid], _zone_value(col, fid), text("pa_type"), text("pa_level"))
+
+
+def present_optional_columns(store, kind: str) -> list[str]:
+    """The optional attribute columns (:data:`gisplan.vocab.OPTIONAL`) a store's layer has.
+
+    Stores built before a field was added lack its column; they still screen,
+    with the field taken as unknown.
+    """
+    from .errors import StoreError
+    from .store import attribute_columns
+
+    out = []
+    for column in OPTIONAL.get(kind, ()):
+        try:
+            attribute_columns(store, kind, ["feature_id", column])  # no frame: a batch loads no pandas
+        except (StoreError, KeyError):  # KeyError: a preloaded frame without the column
+            continue
+        out.append(column)
+    return out
+
+
 def kind_label(kind: str, lang: str = "zh") -> str:
     """Chinese or English label of a finding kind."""
     if lang == "en":
@@ -393,11 +506,17 @@ def kind_label(kind: str, lang: str = "zh") -> str:
     return {"access_list": "准入清单", "coverage": "覆盖范围"}.get(kind, KIND_LABELS_ZH.get(kind, kind))
 
 
-def batch_attributes(kind: str) -> list[str]:
-    """The attribute columns :func:`batch_verdicts` reads of layer ``kind`` (``feature_id`` first)."""
+def batch_attributes(store, kind: str) -> list[str]:
+    """The attribute columns :func:`batch_verdicts` reads of layer ``kind`` (``feature_id`` first).
+
+    The schema's columns and the optional ones the store's layer has
+    (:func:`present_optional_columns`).
+    """
     if kind == "control_units":
-        return ["feature_id", "code", "name", "category", "county"]
-    return ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
+        cols = ["feature_id", "code", "name", "category", "county"]
+    else:
+        cols = ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
+    return cols + present_optional_columns(store, kind)
 
 
 def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, national_major: bool | None = None,
@@ -438,7 +557,7 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
     per_site: list[dict] = [{"units": [], "zones": []} for _ in range(n)]
     attrs: dict[str, dict] = {}
     for kind in {p[0] for p in pairs}:
-        cols = batch_attributes(kind)
+        cols = batch_attributes(store, kind)
         table = attribute_columns(store, kind, cols)
         ids = np.asarray(table["feature_id"], dtype=np.int64)
         attrs[kind] = {c: dict(zip(ids.tolist(), table[c])) for c in cols[1:]}
@@ -461,10 +580,10 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
             if kind == "control_units":
                 per_site[site]["units"].append((col["code"][fid], col["name"][fid], col["category"][fid], col["county"][fid], fid))
             else:
-                zone = (kind, col["name"][fid], _zone_value(col, fid))
+                zone = _zone_ref(kind, col, fid)
                 if kind == "eco_redline" and (site, fid) in split:
                     rest, own = split[(site, fid)]
-                    zone += (float(rest), tuple((k, attrs[k]["name"][f], _zone_value(attrs[k], f)) for k, f in own if k in attrs))
+                    zone += (float(rest), tuple(_zone_ref(k, attrs[k], f) for k, f in own if k in attrs))
                 per_site[site]["zones"].append(zone)
     has_units = store.has("control_units")
     engines: dict[str, VerdictEngine] = {}

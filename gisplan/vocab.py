@@ -131,9 +131,10 @@ PA_TYPE_GROUP = {
 }
 PA_LEVEL_LABELS_ZH = {"national": "国家级", "provincial": "省级", "municipal": "市级", "county": "县级"}
 #: Strictest zone per protected-area group: what a hit on an ``unzoned`` outline is treated as.
-#: National parks and nature parks are zoned core protection / general control since the
-#: 2019 reform; a nature reserve (or an outline of unknown type) counts as core zone.
-UNZONED_STRICTEST_ZONE = {"national_park": "core_protection", "nature_reserve": "core", "nature_park": "core_protection"}
+#: National parks are zoned core protection / general control since the 2019 reform and nature
+#: parks are managed as general control zones as a whole; a nature reserve (or an outline of
+#: unknown type) counts as core zone.
+UNZONED_STRICTEST_ZONE = {"national_park": "core_protection", "nature_reserve": "core", "nature_park": "general_control"}
 LEVEL_LABELS_ZH = {"level1": "一级保护区", "level2": "二级保护区", "quasi": "准保护区"}
 KIND_LABELS_ZH = {
     "control_units": "环境管控单元",
@@ -280,12 +281,13 @@ def strictest_zone_for_unzoned(pa_type: str | None = None) -> str:
     -------
     str
         ``core`` for a nature reserve (or unknown type), ``core_protection`` for a
-        national park or a nature park (the 2019 two-zone scheme).
+        national park (the 2019 two-zone scheme), ``general_control`` for a
+        nature park (managed as a general control zone as a whole).
 
     Examples
     --------
     >>> strictest_zone_for_unzoned("wetland_park")
-    'core_protection'
+    'general_control'
     >>> strictest_zone_for_unzoned("")
     'core'
     """

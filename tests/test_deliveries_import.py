@@ -156,7 +156,7 @@ def test_whole_reserve_outlines_import_unzoned_with_warning(tmp_path):
     assert any("unzoned" in w for w in report.warnings)
     frame = Store(store).read("protected_areas")
     assert set(frame["zone"]) == {"unzoned"} and set(frame["zone_label"]) == {"未分区"}
-    assert [strictest_zone_for_unzoned(t) for t in frame["pa_type"]] == ["core_protection", "core"]
+    assert [strictest_zone_for_unzoned(t) for t in frame["pa_type"]] == ["general_control", "core"]
     assert strictest_zone_for_unzoned("") == "core"
 
 

@@ -19,7 +19,7 @@ from shapely.geometry import shape
 from shapely.geometry.polygon import orient
 
 from gisplan import demo_data
-from gisplan.vocab import CATEGORY_LABELS_ZH, SCHEMA, unit_code_is_regular
+from gisplan.vocab import CATEGORY_LABELS_ZH, OPTIONAL, SCHEMA, unit_code_is_regular
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN = REPO / "data" / "admin"
@@ -73,9 +73,11 @@ def redline(layers):
 # --------------------------------------------------------------------------- layers
 def test_layers_schema_crs_and_source(layers):
     assert set(layers) == set(SCHEMA)
+    assert {"pa_type", "pa_level"} <= set(layers["protected_areas"].columns)
     for kind, frame in layers.items():
         assert frame.crs.to_epsg() == 4490, kind
-        assert list(frame.columns) == [*SCHEMA[kind], "source", "geometry"], kind
+        optional = [c for c in OPTIONAL[kind] if c in frame.columns]  # the demo reserves carry type and level
+        assert list(frame.columns) == [*SCHEMA[kind], *optional, "source", "geometry"], kind
         assert (frame["source"] == "synthetic demo (gisplan), not official").all()
         assert set(frame.geom_type) <= {"Polygon", "MultiPolygon"}, kind
         assert frame.is_valid.all() and not frame.is_empty.any(), kind

@@ -449,7 +449,9 @@ def test_lone_surrogates_do_not_stop_json_or_csv(tmp_path):
 
     write_text(tmp_path / "r.json", '{"name": "A\ud800B"}')
     assert (tmp_path / "r.json").read_text(encoding="utf-8") == '{"name": "A\ufffdB"}'
-    table = gpd.GeoDataFrame({"sid": ["A\udc80B", "=\x07"]}, geometry=[None, None], crs="EPSG:4490")
+    # object dtype: pandas 3 with pyarrow stores str columns as Arrow strings, which refuse lone surrogates
+    table = gpd.GeoDataFrame({"sid": pd.Series(["A\udc80B", "=\x07"], dtype=object)}, geometry=[None, None],
+                             crs="EPSG:4490")
     text = write_batch(table, tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()
     assert text[1:] == ["A\ufffdB", "'=\x07"]
 

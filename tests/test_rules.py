@@ -96,7 +96,8 @@ def test_rules_file_is_versioned_and_cites_every_rule():
     expected = {("eco_redline", "redline"), ("protected_areas", "core"), ("protected_areas", "buffer"),
                 ("protected_areas", "experimental"), ("protected_areas", "core_protection"),
                 ("protected_areas", "general_control"), ("water_sources", "level1"), ("water_sources", "level2"),
-                ("water_sources", "quasi")}
+                ("water_sources", "quasi"), ("protected_areas", "type:nature_park"),
+                ("protected_areas", "type:scenic_area")}
     assert set(rules.zones) == expected
     for zr in rules.zones.values():
         for rule in [zr.otherwise, zr.summary, *(r for items in zr.lists.values() for r in items)]:

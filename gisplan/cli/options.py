@@ -14,7 +14,7 @@ from ..errors import InputError
 __all__ = [
     "KINDS", "site_options", "reading_options", "arrival_options", "national_major_option", "basemap_options",
     "report_options", "mapping_options", "layer_file_options", "take_reading", "take_reports", "take_map",
-    "take_layer_file", "lock_timeout_option",
+    "take_layer_file", "lock_timeout_option", "map_raster_option", "take_map_raster",
 ]
 
 KINDS = ["control_units", "eco_redline", "protected_areas", "water_sources"]
@@ -179,3 +179,29 @@ def lock_timeout_option(f):
     """--lock-timeout for commands that write a store."""
     return click.option("--lock-timeout", default=60.0, show_default=True, type=float,
                         help="Seconds to wait while another process writes the store.")(f)
+
+
+def map_raster_option(f):
+    """--map-raster NAME: a raster of the store drawn under the zoning of the maps."""
+    return click.option("--map-raster", metavar="NAME",
+                        help="Draw the store's raster NAME (e.g. landcover_demo; see `gisplan layers list`) under the "
+                             "zoning of the --png/--pdf/--docx and --html-map maps. Default: no raster.")(f)
+
+
+def take_map_raster(opts: dict, store, maps: dict) -> str | None:
+    """Pop ``map_raster``; refused without a map output or when the store has no such raster (before screening).
+
+    ``maps`` holds the map outputs asked for (``png``, ``pdf``, ``docx``, ``html_map``).
+    """
+    from pathlib import Path
+
+    name = opts.pop("map_raster", None)
+    if name is None:
+        return None
+    if not any(maps.values()):
+        raise InputError("--map-raster needs a map: --png, --pdf, --docx or --html-map")
+    if Path(store).is_file():  # a missing store is reported by the screening itself
+        from ..render.raster_underlay import check_raster_name
+
+        check_raster_name(store, name)
+    return name

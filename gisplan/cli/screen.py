@@ -8,11 +8,13 @@ from .app import check_outputs, main, protect_inputs
 from .options import (
     arrival_options,
     basemap_options,
+    map_raster_option,
     national_major_option,
     reading_options,
     report_options,
     site_options,
     take_map,
+    take_map_raster,
     take_reading,
     take_reports,
 )
@@ -44,6 +46,7 @@ def read_cmd(site, **opts) -> None:
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--html-map", type=click.Path(dir_okay=False), help="Write an interactive HTML map here.")
 @basemap_options
+@map_raster_option
 @report_options()
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--industry", help="Project type for the verdict: GB/T 4754 code/name or EIA catalogue category (e.g. C26, 公路).")
@@ -61,6 +64,7 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
     reports = take_reports(opts)
     protect_inputs(store, site)
     check_outputs(json_out, html_map, *(reports.get(k) for k in ("docx", "xlsx", "png", "pdf")))
+    map_raster = take_map_raster(opts, store, {k: reports.get(k) for k in ("png", "pdf", "docx")} | {"html_map": html_map})
     s = read_site(site, **reading)
     if dry_run:
         for line in describe_site(s):
@@ -76,11 +80,11 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
     if json_out:
         result.to_json(json_out)
     if html_map:
-        write_html_map(result, html_map, **map_kwargs)
+        write_html_map(result, html_map, raster=map_raster, **map_kwargs)
     lang = reports.pop("lang")
     if reports:
         from ..render.eia_outputs import write_eia_outputs
 
-        write_eia_outputs(result, lang=lang, **reports)
+        write_eia_outputs(result, lang=lang, raster=map_raster, **reports)
     if not quiet:  # --quiet prints nothing but errors
         click.echo(summary_text(result, lang=lang))

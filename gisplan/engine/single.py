@@ -24,7 +24,8 @@ from ..vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
 from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
-__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached", "redline_own_law"]
+__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached", "redline_own_law",
+           "protected_area_type"]
 
 #: Layer kinds that are hits/nearby features (the control units are tabulated apart).
 ZONE_KINDS = ("eco_redline", "protected_areas", "water_sources")
@@ -62,6 +63,13 @@ def zone_of(kind: str, row: dict) -> tuple[str, str]:
     return "redline", "生态保护红线"
 
 
+def protected_area_type(kind: str, row: dict) -> dict:
+    """``{pa_type, pa_level}`` of a protected-area attribute row (empty strings when unknown); ``{}`` for other kinds."""
+    if kind != "protected_areas":
+        return {}
+    return {f: (row.get(f) if isinstance(row.get(f), str) else "") for f in ("pa_type", "pa_level")}
+
+
 class EngineCache:
     """What a screening needs from one store snapshot, read once.
 
@@ -84,7 +92,9 @@ class EngineCache:
     def rows(self, kind: str) -> dict[int, dict]:
         """Attribute rows of a layer by feature id (no geometry)."""
         if kind not in self._rows:
-            cols = _ATTRIBUTE_COLUMNS[kind]
+            from ..verdict import present_optional_columns
+
+            cols = _ATTRIBUTE_COLUMNS[kind] + present_optional_columns(self.store, kind)
             frame = self.store.attributes(kind, cols)
             ids = frame["feature_id"].astype("int64").tolist()
             records = frame.to_dict("records")
@@ -161,10 +171,10 @@ def redline_own_law(redline_part, own: list[tuple]) -> tuple[float, list]:
 
 def _split_redline(hit_rows: list[dict], hit_geoms: list) -> None:
     """Add ``redline_rest_m2`` and ``own_law_zones`` to the redline hits (None without geometry)."""
-    from ..verdict import OWN_LAW_KINDS
+    from ..verdict import follows_own_law
 
-    own = [((h["kind"], h["name"], h["zone"]), g) for h, g in zip(hit_rows, hit_geoms)
-           if h["kind"] in OWN_LAW_KINDS and g is not None]
+    own = [((h["kind"], h["name"], h["zone"], h.get("pa_type", ""), h.get("pa_level", "")), g)
+           for h, g in zip(hit_rows, hit_geoms) if follows_own_law(h["kind"], h.get("pa_type")) and g is not None]
     for h, g in zip(hit_rows, hit_geoms):
         if h["kind"] == "eco_redline" and g is not None:
             rest, keys = redline_own_law(g, own)
@@ -224,7 +234,8 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
             else:
                 zone, label = zone_of(kind, row)
                 hit_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "zone": zone,
-                                 "zone_label": label, "overlap_m2": a, "overlap_gk_m2": agk, "share_of_project": share})
+                                 "zone_label": label, "overlap_m2": a, "overlap_gk_m2": agk, "share_of_project": share,
+                                 **protected_area_type(kind, row)})
                 hit_geoms.append(g)
                 cls = zone
             piece_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "class": cls, "overlap_m2": a})

@@ -18,6 +18,7 @@ def write_eia_outputs(
     png: str | os.PathLike | None = None,
     pdf: str | os.PathLike | None = None,
     lang: str = "zh",
+    raster: str | None = None,
 ) -> list[Path]:
     """Write whichever of the DOCX report, XLSX tables and PNG/PDF map are asked for.
 
@@ -27,6 +28,8 @@ def write_eia_outputs(
     docx, xlsx, png, pdf : path, optional
         Output files; ``None`` skips one.
     lang : {"zh", "en"}
+    raster : str, optional
+        A raster of the store drawn under the zoning of the map (PNG, PDF and the DOCX's figure).
 
     Returns
     -------
@@ -40,10 +43,10 @@ def write_eia_outputs(
         from .static_map import static_map_png, write_static_map
 
         if png:
-            written.append(write_static_map(result, png, lang=lang))
+            written.append(write_static_map(result, png, lang=lang, raster=raster))
             png_bytes = Path(png).read_bytes()
         else:
-            png_bytes = static_map_png(result, lang=lang)
+            png_bytes = static_map_png(result, lang=lang, raster=raster)
     if docx:
         from .docx_report import write_docx
 
@@ -55,5 +58,5 @@ def write_eia_outputs(
     if pdf:
         from .static_map import write_static_map
 
-        written.append(write_static_map(result, pdf, lang=lang))
+        written.append(write_static_map(result, pdf, lang=lang, raster=raster))
     return written

@@ -173,6 +173,7 @@ def html_map(
     attribution: str | None = None,
     basemap: str | None = None,
     tiles_crs: str | None = None,
+    raster: str | None = None,
 ) -> folium.Map:
     """A folium map of a screening result: units, redline, reserves, water zones, site, buffer.
 
@@ -192,6 +193,10 @@ def html_map(
         are shifted into GCJ-02 for display so they line up with it.
     tiles_crs : {"cgcs2000", "gcj02"}, optional
         What ``tiles`` is drawn in; ``gcj02`` shifts the overlays as for AMap.
+    raster : str, optional
+        Name of a raster of the result's store drawn under the zoning: warped to
+        Web Mercator, embedded as a PNG (no network), toggled in the layer control,
+        with its own legend. Default: none.
 
     Returns
     -------
@@ -200,7 +205,8 @@ def html_map(
     Raises
     ------
     InputError
-        Bad basemap options (see :func:`gisplan.render.basemap.resolve_basemap`).
+        Bad basemap options (see :func:`gisplan.render.basemap.resolve_basemap`), or
+        ``raster`` names no raster of the store.
     """
     base = resolve_basemap(basemap, tiles, attribution, tiles_crs)
     crs = base.crs if base is not None else "cgcs2000"
@@ -210,6 +216,7 @@ def html_map(
     if base is not None:
         folium.TileLayer(tiles=base.url, attr=base.attribution, name=base.name,
                          subdomains=base.subdomains, max_zoom=18).add_to(m)
+    under = _raster_overlay(m, result, raster, crs) if raster else None
     ctx = result.context
     overlap = {}
     if len(result.control_units):
@@ -220,7 +227,7 @@ def html_map(
         units["overlap_ha"] = units["feature_id"].map(overlap).fillna(0.0)
         _geojson(
             units, KIND_LABELS_ZH["control_units"],
-            lambda f: {"fillColor": CATEGORY_COLOURS.get(f["properties"]["category"], "#999"), "color": "#666", "weight": 1, "fillOpacity": 0.45},
+            _unit_style if under is None else _unit_style_over_raster,
             ["code", "name", "category_label", "overlap_ha"], ["单元编码", "单元名称", "管控类别", "占用面积 (ha)"], crs,
         ).add_to(m)
     if _present(ctx, "eco_redline"):
@@ -255,6 +262,8 @@ def html_map(
     layers = (result.store_info or {}).get("layers") or {}
     synthetic = any("synthetic" in str(v) for v in layers.values())
     m.get_root().html.add_child(folium.Element(_legend_html(ctx, buf, base, synthetic)))
+    if under is not None:
+        m.get_root().html.add_child(folium.Element(_raster_legend_html(under)))
     return m
 
 
@@ -291,3 +300,102 @@ def write_html_map(result, path: str | os.PathLike, **kwargs) -> Path:
     page = offline_html(html_map(result, **kwargs).get_root().render())
     write_text(path, page, protect_also=store_of(result))
     return path
+
+
+#: Opacity of a raster overlay under the zoning of the HTML map.
+RASTER_OPACITY = 0.7
+_RASTER_PANE = "gisplanRaster"
+_WEB_MERCATOR = "EPSG:3857"
+
+
+def _unit_style(feature: dict) -> dict:
+    return {"fillColor": CATEGORY_COLOURS.get(feature["properties"]["category"], "#999"), "color": "#666", "weight": 1,
+            "fillOpacity": 0.45}
+
+
+def _unit_style_over_raster(feature: dict) -> dict:
+    """Over a raster: a faint fill and an outline in the category colour, so the land cover shows through."""
+    colour = CATEGORY_COLOURS.get(feature["properties"]["category"], "#999")
+    return {"fillColor": colour, "color": colour, "weight": 2, "fillOpacity": 0.15}
+
+
+def _raster_area(result) -> tuple[float, float, float, float]:
+    """Lon/lat area the raster overlay covers: the view and the search ring, with a margin for panning."""
+    geoms = [result.footprint]
+    buf = result.params.get("buffer_m") or 0
+    if buf > 0:
+        geoms.append(from_equal_area(shapely.buffer(to_equal_area(result.footprint), buf, quad_segs=8)))
+    nearby = result.nearby
+    if nearby is not None and len(nearby):
+        geoms.append(shapely.multipoints([p for p in nearby["feature_point"]]))
+    minx, miny, maxx, maxy = shapely.total_bounds(np.array(geoms, dtype=object))
+    dx, dy = max(maxx - minx, 0.01) * 0.5, max(maxy - miny, 0.01) * 0.5
+    return float(minx - dx), float(max(miny - dy, -85.0)), float(maxx + dx), float(min(maxy + dy, 85.0))
+
+
+def raster_overlay_grid(area_lonlat: tuple[float, float, float, float], max_pixels: int):
+    """Web Mercator bounds and pixel size (``width``, ``height``) of an overlay covering a lon/lat area.
+
+    Leaflet places an image overlay linearly in Web Mercator between its corners,
+    so the raster is warped to an EPSG:3857 grid (never a stretched lon/lat grid).
+    """
+    from rasterio.warp import transform_bounds
+
+    bounds = transform_bounds(CGCS2000, _WEB_MERCATOR, *area_lonlat, densify_pts=21)
+    w, h = bounds[2] - bounds[0], bounds[3] - bounds[1]
+    scale = max_pixels / max(w, h)
+    return bounds, max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _raster_overlay(m: folium.Map, result, raster: str, crs: str):
+    """Add raster ``raster`` of the store as an image overlay in a pane under the vector layers."""
+    from pyproj import Transformer
+
+    from .raster_underlay import MAX_HTML_PIXELS, png_data_uri, underlay_for
+
+    bounds, width, height = raster_overlay_grid(_raster_area(result), MAX_HTML_PIXELS)
+    under = underlay_for(result, raster, _WEB_MERCATOR, bounds, width, height)
+    if under is None:  # asked for but absent: say so
+        m.get_root().html.add_child(folium.Element(_RASTER_LEGEND.format(
+            title=html.escape(f"栅格 {raster}"), rows="本图范围内无数据")))
+        return None
+    to_ll = Transformer.from_crs(_WEB_MERCATOR, CGCS2000, always_xy=True)
+    (w, e), (s, n) = to_ll.transform([under.bounds[0], under.bounds[2]], [under.bounds[1], under.bounds[3]])
+    corners = display_geoms(shapely.points([(w, s), (e, n)]), crs)  # GCJ-02 basemap: shifted like the overlays
+    (w, s), (e, n) = shapely.get_coordinates(corners)
+    folium.map.CustomPane(_RASTER_PANE, z_index=350).add_to(m)  # under the overlay pane (400) of the zoning
+    title = f"栅格 {raster}" + ("（示例）" if under.synthetic and not _all_marked(under) else "")
+    folium.raster_layers.ImageOverlay(image=png_data_uri(under.rgba), bounds=[[s, w], [n, e]], name=title,
+                                      opacity=RASTER_OPACITY, pane=_RASTER_PANE, interactive=False,
+                                      pixelated=under.kind == "classified").add_to(m)
+    return under
+
+
+def _all_marked(under) -> bool:
+    return bool(under.classes) and all("示例" in label for _, label, _ in under.classes)
+
+
+_RASTER_LEGEND = """
+<div class="gisplan-raster-legend" style="position: fixed; bottom: 44px; right: 12px; z-index: 9999;
+            background: white; padding: 8px 10px; border: 1px solid #999; font: 12px/1.5 sans-serif; max-width: 240px;">
+<b>{title}</b><br>{rows}
+</div>"""
+
+
+def _raster_legend_html(under) -> str:
+    """Legend of the raster overlay: the classes in the overlay, or a colour ramp with its stretch."""
+    from matplotlib import colormaps
+
+    from .raster_underlay import CONTINUOUS_CMAP
+
+    title = f"栅格 {under.name}" + ("（示例）" if under.synthetic and not _all_marked(under) else "")
+    if under.kind == "classified":
+        body = "".join(f"{_swatch(colour, '#777', fill_opacity=RASTER_OPACITY)}{html.escape(label)}<br>"
+                       for _, label, colour in under.classes)
+    else:
+        cmap = colormaps[CONTINUOUS_CMAP]
+        stops = ", ".join("#{:02x}{:02x}{:02x}".format(*cmap(i / 4, bytes=True)[:3]) for i in range(5))
+        body = (f'<span style="display:inline-block;width:140px;height:10px;opacity:{RASTER_OPACITY};'
+                f'background:linear-gradient(to right, {stops})"></span><br>'
+                f'<span style="font-size:11px">{under.vmin:.4g} – {under.vmax:.4g}（2%–98% 拉伸）</span>')
+    return _RASTER_LEGEND.format(title=html.escape(title), rows=body)

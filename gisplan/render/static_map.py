@@ -48,6 +48,8 @@ _SUFFIXES = (".png", ".pdf")
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 _MAIN_BOX = (0.015, 0.075, 0.655, 0.84)  # left, bottom, width, height (figure fraction)
 _INSET_BOX = (0.695, 0.56, 0.29, 0.33)
+#: Fill opacity of the control units over a raster underlay (0.6 without one): the land cover shows through.
+UNIT_ALPHA_OVER_RASTER = 0.2
 
 
 def nice_scale_length(width_m: float) -> float:
@@ -153,12 +155,12 @@ def _plot(frame, ax, **kw) -> None:
         frame.plot(ax=ax, **kw)
 
 
-def _layers(ax, result, crs: str, box) -> None:
+def _layers(ax, result, crs: str, box, unit_alpha: float = 0.6) -> None:
     ctx = result.context or {}
     units = _clip(_to_gk(ctx.get("control_units"), crs), box)
     if units is not None:
         colours = units["category"].map(CATEGORY_COLOURS).fillna("#bbbbbb")
-        units.plot(ax=ax, color=list(colours), alpha=0.6, edgecolor="none", zorder=1)
+        units.plot(ax=ax, color=list(colours), alpha=unit_alpha, edgecolor="none", zorder=1)
         units.boundary.plot(ax=ax, color="#7a7a7a", linewidth=0.5, zorder=2)
         pieces = result.pieces[result.pieces["kind"] == "control_units"] if len(result.pieces) else result.pieces
         codes = dict(zip(result.control_units["feature_id"], result.control_units["code"]))
@@ -268,7 +270,7 @@ def labels_category(category: str, L: dict) -> str:
     return category_label(category, "zh" if L["north"] == "北" else "en")
 
 
-def static_map(result, *, lang: str = "zh") -> Figure:
+def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure:
     """The map figure of a screening result (not yet saved).
 
     Parameters
@@ -276,6 +278,9 @@ def static_map(result, *, lang: str = "zh") -> Figure:
     result : ScreeningResult
     lang : {"zh", "en"}
         Language of title, legend and notes.
+    raster : str, optional
+        Name of a raster of the result's store (``gisplan layers list``) drawn
+        under the zoning, with its own legend or colour bar. Default: none.
 
     Returns
     -------
@@ -287,6 +292,8 @@ def static_map(result, *, lang: str = "zh") -> Figure:
     ------
     CJKFontError
         When no CJK font is installed.
+    InputError
+        ``raster`` names no raster of the store, or its file differs from the imported one.
     """
     from matplotlib import rc_context
 
@@ -300,7 +307,10 @@ def static_map(result, *, lang: str = "zh") -> Figure:
         aspect = (_MAIN_BOX[2] * MAP_FIGSIZE[0]) / (_MAIN_BOX[3] * MAP_FIGSIZE[1])
         fp_gk = transform_geometry(result.footprint, CGCS2000, crs)
         box = _extent(result, fp_gk, crs, aspect)
-        _layers(ax, result, crs, box)
+        under = _warp_underlay(fig, result, crs, box, raster, lang) if raster else None
+        _layers(ax, result, crs, box, unit_alpha=UNIT_ALPHA_OVER_RASTER if under is not None else 0.6)
+        if under is not None:
+            _unit_outlines(ax, result, crs, box)
         _site(ax, result, crs, lang)
         _nearby_marks(ax, result, crs, box, lang)
         ax.set_xlim(box[0], box[2])
@@ -312,6 +322,10 @@ def static_map(result, *, lang: str = "zh") -> Figure:
         _scale_bar(ax, box, L["scale_unit"])
         _inset(fig, result, crs, box, L)
         _legend(fig, result, L)
+        if raster:  # drawn after every geopandas plot (each redraws the figure); zorder puts it under the zoning
+            _draw_underlay(ax, under, raster, lang)
+        if under is not None:
+            _underlay_legend(fig, ax, under, lang)
         name = result.project.get("name") or Path(str(result.project.get("source") or "site")).stem
         title = L["map_title"].format(name=name)
         fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=11 if len(title) <= 40 else 8.5, weight="bold")
@@ -330,22 +344,25 @@ def _save(fig: Figure, target, fmt: str, dpi: int) -> None:
         fig.savefig(target, format=fmt, dpi=dpi, facecolor="white")
 
 
-def static_map_png(result, *, lang: str = "zh", dpi: int = MAP_DPI) -> bytes:
-    """The map as PNG bytes (for embedding in a DOCX)."""
+def static_map_png(result, *, lang: str = "zh", dpi: int = MAP_DPI, raster: str | None = None) -> bytes:
+    """The map as PNG bytes (for embedding in a DOCX); ``raster`` as in :func:`static_map`."""
     import io
 
     buf = io.BytesIO()
-    _save(static_map(result, lang=lang), buf, "png", dpi)
+    _save(static_map(result, lang=lang, raster=raster), buf, "png", dpi)
     return buf.getvalue()
 
 
-def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: int = MAP_DPI) -> Path:
+def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: int = MAP_DPI,
+                     raster: str | None = None) -> Path:
     """Write the map to ``path`` (``.png`` or ``.pdf``, by suffix), atomically.
+
+    ``raster`` names a raster of the store drawn under the zoning (see :func:`static_map`).
 
     Raises
     ------
     InputError
-        For another suffix.
+        For another suffix, or an unknown ``raster``.
     CJKFontError
         When no CJK font is installed.
     """
@@ -356,7 +373,7 @@ def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: 
     from ..io.outputs import atomic_output, check_output_path, store_of
 
     check_output_path(path, protect_also=store_of(result))  # refuse before drawing
-    fig = static_map(result, lang=lang)
+    fig = static_map(result, lang=lang, raster=raster)
     with atomic_output(path, protect_also=store_of(result)) as tmp:
         _save(fig, tmp, suffix[1:], dpi)
     return path
@@ -370,3 +387,65 @@ def _frame_only(ax, linewidth: float) -> None:
     ax.set_ylabel("")
     for spine in ax.spines.values():
         spine.set_linewidth(linewidth)
+
+
+def _warp_underlay(fig, result, crs: str, box, raster: str, lang: str):
+    """Raster ``raster`` of the store on the main map's pixel grid (None: no data on the map)."""
+    from .raster_underlay import underlay_for
+
+    width = max(1, round(_MAIN_BOX[2] * fig.get_figwidth() * fig.dpi))
+    height = max(1, round(_MAIN_BOX[3] * fig.get_figheight() * fig.dpi))
+    return underlay_for(result, raster, crs, box, width, height, lang=lang)
+
+
+def _draw_underlay(ax, under, raster: str, lang: str) -> None:
+    """Draw the underlay under the zoning, or a note that the raster has no data on the map."""
+    from .raster_underlay import UNDERLAY_ALPHA
+
+    if under is None:  # asked for but absent: say so rather than leave the reader guessing
+        note = f"栅格 {raster}：图幅内无数据" if lang == "zh" else f"raster {raster}: no data in this map"
+        ax.text(0.98, 0.03, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5, zorder=25,
+                bbox={"facecolor": "white", "edgecolor": "#999999", "alpha": 0.85, "pad": 2})
+        return
+    minx, miny, maxx, maxy = under.bounds
+    ax.imshow(under.rgba, extent=(minx, maxx, miny, maxy), origin="upper", alpha=UNDERLAY_ALPHA,
+              interpolation="nearest", resample=False, zorder=0.5)
+
+
+def _unit_outlines(ax, result, crs: str, box) -> None:
+    """Control-unit outlines in their category colour: over a raster the faint fill alone is hard to read."""
+    units = _clip(_to_gk((result.context or {}).get("control_units"), crs), box)
+    if units is None:
+        return
+    order = {"general": 0, "key": 1, "priority": 2}  # the stricter category's colour on shared edges
+    for category, sub in sorted(units.groupby("category"), key=lambda kv: order.get(kv[0], -1)):
+        sub.boundary.plot(ax=ax, color=CATEGORY_COLOURS.get(category, "#7a7a7a"), linewidth=1.2, zorder=2.5)
+        ax.collections[-1].set_path_effects([patheffects.withStroke(linewidth=2.4, foreground="white")])
+
+
+def _underlay_legend(fig, ax, under, lang: str) -> None:
+    """Legend of the underlay in the map's lower right: its classes in view, or a colour bar."""
+    from .raster_underlay import CONTINUOUS_CMAP, UNDERLAY_ALPHA
+
+    title = under.name
+    marked = under.classes and all("示例" in label or "example" in label for _, label, _ in under.classes)
+    if under.synthetic and not marked:
+        title += "（示例）" if lang == "zh" else " (example)"
+    if under.kind == "classified":
+        handles = [Patch(facecolor=colour, alpha=UNDERLAY_ALPHA, edgecolor="#777777", lw=0.3, label=label)
+                   for _, label, colour in under.classes]
+        leg = ax.legend(handles=handles, loc="lower right", fontsize=5.5, title=title, title_fontsize=6,
+                        ncol=2 if len(handles) > 5 else 1, frameon=True, framealpha=0.85, edgecolor="#999999",
+                        handlelength=1.4, handleheight=0.9, columnspacing=0.8, borderpad=0.4)
+        leg.set_zorder(25)
+        return
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    cax = ax.inset_axes([0.66, 0.05, 0.30, 0.025], zorder=25)
+    bar = fig.colorbar(ScalarMappable(Normalize(under.vmin, under.vmax), colormaps[CONTINUOUS_CMAP]), cax=cax,
+                       orientation="horizontal")
+    bar.ax.tick_params(labelsize=5.5, length=2, pad=1)
+    bar.set_label(title, fontsize=6, labelpad=1)
+    bar.ax.xaxis.set_label_position("top")

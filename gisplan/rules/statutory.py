@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputError
+from ..vocab import PA_TYPE_GROUP, PA_TYPE_LABELS_ZH
 from .industry import Industry, selector_matches
 
 __all__ = ["Cite", "ZoneRule", "ZoneRules", "RuleSet", "load_rules", "default_rules", "RULE_LISTS"]
@@ -67,6 +68,7 @@ class ZoneRule:
     when: tuple[str, ...] = ()
     cites: tuple[Cite, ...] = ()
     unless: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -88,8 +90,14 @@ class ZoneRule:
         """The quoted words of all citations (`` / `` between them)."""
         return " / ".join(c.quote for c in self.cites if c.quote)
 
-    def matches(self, industry: Industry) -> bool:
-        """Whether the rule's ``when`` selects the industry and its ``unless`` does not."""
+    def matches(self, industry: Industry, pa_level: str | None = None) -> bool:
+        """Whether the rule's ``when`` selects the industry and its ``unless`` does not.
+
+        A rule with ``levels`` (protected-area levels such as ``national``) applies
+        only to an area whose level is known and listed.
+        """
+        if self.levels and (pa_level or "") not in self.levels:
+            return False
         return selector_matches(list(self.when), industry) and not (
             self.unless and selector_matches(list(self.unless), industry))
 
@@ -122,8 +130,20 @@ class ZoneRules:
     precedence: tuple[str, ...]
     national_major: NationalMajor | None = None
     own_law: ZoneRule | None = None
+    applies_to: tuple[str, ...] = ()
 
-    def decide(self, industry: Industry | None, national_major: bool | None = None) -> ZoneRule:
+    def applies(self, pa_type: str | None) -> bool:
+        """Whether these rules are the law of a protected area of type ``pa_type``.
+
+        Zones with ``applies_to`` (protected-area types whose law the citations
+        are) apply to those types; an empty ``pa_type`` (type not in the store)
+        is taken as the zone's own scheme (a reserve's three zones, the two zones
+        of national parks and reserves).
+        """
+        return not self.applies_to or not pa_type or pa_type in self.applies_to
+
+    def decide(self, industry: Industry | None, national_major: bool | None = None,
+               pa_level: str | None = None) -> ZoneRule:
         """The rule deciding this zone for ``industry``.
 
         Without an industry the zone's summary comes back with decision
@@ -137,12 +157,15 @@ class ZoneRules:
             None when unknown. Only zones with a ``national_major`` rule use it:
             for an eligible project the zone's ``prohibited`` (or ``review``)
             becomes ``restricted`` when True and ``review`` when None.
+        pa_level : str or None
+            The protected area's level (``national``, ``provincial`` ...), for
+            rules that differ by level (``levels``); None when unknown.
         """
         if industry is None:
             return self.summary
         base = self.otherwise
         for name in self.precedence:
-            hit = next((rule for rule in self.lists.get(name, ()) if rule.matches(industry)), None)
+            hit = next((rule for rule in self.lists.get(name, ()) if rule.matches(industry, pa_level)), None)
             if hit is not None:
                 base = hit
                 break
@@ -175,6 +198,36 @@ class RuleSet:
     def get(self, kind: str, zone: str) -> ZoneRules | None:
         """Rules for a layer kind and zone code, or None when the file has none."""
         return self.zones.get((kind, zone))
+
+    def for_protected_area(self, zone: str, pa_type: str | None) -> tuple[ZoneRules | None, str]:
+        """The rules of a protected-area zone given the area's type, and how they were chosen.
+
+        Parameters
+        ----------
+        zone : str
+            The zone code as stored (``core``, ``general_control``, ``unzoned`` ...).
+        pa_type : str or None
+            The area's type code (``nature_reserve``, ``scenic_area`` ...); None or
+            empty when the store does not say.
+
+        Returns
+        -------
+        rules : ZoneRules or None
+            The zone's rules when they are the law of that type; else the type's
+            whole-area rules (``type:<pa_type>``, then ``type:<group>``); None
+            when the file has neither.
+        how : str
+            ``zone`` (the zone's rules), ``type`` (the type's whole-area rules
+            because the zone's rules are another type's law) or ``none``.
+        """
+        zr = self.zones.get(("protected_areas", zone))
+        if zr is not None and zr.applies(pa_type):
+            return zr, "zone"
+        for key in (f"type:{pa_type}", f"type:{PA_TYPE_GROUP.get(str(pa_type or ''), '')}"):
+            whole = self.zones.get(("protected_areas", key))
+            if pa_type and whole is not None and whole.applies(pa_type):
+                return whole, "type"
+        return None, "none"
 
     def describe(self) -> str:
         """``statutory_rules.yaml version 2025.1 (2025-01-15)``."""
@@ -241,7 +294,8 @@ def _rule(spec: dict, decision: str, where: str, documents: dict[str, dict]) -> 
 
     return ZoneRule(id=str(spec.get("id", where)), decision=decision, text=_flow(spec["text"]),
                     source=source, article=article, text_en=_flow(spec.get("text_en", "")),
-                    when=tokens(spec.get("when")), cites=cites, unless=tokens(spec.get("unless")))
+                    when=tokens(spec.get("when")), cites=cites, unless=tokens(spec.get("unless")),
+                    levels=tokens(spec.get("levels")))
 
 
 def _zone(kind: str, zone: str, spec: dict, precedence: tuple[str, ...], path: str,
@@ -271,9 +325,15 @@ def _zone(kind: str, zone: str, spec: dict, precedence: tuple[str, ...], path: s
         )
     own = spec.get("own_law")
     own_law = _rule({"id": f"{kind}.{zone}.own_law", **own}, "review", f"{where}.own_law", documents) if own else None
+    applies_to = spec.get("applies_to") or ()
+    applies_to = (applies_to,) if isinstance(applies_to, str) else tuple(str(t) for t in applies_to)
+    unknown = [t for t in applies_to if t not in PA_TYPE_LABELS_ZH]
+    if unknown:
+        raise InputError(f"{where}.applies_to: unknown protected-area type(s) {', '.join(unknown)} "
+                         f"(one of {', '.join(PA_TYPE_LABELS_ZH)})")
     return ZoneRules(kind=kind, zone=zone, label=str(spec.get("label", zone)), label_en=str(spec.get("label_en", zone)),
                      summary=summary, lists=lists, otherwise=_rule(other, decision, f"{where}.otherwise", documents),
-                     precedence=precedence, national_major=national_major, own_law=own_law)
+                     precedence=precedence, national_major=national_major, own_law=own_law, applies_to=applies_to)
 
 
 def load_rules(path: str | Path) -> RuleSet:
