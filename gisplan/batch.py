@@ -4,6 +4,11 @@ All sites are projected to the equal-area plane together, each layer's box
 STRtree is queried once for all of them (bulk ``query``), only the touched
 pieces are read from the store, and the exact intersections with those small
 pieces run in chunks on all cores (shapely releases the GIL).
+
+The engine works on arrays (:class:`gisplan.tables.SiteTable` in,
+:class:`gisplan.tables.BatchTable` out): :func:`screen_sites` and a CSV
+:func:`write_batch` of a GeoPackage need neither pandas nor geopandas, and
+:func:`screen_batch` builds its GeoDataFrame from the same table at the end.
 """
 
 from __future__ import annotations
@@ -11,24 +16,29 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from .crs import CGCS2000, parse_crs
 from .errors import InputError, SiteError
 from .engine.overlay import layer_overlaps
 from .geometry import to_equal_area
-from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_frame, site_from_geometry
-from .store import Store
+from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_table, site_from_geometry
+from .store import Store, attribute_columns
 from .stores import as_store
-from .verdict import batch_verdicts
+from .tables import BatchTable, SiteTable, as_column, is_missing
+from .verdict import batch_attributes, batch_verdicts
 from .vocab import ELEMENT_KINDS
 
-__all__ = ["screen_batch", "BATCH_COLUMNS", "write_batch"]
+if TYPE_CHECKING:  # frames are built at the edges only
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "write_batch"]
 
 BATCH_COLUMNS = [
     "area_m2", "priority_m2", "key_m2", "general_m2", "outside_m2",
@@ -42,16 +52,15 @@ def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _plain_polygons(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
+def _plain_polygons(table: SiteTable, crs: str) -> np.ndarray:
     """Rows that are valid lon/lat polygons well inside China: their footprint is themselves.
 
     Checked for all rows at once; every other row goes through the full site
     checks of :func:`gisplan.sites.site_from_geometry` one by one.
     """
-    parsed = parse_crs(crs)
-    if not parsed.is_geographic or parsed.to_epsg() not in (4490, 4326):
-        return np.zeros(len(frame), dtype=bool)
-    geoms = np.asarray(frame.geometry.values, dtype=object)
+    if not _lonlat_crs(crs):
+        return np.zeros(len(table), dtype=bool)
+    geoms = np.asarray(table.geometry, dtype=object)
     plain = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
     plain &= ~shapely.has_z(geoms)
     coords, which = shapely.get_coordinates(geoms, return_index=True)
@@ -66,24 +75,33 @@ def _plain_polygons(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
     return plain
 
 
-def _footprints(frame: gpd.GeoDataFrame, id_field: str, radius, width, source_crs) -> tuple[list, list[list[str]], list[str | None]]:
-    crs = source_crs or (frame.crs.to_string() if frame.crs is not None else CGCS2000)
+@lru_cache(maxsize=16)
+def _lonlat_crs(crs: str) -> bool:
+    """Whether ``crs`` is CGCS2000 or WGS84 lon/lat (EPSG:4490 / 4326); asked once per CRS (identifying one is slow)."""
+    if crs in (CGCS2000, "EPSG:4326"):
+        return True
+    parsed = parse_crs(crs)
+    return bool(parsed.is_geographic and parsed.to_epsg() in (4490, 4326))
+
+
+def _footprints(table: SiteTable, id_field: str, radius, width, source_crs) -> tuple[list, list[list[str]], list[str | None]]:
+    crs = source_crs or table.crs or CGCS2000
     fps, warns, errors = [], [], []
-    radius_col = "radius_m" if "radius_m" in frame.columns else None
-    width_col = "width_m" if "width_m" in frame.columns else None
-    plain = _plain_polygons(frame, crs)
-    geoms = frame.geometry.values
-    for i in range(len(frame)):
+    radii = table["radius_m"] if "radius_m" in table.columns else None
+    widths = table["width_m"] if "width_m" in table.columns else None
+    plain = _plain_polygons(table, crs)
+    geoms = table.geometry
+    ids = table[id_field]
+    for i in range(len(table)):
         if plain[i]:
             fps.append(geoms[i])
             warns.append([])
             errors.append(None)
             continue
-        row = frame.iloc[i]
-        r = row[radius_col] if radius_col and pd.notna(row[radius_col]) else radius
-        w = row[width_col] if width_col and pd.notna(row[width_col]) else width
+        r = radii[i] if radii is not None and not is_missing(radii[i]) else radius
+        w = widths[i] if widths is not None and not is_missing(widths[i]) else width
         try:
-            site = site_from_geometry(row.geometry, crs=crs, name=str(row[id_field]))
+            site = site_from_geometry(geoms[i], crs=crs, name=str(ids[i]))
             fp, fw = footprint(site, radius=r, width=w)
             fps.append(fp)
             warns.append(list(site.warnings) + list(fw))
@@ -156,15 +174,49 @@ def screen_batch(
         be screened (or whose project type is unknown) get verdict ``error`` and
         the reason in ``warnings``.
     """
-    return _screen_batch(sites, store, id_field=id_field, radius=radius, width=width, source_crs=source_crs,
-                         progress=progress, industry=industry, industry_field=industry_field, cm=cm,
-                         towgs84=towgs84, dxf_layer=dxf_layer, layer=layer, encoding=encoding,
-                         national_major=national_major, raster_stats=tuple(raster_stats))
+    return screen_sites(sites, store, id_field=id_field, radius=radius, width=width, source_crs=source_crs,
+                        progress=progress, industry=industry, industry_field=industry_field, cm=cm,
+                        towgs84=towgs84, dxf_layer=dxf_layer, layer=layer, encoding=encoding,
+                        national_major=national_major, raster_stats=tuple(raster_stats)).to_frame()
 
 
-def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress, industry, industry_field,
-                  cm, towgs84, dxf_layer, layer=None, encoding=None, national_major=None,
-                  raster_stats=()) -> gpd.GeoDataFrame:
+def screen_sites(
+    sites,
+    store: Store | str | os.PathLike,
+    *,
+    id_field: str,
+    radius: float | None = None,
+    width: float | None = None,
+    source_crs: str | None = None,
+    progress: bool | None = None,
+    industry: str | None = None,
+    industry_field: str | None = None,
+    cm: int | None = None,
+    towgs84: str | None = None,
+    dxf_layer: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    national_major: bool | None = None,
+    raster_stats: tuple[str, ...] = (),
+) -> BatchTable:
+    """:func:`screen_batch` without frames: the same rows as arrays (what ``gisplan batch`` runs).
+
+    Parameters
+    ----------
+    sites : path, SiteTable or GeoDataFrame
+        The sites; each feature is one site. A path is read by
+        :func:`gisplan.sites.read_site_table` (a plain GeoPackage without GDAL,
+        pandas or geopandas).
+    store, id_field, radius, width, source_crs, progress, industry, industry_field, cm, towgs84, dxf_layer, \
+layer, encoding, national_major, raster_stats :
+        As :func:`screen_batch`.
+
+    Returns
+    -------
+    BatchTable
+        The rows :func:`screen_batch` returns (``BatchTable.to_frame`` builds that frame);
+        :func:`write_batch` writes it to CSV without pandas.
+    """
     if national_major not in (None, True, False):
         raise InputError(f"national_major must be True, False or None, got {national_major!r}")
     store = as_store(store)
@@ -174,24 +226,27 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
         have = {r["name"] for r in raster_records(store)}
         for name in (n for n in raster_stats if n not in have):  # before any screening
             raise InputError(f"raster_stats {name!r}: the store has no such raster (it has: {', '.join(sorted(have)) or 'none'})")
-    frame = sites
-    if not isinstance(sites, gpd.GeoDataFrame):
+    if isinstance(sites, SiteTable):
+        table = sites
+    elif SiteTable.is_frame(sites):
+        table = SiteTable.from_frame(sites)
+    else:
         # the one site reader (the same rules as gisplan.read_site), one row per feature, CGCS2000 lon/lat
-        frame, _note, _ = read_site_frame(sites, source_crs=source_crs, cm=cm, towgs84=towgs84, dxf_layer=dxf_layer,
+        table, _note, _ = read_site_table(sites, source_crs=source_crs, cm=cm, towgs84=towgs84, dxf_layer=dxf_layer,
                                           layer=layer, encoding=encoding)
         source_crs = CGCS2000
-    if id_field not in frame.columns:
-        raise InputError(f"`id_field` {id_field!r} is not a field of the sites (fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)})")
-    if len(frame) == 0:
+    if id_field not in table.columns:
+        raise InputError(f"`id_field` {id_field!r} is not a field of the sites (fields: {', '.join(table.columns)})")
+    if len(table) == 0:
         raise InputError("the sites file has no features")
-    if industry_field and industry_field not in frame.columns:
+    if industry_field and industry_field not in table.columns:
         raise InputError(f"`industry_field` {industry_field!r} is not a field of the sites")
     if industry:
         from .rules.industry import match_industry
 
         match_industry(industry)  # a bad default fails the whole batch at once
-    fps, warns, errors = _footprints(frame, id_field, radius, width, source_crs)
-    n = len(frame)
+    fps, warns, errors = _footprints(table, id_field, radius, width, source_crs)
+    n = len(table)
     ok = np.array([e is None for e in errors])
     geoms_ea = np.empty(n, dtype=object)
     geoms_ea[ok] = to_equal_area(np.array([f for f in fps if f is not None], dtype=object))
@@ -199,7 +254,7 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     area = shapely.area(geoms_ea)
     for i in np.flatnonzero(ok & (area < MIN_FOOTPRINT_M2)):  # plain polygons skip footprint()'s check
         try:
-            check_footprint_area(float(area[i]), str(frame[id_field].iloc[i]))
+            check_footprint_area(float(area[i]), str(table[id_field][i]))
         except SiteError as exc:
             ok[i], errors[i], fps[i], geoms_ea[i], area[i] = False, str(exc), None, shapely.Polygon(), 0.0
     cols = {c: np.zeros(n) for c in ("priority_m2", "key_m2", "general_m2", "redline_m2", "protected_m2", "water_m2")}
@@ -208,12 +263,13 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     indexes = {k: store.index(k) for k in (*kinds, *element_kinds)}
     category_code = None
     if "control_units" in kinds:
-        units = store.attributes("control_units", ["feature_id", "category"])
-        cats = units["category"].map({"priority": 0, "key": 1, "general": 2}).to_numpy()
-        category_code = np.full(int(units["feature_id"].max()) + 1, -1)
-        category_code[units["feature_id"].to_numpy()] = cats
+        units = attribute_columns(store, "control_units", batch_attributes(store, "control_units"))  # read once for both
+        codes = {"priority": 0, "key": 1, "general": 2}
+        cats = np.array([codes.get(c, -1) if isinstance(c, str) else -1 for c in units["category"]], dtype=np.int64)
+        unit_ids = np.asarray(units["feature_id"], dtype=np.int64)
+        category_code = np.full(int(unit_ids.max()) + 1 if len(unit_ids) else 1, -1)
+        category_code[unit_ids] = cats
     show = sys.stderr.isatty() if progress is None else progress
-    from tqdm.auto import tqdm
 
     layers = [(kind, indexes[kind], store.edge_index(kind)) for kind in (*kinds, *element_kinds)]
     for _, index, edges in layers:  # build the trees before threads share them
@@ -230,8 +286,7 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
 
     pairs: list[tuple] = []
     element_pairs: list[tuple] = []
-    with tqdm(total=n, disable=not show, unit="site", desc="screening") as bar, \
-            ThreadPoolExecutor(max_workers=_workers()) as pool:
+    with progress_bar(n, show) as bar, ThreadPoolExecutor(max_workers=_workers()) as pool:
         for sites_idx, results in zip(chunks, pool.map(run, chunks)):
             for kind, site_of, feature_of, overlap in results:
                 if kind in ELEMENT_KINDS:
@@ -250,8 +305,8 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
     covered = cols["priority_m2"] + cols["key_m2"] + cols["general_m2"]
     outside = np.clip(area - covered, 0.0, None)
     outside[outside < np.maximum(1.0, 1e-7 * area)] = 0.0
-    given = frame[industry_field].tolist() if industry_field else [None] * n
-    given = [industry if g is None or (not isinstance(g, str) and pd.isna(g)) or not str(g).strip() else g for g in given]
+    given = table[industry_field].tolist() if industry_field else [None] * n
+    given = [industry if is_missing(g) or not str(g).strip() else g for g in given]
     missing = [k for k in ("control_units", *_ZONE_COLUMN) if k not in kinds]
     split = _redline_splits(store, geoms_ea, cols, ok)
     verdict, industry_label, deciding, industry_errors = batch_verdicts(store, ok, outside, pairs, given,
@@ -268,18 +323,37 @@ def _screen_batch(sites, store, *, id_field, radius, width, source_crs, progress
         elif outside[i] > 0 and "control_units" in kinds:
             w.append(f"{outside[i] / 1e4:.2f} ha outside the store's control units")
         warn_text.append("; ".join(w))
-    out = pd.DataFrame({id_field: frame[id_field].to_numpy(), "area_m2": area, **cols, "outside_m2": outside,
-                        "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding})
-    out = out[[id_field] + BATCH_COLUMNS]
+    base = {id_field: table[id_field], "area_m2": area, **cols, "outside_m2": outside,
+            "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding}
+    out = BatchTable(base, [id_field] + BATCH_COLUMNS, [f if f is not None else None for f in fps], crs=CGCS2000)
     if raster_stats:
         from .rasters.stats import batch_raster_columns
 
-        for col, values in batch_raster_columns(store, list(raster_stats), fps, area).items():
-            out[col] = values
+        out.extra.update(batch_raster_columns(store, list(raster_stats), fps, area))
     from .log import logger
 
     logger.info("batch: %d site(s) screened against %s", n, getattr(store, "path", store))
-    return gpd.GeoDataFrame(out, geometry=[f if f is not None else None for f in fps], crs=CGCS2000)
+    return out
+
+
+def progress_bar(total: int | None, show: bool):
+    """A tqdm bar of ``total`` sites when ``show``; otherwise a stand-in that does nothing (tqdm is not imported)."""
+    if show:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, unit="site", desc="screening")
+    return _NoBar()
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, count: int = 1) -> None:
+        return None
 
 
 def _tagged_kinds(store: Store) -> tuple[str, ...]:
@@ -318,20 +392,21 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
     Returns ``{(site index, redline feature id): (rest m², [(kind, feature id), ...])}``.
     """
     from .constants import MIN_OVERLAP_M2
-    from .engine.single import redline_own_law
-    from .verdict import OWN_LAW_KINDS, follows_own_law, present_optional_columns
 
     both = np.flatnonzero(ok & (cols["redline_m2"] > MIN_OVERLAP_M2)
                           & (cols["protected_m2"] + cols["water_m2"] > MIN_OVERLAP_M2))
     out: dict = {}
     if len(both) == 0:
         return out
+    from .engine.single import redline_own_law
+    from .verdict import OWN_LAW_KINDS, follows_own_law, present_optional_columns
+
     sites = geoms_ea[both]
     found = {kind: layer_overlaps(sites, store.index(kind), store.edge_index(kind), keep_geometry=True)
              for kind in ("eco_redline", *OWN_LAW_KINDS) if store.has(kind)}
     pa_types: dict[int, str] = {}  # only reserves and scenic areas (or unknown types) follow their own laws
     if "protected_areas" in found and "pa_type" in present_optional_columns(store, "protected_areas"):
-        table = store.attributes("protected_areas", ["feature_id", "pa_type"])
+        table = attribute_columns(store, "protected_areas", ["feature_id", "pa_type"])
         pa_types = {int(f): t for f, t in zip(table["feature_id"], table["pa_type"]) if isinstance(t, str)}
     for j, i in enumerate(both.tolist()):
         own = [((kind, int(f)), g) for kind in OWN_LAW_KINDS if kind in found
@@ -344,7 +419,7 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
     return out
 
 
-def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=()) -> Path:
+def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *, protect=()) -> Path:
     """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel) or ``.gpkg``, atomically.
 
     The file is written whole to a unique temporary file beside ``path`` and
@@ -354,8 +429,9 @@ def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=())
 
     Parameters
     ----------
-    table : GeoDataFrame
-        The result of :func:`screen_batch`.
+    table : GeoDataFrame or BatchTable
+        The result of :func:`screen_batch` (or :func:`screen_sites`: its CSV is
+        written with the csv module, byte for byte what the frame gives).
     path : path
         ``.csv`` or ``.gpkg``.
     protect : iterable of paths
@@ -375,6 +451,10 @@ def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=())
         raise InputError(f"`out` must end in .csv or .gpkg, got {path.name!r}")
     check_output_path(path, protect_also=protect)
     with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
+        if suffix == ".csv" and isinstance(table, BatchTable) and _write_csv(table, tmp):
+            return path
+        if isinstance(table, BatchTable):  # GeoPackage output, or cells only pandas formats
+            table = table.to_frame()
         if suffix == ".csv":
             _csv_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
@@ -384,12 +464,67 @@ def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=())
     return path
 
 
+def _write_csv(table: BatchTable, path) -> bool:
+    """Write ``table`` as pandas' ``to_csv`` writes its frame (see :func:`_csv_frame`), with the csv module.
+
+    Returns False, writing nothing, when a column holds values (dates, ...) whose
+    text only pandas decides: the caller then writes the frame.
+    """
+    import csv
+
+    from .io.outputs import defuse_cell
+
+    names = table.columns
+    cells = [_csv_cells(table[c]) for c in names]
+    if any(c is None for c in cells):
+        return False
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow([defuse_cell(str(c)) for c in names])
+        writer.writerows(zip(*cells))
+    return True
+
+
+def _csv_cells(values: np.ndarray) -> list | None:
+    """One column's cells as pandas hands them to the csv module (None: a value only pandas formats).
+
+    Floats as numpy's shortest text (NaN empty), whole numbers and booleans as
+    they print, text defused (:func:`gisplan.io.outputs.defuse_cell`), missing
+    cells empty; other objects go to the csv module as they are, as pandas passes them.
+    """
+    from .io.outputs import defuse_cell, encodable
+
+    values = as_column(values)
+    kind = values.dtype.kind
+    if kind == "f":
+        text = values.astype(str).astype(object)
+        text[np.isnan(values)] = ""
+        return text.tolist()
+    if kind in "iub":
+        return values.astype(object).tolist()
+    if kind != "O":
+        return None
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            out.append(defuse_cell(v if v.isascii() else encodable(v)))
+        elif v is None or (isinstance(v, (float, np.floating)) and v != v):
+            out.append("")
+        elif isinstance(v, (int, float, bool, np.integer, np.floating, np.bool_)):
+            out.append(v)
+        else:
+            return None
+    return out
+
+
 def _csv_frame(table: gpd.GeoDataFrame) -> pd.DataFrame:
     """The table without geometry, text cells defused against formula injection."""
     from .io.outputs import defuse_cell, encodable
 
     def cell(value):  # lone surrogates out (the encoder cannot write them), then defused
         return defuse_cell(encodable(value))
+
+    import pandas as pd
 
     frame = pd.DataFrame(table.drop(columns=table.geometry.name))
     for col in frame.columns:

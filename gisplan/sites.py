@@ -14,7 +14,6 @@ that is screened: geodesic discs and round-capped corridors.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from functools import lru_cache
 from importlib import resources
 from numbers import Real
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -43,12 +41,17 @@ from .coords import (
 from .crs import CGCS2000, EQUAL_AREA, GEOD, gk_epsg_for_lon, parse_crs, transform_geometry
 from .errors import CRSInputError, SiteError
 from .io.safety import check_path_text
-from .io.vector import read_vector
+from .io.vector import read_gpkg_arrays, read_vector
+from ._lazy import instance_of, lazy_module
+from .tables import SiteTable
+
+gpd = lazy_module("geopandas")  # frames only for callers that want one (read_site_frame)
 
 __all__ = [
     "Site",
     "read_site",
     "read_site_frame",
+    "read_site_table",
     "read_sites",
     "describe_site",
     "describe_site_frame",
@@ -250,11 +253,11 @@ def site_from_geometry(geom, crs: str | None = CGCS2000, name: str | None = None
     """
     own_crs = None
     fmt = "shapely"
-    if isinstance(geom, gpd.GeoDataFrame):
+    if instance_of(geom, "geopandas", "GeoDataFrame"):
         fmt, own_crs = "GeoDataFrame", geom.crs
         name = name if name is not None else _site_name(geom)
         geoms = np.asarray(geom.geometry.values, dtype=object)
-    elif isinstance(geom, gpd.GeoSeries):
+    elif instance_of(geom, "geopandas", "GeoSeries"):
         fmt, own_crs = "GeoSeries", geom.crs
         geoms = np.asarray(geom.values, dtype=object)
     elif isinstance(geom, BaseGeometry):
@@ -436,9 +439,10 @@ class _Raw:
     convert: object = None
     details: list[str] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)  # per-geometry attributes (batch)
+    columns: dict | None = None  # the attributes as arrays, when read without frames (batch of a GeoPackage)
 
 
-def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, window=None) -> _Raw:
+def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, window=None, lean=False) -> _Raw:
     spec = parse_source(source_crs, cm=cm, towgs84=towgs84)
     text = check_path_text(path)
     suffix = Path(text).suffix.lower()
@@ -449,7 +453,7 @@ def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, wind
     elif suffix == ".dxf":
         raw = _raw_from_dxf(path, spec, dxf_layer)
     else:
-        raw = _raw_from_vector(path, spec, layer, encoding, window)
+        raw = _raw_from_vector(path, spec, layer, encoding, window, lean)
     if dxf_layer is not None and suffix != ".dxf":
         raw.warnings.append("--dxf-layer ignored: the site is not a DXF drawing")
     if spec.web is None:
@@ -457,29 +461,36 @@ def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, wind
     return raw
 
 
-def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None) -> _Raw:
-    data = read_vector(path, layer=layer, encoding=encoding, window=window)
-    frame = data.frame
+def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None, lean=False) -> _Raw:
+    arrays = read_gpkg_arrays(path, layer=layer, encoding=encoding, window=window) if lean else None
+    if arrays is not None:  # a plain GeoPackage, read without GDAL or frames
+        data, file_crs, table = arrays, arrays.crs, SiteTable(arrays.geometry, arrays.columns, arrays.crs)
+    else:
+        data = read_vector(path, layer=layer, encoding=encoding, window=window)
+        file_crs, table = data.frame.crs, data.frame
     given = _given(spec)
     if spec.web is not None:
         implied = data.format in _LONLAT_NOTES
-        if frame.crs is not None and not _is_lonlat_cgcs_like(CRS.from_user_input(frame.crs)):
+        if file_crs is not None and not _is_lonlat_cgcs_like(CRS.from_user_input(file_crs)):
             raise CRSInputError(
                 f"`source_crs` {spec.web} means longitude/latitude, but the file is in "
-                f"{_crs_label(CRS.from_user_input(frame.crs))}; drop `source_crs` {spec.web}"
+                f"{_crs_label(CRS.from_user_input(file_crs))}; drop `source_crs` {spec.web}"
             )
-        given = None if (frame.crs is not None or implied) else CGCS2000
-    label, src, note, crs_warnings = _decide_crs(frame.crs, data.format, given, towgs84=spec.towgs84)
+        given = None if (file_crs is not None or implied) else CGCS2000
+    label, src, note, crs_warnings = _decide_crs(file_crs, data.format, given, towgs84=spec.towgs84)
     if spec.cm is not None:
         note = note.replace(f"--source-crs {label} (given)", f"--cm {spec.cm} → {label} (given)")
-    geoms = list(frame.geometry.values)
-    raw = _Raw(geoms, src, label, note, _site_name(frame), data.path, data.format,
+    geoms = list(arrays.geometry) if arrays is not None else list(table.geometry.values)
+    raw = _Raw(geoms, src, label, note, _site_name(table), data.path, data.format,
                list(data.warnings) + crs_warnings)
     if data.member:
         raw.details.append(f"read {data.member} from the archive")
-    raw.details.append(f"{len(frame)} feature(s)" + (f", layer {data.layer}" if data.layer else ""))
-    raw.rows = [{k: v for k, v in rec.items() if k != frame.geometry.name}
-                for rec in frame.drop(columns=frame.geometry.name).to_dict("records")]
+    raw.details.append(f"{len(table)} feature(s)" + (f", layer {data.layer}" if data.layer else ""))
+    if arrays is not None:
+        raw.columns = arrays.columns
+    else:
+        raw.rows = [{k: v for k, v in rec.items() if k != table.geometry.name}
+                    for rec in table.drop(columns=table.geometry.name).to_dict("records")]
     _set_convert(raw, spec)
     return raw
 
@@ -514,7 +525,8 @@ def _set_convert(raw: _Raw, spec: SourceSpec) -> None:
 
 def _web_hint(raw: _Raw, text: str) -> None:
     """Warn (never convert) when names suggest AMap/Baidu coordinates."""
-    haystack = " ".join([Path(text).name] + [str(k) for r in raw.rows[:1] for k in r]).lower()
+    fields = raw.columns if raw.columns is not None else (raw.rows[0] if raw.rows else {})
+    haystack = " ".join([Path(text).name] + [str(k) for k in fields]).lower()
     for word, web in WEB_HINTS.items():
         if word in haystack:
             raw.warnings.append(
@@ -733,15 +745,57 @@ def read_site_frame(
     """
     raw = _read_raw(path, source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
                     towgs84=towgs84, dxf_layer=dxf_layer, window=window)
+    return _raw_frame(raw, _raw_in_cgcs2000(raw)), raw.note, raw.warnings
+
+
+def read_site_table(
+    path,
+    *,
+    source_crs: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    cm: int | None = None,
+    towgs84: str | None = None,
+    dxf_layer: str | None = None,
+    window: tuple[int, int] | None = None,
+) -> tuple[SiteTable, str, list[str]]:
+    """Read every feature of a site file as its own site, into arrays (the batch's reader).
+
+    The same reader and rules as :func:`read_site_frame`, whose frame's values
+    the table holds; a plain GeoPackage is read without GDAL, pandas or
+    geopandas (:func:`gisplan.io.vector.read_gpkg_arrays`), every other source
+    through the frame.
+
+    Returns
+    -------
+    table : SiteTable
+        One row per feature in CGCS2000 lon/lat (EPSG:4490).
+    crs_note : str
+    warnings : list of str
+    """
+    raw = _read_raw(path, source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
+                    towgs84=towgs84, dxf_layer=dxf_layer, window=window, lean=True)
+    out = _raw_in_cgcs2000(raw)
+    if raw.columns is not None:
+        table = SiteTable(np.asarray(out, dtype=object), dict(raw.columns), CGCS2000)
+    else:
+        table = SiteTable.from_frame(_raw_frame(raw, out))
+    return table, raw.note, raw.warnings
+
+
+def _raw_in_cgcs2000(raw: _Raw) -> np.ndarray:
+    """The raw geometries in CGCS2000 lon/lat, 2D (a missing geometry as an empty polygon)."""
     geoms = np.asarray([g if g is not None else shapely.Polygon() for g in raw.geoms], dtype=object)
     forced = shapely.force_2d(geoms)
     coords = shapely.get_coordinates(forced)
     if len(coords) and np.isfinite(coords).all():
         _check_projected_input(coords, raw.src, raw.label)
-    out = raw.convert(forced) if raw.convert is not None else transform_geometry(forced, raw.src, CGCS2000)
+    return raw.convert(forced) if raw.convert is not None else transform_geometry(forced, raw.src, CGCS2000)
+
+
+def _raw_frame(raw: _Raw, geoms: np.ndarray):
     rows = raw.rows if len(raw.rows) == len(geoms) else [{} for _ in geoms]
-    frame = gpd.GeoDataFrame(rows, geometry=list(out), crs=CGCS2000)
-    return frame, raw.note, raw.warnings
+    return gpd.GeoDataFrame(rows, geometry=list(geoms), crs=CGCS2000)
 
 
 def read_sites(path, **options):
@@ -897,8 +951,7 @@ def china_boundary() -> BaseGeometry:
         .joinpath("data/china_boundary.geojson")
         .read_text(encoding="utf-8")
     )
-    features = json.loads(text)["features"]
-    shapes = [shapely.geometry.shape(f["geometry"]) for f in features]
+    shapes = list(shapely.get_parts(shapely.from_geojson(text)))  # the features' geometries (GEOS parses: fast)
     geom = shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
     shapely.prepare(geom)
     return geom

@@ -43,12 +43,10 @@ from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyogrio
 import shapely
 
+from ._lazy import lazy_module
 from ._version import __version__
 from .crs import CGCS2000, EQUAL_AREA
 from .errors import StoreError
@@ -64,6 +62,11 @@ from .store_files import (
 from .store_files import one_line as _one_line
 from .geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_gk
 from .vocab import KINDS, SCHEMA
+
+# frames and GDAL load only for the calls that need them: a CSV batch reads the store without them
+gpd = lazy_module("geopandas")
+pd = lazy_module("pandas")
+pyogrio = lazy_module("pyogrio")
 
 __all__ = ["Store", "StoreWriter", "PieceIndex", "prepare_layer", "store_lock", "MAX_PIECE_VERTICES", "LOCK_TIMEOUT"]
 
@@ -200,6 +203,19 @@ class _Reader:
     def close(self) -> None:
         with self._lock:
             self._con.close()
+
+
+def attribute_columns(store, kind: str, columns: list[str]) -> dict[str, list]:
+    """Attribute columns of layer ``kind`` as lists, from any store (no frames when it can).
+
+    Uses :meth:`Store.attribute_columns` where the store has it, else its
+    ``attributes`` frame.
+    """
+    lean = getattr(store, "attribute_columns", None)
+    if lean is not None:
+        return lean(kind, columns)
+    table = store.attributes(kind, columns)
+    return {c: table[c].tolist() for c in columns}
 
 
 def _quote(name: str) -> str:
@@ -392,6 +408,7 @@ class Store:
         self._cached = cached_verified(self.path, self._file_id) if self._verify_checksums else set()
         self._frames: dict[str, gpd.GeoDataFrame] = {}
         self._indexes: dict[str, PieceIndex] = {}
+        self._attribute_cache: dict[tuple, dict[str, list]] = {}
         self._engine_cache = None  # gisplan.engine.single's per-snapshot cache
         if self._verify_checksums:
             self._check_structure()
@@ -624,15 +641,43 @@ class Store:
         _check_kind(kind)
         if kind in self._frames:
             return pd.DataFrame(self._frames[kind][columns])
+        return pd.DataFrame.from_records(self._attribute_rows(kind, columns), columns=columns)
+
+    def attribute_columns(self, kind: str, columns: list[str]) -> dict[str, list]:
+        """Attribute columns of layer ``kind`` as plain lists, in feature order (no pandas: the batch's reader).
+
+        Parameters
+        ----------
+        kind : str
+            A layer kind the store holds.
+        columns : list of str
+            Column names of the layer.
+
+        Returns
+        -------
+        dict
+            Column name -> list of values (SQL NULL as None); kept for the
+            snapshot's life (callers must not change the lists).
+        """
+        _check_kind(kind)
+        if kind in self._frames:
+            frame = self._frames[kind]
+            return {c: frame[c].tolist() for c in columns}
+        key = (kind, tuple(columns))
+        if key not in self._attribute_cache:  # a scan of the layer reads its geometries' pages too: once
+            rows = self._attribute_rows(kind, columns)
+            self._attribute_cache[key] = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+        return self._attribute_cache[key]
+
+    def _attribute_rows(self, kind: str, columns: list[str]) -> list[tuple]:
         if kind not in self._layers:
             raise StoreError(f"store {self.path.name} has no {kind} layer")
         self._verify(kind)
         names = ", ".join(_quote(c) for c in columns)
         try:
-            rows = self._reader.fetchall(f'SELECT {names} FROM "{kind}" ORDER BY fid')
+            return self._reader.fetchall(f'SELECT {names} FROM "{kind}" ORDER BY fid')
         except sqlite3.Error as exc:
             raise StoreError(f"store {self.path.name}: cannot read {kind} attributes ({exc})") from None
-        return pd.DataFrame.from_records(rows, columns=columns)
 
     def summary(self) -> pd.DataFrame:
         """Kinds, feature counts and total areas (km²) by category/zone/level."""

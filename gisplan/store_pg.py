@@ -68,6 +68,7 @@ from .store import (
     _pieces_layer,
 )
 from .store_files import pause_hook
+from .store_url import is_pg_store_url
 from .vocab import KINDS
 
 __all__ = ["PgStore", "PgStoreWriter", "is_pg_store_url", "parse_store_url", "DEFAULT_SCHEMA"]
@@ -77,7 +78,6 @@ POINTER_TABLE = "gisplan_tables"
 GENERATION_TABLE = "gisplan_generation"
 _SEQUENCE = "gisplan_table_seq"
 CONNECT_TIMEOUT_S = 10
-_URL_PREFIXES = ("postgresql://", "postgres://")
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 #: PostgreSQL's system column names: a table cannot have columns so named.
 _SYSTEM_COLUMNS = {"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"}
@@ -96,21 +96,6 @@ class PgLocation(str):
     def name(self) -> str:
         """The URL itself (a file store shows its file name here)."""
         return str(self)
-
-
-def is_pg_store_url(spec: object) -> bool:
-    """Whether ``spec`` is a ``postgresql://`` (or ``postgres://``) URL rather than a file path.
-
-    Parameters
-    ----------
-    spec : object
-        A store as given on the command line or to the API.
-
-    Returns
-    -------
-    bool
-    """
-    return isinstance(spec, str) and spec.strip().lower().startswith(_URL_PREFIXES)
 
 
 def parse_store_url(spec: str) -> tuple[str, str, PgLocation]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 
-import pandas as pd
-
+from ._lazy import lazy_module
 from .errors import StoreError
-from .io.postgis import redact_source
 from .store import LOCK_TIMEOUT, Store
-from .store_pg import PgStore, is_pg_store_url
+from .store_url import is_pg_store_url
+
+pd = lazy_module("pandas")  # a GeoPackage store never needs the PostGIS modules nor pandas here
 
 __all__ = ["open_store_at", "as_store", "open_or_create", "is_pg_store_url", "shown_store", "copy_store"]
 
@@ -44,6 +44,8 @@ def open_store_at(spec: str | os.PathLike, *, verify: bool = True) -> Store:
         Missing or unreadable store, no connection to the database.
     """
     if is_pg_store_url(spec):
+        from .store_pg import PgStore
+
         return PgStore(str(spec), verify=verify)
     return Store(spec, verify=verify)
 
@@ -56,13 +58,19 @@ def as_store(store: Store | str | os.PathLike, *, verify: bool = True) -> Store:
 def open_or_create(spec: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT, verify: bool = True) -> Store:
     """Open the store ``spec``, creating an empty one when there is none (see :meth:`Store.open_or_create`)."""
     if is_pg_store_url(spec):
+        from .store_pg import PgStore
+
         return PgStore.open_or_create(str(spec), lock_timeout=lock_timeout, verify=verify)
     return Store.open_or_create(spec, lock_timeout=lock_timeout, verify=verify)
 
 
 def shown_store(spec: str | os.PathLike) -> str:
     """How messages show the store ``spec``: a database URL without its password, else the path."""
-    return redact_source(str(spec)) if is_pg_store_url(spec) else str(spec)
+    if not is_pg_store_url(spec):
+        return str(spec)
+    from .io.postgis import redact_source
+
+    return redact_source(str(spec))
 
 
 def copy_store(source: str | os.PathLike, target: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:

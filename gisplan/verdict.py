@@ -18,8 +18,7 @@ review > allowed); ``deciding`` names the findings that set it.
 
 from __future__ import annotations
 
-import pandas as pd
-
+from ._lazy import lazy_module
 from .constants import MIN_OVERLAP_M2
 from .errors import InputError
 from .labels import DECISION_LABELS as _WORDS
@@ -45,6 +44,8 @@ from .vocab import (
     PA_TYPE_LABELS_ZH,
     ZONE_LABELS_ZH,
 )
+
+pd = lazy_module("pandas")  # frames for single screenings and access lists; a batch without them never loads it
 
 __all__ = [
     "screening_verdict", "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
@@ -508,11 +509,12 @@ def present_optional_columns(store, kind: str) -> list[str]:
     with the field taken as unknown.
     """
     from .errors import StoreError
+    from .store import attribute_columns
 
     out = []
     for column in OPTIONAL.get(kind, ()):
         try:
-            store.attributes(kind, ["feature_id", column])
+            attribute_columns(store, kind, ["feature_id", column])  # no frame: a batch loads no pandas
         except (StoreError, KeyError):  # KeyError: a preloaded frame without the column
             continue
         out.append(column)
@@ -524,6 +526,19 @@ def kind_label(kind: str, lang: str = "zh") -> str:
     if lang == "en":
         return {"access_list": "access list", "coverage": "coverage"}.get(kind, kind.replace("_", " "))
     return {"access_list": "准入清单", "coverage": "覆盖范围"}.get(kind, KIND_LABELS_ZH.get(kind, kind))
+
+
+def batch_attributes(store, kind: str) -> list[str]:
+    """The attribute columns :func:`batch_verdicts` reads of layer ``kind`` (``feature_id`` first).
+
+    The schema's columns and the optional ones the store's layer has
+    (:func:`present_optional_columns`).
+    """
+    if kind == "control_units":
+        cols = ["feature_id", "code", "name", "category", "county"]
+    else:
+        cols = ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
+    return cols + present_optional_columns(store, kind)
 
 
 def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, national_major: bool | None = None,
@@ -560,16 +575,16 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
     """
     import numpy as np
 
+    from .store import attribute_columns
+
     n = len(ok)
     per_site: list[dict] = [{"units": [], "zones": []} for _ in range(n)]
     attrs: dict[str, dict] = {}
     for kind in {p[0] for p in pairs}:
-        cols = ["feature_id", "code", "name", "category", "county"] if kind == "control_units" else \
-            ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
-        cols += present_optional_columns(store, kind)
-        table = store.attributes(kind, cols)
-        ids = table["feature_id"].to_numpy(dtype=np.int64)
-        attrs[kind] = {c: dict(zip(ids.tolist(), table[c].tolist())) for c in cols[1:]}
+        cols = batch_attributes(store, kind)
+        table = attribute_columns(store, kind, cols)
+        ids = np.asarray(table["feature_id"], dtype=np.int64)
+        attrs[kind] = {c: dict(zip(ids.tolist(), table[c])) for c in cols[1:]}
     split = {(int(a), int(b)): v for (a, b), v in (redline_split or {}).items()}
     by_kind: dict[str, list] = {}
     for kind, site_of, feature_of, overlap in pairs:

@@ -172,9 +172,9 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     collections.Counter
         Sites per verdict.
     """
-    from ..batch import screen_batch, write_batch
+    from ..batch import screen_sites, write_batch
     from ..io.vector import feature_count
-    from ..sites import read_site_frame
+    from ..sites import read_site_table
     from ..stores import as_store
 
     if not isinstance(chunk_size, int) or chunk_size < 1:
@@ -203,18 +203,18 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
     counts: Counter = Counter()
     show = sys.stderr.isatty() if progress is None else progress
-    from tqdm.auto import tqdm
+    from ..batch import progress_bar
 
     pause = float(os.environ.get("GISPLAN_TEST_CHUNK_PAUSE", "0") or 0)  # tests kill a run between chunks
-    with tqdm(total=total or None, disable=not show, unit="site", desc="screening") as bar:
+    with progress_bar(total or None, show) as bar:
         for k, window in enumerate(windows):
             part = parts_dir / f"part-{k:06d}{suffix}"
             if k in done and part.is_file():
                 counts.update(_part_verdicts(part, suffix))
                 bar.update(window[1] if window else 0)
                 continue
-            frame, _note, _ = read_site_frame(sites, window=window, **reading)
-            table = screen_batch(frame, store, id_field=id_field, progress=False, **options)
+            frame, _note, _ = read_site_table(sites, window=window, **reading)  # arrays: no pandas for a CSV
+            table = screen_sites(frame, store, id_field=id_field, progress=False, **options)
             write_batch(table, part)
             counts.update(table["verdict"].tolist())
             done.append(k)

@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import codecs
 import os
+import sqlite3
 import tempfile
 import warnings
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
+import numpy as np
 
+from .._lazy import lazy_module
 from ..errors import InputError
 from .safety import (
     MAX_ZIP_MEMBERS,
@@ -43,7 +44,13 @@ from .safety import (
     safe_extract_zip,
 )
 
-__all__ = ["VectorData", "read_vector", "feature_count", "SUPPORTED_SUFFIXES", "GB18030_WARNING"]
+# GDAL (pyogrio imports geopandas and pandas with it) loads on first use: read_gpkg_arrays needs neither
+gpd = lazy_module("geopandas")
+pd = lazy_module("pandas")
+pyogrio = lazy_module("pyogrio")
+
+__all__ = ["VectorData", "VectorArrays", "read_vector", "read_gpkg_arrays", "feature_count", "SUPPORTED_SUFFIXES",
+           "GB18030_WARNING"]
 
 #: File name suffixes read_vector accepts, and the kind of dataset each names.
 SUPPORTED_SUFFIXES: dict[str, str] = {
@@ -180,6 +187,10 @@ def feature_count(path: str | os.PathLike[str], *, layer: str | None = None) -> 
     suffix = Path(text).suffix.lower()
     if suffix not in (".shp", ".gpkg", ".geojson", ".json", ".gdb"):
         return None
+    if suffix == ".gpkg":
+        counted = _gpkg_feature_count(Path(text).expanduser(), layer)
+        if counted is not None:
+            return counted
     try:
         local = Path(text).expanduser()
         layers = pyogrio.list_layers(local)
@@ -190,6 +201,203 @@ def feature_count(path: str | os.PathLike[str], *, layer: str | None = None) -> 
     except Exception:  # unreadable here: the whole-file reader says why
         return None
     return count if count >= 0 else None
+
+
+# --------------------------------------------------------------------------- GeoPackages without GDAL
+
+
+@dataclass
+class VectorArrays:
+    """A vector layer read into plain arrays (no frames): what a CSV batch needs of its sites.
+
+    Attributes
+    ----------
+    geometry : ndarray of shapely geometries
+        One per feature (None for a feature without geometry), as GDAL reads them.
+    columns : dict
+        Attribute name -> ndarray, in the file's column order, with the values
+        and dtypes a frame read by :func:`read_vector` holds (``int64`` for
+        whole-number columns without nulls, ``float64`` with NaN for numbers
+        with nulls, ``object`` with NaN for missing text).
+    crs : str
+        ``EPSG:<code>`` of the layer.
+    format, encoding, layer, warnings, path :
+        As :class:`VectorData`.
+    """
+
+    geometry: np.ndarray
+    columns: dict
+    crs: str
+    format: str
+    encoding: str | None
+    layer: str | None
+    warnings: list[str] = field(default_factory=list)
+    path: str = ""
+    member: str | None = None
+
+
+#: GeoPackage column types read without GDAL, and the kind of value each holds.
+_GPKG_TYPES = {"TEXT": "text", "INTEGER": "int", "INT": "int", "MEDIUMINT": "int", "SMALLINT": "int",
+               "TINYINT": "int", "REAL": "float", "FLOAT": "float", "DOUBLE": "float"}
+_GPKG_GEOMETRY_TYPES = {"GEOMETRY", "POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING",
+                        "MULTIPOLYGON", "GEOMETRYCOLLECTION"}
+_GPKG_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+class _NotPlain(Exception):
+    """The GeoPackage holds something only GDAL reads as gisplan expects: use :func:`read_vector`."""
+
+
+def read_gpkg_arrays(path: str | os.PathLike[str], *, layer: str | None = None, encoding: str | None = None,
+                     window: tuple[int, int] | None = None) -> VectorArrays | None:
+    """Read a plain GeoPackage layer with SQLite and shapely alone (no GDAL, pandas or geopandas).
+
+    The same checks as :func:`read_vector` come first (local file, SQLite
+    signature); the values and geometries are those :func:`read_vector` gives.
+    Anything out of the ordinary returns None, and the caller reads the file with
+    :func:`read_vector` (which also words every refusal): several layers,
+    another layer than the one named exactly, an SRS other than an EPSG code,
+    M values, curve or extended geometry types, empty-geometry flags, columns
+    other than text, integer and real numbers, text cells holding numbers, an
+    empty layer or window, a layer without any geometry.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.gpkg`` file.
+    layer : str, optional
+        The layer, named exactly.
+    encoding : str, optional
+        Must be None (a GeoPackage is UTF-8).
+    window : (int, int), optional
+        ``(skip, count)`` features, in feature-id order (as GDAL reads them).
+
+    Returns
+    -------
+    VectorArrays or None
+    """
+    display = os.fspath(path) if not isinstance(path, bytes) else os.fsdecode(path)
+    text = check_path_text(path)
+    if encoding is not None or Path(text).suffix.lower() != ".gpkg":
+        return None
+    local = check_local_path(path)
+    _sniff(local, "gpkg", display)
+    try:
+        with closing(_open_sqlite(local)) as con:
+            chosen, geometry, crs, columns = _gpkg_read(con, layer, window)
+    except (_NotPlain, sqlite3.Error, ValueError, TypeError, OverflowError):
+        return None
+    return VectorArrays(geometry=geometry, columns=columns, crs=crs, format="GPKG", encoding="UTF-8",
+                        layer=chosen, path=display)
+
+
+def _open_sqlite(path: Path) -> sqlite3.Connection:
+    """Read-only connection (never writes, reads a WAL if there is one)."""
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def _gpkg_layers(con: sqlite3.Connection) -> list[tuple]:
+    """(table, data type, geometry column, geometry type, srs id, z, m) of every content row."""
+    return con.execute(
+        "SELECT c.table_name, c.data_type, g.column_name, g.geometry_type_name, g.srs_id, g.z, g.m "
+        "FROM gpkg_contents c LEFT JOIN gpkg_geometry_columns g ON g.table_name = c.table_name").fetchall()
+
+
+def _gpkg_layer(con: sqlite3.Connection, layer: str | None) -> tuple:
+    """The one features layer read without GDAL, or _NotPlain."""
+    rows = _gpkg_layers(con)
+    if any(r[1] not in ("features", "attributes") for r in rows):
+        raise _NotPlain("tiles or other contents")
+    picked = [r for r in rows if r[0] == layer] if layer is not None else rows
+    if len(picked) != 1 or picked[0][1] != "features" or picked[0][2] is None:
+        raise _NotPlain("layer choice")
+    return picked[0]
+
+
+def _gpkg_feature_count(path: Path, layer: str | None) -> int | None:
+    """Features of the layer :func:`read_gpkg_arrays` would read, or None (ask GDAL)."""
+    try:
+        with closing(_open_sqlite(path)) as con:
+            table = _gpkg_layer(con, layer)[0]
+            return int(con.execute(f"SELECT COUNT(*) FROM {_sql_name(table)}").fetchone()[0])
+    except (_NotPlain, sqlite3.Error, OSError):
+        return None
+
+
+def _sql_name(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _gpkg_read(con: sqlite3.Connection, layer: str | None, window) -> tuple[str, np.ndarray, str, dict]:
+    table, _, geom_col, geom_type, srs_id, _z, m = _gpkg_layer(con, layer)
+    if m or str(geom_type).upper() not in _GPKG_GEOMETRY_TYPES:
+        raise _NotPlain("M values or curves")
+    srs = con.execute("SELECT organization, organization_coordsys_id FROM gpkg_spatial_ref_sys WHERE srs_id = ?",
+                      (srs_id,)).fetchone()
+    if srs is None or str(srs[0]).upper() != "EPSG" or not isinstance(srs[1], int) or srs[1] <= 0:
+        raise _NotPlain("SRS without an EPSG code")
+    info = con.execute(f"PRAGMA table_info({_sql_name(table)})").fetchall()
+    pk = [r[1] for r in info if r[5] and str(r[2]).upper() == "INTEGER"]
+    if len(pk) != 1 or sum(1 for r in info if r[5]) != 1:
+        raise _NotPlain("no integer feature id")
+    fields = [(r[1], _GPKG_TYPES.get(str(r[2]).split("(")[0].strip().upper())) for r in info
+              if r[1] not in (pk[0], geom_col)]
+    if any(kind is None for _, kind in fields):
+        raise _NotPlain("column types GDAL converts")
+    names = ", ".join(_sql_name(c) for c in [geom_col, *(f for f, _ in fields)])
+    sql = f"SELECT {names} FROM {_sql_name(table)} ORDER BY {_sql_name(pk[0])}"
+    if window is not None:
+        sql += f" LIMIT {int(window[1])} OFFSET {int(window[0])}"
+    rows = con.execute(sql).fetchall()
+    if not rows:
+        raise _NotPlain("no features")
+    geometry = _gpkg_geometries([r[0] for r in rows])
+    columns = {name: _gpkg_column([r[i + 1] for r in rows], kind) for i, (name, kind) in enumerate(fields)}
+    return table, geometry, f"EPSG:{srs[1]}", columns
+
+
+def _gpkg_geometries(blobs: list) -> np.ndarray:
+    """Shapely geometries of GeoPackage geometry blobs (header, optional envelope, ISO WKB)."""
+    import shapely
+
+    wkb = np.full(len(blobs), None, dtype=object)
+    for i, blob in enumerate(blobs):
+        if blob is None:
+            continue
+        if not isinstance(blob, bytes) or len(blob) < 8 or blob[:2] != b"GP":
+            raise _NotPlain("not a GeoPackage geometry")
+        flags = blob[3]
+        if flags & 0x30:  # extended type, or the empty-geometry flag
+            raise _NotPlain("extended or empty geometry")
+        envelope = _GPKG_ENVELOPE_BYTES.get((flags >> 1) & 7)
+        if envelope is None:
+            raise _NotPlain("bad envelope")
+        wkb[i] = blob[8 + envelope:]
+    if all(w is None for w in wkb):
+        raise _NotPlain("no geometry")
+    try:
+        return shapely.from_wkb(wkb, on_invalid="raise")
+    except Exception as exc:  # curves and the like: GDAL reads them
+        raise _NotPlain(str(exc)) from None
+
+
+def _gpkg_column(values: list, kind: str) -> np.ndarray:
+    """A column as the frame :func:`read_vector` gives holds it (missing values NaN, as pyogrio reads them)."""
+    nan = float("nan")
+    if kind == "text":
+        if any(v is not None and not isinstance(v, str) for v in values):
+            raise _NotPlain("text column holding numbers")
+        if all(v is None for v in values):  # GDAL gives such a column as None throughout
+            return np.full(len(values), None, dtype=object)
+        return np.array([nan if v is None else v for v in values], dtype=object)
+    if any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in values):
+        raise _NotPlain("number column holding text")
+    if kind == "int":
+        if any(isinstance(v, float) for v in values):
+            raise _NotPlain("integer column holding reals")
+        if all(v is not None for v in values):
+            return np.array(values, dtype=np.int64)
+    return np.array([nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- kinds
