@@ -342,6 +342,7 @@ class PgStore(Store):
         self._file_id = None
         self._frames: dict[str, gpd.GeoDataFrame] = {}
         self._indexes: dict[str, PieceIndex] = {}
+        self._attribute_cache: dict[tuple, dict[str, list]] = {}
         self._engine_cache = None
         if self._verify_checksums:
             self._check_structure()
@@ -467,6 +468,12 @@ class PgStore(Store):
         except psycopg.Error as exc:
             raise StoreError(f"store {self.path}: cannot read {kind} attributes "
                              f"({_error_text(exc, self._spec)})") from None
+
+    def _attribute_rows(self, kind: str, columns: list[str]) -> list[tuple]:
+        """Rows of :meth:`attributes` as tuples (what :meth:`Store.attribute_columns` caches); NULL as None."""
+        frame = self.attributes(kind, columns)
+        return [tuple(None if v is None or v != v else v for v in row)
+                for row in frame.itertuples(index=False, name=None)]
 
     # -- creation and writing ---------------------------------------------------------
     @classmethod
