@@ -395,3 +395,11 @@ def test_batch_raster_stats_columns(store_path, tmp_path):
     assert table.loc[1, "dem_min"] == 22 and table.loc[1, "dem_max"] == 23  # columns 22-23
     bad = cli("batch", sites, "--store", copy, "--id-field", "sid", "--out", tmp_path / "out2.csv", "--raster-stats", "x")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "out2.csv").exists()
+
+
+def test_layers_list_shows_the_rasters(good_store):
+    proc = cli("layers", "list", good_store)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [x for x in proc.stdout.splitlines() if x.startswith("raster")]
+    rec = raster_records(Store(good_store))[0]
+    assert line.split()[1] == "lc" and f"{rec['width']} x {rec['height']} cells" in line and "version 1" in line
