@@ -191,8 +191,10 @@ def layers_list(store) -> None:
 
     s = open_store_at(store)
     store = shown_store(store)
-    table = s.summary()
-    if table.empty:
+    from ..rasters.store import raster_records
+
+    table, rasters = s.summary(), raster_records(s)
+    if table.empty and not rasters:
         click.echo(f"{store}: empty store")
         return
     click.echo(f"{store}")
@@ -200,9 +202,7 @@ def layers_list(store) -> None:
         cls = "" if r["class"] == "(all)" else f"  {r['class']:<16}"
         head = f"{r['kind']:<16}" if not cls else f"{'':<16}"
         click.echo(f"{head}{cls or '  (all)':<18} {r['features']:>6} features {r['area_km2']:>12.2f} km²")
-    from ..rasters.store import raster_records
-
-    for r in raster_records(s):  # rasters kept beside the store (gisplan layers import STORE raster NAME FILE)
+    for r in rasters:  # rasters kept beside the store (gisplan layers import STORE raster NAME FILE)
         classes = f", {len(r['classes'])} classes" if r["kind"] == "classified" else ""
         click.echo(f"{'raster':<16}  {r['name']:<16} {r['kind']}{classes}, {r['width']} x {r['height']} cells, "
                    f"version {r['version']}")
