@@ -209,6 +209,22 @@ def read_site(
     """
     raw = _read_raw(path, source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
                     towgs84=towgs84, dxf_layer=dxf_layer)
+    return _site_from_raw(raw)
+
+
+def _read_site_with(path, data) -> Site:
+    """``read_site(path)`` (no reading options) with the file already read into ``data``.
+
+    For :mod:`gisplan.serve.fastread`, which parses plain GeoJSON uploads
+    without GDAL into the :class:`~gisplan.io.VectorData` ``read_vector`` would
+    give; everything after the reading is this module's own flow.
+    """
+    raw = _read_raw(path, source_crs=None, layer=None, encoding=None, cm=None, towgs84=None,
+                    dxf_layer=None, data=data)
+    return _site_from_raw(raw)
+
+
+def _site_from_raw(raw) -> Site:
     return _build_site(
         np.asarray(raw.geoms, dtype=object),
         src=raw.src,
@@ -438,7 +454,8 @@ class _Raw:
     rows: list[dict] = field(default_factory=list)  # per-geometry attributes (batch)
 
 
-def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, window=None) -> _Raw:
+def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, window=None,
+              data=None) -> _Raw:
     spec = parse_source(source_crs, cm=cm, towgs84=towgs84)
     text = check_path_text(path)
     suffix = Path(text).suffix.lower()
@@ -449,7 +466,7 @@ def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, wind
     elif suffix == ".dxf":
         raw = _raw_from_dxf(path, spec, dxf_layer)
     else:
-        raw = _raw_from_vector(path, spec, layer, encoding, window)
+        raw = _raw_from_vector(path, spec, layer, encoding, window, data)
     if dxf_layer is not None and suffix != ".dxf":
         raw.warnings.append("--dxf-layer ignored: the site is not a DXF drawing")
     if spec.web is None:
@@ -457,8 +474,9 @@ def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, wind
     return raw
 
 
-def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None) -> _Raw:
-    data = read_vector(path, layer=layer, encoding=encoding, window=window)
+def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None, data=None) -> _Raw:
+    if data is None:
+        data = read_vector(path, layer=layer, encoding=encoding, window=window)
     frame = data.frame
     given = _given(spec)
     if spec.web is not None:

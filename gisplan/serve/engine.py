@@ -213,8 +213,10 @@ def _read_options(opts: dict) -> dict:
 
 def _read(path: str, client_name: str, opts: dict):
     from ..sites import read_site
+    from .fastread import read_site_fast
 
-    site = read_site(path, **_read_options(opts))
+    # plain GeoJSON without GDAL (the same Site; anything else, or any doubt, through read_site)
+    site = read_site_fast(path, opts) or read_site(path, **_read_options(opts))
     # never the server's path in results or reports: the client's file name instead
     names = {path: client_name, str(Path(path).parent) + os.sep: "", Path(path).stem: Path(client_name).stem}
     site.path = client_name
