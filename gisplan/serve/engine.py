@@ -308,12 +308,21 @@ def _record(data_dir: str):
     return records[data_dir]
 
 
+def _syncer():
+    """The worker's one thread for fsync calls (they release the GIL)."""
+    if _STATE.get("syncer") is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _STATE["syncer"] = ThreadPoolExecutor(1, thread_name_prefix="gisplan-fsync")
+    return _STATE["syncer"]
+
+
 def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user: str, ip: str, data_dir: str,
                       deadline: float, limit_s: float) -> dict:
     """Screen a kept upload and store the screening in the record, all in this worker.
 
     The upload (already written by the server under its generated name) is
-    fsync'ed with its folder, then the row (parameters, store name, layer
+    fsync'ed with its folder (on a helper thread, while the site is screened), then the row (parameters, store name, layer
     versions and checksum, result JSON, pickled result) and its audit line are
     committed in one transaction (``synchronous=FULL``): when this returns,
     the screening survives a ``kill -9`` of the server or a power cut. Nothing
@@ -342,15 +351,17 @@ def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user:
         ``body`` (``{"id": sid, ...}`` then exactly the JSON of ``gisplan screen --json``),
         ``engine_s``, ``record_s``; or ``error`` and ``status``.
     """
+    from .record import fsync_file
+
+    synced = _syncer().submit(fsync_file, Path(upload))  # the disk works while the site is screened
     out = screen_upload(upload, client_name, opts)
     if "error" in out:
+        synced.exception()  # wait, whatever happened (the server removes the upload next)
         return out
 
     def commit() -> dict:
-        from .record import fsync_file
-
         t0 = time.perf_counter()
-        fsync_file(Path(upload))
+        synced.result()
         if time.monotonic() > deadline:
             return {"error": f"the screening took longer than the time limit ({limit_s:g} s)", "status": 504}
         record = _record(data_dir)
