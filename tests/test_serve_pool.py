@@ -21,10 +21,32 @@ from gisplan.serve.record import Record
 SITES = [p for p in sorted((REPO / "data" / "sites").glob("*.geojson")) if p.stem != "batch_sites"]
 
 
-def run(coro):
+def run(coro, loop_factory=None):
     """In its own thread and loop (Playwright's sync API may hold this thread's event loop)."""
+    def go():
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(coro)
+
     with ThreadPoolExecutor(1) as ex:
-        return ex.submit(asyncio.run, coro).result(timeout=300)
+        return ex.submit(go).result(timeout=300)
+
+
+def _uvloop():
+    uvloop = pytest.importorskip("uvloop")
+    return uvloop.new_event_loop
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_large_messages_both_ways_on_either_event_loop(pool, loop):
+    """Messages larger than a pipe buffer arrive whole (uvloop makes watched pipes non-blocking)."""
+    factory = _uvloop() if loop == "uvloop" else None
+    big = bytes(range(256)) * 40_000  # 10 MB
+
+    async def many():
+        return await asyncio.gather(*(pool.call(bytes, big) for _ in range(6)), pool.call(len, big))
+
+    out = run(many(), factory)
+    assert out[:6] == [big] * 6 and out[6] == len(big)
 
 
 @pytest.fixture

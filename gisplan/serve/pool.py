@@ -198,6 +198,7 @@ class EnginePool:
                 reply = loop.create_future()
                 worker.busy = (loop, reply)
                 loop.add_reader(worker.conn.fileno(), self._on_reply, worker, reply)
+                os.set_blocking(worker.conn.fileno(), True)  # uvloop's add_reader makes it non-blocking
                 worker.conn.send((fn, args))
                 kind, value = await reply
         except TimeoutError:
@@ -219,6 +220,7 @@ class EnginePool:
         loop.remove_reader(worker.conn.fileno())
         worker.busy = None
         try:
+            os.set_blocking(worker.conn.fileno(), True)  # the whole message, however it is split
             message = worker.conn.recv()
         except (EOFError, OSError):
             worker.busy = (loop, reply)
