@@ -496,8 +496,10 @@ def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None, data=
     if data.member:
         raw.details.append(f"read {data.member} from the archive")
     raw.details.append(f"{len(frame)} feature(s)" + (f", layer {data.layer}" if data.layer else ""))
-    raw.rows = [{k: v for k, v in rec.items() if k != frame.geometry.name}
-                for rec in frame.drop(columns=frame.geometry.name).to_dict("records")]
+    rows = getattr(data, "rows", None)  # given by a reader that has them already (gisplan.serve.fastread)
+    raw.rows = rows if rows is not None else [
+        {k: v for k, v in rec.items() if k != frame.geometry.name}
+        for rec in frame.drop(columns=frame.geometry.name).to_dict("records")]
     _set_convert(raw, spec)
     return raw
 

@@ -88,6 +88,7 @@ def _same_vector_data(fast, slow) -> None:
     assert (fast.format, fast.encoding, fast.layer, fast.warnings, fast.path, fast.member) == \
         (slow.format, slow.encoding, slow.layer, slow.warnings, slow.path, slow.member)
     assert list(fast.frame.columns) == list(slow.frame.columns)
+    assert [list(r) for r in fast.rows] == [[c for c in slow.frame.columns if c != slow.frame.geometry.name]] * len(slow.frame)
     assert fast.frame.geometry.name == slow.frame.geometry.name
     assert fast.frame.crs == slow.frame.crs
     assert len(fast.frame) == len(slow.frame)

@@ -133,7 +133,9 @@ def read_plain_geojson(path: str | Path):
     -------
     gisplan.io.VectorData or None
         None whenever the file is not plainly within what is handled here
-        (the caller then reads it with :func:`gisplan.io.read_vector`).
+        (the caller then reads it with :func:`gisplan.io.read_vector`). It
+        also carries ``rows``, the attributes as plain dicts (JSON values, not
+        GDAL's typed ones): ``read_site`` uses only their field names.
     """
     import geopandas as gpd
     import numpy as np
@@ -179,7 +181,10 @@ def read_plain_geojson(path: str | Path):
     geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
     values["geometry"] = gpd.array.from_shapely(geoms, crs=_crs(crs))
     frame = gpd.GeoDataFrame(values, geometry="geometry")
-    return VectorData(frame=frame, format="GeoJSON", encoding="UTF-8", layer=layer, warnings=[], path=str(path))
+    data = VectorData(frame=frame, format="GeoJSON", encoding="UTF-8", layer=layer, warnings=[], path=str(path))
+    # the attribute rows as plain dicts (what sites.py would build from the frame, at ~0.7 ms a site)
+    data.rows = [{c: values[c][i] for c in columns} for i in range(len(features))]
+    return data
 
 
 def read_site_fast(path: str | Path, opts: dict):
