@@ -1,11 +1,19 @@
 """Load test of ``gisplan serve``: concurrent clients POSTing sites to ``/api/screen`` on loopback.
 
-Starts a real server (uvicorn, ``--workers N``) on a free loopback port with a
-fresh data folder, sends ``--requests`` screenings from ``--clients`` threads
-(each with its own keep-alive connection), and prints the latency p50/p95, the
-throughput, the errors (must be zero), and the ratio to running
-``gisplan screen SITE --store STORE --json OUT`` once per site (a new process
-each time: what a script would do without the server).
+Starts a real server (uvicorn, ``--workers N`` or the server's default) on a
+free loopback port with a fresh data folder, sends ``--requests`` screenings
+from ``--clients`` threads (each with its own keep-alive connection), and
+prints the latency p50/p95, the throughput, the errors (must be zero), and the
+ratio to running ``gisplan screen SITE --store STORE --json OUT`` once per site
+(a new process each time: what a script would do without the server). A
+1-client run first gives the latency without queueing (``one_client``).
+
+The client shares the machine with the server, so it is lean (``http.client``,
+bodies built before the clock starts), and the CPU each request took is
+measured from /proc: the server process, its workers and the client. With N
+clients in a closed loop on C cores, a CPU-bound server cannot answer faster
+than ``N x CPU per request / C`` (printed as ``cpu_bound_p50_floor_ms``); when
+other work shares the cores, latencies are higher still (``load_avg_1min``).
 
 Stores: ``--store FILE`` (e.g. the demo store), or by default the
 province-scale synthetic store of ``bench/bench_batch.py`` (built once into
@@ -19,8 +27,10 @@ province-scale synthetic store of ``bench/bench_batch.py`` (built once into
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -83,12 +93,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(store: Path, data: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(store: Path, data: Path, workers: int | None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "gisplan.cli", "serve", "--store", str(store), "--data-dir", str(data),
-                             "--port", str(port), "--workers", str(workers)], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [sys.executable, "-m", "gisplan.cli", "serve", "--store", str(store), "--data-dir", str(data), "--port", str(port)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -115,39 +126,65 @@ def stop_server(proc: subprocess.Popen) -> None:
         pass
 
 
+def multipart(payload: bytes, fields: dict, filename: str = "site.geojson") -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body with one file and plain fields, and its content type."""
+    boundary = "gisplanbench" + os.urandom(8).hex()
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                 f"Content-Type: application/octet-stream\r\n\r\n".encode() + payload + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
 def load(url: str, payloads: list[bytes], clients: int, requests: int, fields: dict) -> tuple[list[float], list[str], float]:
-    """``requests`` POST /api/screen spread over ``clients`` threads; latencies (s), errors, wall time."""
+    """``requests`` POST /api/screen spread over ``clients`` threads; latencies (s), errors, wall time.
+
+    A lean client (``http.client``, one keep-alive connection per thread, bodies
+    built before the clock starts) so that the client, which shares the CPU
+    with the server on loopback, takes as little of it as it can.
+    """
     latencies: list[float] = []
     errors: list[str] = []
     timings: dict[str, list[float]] = {}
     lock = threading.Lock()
     counter = iter(range(requests))
+    host, port = url.split("//", 1)[1].rsplit(":", 1)
+    bodies = [multipart(p, fields) for p in payloads]
 
     def worker() -> None:
-        with httpx.Client(base_url=url, timeout=120) as c:
+        conn = http.client.HTTPConnection(host, int(port), timeout=120)
+        try:
             while True:
                 with lock:
                     i = next(counter, None)
                 if i is None:
                     return
-                body = payloads[i % len(payloads)]
+                body, ctype = bodies[i % len(bodies)]
                 t = time.perf_counter()
                 try:
-                    r = c.post("/api/screen", files={"file": ("site.geojson", body)}, data=fields)
-                    ok = r.status_code == 200 and "id" in r.json()
-                    for part in r.headers.get("server-timing", "").split(","):
-                        name, _, dur = part.strip().partition(";dur=")
-                        if dur:
-                            with lock:
-                                timings.setdefault(name, []).append(float(dur))
-                    problem = "" if ok else f"{r.status_code} {r.text[:200]}"
-                except httpx.HTTPError as exc:
-                    problem = f"{type(exc).__name__}: {exc}"
-                dt = time.perf_counter() - t
+                    conn.request("POST", "/api/screen", body=body, headers={"Content-Type": ctype})
+                    r = conn.getresponse()
+                    text = r.read()
+                    dt = time.perf_counter() - t
+                    ok = r.status == 200 and text.startswith(b'{"id": ')
+                    problem = "" if ok else f"{r.status} {text[:200]!r}"
+                    server_timing = r.getheader("server-timing", "")
+                except (OSError, http.client.HTTPException) as exc:
+                    dt = time.perf_counter() - t
+                    problem, server_timing = f"{type(exc).__name__}: {exc}", ""
+                    conn.close()
+                    conn = http.client.HTTPConnection(host, int(port), timeout=120)
                 with lock:
                     latencies.append(dt)
                     if problem:
                         errors.append(problem)
+                    for part in server_timing.split(","):
+                        name, _, dur = part.strip().partition(";dur=")
+                        if dur:
+                            timings.setdefault(name, []).append(float(dur))
+        finally:
+            conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     t0 = time.perf_counter()
@@ -178,6 +215,39 @@ def cli_per_site(store: Path, payloads: list[bytes], n: int, work: Path, fields:
     return statistics.mean(times)
 
 
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by ``pid`` and every process of its group (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pid or int(stat.parent.name) == pid:  # fields[2]: process group
+            found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def measured(url: str, pid: int, payloads: list[bytes], clients: int, requests: int, fields: dict) -> dict:
+    """One load run: latencies, errors, and the CPU it took (server, its workers, this client) per request."""
+    before, own = cpu_seconds(pid), os.times()
+    lat, errors, wall = load(url, payloads, clients, requests, fields)
+    after, mine = cpu_seconds(pid), os.times()
+    used = {p: after[p] - before.get(p, 0.0) for p in after}
+    n = max(1, len(lat))
+    ms = np.array(lat) * 1000
+    cpu = {"server_process": 1000 * used.get(pid, 0.0) / n,
+           "workers": 1000 * sum(v for p, v in used.items() if p != pid) / n,
+           "client": 1000 * ((mine.user - own.user) + (mine.system - own.system)) / n}
+    cpu["total"] = sum(cpu.values())
+    return {"clients": clients, "requests": len(lat), "errors": errors,
+            "p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
+            "mean_ms": round(float(ms.mean()), 1), "throughput_per_s": round(len(lat) / wall, 1),
+            "cpu_ms_per_request": {k: round(v, 2) for k, v in cpu.items()},
+            "server_timing_p50_ms": dict(load.timings), "load_avg_1min": round(os.getloadavg()[0], 1)}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--store", type=Path, help="Use this store and the bundled sample sites.")
@@ -187,7 +257,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--sites", type=int, default=200, help="distinct synthetic sites (province store)")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--requests", type=int, default=2000)
-    ap.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), help="server worker processes")
+    ap.add_argument("--single-requests", type=int, default=300,
+                    help="requests of the 1-client reference run (0: none)")
+    ap.add_argument("--workers", type=int, default=None, help="server worker processes (default: the server's)")
     ap.add_argument("--cli-runs", type=int, default=5, help="`gisplan screen` processes timed for the ratio")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "gisplan-bench-serve")
     args = ap.parse_args(argv)
@@ -202,18 +274,24 @@ def main(argv=None) -> dict:
     data = Path(tempfile.mkdtemp(prefix="data-", dir=work))
     proc, url = start_server(store, data, args.workers)
     try:
-        load(url, payloads, args.clients, min(4 * args.clients, args.requests), fields)  # warm every worker
-        lat, errors, wall = load(url, payloads, args.clients, args.requests, fields)
+        _, warm_errors, _ = load(url, payloads, args.clients, min(4 * args.clients, args.requests), fields)  # warm up
+        single = measured(url, proc.pid, payloads, 1, args.single_requests, fields) if args.single_requests else None
+        run = measured(url, proc.pid, payloads, args.clients, args.requests, fields)
     finally:
         stop_server(proc)
+        shutil.rmtree(data, ignore_errors=True)
     cli = cli_per_site(store, payloads, args.cli_runs, work, fields)
-    ms = np.array(lat) * 1000
-    out = {"store": store.name, "store_mb": round(store.stat().st_size / 2**20, 1), "clients": args.clients,
-           "requests": len(lat), "server_workers": args.workers, "errors": len(errors),
-           "p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
-           "mean_ms": round(float(ms.mean()), 1), "throughput_per_s": round(len(lat) / wall, 1),
-           "cli_s_per_site": round(cli, 2), "ratio_cli_per_site_to_p50": round(cli / (np.percentile(ms, 50) / 1000), 1),
-           "server_timing_p50_ms": load.timings, "cpus": os.cpu_count(), "load_avg_1min": round(os.getloadavg()[0], 1)}
+    errors = warm_errors + run.pop("errors")
+    cores = os.cpu_count() or 1
+    out = {"store": store.name, "store_mb": round(store.stat().st_size / 2**20, 1),
+           "server_workers": args.workers or "default", "cpus": cores, **run, "errors": len(errors),
+           # a closed loop of N clients on C cores, CPU-bound: p50 >= N x CPU per request / C
+           "cpu_bound_p50_floor_ms": round(args.clients * run["cpu_ms_per_request"]["total"] / cores, 1),
+           "cli_s_per_site": round(cli, 2), "ratio_cli_per_site_to_p50": round(cli / (run["p50_ms"] / 1000), 1)}
+    if single is not None:
+        errors += single.pop("errors")
+        out["errors"] = len(errors)
+        out["one_client"] = single
     print(json.dumps(out, indent=2))
     if errors:
         print("first errors:", *errors[:5], sep="\n  ")

@@ -212,6 +212,22 @@ def read_site(
     """
     raw = _read_raw(path, source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
                     towgs84=towgs84, dxf_layer=dxf_layer)
+    return _site_from_raw(raw)
+
+
+def _read_site_with(path, data) -> Site:
+    """``read_site(path)`` (no reading options) with the file already read into ``data``.
+
+    For :mod:`gisplan.serve.fastread`, which parses plain GeoJSON uploads
+    without GDAL into the :class:`~gisplan.io.VectorData` ``read_vector`` would
+    give; everything after the reading is this module's own flow.
+    """
+    raw = _read_raw(path, source_crs=None, layer=None, encoding=None, cm=None, towgs84=None,
+                    dxf_layer=None, data=data)
+    return _site_from_raw(raw)
+
+
+def _site_from_raw(raw) -> Site:
     return _build_site(
         np.asarray(raw.geoms, dtype=object),
         src=raw.src,
@@ -442,7 +458,8 @@ class _Raw:
     columns: dict | None = None  # the attributes as arrays, when read without frames (batch of a GeoPackage)
 
 
-def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, window=None, lean=False) -> _Raw:
+def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, window=None, lean=False,
+              data=None) -> _Raw:
     spec = parse_source(source_crs, cm=cm, towgs84=towgs84)
     text = check_path_text(path)
     suffix = Path(text).suffix.lower()
@@ -453,7 +470,7 @@ def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, wind
     elif suffix == ".dxf":
         raw = _raw_from_dxf(path, spec, dxf_layer)
     else:
-        raw = _raw_from_vector(path, spec, layer, encoding, window, lean)
+        raw = _raw_from_vector(path, spec, layer, encoding, window, lean, data)
     if dxf_layer is not None and suffix != ".dxf":
         raw.warnings.append("--dxf-layer ignored: the site is not a DXF drawing")
     if spec.web is None:
@@ -461,12 +478,14 @@ def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, wind
     return raw
 
 
-def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None, lean=False) -> _Raw:
-    arrays = read_gpkg_arrays(path, layer=layer, encoding=encoding, window=window) if lean else None
-    if arrays is not None:  # a plain GeoPackage, read without GDAL or frames
+def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None, lean=False, data=None) -> _Raw:
+    # ``data``: already read (gisplan.serve.fastread); ``lean``: a plain GeoPackage read without GDAL or frames
+    arrays = read_gpkg_arrays(path, layer=layer, encoding=encoding, window=window) if lean and data is None else None
+    if arrays is not None:
         data, file_crs, table = arrays, arrays.crs, SiteTable(arrays.geometry, arrays.columns, arrays.crs)
     else:
-        data = read_vector(path, layer=layer, encoding=encoding, window=window)
+        if data is None:
+            data = read_vector(path, layer=layer, encoding=encoding, window=window)
         file_crs, table = data.frame.crs, data.frame
     given = _given(spec)
     if spec.web is not None:
@@ -489,8 +508,10 @@ def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None, lean=
     if arrays is not None:
         raw.columns = arrays.columns
     else:
-        raw.rows = [{k: v for k, v in rec.items() if k != table.geometry.name}
-                    for rec in table.drop(columns=table.geometry.name).to_dict("records")]
+        rows = getattr(data, "rows", None)  # given by a reader that has them already (gisplan.serve.fastread)
+        raw.rows = rows if rows is not None else [
+            {k: v for k, v in rec.items() if k != table.geometry.name}
+            for rec in table.drop(columns=table.geometry.name).to_dict("records")]
     _set_convert(raw, spec)
     return raw
 

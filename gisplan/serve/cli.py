@@ -36,7 +36,8 @@ def is_loopback(host: str) -> bool:
               help="Users file (`gisplan users add`); without it one local user, loopback only.")
 @click.option("--max-upload-mb", default=50.0, show_default=True, type=click.FloatRange(0.1, 4096))
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Screening worker processes (default: CPU count, at most 4).")
+              help="Screening worker processes, each holding the store in memory and running one screening "
+                   "(or report) at a time; more requests wait for a free worker (default: CPU count, at most 4).")
 @click.option("--timeout", "timeout_s", default=120.0, show_default=True, type=click.FloatRange(1, 3600),
               help="Time limit of one screening (s).")
 def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeout_s) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import os
 import pickle
 import re
@@ -21,14 +22,15 @@ from pathlib import Path
 
 from ..errors import GisplanError, StoreError
 
-__all__ = ["init_worker", "read_upload", "screen_upload", "render_output", "import_layer_file",
+__all__ = ["init_worker", "read_upload", "screen_upload", "screen_and_record", "render_output", "import_layer_file",
            "import_rules_file", "store_info", "backdrop", "ping", "NATIONAL_MAJOR"]
 
 #: Accepted values of the ``national_major`` field and what is passed on.
 NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
 _READ_KEYS = ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")
 
-_STATE: dict = {"path": None, "versions": None, "resident": None, "store": None, "info": None, "kept": {}}
+_STATE: dict = {"path": None, "versions": None, "resident": None, "store": None, "info": None, "kept": {},
+                "records": {}}
 
 
 def ping() -> int:
@@ -248,8 +250,10 @@ def _read_options(opts: dict) -> dict:
 
 def _read(path: str, client_name: str, opts: dict):
     from ..sites import read_site
+    from .fastread import read_site_fast
 
-    site = read_site(path, **_read_options(opts))
+    # plain GeoJSON without GDAL (the same Site; anything else, or any doubt, through read_site)
+    site = read_site_fast(path, opts) or read_site(path, **_read_options(opts))
     # never the server's path in results or reports: the client's file name instead
     names = {path: client_name, str(Path(path).parent) + os.sep: "", Path(path).stem: Path(client_name).stem}
     site.path = client_name
@@ -329,6 +333,84 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
                 "params": params, "seconds": time.perf_counter() - t0}
 
     return _guard(run, {path: client_name, str(Path(path).parent): ""})
+
+
+def _record(data_dir: str):
+    """The worker's connection to the record of ``data_dir`` (opened once)."""
+    from .record import Record
+
+    records = _STATE["records"]
+    if data_dir not in records:
+        records[data_dir] = Record(data_dir)
+    return records[data_dir]
+
+
+def _syncer():
+    """The worker's one thread for fsync calls (they release the GIL)."""
+    if _STATE.get("syncer") is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _STATE["syncer"] = ThreadPoolExecutor(1, thread_name_prefix="gisplan-fsync")
+    return _STATE["syncer"]
+
+
+def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user: str, ip: str, data_dir: str,
+                      deadline: float, limit_s: float) -> dict:
+    """Screen a kept upload and store the screening in the record, all in this worker.
+
+    The upload (already written by the server under its generated name) is
+    fsync'ed with its folder (on a helper thread, while the site is screened), then the row (parameters, store name, layer
+    versions and checksum, result JSON, pickled result) and its audit line are
+    committed in one transaction (``synchronous=FULL``): when this returns,
+    the screening survives a ``kill -9`` of the server or a power cut. Nothing
+    is committed once ``deadline`` (``time.monotonic()``, shared by the
+    processes of this machine) has passed: the server answers 504 then, so the
+    record never holds a screening whose requester was told it failed.
+
+    Parameters
+    ----------
+    sid : str
+        The screening id (also the upload's file name).
+    upload, client_name : str
+        The kept upload's path and the client's file name (the only name results show).
+    opts : dict
+        Reading and screening options, as :func:`screen_upload`.
+    user, ip : str
+        Who asked, for the record and the audit line.
+    data_dir : str
+        The record's folder.
+    deadline, limit_s : float
+        When the time limit runs out (``time.monotonic()``) and the limit itself (for the message).
+
+    Returns
+    -------
+    dict
+        ``body`` (``{"id": sid, ...}`` then exactly the JSON of ``gisplan screen --json``),
+        ``engine_s``, ``record_s``; or ``error`` and ``status``.
+    """
+    from .record import fsync_file
+
+    synced = _syncer().submit(fsync_file, Path(upload))  # the disk works while the site is screened
+    out = screen_upload(upload, client_name, opts)
+    if "error" in out:
+        synced.exception()  # wait, whatever happened (the server removes the upload next)
+        return out
+
+    def commit() -> dict:
+        t0 = time.perf_counter()
+        synced.result()
+        if time.monotonic() > deadline:
+            return {"error": f"the screening took longer than the time limit ({limit_s:g} s)", "status": 504}
+        record = _record(data_dir)
+        record.add_screening(sid=sid, user=user, site_name=out["site_name"], client_filename=client_name,
+                             upload=Path(upload), params=out["params"], store_name=out["store"]["name"],
+                             store_versions=out["store"]["layers"], store_sha256=out["store"]["sha256"],
+                             verdict=out["verdict"], result_json=out["json"], result_pickle=out["pickle"], ip=ip)
+        text = out["json"].lstrip()
+        body = '{"id": ' + json.dumps(sid) + (", " + text[1:] if text.strip() != "{}" else "}")
+        return {"body": body, "engine_s": out["seconds"], "record_s": time.perf_counter() - t0}
+
+    return _guard(commit, {upload: client_name, str(Path(upload).parent): "", data_dir: ""})
 
 
 def _write_atomic(target: Path, write) -> None:

@@ -11,8 +11,10 @@ Layout of the data folder::
 
 Every screening's row (parameters, the store's layer versions and checksum,
 the result JSON and the pickled result) is committed (``synchronous=FULL``), and
-its upload fsync'ed, before the HTTP response returns, so a restart or a
-``kill -9`` loses nothing.
+its upload fsync'ed, before the HTTP response returns, so a restart, a
+``kill -9`` or a power cut loses nothing. The screening worker that ran it
+commits it (:func:`gisplan.serve.engine.screen_and_record`); the server process
+writes sessions and the other audit lines. Both open the same WAL database.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["Record", "ScreeningRow", "write_durable", "now_iso"]
+__all__ = ["Record", "ScreeningRow", "write_durable", "fsync_file", "now_iso"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS screenings (
@@ -87,6 +89,17 @@ def write_durable(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def fsync_file(path: Path) -> None:
+    """fsync a file and its folder (the file and its name survive a crash)."""
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @dataclass(frozen=True)
 class ScreeningRow:
     """One recorded screening (without the result JSON text unless asked)."""
@@ -135,7 +148,8 @@ class Record:
         for sub in ("uploads", "outputs"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.dir / "record.sqlite", check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(self.dir / "record.sqlite", check_same_thread=False, isolation_level=None,
+                                   timeout=30.0)  # the server and its workers write to it
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
