@@ -301,8 +301,12 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
     return out
 
 
+#: Output formats of a batch table.
+BATCH_SUFFIXES = (".csv", ".gpkg", ".parquet")
+
+
 def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=()) -> Path:
-    """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel) or ``.gpkg``, atomically.
+    """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel), ``.gpkg`` or ``.parquet`` (GeoParquet), atomically.
 
     The file is written whole to a unique temporary file beside ``path`` and
     renamed (:func:`gisplan.io.outputs.atomic_output`): two runs writing one path
@@ -314,7 +318,7 @@ def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=())
     table : GeoDataFrame
         The result of :func:`screen_batch`.
     path : path
-        ``.csv`` or ``.gpkg``.
+        ``.csv``, ``.gpkg`` or ``.parquet``.
     protect : iterable of paths
         Files never to write over (the store, the sites file).
 
@@ -328,12 +332,14 @@ def write_batch(table: gpd.GeoDataFrame, path: str | os.PathLike, *, protect=())
 
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".gpkg"):
-        raise InputError(f"`out` must end in .csv or .gpkg, got {path.name!r}")
+    if suffix not in BATCH_SUFFIXES:
+        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {path.name!r}")
     check_output_path(path, protect_also=protect)
     with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
         if suffix == ".csv":
             _csv_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".parquet":
+            table.to_parquet(tmp, index=False)  # GeoParquet: WKB geometry, CRS in the "geo" metadata
         else:
             import pyogrio
 
