@@ -379,8 +379,8 @@ def main(argv=None) -> int:
     if not args.skip_store:
         t = time.perf_counter()
         layers = build_layers(counties, args.seed, args.units)
-        print("layers generated in %.0f s: %s" % (time.perf_counter() - t, ", ".join(
-            f"{k} {len(v):,}" for k, v in layers.items())), flush=True)
+        sizes = ", ".join(f"{k} {len(v):,}" for k, v in layers.items())
+        print(f"layers generated in {time.perf_counter() - t:.0f} s: {sizes}", flush=True)
         store = args.out_dir / "national.gpkg"
         with tempfile.TemporaryDirectory(prefix="gisplan-national-", dir=args.out_dir) as work:
             build_store(store, layers, Path(work))
