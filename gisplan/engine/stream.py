@@ -17,6 +17,7 @@ load) and written back in input order. Zips, KML, corner tables and DXF plans ar
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -300,6 +301,8 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
             done.append(k)
             _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
             bar.update(len(table))
+            del frame, table
+            gc.collect()  # the CLI turns the cyclic collector off: free a chunk's cycles before the next chunk
             if pause:
                 time.sleep(pause)
     _join([parts_dir / f"part-{k:06d}{suffix}" for k in range(len(windows))], out, suffix, protect)
