@@ -52,18 +52,21 @@ def write_sites(path: Path, n: int, bounds, seed: int = 3) -> None:
 
 
 def compare_order(sites: Path, store: Path, work: Path, chunk_size: int, rounds: int = 3) -> None:
-    """Sites/s of a streamed batch screened in Hilbert order and in input order, alternately, in this process."""
+    """Sites/s of a streamed batch screened in Hilbert order and in input order, alternately, in this process.
+
+    Each run opens the store afresh (no store pieces in memory: what a new
+    ``gisplan batch`` process starts with); the first run warms the OS file cache.
+    """
     sys.path.insert(0, str(REPO))
     from gisplan.engine.stream import stream_batch
     from gisplan.store import Store
 
-    st = Store(store)
-    stream_batch(sites, st, work / "warm.csv", id_field="site_id", chunk_size=chunk_size, progress=False)  # warm
+    stream_batch(sites, Store(store), work / "warm.csv", id_field="site_id", chunk_size=chunk_size, progress=False)
     times: dict[str, list[float]] = {"hilbert": [], "input": []}
     for _ in range(rounds):
         for order in times:
             t = time.perf_counter()
-            stream_batch(sites, st, work / f"{order}.csv", id_field="site_id", chunk_size=chunk_size, order=order,
+            stream_batch(sites, Store(store), work / f"{order}.csv", id_field="site_id", chunk_size=chunk_size, order=order,
                          progress=False)
             times[order].append(time.perf_counter() - t)
     same = (work / "hilbert.csv").read_bytes() == (work / "input.csv").read_bytes()

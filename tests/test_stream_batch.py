@@ -213,3 +213,22 @@ def test_progress_bar_shows_rate_and_time_left_on_a_terminal(demo_store, tmp_pat
     quiet = _cli("batch", SITES, "--store", demo_store, "--id-field", "site_id", "--radius", 300,
                  "--out", tmp_path / "q.csv", "--chunk-size", 5)
     assert "site/s" not in quiet.stderr  # not a terminal: no bar
+
+
+def test_parquet_parts_join_when_a_column_is_empty_in_one_chunk(tmp_path):
+    import shapely
+
+    from gisplan.engine.stream import _join_parquet
+
+    a = gpd.GeoDataFrame({"site_id": ["A"], "deciding": [None]}, geometry=[shapely.Point(100, 30)], crs="EPSG:4490")
+    b = gpd.GeoDataFrame({"site_id": ["B"], "deciding": ["《条例》第十八条"]},
+                         geometry=[shapely.box(110, 20, 111, 21)], crs="EPSG:4490")
+    parts = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    a.to_parquet(parts[0], index=False)
+    b.to_parquet(parts[1], index=False)
+    _join_parquet(parts, tmp_path / "j.parquet")
+    joined = gpd.read_parquet(tmp_path / "j.parquet")
+    assert joined["site_id"].tolist() == ["A", "B"] and joined["deciding"].isna().tolist() == [True, False]
+    assert joined["deciding"].iloc[1] == "《条例》第十八条"
+    assert joined.crs.to_epsg() == 4490 and list(joined.total_bounds) == [100.0, 20.0, 111.0, 30.0]
+    assert set(joined.geom_type) == {"Point", "Polygon"}
