@@ -232,3 +232,20 @@ def test_parquet_parts_join_when_a_column_is_empty_in_one_chunk(tmp_path):
     assert joined["deciding"].iloc[1] == "《条例》第十八条"
     assert joined.crs.to_epsg() == 4490 and list(joined.total_bounds) == [100.0, 20.0, 111.0, 30.0]
     assert set(joined.geom_type) == {"Point", "Polygon"}
+
+
+def test_forgotten_pieces_are_read_again_the_same(demo_store):
+    import numpy as np
+    import shapely
+
+    from gisplan.store import Store
+
+    store = Store(demo_store)
+    index = store.index("control_units")
+    idx = np.arange(min(40, len(index)))
+    before = index.geoms(idx)
+    assert index.geoms(idx)[0] is before[0]  # cached
+    store.forget_pieces()
+    after = index.geoms(idx)
+    assert after[0] is not before[0]  # read again from the store ...
+    assert shapely.equals_exact(after, before, tolerance=0).all()  # ... with the same coordinates

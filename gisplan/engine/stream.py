@@ -8,8 +8,8 @@ finished chunk in a manifest. When all chunks are done the parts are joined into
 the output in one atomic write and the folder is removed. A run that was killed
 continues with ``resume=True`` from the last finished chunk; the joined output is
 the same as an uninterrupted run's (rows are independent of the chunk they were
-screened in). Memory holds one chunk of sites and the store's pieces read so
-far, not the whole file. Each chunk is screened in the order of a Hilbert curve
+screened in). Memory holds one chunk of sites and the store pieces that chunk
+reads (dropped before the next chunk), not the whole file. Each chunk is screened in the order of a Hilbert curve
 through its sites' centres (neighbouring sites share the store pieces they
 load) and written back in input order. Zips, KML, corner tables and DXF plans are read whole
 (one chunk).
@@ -302,6 +302,7 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
             _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
             bar.update(len(table))
             del frame, table
+            store.forget_pieces()  # the next chunk reads the pieces it needs: memory independent of the run's length
             gc.collect()  # the CLI turns the cyclic collector off: free a chunk's cycles before the next chunk
             if pause:
                 time.sleep(pause)
