@@ -259,7 +259,7 @@ def build_layers(counties: gpd.GeoDataFrame, seed: int, total: int = TARGET_UNIT
                     prot.append((name, zone, kind, level, g))
 
     def frame(rows, names):
-        cols = list(zip(*rows))
+        cols = list(zip(*rows)) or [[] for _ in range(len(names) + 1)]
         geoms = _from_ea(np.array(cols[-1], dtype=object))
         data = {n: list(v) for n, v in zip(names, cols[:-1])}
         data["SOURCE"] = [SOURCE] * len(rows)
@@ -296,13 +296,15 @@ def _county_weights(counties: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def site_centres(counties: gpd.GeoDataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` site centres (lon, lat) in mainland counties: 40 % around large cities, the rest by county weight."""
+    """``n`` site centres (lon, lat) in mainland counties: 60 % by county weight, the rest around large cities."""
     geoms = counties.geometry.values.to_numpy()
     tree = shapely.STRtree(geoms)
-    n_city = int(0.4 * n)
+    wc = _county_weights(counties)
+    per = rng.multinomial(n - int(0.4 * n), wc / wc.sum())
+    out = [_points_in(geoms[i], int(per[i]), rng) for i in np.flatnonzero(per)]
+    # the rest around the cities (also making up for the few points a sliver of islands could not take)
     w = np.array([c[2] for c in CITIES], float)
-    out = []
-    need = n_city
+    need = n - sum(len(o) for o in out)
     while need > 0:
         pick = rng.choice(len(CITIES), need, p=w / w.sum())
         lon0 = np.array([CITIES[k][0] for k in pick])
@@ -311,11 +313,7 @@ def site_centres(counties: gpd.GeoDataFrame, n: int, rng: np.random.Generator) -
         hit = np.unique(tree.query(shapely.points(xy), predicate="within")[0])
         out.append(xy[hit])
         need -= len(hit)
-    wc = _county_weights(counties)
-    per = rng.multinomial(n - n_city, wc / wc.sum())
-    for i in np.flatnonzero(per):
-        out.append(_points_in(geoms[i], int(per[i]), rng))
-    xy = np.vstack(out)
+    xy = np.vstack(out)[:n]
     return xy[rng.permutation(len(xy))]  # the bank lists projects in no spatial order
 
 
