@@ -8,6 +8,10 @@ flat as N grows (one chunk of sites plus the store's pieces), not grow with N.
 
     python bench/bench_stream.py                         # N = 20,000 and 200,000, chunk 20,000
     python bench/bench_stream.py --sites 2000 20000      # smaller
+    python bench/bench_stream.py --national bench/out/national --sites 20000 100000
+        # against the national store of bench/make_national.py (its sites: points, polygons, corridors)
+    python bench/bench_stream.py --national bench/out/national --compare-order --sites 20000
+        # sites/s with chunks screened in Hilbert order and in input order, alternately in one process
 """
 
 from __future__ import annotations
@@ -47,15 +51,44 @@ def write_sites(path: Path, n: int, bounds, seed: int = 3) -> None:
               driver="GPKG", layer="sites", append=start > 0)
 
 
+def compare_order(sites: Path, store: Path, work: Path, chunk_size: int, rounds: int = 3) -> None:
+    """Sites/s of a streamed batch screened in Hilbert order and in input order, alternately, in this process.
+
+    Each run opens the store afresh (no store pieces in memory: what a new
+    ``gisplan batch`` process starts with); the first run warms the OS file cache.
+    """
+    sys.path.insert(0, str(REPO))
+    from gisplan.engine.stream import stream_batch
+    from gisplan.store import Store
+
+    stream_batch(sites, Store(store), work / "warm.csv", id_field="site_id", chunk_size=chunk_size, progress=False)
+    times: dict[str, list[float]] = {"hilbert": [], "input": []}
+    for _ in range(rounds):
+        for order in times:
+            t = time.perf_counter()
+            stream_batch(sites, Store(store), work / f"{order}.csv", id_field="site_id", chunk_size=chunk_size, order=order,
+                         progress=False)
+            times[order].append(time.perf_counter() - t)
+    same = (work / "hilbert.csv").read_bytes() == (work / "input.csv").read_bytes()
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    print(f"hilbert {med['hilbert']:.1f} s, input {med['input']:.1f} s (medians of {rounds}); "
+          f"input/hilbert {med['input'] / med['hilbert']:.2f}x; same table: {same}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sites", type=int, nargs="+", default=[20_000, 200_000])
     ap.add_argument("--chunk-size", type=int, default=20_000)
     ap.add_argument("--store", type=Path, default=REPO / "layers" / "demo_yanbian.gpkg")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--national", type=Path, default=None,
+                    help="folder of bench/make_national.py's national.gpkg: screen its kind of sites against it")
+    ap.add_argument("--compare-order", action="store_true", help="Hilbert against input order, in one process")
     args = ap.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gisplan-stream-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.national:
+        args.store = args.national / "national.gpkg"
     if not args.store.exists():
         subprocess.run([sys.executable, "-m", "gisplan.cli", "demo", "--store", str(args.store),
                         "--out-dir", str(work / "maps")], check=True, capture_output=True)
@@ -63,7 +96,17 @@ def main(argv=None) -> None:
     for n in args.sites:
         sites = work / f"sites_{n}.gpkg"
         if not sites.exists():
-            write_sites(sites, n, bounds)
+            if args.national:
+                sys.path.insert(0, str(REPO / "bench"))
+                from make_national import load_counties
+                from make_national import write_sites as national_sites
+
+                national_sites(sites, load_counties(), n, seed=3)
+            else:
+                write_sites(sites, n, bounds)
+        if args.compare_order:
+            compare_order(sites, args.store, work, args.chunk_size)
+            continue
         out = work / f"out_{n}.csv"
         t = time.perf_counter()
         proc = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "gisplan.cli", "batch", str(sites), "--store", str(args.store),

@@ -336,12 +336,12 @@ layer, encoding, national_major, raster_stats :
     return out
 
 
-def progress_bar(total: int | None, show: bool):
+def progress_bar(total: int | None, show: bool, **tqdm_options):
     """A tqdm bar of ``total`` sites when ``show``; otherwise a stand-in that does nothing (tqdm is not imported)."""
     if show:
         from tqdm.auto import tqdm
 
-        return tqdm(total=total, unit="site", desc="screening")
+        return tqdm(total=total, unit="site", desc="screening", **tqdm_options)
     return _NoBar()
 
 
@@ -419,8 +419,12 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
     return out
 
 
+#: Output formats of a batch table.
+BATCH_SUFFIXES = (".csv", ".gpkg", ".parquet")
+
+
 def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *, protect=()) -> Path:
-    """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel) or ``.gpkg``, atomically.
+    """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel), ``.gpkg`` or ``.parquet`` (GeoParquet), atomically.
 
     The file is written whole to a unique temporary file beside ``path`` and
     renamed (:func:`gisplan.io.outputs.atomic_output`): two runs writing one path
@@ -433,7 +437,7 @@ def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *
         The result of :func:`screen_batch` (or :func:`screen_sites`: its CSV is
         written with the csv module, byte for byte what the frame gives).
     path : path
-        ``.csv`` or ``.gpkg``.
+        ``.csv``, ``.gpkg`` or ``.parquet``.
     protect : iterable of paths
         Files never to write over (the store, the sites file).
 
@@ -447,8 +451,8 @@ def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *
 
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".gpkg"):
-        raise InputError(f"`out` must end in .csv or .gpkg, got {path.name!r}")
+    if suffix not in BATCH_SUFFIXES:
+        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {path.name!r}")
     check_output_path(path, protect_also=protect)
     with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
         if suffix == ".csv" and isinstance(table, BatchTable) and _write_csv(table, tmp):
@@ -457,6 +461,8 @@ def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *
             table = table.to_frame()
         if suffix == ".csv":
             _csv_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".parquet":
+            table.to_parquet(tmp, index=False)  # GeoParquet: WKB geometry, CRS in the "geo" metadata
         else:
             import pyogrio
 

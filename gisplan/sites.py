@@ -1171,17 +1171,34 @@ def _check_distance(value, flag: str, missing: str) -> float:
     return v
 
 
-def _aeqd(lon: float, lat: float) -> str:
-    return (
-        f"+proj=aeqd +lat_0={lat:.9f} +lon_0={lon:.9f} +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
-    )
+def _aeqd(lon: float, lat: float) -> tuple:
+    """Functions for :func:`shapely.transform` between lon/lat and the azimuthal-equidistant plane about (lon, lat).
+
+    The ellipsoidal AEQD is the geodesic from its centre: a plane point at
+    distance d and bearing az is the geodesic's end (PROJ's ``+proj=aeqd`` is
+    computed the same way). :data:`GEOD` does it for every vertex at once,
+    without building a pyproj transformer for each site's centre (tens of
+    milliseconds each, a site at a time).
+    """
+    def to_plane(xy: np.ndarray) -> np.ndarray:
+        n = len(xy)
+        az, _, dist = GEOD.inv(np.full(n, lon), np.full(n, lat), xy[:, 0], xy[:, 1])
+        az = np.radians(az)
+        return np.column_stack([dist * np.sin(az), dist * np.cos(az)])
+
+    def to_lonlat(xy: np.ndarray) -> np.ndarray:
+        n = len(xy)
+        az = np.degrees(np.arctan2(xy[:, 0], xy[:, 1]))
+        lo, la, _ = GEOD.fwd(np.full(n, lon), np.full(n, lat), az, np.hypot(xy[:, 0], xy[:, 1]))
+        return np.column_stack([lo, la])
+
+    return to_plane, to_lonlat
 
 
 def _disc(point: BaseGeometry, radius: float) -> BaseGeometry:
     """Geodesic disc: a circle in the azimuthal-equidistant plane centred on the point."""
-    local = _aeqd(point.x, point.y)
     circle = shapely.Point(0.0, 0.0).buffer(radius, quad_segs=QUAD_SEGS)
-    return transform_geometry(circle, local, CGCS2000)
+    return shapely.transform(circle, _aeqd(point.x, point.y)[1])
 
 
 def _corridor(line: BaseGeometry, width: float) -> BaseGeometry:
@@ -1191,9 +1208,9 @@ def _corridor(line: BaseGeometry, width: float) -> BaseGeometry:
     for chunk in _chunks(np.asarray(dense.coords)):
         seg = shapely.LineString(chunk) if len(chunk) > 1 else shapely.Point(chunk[0])
         cx, cy = (seg.bounds[0] + seg.bounds[2]) / 2, (seg.bounds[1] + seg.bounds[3]) / 2
-        local = _aeqd(cx, cy)
-        buffered = transform_geometry(seg, CGCS2000, local).buffer(width / 2.0, quad_segs=QUAD_SEGS)
-        pieces.append(transform_geometry(buffered, local, CGCS2000))
+        to_plane, to_lonlat = _aeqd(cx, cy)
+        buffered = shapely.transform(seg, to_plane).buffer(width / 2.0, quad_segs=QUAD_SEGS)
+        pieces.append(shapely.transform(buffered, to_lonlat))
     return shapely.union_all(pieces) if len(pieces) > 1 else pieces[0]
 
 

@@ -147,6 +147,16 @@ class PieceIndex:
             self._read(missing)
         return self._geoms[idx]
 
+    def forget(self) -> None:
+        """Drop the geometries read so far; they are read again when next asked for.
+
+        Bounds memory over a long streamed batch (between chunks). Not while
+        other threads screen against this index.
+        """
+        with self._lock:
+            self._geoms[:] = None
+            self._loaded[:] = False
+
     def _read(self, idx: np.ndarray) -> None:
         pos = {int(f): int(i) for f, i in zip(self.fid[idx], idx)}
         for start in range(0, len(idx), 50_000):
@@ -629,6 +639,11 @@ class Store:
             self._verify(kind)
             self._indexes[key] = self._open_index(kind, key)
         return self._indexes[key]
+
+    def forget_pieces(self) -> None:
+        """Drop the piece and edge geometries read so far (see :meth:`PieceIndex.forget`); boxes and trees stay."""
+        for index in self._indexes.values():
+            index.forget()
 
     def _open_index(self, kind: str, table: str) -> PieceIndex:
         try:

@@ -127,6 +127,16 @@ class BatchTable:
         """Column names in table order (geometry not included)."""
         return list(self.order) + [c for c in self.extra if c not in self.order]
 
+    def take(self, idx) -> BatchTable:
+        """The rows at positions ``idx`` (an int array), in that order; columns keep their types."""
+        idx = np.asarray(idx, dtype=np.int64)
+
+        def pick(values):
+            return values[idx] if isinstance(values, np.ndarray) else [values[i] for i in idx.tolist()]
+
+        return BatchTable({k: pick(v) for k, v in self.base.items()}, list(self.order),
+                          pick(list(self.geometry)), {k: pick(v) for k, v in self.extra.items()}, self.crs)
+
     def to_frame(self):
         """The table as a GeoDataFrame with a ``geometry`` column (CGCS2000)."""
         import geopandas as gpd

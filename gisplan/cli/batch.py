@@ -23,7 +23,7 @@ __all__ = ["batch"]
 @click.argument("sites")
 @click.option("--store", required=True, type=click.Path(dir_okay=False))
 @click.option("--id-field", required=True, help="Field that identifies each site.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output table (.csv or .gpkg).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output table: .csv (UTF-8 with BOM), .gpkg or .parquet (GeoParquet).")
 @site_options
 @reading_options
 @arrival_options()
@@ -44,8 +44,8 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
 
     reading = take_reading(opts)
     reports = take_reports(opts)
-    if not out.lower().endswith((".csv", ".gpkg")):
-        raise InputError(f"--out must end in .csv or .gpkg, got {out!r}")
+    if not out.lower().endswith((".csv", ".gpkg", ".parquet")):
+        raise InputError(f"--out must end in .csv, .gpkg or .parquet, got {out!r}")
     protect_inputs(store, sites)
     check_outputs(out)
     if dry_run:

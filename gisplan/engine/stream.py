@@ -8,13 +8,16 @@ finished chunk in a manifest. When all chunks are done the parts are joined into
 the output in one atomic write and the folder is removed. A run that was killed
 continues with ``resume=True`` from the last finished chunk; the joined output is
 the same as an uninterrupted run's (rows are independent of the chunk they were
-screened in). Memory holds one chunk of sites and the store's pieces read so
-far, not the whole file. Zips, KML, corner tables and DXF plans are read whole
+screened in). Memory holds one chunk of sites and the store pieces that chunk
+reads (dropped before the next chunk), not the whole file. Each chunk is screened in the order of a Hilbert curve
+through its sites' centres (neighbouring sites share the store pieces they
+load) and written back in input order. Zips, KML, corner tables and DXF plans are read whole
 (one chunk).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -24,9 +27,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import InputError
 
-__all__ = ["stream_batch", "DEFAULT_CHUNK_SIZE"]
+__all__ = ["stream_batch", "hilbert_order", "DEFAULT_CHUNK_SIZE"]
 
 #: Sites per chunk when none is given.
 DEFAULT_CHUNK_SIZE = 50_000
@@ -131,6 +136,8 @@ def _join(parts: list[Path], out: Path, suffix: str, protect) -> None:
                         if i:  # one BOM and one header: those of the first part
                             src.readline()
                         shutil.copyfileobj(src, dst)
+        elif suffix == ".parquet":
+            _join_parquet(parts, tmp)
         else:
             import pyogrio
 
@@ -140,9 +147,112 @@ def _join(parts: list[Path], out: Path, suffix: str, protect) -> None:
                                         append=bool(i))
 
 
+def _join_parquet(parts: list[Path], tmp: Path) -> None:
+    """GeoParquet parts as one file, a part at a time: one schema for all, the "geo" metadata's bbox over all."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = [pq.read_schema(part) for part in parts]
+    geo = [json.loads(sch.metadata[b"geo"]) for sch in schemas]
+    meta = geo[0]
+    for name, col in meta["columns"].items():
+        boxes = [g["columns"][name].get("bbox") for g in geo]
+        boxes = [b for b in boxes if b and all(np.isfinite(b))]
+        if boxes:
+            b = np.array(boxes)
+            col["bbox"] = [*b[:, :2].min(axis=0).tolist(), *b[:, 2:].max(axis=0).tolist()]
+        else:
+            col.pop("bbox", None)
+        col["geometry_types"] = sorted({t for g in geo for t in g["columns"][name].get("geometry_types", [])})
+    # a column null in one chunk (all sites without warnings) takes its type from the others
+    schema = pa.unify_schemas([sch.remove_metadata() for sch in schemas], promote_options="permissive")
+    schema = schema.with_metadata({**schemas[0].metadata, b"geo": json.dumps(meta).encode()})
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for part in parts:
+            writer.write_table(pq.read_table(part).cast(schema))
+
+
+def hilbert_distance(x: np.ndarray, y: np.ndarray, level: int = 16) -> np.ndarray:
+    """Distance along a Hilbert curve of cells (``x``, ``y``) of a 2**level grid (the classic xy-to-d walk, vectorised).
+
+    Examples
+    --------
+    >>> hilbert_distance(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 0]), level=1).tolist()
+    [0, 1, 2, 3]
+    """
+    x = np.asarray(x, dtype=np.int64).copy()
+    y = np.asarray(y, dtype=np.int64).copy()
+    d = np.zeros(len(x), dtype=np.int64)
+    s = 1 << (level - 1)
+    while s > 0:
+        rx = (x & s) > 0
+        ry = (y & s) > 0
+        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
+        flip = ~ry & rx  # rotate the quadrant so the curve joins up
+        x = np.where(flip, s - 1 - x, x)
+        y = np.where(flip, s - 1 - y, y)
+        swap = ~ry
+        x, y = np.where(swap, y, x), np.where(swap, x, y)
+        x &= s - 1
+        y &= s - 1
+        s >>= 1
+    return d
+
+
+def hilbert_order(geoms) -> np.ndarray:
+    """The order of ``geoms`` along a Hilbert curve through their bounding-box centres.
+
+    The centres are placed on a 2**16 grid over the geometries' common bounds
+    (:func:`hilbert_distance`); missing or empty geometries come first, in input
+    order (the sort is stable).
+
+    Parameters
+    ----------
+    geoms : array-like of shapely geometries
+
+    Returns
+    -------
+    ndarray of int
+        Positions of ``geoms`` in curve order.
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) < 2:
+        return np.arange(len(geoms))
+    b = shapely.bounds(geoms)
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    known = np.isfinite(cx) & np.isfinite(cy)
+    if not known.any():
+        return np.arange(len(geoms))
+    level = 16
+    cells = (1 << level) - 1
+    x0, x1, y0, y1 = cx[known].min(), cx[known].max(), cy[known].min(), cy[known].max()
+    gx = np.rint((cx[known] - x0) / ((x1 - x0) or 1.0) * cells)
+    gy = np.rint((cy[known] - y0) / ((y1 - y0) or 1.0) * cells)
+    dist = np.full(len(geoms), -1, dtype=np.int64)
+    dist[known] = hilbert_distance(gx, gy, level)
+    return np.argsort(dist, kind="stable")
+
+
+def _screen_chunk(sites, store, id_field: str, order: str, options: dict):
+    """One chunk (a :class:`~gisplan.tables.SiteTable`) screened, in Hilbert order when asked; rows in input order."""
+    from ..batch import screen_sites
+    from ..tables import SiteTable
+
+    if order != "hilbert" or len(sites) < 2:
+        return screen_sites(sites, store, id_field=id_field, progress=False, **options)
+    perm = hilbert_order(sites.geometry)
+    ordered = SiteTable(sites.geometry[perm], {k: v[perm] for k, v in sites.columns.items()}, sites.crs)
+    table = screen_sites(ordered, store, id_field=id_field, progress=False, **options)
+    back = np.empty_like(perm)
+    back[perm] = np.arange(len(perm))
+    return table.take(back)
+
+
 def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_CHUNK_SIZE, resume: bool = False,
-                 progress: bool | None = None, protect=(), **options) -> Counter:
-    """Screen a sites file chunk by chunk into ``out`` (``.csv`` or ``.gpkg``); resumable.
+                 progress: bool | None = None, protect=(), order: str = "hilbert", **options) -> Counter:
+    """Screen a sites file chunk by chunk into ``out`` (``.csv``, ``.gpkg`` or ``.parquet``); resumable.
 
     Parameters
     ----------
@@ -163,6 +273,9 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
         A progress bar with sites/s and the time left (default: on a terminal).
     protect : iterable of paths
         Files the output may not replace (the store, the sites file).
+    order : {"hilbert", "input"}
+        Order in which a chunk's sites are screened (the rows are written in
+        input order either way): along a Hilbert curve, or as read.
     **options
         As :func:`gisplan.batch.screen_batch` (radius, width, industry,
         industry_field, national_major and the reading options).
@@ -172,7 +285,7 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     collections.Counter
         Sites per verdict.
     """
-    from ..batch import screen_sites, write_batch
+    from ..batch import BATCH_SUFFIXES, write_batch
     from ..io.vector import feature_count
     from ..sites import read_site_table
     from ..stores import as_store
@@ -181,8 +294,10 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
         raise InputError(f"`chunk_size` must be a positive whole number, got {chunk_size!r}")
     out = Path(out)
     suffix = out.suffix.lower()
-    if suffix not in (".csv", ".gpkg"):
-        raise InputError(f"`out` must end in .csv or .gpkg, got {out.name!r}")
+    if suffix not in BATCH_SUFFIXES:
+        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {out.name!r}")
+    if order not in ("hilbert", "input"):
+        raise InputError(f"`order` must be 'hilbert' or 'input', got {order!r}")
     store = as_store(store)
     reading = {k: options.pop(k, None) for k in ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")}
     streamable = not any(reading[k] for k in ("cm", "towgs84", "dxf_layer"))
@@ -206,7 +321,7 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     from ..batch import progress_bar
 
     pause = float(os.environ.get("GISPLAN_TEST_CHUNK_PAUSE", "0") or 0)  # tests kill a run between chunks
-    with progress_bar(total or None, show) as bar:
+    with progress_bar(total or None, show, **_bar_size()) as bar:
         for k, window in enumerate(windows):
             part = parts_dir / f"part-{k:06d}{suffix}"
             if k in done and part.is_file():
@@ -214,12 +329,15 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
                 bar.update(window[1] if window else 0)
                 continue
             frame, _note, _ = read_site_table(sites, window=window, **reading)  # arrays: no pandas for a CSV
-            table = screen_sites(frame, store, id_field=id_field, progress=False, **options)
+            table = _screen_chunk(frame, store, id_field, order, options)
             write_batch(table, part)
             counts.update(table["verdict"].tolist())
             done.append(k)
             _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
             bar.update(len(table))
+            del frame, table
+            store.forget_pieces()  # the next chunk reads the pieces it needs: memory independent of the run's length
+            gc.collect()  # the CLI turns the cyclic collector off: free a chunk's cycles before the next chunk
             if pause:
                 time.sleep(pause)
     _join([parts_dir / f"part-{k:06d}{suffix}" for k in range(len(windows))], out, suffix, protect)
@@ -230,6 +348,16 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     return counts
 
 
+def _bar_size() -> dict:
+    """Nothing (tqdm sizes the bar) on a terminal that tells its size; 80 x 20 on one that says 0 x 0
+    (a pty nobody sized: tqdm would draw nothing)."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {} if size.columns > 0 and size.lines > 0 else {"ncols": size.columns or 80, "nrows": size.lines or 20}
+
+
 def _part_verdicts(part: Path, suffix: str) -> list[str]:
     """The verdict column of a finished part (for the summary of a resumed run)."""
     if suffix == ".csv":
@@ -237,6 +365,10 @@ def _part_verdicts(part: Path, suffix: str) -> list[str]:
 
         with open(part, encoding="utf-8-sig", newline="") as fh:
             return [row["verdict"] for row in csv.DictReader(fh)]
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(part, columns=["verdict"]).column("verdict").to_pylist()
     import pyogrio
 
     return pyogrio.read_dataframe(part, layer="screening", columns=["verdict"], read_geometry=False)["verdict"].tolist()
