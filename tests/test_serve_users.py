@@ -6,8 +6,10 @@ import json
 import subprocess
 import sys
 
+import geopandas as gpd
 import httpx
 import pytest
+import shapely
 
 from _serve_helpers import CHROMIUM, CHROMIUM_ARGS, REPO, Server, have_browser, login, serve_env
 from conftest import write_sources
@@ -128,6 +130,15 @@ def test_only_admins_import_and_everything_is_audited(server, tmp_path):
     after = root.get("/api/layers").json()
     assert after["sha256"] != before["sha256"]
     assert after["layers"]["eco_redline"].startswith("1 features")
+    # element zones (issue 14) are layer kinds of the API too
+    no_burn = gpd.GeoDataFrame({"FQMC": ["测试高污染燃料禁燃区"], "管控分区类型": ["高污染燃料禁燃区"]},
+                               geometry=[shapely.box(129.52, 42.89, 129.58, 42.93)], crs="EPSG:4490")
+    no_burn.to_file(tmp_path / "no_burn.gpkg", driver="GPKG")
+    r = root.post("/api/layers/resource_zones", files={"file": ("no_burn.gpkg", (tmp_path / "no_burn.gpkg").read_bytes())},
+                  data={"csrf_token": root.csrf})
+    assert r.status_code == 200, r.text
+    after = root.get("/api/layers").json()
+    assert after["layers"]["resource_zones"].startswith("1 features")
     # screenings now record the new store
     s = root.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data=wide)
     assert s.json()["store"]["sha256"] == after["sha256"]

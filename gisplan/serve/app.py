@@ -25,6 +25,7 @@ from starlette.datastructures import URL, MutableHeaders
 from starlette.datastructures import UploadFile as FormFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..vocab import KINDS as VOCAB_KINDS
 from . import engine
 from .auth import LOCAL_USER, RateLimiter, User, Users, hash_token, new_token, same
 from .pool import EnginePool
@@ -32,7 +33,8 @@ from .record import Record
 
 __all__ = ["ServeConfig", "create_app", "KINDS"]
 
-KINDS = ("control_units", "eco_redline", "protected_areas", "water_sources")
+#: Layer kinds an admin may import through the API (the four zoning kinds and the element zones).
+KINDS = VOCAB_KINDS
 SESSION_COOKIE = "gisplan_session"
 PRELOGIN_COOKIE = "gisplan_prelogin"
 SESSION_TTL_S = 12 * 3600
