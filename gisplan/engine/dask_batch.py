@@ -42,7 +42,7 @@ __all__ = ["dask_batch", "spatial_partitions", "worker_store_opens", "ClusterErr
 #: Workers of the local cluster started when no scheduler is given.
 DEFAULT_WORKERS = 2
 #: Seconds to wait for a scheduler before giving up.
-CONNECT_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 5
 #: How to get the optional packages.
 INSTALL_HINT = "pip install 'gisplan[dask]'"
 #: Partitions per worker thread in a window when none is asked for (some slack to balance the load).
