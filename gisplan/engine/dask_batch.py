@@ -222,6 +222,15 @@ def _gather(futures: list, partitions: list[np.ndarray], chunk: int, ids, bar):
     return table.iloc[back].reset_index(drop=True)
 
 
+def _affinity(workers: list, j: int, n: int) -> dict:
+    """Where partition ``j`` of ``n`` (in Hilbert order) should run: the same share of every window on the same
+    worker, so that a worker reads the store's pieces of about its share of the area, not of the whole country.
+    A preference only: a busy or lost worker's partitions go to the others."""
+    if len(workers) < 2:
+        return {}
+    return {"workers": [workers[j * len(workers) // n]], "allow_other_workers": True}
+
+
 def _cluster_failure(exc: BaseException) -> bool:
     """Whether ``exc`` is the cluster's failure (worker lost, connection closed) rather than the screening's."""
     from distributed import TimeoutError as DaskTimeout
@@ -380,8 +389,10 @@ class _Run:
                         raise InputError("the sites file has no features")
                     n = partitions if explicit else min(partitions, max(1, len(frame) // _MIN_PARTITION_SITES))
                     parts = spatial_partitions(frame, n)
+                    workers = sorted(client.nthreads())  # those of now: workers may join or leave
                     futures = [client.submit(_screen_partition, frame.iloc[p], self.spec, version, self.id_field,
-                                             self.options, pure=False) for p in parts]
+                                             self.options, pure=False, **_affinity(workers, j, len(parts)))
+                               for j, p in enumerate(parts)]
                     ids = frame[self.id_field].to_numpy() if self.id_field in frame.columns else np.arange(len(frame))
                     if pending is not None:  # the previous window is gathered while this one is screened
                         finish(*pending)
