@@ -73,7 +73,7 @@ def cluster():
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      memory_limit="1GiB", silence_logs=logging.ERROR) as local, Client(local) as client:
+                      silence_logs=logging.ERROR) as local, Client(local) as client:
         yield local.scheduler_address, client
 
 
@@ -123,7 +123,7 @@ def test_real_scheduler_and_worker_processes(sites, demo_store, local_csv, tmp_p
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                                   "--port", str(port), "--no-dashboard"], stdout=logs, stderr=logs)
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                               "--nworkers", "1", "--no-dashboard", "--memory-limit", "1GiB"],
+                               "--nworkers", "1", "--no-dashboard"],
                               stdout=logs, stderr=logs)
     try:
         out = tmp_path / "dask.csv"

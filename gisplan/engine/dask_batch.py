@@ -1,28 +1,32 @@
 """A batch on a Dask cluster: the sites screened in spatial partitions, one store per worker.
 
-``gisplan batch --engine dask`` reads the sites file in the same windows of
-``chunk_size`` features as the local streamed batch (:mod:`gisplan.engine.stream`),
-splits each window into spatially compact partitions (the sites sorted by the
-Hilbert distance of their bounding-box centres), and screens every partition on
-a worker with :func:`gisplan.batch.screen_batch` — the one kernel of the local
-engine. Each worker process opens the store once (:func:`gisplan.resident.open_store`
-on the store spec it is given: a path the workers can read, or a URL) and keeps
-it for every partition it screens; a store replaced on disk is reopened, and a
-store that differs from the one the run started with is refused (no mixed
-versions in one table). The rows of a window come back, are put in the input
-order again and written as the same part file the local engine writes
-(``.OUT.parts-XXXX``, manifest); the parts are joined atomically at the end. The
-output is therefore the local engine's, row for row (the CSV byte for byte), and
-``resume=True`` continues a killed run — of either engine — from its finished
-chunks. While a window is screened the client reads the next one.
+``gisplan batch --engine dask`` cuts the sites file into the same windows of
+``chunk_size`` features as the local streamed batch (:mod:`gisplan.engine.stream`).
+Each window is read by a worker (by this process when the workers do not see
+the same sites file), split into spatially compact partitions (the sites
+sorted by the Hilbert distance of their bounding-box centres), and every
+partition is screened on a worker with :func:`gisplan.batch.screen_batch` — the
+one kernel of the local engine. The same Hilbert share of every window is
+preferred on the same worker, so a worker reads about its share of the
+store's pieces. Each worker process opens the store once
+(:func:`gisplan.resident.open_store` on the store spec it is given: a path the
+workers can read, or a URL) and keeps it for every partition; a store that
+differs from the one the run started with is refused (no mixed versions in one
+table). The rows of a window come back, are put in the input order again and
+written as the same part file the local engine writes (``.OUT.parts-XXXX``,
+manifest); the parts are joined atomically at the end. The output is therefore
+the local engine's, row for row (the CSV byte for byte), and ``resume=True``
+continues a killed run — of either engine — from its finished chunks. While
+this process writes a window's part, the workers screen the next window.
 
 Without a scheduler address a :class:`distributed.LocalCluster` is started
-(worker processes, one thread each, no dashboard, memory split between the
-workers). Dask is an optional dependency: ``pip install 'gisplan[dask]'``.
+(worker processes, one thread each, no dashboard, the machine's memory split
+between the workers). Dask is an optional dependency: ``pip install 'gisplan[dask]'``.
 """
 
 from __future__ import annotations
 
+import operator
 import os
 import shutil
 import sys
@@ -48,7 +52,7 @@ INSTALL_HINT = "pip install 'gisplan[dask]'"
 #: Partitions per worker thread in a window when none is asked for (some slack to balance the load).
 _PARTITIONS_PER_THREAD = 2
 #: Fewest sites per partition when the number is chosen automatically (a partition has a fixed cost).
-_MIN_PARTITION_SITES = 500
+_MIN_PARTITION_SITES = 2000
 
 
 class ClusterError(GisplanError, RuntimeError):
@@ -155,11 +159,41 @@ def worker_store_opens() -> dict[str, int]:
         return dict(_OPENS)
 
 
-def _screen_partition(frame, spec: str, version, id_field: str, options: dict):
-    """Screen one partition on a worker against its store (the kernel of the local engine)."""
+def _read_partitions(sites, window, reading: dict, n: int) -> list[tuple[np.ndarray, object]]:
+    """Read one window of the sites file and split it into exactly ``n`` spatial partitions (some maybe empty).
+
+    Runs on a worker when the workers see the sites file, else on the client.
+    """
+    from ..sites import read_site_frame
+
+    frame, _note, _ = read_site_frame(sites, window=window, **reading)
+    if len(frame) == 0:
+        raise InputError("the sites file has no features")
+    parts = spatial_partitions(frame, n)
+    parts += [np.zeros(0, dtype=np.int64)] * (n - len(parts))
+    return [(p, frame.iloc[p]) for p in parts]
+
+
+def _screen_partition(part: tuple, spec: str, version, id_field: str, options: dict):
+    """Screen one partition ``(positions, frame)`` on a worker against its store (the local engine's kernel).
+
+    Returns ``(positions, table)``; the table is None for an empty partition.
+    """
     from ..batch import screen_batch
 
-    return screen_batch(frame, _worker_store(spec, version), id_field=id_field, progress=False, **options)
+    positions, frame = part
+    if len(frame) == 0:
+        return positions, None
+    return positions, screen_batch(frame, _worker_store(spec, version), id_field=id_field, progress=False, **options)
+
+
+def _file_stamp(path) -> tuple | None:
+    """(size, modification time) of a file as this process sees it, or None."""
+    try:
+        st = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return (st.st_size, st.st_mtime_ns)
 
 
 # --------------------------------------------------------------------------- the client side
@@ -200,25 +234,27 @@ def _cluster(scheduler: str | None, n_workers: int):
         cluster.close()
 
 
-def _gather(futures: list, partitions: list[np.ndarray], chunk: int, ids, bar):
+def _gather(futures: list, chunk: int, bar):
     """The tables of one window's partitions, in the window's row order."""
     import pandas as pd
 
-    tables = []
-    for j, (future, part) in enumerate(zip(futures, partitions)):
+    tables, positions = [], []
+    for j, future in enumerate(futures):
         try:
-            tables.append(future.result())
+            where, table = future.result()
         except GisplanError:
             raise
         except Exception as exc:
             if not _cluster_failure(exc):
                 raise
-            first, last = ids[part[0]], ids[part[-1]]
-            raise ClusterError(f"the Dask cluster failed on chunk {chunk}, partition {j} (sites {first} .. {last}): "
+            raise ClusterError(f"the Dask cluster failed on chunk {chunk}, partition {j}: "
                                f"{type(exc).__name__}: {exc}") from None
-        bar.update(len(part))
+        if table is not None:
+            tables.append(table)
+            positions.append(where)
+            bar.update(len(where))
     table = pd.concat(tables, ignore_index=True)
-    back = np.argsort(np.concatenate(partitions), kind="stable")
+    back = np.argsort(np.concatenate(positions), kind="stable")
     return table.iloc[back].reset_index(drop=True)
 
 
@@ -248,7 +284,8 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     Parameters
     ----------
     sites : path
-        The sites file (read by this process; the workers receive the sites).
+        The sites file; read by the workers when they see the same file at the
+        same path (size and time), else by this process and sent to them.
     store : str or path
         The layer store as the workers open it: a path they can read (the same
         on every machine) or a database URL.
@@ -262,7 +299,8 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     n_workers : int
         Workers of the local cluster.
     partitions : int, optional
-        Partitions per chunk (default: two per worker thread, at least 500 sites each).
+        Partitions per chunk (default: two per worker thread, at least 2,000 sites each:
+        a partition has a fixed cost of tens of milliseconds).
     chunk_size : int, optional
         Sites read and written per chunk (default that of the local engine).
     resume : bool
@@ -360,7 +398,6 @@ class _Run:
         from tqdm.auto import tqdm
 
         from ..batch import write_batch
-        from ..sites import read_site_frame
         from .stream import _part_verdicts, _write_json
 
         counts: Counter = Counter()
@@ -368,8 +405,8 @@ class _Run:
         pause = float(os.environ.get("GISPLAN_TEST_CHUNK_PAUSE", "0") or 0)  # tests kill a run between chunks
         pending = None
 
-        def finish(k, futures, parts, ids):
-            table = _gather(futures, parts, k, ids, bar)
+        def finish(k, futures):
+            table = _gather(futures, k, bar)
             write_batch(table, self._part(k))
             counts.update(table["verdict"].tolist())
             done.append(k)
@@ -377,6 +414,9 @@ class _Run:
             if pause:
                 time.sleep(pause)
 
+        # the workers read the windows themselves when they see the same sites file; else this process does
+        stamp = _file_stamp(self.sites)
+        shared = stamp is not None and all(v == stamp for v in client.run(_file_stamp, self.sites).values())
         with tqdm(total=self.total or None, disable=not show, unit="site", desc="screening") as bar:
             try:
                 for k, window in enumerate(self.windows):
@@ -384,19 +424,21 @@ class _Run:
                         counts.update(_part_verdicts(self._part(k), self.suffix))
                         bar.update(window[1] if window else 0)
                         continue
-                    frame, _note, _ = read_site_frame(self.sites, window=window, **self.reading)
-                    if len(frame) == 0:
-                        raise InputError("the sites file has no features")
-                    n = partitions if explicit else min(partitions, max(1, len(frame) // _MIN_PARTITION_SITES))
-                    parts = spatial_partitions(frame, n)
+                    size = window[1] if window else None
+                    n = partitions if explicit or size is None else \
+                        min(partitions, max(1, size // _MIN_PARTITION_SITES))
+                    if shared:
+                        read = client.submit(_read_partitions, self.sites, window, self.reading, n, pure=False)
+                        parts = [client.submit(operator.getitem, read, j, pure=False) for j in range(n)]
+                        del read  # kept by the scheduler until its partitions are taken
+                    else:
+                        parts = _read_partitions(self.sites, window, self.reading, n)
                     workers = sorted(client.nthreads())  # those of now: workers may join or leave
-                    futures = [client.submit(_screen_partition, frame.iloc[p], self.spec, version, self.id_field,
-                                             self.options, pure=False, **_affinity(workers, j, len(parts)))
-                               for j, p in enumerate(parts)]
-                    ids = frame[self.id_field].to_numpy() if self.id_field in frame.columns else np.arange(len(frame))
+                    futures = [client.submit(_screen_partition, p, self.spec, version, self.id_field, self.options,
+                                             pure=False, **_affinity(workers, j, n)) for j, p in enumerate(parts)]
                     if pending is not None:  # the previous window is gathered while this one is screened
                         finish(*pending)
-                    pending = (k, futures, parts, ids)
+                    pending = (k, futures)
                 if pending is not None:
                     finish(*pending)
                     pending = None
