@@ -250,3 +250,19 @@ def test_worker_store_reopened_when_replaced_and_refused_when_not_the_runs(demo_
         engine._worker_store(spec, version)
     again = engine._worker_store(spec, engine._store_version(spec))
     assert again is not first and engine.worker_store_opens()[spec] == 2
+
+
+def test_sites_read_here_and_sent_when_the_workers_do_not_see_the_file(sites, demo_store, local_csv, cluster,
+                                                                      tmp_path, monkeypatch):
+    from gisplan.engine import dask_batch as engine
+
+    address, _ = cluster
+    read_here = []
+    real = engine._read_partitions
+    monkeypatch.setattr(engine, "_file_stamp", lambda path: os.getpid())  # every process "sees" another file
+    monkeypatch.setattr(engine, "_read_partitions", lambda *a: (read_here.append(a[1]), real(*a))[1])
+    out = tmp_path / "sent.csv"
+    engine.dask_batch(sites, demo_store, out, scheduler=address, chunk_size=9, partitions=3, progress=False,
+                      **API_OPTS)
+    assert read_here == [(0, 9), (9, 9), (18, 9), (27, 5)]  # every window read by this process
+    assert out.read_bytes() == local_csv.read_bytes()
