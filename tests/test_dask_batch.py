@@ -266,3 +266,25 @@ def test_sites_read_here_and_sent_when_the_workers_do_not_see_the_file(sites, de
                       **API_OPTS)
     assert read_here == [(0, 9), (9, 9), (18, 9), (27, 5)]  # every window read by this process
     assert out.read_bytes() == local_csv.read_bytes()
+
+
+def test_a_worker_that_dies_ends_the_run_with_one_clear_error(sites, demo_store, tmp_path, monkeypatch):
+    import dask
+    from distributed import LocalCluster
+
+    from gisplan.engine import dask_batch as engine
+    from gisplan.errors import GisplanError
+
+    # a partition that kills its worker process (pickled by value, so it runs as written on the worker)
+    monkeypatch.setattr(engine, "_screen_partition", lambda *a: os._exit(3))
+    out = tmp_path / "o.csv"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                         silence_logs=logging.CRITICAL) as local:
+        with pytest.raises(engine.ClusterError) as info:
+            engine.dask_batch(sites, demo_store, out, scheduler=local.scheduler_address, chunk_size=10,
+                              partitions=2, progress=False, **API_OPTS)
+    message = str(info.value)
+    assert isinstance(info.value, GisplanError) and "\n" not in message
+    assert "chunk 0" in message and "KilledWorker" in message
+    assert not out.exists() and len(list(tmp_path.glob(".o.csv.parts-*"))) == 1  # kept for --resume

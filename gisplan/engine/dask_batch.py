@@ -47,6 +47,8 @@ __all__ = ["dask_batch", "spatial_partitions", "worker_store_opens", "ClusterErr
 DEFAULT_WORKERS = 2
 #: Seconds to wait for a scheduler before giving up.
 CONNECT_TIMEOUT_S = 5
+#: Seconds a partition waits when the local cluster has no worker left (all died) before the run fails.
+NO_WORKERS_TIMEOUT_S = 120
 #: How to get the optional packages.
 INSTALL_HINT = "pip install 'gisplan[dask]'"
 #: Partitions per worker thread in a window when none is asked for (some slack to balance the load).
@@ -225,8 +227,12 @@ def _cluster(scheduler: str | None, n_workers: int):
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           memory_limit="auto", silence_logs=logging.ERROR)
+    import dask
+
+    # partitions that no worker is left to run fail after a while instead of waiting for ever
+    with dask.config.set({"distributed.scheduler.no-workers-timeout": f"{NO_WORKERS_TIMEOUT_S}s"}):
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               memory_limit="auto", silence_logs=logging.ERROR)
     try:
         with Client(cluster) as client:
             yield client
@@ -271,9 +277,10 @@ def _cluster_failure(exc: BaseException) -> bool:
     """Whether ``exc`` is the cluster's failure (worker lost, connection closed) rather than the screening's."""
     from distributed import TimeoutError as DaskTimeout
     from distributed.comm.core import CommClosedError
-    from distributed.scheduler import KilledWorker
+    from distributed.scheduler import KilledWorker, NoValidWorkerError
 
-    return isinstance(exc, (KilledWorker, CommClosedError, DaskTimeout, TimeoutError, ConnectionError))
+    return isinstance(exc, (KilledWorker, NoValidWorkerError, CommClosedError, DaskTimeout, TimeoutError,
+                            ConnectionError))
 
 
 def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None, n_workers: int = DEFAULT_WORKERS,
