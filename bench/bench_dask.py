@@ -53,6 +53,12 @@ def _noop(x):
     return x
 
 
+def _rss_mib() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
 def province_store(work: Path, units: int, spacing: float) -> tuple[Path, tuple]:
     """The store of bench_batch.py (synthetic Jilin-like province) and the box to put sites in."""
     from bench_batch import BOX, province_layers
@@ -112,6 +118,7 @@ def measure(name: str, store: Path, bounds, client, args, work: Path) -> dict:
         res = client.gather(futures)
         rounds.append((res, time.perf_counter() - t))
     (cold, t_cold), (warm, t_warm) = rounds
+    rss = sorted(round(v) for v in client.run(_rss_mib).values())
     # the fixed cost of a partition: one site, warm, ten times
     ones = [client.submit(_timed_partition, frame.iloc[[i]], spec, version, pure=False) for i in range(10)]
     one = client.gather(ones)
@@ -148,7 +155,7 @@ def measure(name: str, store: Path, bounds, client, args, work: Path) -> dict:
         "cpu_ms_per_site_cold": 1e3 * cpu_cold / n, "cpu_ms_per_site_warm": 1e3 * cpu_warm / n,
         "partition_cpu_s_warm": [round(r[1], 2) for r in warm], "partition_wall_s_warm": [round(r[2], 2) for r in warm],
         "partition_fixed_cpu_ms": 1e3 * fixed_cpu, "partition_fixed_wall_ms": 1e3 * fixed_wall,
-        "round_wall_s_cold": t_cold, "round_wall_s_warm": t_warm,
+        "worker_rss_mib": rss, "round_wall_s_cold": t_cold, "round_wall_s_warm": t_warm,
         "read_ms_per_site": 1e3 * t_read / n, "sort_ms_per_site": 1e3 * t_sort / n,
         "client_write_ms_per_site": 1e3 * t_write / n,
         "bytes_sent_per_site": sent / n, "bytes_back_per_site": back / n,
