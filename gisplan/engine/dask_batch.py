@@ -240,28 +240,39 @@ def _cluster(scheduler: str | None, n_workers: int):
         cluster.close()
 
 
-def _gather(futures: list, chunk: int, bar):
-    """The tables of one window's partitions, in the window's row order."""
+def _in_order(results: list):
+    """One window's table from its partitions' ``(positions, table)``, in the window's row order."""
     import pandas as pd
 
-    tables, positions = [], []
-    for j, future in enumerate(futures):
-        try:
-            where, table = future.result()
-        except GisplanError:
-            raise
-        except Exception as exc:
-            if not _cluster_failure(exc):
-                raise
-            raise ClusterError(f"the Dask cluster failed on chunk {chunk}, partition {j}: "
-                               f"{type(exc).__name__}: {exc}") from None
-        if table is not None:
-            tables.append(table)
-            positions.append(where)
-            bar.update(len(where))
-    table = pd.concat(tables, ignore_index=True)
-    back = np.argsort(np.concatenate(positions), kind="stable")
+    kept = [(where, table) for where, table in results if table is not None]
+    table = pd.concat([t for _, t in kept], ignore_index=True)
+    back = np.argsort(np.concatenate([w for w, _ in kept]), kind="stable")
     return table.iloc[back].reset_index(drop=True)
+
+
+def _write_window(results: list, part: str) -> dict:
+    """On a worker: one window's part file written from its partitions; the sites per verdict."""
+    from ..batch import write_batch
+
+    table = _in_order(results)
+    write_batch(table, part)
+    return dict(Counter(table["verdict"].tolist()))
+
+
+def _result(future, chunk: int, what: str):
+    """A future's result; the cluster's own failures as one :class:`ClusterError`."""
+    try:
+        return future.result()
+    except GisplanError:
+        raise
+    except Exception as exc:
+        if not _cluster_failure(exc):
+            raise
+        raise ClusterError(f"the Dask cluster failed on chunk {chunk} ({what}): {type(exc).__name__}: {exc}") from None
+
+
+def _dir_exists(path: str) -> bool:
+    return os.path.isdir(path)
 
 
 def _affinity(workers: list, j: int, n: int) -> dict:
@@ -413,9 +424,14 @@ class _Run:
         pending = None
 
         def finish(k, futures):
-            table = _gather(futures, k, bar)
-            write_batch(table, self._part(k))
-            counts.update(table["verdict"].tolist())
+            if isinstance(futures, list):  # this process writes the part
+                table = _in_order([_result(f, k, f"partition {j}") for j, f in enumerate(futures)])
+                write_batch(table, self._part(k))
+                verdicts = Counter(table["verdict"].tolist())
+            else:  # a worker wrote it
+                verdicts = Counter(_result(futures, k, "screening or writing its part"))
+            counts.update(verdicts)
+            bar.update(sum(verdicts.values()))
             done.append(k)
             _write_json(manifest, {"key": self.key, "done": done, "chunks": len(self.windows)})
             if pause:
@@ -424,6 +440,8 @@ class _Run:
         # the workers read the windows themselves when they see the same sites file; else this process does
         stamp = _file_stamp(self.sites)
         shared = stamp is not None and all(v == stamp for v in client.run(_file_stamp, self.sites).values())
+        # ... and write the parts when they see the parts folder too (this process would be the bottleneck)
+        writes = shared and all(client.run(_dir_exists, str(self.parts_dir)).values())
         with tqdm(total=self.total or None, disable=not show, unit="site", desc="screening") as bar:
             try:
                 for k, window in enumerate(self.windows):
@@ -443,6 +461,8 @@ class _Run:
                     workers = sorted(client.nthreads())  # those of now: workers may join or leave
                     futures = [client.submit(_screen_partition, p, self.spec, version, self.id_field, self.options,
                                              pure=False, **_affinity(workers, j, n)) for j, p in enumerate(parts)]
+                    if writes:
+                        futures = client.submit(_write_window, futures, str(self._part(k)), pure=False)
                     if pending is not None:  # the previous window is gathered while this one is screened
                         finish(*pending)
                     pending = (k, futures)
@@ -451,5 +471,5 @@ class _Run:
                     pending = None
             finally:
                 if pending is not None:
-                    client.cancel(pending[1])
+                    client.cancel(pending[1] if isinstance(pending[1], list) else [pending[1]])
         return counts
