@@ -166,6 +166,34 @@ def measure(name: str, store: Path, bounds, client, args, work: Path) -> dict:
     return fig
 
 
+def per_kind(store: Path, sites: Path) -> dict:
+    """CPU ms per site of ``screen_batch`` for the polygons, points and lines of a sites file, one process."""
+    import psutil
+
+    from gisplan.batch import screen_batch
+    from gisplan.sites import read_site_frame
+    from gisplan.store import Store
+
+    snapshot = Store(store)
+    frame, _, _ = read_site_frame(sites, window=(10_000, 8_000))
+    opts = dict(id_field="site_id", progress=False, **OPTIONS)
+    screen_batch(frame.iloc[:50], snapshot, **opts)  # the store opened, PROJ set up
+    fig = {}
+    for kind, n in (("Polygon", 2000), ("Point", 300), ("LineString", 200)):
+        sub = frame[frame.geom_type == kind].iloc[:n]
+        if len(sub):
+            c = time.process_time()
+            screen_batch(sub, snapshot, **opts)
+            fig[kind] = 1e3 * (time.process_time() - c) / len(sub)
+    c = time.process_time()
+    screen_batch(frame.iloc[[0]], snapshot, **opts)
+    fig["fixed_ms"] = 1e3 * (time.process_time() - c)
+    fig["rss_mib"] = psutil.Process().memory_info().rss / 2**20
+    fig["mix"] = frame.geom_type.value_counts(normalize=True).round(3).to_dict()
+    print("CPU ms per site by kind:", {k: round(v, 3) if isinstance(v, float) else v for k, v in fig.items()})
+    return fig
+
+
 def task_overhead(client, n: int = 1000) -> float:
     """Seconds of scheduler and transport overhead per task (empty tasks, submitted at once)."""
     client.gather([client.submit(_noop, i, pure=False) for i in range(50)])  # warm up
@@ -185,9 +213,12 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--stores", nargs="+", default=["demo", "province"])
     ap.add_argument("--store", type=Path, help="another store (e.g. a national one) ...")
     ap.add_argument("--store-sites", type=Path, help="... and the sites file whose first --sites features to use")
+    ap.add_argument("--kinds", action="store_true", help="only the CPU cost per site kind of --store/--store-sites")
     ap.add_argument("--skip-local", action="store_true", help="no local-engine run (a large store)")
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args(argv)
+    if args.kinds:
+        return [per_kind(args.store, args.store_sites)]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gisplan-dask-"))
     work.mkdir(parents=True, exist_ok=True)
     from distributed import Client, LocalCluster

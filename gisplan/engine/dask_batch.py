@@ -32,7 +32,7 @@ import shutil
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,6 +53,8 @@ NO_WORKERS_TIMEOUT_S = 120
 INSTALL_HINT = "pip install 'gisplan[dask]'"
 #: Partitions per worker thread in a window when none is asked for (some slack to balance the load).
 _PARTITIONS_PER_THREAD = 2
+#: Most windows in flight (read, screened or written) beyond the one being finished.
+_MAX_AHEAD = 16
 #: Fewest sites per partition when the number is chosen automatically (a partition has a fixed cost).
 _MIN_PARTITION_SITES = 2000
 
@@ -421,7 +423,7 @@ class _Run:
         counts: Counter = Counter()
         show = sys.stderr.isatty() if progress is None else progress
         pause = float(os.environ.get("GISPLAN_TEST_CHUNK_PAUSE", "0") or 0)  # tests kill a run between chunks
-        pending = None
+        pending: deque = deque()
 
         def finish(k, futures):
             if isinstance(futures, list):  # this process writes the part
@@ -442,6 +444,8 @@ class _Run:
         shared = stamp is not None and all(v == stamp for v in client.run(_file_stamp, self.sites).values())
         # ... and write the parts when they see the parts folder too (this process would be the bottleneck)
         writes = shared and all(client.run(_dir_exists, str(self.parts_dir)).values())
+        # windows in flight: enough that reading a window (one task) never starves many workers
+        ahead = max(2, min(_MAX_AHEAD, len(client.nthreads()) // 4 + 1)) if shared else 1
         with tqdm(total=self.total or None, disable=not show, unit="site", desc="screening") as bar:
             try:
                 for k, window in enumerate(self.windows):
@@ -463,13 +467,12 @@ class _Run:
                                              pure=False, **_affinity(workers, j, n)) for j, p in enumerate(parts)]
                     if writes:
                         futures = client.submit(_write_window, futures, str(self._part(k)), pure=False)
-                    if pending is not None:  # the previous window is gathered while this one is screened
-                        finish(*pending)
-                    pending = (k, futures)
-                if pending is not None:
-                    finish(*pending)
-                    pending = None
+                    pending.append((k, futures))
+                    while len(pending) > ahead:  # the oldest window is finished while the later ones are screened
+                        finish(*pending.popleft())
+                while pending:
+                    finish(*pending.popleft())
             finally:
-                if pending is not None:
-                    client.cancel(pending[1] if isinstance(pending[1], list) else [pending[1]])
+                for _, futures in pending:
+                    client.cancel(futures if isinstance(futures, list) else [futures])
         return counts
