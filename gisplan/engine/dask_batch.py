@@ -90,7 +90,7 @@ def spatial_partitions(frame, n: int) -> list[np.ndarray]:
     >>> import geopandas as gpd, shapely
     >>> f = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0), shapely.Point(9, 9), shapely.Point(0.1, 0), None])
     >>> [p.tolist() for p in spatial_partitions(f, 2)]
-    [[3, 0], [1, 2]]
+    [[3, 0], [2, 1]]
     """
     import geopandas as gpd
     import shapely
