@@ -8,7 +8,7 @@ Like rasterio's, they also subclass built-ins so ``except ValueError`` works.
 from __future__ import annotations
 
 __all__ = ["GisplanError", "InputError", "SiteError", "StoreError", "MappingError", "CRSInputError", "OutputError",
-           "CJKFontError", "OPTION_NAMES", "option", "cli_message"]
+           "CJKFontError", "ClusterError", "OPTION_NAMES", "option", "cli_message"]
 
 
 class GisplanError(Exception):
@@ -33,6 +33,10 @@ class MappingError(InputError):
 
 class CJKFontError(GisplanError, RuntimeError):
     """No font able to draw Chinese text is installed (maps need one: fonts-noto-cjk)."""
+
+
+class ClusterError(GisplanError, RuntimeError):
+    """The Dask cluster failed under a batch (a worker died, the scheduler went away)."""
 
 
 class StoreError(GisplanError, OSError):

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import GisplanError, InputError, StoreError
+from ..errors import ClusterError, GisplanError, InputError, StoreError
 
 __all__ = ["dask_batch", "spatial_partitions", "worker_store_opens", "ClusterError", "DEFAULT_WORKERS",
            "CONNECT_TIMEOUT_S", "INSTALL_HINT"]
@@ -57,10 +57,6 @@ _PARTITIONS_PER_THREAD = 2
 _MAX_AHEAD = 16
 #: Fewest sites per partition when the number is chosen automatically (a partition has a fixed cost).
 _MIN_PARTITION_SITES = 2000
-
-
-class ClusterError(GisplanError, RuntimeError):
-    """The Dask cluster failed under a run (a worker died, the scheduler went away)."""
 
 
 # --------------------------------------------------------------------------- partitions
