@@ -49,6 +49,9 @@ DEFAULT_WORKERS = 2
 CONNECT_TIMEOUT_S = 5
 #: Seconds a partition waits when the local cluster has no worker left (all died) before the run fails.
 NO_WORKERS_TIMEOUT_S = 120
+#: Seconds without any task running on the cluster, while a run waits for one, before it gives up.
+STALL_TIMEOUT_S = 300.0
+_STALL_CHECK_S = 10.0
 #: How to get the optional packages.
 INSTALL_HINT = "pip install 'gisplan[dask]'"
 #: Partitions per worker thread in a window when none is asked for (some slack to balance the load).
@@ -187,6 +190,13 @@ def _screen_partition(part: tuple, spec: str, version, id_field: str, options: d
     return positions, screen_batch(frame, _worker_store(spec, version), id_field=id_field, progress=False, **options)
 
 
+def _absolute(path):
+    """A local file's absolute path (workers may run elsewhere); anything else (a URL, a virtual path) as given."""
+    if isinstance(path, (str, os.PathLike)) and os.path.exists(path):
+        return os.path.abspath(path)
+    return path
+
+
 def _file_stamp(path) -> tuple | None:
     """(size, modification time) of a file as this process sees it, or None."""
     try:
@@ -258,7 +268,8 @@ def _write_window(results: list, part: str) -> dict:
 
 
 def _result(future, chunk: int, what: str):
-    """A future's result; the cluster's own failures as one :class:`ClusterError`."""
+    """A future's result; the cluster's own failures, and a cluster that stopped working, as one :class:`ClusterError`."""
+    _wait_with_progress(future, chunk, what)
     try:
         return future.result()
     except GisplanError:
@@ -267,6 +278,25 @@ def _result(future, chunk: int, what: str):
         if not _cluster_failure(exc):
             raise
         raise ClusterError(f"the Dask cluster failed on chunk {chunk} ({what}): {type(exc).__name__}: {exc}") from None
+
+
+def _wait_with_progress(future, chunk: int, what: str) -> None:
+    """Wait for ``future`` as long as the cluster works on something; refuse to wait on an idle cluster for ever."""
+    from distributed import wait
+
+    idle = 0.0
+    while not future.done():
+        try:
+            wait([future], timeout=_STALL_CHECK_S)
+        except TimeoutError:
+            pass
+        if future.done():
+            return
+        busy = any(future.client.processing().values())
+        idle = 0.0 if busy else idle + _STALL_CHECK_S
+        if idle >= STALL_TIMEOUT_S:
+            raise ClusterError(f"the Dask cluster stopped working on chunk {chunk} ({what}): no task ran for "
+                               f"{STALL_TIMEOUT_S:.0f} s (no worker left?); finished chunks are kept for `resume`")
 
 
 def _dir_exists(path: str) -> bool:
@@ -352,7 +382,7 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".gpkg"):
         raise InputError(f"`out` must end in .csv or .gpkg, got {out.name!r}")
-    spec = str(getattr(store, "path", store))
+    spec = _absolute(str(getattr(store, "path", store)))  # the workers' working folders are not ours
     version = _store_version(spec)
     _require_dask()
     run = _Run(sites, spec, out, id_field, chunk_size, resume, options)
@@ -371,7 +401,7 @@ class _Run:
         from ..io.vector import feature_count
         from .stream import _fingerprint, _parts_prefix, _resumable
 
-        self.sites, self.spec, self.out, self.id_field = sites, spec, out, id_field
+        self.sites, self.spec, self.out, self.id_field = _absolute(sites), spec, out, id_field
         self.suffix = out.suffix.lower()
         options = dict(options)
         self.reading = {k: options.pop(k, None) for k in ("source_crs", "layer", "encoding", "cm", "towgs84",
@@ -452,23 +482,27 @@ class _Run:
                     size = window[1] if window else None
                     n = partitions if explicit or size is None else \
                         min(partitions, max(1, size // _MIN_PARTITION_SITES))
+                    # every future of a window is held here until the window is finished: releasing a
+                    # future that later tasks depend on can leave them waiting
+                    held: list = []
                     if shared:
                         read = client.submit(_read_partitions, self.sites, window, self.reading, n, pure=False)
                         parts = [client.submit(operator.getitem, read, j, pure=False) for j in range(n)]
-                        del read  # kept by the scheduler until its partitions are taken
+                        held += [read, *parts]
                     else:
                         parts = _read_partitions(self.sites, window, self.reading, n)
                     workers = sorted(client.nthreads())  # those of now: workers may join or leave
                     futures = [client.submit(_screen_partition, p, self.spec, version, self.id_field, self.options,
                                              pure=False, **_affinity(workers, j, n)) for j, p in enumerate(parts)]
+                    held += futures
                     if writes:
                         futures = client.submit(_write_window, futures, str(self._part(k)), pure=False)
-                    pending.append((k, futures))
+                    pending.append((k, futures, held))
                     while len(pending) > ahead:  # the oldest window is finished while the later ones are screened
-                        finish(*pending.popleft())
+                        finish(*pending.popleft()[:2])
                 while pending:
-                    finish(*pending.popleft())
+                    finish(*pending.popleft()[:2])
             finally:
-                for _, futures in pending:
-                    client.cancel(futures if isinstance(futures, list) else [futures])
+                for _, futures, held in pending:
+                    client.cancel((futures if isinstance(futures, list) else [futures]) + held)
         return counts
