@@ -1,23 +1,23 @@
 """A batch on a Dask cluster: the sites screened in spatial partitions, one store per worker.
 
-``gisplan batch --engine dask`` cuts the sites file into the same windows of
-``chunk_size`` features as the local streamed batch (:mod:`gisplan.engine.stream`).
-Each window is read by a worker (by this process when the workers do not see
-the same sites file), split into spatially compact partitions (the sites
-sorted by the Hilbert distance of their bounding-box centres), and every
-partition is screened on a worker with :func:`gisplan.batch.screen_batch` — the
-one kernel of the local engine. The same Hilbert share of every window is
-preferred on the same worker, so a worker reads about its share of the
-store's pieces. Each worker process opens the store once
-(:func:`gisplan.resident.open_store` on the store spec it is given: a path the
-workers can read, or a URL) and keeps it for every partition; a store that
-differs from the one the run started with is refused (no mixed versions in one
-table). The rows of a window come back, are put in the input order again and
-written as the same part file the local engine writes (``.OUT.parts-XXXX``,
-manifest); the parts are joined atomically at the end. The output is therefore
-the local engine's, row for row (the CSV byte for byte), and ``resume=True``
-continues a killed run — of either engine — from its finished chunks. While
-this process writes a window's part, the workers screen the next window.
+``gisplan batch --engine dask`` reads the sites file in the same windows of
+``chunk_size`` features as the local streamed batch (:mod:`gisplan.engine.stream`),
+splits each window into spatially compact partitions (the sites sorted by the
+Hilbert distance of their bounding-box centres), and screens every partition on
+a worker with :func:`gisplan.batch.screen_batch` — the one kernel of the local
+engine. The same Hilbert share of every window is preferred on the same worker,
+so a worker reads about its share of the store's pieces. Each worker process
+opens the store once (:func:`gisplan.resident.open_store` on the store spec it is
+given: a path the workers can read, or a URL) and keeps it for every partition;
+a store that differs from the one the run started with is refused (no mixed
+versions in one table). The rows of a window come back, are put in the input
+order again and written as the same part file the local engine writes
+(``.OUT.parts-XXXX``, manifest); the parts are joined atomically at the end. The
+output is therefore the local engine's, row for row (the CSV byte for byte), and
+``resume=True`` continues a killed run — of either engine — from its finished
+chunks. While this process writes a window's part, the workers screen the next.
+(Reading the windows and writing the parts on the workers is implemented but
+switched off: see ``_WORKERS_READ``.)
 
 Without a scheduler address a :class:`distributed.LocalCluster` is started
 (worker processes, one thread each, no dashboard, the machine's memory split
@@ -335,8 +335,7 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     Parameters
     ----------
     sites : path
-        The sites file; read by the workers when they see the same file at the
-        same path (size and time), else by this process and sent to them.
+        The sites file, read by this process; the workers receive the partitions.
     store : str or path
         The layer store as the workers open it: a path they can read (the same
         on every machine) or a database URL.
