@@ -8,7 +8,7 @@ Like rasterio's, they also subclass built-ins so ``except ValueError`` works.
 from __future__ import annotations
 
 __all__ = ["GisplanError", "InputError", "SiteError", "StoreError", "MappingError", "CRSInputError", "OutputError",
-           "CJKFontError", "OPTION_NAMES", "option", "cli_message"]
+           "CJKFontError", "ClusterError", "OPTION_NAMES", "option", "cli_message"]
 
 
 class GisplanError(Exception):
@@ -35,6 +35,10 @@ class CJKFontError(GisplanError, RuntimeError):
     """No font able to draw Chinese text is installed (maps need one: fonts-noto-cjk)."""
 
 
+class ClusterError(GisplanError, RuntimeError):
+    """The Dask cluster failed under a batch (a worker died, the scheduler went away)."""
+
+
 class StoreError(GisplanError, OSError):
     """A layer store is missing, unreadable or lacks what a query needs."""
 
@@ -50,6 +54,7 @@ OPTION_NAMES = frozenset({
     "industry", "industry_field", "national_major", "map", "map_value", "mapping", "mapping_from", "sheet", "out",
     "json", "xlsx", "png", "pdf", "docx", "html_map", "report_dir", "lock_timeout", "tiles", "basemap", "tiles_crs",
     "tiles_attr", "kind", "redline", "sites", "sliver_m2", "clear", "lang", "data_dir", "resume", "chunk_size",
+    "scheduler", "partitions",
 })
 
 

@@ -12,7 +12,7 @@ want=(fonts-noto-cjk)
 extras=""
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium postgresql-15-postgis-3)
-  extras="[test]"
+  extras="[test,dask]"  # the Dask engine is tested too
 fi
 missing=()
 for pkg in "${want[@]}"; do

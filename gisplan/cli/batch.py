@@ -36,9 +36,16 @@ __all__ = ["batch"]
 @click.option("--industry-field", help="Field holding each site's project type (code or name).")
 @click.option("--raster-stats", "raster_stats", multiple=True, metavar="NAME",
               help="Add columns for raster NAME of the store: area per class (m²) or min/mean/max. Repeatable.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where the sites are screened: this process, or a Dask cluster (pip install 'gisplan[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://HOST:8786); default: a local cluster.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Workers of the local Dask cluster (default 2).")
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Dask partitions per chunk (default: two per worker thread).")
 @national_major_option
 def batch(sites, store, id_field, out, radius, width, progress, industry, industry_field, national_major, dry_run,
-          chunk_size, resume, raster_stats=(), **opts) -> None:
+          chunk_size, resume, raster_stats=(), engine="local", scheduler=None, workers=None, partitions=None,
+          **opts) -> None:
     """Screen every feature of SITES as its own site; one row per site."""
     from ..batch import screen_batch, write_batch
 
@@ -48,6 +55,12 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
         raise InputError(f"--out must end in .csv, .gpkg or .parquet, got {out!r}")
     protect_inputs(store, sites)
     check_outputs(out)
+    if engine != "dask" and (scheduler or workers or partitions):
+        raise InputError("--scheduler, --workers and --partitions go with --engine dask")
+    if scheduler and workers:
+        raise InputError("--workers sizes the local Dask cluster; a --scheduler has the workers started there")
+    if engine == "dask" and reports.get("report_dir"):
+        raise InputError("--report-dir needs the local engine (--engine local)")
     if dry_run:
         from ..sites import describe_site_frame
 
@@ -62,11 +75,18 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
     gc.disable()
     options = dict(radius=radius, width=width, industry=industry, industry_field=industry_field,
                    national_major=national_major, raster_stats=tuple(raster_stats), **reading)
-    if not reports.get("report_dir"):  # streamed in chunks, resumable
+    if engine == "dask":  # the same chunks and parts as the local engine, screened on the cluster
+        from ..engine.dask_batch import DEFAULT_WORKERS, dask_batch
+
+        counts = dask_batch(sites, store, out, id_field=id_field, scheduler=scheduler, n_workers=workers or DEFAULT_WORKERS,
+                            partitions=partitions, chunk_size=chunk_size, resume=resume, progress=progress,
+                            protect=(store, sites), **options)
+    elif not reports.get("report_dir"):  # streamed in chunks, resumable
         from ..engine.stream import DEFAULT_CHUNK_SIZE, stream_batch
 
         counts = stream_batch(sites, store, out, id_field=id_field, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
                               resume=resume, progress=progress, protect=(store, sites), **options)
+    if engine == "dask" or not reports.get("report_dir"):
         click.echo(f"{sum(counts.values())} site(s) screened -> {out}: "
                    + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         return

@@ -1,0 +1,513 @@
+"""A batch on a Dask cluster: the sites screened in spatial partitions, one store per worker.
+
+``gisplan batch --engine dask`` reads the sites file in the same windows of
+``chunk_size`` features as the local streamed batch (:mod:`gisplan.engine.stream`),
+splits each window into spatially compact partitions (the sites sorted by the
+Hilbert distance of their bounding-box centres), and screens every partition on
+a worker with :func:`gisplan.batch.screen_batch` — the one kernel of the local
+engine. The same Hilbert share of every window is preferred on the same worker,
+so a worker reads about its share of the store's pieces. Each worker process
+opens the store once (:func:`gisplan.resident.open_store` on the store spec it is
+given: a path the workers can read, or a URL) and keeps it for every partition;
+a store that differs from the one the run started with is refused (no mixed
+versions in one table). The rows of a window come back, are put in the input
+order again and written as the same part file the local engine writes
+(``.OUT.parts-XXXX``, manifest); the parts are joined atomically at the end. The
+output is therefore the local engine's, row for row (the CSV byte for byte), and
+``resume=True`` continues a killed run — of either engine — from its finished
+chunks. While this process writes a window's part, the workers screen the next.
+(Reading the windows and writing the parts on the workers is implemented but
+switched off: see ``_WORKERS_READ``.)
+
+Without a scheduler address a :class:`distributed.LocalCluster` is started
+(worker processes, one thread each, no dashboard, the machine's memory split
+between the workers). Dask is an optional dependency: ``pip install 'gisplan[dask]'``.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import shutil
+import sys
+import threading
+import time
+from collections import Counter, deque
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ClusterError, GisplanError, InputError, StoreError
+
+__all__ = ["dask_batch", "spatial_partitions", "worker_store_opens", "ClusterError", "DEFAULT_WORKERS",
+           "CONNECT_TIMEOUT_S", "INSTALL_HINT"]
+
+#: Workers of the local cluster started when no scheduler is given.
+DEFAULT_WORKERS = 2
+#: Seconds to wait for a scheduler before giving up.
+CONNECT_TIMEOUT_S = 5
+#: Seconds a partition waits when the local cluster has no worker left (all died) before the run fails.
+NO_WORKERS_TIMEOUT_S = 120
+#: Seconds without any task running on the cluster, while a run waits for one, before it gives up.
+STALL_TIMEOUT_S = 300.0
+_STALL_CHECK_S = 10.0
+#: How to get the optional packages.
+INSTALL_HINT = "pip install 'gisplan[dask]'"
+#: Partitions per worker thread in a window when none is asked for (some slack to balance the load).
+_PARTITIONS_PER_THREAD = 2
+#: Whether the workers read the windows (and write the parts) when they see the files. Off: in 3 of about
+#: 10 test runs on a 2-core machine under heavy load such a run hung (a partition the scheduler held as running
+#: on an idle worker, after a worker-to-worker transfer of its sites); this process reads and writes until that
+#: is understood. The path is kept and was tested equal to the local engine.
+_WORKERS_READ = False
+#: Most windows in flight (read, screened or written) beyond the one being finished.
+_MAX_AHEAD = 16
+#: Fewest sites per partition when the number is chosen automatically (a partition has a fixed cost).
+_MIN_PARTITION_SITES = 2000
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+def spatial_partitions(frame, n: int) -> list[np.ndarray]:
+    """Row positions of ``frame`` in at most ``n`` spatially compact groups of near-equal size.
+
+    The rows are sorted by the Hilbert distance (level 16, over the frame's own
+    extent) of the centres of their bounding boxes and cut into ``n`` runs; rows
+    without a location (empty or missing geometry) come first.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        The sites.
+    n : int
+        Partitions wanted (fewer when there are fewer rows).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Positions (``iloc``) of the rows of each partition; together each row once.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> f = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0), shapely.Point(9, 9), shapely.Point(0.1, 0), None])
+    >>> [p.tolist() for p in spatial_partitions(f, 2)]
+    [[3, 0], [2, 1]]
+    """
+    import geopandas as gpd
+    import shapely
+
+    if n < 1:
+        raise InputError(f"{_opt('partitions')} must be at least 1, got {n!r}")
+    bounds = shapely.bounds(np.asarray(frame.geometry.values, dtype=object))
+    cx, cy = (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
+    located = np.isfinite(cx) & np.isfinite(cy)
+    key = np.full(len(frame), -1, dtype=np.int64)
+    if located.any():
+        key[located] = gpd.GeoSeries(shapely.points(cx[located], cy[located])).hilbert_distance(level=16).to_numpy()
+    order = np.argsort(key, kind="stable")
+    return [part for part in np.array_split(order, min(n, len(order))) if len(part)]
+
+
+def _opt(name: str) -> str:
+    from ..errors import option
+
+    return option(name)
+
+
+# --------------------------------------------------------------------------- the worker side
+
+_STORES: dict = {}
+_OPENS: Counter = Counter()
+_STORES_LOCK = threading.Lock()
+
+
+def _store_version(spec: str):
+    """What identifies the version of a store file (size, modification time); None for a URL."""
+    if "://" in spec:
+        return None
+    try:
+        st = os.stat(spec)
+    except OSError as exc:
+        raise StoreError(f"store not found: {spec} ({exc.strerror})") from None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _worker_store(spec: str, version):
+    """This process's store for ``spec``: opened once, reopened only when the file was replaced."""
+    from ..resident import open_store
+
+    with _STORES_LOCK:
+        if version is not None and _store_version(spec) != tuple(version):
+            raise StoreError(f"the store {spec} on this worker is not the one the run started with "
+                             "(replaced meanwhile, or another copy): run again")
+        resident = _STORES.get(spec)
+        if resident is None:
+            resident = _STORES[spec] = open_store(spec)
+            _OPENS[spec] += 1
+            return resident.snapshot()
+        seen = resident.reloads_seen
+        store = resident.snapshot()
+        if resident.reloads_seen != seen:
+            _OPENS[spec] += 1
+        return store
+
+
+def worker_store_opens() -> dict[str, int]:
+    """How often this process opened each store (run on the workers: ``client.run(worker_store_opens)``).
+
+    Returns
+    -------
+    dict
+        Store spec -> number of times it was opened (1 unless the file was replaced).
+    """
+    with _STORES_LOCK:
+        return dict(_OPENS)
+
+
+def _read_partitions(sites, window, reading: dict, n: int) -> list[tuple[np.ndarray, object]]:
+    """Read one window of the sites file and split it into exactly ``n`` spatial partitions (some maybe empty).
+
+    Runs on a worker when the workers see the sites file, else on the client.
+    """
+    from ..sites import read_site_frame
+
+    frame, _note, _ = read_site_frame(sites, window=window, **reading)
+    if len(frame) == 0:
+        raise InputError("the sites file has no features")
+    parts = spatial_partitions(frame, n)
+    parts += [np.zeros(0, dtype=np.int64)] * (n - len(parts))
+    return [(p, frame.iloc[p]) for p in parts]
+
+
+def _screen_partition(part: tuple, spec: str, version, id_field: str, options: dict):
+    """Screen one partition ``(positions, frame)`` on a worker against its store (the local engine's kernel).
+
+    Returns ``(positions, table)``; the table is None for an empty partition.
+    """
+    from ..batch import screen_batch
+
+    positions, frame = part
+    if len(frame) == 0:
+        return positions, None
+    return positions, screen_batch(frame, _worker_store(spec, version), id_field=id_field, progress=False, **options)
+
+
+def _absolute(path):
+    """A local file's absolute path (workers may run elsewhere); anything else (a URL, a virtual path) as given."""
+    if isinstance(path, (str, os.PathLike)) and os.path.exists(path):
+        return os.path.abspath(path)
+    return path
+
+
+def _file_stamp(path) -> tuple | None:
+    """(size, modification time) of a file as this process sees it, or None."""
+    try:
+        st = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+# --------------------------------------------------------------------------- the client side
+
+
+def _require_dask() -> None:
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        raise InputError(f"the Dask engine needs Dask, which is not installed: {INSTALL_HINT}") from None
+
+
+@contextmanager
+def _cluster(scheduler: str | None, n_workers: int):
+    """A client of the scheduler at ``scheduler``, or of a local cluster of ``n_workers`` processes."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise InputError(f"cannot reach the Dask scheduler {scheduler!r} ({_opt('scheduler')}): {reason}") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    import dask
+
+    # partitions that no worker is left to run fail after a while instead of waiting for ever
+    with dask.config.set({"distributed.scheduler.no-workers-timeout": f"{NO_WORKERS_TIMEOUT_S}s"}):
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               memory_limit="auto", silence_logs=logging.ERROR)
+    try:
+        with Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+
+
+def _in_order(results: list):
+    """One window's table from its partitions' ``(positions, table)``, in the window's row order."""
+    import pandas as pd
+
+    kept = [(where, table) for where, table in results if table is not None]
+    table = pd.concat([t for _, t in kept], ignore_index=True)
+    back = np.argsort(np.concatenate([w for w, _ in kept]), kind="stable")
+    return table.iloc[back].reset_index(drop=True)
+
+
+def _write_window(results: list, part: str) -> dict:
+    """On a worker: one window's part file written from its partitions; the sites per verdict."""
+    from ..batch import write_batch
+
+    table = _in_order(results)
+    write_batch(table, part)
+    return dict(Counter(table["verdict"].tolist()))
+
+
+def _result(future, chunk: int, what: str):
+    """A future's result; the cluster's own failures, and a cluster that stopped working, as one :class:`ClusterError`."""
+    _wait_with_progress(future, chunk, what)
+    try:
+        return future.result()
+    except GisplanError:
+        raise
+    except Exception as exc:
+        if not _cluster_failure(exc):
+            raise
+        raise ClusterError(f"the Dask cluster failed on chunk {chunk} ({what}): {type(exc).__name__}: {exc}") from None
+
+
+def _wait_with_progress(future, chunk: int, what: str) -> None:
+    """Wait for ``future`` as long as the cluster works on something; refuse to wait on an idle cluster for ever."""
+    from distributed import wait
+
+    idle = 0.0
+    while not future.done():
+        try:
+            wait([future], timeout=_STALL_CHECK_S)
+        except TimeoutError:
+            pass
+        if future.done():
+            return
+        busy = any(future.client.processing().values())
+        idle = 0.0 if busy else idle + _STALL_CHECK_S
+        if idle >= STALL_TIMEOUT_S:
+            raise ClusterError(f"the Dask cluster stopped working on chunk {chunk} ({what}): no task ran for "
+                               f"{STALL_TIMEOUT_S:.0f} s (no worker left?); finished chunks are kept for `resume`")
+
+
+def _dir_exists(path: str) -> bool:
+    return os.path.isdir(path)
+
+
+def _affinity(workers: list, j: int, n: int) -> dict:
+    """Where partition ``j`` of ``n`` (in Hilbert order) should run: the same share of every window on the same
+    worker, so that a worker reads the store's pieces of about its share of the area, not of the whole country.
+    A preference only: a busy or lost worker's partitions go to the others."""
+    if len(workers) < 2:
+        return {}
+    return {"workers": [workers[j * len(workers) // n]], "allow_other_workers": True}
+
+
+def _cluster_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is the cluster's failure (worker lost, connection closed) rather than the screening's."""
+    from distributed import TimeoutError as DaskTimeout
+    from distributed.comm.core import CommClosedError
+    from distributed.scheduler import KilledWorker, NoValidWorkerError
+
+    return isinstance(exc, (KilledWorker, NoValidWorkerError, CommClosedError, DaskTimeout, TimeoutError,
+                            ConnectionError))
+
+
+def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None, n_workers: int = DEFAULT_WORKERS,
+               partitions: int | None = None, chunk_size: int | None = None, resume: bool = False,
+               progress: bool | None = None, protect=(), **options) -> Counter:
+    """Screen a sites file on a Dask cluster into ``out`` (``.csv`` or ``.gpkg``); the local engine's output.
+
+    Parameters
+    ----------
+    sites : path
+        The sites file, read by this process; the workers receive the partitions.
+    store : str or path
+        The layer store as the workers open it: a path they can read (the same
+        on every machine) or a database URL.
+    out : path
+        The output table; written once, atomically, when every chunk is done.
+    id_field : str
+        Field identifying the sites.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); default: a
+        local cluster of ``n_workers`` processes, stopped at the end.
+    n_workers : int
+        Workers of the local cluster.
+    partitions : int, optional
+        Partitions per chunk (default: two per worker thread, at least 2,000 sites each:
+        a partition has a fixed cost of tens of milliseconds).
+    chunk_size : int, optional
+        Sites read and written per chunk (default that of the local engine).
+    resume : bool
+        Continue a run killed midway (its finished chunks are kept beside ``out``).
+    progress : bool, optional
+        A progress bar (default: on a terminal).
+    protect : iterable of paths
+        Files the output may not replace.
+    **options
+        As :func:`gisplan.batch.screen_batch`.
+
+    Returns
+    -------
+    collections.Counter
+        Sites per verdict.
+
+    Raises
+    ------
+    InputError
+        Bad options, Dask missing, the scheduler unreachable.
+    ClusterError
+        The cluster failed under the run (the finished chunks are kept for ``resume``).
+    """
+    from .stream import DEFAULT_CHUNK_SIZE
+
+    chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InputError(f"`chunk_size` must be a positive whole number, got {chunk_size!r}")
+    if partitions is not None and (not isinstance(partitions, int) or partitions < 1):
+        raise InputError(f"{_opt('partitions')} must be a positive whole number, got {partitions!r}")
+    if not isinstance(n_workers, int) or n_workers < 1:
+        raise InputError(f"the number of workers must be a positive whole number, got {n_workers!r}")
+    out = Path(out)
+    if out.suffix.lower() not in (".csv", ".gpkg"):
+        raise InputError(f"`out` must end in .csv or .gpkg, got {out.name!r}")
+    spec = _absolute(str(getattr(store, "path", store)))  # the workers' working folders are not ours
+    version = _store_version(spec)
+    _require_dask()
+    run = _Run(sites, spec, out, id_field, chunk_size, resume, options)
+    with _cluster(scheduler, n_workers) as client:
+        explicit = partitions is not None
+        if not explicit:
+            threads = sum(client.nthreads().values()) or 1
+            partitions = max(1, _PARTITIONS_PER_THREAD * threads)
+        return run.execute(client, version, partitions, progress, protect, explicit=explicit)
+
+
+class _Run:
+    """One run: its windows, parts folder and manifest (those of :func:`gisplan.engine.stream.stream_batch`)."""
+
+    def __init__(self, sites, spec: str, out: Path, id_field: str, chunk_size: int, resume: bool, options: dict):
+        from ..io.vector import feature_count
+        from .stream import _fingerprint, _parts_prefix, _resumable
+
+        self.sites, self.spec, self.out, self.id_field = _absolute(sites), spec, out, id_field
+        self.suffix = out.suffix.lower()
+        options = dict(options)
+        self.reading = {k: options.pop(k, None) for k in ("source_crs", "layer", "encoding", "cm", "towgs84",
+                                                          "dxf_layer")}
+        self.options = options
+        streamable = not any(self.reading[k] for k in ("cm", "towgs84", "dxf_layer"))
+        total = feature_count(sites, layer=self.reading["layer"]) if streamable else None
+        self.total = total
+        self.windows = [None] if not total else [(s, min(chunk_size, total - s)) for s in range(0, total, chunk_size)]
+        # the key of the local engine: a run of either engine resumes the other's parts (they are the same)
+        self.key = _fingerprint(sites, spec, {**options, **self.reading, "id_field": id_field}, chunk_size, total)
+        self.found = _resumable(out, self.key) if resume else None
+        if resume and self.found is None and list(out.parent.glob(_parts_prefix(out) + "*")):
+            raise InputError(f"the unfinished run beside {out.name} was for another sites file, store or options "
+                             "(or is running now); run without `resume` to start again")
+
+    def _part(self, k: int) -> Path:
+        return self.parts_dir / f"part-{k:06d}{self.suffix}"
+
+    def execute(self, client, version, partitions: int, progress, protect, *, explicit: bool) -> Counter:
+        from .stream import _drop_unclaimed, _join, _new_parts_dir, _write_json
+
+        if self.found is not None:
+            self.parts_dir, done, lock = self.found
+        else:
+            (self.parts_dir, lock), done = _new_parts_dir(self.out), []
+        try:
+            manifest = self.parts_dir / "manifest.json"
+            _write_json(manifest, {"key": self.key, "done": done, "chunks": len(self.windows)})
+            counts = self._screen(client, version, partitions, progress, done, manifest, explicit)
+            _join([self._part(k) for k in range(len(self.windows))], self.out, self.suffix, protect)
+        finally:
+            if lock is not None:
+                lock.release()
+        shutil.rmtree(self.parts_dir, ignore_errors=True)
+        _drop_unclaimed(self.out, self.parts_dir)
+        return counts
+
+    def _screen(self, client, version, partitions: int, progress, done: list, manifest: Path, explicit: bool):
+        from tqdm.auto import tqdm
+
+        from ..batch import write_batch
+        from .stream import _part_verdicts, _write_json
+
+        counts: Counter = Counter()
+        show = sys.stderr.isatty() if progress is None else progress
+        pause = float(os.environ.get("GISPLAN_TEST_CHUNK_PAUSE", "0") or 0)  # tests kill a run between chunks
+        pending: deque = deque()
+
+        def finish(k, futures):
+            if isinstance(futures, list):  # this process writes the part
+                table = _in_order([_result(f, k, f"partition {j}") for j, f in enumerate(futures)])
+                write_batch(table, self._part(k))
+                verdicts = Counter(table["verdict"].tolist())
+            else:  # a worker wrote it
+                verdicts = Counter(_result(futures, k, "screening or writing its part"))
+            counts.update(verdicts)
+            bar.update(sum(verdicts.values()))
+            done.append(k)
+            _write_json(manifest, {"key": self.key, "done": done, "chunks": len(self.windows)})
+            if pause:
+                time.sleep(pause)
+
+        # the workers read the windows themselves when they see the same sites file; else this process does
+        stamp = _file_stamp(self.sites)
+        shared = _WORKERS_READ and stamp is not None and \
+            all(v == stamp for v in client.run(_file_stamp, self.sites).values())
+        # ... and write the parts when they see the parts folder too (this process would be the bottleneck)
+        writes = shared and all(client.run(_dir_exists, str(self.parts_dir)).values())
+        # windows in flight: enough that reading a window (one task) never starves many workers
+        ahead = max(2, min(_MAX_AHEAD, len(client.nthreads()) // 4 + 1)) if shared else 1
+        with tqdm(total=self.total or None, disable=not show, unit="site", desc="screening") as bar:
+            try:
+                for k, window in enumerate(self.windows):
+                    if k in done and self._part(k).is_file():
+                        counts.update(_part_verdicts(self._part(k), self.suffix))
+                        bar.update(window[1] if window else 0)
+                        continue
+                    size = window[1] if window else None
+                    n = partitions if explicit or size is None else \
+                        min(partitions, max(1, size // _MIN_PARTITION_SITES))
+                    # every future of a window is held here until the window is finished: releasing a
+                    # future that later tasks depend on can leave them waiting
+                    held: list = []
+                    if shared:
+                        read = client.submit(_read_partitions, self.sites, window, self.reading, n, pure=False)
+                        parts = [client.submit(operator.getitem, read, j, pure=False) for j in range(n)]
+                        held += [read, *parts]
+                    else:
+                        parts = _read_partitions(self.sites, window, self.reading, n)
+                    workers = sorted(client.nthreads())  # those of now: workers may join or leave
+                    futures = [client.submit(_screen_partition, p, self.spec, version, self.id_field, self.options,
+                                             pure=False, **_affinity(workers, j, n)) for j, p in enumerate(parts)]
+                    held += futures
+                    if writes:
+                        futures = client.submit(_write_window, futures, str(self._part(k)), pure=False)
+                    pending.append((k, futures, held))
+                    while len(pending) > ahead:  # the oldest window is finished while the later ones are screened
+                        finish(*pending.popleft()[:2])
+                while pending:
+                    finish(*pending.popleft()[:2])
+            finally:
+                for _, futures, held in pending:
+                    client.cancel((futures if isinstance(futures, list) else [futures]) + held)
+        return counts
