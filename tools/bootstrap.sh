@@ -12,7 +12,7 @@ want=(fonts-noto-cjk)
 extras=""
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium postgresql-15-postgis-3)
-  extras="[test,dask]"  # the Dask engine is tested too
+  extras="[test,dask,bench]"  # the Dask engine and the national bench builder are tested too
 fi
 missing=()
 for pkg in "${want[@]}"; do
