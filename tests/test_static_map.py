@@ -108,3 +108,16 @@ def test_scale_bar_lengths_and_true_north():
     # east of the central meridian (129E) true north leans west of grid north: counter-clockwise
     assert 0.2 < _true_north_angle(130.4, 43.0, "EPSG:4552") < 2.0
     assert -2.0 < _true_north_angle(128.0, 43.0, "EPSG:4552") < -0.2
+
+
+@pytest.mark.parametrize("stem", ["industrial_park_yanji", "solar_farm_dunhua", "quarry_point_antu"])
+def test_scale_bar_labels_do_not_overlap(demo_store, stem):
+    from gisplan.demo import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
+
+    params = {k: v for k, v in SAMPLE_SITE_PARAMS.get(stem, {}).items() if k in ("radius", "width")}
+    fig = static_map(screen(str(DEFAULT_DATA_DIR / "sites" / f"{stem}.geojson"), demo_store, **params))
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in fig.findobj(Text) if t.get_zorder() == 20 and t.get_text().strip()]
+    assert labels[0].get_text() == "0" and labels[-1].get_text().endswith("m")
+    boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+    assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in labels]

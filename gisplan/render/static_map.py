@@ -145,7 +145,8 @@ def _scale_bar(ax, box, unit: str) -> None:
         ax.add_patch(Rectangle((x0 + i * length / 4, y0), length / 4, bh, facecolor="black" if i % 2 == 0 else "white",
                                edgecolor="black", lw=0.6, zorder=19))
     div, unit = (1000.0, unit) if length >= 1000 else (1.0, "m")
-    for frac in (0, 0.5, 1):
+    # the middle label only when the bar is long enough for three labels (its length is 8-20 % of the map width)
+    for frac in (0, 0.5, 1) if length >= 0.16 * w else (0, 1):
         value = length * frac / div
         text = f"{value:g}" if frac < 1 else f"{value:g} {unit}"
         ax.text(x0 + frac * length, y0 + bh + 0.012 * h, text, ha="center", va="bottom", fontsize=6.5, zorder=20)
