@@ -658,6 +658,19 @@ class Store:
             return pd.DataFrame(self._frames[kind][columns])
         return pd.DataFrame.from_records(self._attribute_rows(kind, columns), columns=columns)
 
+    def layer_columns(self, kind: str) -> list[str]:
+        """The attribute column names of layer ``kind`` (no rows read: the table's declaration)."""
+        _check_kind(kind)
+        if kind in self._frames:
+            return [c for c in self._frames[kind].columns if c != self._frames[kind].geometry.name]
+        if kind not in self._layers:
+            raise StoreError(f"store {self.path.name} has no {kind} layer")
+        try:
+            info = self._reader.fetchall(f"PRAGMA table_info({_quote(kind)})")
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.path.name}: cannot read {kind} columns ({exc})") from None
+        return [r[1] for r in info if r[1] != self._geom_cols.get(kind) and not r[5]]  # r[5]: the primary key (fid)
+
     def attribute_columns(self, kind: str, columns: list[str]) -> dict[str, list]:
         """Attribute columns of layer ``kind`` as plain lists, in feature order (no pandas: the batch's reader).
 

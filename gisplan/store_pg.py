@@ -469,6 +469,16 @@ class PgStore(Store):
             raise StoreError(f"store {self.path}: cannot read {kind} attributes "
                              f"({_error_text(exc, self._spec)})") from None
 
+    def layer_columns(self, kind: str) -> list[str]:
+        """The attribute column names of layer ``kind`` (from the catalogue: no rows read)."""
+        _check_kind(kind)
+        if kind in self._frames:
+            return [c for c in self._frames[kind].columns if c != self._frames[kind].geometry.name]
+        if kind not in self._layers:
+            raise StoreError(f"store {self.path} has no {kind} layer")
+        geom = self._geom_cols.get(kind)
+        return [_frame_column(c) for c, _ in self._reader.columns(kind) if c not in (geom, "fid")]
+
     def _attribute_rows(self, kind: str, columns: list[str]) -> list[tuple]:
         """Rows of :meth:`attributes` as tuples (what :meth:`Store.attribute_columns` caches); NULL as None."""
         frame = self.attributes(kind, columns)

@@ -508,16 +508,11 @@ def present_optional_columns(store, kind: str) -> list[str]:
     Stores built before a field was added lack its column; they still screen,
     with the field taken as unknown.
     """
-    from .errors import StoreError
-    from .store import attribute_columns
-
-    out = []
-    for column in OPTIONAL.get(kind, ()):
-        try:
-            attribute_columns(store, kind, ["feature_id", column])  # no frame: a batch loads no pandas
-        except (StoreError, KeyError):  # KeyError: a preloaded frame without the column
-            continue
-        out.append(column)
+    wanted = OPTIONAL.get(kind, ())
+    if not wanted:
+        return []
+    present = set(store.layer_columns(kind))
+    out = [c for c in wanted if c in present]
     return out
 
 

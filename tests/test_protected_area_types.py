@@ -9,6 +9,9 @@ the provincial authority. Inside the redline only reserves and scenic areas
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+
 import geopandas as gpd
 import pytest
 import shapely
@@ -134,3 +137,18 @@ def test_batch_equals_single_on_typed_areas(typed_store, industry):
             assert row["verdict"] == single.verdict["overall"], i
             protected = sum(h["overlap_m2"] for h in single.hit_rows if h["kind"] == "protected_areas")
             assert abs(float(row["protected_m2"]) - protected) <= 1e-9 * max(protected, 1.0)
+
+
+def test_optional_columns_are_found_without_reading_rows(typed_store, store_path, tmp_path):
+    from gisplan.verdict import present_optional_columns
+
+    typed, plain = Store(typed_store), Store(store_path)
+    assert {"pa_type", "pa_level"} <= set(typed.layer_columns("protected_areas"))
+    assert "fid" not in typed.layer_columns("protected_areas") and "geometry" not in plain.layer_columns("protected_areas")
+    assert present_optional_columns(typed, "protected_areas") == ["pa_type", "pa_level"]
+    old = tmp_path / "old.gpkg"  # a store built before type and level existed: the columns are not there
+    shutil.copy(store_path, old)
+    with sqlite3.connect(old) as con:
+        con.execute('ALTER TABLE protected_areas DROP COLUMN pa_type')
+        con.execute('ALTER TABLE protected_areas DROP COLUMN pa_level')
+    assert present_optional_columns(Store(old, verify=False), "protected_areas") == []
