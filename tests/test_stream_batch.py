@@ -249,3 +249,22 @@ def test_forgotten_pieces_are_read_again_the_same(demo_store):
     after = index.geoms(idx)
     assert after[0] is not before[0]  # read again from the store ...
     assert shapely.equals_exact(after, before, tolerance=0).all()  # ... with the same coordinates
+
+
+def test_one_chunk_run_writes_the_output_directly(demo_store, tmp_path, monkeypatch):
+    """A run that fits one chunk makes no parts folder (nothing to resume), gives the multi-chunk bytes and
+    clears an unfinished run of the same output that nobody holds."""
+    import gisplan.engine.stream as stream
+
+    made = []
+    real = stream._new_parts_dir
+    monkeypatch.setattr(stream, "_new_parts_dir", lambda out: made.append(out) or real(out))
+    stale = tmp_path / ".one.csv.parts-stale"
+    stale.mkdir()
+    (stale / "manifest.json").write_text(json.dumps({"key": "old", "done": [], "chunks": 3}))
+    one, many = tmp_path / "one.csv", tmp_path / "many.csv"
+    counts = stream.stream_batch(SITES, demo_store, one, id_field="site_id", radius=300, chunk_size=10_000)
+    assert made == [] and one.is_file() and not stale.exists()
+    stream.stream_batch(SITES, demo_store, many, id_field="site_id", radius=300, chunk_size=7)
+    assert made == [many] and one.read_bytes() == many.read_bytes()
+    assert sum(counts.values()) == len(gpd.read_file(SITES))

@@ -91,7 +91,7 @@ def _new_parts_dir(out: Path):
     return folder, _claim(folder)
 
 
-def _drop_unclaimed(out: Path, keep: Path) -> None:
+def _drop_unclaimed(out: Path, keep: Path | None) -> None:
     """After a finished run: unfinished runs of the same output that nobody is writing are obsolete."""
     for folder in out.parent.glob(_parts_prefix(out) + "*"):
         if folder == keep:
@@ -310,6 +310,9 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
         if others:
             raise InputError(f"the unfinished run beside {out.name} was for another sites file, store or options "
                              "(or is running now); run without `resume` to start again")
+    show = sys.stderr.isatty() if progress is None else progress
+    if found is None and len(windows) == 1:  # one chunk: nothing to resume from, the output itself is the part
+        return _single_chunk(sites, store, out, id_field, order, reading, options, windows[0], total, show, protect)
     if found is not None:
         parts_dir, done, lock = found
     else:  # each run writes its own parts: two runs on one output never mix rows
@@ -317,7 +320,6 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     manifest_path = parts_dir / _MANIFEST
     _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
     counts: Counter = Counter()
-    show = sys.stderr.isatty() if progress is None else progress
     from ..batch import progress_bar
 
     pause = float(os.environ.get("GISPLAN_TEST_CHUNK_PAUSE", "0") or 0)  # tests kill a run between chunks
@@ -347,6 +349,21 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     shutil.rmtree(parts_dir, ignore_errors=True)
     _drop_unclaimed(out, parts_dir)
     return counts
+
+
+def _single_chunk(sites, store, out: Path, id_field: str, order: str, reading: dict, options: dict, window,
+                  total, show: bool, protect) -> Counter:
+    """A run of one chunk: screened and written straight to ``out`` (atomically), with no parts folder or lock."""
+    from ..batch import progress_bar, write_batch
+    from ..sites import read_site_table
+
+    with progress_bar(total or None, show, **_bar_size()) as bar:
+        frame, _note, _ = read_site_table(sites, window=window, **reading)
+        table = _screen_chunk(frame, store, id_field, order, options)
+        write_batch(table, out, protect=protect)
+        bar.update(len(table))
+    _drop_unclaimed(out, None)  # a finished run makes unfinished runs of the same output obsolete
+    return Counter(table["verdict"].tolist())
 
 
 def _bar_size() -> dict:
