@@ -74,8 +74,39 @@ def parse_crs(value: str | int) -> CRS:
 
 @lru_cache(maxsize=64)
 def transformer(src: str, dst: str) -> Transformer:
-    """A cached, always-xy transformer between two CRS given as strings."""
+    """A cached, always-xy transformer between two CRS given as strings.
+
+    Between gisplan's own systems (CGCS2000 lon/lat, the equal-area plane, the
+    CGCS2000 3-degree GK zones) the PROJ pipeline is written out
+    (:func:`_own_pipeline`): the one PROJ's database gives, built in well under a
+    millisecond instead of about 20 (a test compares the two for every pair).
+    """
+    pipeline = _own_pipeline(src, dst)
+    if pipeline is not None:
+        return Transformer.from_pipeline(pipeline)
     return Transformer.from_crs(parse_crs(src), parse_crs(dst), always_xy=True)
+
+
+def _own_step(crs: str) -> str | None:
+    """The PROJ step from GRS80 lon/lat (radians) to one of gisplan's planes; "" for CGCS2000 lon/lat; None otherwise."""
+    if crs == CGCS2000:
+        return ""
+    if crs == EQUAL_AREA:
+        return "proj=aea lat_0=0 lon_0=105 lat_1=25 lat_2=47 x_0=0 y_0=0 ellps=GRS80"
+    code = crs[5:] if crs.startswith("EPSG:") else ""
+    if code.isdigit() and 4534 <= int(code) <= 4554:  # CGCS2000 / 3-degree Gauss-Kruger CM 75E ... 135E
+        return f"proj=tmerc lat_0=0 lon_0={_GK_CM_FIRST + 3 * (int(code) - 4534)} k=1 x_0=500000 y_0=0 ellps=GRS80"
+    return None
+
+
+def _own_pipeline(src: str, dst: str) -> str | None:
+    """The PROJ pipeline (always x/y, i.e. lon/lat order) between two of gisplan's own systems, else None."""
+    a, b = _own_step(src), _own_step(dst)
+    if a is None or b is None or src == dst:
+        return None
+    steps = [f"step inv {a}" if a else "step proj=unitconvert xy_in=deg xy_out=rad",
+             f"step {b}" if b else "step proj=unitconvert xy_in=rad xy_out=deg"]
+    return "proj=pipeline " + " ".join(steps)
 
 
 def transform_geometry(geom, src: str, dst: str):

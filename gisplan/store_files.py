@@ -265,9 +265,9 @@ def file_id(path: Path) -> list[int] | None:
 
 
 def _cache_file() -> Path:
-    base = os.environ.get("GISPLAN_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "gisplan")
-    return Path(base) / "verified.json"
+    from .user_cache import cache_dir
+
+    return cache_dir() / "verified.json"
 
 
 def _read_cache() -> dict:

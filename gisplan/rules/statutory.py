@@ -17,8 +17,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from ..errors import InputError
 from ..vocab import PA_TYPE_GROUP, PA_TYPE_LABELS_ZH
 from .industry import Industry, selector_matches
@@ -345,16 +343,31 @@ def load_rules(path: str | Path) -> RuleSet:
         For a missing file, bad YAML, a rule without text or citation, or a
         citation marked verified without a quote and a reference text.
     """
+    from ..user_cache import parsed_text_cached
+
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"rules file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
+    except OSError as exc:
+        raise InputError(f"cannot read the rules file {path}: {exc.strerror or exc}") from None
+    data = parsed_text_cached(text, "statutory-rules-yaml-1", lambda b: _parse_yaml(b, path))
     if not isinstance(data, dict) or "zones" not in data:
         raise InputError(f"{path}: not a gisplan statutory rules file (no zones)")
     return RuleSet(data, str(path))
+
+
+def _parse_yaml(text: bytes, path: Path):
+    """The YAML document in ``text`` (imported here: a process with cached rules never loads the YAML parser)."""
+    import yaml
+
+    try:
+        return yaml.load(text.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
 
 
 @lru_cache(maxsize=1)
