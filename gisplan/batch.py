@@ -113,6 +113,23 @@ def _footprints(table: SiteTable, id_field: str, radius, width, source_crs) -> t
     return fps, warns, errors
 
 
+def _build_trees(layers: list[tuple]) -> None:
+    """The box trees of every layer's pieces and edges (built once, before threads share them)."""
+    for _, index, edges in layers:
+        _ = (index.box_tree, edges.box_tree)
+
+
+def _category_codes(store: Store) -> np.ndarray:
+    """Control-unit category by feature id: 0 priority, 1 key, 2 general, -1 unknown."""
+    units = attribute_columns(store, "control_units", batch_attributes(store, "control_units"))  # read once for both
+    codes = {"priority": 0, "key": 1, "general": 2}
+    cats = np.array([codes.get(c, -1) if isinstance(c, str) else -1 for c in units["category"]], dtype=np.int64)
+    unit_ids = np.asarray(units["feature_id"], dtype=np.int64)
+    category_code = np.full(int(unit_ids.max()) + 1 if len(unit_ids) else 1, -1)
+    category_code[unit_ids] = cats
+    return category_code
+
+
 def screen_batch(
     sites,
     store: Store | str | os.PathLike,
@@ -245,12 +262,21 @@ layer, encoding, national_major, raster_stats :
         from .rules.industry import match_industry
 
         match_industry(industry)  # a bad default fails the whole batch at once
-    fps, warns, errors = _footprints(table, id_field, radius, width, source_crs)
-    n = len(table)
-    ok = np.array([e is None for e in errors])
-    geoms_ea = np.empty(n, dtype=object)
-    geoms_ea[ok] = to_equal_area(np.array([f for f in fps if f is not None], dtype=object))
-    geoms_ea[~ok] = shapely.Polygon()
+    kinds = [k for k in ("control_units", *_ZONE_COLUMN) if store.has(k)]
+    element_kinds = [k for k in _tagged_kinds(store) if store.has(k)]  # the element zones tagged clauses name
+    layers = [(kind, store.index(kind), store.edge_index(kind)) for kind in (*kinds, *element_kinds)]
+    category_code = _category_codes(store) if "control_units" in kinds else None
+    with ThreadPoolExecutor(max_workers=_workers()) as pool:
+        trees = pool.submit(_build_trees, layers)  # GEOS builds them while this thread makes the footprints
+        try:
+            fps, warns, errors = _footprints(table, id_field, radius, width, source_crs)
+            n = len(table)
+            ok = np.array([e is None for e in errors])
+            geoms_ea = np.empty(n, dtype=object)
+            geoms_ea[ok] = to_equal_area(np.array([f for f in fps if f is not None], dtype=object))
+            geoms_ea[~ok] = shapely.Polygon()
+        finally:
+            trees.result()  # before threads share the trees (and to raise what building them raised)
     area = shapely.area(geoms_ea)
     for i in np.flatnonzero(ok & (area < MIN_FOOTPRINT_M2)):  # plain polygons skip footprint()'s check
         try:
@@ -258,22 +284,7 @@ layer, encoding, national_major, raster_stats :
         except SiteError as exc:
             ok[i], errors[i], fps[i], geoms_ea[i], area[i] = False, str(exc), None, shapely.Polygon(), 0.0
     cols = {c: np.zeros(n) for c in ("priority_m2", "key_m2", "general_m2", "redline_m2", "protected_m2", "water_m2")}
-    kinds = [k for k in ("control_units", *_ZONE_COLUMN) if store.has(k)]
-    element_kinds = [k for k in _tagged_kinds(store) if store.has(k)]  # the element zones tagged clauses name
-    indexes = {k: store.index(k) for k in (*kinds, *element_kinds)}
-    category_code = None
-    if "control_units" in kinds:
-        units = attribute_columns(store, "control_units", batch_attributes(store, "control_units"))  # read once for both
-        codes = {"priority": 0, "key": 1, "general": 2}
-        cats = np.array([codes.get(c, -1) if isinstance(c, str) else -1 for c in units["category"]], dtype=np.int64)
-        unit_ids = np.asarray(units["feature_id"], dtype=np.int64)
-        category_code = np.full(int(unit_ids.max()) + 1 if len(unit_ids) else 1, -1)
-        category_code[unit_ids] = cats
     show = sys.stderr.isatty() if progress is None else progress
-
-    layers = [(kind, indexes[kind], store.edge_index(kind)) for kind in (*kinds, *element_kinds)]
-    for _, index, edges in layers:  # build the trees before threads share them
-        _ = (index.box_tree, edges.box_tree)
     shapely.prepare(geoms_ea)
     chunks = [np.arange(i, min(i + _SITES_PER_TASK, n)) for i in range(0, n, _SITES_PER_TASK)]
 
