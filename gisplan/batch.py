@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # frames are built at the edges only
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "write_batch"]
+__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs"]
 
 BATCH_COLUMNS = [
     "area_m2", "priority_m2", "key_m2", "general_m2", "outside_m2",
@@ -111,6 +111,63 @@ def _footprints(table: SiteTable, id_field: str, radius, width, source_crs) -> t
             warns.append([])
             errors.append(str(exc))
     return fps, warns, errors
+
+
+def layer_indexes(store: Store, kinds) -> list[tuple]:
+    """``(kind, pieces, edges)`` of each layer for :func:`overlap_pairs`, their box trees built.
+
+    Parameters
+    ----------
+    store : Store
+        An open store (a resident one keeps its indexes and pieces between calls).
+    kinds : iterable of str
+        Layer kinds the store has.
+    """
+    layers = [(kind, store.index(kind), store.edge_index(kind)) for kind in kinds]
+    _build_trees(layers)
+    return layers
+
+
+def overlap_pairs(geoms_ea: np.ndarray, layers: list[tuple], *,
+                  progress: bool = False) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+    """Overlaps of equal-area site footprints with layers: the batch's kernel, in threads over blocks of sites.
+
+    Parameters
+    ----------
+    geoms_ea : ndarray of shapely geometries
+        Footprints in the equal-area plane (:func:`gisplan.geometry.to_equal_area`); empty
+        polygons for sites not screened (they get no rows).
+    layers : list of (kind, PieceIndex, PieceIndex)
+        Each layer's pieces and edges (:func:`layer_indexes`; their trees built before threads share them).
+    progress : bool
+        A progress bar on standard error.
+
+    Returns
+    -------
+    list of (kind, site index, feature id, overlap m²)
+        One entry per layer and block of sites, blocks in site order; overlaps at
+        or below :data:`~gisplan.constants.MIN_OVERLAP_M2` left out.
+    """
+    n = len(geoms_ea)
+    shapely.prepare(geoms_ea)
+    chunks = [np.arange(i, min(i + _SITES_PER_TASK, n)) for i in range(0, n, _SITES_PER_TASK)]
+
+    def run(sites_idx: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+        out = []
+        for kind, index, edges in layers:
+            ov = layer_overlaps(geoms_ea[sites_idx], index, edges)  # the kernel single screenings use too
+            out.append((kind, sites_idx[ov.site], ov.feature, ov.area))
+        return out
+
+    found: list[tuple] = []
+    try:
+        with progress_bar(n, progress) as bar, ThreadPoolExecutor(max_workers=_workers()) as pool:
+            for sites_idx, results in zip(chunks, pool.map(run, chunks)):
+                found += results
+                bar.update(len(sites_idx))
+    finally:
+        shapely.destroy_prepared(geoms_ea)
+    return found
 
 
 def _build_trees(layers: list[tuple]) -> None:
@@ -285,34 +342,20 @@ layer, encoding, national_major, raster_stats :
             ok[i], errors[i], fps[i], geoms_ea[i], area[i] = False, str(exc), None, shapely.Polygon(), 0.0
     cols = {c: np.zeros(n) for c in ("priority_m2", "key_m2", "general_m2", "redline_m2", "protected_m2", "water_m2")}
     show = sys.stderr.isatty() if progress is None else progress
-    shapely.prepare(geoms_ea)
-    chunks = [np.arange(i, min(i + _SITES_PER_TASK, n)) for i in range(0, n, _SITES_PER_TASK)]
-
-    def run(sites_idx: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
-        out = []
-        for kind, index, edges in layers:
-            ov = layer_overlaps(geoms_ea[sites_idx], index, edges)  # the kernel single screenings use too
-            out.append((kind, sites_idx[ov.site], ov.feature, ov.area))
-        return out
-
     pairs: list[tuple] = []
     element_pairs: list[tuple] = []
-    with progress_bar(n, show) as bar, ThreadPoolExecutor(max_workers=_workers()) as pool:
-        for sites_idx, results in zip(chunks, pool.map(run, chunks)):
-            for kind, site_of, feature_of, overlap in results:
-                if kind in ELEMENT_KINDS:
-                    element_pairs.append((kind, site_of, feature_of, overlap))
-                    continue
-                pairs.append((kind, site_of, feature_of, overlap))
-                if kind == "control_units":
-                    cat = category_code[feature_of]
-                    for code, name in enumerate(("priority_m2", "key_m2", "general_m2")):
-                        sel = cat == code
-                        cols[name] += np.bincount(site_of[sel], weights=overlap[sel], minlength=n)
-                else:
-                    cols[_ZONE_COLUMN[kind]] += np.bincount(site_of, weights=overlap, minlength=n)
-            bar.update(len(sites_idx))
-    shapely.destroy_prepared(geoms_ea)
+    for kind, site_of, feature_of, overlap in overlap_pairs(geoms_ea, layers, progress=show):
+        if kind in ELEMENT_KINDS:
+            element_pairs.append((kind, site_of, feature_of, overlap))
+            continue
+        pairs.append((kind, site_of, feature_of, overlap))
+        if kind == "control_units":
+            cat = category_code[feature_of]
+            for code, name in enumerate(("priority_m2", "key_m2", "general_m2")):
+                sel = cat == code
+                cols[name] += np.bincount(site_of[sel], weights=overlap[sel], minlength=n)
+        else:
+            cols[_ZONE_COLUMN[kind]] += np.bincount(site_of, weights=overlap, minlength=n)
     covered = cols["priority_m2"] + cols["key_m2"] + cols["general_m2"]
     outside = np.clip(area - covered, 0.0, None)
     outside[outside < np.maximum(1.0, 1e-7 * area)] = 0.0

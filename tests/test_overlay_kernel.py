@@ -77,3 +77,31 @@ def test_bad_sites_get_no_rows(store_path):
     assert result.site.tolist() == [3]
     n = result.per_site(4)
     assert n[:3].sum() == 0 and n[3] > 0
+
+
+def test_within_boxes_equals_the_geos_within_predicate():
+    """The numeric box test gives the pairs GEOS's `within` gives, boundaries shared exactly included."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import shapely
+
+    from gisplan.engine.overlay import _within_boxes
+
+    rng = np.random.default_rng(5)
+    grid = np.arange(0.0, 101.0, 10.0)  # shared coordinates: boxes and sites meeting exactly on their sides
+    x0, y0 = rng.choice(grid[:-1], 300), rng.choice(grid[:-1], 300)
+    bounds = np.column_stack([x0, y0, x0 + rng.choice([10.0, 20.0, 30.0], 300), y0 + rng.choice([10.0, 20.0], 300)])
+    boxes = shapely.box(*bounds.T)
+    index = SimpleNamespace(bounds=bounds, box_tree=shapely.STRtree(boxes))
+    cx, cy = rng.uniform(0, 100, 400), rng.uniform(0, 100, 400)
+    sites = np.concatenate([
+        shapely.buffer(shapely.points(cx, cy), rng.uniform(0.5, 8.0, 400), quad_segs=4),  # discs anywhere
+        boxes[:100],  # exactly a box: within it
+        shapely.box(bounds[:100, 0], bounds[:100, 1], bounds[:100, 0] + 5.0, bounds[:100, 1] + 5.0),  # in a corner
+        np.array([shapely.Polygon([(x, y), (x + 10, y), (x + 10, y + 10)]) for x, y in zip(x0[:50], y0[:50])]),
+    ])
+    want_s, want_p = index.box_tree.query(sites, predicate="within")
+    got_s, got_p = _within_boxes(sites, index)
+    assert len(want_s) > 200
+    assert sorted(zip(want_s.tolist(), want_p.tolist())) == sorted(zip(got_s.tolist(), got_p.tolist()))

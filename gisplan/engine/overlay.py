@@ -104,6 +104,21 @@ def _unique_pairs(pairs: np.ndarray) -> np.ndarray:
     return pairs[keep]
 
 
+def _within_boxes(sites: np.ndarray, index) -> tuple[np.ndarray, np.ndarray]:
+    """(site, piece) pairs of sites lying within a piece's bounding box.
+
+    What ``box_tree.query(sites, predicate="within")`` gives, from the boxes'
+    numbers: a polygon lies within an axis-parallel box exactly when its own
+    bounding box does, and the tree's boxes are made of these same numbers.
+    """
+    si, pj = index.box_tree.query(sites)
+    if len(si) == 0:
+        return si, pj
+    sb, pb = shapely.bounds(sites)[si], index.bounds[pj]
+    inside = (sb[:, 0] >= pb[:, 0]) & (sb[:, 1] >= pb[:, 1]) & (sb[:, 2] <= pb[:, 2]) & (sb[:, 3] <= pb[:, 3])
+    return si[inside], pj[inside]
+
+
 def _wholly_inside(sites: np.ndarray, single: np.ndarray, index, edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sites settled without overlay (fast paths 1 and 2).
 
@@ -117,7 +132,7 @@ def _wholly_inside(sites: np.ndarray, single: np.ndarray, index, edges) -> tuple
     n = len(sites)
     if len(index) == 0:
         return single.copy(), _EMPTY_I, _EMPTY_I
-    bi, bp = index.box_tree.query(sites[single], predicate="within")
+    bi, bp = _within_boxes(sites[single], index)
     bi = np.flatnonzero(single)[bi]
     keep = index.exclusive[bp]
     boxed = np.zeros(n, dtype=bool)
