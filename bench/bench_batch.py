@@ -279,15 +279,18 @@ def same_query(store, site_geoms: np.ndarray, units_only: bool = False) -> dict[
     The batch's own steps: footprints to the equal-area plane, the overlay kernel in
     threads (:func:`gisplan.batch.overlap_pairs`), sums per site; no verdicts, no files.
     """
-    from gisplan.batch import layer_indexes, overlap_pairs
-    from gisplan.geometry import to_equal_area
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gisplan.batch import _workers, equal_area_sites, layer_indexes, overlap_pairs
 
     kinds = ("control_units",) if units_only else ("control_units", "eco_redline", "protected_areas", "water_sources")
     n = len(site_geoms)
     category = same_query_categories(store)
     out = {col: np.zeros(n) for col in CATEGORY_COLUMNS.values()}
     zone_col = {"eco_redline": "redline_m2", "protected_areas": "protected_m2", "water_sources": "water_m2"}
-    for kind, site_of, feature_of, overlap in overlap_pairs(to_equal_area(site_geoms), layer_indexes(store, kinds)):
+    with ThreadPoolExecutor(max_workers=_workers()) as pool:  # as screen_sites projects the footprints
+        sites_ea = equal_area_sites(site_geoms, pool)
+    for kind, site_of, feature_of, overlap in overlap_pairs(sites_ea, layer_indexes(store, kinds)):
         if kind == "control_units":
             cat = category[feature_of]
             for code, col in enumerate(CATEGORY_COLUMNS.values()):

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # frames are built at the edges only
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs"]
+__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs", "equal_area_sites"]
 
 BATCH_COLUMNS = [
     "area_m2", "priority_m2", "key_m2", "general_m2", "outside_m2",
@@ -168,6 +168,19 @@ def overlap_pairs(geoms_ea: np.ndarray, layers: list[tuple], *,
     finally:
         shapely.destroy_prepared(geoms_ea)
     return found
+
+
+def equal_area_sites(footprints: np.ndarray, pool: ThreadPoolExecutor | None = None) -> np.ndarray:
+    """Lon/lat footprints densified and projected to the equal-area plane (:func:`gisplan.geometry.to_equal_area`),
+    in blocks across ``pool``'s threads (GEOS and PROJ release the GIL; PROJ transformers are per thread).
+
+    The same geometries as one :func:`~gisplan.geometry.to_equal_area` call, block by block.
+    """
+    n = len(footprints)
+    if pool is None or n < 2 * _SITES_PER_TASK:
+        return to_equal_area(footprints)
+    blocks = [footprints[i:i + _SITES_PER_TASK] for i in range(0, n, _SITES_PER_TASK)]
+    return np.concatenate(list(pool.map(to_equal_area, blocks)))
 
 
 def _build_trees(layers: list[tuple]) -> None:
@@ -330,10 +343,10 @@ layer, encoding, national_major, raster_stats :
             n = len(table)
             ok = np.array([e is None for e in errors])
             geoms_ea = np.empty(n, dtype=object)
-            geoms_ea[ok] = to_equal_area(np.array([f for f in fps if f is not None], dtype=object))
-            geoms_ea[~ok] = shapely.Polygon()
         finally:
             trees.result()  # before threads share the trees (and to raise what building them raised)
+        geoms_ea[ok] = equal_area_sites(np.array([f for f in fps if f is not None], dtype=object), pool)
+        geoms_ea[~ok] = shapely.Polygon()
     area = shapely.area(geoms_ea)
     for i in np.flatnonzero(ok & (area < MIN_FOOTPRINT_M2)):  # plain polygons skip footprint()'s check
         try:

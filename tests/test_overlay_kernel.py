@@ -105,3 +105,24 @@ def test_within_boxes_equals_the_geos_within_predicate():
     got_s, got_p = _within_boxes(sites, index)
     assert len(want_s) > 200
     assert sorted(zip(want_s.tolist(), want_p.tolist())) == sorted(zip(got_s.tolist(), got_p.tolist()))
+
+
+def test_equal_area_sites_in_blocks_equal_one_projection():
+    """Projected block by block across threads: the very geometries of one to_equal_area call, in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    import shapely
+
+    from gisplan.batch import equal_area_sites
+    from gisplan.geometry import to_equal_area
+
+    rng = np.random.default_rng(11)
+    n = 2600  # more than two blocks, the last one short
+    lon, lat = rng.uniform(75, 133, n), rng.uniform(20, 50, n)
+    sites = shapely.buffer(shapely.points(lon, lat), rng.uniform(0.001, 0.05, n), quad_segs=3)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        got = equal_area_sites(sites, pool)
+    want = to_equal_area(sites)
+    assert len(got) == n and shapely.equals_exact(got, want, tolerance=0).all()
+    assert np.array_equal(shapely.area(got), shapely.area(want))
