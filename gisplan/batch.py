@@ -570,7 +570,9 @@ def _csv_cells(values: np.ndarray) -> list | None:
     values = as_column(values)
     kind = values.dtype.kind
     if kind == "f":
-        text = values.astype(str).astype(object)
+        text = np.full(len(values), "0.0", dtype=object)  # most area cells are 0.0: numpy's text for them
+        other = (values != 0) | np.signbit(values)  # -0.0 prints as "-0.0"; NaN is not 0
+        text[other] = values[other].astype(str)
         text[np.isnan(values)] = ""
         return text.tolist()
     if kind in "iub":

@@ -590,12 +590,12 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
         a = np.concatenate([p[2] for p in parts])
         if len(s) == 0:
             continue
-        key = s * (int(f.max()) + 1) + f
-        uniq, inv = np.unique(key, return_inverse=True)
+        width = int(f.max()) + 1
+        uniq, inv = np.unique(s * width + f, return_inverse=True)
         sums = np.bincount(inv, weights=a)
-        for k in uniq[sums > MIN_OVERLAP_M2]:
-            site, fid = divmod(int(k), int(f.max()) + 1)
-            col = attrs[kind]
+        kept = uniq[sums > MIN_OVERLAP_M2]
+        col = attrs[kind]
+        for site, fid in zip((kept // width).tolist(), (kept % width).tolist()):
             if kind == "control_units":
                 per_site[site]["units"].append((col["code"][fid], col["name"][fid], col["category"][fid], col["county"][fid], fid))
             else:

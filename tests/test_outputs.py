@@ -472,3 +472,17 @@ def test_layers_check_and_diff_xlsx_have_no_formulas_and_never_replace_an_input(
     r = run("layers", "check", units, "--json", units.with_suffix(".geojson"))
     assert r.returncode == 2 and "input" in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert sha(units) == before
+
+
+def test_batch_csv_float_cells_are_numpys_text():
+    """Float cells as numpy writes each value (0.0 and -0.0 apart, NaN empty), whatever shortcut makes them."""
+    import numpy as np
+
+    from gisplan.batch import _csv_cells
+
+    rng = np.random.default_rng(2)
+    values = np.concatenate([[0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, 1e16, 1e-5, 123.0],
+                             np.where(rng.random(500) < 0.6, 0.0, rng.uniform(-1e7, 1e7, 500))])
+    want = ["" if np.isnan(v) else str(np.float64(v)) for v in values]
+    assert _csv_cells(values) == want
+    assert want[:2] == ["0.0", "-0.0"]
