@@ -967,15 +967,21 @@ def _check_projected_input(coords: np.ndarray, src: str, label: str) -> None:
 @lru_cache(maxsize=1)
 def china_boundary() -> BaseGeometry:
     """China's outline (simplified, buffered 0.01 degrees), CGCS2000 lon/lat, prepared."""
-    text = (
-        resources.files("gisplan")
-        .joinpath("data/china_boundary.geojson")
-        .read_text(encoding="utf-8")
-    )
-    shapes = list(shapely.get_parts(shapely.from_geojson(text)))  # the features' geometries (GEOS parses: fast)
-    geom = shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
+    from .user_cache import parsed_text_cached
+
+    text = resources.files("gisplan").joinpath("data/china_boundary.geojson").read_bytes()
+    # parsed once, kept as WKB in the user's cache under the file's hash (GeoJSON parsing takes 10-60 ms)
+    wkb = parsed_text_cached(text, "china-boundary-wkb-1", _boundary_wkb)
+    geom = shapely.from_wkb(wkb)
     shapely.prepare(geom)
     return geom
+
+
+def _boundary_wkb(text: bytes) -> str:
+    """The outline's features as one geometry, hex WKB."""
+    shapes = list(shapely.get_parts(shapely.from_geojson(text.decode("utf-8"))))  # the features' geometries
+    geom = shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
+    return shapely.to_wkb(geom, hex=True)
 
 
 def _measure(geom: BaseGeometry) -> float:

@@ -89,3 +89,24 @@ def test_bad_rules_files_are_one_line_errors(cache, tmp_path):
         load_rules(bad)
     with pytest.raises(InputError, match="cannot read"):
         load_rules(tmp_path)
+
+
+def test_china_boundary_from_the_cache_is_the_bundled_outline(cache):
+    """The outline read back from the cache's WKB is the GeoJSON's geometry, vertex for vertex."""
+    import shapely
+    from importlib import resources
+
+    from gisplan.sites import china_boundary
+
+    text = resources.files("gisplan").joinpath("data/china_boundary.geojson").read_text(encoding="utf-8")
+    parts = list(shapely.get_parts(shapely.from_geojson(text)))
+    want = parts[0] if len(parts) == 1 else shapely.union_all(parts)
+    china_boundary.cache_clear()
+    try:
+        cold = china_boundary()
+        assert list(cache.glob("parsed/*.json"))
+        china_boundary.cache_clear()
+        warm = china_boundary()
+    finally:
+        china_boundary.cache_clear()
+    assert shapely.equals_exact(cold, want, tolerance=0) and shapely.equals_exact(warm, want, tolerance=0)
