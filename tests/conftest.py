@@ -14,7 +14,10 @@ Layout (degrees)::
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +28,11 @@ from pyproj import Geod
 from shapely.geometry.polygon import orient
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# the user cache (verified stores, parsed rules and outlines): one per test process, removed at its end, so tests
+# neither read nor fill the user's ~/.cache/gisplan (subprocesses inherit it)
+_CACHE = tempfile.mkdtemp(prefix="gisplan-test-cache-")
+os.environ["GISPLAN_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 GEOD = Geod(ellps="GRS80")
 REPO = Path(__file__).resolve().parents[1]

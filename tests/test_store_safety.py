@@ -13,7 +13,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -31,7 +30,6 @@ from gisplan.rules.access_list import ACCESS_TABLE, import_access_list
 from gisplan.screening import screen
 from gisplan.store import Store, store_lock
 
-os.environ["GISPLAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="gisplan-cache-")  # the verification cache, per test run
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "ignore"}
 #: The site of the reader/writer and kill tests: in the west half of both versions' units.
 WEST_SITE = shapely.box(129.42, 42.82, 129.44, 42.84)
