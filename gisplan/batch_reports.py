@@ -65,6 +65,7 @@ def write_site_reports(
     lang: str = "zh",
     progress: bool | None = None,
     national_major: bool | None = None,
+    raster: str | None = None,
 ) -> pd.DataFrame:
     """Write ``<id>.docx`` and ``<id>.png`` for every screened site of a batch table.
 
@@ -84,6 +85,8 @@ def write_site_reports(
         Progress bar (default: when stderr is a terminal).
     national_major : bool or None
         As given to the batch (``--national-major``).
+    raster : str, optional
+        A raster of the store drawn under the zoning of every map (``--map-raster``).
 
     Returns
     -------
@@ -123,7 +126,7 @@ def write_site_reports(
         if result.verdict.get("overall") != table["verdict"].iloc[i]:
             raise RuntimeError(f"site {site_id}: the report's verdict {result.verdict.get('overall')!r} differs from "
                                f"the batch row's {table['verdict'].iloc[i]!r}")
-        write_eia_outputs(result, docx=out / f"{stem}.docx", png=out / f"{stem}.png", lang=lang)
+        write_eia_outputs(result, docx=out / f"{stem}.docx", png=out / f"{stem}.png", lang=lang, raster=raster)
         rows.append({id_field: site_id, "docx": f"{stem}.docx", "png": f"{stem}.png", "verdict": result.verdict.get("overall")})
     return pd.DataFrame(rows, columns=[id_field, "docx", "png", "verdict"])
 

@@ -370,3 +370,24 @@ def test_only_the_window_is_read_decimated_to_the_map_pixels(tmp_path):
     assert abs(west - 129.0) < 2 * cell and abs(north - 43.0) < 2 * cell
     east = west + transform.a * arr.shape[1]
     assert abs(east - 129.1) <= 2 * cell + transform.a  # the window, one read pixel (~0.001 deg) at most beyond
+
+
+def test_batch_report_dir_maps_carry_the_raster(store, site_path, tmp_path):
+    """`batch --report-dir --map-raster`: every site's PNG has the raster under the zoning; without a report
+    folder, or with an unknown raster, one line and exit 2 before anything is screened."""
+    out, reports, plain = tmp_path / "b.csv", tmp_path / "with", tmp_path / "without"
+    proc = _cli("batch", site_path, "--store", store, "--id-field", "name", "--out", out, "--report-dir", reports,
+                "--map-raster", "lc", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert _cli("batch", site_path, "--store", store, "--id-field", "name", "--out", tmp_path / "c.csv",
+                "--report-dir", plain, "--no-progress").returncode == 0
+    [png] = list(reports.glob("*.png"))
+    a = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    b = np.asarray(Image.open(plain / png.name).convert("RGB")).astype(int)
+    assert a.shape == b.shape and (np.abs(a - b).max(axis=2) > 30).mean() > 0.005  # the raster changed the map
+    assert list(reports.glob("*.docx"))
+    for extra, words in ((["--report-dir", tmp_path / "r2", "--map-raster", "nope"], "--map-raster 'nope'"),
+                         (["--map-raster", "lc"], "needs --report-dir")):
+        bad = _cli("batch", site_path, "--store", store, "--id-field", "name", "--out", tmp_path / "d.csv", *extra)
+        assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and words in bad.stderr
+        assert not (tmp_path / "d.csv").exists()

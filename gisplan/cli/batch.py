@@ -8,10 +8,12 @@ from ..errors import InputError
 from .app import check_outputs, main, protect_inputs
 from .options import (
     arrival_options,
+    map_raster_option,
     national_major_option,
     reading_options,
     report_options,
     site_options,
+    take_map_raster,
     take_reading,
     take_reports,
 )
@@ -43,6 +45,7 @@ __all__ = ["batch"]
 @click.option("--partitions", type=click.IntRange(min=1), default=None,
               help="Dask partitions per chunk (default: two per worker thread).")
 @national_major_option
+@map_raster_option
 def batch(sites, store, id_field, out, radius, width, progress, industry, industry_field, national_major, dry_run,
           chunk_size, resume, raster_stats=(), engine="local", scheduler=None, workers=None, partitions=None,
           **opts) -> None:
@@ -61,6 +64,9 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
         raise InputError("--workers sizes the local Dask cluster; a --scheduler has the workers started there")
     if engine == "dask" and reports.get("report_dir"):
         raise InputError("--report-dir needs the local engine (--engine local)")
+    if opts.get("map_raster") and not reports.get("report_dir"):
+        raise InputError("--map-raster needs --report-dir (the batch table has no map)")
+    map_raster = take_map_raster(opts, store, {"report_dir": reports.get("report_dir")})
     if dry_run:
         from ..sites import describe_site_frame
 
@@ -100,5 +106,5 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
         from ..batch_reports import write_site_reports
 
         written = write_site_reports(table, store, reports["report_dir"], id_field=id_field, lang=reports["lang"],
-                                     progress=progress, national_major=national_major)
+                                     progress=progress, national_major=national_major, raster=map_raster)
         click.echo(f"{(written['docx'] != '').sum()} DOCX report(s) and PNG map(s) -> {reports['report_dir']}")
