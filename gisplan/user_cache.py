@@ -44,13 +44,15 @@ def parsed_text_cached(text: bytes, kind: str, parse):
     path = cache_dir() / "parsed" / f"{digest}.json"
     try:
         entry = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(entry, dict) and entry.get("sha256") == digest and "value" in entry:
+        if (isinstance(entry, dict) and entry.get("sha256") == digest and "value" in entry
+                and entry.get("value_sha256") == _value_digest(entry["value"])):  # a damaged value is parsed again
             return entry["value"]
-    except (OSError, ValueError):
+    except (OSError, ValueError, TypeError):
         pass
     value = parse(text)
     try:
-        encoded = json.dumps({"sha256": digest, "value": value}, ensure_ascii=False)
+        encoded = json.dumps({"sha256": digest, "value_sha256": _value_digest(value), "value": value},
+                             ensure_ascii=False)
         if json.loads(encoded)["value"] != value:
             return value
     except (TypeError, ValueError):  # dates, sets, non-string keys ...: not cached
@@ -63,3 +65,8 @@ def parsed_text_cached(text: bytes, kind: str, parse):
     except OSError:
         pass
     return value
+
+
+def _value_digest(value) -> str:
+    """SHA-256 of the value's canonical JSON (sorted keys): what an entry's value must hash to."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

@@ -51,10 +51,13 @@ def test_damaged_entry_is_parsed_again(cache):
     parse, calls = _counting({"a": 1})
     parsed_text_cached(b"x", "k", parse)
     entry = next(cache.glob("parsed/*.json"))
-    for damage in ("{not json", json.dumps({"sha256": "other", "value": {"a": 2}}), json.dumps([1])):
+    good = json.loads(entry.read_text(encoding="utf-8"))
+    flipped = {**good, "value": {"a": 2}}  # a changed value under the right key: its digest no longer matches
+    for damage in ("{not json", json.dumps({"sha256": "other", "value": {"a": 2}}), json.dumps([1]),
+                   json.dumps(flipped), json.dumps({k: v for k, v in good.items() if k != "value_sha256"})):
         entry.write_text(damage, encoding="utf-8")
         assert parsed_text_cached(b"x", "k", parse) == {"a": 1}
-    assert len(calls) == 4
+    assert len(calls) == 6
 
 
 def test_unwritable_cache_still_parses(tmp_path, monkeypatch):
