@@ -26,7 +26,7 @@ from gisplan.sites import read_site_frame, read_site_table
 from gisplan.store import Store
 from gisplan.tables import BatchTable, SiteTable
 
-from conftest import geod_area
+from conftest import REPO, geod_area
 
 HEAVY = ("pandas", "geopandas", "matplotlib", "folium", "pyogrio", "pyarrow")
 
@@ -202,3 +202,17 @@ def test_batch_table_frame_is_the_screen_batch_frame(varied_gpkg, store_path):
     assert list(frame.columns) == lean.columns + ["geometry"]
     assert json.dumps(frame["verdict"].tolist()) == json.dumps(lean["verdict"].tolist())
     assert len(frame) == len(lean) == len(_varied_sites())
+
+
+def test_cli_starts_openblas_with_one_thread_unless_told_otherwise():
+    """The CLI sets OPENBLAS_NUM_THREADS=1 before numpy loads (start-up time); a user's own value is kept."""
+    code = ("import os, sys; import gisplan.cli; assert 'numpy' not in sys.modules; "
+            "import numpy; print(os.environ['OPENBLAS_NUM_THREADS'])")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(REPO)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "OPENBLAS_NUM_THREADS": "3"}, timeout=60)
+    assert out.stdout.strip() == "3"
