@@ -309,15 +309,16 @@ def _site_name(frame) -> str | None:
         column = columns.get(wanted.casefold())
         if column is None:
             continue
-        values = []
+        seen: dict[str, None] = {}  # distinct, in order (a dict: a list's `in` made 50,000 names take 14 s)
         for value in frame[column]:
             text = (
                 ""
                 if value is None or (isinstance(value, float) and math.isnan(value))
                 else str(value).strip()
             )
-            if text and text not in values:
-                values.append(text)
+            if text:
+                seen.setdefault(text)
+        values = list(seen)
         if values:
             return "、".join(values[:3]) + (f" 等 {len(values)} 处" if len(values) > 3 else "")
     return None
