@@ -1,18 +1,24 @@
 """A batch that streams: sites read, screened and written chunk by chunk, resumable.
 
-``gisplan batch`` reads a large sites file (shapefile, GeoPackage, GeoJSON,
-FileGDB layer) in windows of ``chunk_size`` features, screens each window with
-:func:`gisplan.batch.screen_batch` against one store snapshot and writes it as a
-part file in a folder beside the output (``.OUT.parts-XXXX``, one per run), recording each
-finished chunk in a manifest. When all chunks are done the parts are joined into
-the output in one atomic write and the folder is removed. A run that was killed
-continues with ``resume=True`` from the last finished chunk; the joined output is
-the same as an uninterrupted run's (rows are independent of the chunk they were
-screened in). Memory holds one chunk of sites and the store pieces that chunk
-reads (dropped before the next chunk), not the whole file. Each chunk is screened in the order of a Hilbert curve
-through its sites' centres (neighbouring sites share the store pieces they
-load) and written back in input order. Zips, KML, corner tables and DXF plans are read whole
-(one chunk).
+``gisplan batch`` screens a large sites file (shapefile, GeoPackage, GeoJSON,
+FileGDB layer) in chunks of ``chunk_size`` features with
+:func:`gisplan.batch.screen_sites` against one store snapshot, writes each chunk
+as a part file in a folder beside the output (``.OUT.parts-XXXX``, one per run)
+and records each finished chunk in a manifest. When all chunks are done the
+parts are joined into the output in one atomic write and the folder is removed.
+A run that was killed continues with ``resume=True`` from its finished chunks;
+the output is the same as an uninterrupted run's (rows are independent of the
+chunk they were screened in). Memory holds one chunk of sites and the store
+pieces that chunk reads (dropped before the next chunk), not the whole file.
+
+By default (``order="hilbert"``) the chunks are cut along a Hilbert curve
+through the centres of *all* the sites (:mod:`gisplan.engine.spill`: one pass
+for the centres, one to spill the rows by chunk), so that a chunk covers one
+region and loads only that region's store pieces, even when the file lists its
+sites in no spatial order; the parts are merged back into input order at the
+end (:mod:`gisplan.engine.merge`). ``order="input"`` keeps chunks of
+consecutive rows (each screened in Hilbert order). Zips, KML, corner tables
+and DXF plans are read whole (one chunk).
 """
 
 from __future__ import annotations
@@ -224,8 +230,9 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     protect : iterable of paths
         Files the output may not replace (the store, the sites file).
     order : {"hilbert", "input"}
-        Order in which a chunk's sites are screened (the rows are written in
-        input order either way): along a Hilbert curve, or as read.
+        How the chunks are cut (the rows are written in input order either
+        way): along a Hilbert curve through all the sites, or as runs of
+        consecutive rows (each chunk screened in Hilbert order).
     **options
         As :func:`gisplan.batch.screen_batch` (radius, width, industry,
         industry_field, national_major and the reading options).
