@@ -108,6 +108,7 @@ def main(argv=None) -> None:
     ap.add_argument("--national", type=Path, default=None,
                     help="folder of bench/make_national.py's national.gpkg: screen its kind of sites against it")
     ap.add_argument("--compare-order", action="store_true", help="Hilbert chunks against input-order chunks, alternating processes")
+    ap.add_argument("--rounds", type=int, default=2, help="runs of each order with --compare-order")
     args = ap.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gisplan-stream-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -129,7 +130,7 @@ def main(argv=None) -> None:
             else:
                 write_sites(sites, n, bounds)
         if args.compare_order:
-            compare_order(sites, args.store, work, args.chunk_size)
+            compare_order(sites, args.store, work, args.chunk_size, args.rounds)
             continue
         out = work / f"out_{n}.csv"
         t = time.perf_counter()
