@@ -391,3 +391,20 @@ def test_a_resumed_curve_run_keeps_its_chunks_only_when_the_cut_is_the_same(shuf
     (tmp_path / SPILL_INDEX).unlink()
     _write_json(tmp_path / "manifest.json", {"key": "k", "done": [0, 2], "digest": "another cut"})
     assert _curve_spill(shuffled_points, {}, windows, 100, tmp_path, [0, 2])[1] == []
+
+
+def test_a_file_that_shrinks_during_the_run_is_refused_in_one_line(shuffled_points, monkeypatch):
+    import gisplan.sites
+    from gisplan.engine.spill import curve_chunks
+    from gisplan.errors import InputError
+
+    real = gisplan.sites.read_site_table
+
+    def shrunk(path, window=None, **kw):
+        table, note, warnings = real(path, window=window, **kw)
+        return table.__class__(table.geometry[:-1], {k: v[:-1] for k, v in table.columns.items()}, table.crs), note, warnings
+
+    monkeypatch.setattr(gisplan.sites, "read_site_table", shrunk)
+    with pytest.raises(InputError, match="changed during the run") as err:
+        curve_chunks(shuffled_points, {}, [(0, 200), (200, 200)], 100)
+    assert "\n" not in str(err.value)

@@ -119,15 +119,11 @@ def curve_chunks(sites, reading: dict, windows: list[tuple[int, int]], chunk_siz
     dtypes : dict
         Column name -> the dtypes (``dtype.str``) its windows were read with.
     """
-    from ..sites import read_site_table
-
     total = windows[-1][0] + windows[-1][1]
     cx, cy = np.full(total, np.nan), np.full(total, np.nan)
     dtypes: dict[str, set] = {}
     for start, count in windows:
-        table, _note, _ = read_site_table(sites, window=(start, count), **reading)
-        if len(table) != count:
-            raise RuntimeError(f"window ({start}, {count}) of {sites} read {len(table)} rows")
+        table = _read_window(sites, reading, start, count)
         cx[start:start + count], cy[start:start + count] = _centres(table.geometry)
         for name, values in table.columns.items():
             dtypes.setdefault(name, set()).add(np.asarray(values).dtype.str)
@@ -135,6 +131,18 @@ def curve_chunks(sites, reading: dict, windows: list[tuple[int, int]], chunk_siz
     chunk_of = np.empty(total, dtype=np.int64)
     chunk_of[order] = np.arange(total, dtype=np.int64) // chunk_size
     return chunk_of, {k: sorted(v) for k, v in dtypes.items()}
+
+
+def _read_window(sites, reading: dict, start: int, count: int) -> SiteTable:
+    """Features ``start`` to ``start + count`` of the sites file; refused if the file no longer has them."""
+    from ..errors import InputError
+    from ..sites import read_site_table
+
+    table, _note, _ = read_site_table(sites, window=(start, count), **reading)
+    if len(table) != count:
+        raise InputError(f"{sites}: features {start}-{start + count - 1} read as {len(table)}; "
+                         "was the file changed during the run?")
+    return table
 
 
 def plan_digest(chunk_of: np.ndarray) -> str:
@@ -157,13 +165,11 @@ def spill_chunks(sites, reading: dict, windows: list[tuple[int, int]], chunk_of:
     """
     import shapely
 
-    from ..sites import read_site_table
-
     n_chunks = int(chunk_of.max()) + 1 if len(chunk_of) else 0
     records: list[list[list[int]]] = [[] for _ in range(n_chunks)]
     with open(folder / SPILL, "wb") as fh:
         for start, count in windows:
-            table, _note, _ = read_site_table(sites, window=(start, count), **reading)
+            table = _read_window(sites, reading, start, count)
             positions = np.arange(start, start + count, dtype=np.int64)
             of = chunk_of[positions]
             by_chunk = np.argsort(of, kind="stable")  # rows of one chunk together, in input order
