@@ -310,9 +310,8 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
             _write_json(manifest_path, {**manifest, "done": done})
             bar.update(len(table))
             del frame, table
-            if k < len(windows) - 1:  # nothing to free for after the last chunk
-                store.forget_pieces()  # the next chunk reads the pieces it needs: memory independent of the run's length
-                gc.collect()  # the CLI turns the cyclic collector off: free a chunk's cycles before the next chunk
+            store.forget_pieces()  # the next chunk reads the pieces it needs: memory independent of the run's length
+            gc.collect()  # the CLI turns the cyclic collector off: free a chunk's cycles before the next chunk
             if pause:
                 time.sleep(pause)
     parts = [parts_dir / f"part-{k:06d}{suffix}" for k in range(len(windows))]
