@@ -10,13 +10,14 @@ flat as N grows (one chunk of sites plus the store's pieces), not grow with N.
     python bench/bench_stream.py --sites 2000 20000      # smaller
     python bench/bench_stream.py --national bench/out/national --sites 20000 100000
         # against the national store of bench/make_national.py (its sites: points, polygons, corridors)
-    python bench/bench_stream.py --national bench/out/national --compare-order --sites 20000
-        # sites/s with chunks screened in Hilbert order and in input order, alternately in one process
+    python bench/bench_stream.py --national /tmp/nat --compare-order --sites 200000 --chunk-size 50000
+        # sites/s and peak RSS with chunks cut along a Hilbert curve and in input order, alternating processes
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -51,28 +52,51 @@ def write_sites(path: Path, n: int, bounds, seed: int = 3) -> None:
               driver="GPKG", layer="sites", append=start > 0)
 
 
-def compare_order(sites: Path, store: Path, work: Path, chunk_size: int, rounds: int = 3) -> None:
-    """Sites/s of a streamed batch screened in Hilbert order and in input order, alternately, in this process.
+def compare_order(sites: Path, store: Path, work: Path, chunk_size: int, rounds: int = 2) -> None:
+    """Sites/s and peak RSS of a streamed batch in Hilbert order and in input order, in alternating processes.
 
-    Each run opens the store afresh (no store pieces in memory: what a new
-    ``gisplan batch`` process starts with); the first run warms the OS file cache.
+    ``hilbert``: chunks cut along a Hilbert curve over the whole file (the
+    default); ``input``: chunks of consecutive input rows, each screened in
+    Hilbert order (the baseline). Each run is its own process (a fresh store, its
+    own peak RSS, GNU ``time``); the first run warms the OS file cache.
     """
-    sys.path.insert(0, str(REPO))
-    from gisplan.engine.stream import stream_batch
-    from gisplan.store import Store
-
-    stream_batch(sites, Store(store), work / "warm.csv", id_field="site_id", chunk_size=chunk_size, progress=False)
-    times: dict[str, list[float]] = {"hilbert": [], "input": []}
-    for _ in range(rounds):
-        for order in times:
-            t = time.perf_counter()
-            stream_batch(sites, Store(store), work / f"{order}.csv", id_field="site_id", chunk_size=chunk_size, order=order,
-                         progress=False)
-            times[order].append(time.perf_counter() - t)
+    _run_order(sites, store, work / "warm.csv", chunk_size, "input")
+    results: dict[str, list[tuple[float, float]]] = {"hilbert": [], "input": []}
+    for r in range(rounds):
+        for order in (("hilbert", "input") if r % 2 == 0 else ("input", "hilbert")):
+            results[order].append(_run_order(sites, store, work / f"{order}.csv", chunk_size, order))
+            wall, rss = results[order][-1]
+            print(f"  {order:7s} round {r + 1}: {wall:7.1f} s, peak RSS {rss:6.0f} MiB", flush=True)
     same = (work / "hilbert.csv").read_bytes() == (work / "input.csv").read_bytes()
-    med = {k: float(np.median(v)) for k, v in times.items()}
-    print(f"hilbert {med['hilbert']:.1f} s, input {med['input']:.1f} s (medians of {rounds}); "
-          f"input/hilbert {med['input'] / med['hilbert']:.2f}x; same table: {same}")
+    n = _count(sites)
+    med = {k: (float(np.median([w for w, _ in v])), max(m for _, m in v)) for k, v in results.items()}
+    print(f"{n:,} sites, chunk {chunk_size:,}: hilbert {n / med['hilbert'][0]:.0f} sites/s "
+          f"(peak {med['hilbert'][1]:.0f} MiB), input {n / med['input'][0]:.0f} sites/s "
+          f"(peak {med['input'][1]:.0f} MiB); input/hilbert time {med['input'][0] / med['hilbert'][0]:.2f}x "
+          f"(medians of {rounds}); same table: {same}")
+
+
+def _count(sites: Path) -> int:
+    sys.path.insert(0, str(REPO))
+    from gisplan.io.vector import feature_count
+
+    return int(feature_count(sites))
+
+
+def _run_order(sites: Path, store: Path, out: Path, chunk_size: int, order: str) -> tuple[float, float]:
+    """One streamed batch in its own process: (wall seconds, peak RSS MiB)."""
+    code = ("import sys, gc; gc.disable(); from gisplan.engine.stream import stream_batch; "
+            "stream_batch(sys.argv[1], sys.argv[2], sys.argv[3], id_field='site_id', chunk_size=int(sys.argv[4]), "
+            "order=sys.argv[5], progress=False)")
+    t = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-c", code, str(sites), str(store),
+                           str(out), str(chunk_size), order], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    wall = time.perf_counter() - t
+    if proc.returncode:
+        print(proc.stderr)
+        raise SystemExit(proc.returncode)
+    return wall, int(proc.stderr.strip().rsplit("maxrss_kb=", 1)[1].split()[0]) / 1024
 
 
 def main(argv=None) -> None:
@@ -83,7 +107,8 @@ def main(argv=None) -> None:
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--national", type=Path, default=None,
                     help="folder of bench/make_national.py's national.gpkg: screen its kind of sites against it")
-    ap.add_argument("--compare-order", action="store_true", help="Hilbert against input order, in one process")
+    ap.add_argument("--compare-order", action="store_true", help="Hilbert chunks against input-order chunks, alternating processes")
+    ap.add_argument("--rounds", type=int, default=2, help="runs of each order with --compare-order")
     args = ap.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gisplan-stream-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -105,7 +130,7 @@ def main(argv=None) -> None:
             else:
                 write_sites(sites, n, bounds)
         if args.compare_order:
-            compare_order(sites, args.store, work, args.chunk_size)
+            compare_order(sites, args.store, work, args.chunk_size, args.rounds)
             continue
         out = work / f"out_{n}.csv"
         t = time.perf_counter()

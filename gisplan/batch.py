@@ -85,6 +85,15 @@ def _lonlat_crs(crs: str) -> bool:
 
 
 def _footprints(table: SiteTable, id_field: str, radius, width, source_crs) -> tuple[list, list[list[str]], list[str | None]]:
+    """Each site's footprint, warnings and error (None when it can be screened).
+
+    Plain polygons are their own footprint; points with a radius and lines with a
+    width that need no checks beyond those done for all rows at once are built
+    together (:func:`gisplan.sites.bulk_footprints`); every other row goes through
+    :func:`gisplan.sites.site_from_geometry` and :func:`gisplan.sites.footprint`.
+    """
+    from .sites import bulk_footprints
+
     crs = source_crs or table.crs or CGCS2000
     fps, warns, errors = [], [], []
     radii = table["radius_m"] if "radius_m" in table.columns else None
@@ -92,17 +101,18 @@ def _footprints(table: SiteTable, id_field: str, radius, width, source_crs) -> t
     plain = _plain_polygons(table, crs)
     geoms = table.geometry
     ids = table[id_field]
+    given_r = [radii[i] if radii is not None and not is_missing(radii[i]) else radius for i in range(len(table))]
+    given_w = [widths[i] if widths is not None and not is_missing(widths[i]) else width for i in range(len(table))]
+    built, bulk_fps, bulk_warns = bulk_footprints(geoms, given_r, given_w, crs, candidates=~plain)
     for i in range(len(table)):
-        if plain[i]:
-            fps.append(geoms[i])
-            warns.append([])
+        if plain[i] or built[i]:
+            fps.append(geoms[i] if plain[i] else bulk_fps[i])
+            warns.append([] if plain[i] else bulk_warns[i])
             errors.append(None)
             continue
-        r = radii[i] if radii is not None and not is_missing(radii[i]) else radius
-        w = widths[i] if widths is not None and not is_missing(widths[i]) else width
         try:
             site = site_from_geometry(geoms[i], crs=crs, name=str(ids[i]))
-            fp, fw = footprint(site, radius=r, width=w)
+            fp, fw = footprint(site, radius=given_r[i], width=given_w[i])
             fps.append(fp)
             warns.append(list(site.warnings) + list(fw))
             errors.append(None)

@@ -182,6 +182,17 @@ def test_csv_batch_of_a_geopackage_loads_no_frames(varied_gpkg, store_path, tmp_
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
+def test_streamed_curve_csv_loads_no_frames_and_is_the_one_pass_csv(varied_gpkg, store_path, tmp_path):
+    """Chunks cut along a Hilbert curve (spilled, merged back by input position): still no frames, same bytes."""
+    out = tmp_path / "curve.csv"
+    loaded = _loaded_modules(["batch", varied_gpkg, "--store", store_path, "--id-field", "site_id",
+                              "--radius", 300, "--width", 40, "--out", out, "--chunk-size", 3], tmp_path)
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    whole = tmp_path / "whole.csv"
+    write_batch(screen_batch(varied_gpkg, store_path, id_field="site_id", radius=300.0, width=40.0), whole)
+    assert out.read_bytes() == whole.read_bytes()  # ids with quotes, commas and a newline merged as written
+
+
 def test_gpkg_output_still_loads_geopandas(varied_gpkg, store_path, tmp_path):
     """The check above can fail: the GeoPackage writer does load the frame stack."""
     loaded = _loaded_modules(["batch", varied_gpkg, "--store", store_path, "--id-field", "site_id",

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 
 from gisplan.batch import screen_batch, write_batch
@@ -74,6 +75,7 @@ def test_resume_after_kill_equals_a_clean_run(demo_store, tmp_path):
             proc.kill()
     assert not out.exists()  # nothing half-written where the table goes
     (parts,) = parts_dirs()
+    assert (parts / "spill.json").is_file()  # the default run cuts its chunks along a Hilbert curve
     finished = len(json.loads((parts / "manifest.json").read_text())["done"])
     assert 2 <= finished < 5
     r = _cli("-v", "batch", SITES, "--store", demo_store, "--id-field", "site_id", "--radius", 300, "--out", out,
@@ -169,7 +171,6 @@ def test_hilbert_order_keeps_the_rows_of_input_order(demo_store, tmp_path):
 
 def test_hilbert_order_walks_a_grid_one_step_at_a_time():
     """On a 16 x 16 grid a Hilbert curve visits every cell once, each step to a neighbour (any orientation)."""
-    import numpy as np
     import shapely
 
     from gisplan.engine.stream import hilbert_order
@@ -235,7 +236,6 @@ def test_parquet_parts_join_when_a_column_is_empty_in_one_chunk(tmp_path):
 
 
 def test_forgotten_pieces_are_read_again_the_same(demo_store):
-    import numpy as np
     import shapely
 
     from gisplan.store import Store
@@ -268,3 +268,143 @@ def test_one_chunk_run_writes_the_output_directly(demo_store, tmp_path, monkeypa
     stream.stream_batch(SITES, demo_store, many, id_field="site_id", radius=300, chunk_size=7)
     assert made == [many] and one.read_bytes() == many.read_bytes()
     assert sum(counts.values()) == len(gpd.read_file(SITES))
+
+
+# --------------------------------------------------------------------------- chunks along a Hilbert curve
+
+
+@pytest.fixture(scope="module")
+def shuffled_points(tmp_path_factory):
+    """400 point sites on a 20 x 20 grid around Yanji, listed in random order (as a project bank lists them)."""
+    import shapely
+
+    rng = np.random.default_rng(5)
+    i, j = np.meshgrid(np.arange(20), np.arange(20))
+    order = rng.permutation(400)
+    x, y = 129.30 + i.ravel()[order] * 0.02, 42.70 + j.ravel()[order] * 0.015
+    frame = gpd.GeoDataFrame({"site_id": [f"P{k:03d}" for k in range(400)], "radius_m": rng.uniform(50, 400, 400)},
+                             geometry=shapely.points(x, y), crs="EPSG:4490")
+    path = tmp_path_factory.mktemp("curve") / "points.gpkg"
+    frame.to_file(path, driver="GPKG", layer="sites")
+    return path
+
+
+def _box_area(xy):
+    return float(np.ptp(xy[:, 0]) * np.ptp(xy[:, 1]))
+
+
+def test_curve_chunks_are_compact_and_take_every_site_once(shuffled_points):
+    import shapely
+
+    from gisplan.engine.spill import curve_chunks
+    from gisplan.sites import read_site_frame
+
+    windows = [(s, 40) for s in range(0, 400, 40)]
+    chunk_of, dtypes = curve_chunks(shuffled_points, {}, windows, 40)
+    assert np.bincount(chunk_of).tolist() == [40] * 10  # every chunk full, every site in one chunk
+    assert dtypes["site_id"] == ["|O"] and dtypes["radius_m"] == ["<f8"]
+    xy = shapely.get_coordinates(read_site_frame(shuffled_points)[0].geometry.values)
+    curve = sum(_box_area(xy[chunk_of == k]) for k in range(10))
+    rows = sum(_box_area(xy[s:s + 40]) for s, _ in windows)
+    assert curve < 0.35 * rows  # a chunk covers a patch of the grid, an input window nearly all of it
+    again, _ = curve_chunks(shuffled_points, {}, windows, 40)
+    assert (again == chunk_of).all()  # the cut is a function of the file: a resumed run cuts the same chunks
+
+
+def test_spilled_chunks_hold_the_rows_of_the_file(shuffled_points, tmp_path):
+    import shapely
+
+    from gisplan.engine.spill import curve_chunks, load_chunk, spill_chunks
+    from gisplan.sites import read_site_table
+
+    windows = [(s, min(64, 400 - s)) for s in range(0, 400, 64)]
+    chunk_of, dtypes = curve_chunks(shuffled_points, {}, windows, 50)
+    index = spill_chunks(shuffled_points, {}, windows, chunk_of, dtypes, tmp_path)
+    whole = read_site_table(shuffled_points)[0]
+    seen = []
+    for k in range(len(index["records"])):
+        table, positions = load_chunk(tmp_path, index, k)
+        assert (np.diff(positions) > 0).all() and (chunk_of[positions] == k).all()
+        assert shapely.equals_exact(table.geometry, whole.geometry[positions], tolerance=0).all()
+        for name, values in whole.columns.items():
+            assert table[name].dtype == values.dtype and (table[name] == values[positions]).all()
+        seen += positions.tolist()
+    assert sorted(seen) == list(range(400))
+
+
+def test_whole_number_column_read_as_reals_in_some_windows_is_given_as_reals():
+    from gisplan.engine.spill import _whole_file_dtype
+
+    ints = np.array([1, 2], dtype=np.int64)
+    assert _whole_file_dtype(ints, ["<f8", "<i8"]).dtype == np.float64
+    assert _whole_file_dtype(ints, ["<i8"]).dtype == np.int64
+    text = np.array(["a", None], dtype=object)
+    assert _whole_file_dtype(text, ["<f8", "|O"]) is text
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg", ".parquet"])
+def test_curve_run_merged_in_rounds_and_blocks_equals_one_pass(shuffled_points, demo_store, tmp_path, suffix,
+                                                               monkeypatch):
+    """Ten parts merged two at a time (CSV) or in blocks of 7 rows (GeoParquet, GeoPackage): the one-pass table."""
+    import gisplan.engine.merge as merge
+    from gisplan.engine.stream import stream_batch
+
+    monkeypatch.setattr(merge, "MAX_OPEN_PARTS", 2)
+    monkeypatch.setattr(merge, "BLOCK_ROWS", 7)
+    monkeypatch.setattr(merge, "PART_ROW_GROUP", 3)
+    whole = tmp_path / f"whole{suffix}"
+    write_batch(screen_batch(shuffled_points, demo_store, id_field="site_id", industry="C26"), whole)
+    streamed = tmp_path / f"curve{suffix}"
+    counts = stream_batch(shuffled_points, demo_store, streamed, id_field="site_id", industry="C26", chunk_size=40,
+                          progress=False)
+    assert sum(counts.values()) == 400
+    if suffix == ".csv":
+        assert streamed.read_bytes() == whole.read_bytes()
+    else:
+        read = gpd.read_parquet if suffix == ".parquet" else gpd.read_file
+        a, b = read(whole), read(streamed)
+        assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+        assert a.geometry.geom_equals_exact(b.geometry, tolerance=0).all()
+        assert np.array_equal(a["site_id"], [f"P{k:03d}" for k in range(400)])
+    assert not list(tmp_path.glob(".*parts*")) and not list(tmp_path.glob(".merge-*"))
+
+
+def test_csv_records_keep_quoted_newlines(tmp_path):
+    from gisplan.engine.merge import csv_records
+
+    part = tmp_path / "p.csv"
+    part.write_bytes("\ufeffa,b\n1,\"two\nlines\"\n\"x,y\",3\n".encode())
+    assert list(csv_records(part)) == ['1,"two\nlines"\n', '"x,y",3\n']
+
+
+def test_a_resumed_curve_run_keeps_its_chunks_only_when_the_cut_is_the_same(shuffled_points, tmp_path):
+    from gisplan.engine.spill import SPILL_INDEX
+    from gisplan.engine.stream import _curve_spill, _write_json
+
+    windows = [(s, 100) for s in range(0, 400, 100)]
+    index, done = _curve_spill(shuffled_points, {}, windows, 100, tmp_path, [0, 2])
+    assert done == []  # no manifest recorded the cut: no finished chunk is trusted
+    assert _curve_spill(shuffled_points, {}, windows, 100, tmp_path, [0, 2]) == (index, [0, 2])  # spill reused
+    (tmp_path / SPILL_INDEX).unlink()  # killed while spilling: spilled again
+    _write_json(tmp_path / "manifest.json", {"key": "k", "done": [0, 2], "digest": index["digest"]})
+    assert _curve_spill(shuffled_points, {}, windows, 100, tmp_path, [0, 2])[1] == [0, 2]
+    (tmp_path / SPILL_INDEX).unlink()
+    _write_json(tmp_path / "manifest.json", {"key": "k", "done": [0, 2], "digest": "another cut"})
+    assert _curve_spill(shuffled_points, {}, windows, 100, tmp_path, [0, 2])[1] == []
+
+
+def test_a_file_that_shrinks_during_the_run_is_refused_in_one_line(shuffled_points, monkeypatch):
+    import gisplan.sites
+    from gisplan.engine.spill import curve_chunks
+    from gisplan.errors import InputError
+
+    real = gisplan.sites.read_site_table
+
+    def shrunk(path, window=None, **kw):
+        table, note, warnings = real(path, window=window, **kw)
+        return table.__class__(table.geometry[:-1], {k: v[:-1] for k, v in table.columns.items()}, table.crs), note, warnings
+
+    monkeypatch.setattr(gisplan.sites, "read_site_table", shrunk)
+    with pytest.raises(InputError, match="changed during the run") as err:
+        curve_chunks(shuffled_points, {}, [(0, 200), (200, 200)], 100)
+    assert "\n" not in str(err.value)

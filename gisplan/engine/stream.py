@@ -1,18 +1,24 @@
 """A batch that streams: sites read, screened and written chunk by chunk, resumable.
 
-``gisplan batch`` reads a large sites file (shapefile, GeoPackage, GeoJSON,
-FileGDB layer) in windows of ``chunk_size`` features, screens each window with
-:func:`gisplan.batch.screen_batch` against one store snapshot and writes it as a
-part file in a folder beside the output (``.OUT.parts-XXXX``, one per run), recording each
-finished chunk in a manifest. When all chunks are done the parts are joined into
-the output in one atomic write and the folder is removed. A run that was killed
-continues with ``resume=True`` from the last finished chunk; the joined output is
-the same as an uninterrupted run's (rows are independent of the chunk they were
-screened in). Memory holds one chunk of sites and the store pieces that chunk
-reads (dropped before the next chunk), not the whole file. Each chunk is screened in the order of a Hilbert curve
-through its sites' centres (neighbouring sites share the store pieces they
-load) and written back in input order. Zips, KML, corner tables and DXF plans are read whole
-(one chunk).
+``gisplan batch`` screens a large sites file (shapefile, GeoPackage, GeoJSON,
+FileGDB layer) in chunks of ``chunk_size`` features with
+:func:`gisplan.batch.screen_sites` against one store snapshot, writes each chunk
+as a part file in a folder beside the output (``.OUT.parts-XXXX``, one per run)
+and records each finished chunk in a manifest. When all chunks are done the
+parts are joined into the output in one atomic write and the folder is removed.
+A run that was killed continues with ``resume=True`` from its finished chunks;
+the output is the same as an uninterrupted run's (rows are independent of the
+chunk they were screened in). Memory holds one chunk of sites and the store
+pieces that chunk reads (dropped before the next chunk), not the whole file.
+
+By default (``order="hilbert"``) the chunks are cut along a Hilbert curve
+through the centres of *all* the sites (:mod:`gisplan.engine.spill`: one pass
+for the centres, one to spill the rows by chunk), so that a chunk covers one
+region and loads only that region's store pieces, even when the file lists its
+sites in no spatial order; the parts are merged back into input order at the
+end (:mod:`gisplan.engine.merge`). ``order="input"`` keeps chunks of
+consecutive rows (each screened in Hilbert order). Zips, KML, corner tables
+and DXF plans are read whole (one chunk).
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from .spill import curve_keys, hilbert_distance
 
-__all__ = ["stream_batch", "hilbert_order", "DEFAULT_CHUNK_SIZE"]
+__all__ = ["stream_batch", "hilbert_order", "hilbert_distance", "DEFAULT_CHUNK_SIZE"]
 
 #: Sites per chunk when none is given.
 DEFAULT_CHUNK_SIZE = 50_000
@@ -149,54 +156,14 @@ def _join(parts: list[Path], out: Path, suffix: str, protect) -> None:
 
 def _join_parquet(parts: list[Path], tmp: Path) -> None:
     """GeoParquet parts as one file, a part at a time: one schema for all, the "geo" metadata's bbox over all."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schemas = [pq.read_schema(part) for part in parts]
-    geo = [json.loads(sch.metadata[b"geo"]) for sch in schemas]
-    meta = geo[0]
-    for name, col in meta["columns"].items():
-        boxes = [g["columns"][name].get("bbox") for g in geo]
-        boxes = [b for b in boxes if b and all(np.isfinite(b))]
-        if boxes:
-            b = np.array(boxes)
-            col["bbox"] = [*b[:, :2].min(axis=0).tolist(), *b[:, 2:].max(axis=0).tolist()]
-        else:
-            col.pop("bbox", None)
-        col["geometry_types"] = sorted({t for g in geo for t in g["columns"][name].get("geometry_types", [])})
-    # a column null in one chunk (all sites without warnings) takes its type from the others
-    schema = pa.unify_schemas([sch.remove_metadata() for sch in schemas], promote_options="permissive")
-    schema = schema.with_metadata({**schemas[0].metadata, b"geo": json.dumps(meta).encode()})
+    from .merge import joined_parquet_schema
+
+    schema = joined_parquet_schema(parts)
     with pq.ParquetWriter(tmp, schema) as writer:
         for part in parts:
             writer.write_table(pq.read_table(part).cast(schema))
-
-
-def hilbert_distance(x: np.ndarray, y: np.ndarray, level: int = 16) -> np.ndarray:
-    """Distance along a Hilbert curve of cells (``x``, ``y``) of a 2**level grid (the classic xy-to-d walk, vectorised).
-
-    Examples
-    --------
-    >>> hilbert_distance(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 0]), level=1).tolist()
-    [0, 1, 2, 3]
-    """
-    x = np.asarray(x, dtype=np.int64).copy()
-    y = np.asarray(y, dtype=np.int64).copy()
-    d = np.zeros(len(x), dtype=np.int64)
-    s = 1 << (level - 1)
-    while s > 0:
-        rx = (x & s) > 0
-        ry = (y & s) > 0
-        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
-        flip = ~ry & rx  # rotate the quadrant so the curve joins up
-        x = np.where(flip, s - 1 - x, x)
-        y = np.where(flip, s - 1 - y, y)
-        swap = ~ry
-        x, y = np.where(swap, y, x), np.where(swap, x, y)
-        x &= s - 1
-        y &= s - 1
-        s >>= 1
-    return d
 
 
 def hilbert_order(geoms) -> np.ndarray:
@@ -221,18 +188,7 @@ def hilbert_order(geoms) -> np.ndarray:
     if len(geoms) < 2:
         return np.arange(len(geoms))
     b = shapely.bounds(geoms)
-    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-    known = np.isfinite(cx) & np.isfinite(cy)
-    if not known.any():
-        return np.arange(len(geoms))
-    level = 16
-    cells = (1 << level) - 1
-    x0, x1, y0, y1 = cx[known].min(), cx[known].max(), cy[known].min(), cy[known].max()
-    gx = np.rint((cx[known] - x0) / ((x1 - x0) or 1.0) * cells)
-    gy = np.rint((cy[known] - y0) / ((y1 - y0) or 1.0) * cells)
-    dist = np.full(len(geoms), -1, dtype=np.int64)
-    dist[known] = hilbert_distance(gx, gy, level)
-    return np.argsort(dist, kind="stable")
+    return np.argsort(curve_keys((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2), kind="stable")
 
 
 def _screen_chunk(sites, store, id_field: str, order: str, options: dict):
@@ -274,8 +230,9 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     protect : iterable of paths
         Files the output may not replace (the store, the sites file).
     order : {"hilbert", "input"}
-        Order in which a chunk's sites are screened (the rows are written in
-        input order either way): along a Hilbert curve, or as read.
+        How the chunks are cut (the rows are written in input order either
+        way): along a Hilbert curve through all the sites, or as runs of
+        consecutive rows (each chunk screened in Hilbert order).
     **options
         As :func:`gisplan.batch.screen_batch` (radius, width, industry,
         industry_field, national_major and the reading options).
@@ -303,7 +260,9 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     streamable = not any(reading[k] for k in ("cm", "towgs84", "dxf_layer"))
     total = feature_count(sites, layer=reading["layer"]) if streamable else None
     windows = [None] if not total else [(s, min(chunk_size, total - s)) for s in range(0, total, chunk_size)]
-    key = _fingerprint(sites, store, {**options, **reading, "id_field": id_field}, chunk_size, total)
+    curve = order == "hilbert" and len(windows) > 1  # chunks cut along a Hilbert curve over the whole file
+    fixed = {**options, **reading, "id_field": id_field, **({"chunks": "hilbert-curve"} if curve else {})}
+    key = _fingerprint(sites, store, fixed, chunk_size, total)
     found = _resumable(out, key) if resume else None
     if resume and found is None:
         others = list(out.parent.glob(_parts_prefix(out) + "*"))
@@ -318,7 +277,12 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     else:  # each run writes its own parts: two runs on one output never mix rows
         (parts_dir, lock), done = _new_parts_dir(out), []
     manifest_path = parts_dir / _MANIFEST
-    _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
+    manifest = {"key": key, "done": done, "chunks": len(windows)}
+    spill = None
+    if curve:
+        spill, done = _curve_spill(sites, reading, windows, chunk_size, parts_dir, done)
+        manifest = {**manifest, "done": done, "digest": spill["digest"]}
+    _write_json(manifest_path, manifest)
     counts: Counter = Counter()
     from ..batch import progress_bar
 
@@ -330,25 +294,71 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
                 counts.update(_part_verdicts(part, suffix))
                 bar.update(window[1] if window else 0)
                 continue
-            frame, _note, _ = read_site_table(sites, window=window, **reading)  # arrays: no pandas for a CSV
-            table = _screen_chunk(frame, store, id_field, order, options)
-            write_batch(table, part)
+            if spill is not None:
+                from .merge import write_part
+                from .spill import load_chunk
+
+                frame, positions = load_chunk(parts_dir, spill, k)
+                table = _screen_chunk(frame, store, id_field, order, options)
+                write_part(table, part, positions)
+            else:
+                frame, _note, _ = read_site_table(sites, window=window, **reading)  # arrays: no pandas for a CSV
+                table = _screen_chunk(frame, store, id_field, order, options)
+                write_batch(table, part)
             counts.update(table["verdict"].tolist())
             done.append(k)
-            _write_json(manifest_path, {"key": key, "done": done, "chunks": len(windows)})
+            _write_json(manifest_path, {**manifest, "done": done})
             bar.update(len(table))
             del frame, table
-            if k < len(windows) - 1:  # nothing to free for after the last chunk
-                store.forget_pieces()  # the next chunk reads the pieces it needs: memory independent of the run's length
-                gc.collect()  # the CLI turns the cyclic collector off: free a chunk's cycles before the next chunk
+            store.forget_pieces()  # the next chunk reads the pieces it needs: memory independent of the run's length
+            gc.collect()  # the CLI turns the cyclic collector off: free a chunk's cycles before the next chunk
             if pause:
                 time.sleep(pause)
-    _join([parts_dir / f"part-{k:06d}{suffix}" for k in range(len(windows))], out, suffix, protect)
+    parts = [parts_dir / f"part-{k:06d}{suffix}" for k in range(len(windows))]
+    if spill is not None:
+        _merge(parts, out, suffix, protect)
+    else:
+        _join(parts, out, suffix, protect)
     if lock is not None:
         lock.release()
     shutil.rmtree(parts_dir, ignore_errors=True)
     _drop_unclaimed(out, parts_dir)
     return counts
+
+
+def _curve_spill(sites, reading: dict, windows: list, chunk_size: int, folder: Path, done: list[int]):
+    """The spill of a run whose chunks follow a Hilbert curve: the one already written in ``folder``, or a new one.
+
+    Returns the spill index (:func:`gisplan.engine.spill.spill_chunks`) and the
+    finished chunks still valid: none when the spill had to be written again and
+    cut other chunks than the manifest recorded (it cannot, the cut being a
+    function of the file; checked all the same).
+    """
+    from ..log import logger
+    from .spill import curve_chunks, read_spill_index, spill_chunks
+
+    index = read_spill_index(folder)
+    if index is not None:
+        return index, done
+    try:
+        recorded = json.loads((folder / _MANIFEST).read_text(encoding="utf-8")).get("digest")
+    except (OSError, ValueError):
+        recorded = None
+    t = time.perf_counter()
+    chunk_of, dtypes = curve_chunks(sites, reading, windows, chunk_size)
+    index = spill_chunks(sites, reading, windows, chunk_of, dtypes, folder)
+    logger.info("stream: %d site(s) cut into %d chunk(s) along a Hilbert curve in %.1f s",
+                len(chunk_of), len(index["records"]), time.perf_counter() - t)
+    return index, (done if recorded == index["digest"] else [])
+
+
+def _merge(parts: list[Path], out: Path, suffix: str, protect) -> None:
+    """The parts of a curve-ordered run as one output in input order, written atomically."""
+    from ..io.outputs import atomic_output
+    from .merge import merge_parts
+
+    with atomic_output(out, create=suffix == ".csv", protect_also=protect) as tmp:
+        merge_parts(parts, Path(tmp), suffix)
 
 
 def _single_chunk(sites, store, out: Path, id_field: str, order: str, reading: dict, options: dict, window,
