@@ -6,7 +6,8 @@ process for each N and prints wall time, sites/s and the peak resident memory
 (GNU ``time``). With streaming, peak memory should stay about
 flat as N grows (one chunk of sites plus the store's pieces), not grow with N.
 
-    python bench/bench_stream.py                         # N = 20,000 and 200,000, chunk 20,000
+    python bench/bench_stream.py                         # N = 20,000 and 200,000, chunk 20,000; exit 1 if the
+                                                         # peak RSS reaches 2 GiB or the 200k peak is > 1.5x the 20k peak
     python bench/bench_stream.py --sites 2000 20000      # smaller
     python bench/bench_stream.py --national bench/out/national --sites 20000 100000
         # against the national store of bench/make_national.py (its sites: points, polygons, corridors)
@@ -109,7 +110,12 @@ def main(argv=None) -> None:
                     help="folder of bench/make_national.py's national.gpkg: screen its kind of sites against it")
     ap.add_argument("--compare-order", action="store_true", help="Hilbert chunks against input-order chunks, alternating processes")
     ap.add_argument("--rounds", type=int, default=2, help="runs of each order with --compare-order")
+    ap.add_argument("--max-rss-mib", type=float, default=2048.0,
+                    help="the bound: every run's peak RSS must stay below it (exit 1 otherwise)")
+    ap.add_argument("--max-growth", type=float, default=1.5,
+                    help="the largest N's peak RSS may be at most this times the smallest N's (memory independent of N)")
     args = ap.parse_args(argv)
+    peaks: dict[int, float] = {}
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gisplan-stream-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.national:
@@ -144,6 +150,23 @@ def main(argv=None) -> None:
         peak_kb = int(proc.stderr.strip().rsplit("maxrss_kb=", 1)[1].split()[0])  # GNU time: this process's peak
         print(f"{n:>9,} sites, chunk {args.chunk_size:,}: {wall:7.1f} s, {n / wall:8.0f} sites/s, "
               f"peak RSS {peak_kb / 1024:7.0f} MiB")
+        peaks[n] = peak_kb / 1024
+    if peaks:
+        check_memory_bound(peaks, args.max_rss_mib, args.max_growth)
+
+
+def check_memory_bound(peaks: dict[int, float], max_rss_mib: float, max_growth: float) -> None:
+    """Exit 1 when a run's peak RSS reaches ``max_rss_mib`` or grows with N beyond ``max_growth``."""
+    failures = [f"{n:,} sites peaked at {mib:.0f} MiB (bound {max_rss_mib:.0f} MiB)"
+                for n, mib in peaks.items() if mib >= max_rss_mib]
+    small, large = min(peaks), max(peaks)
+    if large > small and peaks[large] > max_growth * peaks[small]:
+        failures.append(f"peak RSS grew from {peaks[small]:.0f} MiB ({small:,} sites) to {peaks[large]:.0f} MiB "
+                        f"({large:,} sites): more than {max_growth}x")
+    if failures:
+        raise SystemExit("memory bound FAILED: " + "; ".join(failures))
+    print(f"memory bound met: every peak below {max_rss_mib:.0f} MiB"
+          + (f", {large:,} sites within {max_growth}x the peak of {small:,}" if large > small else ""))
 
 
 if __name__ == "__main__":
