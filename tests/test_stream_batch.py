@@ -408,3 +408,38 @@ def test_a_file_that_shrinks_during_the_run_is_refused_in_one_line(shuffled_poin
     with pytest.raises(InputError, match="changed during the run") as err:
         curve_chunks(shuffled_points, {}, [(0, 200), (200, 200)], 100)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
+def test_resume_and_cleanup_touch_only_this_users_private_parts_folders(tmp_path):
+    """A parts folder others may write into, or another user's, is never resumed (its spill would be unpickled)
+    nor removed; this user's private one is."""
+    from gisplan.engine.stream import _drop_unclaimed, _resumable
+
+    out = tmp_path / "bank.csv"
+
+    def parts(name: str, mode: int, owner: int | None = None) -> Path:
+        folder = tmp_path / f".bank.csv.parts-{name}"
+        folder.mkdir()
+        (folder / "manifest.json").write_text(json.dumps({"key": "K", "done": [0, 1], "chunks": 3}))
+        folder.chmod(mode)
+        if owner is not None:
+            os.chown(folder, owner, -1)
+        return folder
+
+    shared = parts("shared", 0o777)
+    group = parts("group", 0o770)
+    assert _resumable(out, "K") is None  # planted where anyone (or the group) could write
+    mine = parts("mine", 0o700)
+    found = _resumable(out, "K")
+    assert found is not None and found[0] == mine and found[1] == [0, 1]
+    found[2].release()
+    if os.getuid() == 0:  # only root can give a folder away: another user's private folder
+        theirs = parts("theirs", 0o700, owner=4242)
+        mine.chmod(0o777)
+        assert _resumable(out, "K") is None
+        mine.chmod(0o700)
+    _drop_unclaimed(out, None)
+    assert not mine.exists() and shared.exists() and group.exists()
+    if os.getuid() == 0:
+        assert theirs.exists()

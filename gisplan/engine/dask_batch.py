@@ -420,7 +420,7 @@ class _Run:
         self.found = _resumable(out, self.key) if resume else None
         if resume and self.found is None and list(out.parent.glob(_parts_prefix(out) + "*")):
             raise InputError(f"the unfinished run beside {out.name} was for another sites file, store or options "
-                             "(or is running now); run without `resume` to start again")
+                             "(or is running now, or is not this user's); run without `resume` to start again")
 
     def _part(self, k: int) -> Path:
         return self.parts_dir / f"part-{k:06d}{self.suffix}"

@@ -61,10 +61,34 @@ def _claim(folder: Path):
     return lock
 
 
+def _own_private_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a real folder of this user that no one else may write into.
+
+    Only such a parts folder is resumed or removed: its parts and spill (which
+    is unpickled) were written by this user's runs, not planted by another user
+    of a shared output folder. (Without POSIX owners, as on Windows: any folder.)
+    """
+    if not hasattr(os, "getuid"):
+        return True
+    import stat
+
+    try:
+        st = os.lstat(folder)
+    except OSError:
+        return False
+    return (stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
+            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
 def _resumable(out: Path, key: str):
-    """The unfinished run of the same inputs beside ``out`` with the most finished chunks, claimed: (folder, done, lock)."""
+    """The unfinished run of the same inputs beside ``out`` with the most finished chunks, claimed: (folder, done, lock).
+
+    Only this user's private parts folders count (:func:`_own_private_folder`).
+    """
     best = None
     for folder in sorted(out.parent.glob(_parts_prefix(out) + "*")):
+        if not _own_private_folder(folder):
+            continue
         try:
             manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -101,7 +125,7 @@ def _new_parts_dir(out: Path):
 def _drop_unclaimed(out: Path, keep: Path | None) -> None:
     """After a finished run: unfinished runs of the same output that nobody is writing are obsolete."""
     for folder in out.parent.glob(_parts_prefix(out) + "*"):
-        if folder == keep:
+        if folder == keep or not _own_private_folder(folder):  # another user's run is not ours to remove
             continue
         lock = _claim(folder)
         if lock is not None:
@@ -268,7 +292,7 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
         others = list(out.parent.glob(_parts_prefix(out) + "*"))
         if others:
             raise InputError(f"the unfinished run beside {out.name} was for another sites file, store or options "
-                             "(or is running now); run without `resume` to start again")
+                             "(or is running now, or is not this user's); run without `resume` to start again")
     show = sys.stderr.isatty() if progress is None else progress
     if found is None and len(windows) == 1:  # one chunk: nothing to resume from, the output itself is the part
         return _single_chunk(sites, store, out, id_field, order, reading, options, windows[0], total, show, protect)
