@@ -394,3 +394,13 @@ def test_spill_not_used_when_the_workers_do_not_see_the_folder(sites, demo_store
     counts, loaded = _spill_run(engine, client, sites, demo_store, out, chunk_size=16, partitions=2)
     assert loaded == 0 and read_here == [(0, 16), (16, 16)]
     assert out.read_bytes() == local_csv.read_bytes() and sum(counts.values()) == 32
+    from gisplan.engine.stream import stream_batch  # a GeoParquet table too, in this mode
+
+    local = tmp_path / "local.parquet"
+    stream_batch(sites, demo_store, local, progress=False, **API_OPTS)
+    _, loaded = _spill_run(engine, client, sites, demo_store, tmp_path / "fallback.parquet", chunk_size=16,
+                           partitions=2)
+    a, b = gpd.read_parquet(local), gpd.read_parquet(tmp_path / "fallback.parquet")
+    assert loaded == 0 and len(read_here) == 4
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    assert a.geometry.to_wkb().equals(b.geometry.to_wkb()) and a.crs == b.crs
