@@ -1,23 +1,35 @@
-"""A batch on a Dask cluster: the sites screened in spatial partitions, one store per worker.
+"""A batch on a Dask cluster: the sites screened in spatial chunks, one store per worker.
 
-``gisplan batch --engine dask`` reads the sites file in the same windows of
-``chunk_size`` features as the local streamed batch (:mod:`gisplan.engine.stream`),
-splits each window into spatially compact partitions (the sites sorted by the
-Hilbert distance of their bounding-box centres), and screens every partition on
-a worker with :func:`gisplan.batch.screen_batch` — the one kernel of the local
-engine. The same Hilbert share of every window is preferred on the same worker,
-so a worker reads about its share of the store's pieces. Each worker process
-opens the store once (:func:`gisplan.resident.open_store` on the store spec it is
-given: a path the workers can read, or a URL) and keeps it for every partition;
-a store that differs from the one the run started with is refused (no mixed
-versions in one table). The rows of a window come back, are put in the input
-order again and written as the same part file the local engine writes
-(``.OUT.parts-XXXX``, manifest); the parts are joined atomically at the end. The
-output is therefore the local engine's, row for row (the CSV byte for byte), and
-``resume=True`` continues a killed run — of either engine — from its finished
-chunks. While this process writes a window's part, the workers screen the next.
-(Reading the windows and writing the parts on the workers is implemented but
-switched off: see ``_WORKERS_READ``.)
+``gisplan batch --engine dask`` screens every chunk on a worker with the kernel
+of the local engine (:mod:`gisplan.engine.stream`). Each worker process opens the
+store once (:func:`gisplan.resident.open_store` on the store spec it is given: a
+path the workers can read, or a URL) and keeps it for every chunk; a store that
+differs from the one the run started with is refused (no mixed versions in one
+table). Two modes:
+
+- **The workers read the spill** (when every worker sees the output's folder at
+  the same path, checked with a probe file: :func:`_workers_see`). This process
+  cuts the sites file into chunks along a Hilbert curve over the whole file and
+  spills their rows into the run's parts folder (:mod:`gisplan.engine.spill`,
+  the local engine's own spill; chunks of ``ceil(chunk_size / partitions)``
+  sites, or :data:`DEFAULT_TASK_SITES`), then submits one task per chunk: the
+  worker loads its chunk from the spill, screens it and writes ``part-K`` with
+  its positions (atomically); only the verdict counts come back. No site data go
+  through this process or between workers, and no task depends on another. A
+  bounded number of tasks is in flight; finished chunks are recorded in the
+  manifest as they come, and the parts are merged into input order at the end
+  (:mod:`gisplan.engine.merge`).
+- **This process reads the windows** (the fallback): it reads the file in the
+  windows of ``chunk_size`` features of the local engine, splits each window into
+  spatially compact partitions (Hilbert order of the sites' centres), sends them
+  to the workers, puts the rows back in input order and writes the window's part;
+  the parts are joined at the end. (Reading the windows and writing the parts on
+  the workers through chained tasks is implemented but switched off: see
+  ``_WORKERS_READ``.)
+
+Either way the output is the local engine's, row for row (the CSV byte for
+byte), and ``resume=True`` continues a killed run — of either engine, with the
+same chunks — from its finished chunks, in the mode it started in.
 
 Without a scheduler address a :class:`distributed.LocalCluster` is started
 (worker processes, one thread each, no dashboard, the machine's memory split
@@ -260,13 +272,19 @@ def _screen_spill_chunk(folder: str, records: list, dtypes: dict, k: int, suffix
     sites, positions = load_chunk(parts, {"records": {k: records}, "dtypes": dtypes}, k)
     table = _screen_chunk(sites, _worker_store(spec, version), id_field, "hilbert", options)
     part = parts / f"part-{k:06d}{suffix}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".writing-{k:06d}-", dir=parts))
     try:
-        write_part(table, tmp / part.name, positions)
-        os.replace(positions_path(tmp / part.name), positions_path(part))
-        os.replace(tmp / part.name, part)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".writing-{k:06d}-", dir=parts))
+        try:
+            write_part(table, tmp / part.name, positions)
+            os.replace(positions_path(tmp / part.name), positions_path(part))
+            os.replace(tmp / part.name, part)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        from ..errors import OutputError
+        from ..io.outputs import os_error_reason
+
+        raise OutputError(f"a Dask worker cannot write {part}: {os_error_reason(exc)}") from None
     with _STORES_LOCK:
         _SPILL_CHUNKS[folder] += 1
     return dict(Counter(table["verdict"].tolist()))
@@ -416,12 +434,13 @@ def _cluster_failure(exc: BaseException) -> bool:
 def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None, n_workers: int = DEFAULT_WORKERS,
                partitions: int | None = None, chunk_size: int | None = None, resume: bool = False,
                progress: bool | None = None, protect=(), **options) -> Counter:
-    """Screen a sites file on a Dask cluster into ``out`` (``.csv`` or ``.gpkg``); the local engine's output.
+    """Screen a sites file on a Dask cluster into ``out`` (``.csv``, ``.gpkg`` or ``.parquet``); the local engine's output.
 
     Parameters
     ----------
     sites : path
-        The sites file, read by this process; the workers receive the partitions.
+        The sites file, read by this process (spilled into the parts folder, or
+        sent window by window when the workers do not see that folder).
     store : str or path
         The layer store as the workers open it: a path they can read (the same
         on every machine) or a database URL.
@@ -435,10 +454,13 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     n_workers : int
         Workers of the local cluster.
     partitions : int, optional
-        Partitions per chunk (default: two per worker thread, at least 2,000 sites each:
-        a partition has a fixed cost of tens of milliseconds).
+        When the workers read the spill: tasks per ``chunk_size`` sites (each task
+        ``ceil(chunk_size / partitions)`` sites; default :data:`DEFAULT_TASK_SITES`).
+        Else partitions per window (default: two per worker thread, at least
+        2,000 sites each: a partition has a fixed cost of tens of milliseconds).
     chunk_size : int, optional
-        Sites read and written per chunk (default that of the local engine).
+        Sites read per window (default that of the local engine); with the
+        spill and no ``partitions``, also the most sites per task.
     resume : bool
         Continue a run killed midway (its finished chunks are kept beside ``out``).
     progress : bool, optional
