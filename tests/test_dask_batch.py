@@ -404,3 +404,31 @@ def test_spill_not_used_when_the_workers_do_not_see_the_folder(sites, demo_store
     assert loaded == 0 and len(read_here) == 4
     pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
     assert a.geometry.to_wkb().equals(b.geometry.to_wkb()) and a.crs == b.crs
+
+
+def test_waiting_on_chunks_no_worker_runs_ends_with_one_clear_error(cluster, monkeypatch):
+    from gisplan.engine import dask_batch as engine
+
+    _, client = cluster
+    monkeypatch.setattr(engine, "STALL_TIMEOUT_S", 0.6)
+    monkeypatch.setattr(engine, "_STALL_CHECK_S", 0.2)
+    never = client.submit(time.sleep, 0, pure=False, workers=["tcp://192.0.2.1:1"])  # no such worker: never runs
+    try:
+        start = time.monotonic()
+        with pytest.raises(engine.ClusterError, match=r"stopped working on chunk 7 .*no task ran") as info:
+            engine._wait_any([never], {never: 7})
+        assert time.monotonic() - start < 30 and "\n" not in str(info.value)
+    finally:
+        client.cancel([never])
+
+
+def test_chunks_submitted_one_share_after_another_each_once():
+    from gisplan.engine.dask_batch import _interleaved, _share
+
+    for n, workers in ((10, 3), (7, 2), (5, 8), (1, 1)):
+        order = _interleaved(list(range(n)), n, workers)
+        assert sorted(order) == list(range(n))
+        shares = [_share(k, n, workers) for k in order]
+        first = shares[:min(workers, n)]
+        assert len(set(first)) == len(first)  # the first tasks go to as many workers as there are
+        assert all(_share(k, n, workers) <= _share(k + 1, n, workers) for k in range(n - 1))  # runs along the curve
