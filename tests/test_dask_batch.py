@@ -344,15 +344,11 @@ def test_spilled_parquet_and_gpkg_equal_the_local_engines(sites, demo_store, clu
     assert a.crs == b.crs
 
 
-def test_spilled_run_killed_then_resumed_equals_a_clean_run(sites, demo_store, local_csv, cluster, tmp_path,
-                                                            monkeypatch):
+def _killed_after_two_chunks(sites, store, address, out: Path) -> list:
+    """A spilled CLI run (8 sites per window, 4 tasks per window: 16 chunks) killed after 2+ chunks; their list."""
     import json
 
-    from gisplan.engine import dask_batch as engine
-
-    address, client = cluster
-    out = tmp_path / "killed.csv"
-    proc = subprocess.Popen([*CLI, "batch", str(sites), "--store", str(demo_store), *OPTS, "--out", str(out),
+    proc = subprocess.Popen([*CLI, "batch", str(sites), "--store", str(store), *OPTS, "--out", str(out),
                              "--engine", "dask", "--scheduler", address, "--chunk-size", "8", "--partitions", "4"],
                             env={**os.environ, "GISPLAN_TEST_CHUNK_PAUSE": "2"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -361,7 +357,7 @@ def test_spilled_run_killed_then_resumed_equals_a_clean_run(sites, demo_store, l
     try:
         while time.monotonic() - start < 120 and len(done) < 2 and proc.poll() is None:
             time.sleep(0.2)
-            for manifest in tmp_path.glob(".killed.csv.parts-*/manifest.json"):
+            for manifest in out.parent.glob(f".{out.name}.parts-*/manifest.json"):
                 try:
                     done = json.loads(manifest.read_text(encoding="utf-8"))["done"]
                 except (OSError, ValueError, KeyError):
@@ -370,7 +366,17 @@ def test_spilled_run_killed_then_resumed_equals_a_clean_run(sites, demo_store, l
         proc.kill()
         proc.wait(30)
     assert 2 <= len(done) < 16, proc.stderr.read().decode()
-    assert not out.exists() and len(list(tmp_path.glob(".killed.csv.parts-*"))) == 1
+    assert not out.exists() and len(list(out.parent.glob(f".{out.name}.parts-*"))) == 1
+    return done
+
+
+def test_spilled_run_killed_then_resumed_equals_a_clean_run(sites, demo_store, local_csv, cluster, tmp_path,
+                                                            monkeypatch):
+    from gisplan.engine import dask_batch as engine
+
+    address, client = cluster
+    out = tmp_path / "killed.csv"
+    done = _killed_after_two_chunks(sites, demo_store, address, out)
     submitted = []
     real = engine._interleaved
     monkeypatch.setattr(engine, "_interleaved", lambda todo, *a: (submitted.extend(todo), real(todo, *a))[1])
@@ -379,6 +385,20 @@ def test_spilled_run_killed_then_resumed_equals_a_clean_run(sites, demo_store, l
     assert out.read_bytes() == local_csv.read_bytes() and sum(counts.values()) == 32
     assert sorted(submitted) == sorted(set(range(16)) - set(done))  # only the unfinished chunks were screened
     assert not list(tmp_path.glob(".killed.csv.parts-*"))
+
+
+def test_the_local_engine_resumes_a_killed_spilled_run(sites, demo_store, local_csv, cluster, tmp_path, monkeypatch):
+    from gisplan.engine import stream
+
+    address, _ = cluster
+    out = tmp_path / "handed.csv"
+    done = _killed_after_two_chunks(sites, demo_store, address, out)
+    screened = []
+    real = stream._screen_chunk
+    monkeypatch.setattr(stream, "_screen_chunk", lambda frame, *a: (screened.append(len(frame)), real(frame, *a))[1])
+    counts = stream.stream_batch(sites, demo_store, out, chunk_size=2, resume=True, progress=False, **API_OPTS)
+    assert len(screened) == 16 - len(done)  # the same chunks (2 sites each): the dask run's parts kept
+    assert out.read_bytes() == local_csv.read_bytes() and sum(counts.values()) == 32
 
 
 def test_spill_not_used_when_the_workers_do_not_see_the_folder(sites, demo_store, local_csv, cluster, tmp_path,

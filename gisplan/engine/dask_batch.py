@@ -601,8 +601,8 @@ class _Run:
         return self.parts_dir / f"part-{k:06d}{self.suffix}"
 
     def _choose(self, client):
-        """(spilled?, key, (folder, done, lock) of the run to resume or None): the workers read the spill when
-        they all see the output's folder; a resumed run goes on in the way it started."""
+        """(spilled?, (folder, done, lock) of the run to resume or None): the workers read the spill when they
+        all see the output's folder; a resumed run goes on in the way it started."""
         from .stream import _parts_prefix, _resumable
 
         spilled = bool(self.streamable and self.total) and _workers_see(client, self.out.parent)
@@ -618,13 +618,13 @@ class _Run:
             raise InputError(f"the unfinished run beside {self.out.name} was for another sites file, store or options "
                              "(or is running now, or is not this user's, or its parts are not seen by every worker); "
                              "run without `resume` to start again")
-        return spilled, (self.spill_key if spilled else self.key), found
+        return spilled, found
 
     def execute(self, client, version, partitions: int, progress, protect, *, explicit: bool) -> Counter:
         from ..log import logger
         from .stream import _drop_unclaimed, _join, _merge, _new_parts_dir, _write_json
 
-        spilled, self.key_used, found = self._choose(client)
+        spilled, found = self._choose(client)
         if found is not None:
             self.parts_dir, done, lock = found
         else:
