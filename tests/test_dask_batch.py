@@ -316,12 +316,12 @@ def test_workers_read_the_spill_and_write_the_parts_csv_byte_for_byte(sites, dem
 
     _, client = cluster
     monkeypatch.setattr(engine, "_read_partitions", _no_reading_here)
-    out = tmp_path / "spilled.csv"
+    out = tmp_path / "new folder" / "spilled.csv"  # made by the run, then seen by the workers
     counts, loaded = _spill_run(engine, client, sites, demo_store, out, chunk_size=8, partitions=3)
     assert loaded == 11  # 32 sites, 3 per task (8 / 3 rounded up): every chunk screened on a worker
     assert out.read_bytes() == local_csv.read_bytes()
     assert sum(counts.values()) == 32 and counts == Counter(_verdicts(out).values())
-    assert not list(tmp_path.glob(".spilled.csv.parts-*")) and not list(tmp_path.glob(".gisplan-probe-*"))
+    assert [p.name for p in out.parent.iterdir()] == ["spilled.csv"]  # no parts folder or probe file left
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
