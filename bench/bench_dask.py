@@ -4,8 +4,10 @@ For the demo store and the province-scale store of ``bench_batch.py`` it writes
 N synthetic polygon sites (5-100 ha) inside the store's units and measures,
 on a local cluster of W worker processes (one thread each):
 
-- the run as ``gisplan batch --engine dask`` does it (``dask_batch``) against the
-  local engine (``stream_batch``) on the same sites: wall times and the tables compared;
+- the run as ``gisplan batch --engine dask`` does it (``dask_batch``), in both modes (the
+  workers load their chunks from the spill; this process reads and sends the windows),
+  against the local engine (``stream_batch``) on the same sites: wall times, this
+  process's CPU per site, and the tables compared;
 - each of P partitions screened on a worker: CPU seconds and wall seconds in the
   task, cold (first partition on a worker: the store opened, its pieces read) and
   warm (the same partitions again);
@@ -90,7 +92,7 @@ def demo_store(work: Path) -> tuple[Path, tuple]:
 def measure(name: str, store: Path, bounds, client, args, work: Path) -> dict:
     from bench_stream import write_sites
 
-    from gisplan.engine.dask_batch import _store_version, dask_batch, spatial_partitions
+    from gisplan.engine.dask_batch import _store_version, spatial_partitions
     from gisplan.engine.stream import stream_batch
     from gisplan.sites import read_site_frame
 
@@ -136,20 +138,18 @@ def measure(name: str, store: Path, bounds, client, args, work: Path) -> dict:
     table = table.iloc[np.argsort(np.concatenate(parts), kind="stable")].reset_index(drop=True)
     write_batch(table, work / "client_write.csv")
     t_write = time.perf_counter() - t
-    # whole runs: the Dask engine and the local engine, same sites, same output
-    out_d, out_l = work / f"dask_{name}.csv", work / f"local_{name}.csv"
-    for p in (out_d, out_l):
-        p.unlink(missing_ok=True)
-    t = time.perf_counter()
-    dask_batch(sites, store, out_d, id_field="site_id", scheduler=client.scheduler.address, partitions=args.partitions,
-               chunk_size=args.chunk_size, progress=False, **OPTIONS)
-    t_dask = time.perf_counter() - t
+    # whole runs: the Dask engine in both modes and the local engine, same sites, same output
+    runs = {mode: _dask_run(mode, sites, store, work / f"dask_{name}_{mode}.csv", client, args)
+            for mode in ("spill", "client")}
+    out_d, out_l = work / f"dask_{name}_spill.csv", work / f"local_{name}.csv"
+    out_l.unlink(missing_ok=True)
     t_local, same = None, None
     if not args.skip_local:
         t = time.perf_counter()
         stream_batch(sites, store, out_l, id_field="site_id", chunk_size=args.chunk_size, progress=False, **OPTIONS)
         t_local = time.perf_counter() - t
         same = out_d.read_bytes() == out_l.read_bytes()
+    modes_same = out_d.read_bytes() == (work / f"dask_{name}_client.csv").read_bytes()
     fig = {
         "store": name, "sites": n, "partitions": len(parts),
         "cpu_ms_per_site_cold": 1e3 * cpu_cold / n, "cpu_ms_per_site_warm": 1e3 * cpu_warm / n,
@@ -159,11 +159,35 @@ def measure(name: str, store: Path, bounds, client, args, work: Path) -> dict:
         "read_ms_per_site": 1e3 * t_read / n, "sort_ms_per_site": 1e3 * t_sort / n,
         "client_write_ms_per_site": 1e3 * t_write / n,
         "bytes_sent_per_site": sent / n, "bytes_back_per_site": back / n,
-        "run_dask_s": t_dask, "run_local_s": t_local, "dask_csv_equals_local": same,
+        "run_local_s": t_local, "spill_csv_equals_local": same, "spill_csv_equals_client_mode": modes_same,
+        **{f"{k}_{mode}": v for mode, r in runs.items() for k, v in r.items()},
     }
     for k, v in fig.items():
         print(f"  {name:8s} {k:26s} {v if not isinstance(v, float) else round(v, 3)}")
     return fig
+
+
+def _dask_run(mode: str, sites: Path, store: Path, out: Path, client, args) -> dict:
+    """One ``dask_batch`` run, the workers reading the spill (``spill``) or this process the windows (``client``).
+
+    The client's CPU is this process's (with a local cluster the scheduler runs here too: it is included).
+    """
+    from gisplan.engine import dask_batch as engine
+
+    out.unlink(missing_ok=True)
+    real = engine._workers_see
+    if mode == "client":
+        engine._workers_see = lambda *a: False
+    try:
+        c, t = time.process_time(), time.perf_counter()
+        engine.dask_batch(sites, store, out, id_field="site_id", scheduler=client.scheduler.address,
+                          partitions=args.partitions if mode == "client" else args.task_partitions,
+                          chunk_size=args.chunk_size, progress=False, **OPTIONS)
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+    finally:
+        engine._workers_see = real
+    n = args.sites
+    return {"run_dask_s": wall, "client_cpu_ms_per_site": 1e3 * cpu / n, "client_cpu_s": cpu}
 
 
 def per_kind(store: Path, sites: Path) -> dict:
@@ -206,6 +230,8 @@ def main(argv=None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sites", type=int, default=20_000)
     ap.add_argument("--partitions", type=int, default=8)
+    ap.add_argument("--task-partitions", type=int, default=None,
+                    help="partitions per --chunk-size of the spill mode (default: tasks of 4,000 sites)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--chunk-size", type=int, default=50_000)
     ap.add_argument("--units", type=int, default=1100)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import geopandas as gpd
@@ -261,6 +263,7 @@ def test_sites_read_here_and_sent_when_the_workers_do_not_see_the_file(sites, de
     read_here = []
     real = engine._read_partitions
     monkeypatch.setattr(engine, "_file_stamp", lambda path: os.getpid())  # every process "sees" another file
+    monkeypatch.setattr(engine, "_token_of", lambda path: "another disk")  # ... and another folder of that path
     monkeypatch.setattr(engine, "_read_partitions", lambda *a: (read_here.append(a[1]), real(*a))[1])
     out = tmp_path / "sent.csv"
     engine.dask_batch(sites, demo_store, out, scheduler=address, chunk_size=9, partitions=3, progress=False,
@@ -278,6 +281,7 @@ def test_a_worker_that_dies_ends_the_run_with_one_clear_error(sites, demo_store,
 
     # a partition that kills its worker process (pickled by value, so it runs as written on the worker)
     monkeypatch.setattr(engine, "_screen_partition", lambda *a: os._exit(3))
+    monkeypatch.setattr(engine, "_screen_spill_chunk", lambda *a: os._exit(3))
     out = tmp_path / "o.csv"
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -287,5 +291,164 @@ def test_a_worker_that_dies_ends_the_run_with_one_clear_error(sites, demo_store,
                               partitions=2, progress=False, **API_OPTS)
     message = str(info.value)
     assert isinstance(info.value, GisplanError) and "\n" not in message
-    assert "chunk 0" in message and "KilledWorker" in message
+    assert re.search(r"chunk \d+", message) and "KilledWorker" in message
     assert not out.exists() and len(list(tmp_path.glob(".o.csv.parts-*"))) == 1  # kept for --resume
+
+
+# --------------------------------------------------------------------------- the workers read the spill
+
+
+def _no_reading_here(*args):
+    raise AssertionError("this process read a window to send it")
+
+
+def _spill_run(engine, client, sites, store, out, **kw) -> tuple[Counter, int]:
+    """A run of ``dask_batch`` on the fixture's cluster; (counts, chunks the workers loaded from its spill)."""
+    before = sum(sum(c.values()) for c in client.run(engine.worker_spill_chunks).values())
+    counts = engine.dask_batch(sites, store, out, scheduler=client.scheduler.address, progress=False, **API_OPTS, **kw)
+    after = sum(sum(c.values()) for c in client.run(engine.worker_spill_chunks).values())
+    return counts, after - before
+
+
+def test_workers_read_the_spill_and_write_the_parts_csv_byte_for_byte(sites, demo_store, local_csv, cluster,
+                                                                       tmp_path, monkeypatch):
+    from gisplan.engine import dask_batch as engine
+
+    _, client = cluster
+    monkeypatch.setattr(engine, "_read_partitions", _no_reading_here)
+    out = tmp_path / "new folder" / "spilled.csv"  # made by the run, then seen by the workers
+    counts, loaded = _spill_run(engine, client, sites, demo_store, out, chunk_size=8, partitions=3)
+    assert loaded == 11  # 32 sites, 3 per task (8 / 3 rounded up): every chunk screened on a worker
+    assert out.read_bytes() == local_csv.read_bytes()
+    assert sum(counts.values()) == 32 and counts == Counter(_verdicts(out).values())
+    assert [p.name for p in out.parent.iterdir()] == ["spilled.csv"]  # no parts folder or probe file left
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+def test_spilled_parquet_and_gpkg_equal_the_local_engines(sites, demo_store, cluster, tmp_path, monkeypatch, suffix):
+    from gisplan.engine import dask_batch as engine
+    from gisplan.engine.stream import stream_batch
+
+    _, client = cluster
+    monkeypatch.setattr(engine, "_read_partitions", _no_reading_here)
+    local = tmp_path / f"local{suffix}"
+    stream_batch(sites, demo_store, local, chunk_size=7, progress=False, **API_OPTS)  # curve chunks, merged too
+    out = tmp_path / f"dask{suffix}"
+    _, loaded = _spill_run(engine, client, sites, demo_store, out, chunk_size=5, partitions=2)
+    assert loaded == 11
+    read = gpd.read_parquet if suffix == ".parquet" else gpd.read_file
+    a, b = read(local), read(out)
+    assert list(a.columns) == list(b.columns) and len(b) == 32
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    assert a.geometry.to_wkb().equals(b.geometry.to_wkb())
+    assert a.crs == b.crs
+
+
+def _killed_after_two_chunks(sites, store, address, out: Path) -> list:
+    """A spilled CLI run (8 sites per window, 4 tasks per window: 16 chunks) killed after 2+ chunks; their list."""
+    import json
+
+    proc = subprocess.Popen([*CLI, "batch", str(sites), "--store", str(store), *OPTS, "--out", str(out),
+                             "--engine", "dask", "--scheduler", address, "--chunk-size", "8", "--partitions", "4"],
+                            env={**os.environ, "GISPLAN_TEST_CHUNK_PAUSE": "2"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done: list = []
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < 120 and len(done) < 2 and proc.poll() is None:
+            time.sleep(0.2)
+            for manifest in out.parent.glob(f".{out.name}.parts-*/manifest.json"):
+                try:
+                    done = json.loads(manifest.read_text(encoding="utf-8"))["done"]
+                except (OSError, ValueError, KeyError):
+                    pass
+    finally:
+        proc.kill()
+        proc.wait(30)
+    assert 2 <= len(done) < 16, proc.stderr.read().decode()
+    assert not out.exists() and len(list(out.parent.glob(f".{out.name}.parts-*"))) == 1
+    return done
+
+
+def test_spilled_run_killed_then_resumed_equals_a_clean_run(sites, demo_store, local_csv, cluster, tmp_path,
+                                                            monkeypatch):
+    from gisplan.engine import dask_batch as engine
+
+    address, client = cluster
+    out = tmp_path / "killed.csv"
+    done = _killed_after_two_chunks(sites, demo_store, address, out)
+    submitted = []
+    real = engine._interleaved
+    monkeypatch.setattr(engine, "_interleaved", lambda todo, *a: (submitted.extend(todo), real(todo, *a))[1])
+    monkeypatch.setattr(engine, "_read_partitions", _no_reading_here)
+    counts, _ = _spill_run(engine, client, sites, demo_store, out, chunk_size=8, partitions=4, resume=True)
+    assert out.read_bytes() == local_csv.read_bytes() and sum(counts.values()) == 32
+    assert sorted(submitted) == sorted(set(range(16)) - set(done))  # only the unfinished chunks were screened
+    assert not list(tmp_path.glob(".killed.csv.parts-*"))
+
+
+def test_the_local_engine_resumes_a_killed_spilled_run(sites, demo_store, local_csv, cluster, tmp_path, monkeypatch):
+    from gisplan.engine import stream
+
+    address, _ = cluster
+    out = tmp_path / "handed.csv"
+    done = _killed_after_two_chunks(sites, demo_store, address, out)
+    screened = []
+    real = stream._screen_chunk
+    monkeypatch.setattr(stream, "_screen_chunk", lambda frame, *a: (screened.append(len(frame)), real(frame, *a))[1])
+    counts = stream.stream_batch(sites, demo_store, out, chunk_size=2, resume=True, progress=False, **API_OPTS)
+    assert len(screened) == 16 - len(done)  # the same chunks (2 sites each): the dask run's parts kept
+    assert out.read_bytes() == local_csv.read_bytes() and sum(counts.values()) == 32
+
+
+def test_spill_not_used_when_the_workers_do_not_see_the_folder(sites, demo_store, local_csv, cluster, tmp_path,
+                                                               monkeypatch):
+    from gisplan.engine import dask_batch as engine
+
+    _, client = cluster
+    read_here = []
+    real = engine._read_partitions
+    monkeypatch.setattr(engine, "_dir_exists", lambda path: False)
+    monkeypatch.setattr(engine, "_read_partitions", lambda *a: (read_here.append(a[1]), real(*a))[1])
+    out = tmp_path / "fallback.csv"
+    counts, loaded = _spill_run(engine, client, sites, demo_store, out, chunk_size=16, partitions=2)
+    assert loaded == 0 and read_here == [(0, 16), (16, 16)]
+    assert out.read_bytes() == local_csv.read_bytes() and sum(counts.values()) == 32
+    from gisplan.engine.stream import stream_batch  # a GeoParquet table too, in this mode
+
+    local = tmp_path / "local.parquet"
+    stream_batch(sites, demo_store, local, progress=False, **API_OPTS)
+    _, loaded = _spill_run(engine, client, sites, demo_store, tmp_path / "fallback.parquet", chunk_size=16,
+                           partitions=2)
+    a, b = gpd.read_parquet(local), gpd.read_parquet(tmp_path / "fallback.parquet")
+    assert loaded == 0 and len(read_here) == 4
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    assert a.geometry.to_wkb().equals(b.geometry.to_wkb()) and a.crs == b.crs
+
+
+def test_waiting_on_chunks_no_worker_runs_ends_with_one_clear_error(cluster, monkeypatch):
+    from gisplan.engine import dask_batch as engine
+
+    _, client = cluster
+    monkeypatch.setattr(engine, "STALL_TIMEOUT_S", 0.6)
+    monkeypatch.setattr(engine, "_STALL_CHECK_S", 0.2)
+    never = client.submit(time.sleep, 0, pure=False, workers=["tcp://192.0.2.1:1"])  # no such worker: never runs
+    try:
+        start = time.monotonic()
+        with pytest.raises(engine.ClusterError, match=r"stopped working on chunk 7 .*no task ran") as info:
+            engine._wait_any([never], {never: 7})
+        assert time.monotonic() - start < 30 and "\n" not in str(info.value)
+    finally:
+        client.cancel([never])
+
+
+def test_chunks_submitted_one_share_after_another_each_once():
+    from gisplan.engine.dask_batch import _interleaved, _share
+
+    for n, workers in ((10, 3), (7, 2), (5, 8), (1, 1)):
+        order = _interleaved(list(range(n)), n, workers)
+        assert sorted(order) == list(range(n))
+        shares = [_share(k, n, workers) for k in order]
+        first = shares[:min(workers, n)]
+        assert len(set(first)) == len(first)  # the first tasks go to as many workers as there are
+        assert all(_share(k, n, workers) <= _share(k + 1, n, workers) for k in range(n - 1))  # runs along the curve

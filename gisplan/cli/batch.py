@@ -43,7 +43,8 @@ __all__ = ["batch"]
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://HOST:8786); default: a local cluster.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Workers of the local Dask cluster (default 2).")
 @click.option("--partitions", type=click.IntRange(min=1), default=None,
-              help="Dask partitions per chunk (default: two per worker thread).")
+              help="Dask partitions per chunk (default: two per worker thread; when the workers see the "
+                   "output folder, chunks of --chunk-size/--partitions sites, default 4,000).")
 @national_major_option
 @map_raster_option
 def batch(sites, store, id_field, out, radius, width, progress, industry, industry_field, national_major, dry_run,

@@ -1,23 +1,35 @@
-"""A batch on a Dask cluster: the sites screened in spatial partitions, one store per worker.
+"""A batch on a Dask cluster: the sites screened in spatial chunks, one store per worker.
 
-``gisplan batch --engine dask`` reads the sites file in the same windows of
-``chunk_size`` features as the local streamed batch (:mod:`gisplan.engine.stream`),
-splits each window into spatially compact partitions (the sites sorted by the
-Hilbert distance of their bounding-box centres), and screens every partition on
-a worker with :func:`gisplan.batch.screen_batch` — the one kernel of the local
-engine. The same Hilbert share of every window is preferred on the same worker,
-so a worker reads about its share of the store's pieces. Each worker process
-opens the store once (:func:`gisplan.resident.open_store` on the store spec it is
-given: a path the workers can read, or a URL) and keeps it for every partition;
-a store that differs from the one the run started with is refused (no mixed
-versions in one table). The rows of a window come back, are put in the input
-order again and written as the same part file the local engine writes
-(``.OUT.parts-XXXX``, manifest); the parts are joined atomically at the end. The
-output is therefore the local engine's, row for row (the CSV byte for byte), and
-``resume=True`` continues a killed run — of either engine — from its finished
-chunks. While this process writes a window's part, the workers screen the next.
-(Reading the windows and writing the parts on the workers is implemented but
-switched off: see ``_WORKERS_READ``.)
+``gisplan batch --engine dask`` screens every chunk on a worker with the kernel
+of the local engine (:mod:`gisplan.engine.stream`). Each worker process opens the
+store once (:func:`gisplan.resident.open_store` on the store spec it is given: a
+path the workers can read, or a URL) and keeps it for every chunk; a store that
+differs from the one the run started with is refused (no mixed versions in one
+table). Two modes:
+
+- **The workers read the spill** (when every worker sees the output's folder at
+  the same path, checked with a probe file: :func:`_workers_see`). This process
+  cuts the sites file into chunks along a Hilbert curve over the whole file and
+  spills their rows into the run's parts folder (:mod:`gisplan.engine.spill`,
+  the local engine's own spill; chunks of ``ceil(chunk_size / partitions)``
+  sites, or :data:`DEFAULT_TASK_SITES`), then submits one task per chunk: the
+  worker loads its chunk from the spill, screens it and writes ``part-K`` with
+  its positions (atomically); only the verdict counts come back. No site data go
+  through this process or between workers, and no task depends on another. A
+  bounded number of tasks is in flight; finished chunks are recorded in the
+  manifest as they come, and the parts are merged into input order at the end
+  (:mod:`gisplan.engine.merge`).
+- **This process reads the windows** (the fallback): it reads the file in the
+  windows of ``chunk_size`` features of the local engine, splits each window into
+  spatially compact partitions (Hilbert order of the sites' centres), sends them
+  to the workers, puts the rows back in input order and writes the window's part;
+  the parts are joined at the end. (Reading the windows and writing the parts on
+  the workers through chained tasks is implemented but switched off: see
+  ``_WORKERS_READ``.)
+
+Either way the output is the local engine's, row for row (the CSV byte for
+byte), and ``resume=True`` continues a killed run — of either engine, with the
+same chunks — from its finished chunks, in the mode it started in.
 
 Without a scheduler address a :class:`distributed.LocalCluster` is started
 (worker processes, one thread each, no dashboard, the machine's memory split
@@ -40,8 +52,8 @@ import numpy as np
 
 from ..errors import ClusterError, GisplanError, InputError, StoreError
 
-__all__ = ["dask_batch", "spatial_partitions", "worker_store_opens", "ClusterError", "DEFAULT_WORKERS",
-           "CONNECT_TIMEOUT_S", "INSTALL_HINT"]
+__all__ = ["dask_batch", "spatial_partitions", "worker_store_opens", "worker_spill_chunks", "ClusterError",
+           "DEFAULT_WORKERS", "DEFAULT_TASK_SITES", "CONNECT_TIMEOUT_S", "INSTALL_HINT"]
 
 #: Workers of the local cluster started when no scheduler is given.
 DEFAULT_WORKERS = 2
@@ -65,6 +77,13 @@ _WORKERS_READ = False
 _MAX_AHEAD = 16
 #: Fewest sites per partition when the number is chosen automatically (a partition has a fixed cost).
 _MIN_PARTITION_SITES = 2000
+#: Sites per task when the workers read their sites from the spill and ``partitions`` is not given: a task's
+#: fixed cost (tens of ms: store snapshot, a part file written, a scheduler round trip) stays a few per cent of
+#: its ~1 s of screening, the chunk a compact piece of the curve, and the count independent of the cluster's
+#: size (so that a run resumes on another cluster). Fewer would multiply parts and the merge's reads.
+DEFAULT_TASK_SITES = 4000
+#: Tasks in flight per worker thread in the spill mode (enough that no worker waits for the client).
+_TASKS_PER_THREAD = 2
 
 
 # --------------------------------------------------------------------------- partitions
@@ -193,6 +212,91 @@ def _screen_partition(part: tuple, spec: str, version, id_field: str, options: d
     if len(frame) == 0:
         return positions, None
     return positions, screen_batch(frame, _worker_store(spec, version), id_field=id_field, progress=False, **options)
+
+
+_SPILL_CHUNKS: Counter = Counter()
+
+
+def worker_spill_chunks() -> dict[str, int]:
+    """How many chunks this process screened from a spill, per parts folder (``client.run(worker_spill_chunks)``).
+
+    Returns
+    -------
+    dict
+        Parts folder -> chunks loaded from its spill, screened and written here.
+    """
+    with _STORES_LOCK:
+        return dict(_SPILL_CHUNKS)
+
+
+def _screen_spill_chunk(folder: str, records: list, dtypes: dict, k: int, suffix: str, spec: str, version,
+                        id_field: str, options: dict) -> dict:
+    """On a worker: chunk ``k`` loaded from the spill of ``folder``, screened, written as ``part-K`` with its positions.
+
+    The chunk is screened as the local engine screens it
+    (:func:`gisplan.engine.stream._screen_chunk`); the part and its positions
+    file are written in a private folder and renamed into place (positions
+    first), so a part is never seen half written.
+
+    Parameters
+    ----------
+    folder : str
+        The run's parts folder (the same path on every worker).
+    records : list
+        Chunk ``k``'s ``[offset, length]`` records in the spill.
+    dtypes : dict
+        The spill index's column dtypes.
+    k : int
+        The chunk.
+    suffix : str
+        The output format (``.csv``, ``.gpkg``, ``.parquet``).
+    spec, version
+        The store as the workers open it, and its version (:func:`_store_version`).
+    id_field : str
+        Field identifying the sites.
+    options : dict
+        As :func:`gisplan.batch.screen_sites`.
+
+    Returns
+    -------
+    dict
+        Sites per verdict.
+    """
+    import tempfile
+
+    from .merge import positions_path, write_part
+    from .spill import load_chunk
+    from .stream import _screen_chunk
+
+    parts = Path(folder)
+    sites, positions = load_chunk(parts, {"records": {k: records}, "dtypes": dtypes}, k)
+    table = _screen_chunk(sites, _worker_store(spec, version), id_field, "hilbert", options)
+    part = parts / f"part-{k:06d}{suffix}"
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".writing-{k:06d}-", dir=parts))
+        try:
+            write_part(table, tmp / part.name, positions)
+            os.replace(positions_path(tmp / part.name), positions_path(part))
+            os.replace(tmp / part.name, part)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        from ..errors import OutputError
+        from ..io.outputs import os_error_reason
+
+        raise OutputError(f"a Dask worker cannot write {part}: {os_error_reason(exc)}") from None
+    with _STORES_LOCK:
+        _SPILL_CHUNKS[folder] += 1
+    return dict(Counter(table["verdict"].tolist()))
+
+
+def _token_of(path: str) -> str | None:
+    """The text of a small probe file as this process sees it, or None."""
+    try:
+        with open(path, encoding="ascii") as fh:
+            return fh.read(64)
+    except (OSError, ValueError):
+        return None
 
 
 def _absolute(path):
@@ -330,12 +434,13 @@ def _cluster_failure(exc: BaseException) -> bool:
 def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None, n_workers: int = DEFAULT_WORKERS,
                partitions: int | None = None, chunk_size: int | None = None, resume: bool = False,
                progress: bool | None = None, protect=(), **options) -> Counter:
-    """Screen a sites file on a Dask cluster into ``out`` (``.csv`` or ``.gpkg``); the local engine's output.
+    """Screen a sites file on a Dask cluster into ``out`` (``.csv``, ``.gpkg`` or ``.parquet``); the local engine's output.
 
     Parameters
     ----------
     sites : path
-        The sites file, read by this process; the workers receive the partitions.
+        The sites file, read by this process (spilled into the parts folder, or
+        sent window by window when the workers do not see that folder).
     store : str or path
         The layer store as the workers open it: a path they can read (the same
         on every machine) or a database URL.
@@ -349,10 +454,13 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     n_workers : int
         Workers of the local cluster.
     partitions : int, optional
-        Partitions per chunk (default: two per worker thread, at least 2,000 sites each:
-        a partition has a fixed cost of tens of milliseconds).
+        When the workers read the spill: tasks per ``chunk_size`` sites (each task
+        ``ceil(chunk_size / partitions)`` sites; default :data:`DEFAULT_TASK_SITES`).
+        Else partitions per window (default: two per worker thread, at least
+        2,000 sites each: a partition has a fixed cost of tens of milliseconds).
     chunk_size : int, optional
-        Sites read and written per chunk (default that of the local engine).
+        Sites read per window (default that of the local engine); with the
+        spill and no ``partitions``, also the most sites per task.
     resume : bool
         Continue a run killed midway (its finished chunks are kept beside ``out``).
     progress : bool, optional
@@ -384,12 +492,13 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     if not isinstance(n_workers, int) or n_workers < 1:
         raise InputError(f"the number of workers must be a positive whole number, got {n_workers!r}")
     out = Path(out)
-    if out.suffix.lower() not in (".csv", ".gpkg"):
-        raise InputError(f"`out` must end in .csv or .gpkg, got {out.name!r}")
+    if out.suffix.lower() not in (".csv", ".gpkg", ".parquet"):
+        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {out.name!r}")
     spec = _absolute(str(getattr(store, "path", store)))  # the workers' working folders are not ours
     version = _store_version(spec)
     _require_dask()
-    run = _Run(sites, spec, out, id_field, chunk_size, resume, options)
+    task_sites = -(-chunk_size // partitions) if partitions is not None else min(chunk_size, DEFAULT_TASK_SITES)
+    run = _Run(sites, spec, out, id_field, chunk_size, resume, options, task_sites)
     with _cluster(scheduler, n_workers) as client:
         explicit = partitions is not None
         if not explicit:
@@ -398,51 +507,199 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
         return run.execute(client, version, partitions, progress, protect, explicit=explicit)
 
 
+def _workers_see(client, folder: Path) -> bool:
+    """Whether every worker sees ``folder`` as this process does (a probe file written here is read there).
+
+    The same path on another machine's own disk is not enough: the probe's
+    random text must come back from every worker.
+    """
+    import secrets
+    import tempfile
+
+    folder = Path(os.path.abspath(folder))
+    if not all(client.run(_dir_exists, str(folder)).values()):
+        return False
+    token = secrets.token_hex(16)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".gisplan-probe-", dir=folder)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(token)
+        return all(seen == token for seen in client.run(_token_of, probe).values())
+    finally:
+        os.unlink(probe)
+
+
+def _interleaved(chunks: list[int], n: int, workers: int) -> list[int]:
+    """``chunks`` (of ``n``) in the order that takes one from each worker's share in turn (see :func:`_share`)."""
+    def rank(k: int) -> tuple[int, int]:
+        w = _share(k, n, workers)
+        return k - (w * n + workers - 1) // workers, w
+
+    return sorted(chunks, key=rank)
+
+
+def _share(k: int, n: int, workers: int) -> int:
+    """The worker whose run of consecutive chunks along the curve chunk ``k`` of ``n`` belongs to."""
+    return k * workers // n
+
+
+def _wait_any(futures: list, chunks: dict) -> list:
+    """The finished ones of ``futures`` (at least one); refuse to wait on an idle cluster for ever."""
+    from distributed import wait
+
+    idle = 0.0
+    while True:
+        try:
+            wait(futures, timeout=_STALL_CHECK_S, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+        finished = [f for f in futures if f.done()]
+        if finished:
+            return finished
+        busy = any(futures[0].client.processing().values())
+        idle = 0.0 if busy else idle + _STALL_CHECK_S
+        if idle >= STALL_TIMEOUT_S:
+            waiting = min(chunks[f] for f in futures)
+            raise ClusterError(f"the Dask cluster stopped working on chunk {waiting} (screening from the spill): "
+                               f"no task ran for {STALL_TIMEOUT_S:.0f} s (no worker left?); finished chunks are "
+                               "kept for `resume`")
+
+
 class _Run:
-    """One run: its windows, parts folder and manifest (those of :func:`gisplan.engine.stream.stream_batch`)."""
+    """One run: its chunks, parts folder and manifest (those of :func:`gisplan.engine.stream.stream_batch`).
 
-    def __init__(self, sites, spec: str, out: Path, id_field: str, chunk_size: int, resume: bool, options: dict):
+    Two ways to run: the workers load their chunks from a spill this process
+    writes in the parts folder and write the parts themselves (when every worker
+    sees that folder: :meth:`_screen_spilled`), or this process reads windows,
+    sends their partitions and writes the parts (:meth:`_screen`).
+    """
+
+    def __init__(self, sites, spec: str, out: Path, id_field: str, chunk_size: int, resume: bool, options: dict,
+                 task_sites: int):
         from ..io.vector import feature_count
-        from .stream import _fingerprint, _parts_prefix, _resumable
+        from .stream import _fingerprint
 
-        self.sites, self.spec, self.out, self.id_field = _absolute(sites), spec, out, id_field
+        self.sites, self.spec, self.out, self.id_field, self.resume = _absolute(sites), spec, out, id_field, resume
         self.suffix = out.suffix.lower()
         options = dict(options)
         self.reading = {k: options.pop(k, None) for k in ("source_crs", "layer", "encoding", "cm", "towgs84",
                                                           "dxf_layer")}
         self.options = options
-        streamable = not any(self.reading[k] for k in ("cm", "towgs84", "dxf_layer"))
-        total = feature_count(sites, layer=self.reading["layer"]) if streamable else None
-        self.total = total
+        self.streamable = not any(self.reading[k] for k in ("cm", "towgs84", "dxf_layer"))
+        total = feature_count(sites, layer=self.reading["layer"]) if self.streamable else None
+        self.total, self.task_sites = total, task_sites
         self.windows = [None] if not total else [(s, min(chunk_size, total - s)) for s in range(0, total, chunk_size)]
-        # the key of the local engine: a run of either engine resumes the other's parts (they are the same)
-        self.key = _fingerprint(sites, spec, {**options, **self.reading, "id_field": id_field}, chunk_size, total)
-        self.found = _resumable(out, self.key) if resume else None
-        if resume and self.found is None and list(out.parent.glob(_parts_prefix(out) + "*")):
-            raise InputError(f"the unfinished run beside {out.name} was for another sites file, store or options "
-                             "(or is running now, or is not this user's); run without `resume` to start again")
+        fixed = {**options, **self.reading, "id_field": id_field}
+        # the keys of the local engine: a run of either engine resumes the other's parts (they are the same)
+        self.key = _fingerprint(sites, spec, fixed, chunk_size, total)
+        self.spill_key = _fingerprint(sites, spec, {**fixed, "chunks": "hilbert-curve"}, task_sites, total)
 
     def _part(self, k: int) -> Path:
         return self.parts_dir / f"part-{k:06d}{self.suffix}"
 
-    def execute(self, client, version, partitions: int, progress, protect, *, explicit: bool) -> Counter:
-        from .stream import _drop_unclaimed, _join, _new_parts_dir, _write_json
+    def _choose(self, client):
+        """(spilled?, (folder, done, lock) of the run to resume or None): the workers read the spill when they
+        all see the output's folder; a resumed run goes on in the way it started."""
+        from ..errors import OutputError
+        from ..io.outputs import os_error_reason
+        from .stream import _parts_prefix, _resumable
 
-        if self.found is not None:
-            self.parts_dir, done, lock = self.found
+        try:  # a new output folder is made now, so that the workers can be asked whether they see it
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.out}: {os_error_reason(exc)}") from None
+        spilled = bool(self.streamable and self.total) and _workers_see(client, self.out.parent)
+        found = None
+        if spilled and self.resume:
+            found = _resumable(self.out, self.spill_key)
+            if found is None:
+                found = _resumable(self.out, self.key)
+                spilled = found is None
+        elif self.resume:
+            found = _resumable(self.out, self.key)
+        if self.resume and found is None and list(self.out.parent.glob(_parts_prefix(self.out) + "*")):
+            raise InputError(f"the unfinished run beside {self.out.name} was for another sites file, store or options "
+                             "(or is running now, or is not this user's, or its parts are not seen by every worker); "
+                             "run without `resume` to start again")
+        return spilled, found
+
+    def execute(self, client, version, partitions: int, progress, protect, *, explicit: bool) -> Counter:
+        from ..log import logger
+        from .stream import _drop_unclaimed, _join, _merge, _new_parts_dir, _write_json
+
+        spilled, found = self._choose(client)
+        if found is not None:
+            self.parts_dir, done, lock = found
         else:
             (self.parts_dir, lock), done = _new_parts_dir(self.out), []
         try:
             manifest = self.parts_dir / "manifest.json"
-            _write_json(manifest, {"key": self.key, "done": done, "chunks": len(self.windows)})
-            counts = self._screen(client, version, partitions, progress, done, manifest, explicit)
-            _join([self._part(k) for k in range(len(self.windows))], self.out, self.suffix, protect)
+            if spilled:
+                logger.info("dask: the workers load their chunks from the spill in %s and write the parts",
+                            self.parts_dir)
+                counts, n = self._screen_spilled(client, version, progress, done, manifest)
+                _merge([self._part(k) for k in range(n)], self.out, self.suffix, protect)
+            else:
+                logger.info("dask: this process reads the windows and writes the parts")
+                _write_json(manifest, {"key": self.key, "done": done, "chunks": len(self.windows)})
+                counts = self._screen(client, version, partitions, progress, done, manifest, explicit)
+                _join([self._part(k) for k in range(len(self.windows))], self.out, self.suffix, protect)
         finally:
             if lock is not None:
                 lock.release()
         shutil.rmtree(self.parts_dir, ignore_errors=True)
         _drop_unclaimed(self.out, self.parts_dir)
         return counts
+
+    def _screen_spilled(self, client, version, progress, done: list, manifest_path: Path) -> tuple[Counter, int]:
+        """The spill written here (or the resumed run's), one task per unfinished chunk; (sites per verdict, chunks)."""
+        from tqdm.auto import tqdm
+
+        from .stream import _curve_spill, _part_verdicts, _write_json
+
+        index, done = _curve_spill(self.sites, self.reading, self.windows, self.task_sites, self.parts_dir, done)
+        n = len(index["records"])
+        manifest = {"key": self.spill_key, "done": done, "chunks": n, "digest": index["digest"]}
+        _write_json(manifest_path, manifest)
+        counts: Counter = Counter()
+        show = sys.stderr.isatty() if progress is None else progress
+        pause = float(os.environ.get("GISPLAN_TEST_CHUNK_PAUSE", "0") or 0)  # tests kill a run between chunks
+        finished = {k for k in done if self._part(k).is_file()}
+        done[:] = sorted(finished)
+        workers = sorted(client.nthreads())  # those of now: a hint only, workers may join or leave
+        todo = deque(_interleaved([k for k in range(n) if k not in finished], n, max(1, len(workers))))
+        limit = max(2, _TASKS_PER_THREAD * (sum(client.nthreads().values()) or 1))
+        chunks: dict = {}  # future -> chunk
+        with tqdm(total=self.total or None, disable=not show, unit="site", desc="screening") as bar:
+            for k in done:
+                verdicts = _part_verdicts(self._part(k), self.suffix)
+                counts.update(verdicts)
+                bar.update(len(verdicts))
+            try:
+                while todo or chunks:
+                    while todo and len(chunks) < limit:
+                        k = todo.popleft()
+                        hint = {"workers": [workers[_share(k, n, len(workers))]], "allow_other_workers": True} \
+                            if len(workers) > 1 else {}
+                        future = client.submit(_screen_spill_chunk, str(self.parts_dir), index["records"][k],
+                                               index["dtypes"], k, self.suffix, self.spec, version, self.id_field,
+                                               self.options, pure=False, **hint)
+                        chunks[future] = k
+                    for future in _wait_any(list(chunks), chunks):
+                        k = chunks.pop(future)
+                        verdicts = Counter(_result(future, k, "screening from the spill"))
+                        counts.update(verdicts)
+                        bar.update(sum(verdicts.values()))
+                        done.append(k)
+                        _write_json(manifest_path, {**manifest, "done": done})
+                        if pause:
+                            time.sleep(pause)
+            finally:
+                client.cancel(list(chunks))
+        return counts, n
 
     def _screen(self, client, version, partitions: int, progress, done: list, manifest: Path, explicit: bool):
         from tqdm.auto import tqdm
