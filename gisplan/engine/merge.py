@@ -85,39 +85,35 @@ def merge_parts(parts: list[Path], out_tmp: Path, suffix: str) -> None:
 # --------------------------------------------------------------------------- CSV
 
 
-def csv_records(path: Path) -> Iterator[str]:
-    """The raw text of each data row of a CSV written by the batch (header skipped), quoted newlines kept.
+def _raw_records(fh) -> Iterator[str]:
+    """The raw text of each record of an open CSV file (the header first), quoted newlines kept.
 
     The csv module reads one physical line at a time until a record is complete;
     the lines it took are the record's text, exactly as written.
     """
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        taken: list[str] = []
+    taken: list[str] = []
 
-        def lines() -> Iterator[str]:
-            for line in fh:
-                taken.append(line)
-                yield line
+    def lines() -> Iterator[str]:
+        for line in fh:
+            taken.append(line)
+            yield line
 
-        reader = csv.reader(lines())
-        next(reader, None)
+    for _ in csv.reader(lines()):
+        yield "".join(taken)
         taken.clear()
-        for _ in reader:
-            yield "".join(taken)
-            taken.clear()
+
+
+def csv_records(path: Path) -> Iterator[str]:
+    """The raw text of each data row of a CSV written by the batch (header skipped), quoted newlines kept."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        records = _raw_records(fh)
+        next(records, None)
+        yield from records
 
 
 def _csv_header(path: Path) -> str:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        taken: list[str] = []
-
-        def lines() -> Iterator[str]:
-            for line in fh:
-                taken.append(line)
-                yield line
-
-        next(csv.reader(lines()), None)
-        return "".join(taken)
+        return next(_raw_records(fh), "")
 
 
 def _merge_csv(parts: list[Path], dst: Path) -> np.ndarray:
