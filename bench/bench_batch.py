@@ -281,11 +281,11 @@ def same_query(store, site_geoms: np.ndarray, units_only: bool = False) -> dict[
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from gisplan.batch import _workers, equal_area_sites, layer_indexes, overlap_pairs
+    from gisplan.batch import _workers, equal_area_sites, layer_indexes, overlap_pairs, unit_category_codes
 
     kinds = ("control_units",) if units_only else ("control_units", "eco_redline", "protected_areas", "water_sources")
     n = len(site_geoms)
-    category = same_query_categories(store)
+    category = unit_category_codes(store)  # the cat column of PostGIS's units table
     out = {col: np.zeros(n) for col in CATEGORY_COLUMNS.values()}
     zone_col = {"eco_redline": "redline_m2", "protected_areas": "protected_m2", "water_sources": "water_m2"}
     with ThreadPoolExecutor(max_workers=_workers()) as pool:  # as screen_sites projects the footprints
@@ -300,18 +300,6 @@ def same_query(store, site_geoms: np.ndarray, units_only: bool = False) -> dict[
             out.setdefault(zone_col[kind], np.zeros(n))
             out[zone_col[kind]] += np.bincount(site_of, weights=overlap, minlength=n)
     return out
-
-
-def same_query_categories(store) -> np.ndarray:
-    """Unit category (0 priority, 1 key, 2 general) by feature id: the ``cat`` column of PostGIS's units table."""
-    from gisplan.store import attribute_columns
-
-    units = attribute_columns(store, "control_units", ["feature_id", "category"])
-    codes = {"priority": 0, "key": 1, "general": 2}
-    ids = np.asarray(units["feature_id"], dtype=np.int64)
-    category = np.full(int(ids.max()) + 1, -1)
-    category[ids] = [codes.get(c, -1) for c in units["category"]]
-    return category
 
 
 def postgis(work: Path, store: Path, layers, repeat: int) -> dict | None:

@@ -38,7 +38,8 @@ if TYPE_CHECKING:  # frames are built at the edges only
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs", "equal_area_sites"]
+__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs", "equal_area_sites",
+           "unit_category_codes"]
 
 BATCH_COLUMNS = [
     "area_m2", "priority_m2", "key_m2", "general_m2", "outside_m2",
@@ -199,8 +200,12 @@ def _build_trees(layers: list[tuple]) -> None:
         _ = (index.box_tree, edges.box_tree)
 
 
-def _category_codes(store: Store) -> np.ndarray:
-    """Control-unit category by feature id: 0 priority, 1 key, 2 general, -1 unknown."""
+def unit_category_codes(store: Store) -> np.ndarray:
+    """Control-unit category by feature id: 0 priority, 1 key, 2 general, -1 unknown.
+
+    Indexed by the store's ``feature_id`` (what :func:`overlap_pairs` gives for the
+    control units), so ``unit_category_codes(store)[feature_of]`` classes every overlap.
+    """
     units = attribute_columns(store, "control_units", batch_attributes(store, "control_units"))  # read once for both
     codes = {"priority": 0, "key": 1, "general": 2}
     cats = np.array([codes.get(c, -1) if isinstance(c, str) else -1 for c in units["category"]], dtype=np.int64)
@@ -345,7 +350,7 @@ layer, encoding, national_major, raster_stats :
     kinds = [k for k in ("control_units", *_ZONE_COLUMN) if store.has(k)]
     element_kinds = [k for k in _tagged_kinds(store) if store.has(k)]  # the element zones tagged clauses name
     layers = [(kind, store.index(kind), store.edge_index(kind)) for kind in (*kinds, *element_kinds)]
-    category_code = _category_codes(store) if "control_units" in kinds else None
+    category_code = unit_category_codes(store) if "control_units" in kinds else None
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
         trees = pool.submit(_build_trees, layers)  # GEOS builds them while this thread makes the footprints
         try:
