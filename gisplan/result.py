@@ -185,6 +185,8 @@ class ScreeningResult:
         Element zones (air / water / soil / resource) the site overlaps, and those
         within the search buffer (``kind``, ``name``, ``code``, ``zone``,
         ``zone_label``, ``overlap_m2`` or ``distance_m`` ...).
+    element_geoms : list
+        The overlap geometry (CGCS2000) of each element row.
     """
 
     site: Any
@@ -203,6 +205,7 @@ class ScreeningResult:
     piece_rows: list = field(default_factory=list, repr=False)
     piece_geoms: list = field(default_factory=list, repr=False)
     element_rows: list = field(default_factory=list, repr=False)
+    element_geoms: list = field(default_factory=list, repr=False)
     element_nearby_rows: list = field(default_factory=list, repr=False)
     context_loader: Callable[[], dict] | None = field(default=None, repr=False)
     county_loader: Callable[[], Any] | None = field(default=None, repr=False)
@@ -343,6 +346,17 @@ class ScreeningResult:
         from .render.xlsx_report import write_xlsx
 
         return write_xlsx(self, path, lang=lang)
+
+    def to_layers(self, path: str | os.PathLike):
+        """Write the overlay as GIS/CAD layers: ``site``, ``pieces``, ``crossings``, ``nearby``, ``store_context``.
+
+        The format follows the suffix: ``.gpkg`` (with QGIS styles), ``.shp.zip``, ``.gdb`` (FileGDB),
+        ``.kmz`` (Google Earth, 奥维) or ``.dxf`` (CAD, in the site's Gauss-Kruger zone); see
+        :func:`gisplan.render.layers_out.write_layers`.
+        """
+        from .render.layers_out import write_layers
+
+        return write_layers(self, path)
 
     def to_png(self, path: str | os.PathLike, *, lang: str = "zh", raster: str | None = None):
         """Write the 300-dpi static map (PNG; ``.pdf`` for a PDF).

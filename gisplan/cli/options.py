@@ -15,7 +15,7 @@ from ..vocab import KINDS as _VOCAB_KINDS
 __all__ = [
     "KINDS", "site_options", "reading_options", "arrival_options", "national_major_option", "basemap_options",
     "report_options", "mapping_options", "layer_file_options", "take_reading", "take_reports", "take_map",
-    "take_layer_file", "lock_timeout_option", "map_raster_option", "take_map_raster",
+    "take_layer_file", "lock_timeout_option", "map_raster_option", "take_map_raster", "layers_out_option",
 ]
 
 KINDS = list(_VOCAB_KINDS)
@@ -206,3 +206,11 @@ def take_map_raster(opts: dict, store, maps: dict) -> str | None:
 
         check_raster_name(store, name)
     return name
+
+
+def layers_out_option(f):
+    """--layers-out FILE: the overlay as GIS/CAD layers (format from the suffix)."""
+    return click.option("--layers-out", type=click.Path(), metavar="FILE",
+                        help="Write the overlay as layers (site, pieces, crossings, nearby, store_context): "
+                             ".gpkg (QGIS styles), .shp.zip, .gdb (FileGDB), .kmz (Google Earth, 奥维) or .dxf (CAD, "
+                             "Gauss-Kruger metres).")(f)

@@ -8,6 +8,7 @@ from .app import check_outputs, main, protect_inputs
 from .options import (
     arrival_options,
     basemap_options,
+    layers_out_option,
     map_raster_option,
     national_major_option,
     reading_options,
@@ -48,11 +49,12 @@ def read_cmd(site, **opts) -> None:
 @basemap_options
 @map_raster_option
 @report_options()
+@layers_out_option
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--industry", help="Project type for the verdict: GB/T 4754 code/name or EIA catalogue category (e.g. C26, 公路).")
 @national_major_option
 def screen(site, store, radius, width, buffer, json_out, html_map, quiet, industry, national_major, dry_run,
-           **opts) -> None:
+           layers_out=None, **opts) -> None:
     """Screen one SITE (GeoJSON, GeoPackage, shapefile/.zip, KML, corner table, DXF) against a store."""
     from ..render.html_map import write_html_map
     from ..report import summary_text
@@ -64,6 +66,10 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
     reports = take_reports(opts)
     protect_inputs(store, site)
     check_outputs(json_out, html_map, *(reports.get(k) for k in ("docx", "xlsx", "png", "pdf")))
+    if layers_out:
+        from ..render.layers_out import check_layers_path
+
+        check_layers_path(layers_out)
     map_raster = take_map_raster(opts, store, {k: reports.get(k) for k in ("png", "pdf", "docx")} | {"html_map": html_map})
     s = read_site(site, **reading)
     if dry_run:
@@ -81,6 +87,8 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
         result.to_json(json_out)
     if html_map:
         write_html_map(result, html_map, raster=map_raster, **map_kwargs)
+    if layers_out:
+        result.to_layers(layers_out)
     lang = reports.pop("lang")
     if reports:
         from ..render.eia_outputs import write_eia_outputs

@@ -200,7 +200,8 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     dict
         ``area_m2``, ``area_gk_m2``, ``gk_crs``, ``centroid``, ``site_ea``,
         ``unit_rows``, ``hit_rows``, ``nearby_rows``, ``piece_rows``,
-        ``piece_geoms`` (CGCS2000), ``covered_m2``, ``covered_gk_m2``.
+        ``piece_geoms`` (CGCS2000), ``element_rows``, ``element_geoms`` (CGCS2000, one per
+        element row), ``element_nearby_rows``, ``covered_m2``, ``covered_gk_m2``.
     """
     store = cache.store
     site_ea = to_equal_area(fp)
@@ -266,12 +267,18 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
                               "position": position_phrase(az, dist), "site_point": a, "feature_point": b})
     near_rows.sort(key=lambda r: r["distance_m"])
     element_near.sort(key=lambda r: r["distance_m"])
-    element_rows.sort(key=lambda r: (ELEMENT_KINDS.index(r["kind"]), -r["overlap_m2"]))
+    order = sorted(range(len(element_rows)),
+                   key=lambda i: (ELEMENT_KINDS.index(element_rows[i]["kind"]), -element_rows[i]["overlap_m2"]))
+    element_rows = [element_rows[i] for i in order]  # their overlap geometries in the same order
+    element_geoms_ea = [element_geoms_ea[i] for i in order]
     piece_geoms = list(from_equal_area(np.asarray(piece_geoms_ea, dtype=object))) if keep_geometry and piece_geoms_ea else []
+    element_geoms = (list(from_equal_area(np.asarray(element_geoms_ea, dtype=object)))
+                     if keep_geometry and element_geoms_ea else [])
     return {
         "area_m2": area, "area_gk_m2": area_gk, "gk_crs": gk_crs, "centroid": [lon0, lat0], "site_ea": site_ea,
         "unit_rows": unit_rows, "hit_rows": hit_rows, "nearby_rows": near_rows, "piece_rows": piece_rows,
-        "piece_geoms": piece_geoms, "element_rows": element_rows, "element_nearby_rows": element_near,
+        "piece_geoms": piece_geoms, "element_rows": element_rows, "element_geoms": element_geoms,
+        "element_nearby_rows": element_near,
         "covered_m2": float(sum(r["overlap_m2"] for r in unit_rows)),
         "covered_gk_m2": float(sum(r["overlap_gk_m2"] for r in unit_rows)),
     }
@@ -424,6 +431,7 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
         warnings=warnings, store={"path": str(store.path), "layers": cache.versions}, generated_at=generated_now(),
         crossings=crossings, rasters=rasters, unit_rows=got["unit_rows"], hit_rows=got["hit_rows"], nearby_rows=got["nearby_rows"],
         piece_rows=got["piece_rows"], piece_geoms=got["piece_geoms"],
-        element_rows=got["element_rows"], element_nearby_rows=got["element_nearby_rows"],
+        element_rows=got["element_rows"], element_geoms=got["element_geoms"],
+        element_nearby_rows=got["element_nearby_rows"],
         context_loader=context_loader(store, got["site_ea"], buffer), county_loader=county_loader(store, counties),
     )

@@ -20,3 +20,9 @@ RESOURCE_COLOURS = {
     "eco_water_supply": "#35978f", "shoreline_priority": "#01665e", "shoreline_key": "#d95f0e",
     "shoreline_general": "#fec44f",
 }
+#: The line from the site to the nearest point of a nearby feature (dotted on the static map).
+NEARBY_COLOUR = "#222222"
+#: A linear project's path inside a zone it crosses, and its entry/exit points (layers, KMZ, DXF).
+CROSSING_COLOUR = "#d7301f"
+#: Outline of an element zone of unknown kind, a protected-area zone or water level without a colour of its own.
+OTHER_COLOUR = "#7a7a7a"
