@@ -109,6 +109,8 @@ class OverlayLayers:
         import geopandas as gpd
         import pandas as pd
 
+        from ..io.outputs import encodable  # lone surrogates (a broken source) become U+FFFD: no format holds them
+
         data = {}
         for name in LAYER_FIELDS[layer]:
             values = [r[name] for r in self.rows[layer]]
@@ -117,7 +119,7 @@ class OverlayLayers:
             elif name in _FLOAT_FIELDS:
                 data[name] = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
             else:
-                data[name] = np.array(["" if v is None else str(v) for v in values], dtype=object)
+                data[name] = np.array(["" if v is None else encodable(str(v)) for v in values], dtype=object)
         geoms = list(self.geoms[layer])
         if LAYER_GEOMETRY[layer] == "MultiPolygon":
             geoms = [shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geoms]
@@ -392,8 +394,8 @@ def _is_filegdb(folder: Path) -> bool:
 def _ogr_frame(layers: OverlayLayers, name: str, driver: str):
     frame = layers.frame(name)
     if driver == "ESRI Shapefile":  # the .dbf holds at most 254 bytes of text per cell
-        for col in frame.columns:
-            if frame[col].dtype == object and col != frame.geometry.name:
+        for col in LAYER_FIELDS[name]:
+            if col not in _INT_FIELDS and col not in _FLOAT_FIELDS:
                 frame[col] = [_cut_utf8(v, _DBF_TEXT_BYTES) for v in frame[col]]
     return frame
 
@@ -410,14 +412,9 @@ def _write_ogr(layers: OverlayLayers, path: Path, driver: str) -> None:
     """Every layer into one GeoPackage / file geodatabase with pyogrio (GDAL)."""
     import pyogrio
 
-    from ..io.outputs import encodable
-
     options = {"GPKG": {"dataset_options": {"VERSION": "1.2"}}, "OpenFileGDB": {}}[driver]
     for i, name in enumerate(LAYER_NAMES):
         frame = _ogr_frame(layers, name, driver)
-        for col in frame.columns:
-            if frame[col].dtype == object and col != frame.geometry.name:
-                frame[col] = [encodable(v) for v in frame[col]]
         pyogrio.write_dataframe(frame, path, layer=name, driver=driver, geometry_type=LAYER_GEOMETRY[name],
                                 promote_to_multi=LAYER_GEOMETRY[name].startswith("Multi"), append=False,
                                 **(options if i == 0 else {}))
@@ -471,15 +468,10 @@ def _write_shapefiles_zip(layers: OverlayLayers, path: Path) -> None:
     """One UTF-8 shapefile per layer (with ``.cpg``, ``.prj`` and a QGIS ``.qml``), zipped."""
     import pyogrio
 
-    from ..io.outputs import encodable
-
     folder = Path(tempfile.mkdtemp(prefix=".gisplan-shp-", dir=path.parent))
     try:
         for name in LAYER_NAMES:
             frame = _ogr_frame(layers, name, "ESRI Shapefile")
-            for col in frame.columns:
-                if frame[col].dtype == object and col != frame.geometry.name:
-                    frame[col] = [encodable(v) for v in frame[col]]
             pyogrio.write_dataframe(frame, folder / f"{name}.shp", driver="ESRI Shapefile",
                                     geometry_type=LAYER_GEOMETRY[name], encoding="UTF-8",
                                     promote_to_multi=LAYER_GEOMETRY[name].startswith("Multi"))
