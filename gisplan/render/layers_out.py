@@ -176,7 +176,7 @@ def add_result(out: OverlayLayers, result, *, site_id: str | None = None, with_c
     }, polygonal_part(result.footprint))
     _add_pieces(out, result, sid)
     _add_crossings(out, result, sid)
-    for r in list(result.nearby_rows) + list(result.element_nearby_rows or []):
+    for r in list(result.nearby_rows) + list(getattr(result, "element_nearby_rows", None) or []):
         line = shapely.LineString([r["site_point"], r["feature_point"]])
         out.add("nearby", {"site_id": sid, "kind": r["kind"], "kind_zh": KIND_LABELS_ZH.get(r["kind"], r["kind"]),
                            "feature_id": r.get("feature_id"), "code": r.get("code") or "", "name": r.get("name"),
@@ -203,7 +203,8 @@ def _add_pieces(out: OverlayLayers, result, sid: str) -> None:
                            "class_zh": label or class_label(kind, cls),
                            **_area_row(row["overlap_m2"], row.get("overlap_gk_m2"), row.get("share_of_project"))},
                 polygonal_part(geom))
-    for row, geom in zip(result.element_rows or [], result.element_geoms or []):
+    # a result kept from an older version (the web record) has no element geometries: no element pieces then
+    for row, geom in zip(getattr(result, "element_rows", None) or [], getattr(result, "element_geoms", None) or []):
         kind = row["kind"]
         out.add("pieces", {"site_id": sid, "kind": kind, "kind_zh": KIND_LABELS_ZH.get(kind, kind),
                            "feature_id": row.get("feature_id"), "code": row.get("code") or "", "name": row.get("name"),

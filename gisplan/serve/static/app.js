@@ -297,7 +297,8 @@ function showResult(entry) {
        + ` · ${t("id")} ${entry.id}` + (entry.user ? ` · ${t("screened_by")} ${entry.user}` : "")
        + (r.store ? ` · ${t("store")} ${(r.store.path || "")} ${(r.store.sha256 || "").slice(0, 12)}` : "")),
     el("div", { class: "downloads" }, t("downloads") + "：", link("report.docx", "DOCX"), link("report.xlsx", "XLSX"),
-       link("report.png", "PNG"), link("report.pdf", "PDF"), link("report.json", "JSON")),
+       link("report.png", "PNG"), link("report.pdf", "PDF"), link("report.json", "JSON"),
+       link("layers.gpkg", "GeoPackage"), link("layers.kmz", "KMZ")),
     el("p", { class: "meta", id: "map-loading" }, t("map_loading")),
     iframe,
     el("h3", {}, t("findings")), table([t("decision"), t("kind"), t("rule"), t("citation")], findings),
