@@ -66,6 +66,7 @@ def write_site_reports(
     progress: bool | None = None,
     national_major: bool | None = None,
     raster: str | None = None,
+    on_site=None,
 ) -> pd.DataFrame:
     """Write ``<id>.docx`` and ``<id>.png`` for every screened site of a batch table.
 
@@ -87,6 +88,9 @@ def write_site_reports(
         As given to the batch (``--national-major``).
     raster : str, optional
         A raster of the store drawn under the zoning of every map (``--map-raster``).
+    on_site : callable, optional
+        Called as ``on_site(done, total)`` after each site (the QGIS plugin reports progress
+        and raises there to cancel).
 
     Returns
     -------
@@ -116,6 +120,8 @@ def write_site_reports(
     for i in tqdm(range(len(table)), disable=not show, unit="site", desc="reports"):
         site_id = table[id_field].iloc[i]
         geom = geoms[i]
+        if on_site is not None and i:
+            on_site(i, len(table))
         if table["verdict"].iloc[i] == "error" or geom is None or geom.is_empty:
             rows.append({id_field: site_id, "docx": "", "png": "", "verdict": "error"})
             continue
@@ -128,6 +134,8 @@ def write_site_reports(
                                f"the batch row's {table['verdict'].iloc[i]!r}")
         write_eia_outputs(result, docx=out / f"{stem}.docx", png=out / f"{stem}.png", lang=lang, raster=raster)
         rows.append({id_field: site_id, "docx": f"{stem}.docx", "png": f"{stem}.png", "verdict": result.verdict.get("overall")})
+    if on_site is not None and len(table):
+        on_site(len(table), len(table))
     return pd.DataFrame(rows, columns=[id_field, "docx", "png", "verdict"])
 
 

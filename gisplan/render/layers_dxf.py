@@ -145,10 +145,16 @@ def _drawing_scale(geoms) -> float:
     return max(max(maxx - minx, maxy - miny) / 25.0, 2.0)
 
 
+def gk_coordinates(geoms, gk_crs: str):
+    """Geometries from CGCS2000 lon/lat to ``gk_crs`` metres (x easting, y northing: CAD's axes)."""
+    from ..crs import CGCS2000, transformer
+
+    tf = transformer(CGCS2000, gk_crs)
+    return shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.column_stack(tf.transform(xy[:, 0], xy[:, 1])))
+
+
 def write_dxf(layers, path: str | Path) -> None:
     """Write :class:`~gisplan.render.layers_out.OverlayLayers` as a DXF drawing to ``path``."""
-    from .layers_out import gk_coordinates
-
     gk = layers.gk_crs
     projected = {name: list(gk_coordinates(layers.geoms[name], gk)) if layers.geoms[name] else []
                  for name in layers.geoms}

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ..crs import CGCS2000, gk_epsg_for_lon, transformer
+from ..crs import CGCS2000, gk_epsg_for_lon
 from ..errors import InputError, OutputError
 from ..geometry import polygonal_part
 from ..labels import decision_words
@@ -436,8 +436,8 @@ def _layer_style(layers: OverlayLayers, name: str) -> str:
                          label="\"kind_zh\" || ' ' || format_number(\"length_m\", 1) || ' 米'")
     if name == "crossing_points":
         return layer_qml("marker", fields=fields, style=CROSSING_POINT_STYLE,
-                         label="\"point_zh\" || ' X=' || format_number(\"x_north\", 2) || ' Y=' || "
-                               "format_number(\"y_east\", 2)")
+                         label="\"point_zh\" || ' X=' || to_string(round(\"x_north\", 3)) || ' Y=' || "
+                               "to_string(round(\"y_east\", 3))")  # survey coordinates: no thousands separators
     return layer_qml("line", fields=fields, style=NEARBY_STYLE, label="\"position\"")
 
 
@@ -487,8 +487,3 @@ def _write_shapefiles_zip(layers: OverlayLayers, path: Path) -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-
-def gk_coordinates(geoms, gk_crs: str):
-    """Geometries from CGCS2000 lon/lat to ``gk_crs`` metres (x easting, y northing: CAD's axes)."""
-    tf = transformer(CGCS2000, gk_crs)
-    return shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.column_stack(tf.transform(xy[:, 0], xy[:, 1])))
