@@ -56,6 +56,8 @@ def main(spec_path: str) -> None:
     import gisplan
 
     summary["gisplan_file"] = gisplan.__file__
+    # the store's rasters: read through rasterio when Debian's osgeo.gdal_array cannot load beside numpy 2
+    summary["rasters"] = gisplan.screen(spec["park"], spec["store"]).rasters
 
     class Feedback(QgsProcessingFeedback):
         def __init__(self, cancel_at: float | None = None):

@@ -71,7 +71,8 @@ def qgis_run(demo_store, tmp_path_factory):
     spec = {"out": str(out), "plugin_zip": str(plugin_zip), "store": str(demo_store), "sites": str(work / "sites.gpkg"),
             "selected_ids": selected, "check_src": str(work / "units_overlap.geojson"),
             "redline_src": str(sources["eco_redline"]), "old": str(sources["control_units"]),
-            "new": str(work / "units_new.geojson"), "import_src": str(sources["control_units"])}
+            "new": str(work / "units_new.geojson"), "import_src": str(sources["control_units"]),
+            "park": str(REPO / "data" / "sites" / "industrial_park_yanji.geojson")}
     (work / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     site_packages = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), site_packages]), QT_QPA_PLATFORM="offscreen",
@@ -95,13 +96,20 @@ def qgis_run(demo_store, tmp_path_factory):
         "--json", cli / "check.json")
     run("layers", "diff", sources["control_units"], work / "units_new.geojson", "--json", cli / "diff.json")
     run("layers", "import", cli / "store.gpkg", "control_units", sources["control_units"])
-    return {"summary": summary, "out": out, "cli": cli, "selected": selected}
+    return {"summary": summary, "out": out, "cli": cli, "selected": selected, "store": demo_store}
 
 
 def test_the_provider_and_its_algorithms(qgis_run):
     s = qgis_run["summary"]
     assert s["algorithms"] == ["gisplan:check", "gisplan:diff", "gisplan:import", "gisplan:screen"]
     assert Path(s["gisplan_file"]).resolve() == (REPO / "gisplan" / "__init__.py").resolve()
+
+
+def test_rasters_read_alike_in_qgis(qgis_run):
+    import gisplan
+
+    want = gisplan.screen(REPO / "data" / "sites" / "industrial_park_yanji.geojson", qgis_run["store"]).rasters
+    assert want and qgis_run["summary"]["rasters"] == json.loads(json.dumps(want))
 
 
 def test_screen_table_equals_the_cli_batch(qgis_run):
