@@ -32,7 +32,8 @@ def normalise(text: str) -> str:
 
 def occurs(quote: str, text: str) -> bool:
     pos = 0
-    for piece in (p for p in normalise(quote).split("……") if p):
+    # split before normalising: NFKC turns "……" into "......"
+    for piece in (normalise(p) for p in quote.split("……") if normalise(p)):
         pos = text.find(piece, pos)
         if pos < 0:
             return False
@@ -100,6 +101,9 @@ def test_known_texts_are_cited_as_they_are():
     assert "非本通知条文" in by_id["redline.linear"].text
     # 142号 does not govern inside protected areas
     assert all("142号" not in c.document for c in by_id["pa.general_control.limited"].cites)
-    # the general-control wording comes from the national-park measures, unverified
-    assert any("国家公园管理暂行办法" in c.document and not c.verified for c in by_id["pa.general_control.default"].cites)
+    # the national-park measures govern national parks only, and are cited unverified
+    assert any("国家公园管理暂行办法" in c.document and not c.verified for c in by_id["pa.general_control.national_park"].cites)
+    for rule in rules.all_rules():
+        if any("国家公园管理暂行办法" in c.document for c in rule.cites):
+            assert rule.id.endswith(".national_park"), rule.id
     assert all("（十二）" not in c.article for r in rules.all_rules() for c in r.cites)
