@@ -295,12 +295,12 @@ function showResult(entry) {
   box.replaceChildren(
     el("div", { class: "verdict " + (v.overall || "review"), id: "verdict", "data-verdict": v.overall || "" },
        `${t("overall")}: ${t("d_" + (v.overall || "review"))}`),
-    // findings per decision; not applicable is counted apart from allowed (it is no compliance)
-    el("p", { class: "meta", id: "counts" }, `${t("counts")}：` + ["prohibited", "restricted", "review", "allowed", "not_applicable"]
-       .filter((d) => v.counts && d in v.counts).map((d) => `${t("d_" + d)} ${v.counts[d]}`).join(" · ")),
     el("p", { class: "meta" }, `${t("project")}：${p.name || ""} · ${p.format || ""} · ${p.source_crs || ""} · ${t("area")} ${ha(p.area_m2 || 0)} ${t("ha")}`
        + ` · ${t("id")} ${entry.id}` + (entry.user ? ` · ${t("screened_by")} ${entry.user}` : "")
        + (r.store ? ` · ${t("store")} ${(r.store.path || "")} ${(r.store.sha256 || "").slice(0, 12)}` : "")),
+    // findings per decision; not applicable is counted apart from allowed (it is no compliance)
+    el("p", { class: "meta", id: "counts" }, `${t("counts")}：` + ["prohibited", "restricted", "review", "allowed", "not_applicable"]
+       .filter((d) => v.counts && d in v.counts).map((d) => `${t("d_" + d)} ${v.counts[d]}`).join(" · ")),
     el("div", { class: "downloads" }, t("downloads") + "：", link("report.docx", "DOCX"), link("report.xlsx", "XLSX"),
        link("report.png", "PNG"), link("report.pdf", "PDF"), link("report.json", "JSON")),
     el("p", { class: "meta", id: "map-loading" }, t("map_loading")),
