@@ -129,6 +129,10 @@ _NOTHING_EN = ("No rule or clause applies to this project type: every access-lis
                "concerns other types (not applicable). Not applicable is not compliance: check what else may bind it.")
 
 
+#: The batch ``deciding`` cell of findings without a citation, in words.
+_DECIDING_WORDS = {"verdict:nothing_applies": "未发现适用于本项目类型的规则或条款（不适用不等于相符）"}
+
+
 def nothing_applies_finding() -> dict:
     """The ``review`` finding of a verdict whose findings are all ``not_applicable`` (or none)."""
     return {"kind": "coverage", "name": "未发现适用条款", "zone": "nothing_applies", "zone_label": "无适用条款",
@@ -548,7 +552,7 @@ class VerdictEngine:
         if overall != strictest(f["decision"] for f in listed) or not listed:
             listed.append(nothing_applies_finding())
         first = next((f for f in listed if f["decision"] == overall), None)
-        cite = "" if first is None else (first.get("citation") or first["id"])
+        cite = "" if first is None else (first.get("citation") or _DECIDING_WORDS.get(first["id"], first["id"]))
         if first is not None and first.get("citation") and first.get("verified") is False:
             cite += unverified_mark("zh")
         return overall, cite, {d: sum(f["decision"] == d for f in listed) for d in DECISIONS}

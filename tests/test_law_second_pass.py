@@ -384,6 +384,32 @@ def test_every_zone_every_industry_follows_the_rules_of_the_text(opened, key, na
             assert zone["decision"] != "not_applicable"
 
 
+@pytest.mark.parametrize("key", ["plain_redline", "red_quasi", "level1", "level2", "quasi", "reserve_general",
+                                 "np_general", "scenic_core", "scenic_other", "wetland_park", "no_burn"])
+def test_every_catalogue_item_in_each_zone(opened, key):
+    from gisplan.rules.industry import CATALOGUE_ITEMS
+
+    rules = _rules_by_id()
+    for n in range(1, CATALOGUE_ITEMS + 1):
+        for answer in (None, True):
+            v = opened.screen(site(key), industry=f"名录第{n}项", national_major=answer).verdict.to_dict()
+            assert v["overall"] != "not_applicable" and sum(v["counts"].values()) == len(v["findings"])
+            for f in v["findings"]:
+                assert bool(f.get("follow_up")) == (f["decision"] in ("prohibited", "restricted")), (key, n, f["id"])
+                rule = rules.get(f.get("rule_id") or f["id"])
+                if rule is not None and f.get("reason") != "own_law" and not any(c.verified for c in rule.cites):
+                    assert f["decision"] not in ("prohibited", "allowed"), (key, n, f["id"])
+                if f["kind"] == "water_sources" and f["zone"] == "quasi":
+                    assert f["decision"] != "allowed", (key, n)
+            if key == "plain_redline" and answer is True:  # declared national major: never plain prohibited
+                assert one_of(v, "eco_redline")["decision"] != "prohibited", n
+
+
+def one_of(verdict: dict, kind: str) -> dict:
+    (f,) = [f for f in verdict["findings"] if f["kind"] == kind]
+    return f
+
+
 def test_batch_rows_and_counts_equal_single_screenings(law_store, opened):
     from gisplan.batch import COUNT_COLUMNS, screen_batch
 
@@ -440,6 +466,8 @@ def test_not_applicable_is_counted_apart_and_never_complies(listed_store, tmp_pa
     assert f["kind"] == "access_list" and "建议调整选址" in f["follow_up"]  # the rules file's default for clauses
     cement = gisplan.screen(site("plain_unit"), listed_store, industry="水泥制造").verdict.to_dict()
     assert next(f for f in cement["findings"] if f["decision"] == "restricted")["follow_up"]
+    whole = gisplan.screen(site("plain_unit"), listed_store, industry="化学原料制造").to_dict()  # what JSON writes
+    assert json.loads(json.dumps(whole, ensure_ascii=False))["verdict"]["findings"][0]["follow_up"].startswith("建议调整选址")
 
     # JSON, terminal, DOCX and XLSX
     sfile = tmp_path / "s.geojson"
@@ -490,4 +518,5 @@ def test_batch_csv_has_the_count_columns_beside_the_old_ones(listed_store, tmp_p
     assert r.exit_code == 0, r.output + r.stderr
     table = pd.read_csv(out, encoding="utf-8-sig").set_index("sid")
     assert list(table.loc["wind", ["verdict", "n_allowed", "n_not_applicable", "n_review"]]) == ["review", 0, 3, 1]
+    assert table.loc["wind", "deciding"].startswith("未发现适用")  # words, not an internal id
     assert list(table.loc["solar", ["verdict", "n_allowed", "n_not_applicable"]]) == ["allowed", 1, 2]
