@@ -71,6 +71,7 @@ PROTECTED = {  # key: (zone, type, level, box)
     "scenic_other": ("其他景区", "风景名胜区", "国家级", _box(129.58, 42.85)),
     "scenic_unzoned": ("未分区", "风景名胜区", "省级", _box(129.60, 42.85)),
     "scenic_other_provincial": ("其他景区", "风景名胜区", "省级", _box(129.62, 42.85)),
+    "scenic_core_as_core": ("核心区", "风景名胜区", "省级", _box(129.64, 42.85)),  # a scenic area's 核心区
     "forest_park": ("未分区", "森林公园", "国家级", _box(129.52, 42.87)),
     "wetland_park": ("未分区", "湿地公园", "国家级", _box(129.54, 42.87)),
     "grassland_park": ("未分区", "草原公园", "省级", _box(129.56, 42.87)),
@@ -205,6 +206,11 @@ def test_non_point_farming_is_not_a_discharging_project_in_level_2(opened, indus
     assert f["decision"] == "review" and f["rule_id"] == "water.level2.nonpoint"
     assert "第七十三条" in f["citation"] and "第六十六条" in f["citation"]
     assert r.verdict["overall"] != "prohibited"
+    # level 1 bans every construction project unrelated to water supply and activities that may pollute the water
+    one1 = zone_finding(opened.screen(site("level1"), industry=industry), "level1")
+    assert (one1["decision"], one1["rule_id"]) == ("prohibited", "water.level1.nonpoint") and one1["verified"] is True
+    quasi = zone_finding(opened.screen(site("quasi"), industry=industry), "quasi")
+    assert quasi["decision"] == "review" and "第七十三条" not in quasi["citation"]  # art. 73: 保护区内 only
 
 
 @pytest.mark.parametrize("industry", ["加油站", "光伏发电", "房地产", "公路", "酒的制造", "科研监测设施", "自来水厂"])
@@ -248,6 +254,7 @@ def test_scenic_areas_ban_facilities_storing_hazardous_goods(opened, key, indust
 
 @pytest.mark.parametrize("key, decision, rule_id, article", [
     ("scenic_core", "prohibited", "scenic.core_buildings", "第二十七条"),
+    ("scenic_core_as_core", "prohibited", "scenic.core_buildings", "第二十七条"),
     ("scenic_other", "restricted", "scenic.construction", "第二十八条"),
     ("scenic_other_provincial", "restricted", "scenic.construction", "第三十条"),
     ("scenic_unzoned", "review", "scenic.default", "第二十七条"),
