@@ -187,14 +187,17 @@ def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh"
         if cite and f.get("verified") is False:
             cite += unverified_mark(lang)
         lines.append(f"   - [{f['decision']}] {kind_label(f['kind'], lang)} {f['name']}: {_short(rule)}{cite}")
+        if f.get("follow_up") and not en:
+            lines.append(f"     后续: {_short(f['follow_up'], 90)}")
     if verdict.get("national_major") is None and any(f.get("reason") == "national_major" for f in deciding):
         lines.append("   (national major project? say --national-major yes|no)" if en
                      else "   （是否国家重大项目？请用 --national-major yes|no 说明）")
     if len(deciding) > max_deciding:
         lines.append(f"   ... {len(deciding) - max_deciding} {'more deciding findings in the JSON report' if en else '条判定依据见 JSON 报告'}")
     counts = verdict.get("counts")
-    if counts:
-        lines.append("  " + ("findings" if en else "全部条款") + ": " + " | ".join(f"{labels[d]} {counts[d]}" for d in counts))
+    if counts:  # not_applicable counted apart: what did not apply is not what complies
+        lines.append("  " + ("findings" if en else "全部条款") + ": " + " | ".join(
+            f"{labels.get(d, d)} {counts[d]}" for d in counts))
     for c in crossings or []:
         e, x = c["entry"], c["exit"]
         area = "" if c.get("area_m2") is None else f", {'area' if en else '占地'} {c['area_m2'] / 1e4:.4f} ha"

@@ -67,7 +67,8 @@ class Finding(_MappingMixin):
 
     ``kind`` is the layer kind (``eco_redline`` ...), ``access_list`` or
     ``coverage``/``store``; ``decision`` one of prohibited, restricted, review,
-    allowed. Keys a rule file adds beyond these fields are kept in ``extra``
+    allowed, not_applicable. Keys a rule file adds beyond these fields (e.g.
+    ``follow_up`` of a prohibited or restricted finding) are kept in ``extra``
     and written to the JSON as they are.
     """
 

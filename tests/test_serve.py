@@ -309,6 +309,10 @@ def test_page_upload_screen_see_verdict_and_map_and_download_the_docx(server, pa
     from gisplan.labels import DECISION_LABELS
 
     assert DECISION_LABELS["zh"]["prohibited"] in verdict.inner_text()  # the words of every report
+    # findings per decision, not applicable counted apart from allowed, and shown as such in the table
+    counts = page.inner_text("#counts")
+    assert f"{DECISION_LABELS['zh']['not_applicable']} " in counts and DECISION_LABELS["zh"]["allowed"] in counts
+    assert DECISION_LABELS["zh"]["not_applicable"] in page.inner_text("#result table")
     assert "ZH22240120004" in page.inner_text("#result")  # the unit the park lies in
     # the interactive map (as --html-map) in its frame, with the site drawn
     frame = page.frame_locator("iframe.resultmap")

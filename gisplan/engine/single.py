@@ -178,7 +178,8 @@ def _split_redline(hit_rows: list[dict], hit_geoms: list) -> None:
     from ..verdict import follows_own_law
 
     own = [((h["kind"], h["name"], h["zone"], h.get("pa_type", ""), h.get("pa_level", "")), g)
-           for h, g in zip(hit_rows, hit_geoms) if follows_own_law(h["kind"], h.get("pa_type")) and g is not None]
+           for h, g in zip(hit_rows, hit_geoms) if follows_own_law(h["kind"], h.get("pa_type"), h.get("zone"))
+           and g is not None]
     for h, g in zip(hit_rows, hit_geoms):
         if h["kind"] == "eco_redline" and g is not None:
             rest, keys = redline_own_law(g, own)

@@ -22,7 +22,16 @@ from docx.shared import Cm, Pt, RGBColor
 
 from ..errors import InputError
 from ..io.outputs import atomic_output, check_output_path, store_of, xml_safe
-from .eia_tables import Table, eia_tables, footer_lines, format_ha, is_demo, marked_citation, verdict_shape
+from .eia_tables import (
+    Table,
+    counts_text,
+    eia_tables,
+    footer_lines,
+    format_ha,
+    is_demo,
+    marked_citation,
+    verdict_shape,
+)
 from .fonts import DOCX_EAST_ASIA_FALLBACKS, DOCX_EAST_ASIA_FONT
 from .labels import decision_label, labels
 
@@ -239,7 +248,12 @@ def _verdict_paragraphs(doc, result, L: dict, lang: str) -> None:
     if verdict_shape(verdict) == "area":
         _run(p, "（基于空间叠加；准入清单条款须逐条核实）" if lang == "zh"
              else " (from the spatial overlay; check the access-list clauses one by one)")
-    citations = list(dict.fromkeys(marked_citation(f, lang) for f in verdict.get("findings", []) if f.get("citation")))
+    counts = counts_text(verdict, lang)
+    if counts and verdict_shape(verdict) == "access":
+        _para(doc, ("判定依据：" if lang == "zh" else "Findings: ") + counts + ("。" if lang == "zh" else "."))
+    # the sources of what applies: a clause that does not apply is no basis of the verdict
+    citations = list(dict.fromkeys(marked_citation(f, lang) for f in verdict.get("findings", [])
+                                   if f.get("citation") and f.get("decision") != "not_applicable"))
     if citations:
         _para(doc, ("依据：" if lang == "zh" else "Sources: ") + ("；" if lang == "zh" else "; ").join(citations))
 

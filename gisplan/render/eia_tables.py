@@ -27,6 +27,7 @@ __all__ = [
     "location_text",
     "marked_citation",
     "verdict_shape",
+    "counts_text",
 ]
 
 #: Cell formats: how a raw value is printed (Word) and its Excel number format.
@@ -36,8 +37,9 @@ FORMATS = {
     "pct": ("{:.2%}", "0.00%"),
     "m": ("{:,.0f}", "#,##0"),
 }
-#: Verdicts of the access-list shape (issue 4); "conflict"/"clear" are the area verdict.
-ACCESS_VERDICTS = ("prohibited", "restricted", "review", "allowed")
+#: Decisions of the access-list shape (issue 4), strictest first; "conflict"/"clear" are the area verdict.
+#: ``not_applicable`` (a clause that does not concern the project) is never an overall verdict and never "相符".
+ACCESS_VERDICTS = ("prohibited", "restricted", "review", "allowed", "not_applicable")
 _FUNCTION_WORDS = {
     "水源涵养": "water conservation", "生物多样性": "biodiversity maintenance", "水土保持": "soil and water conservation",
     "防风固沙": "windbreak and sand fixation", "水土流失": "soil-erosion control", "土地沙化": "desertification control",
@@ -274,9 +276,12 @@ def _compliance(result, L: dict, lang: str) -> Table:
                     "groundwater over-extraction zones are not in this screening.")
     verdict = result.verdict or {}
     n = len(verdict.get("findings", []))
+    n_na = sum(f.get("decision") == "not_applicable" for f in verdict.get("findings", []))
     if verdict_shape(verdict) == "access":
-        access = (f"{units}；按所在单元及上级准入清单逐条判定，共 {n} 条判定依据（见表“{L['t_clauses']}”）。" if lang == "zh"
-                  else f"{units}; checked clause by clause against the unit's and upper tiers' lists: {n} deciding finding(s).")
+        na = (f"，其中 {n_na} 条不适用于本项目" if lang == "zh" else f", {n_na} of them not applicable") if n_na else ""
+        access = (f"{units}；按所在单元及上级准入清单逐条判定，共 {n} 条判定依据{na}（见表“{L['t_clauses']}”）。"
+                  if lang == "zh" else
+                  f"{units}; checked clause by clause against the unit's and upper tiers' lists: {n} finding(s){na}.")
         access_dec = decision_label(verdict.get("overall"), lang)
     else:
         access = (f"{units}；须按所在单元准入清单（空间布局约束、污染物排放管控、环境风险防控、资源开发效率要求）逐条对照。"
@@ -420,6 +425,20 @@ def _finding_row(f: dict, lang: str) -> list:
     return [rule, ("，" if lang == "zh" else ", ").join(what) or "—", decision_label(f.get("decision", ""), lang)]
 
 
+def counts_text(verdict: dict, lang: str = "zh") -> str:
+    """Findings per decision in words (``禁止准入（不相符） 0 条，……，不适用 13 条``); ``""`` without counts.
+
+    ``not_applicable`` is counted apart from ``allowed``: a clause that does not
+    concern the project is not one it complies with.
+    """
+    counts = (verdict or {}).get("counts") or {}
+    if not counts:
+        return ""
+    if lang == "zh":
+        return "，".join(f"{decision_label(d, lang)} {counts[d]} 条" for d in ACCESS_VERDICTS if d in counts)
+    return ", ".join(f"{decision_label(d, lang)} {counts[d]}" for d in ACCESS_VERDICTS if d in counts)
+
+
 def _clauses(result, L: dict, lang: str) -> Table:
     findings = (result.verdict or {}).get("findings", []) or []
     rows = [_finding_row(f, lang) for f in findings]
@@ -431,7 +450,10 @@ def _clauses(result, L: dict, lang: str) -> Table:
             what = (f"项目位于该单元（{category_label(u['category'])}），占项目面积 {format_pct(u['share_of_project'])}" if lang == "zh"
                     else f"the site lies in this unit ({category_label(u['category'], 'en').lower()}), {format_pct(u['share_of_project'])} of its area")
             rows.append([clause, what, decision_label("review", lang)])
-    return Table("clauses", L["t_clauses"], [L["clause"], L["project_status"], L["applies"]], ["text"] * 3, rows)
+    counts = counts_text(result.verdict or {}, lang) if findings else ""
+    total = [L["total"], counts, ""] if counts else None
+    return Table("clauses", L["t_clauses"], [L["clause"], L["project_status"], L["applies"]], ["text"] * 3, rows,
+                 total)
 
 
 def params_text(params: dict) -> str:

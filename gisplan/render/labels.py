@@ -108,6 +108,7 @@ _CATEGORIES_EN = {"priority": "Priority protection", "key": "Key control", "gene
 _ZONES_EN = {
     "core": "core zone", "buffer": "buffer zone", "experimental": "experimental zone",
     "core_protection": "core protection zone", "general_control": "general control zone",
+    "core_scenic": "core scenic zone", "other_scenic": "other scenic zone",
     "level1": "level 1 zone", "level2": "level 2 zone", "quasi": "quasi-protection zone", "redline": "redline",
     "priority": "priority protection unit", "key": "key control unit", "general": "general control unit",
 }

@@ -41,6 +41,7 @@ FLAGS = (
     "linear_infrastructure", "water_supply_related", "flood_control", "research_monitoring",
     "ecological_restoration", "tourism_facility", "mining", "production_facility", "sewage_outfall",
     "national_major_eligible", "mineral_exploration", "aquaculture", "not_construction", "sewage_treatment",
+    "nonpoint_farming", "hazardous_goods_storage", "building",
 )
 #: Attributes the element-zone clauses test (高污染燃料, VOCs, 重金属, 排水, 取用地下水): known yes, known
 #: no, or unknown (``data/industry_attributes.csv``; an unknown one keeps such a clause ``review``).
@@ -315,6 +316,8 @@ def selector_matches(selector: str | list[str] | tuple[str, ...], industry: Indu
 
     - ``*``: every industry;
     - ``@flag``: an attribute such as ``@pollutes_water``; ``@a+@b``: all of them;
+    - ``?attribute``: an element attribute (:data:`ELEMENT_ATTRIBUTES`) the project
+      type leaves unknown (``?burns_high_pollution_fuel``);
     - a GB code prefix (``C``, ``C26``, ``D4411``): one of the entry's GB codes
       (or a GB entry's own code) starts with it (a catalogue item carries the
       GB codes printed after it);
@@ -337,6 +340,8 @@ def _token_matches(token: str, industry: Industry) -> bool:
         return True
     if t.startswith("@"):
         return t[1:].lower() in industry.flags
+    if t.startswith("?"):
+        return t[1:].lower() in industry.unknown_attributes
     own = _norm(industry.code)
     if t == own or t in {_norm(n) for n in (industry.name, *(_alias(a)[0] for a in industry.aliases))}:
         return True

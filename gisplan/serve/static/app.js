@@ -27,6 +27,7 @@ const T = {
     kind_access_list: "准入清单", kind_control_units: "环境管控单元", map_loading: "正在生成地图和报告…",
     // decision words: replaced at start-up by /api/labels (gisplan/labels.py, the one wording of every report)
     d_prohibited: "禁止准入（不相符）", d_restricted: "限制准入（有条件相符）", d_review: "需人工核对", d_allowed: "允许（相符）",
+    d_not_applicable: "不适用", counts: "判定依据条数", kind_resource_zones: "资源利用管控分区", kind_coverage: "数据覆盖",
   },
   en: {
     title: "Three-lines-one-list site screening", tab_screen: "Screen", tab_record: "Record", tab_admin: "Admin",
@@ -55,7 +56,8 @@ const T = {
     kind_protected_areas: "protected area", kind_water_sources: "water source", kind_access_list: "access list",
     kind_control_units: "control unit", map_loading: "Rendering the map and reports…",
     d_prohibited: "prohibited", d_restricted: "restricted (allowed with conditions)", d_review: "review",
-    d_allowed: "allowed",
+    d_allowed: "allowed", d_not_applicable: "not applicable", counts: "Findings by decision",
+    kind_resource_zones: "resource-use zone", kind_coverage: "coverage",
   },
 };
 
@@ -296,6 +298,9 @@ function showResult(entry) {
     el("p", { class: "meta" }, `${t("project")}：${p.name || ""} · ${p.format || ""} · ${p.source_crs || ""} · ${t("area")} ${ha(p.area_m2 || 0)} ${t("ha")}`
        + ` · ${t("id")} ${entry.id}` + (entry.user ? ` · ${t("screened_by")} ${entry.user}` : "")
        + (r.store ? ` · ${t("store")} ${(r.store.path || "")} ${(r.store.sha256 || "").slice(0, 12)}` : "")),
+    // findings per decision; not applicable is counted apart from allowed (it is no compliance)
+    el("p", { class: "meta", id: "counts" }, `${t("counts")}：` + ["prohibited", "restricted", "review", "allowed", "not_applicable"]
+       .filter((d) => v.counts && d in v.counts).map((d) => `${t("d_" + d)} ${v.counts[d]}`).join(" · ")),
     el("div", { class: "downloads" }, t("downloads") + "：", link("report.docx", "DOCX"), link("report.xlsx", "XLSX"),
        link("report.png", "PNG"), link("report.pdf", "PDF"), link("report.json", "JSON"),
        link("layers.gpkg", "GeoPackage"), link("layers.kmz", "KMZ")),
