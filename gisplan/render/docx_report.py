@@ -47,6 +47,7 @@ _WIDTHS = {
     "clauses": [6.4, 6.4, 3.2],
     "sources": [4.2, 11.8],
     "groups": [4.6, 2.3, 2.3, 2.3, 1.9, 2.6],
+    "element_zones": [2.6, 3.2, 3.4, 2.4, 2.4, 2.0],
     "crossings": [0.8, 2.6, 1.2, 2.2, 2.2, 2.0, 1.8, 1.6, 1.6],
 }
 _LEFT_COLUMNS = {"summary": {1}, "compliance": {1}, "clauses": {0, 1}, "sources": {1}, "units": {1}, "position": {0}, "hits": {1},

@@ -211,7 +211,7 @@ def _summary(result, L: dict, lang: str) -> Table:
     from .labels import crs_label, how_read
 
     rows = [
-        [L["name"], p.get("name") or _file_name(p.get("source")) or "—"],
+        [L["name"], project_name(result, lang)],
         [L["builder"], p.get("builder") or "—"],
         [L["project_code"], p.get("project_code") or "—"],
         [L["nature"], nature_text or "—"],
@@ -224,9 +224,27 @@ def _summary(result, L: dict, lang: str) -> Table:
         [L["outside"], _area_text(p.get("outside_coverage_m2", 0.0), lang)],
         [L["crs"], crs_label(p.get("source_crs"), lang)],
         [L["crs_note"], how_read(p, lang)],
-        [L["source"], _file_name(p.get("source")) or "—"],
+        [L["source"], site_file_name(p) or ("程序传入的几何图形" if lang == "zh" else "geometry given")],
     ]
     return Table("summary", L["t_summary"], [L["item"], L["value"]], ["text", "text"], rows)
+
+
+#: Formats of sites given as geometry (no file behind them).
+_GEOMETRY_FORMATS = ("shapely", "GeoDataFrame", "GeoSeries")
+
+
+def site_file_name(project: dict) -> str:
+    """The file the site was read from (its name only), or ``""`` for geometry given in code."""
+    if project.get("format") in _GEOMETRY_FORMATS:
+        return ""
+    return _file_name(project.get("source"))
+
+
+def project_name(result, lang: str = "zh") -> str:
+    """The project's name as a report prints it: the form's or the site's name, else the file's, else 本项目."""
+    p = result.project
+    stem = site_file_name(p).rsplit(".", 1)[0]
+    return p.get("name") or stem or ("本项目" if lang == "zh" else "The project")
 
 
 def _file_name(path) -> str:
@@ -464,7 +482,7 @@ def _element_zones(result, lang: str) -> Table:
         row[3] += r["overlap_m2"] / 1e4
         row[4] += r["overlap_gk_m2"] / 1e4
         row[5] += r["share_of_project"]
-    rows = [[k, z, "、".join(dict.fromkeys(codes)), a, agk, sh] for k, z, codes, a, agk, sh in sums.values()]
+    rows = [[k, z, "\n".join(dict.fromkeys(codes)), a, agk, sh] for k, z, codes, a, agk, sh in sums.values()]
     columns = (["要素", "要素分区", "分区编码", "占用面积（ha，椭球面）", "占用面积（ha，高斯平面）", "占项目比例"] if zh
                else ["Element", "Zone", "Zone codes", "Area (ha, ellipsoidal)", "Area (ha, GK plane)", "Share of site"])
     return Table("element_zones", "项目所在要素分区（环境质量底线、资源利用上线）" if zh

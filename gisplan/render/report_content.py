@@ -13,9 +13,8 @@ the figure and the sources, and no judgement: there is nothing to judge it on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from .eia_tables import Table, eia_tables, format_ha, is_demo, marked_citation, verdict_shape
+from .eia_tables import Table, eia_tables, format_ha, is_demo, marked_citation, project_name, verdict_shape
 from .labels import decision_label, labels
 from .messages_zh import report_warnings
 
@@ -51,7 +50,7 @@ def coverage_of_result(result) -> dict:
 def report_title(result, lang: str = "zh") -> str:
     """The report's title: the project's name and the section's."""
     L = labels(lang)
-    name = result.project.get("name") or Path(str(result.project.get("source") or "site")).stem
+    name = project_name(result, lang)
     return f"{name}{L['section']}" if lang == "zh" else f"{name}: {L['section']}"
 
 
