@@ -35,7 +35,7 @@ _PATTERNS: list[tuple[re.Pattern, str | None]] = [
     (re.compile(r"^(?P<n>\d+) ring\(s\) not closed in the table"),
      "坐标表中 {n} 个地块的末点与首点不一致，已自动闭合。"),
     (re.compile(r"^(?P<n>\d+) duplicate consecutive point\(s\) dropped"), "坐标表中 {n} 个连续重复点已删除。"),
-    (re.compile(r"^rows 1-(?P<n>\d+) above the header ignored"), "坐标表表头上方第 1-{n} 行（标题）未读取。"),
+    (re.compile(r"^rows 1-(?P<n>\d+) above the (?:header|coordinates) ignored"), "坐标表上方第 1-{n} 行（标题）未读取。"),
     (re.compile(r"^rows without coordinates ignored: (?P<rows>.*)$"), "坐标表中无坐标的行未读取：第 {rows} 行。"),
     (re.compile(r"^CSV text is not UTF-8: decoded as GB18030"), "坐标表文本非 UTF-8 编码，已按 GB18030（GBK）读取。"),
     (re.compile(r"^column (?P<a>\S+) holds eastings and (?P<b>\S+) northings"),
