@@ -481,7 +481,7 @@ def suggest(query: str, limit: int = 10, *, catalogue_only: bool = False) -> lis
             take(e, how)
         elif k.startswith(q):
             take(e, "prefix")
-        elif q in k:
+        elif q in k and not _negated(k, q):
             take(e, "contains")
     if not found:
         for k, e, _, _ in _keys():
@@ -489,6 +489,12 @@ def suggest(query: str, limit: int = 10, *, catalogue_only: bool = False) -> lis
                 take(e, "close spelling")
     ranked = sorted(found.values(), key=lambda x: x[0])[:limit]
     return [_suggestion(e, how) for _, e, how in ranked]
+
+
+def _negated(key: str, q: str) -> bool:
+    """Whether every place ``q`` occurs in ``key`` follows 非 (``非公路休闲车`` is no road)."""
+    at = [i for i in range(len(key)) if key.startswith(q, i)]
+    return bool(at) and all(i > 0 and key[i - 1] == "非" for i in at)
 
 
 def _suggestion(entry: Industry, how: str) -> dict:
