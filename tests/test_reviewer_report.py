@@ -260,3 +260,27 @@ def test_crossing_table_of_a_road_through_the_redline(store_path, tmp_path):
     assert first[3] == pytest.approx(n, abs=1e-6) and first[4] == pytest.approx(e, abs=1e-6)
     assert first[7] == pytest.approx(inside, rel=1e-6)
     assert "X 为北坐标" in "\n".join(p.text for p in docx.Document(tmp_path / "r.docx").paragraphs)
+
+
+def test_batch_reports_take_the_form_from_fields(store_path, tmp_path):
+    import geopandas as gpd
+
+    sites = gpd.GeoDataFrame({"site_id": ["A1", "B2"], "XMMC": ["甲项目", "乙项目"], "JSDW": ["甲公司", None],
+                              "XZ": ["新建", "迁建"]}, geometry=[INSIDE, PARTIAL], crs="EPSG:4490")
+    path = tmp_path / "sites.geojson"
+    sites.to_file(path)
+    args = ["batch", str(path), "--store", str(store_path), "--id-field", "site_id", "--out", str(tmp_path / "b.csv"),
+            "--report-dir", str(tmp_path / "reports"), "--no-progress", "--project-name-field", "XMMC",
+            "--builder-field", "JSDW", "--construction-nature-field", "XZ"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output + r.stderr
+    first = {row.cells[0].text: row.cells[1].text for row in docx.Document(tmp_path / "reports" / "A1.docx").tables[0].rows}
+    assert (first["项目名称"], first["建设单位"], first["建设性质"]) == ("甲项目", "甲公司", "新建")
+    second = {row.cells[0].text: row.cells[1].text for row in docx.Document(tmp_path / "reports" / "B2.docx").tables[0].rows}
+    assert (second["项目名称"], second["建设单位"], second["建设性质"]) == ("乙项目", "—", "迁建")
+    sites.loc[1, "XZ"] = "乱建"
+    sites.to_file(path)
+    bad = CliRunner().invoke(main, args)
+    assert bad.exit_code == 2 and "site B2" in bad.stderr and bad.stderr.count("\n") == 1
+    no_dir = CliRunner().invoke(main, args[:8] + ["--builder-field", "JSDW"])
+    assert no_dir.exit_code == 2 and "need --report-dir" in no_dir.stderr
