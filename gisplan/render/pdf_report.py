@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 from ..errors import InputError
@@ -33,12 +34,48 @@ _PAGE_W, _MARGIN_LR, _MARGIN_TOP, _MARGIN_BOTTOM = 210.0, 25.0, 25.0, 22.0
 _TEXT_W = _PAGE_W - 2 * _MARGIN_LR
 _BODY_PT, _TABLE_PT, _TITLE_PT, _HEADING_PT = 10.5, 8.5, 15.0, 12.0
 _ALERT_RGB = (192, 0, 0)
+_CELL_PAD = 1.0  # mm, left and right of a table cell's text
 _HEADER_FILL = (217, 217, 217)
 _SECTION_FILL = (242, 242, 242)
 
 
 def _clean(text) -> str:
     return xml_safe(str(text)) if text is not None else ""
+
+
+#: Runs kept on one line (codes, numbers with their decimals, EPSG:4552, file names); any other character
+#: (a Chinese character, a bracket) is a place a line may break.
+_UNBREAKABLE = re.compile(r"[A-Za-z0-9_.:/%°²+\-]+|\s+|.", re.S)
+#: Punctuation that never starts a line (禁则): it stays at the end of the line before.
+_NO_LINE_START = set("。，、；：？！）》」』”’】〕…%·")
+
+
+def wrap_lines(text: str, width: float, measure) -> list[str]:
+    """Break ``text`` into lines no wider than ``width`` the way Chinese is set: between any two characters,
+    never inside a run of Latin letters and digits (a code, a number, ``EPSG:4552``), and never before
+    closing punctuation. ``measure(s)`` gives the width of a string; explicit line breaks are kept.
+
+    Examples
+    --------
+    >>> wrap_lines("单元 ZH22240610007、ZH22240620001。", 15, len)
+    ['单元 ', 'ZH22240610007、', 'ZH22240620001。']
+    """
+    out: list[str] = []
+    sizes: dict[str, float] = {}
+    width -= measure("，")  # room for the closing punctuation kept at a line's end
+    for paragraph in str(text).split("\n"):
+        line, used = "", 0.0
+        for token in _UNBREAKABLE.findall(paragraph):
+            size = sizes.get(token)
+            if size is None:
+                size = sizes[token] = measure(token)
+            if line and used + size > width and token not in _NO_LINE_START and not token.isspace():
+                out.append(line)
+                line, used = token, size
+            else:
+                line, used = line + token, used + size
+        out.append(line)
+    return out
 
 
 def _new_pdf(result, lang: str):
@@ -53,8 +90,10 @@ def _new_pdf(result, lang: str):
             self.set_y(-_MARGIN_BOTTOM + 4)
             self.set_font(_FAMILY, size=6.5)
             self.set_text_color(80, 80, 80)
+            width = self.w - self.l_margin - self.r_margin - 2 * self.c_margin - 0.5
             for line in lines:
-                self.multi_cell(0, 3.0, line, wrapmode="WORD", new_x="LMARGIN", new_y="NEXT")
+                self.multi_cell(0, 3.0, "\n".join(wrap_lines(line, width, self.get_string_width)), wrapmode="CHAR",
+                                new_x="LMARGIN", new_y="NEXT")
             self.set_font(_FAMILY, size=8)
             self.cell(0, 4, str(self.page_no()), align="C")
             self.set_text_color(0, 0, 0)
@@ -77,11 +116,14 @@ def _new_pdf(result, lang: str):
 
 
 def _text(pdf, text: str, *, size: float = _BODY_PT, bold: bool = False, color=None, height: float | None = None,
-          align: str = "J") -> None:
+          align: str = "L") -> None:
     pdf.set_font(_FAMILY, "B" if bold else "", size)
     if color:
         pdf.set_text_color(*color)
-    pdf.multi_cell(0, height or size * 0.55, _clean(text), wrapmode="WORD", align=align, new_x="LMARGIN", new_y="NEXT")
+    width = pdf.w - pdf.l_margin - pdf.r_margin - 2 * pdf.c_margin - 0.5
+    lines = wrap_lines(_clean(text), width, pdf.get_string_width)
+    pdf.multi_cell(0, height or size * 0.55, "\n".join(lines), wrapmode="CHAR", align=align, new_x="LMARGIN",
+                   new_y="NEXT")
     if color:
         pdf.set_text_color(0, 0, 0)
 
@@ -117,21 +159,30 @@ def _table(pdf, table: Table, number: int, L: dict) -> None:
     heading = FontFace(emphasis="B", fill_color=_HEADER_FILL)
     section = FontFace(emphasis="B", fill_color=_SECTION_FILL)
     total = FontFace(emphasis="B")
-    with pdf.table(col_widths=_widths(table), width=_TEXT_W, line_height=_TABLE_PT * 0.5, wrapmode="WORD",
-                   text_align="CENTER", headings_style=heading, repeat_headings=1, padding=(0.8, 1.0),
+    widths = _widths(table)
+
+    def fit(text: str, width: float, bold: bool = False) -> str:
+        pdf.set_font(_FAMILY, "B" if bold else "", _TABLE_PT)
+        lines = wrap_lines(_clean(text), width - 2 * _CELL_PAD - 0.6, pdf.get_string_width)
+        pdf.set_font(_FAMILY, "", _TABLE_PT)
+        return "\n".join(lines)
+
+    with pdf.table(col_widths=widths, width=_TEXT_W, line_height=_TABLE_PT * 0.5, wrapmode="CHAR",
+                   text_align="CENTER", headings_style=heading, repeat_headings=1, padding=(0.8, _CELL_PAD),
                    v_align="MIDDLE") as t:
         head = t.row()
-        for name in table.columns:
-            head.cell(_clean(name), align="C")
+        for j, name in enumerate(table.columns):
+            head.cell(fit(name, widths[j], bold=True), align="C")
         ncols = len(table.columns)
         for i, row in enumerate(rows):
             if i in table.sections:
-                t.row().cell(_clean(table.sections[i]), colspan=ncols, align="L", style=section)
+                t.row().cell(fit(table.sections[i], _TEXT_W, bold=True), colspan=ncols, align="L", style=section)
             r = t.row()
             for j, text in enumerate(row):
-                r.cell(_clean(text), align="L" if j in left else "C", style=total if i >= n_body else None)
+                r.cell(fit(text, widths[j], bold=i >= n_body), align="L" if j in left else "C",
+                       style=total if i >= n_body else None)
         for i in sorted(k for k in table.sections if k >= len(rows)):
-            t.row().cell(_clean(table.sections[i]), colspan=ncols, align="L", style=section)
+            t.row().cell(fit(table.sections[i], _TEXT_W, bold=True), colspan=ncols, align="L", style=section)
     if table.note:
         pdf.ln(0.5)
         _text(pdf, table.note, size=_TABLE_PT, height=_TABLE_PT * 0.5)
