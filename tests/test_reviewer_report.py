@@ -44,6 +44,7 @@ def test_coverage_of_a_site_outside_partly_outside_and_inside(store_path):
     assert c["status"] == "outside" and c["outside_share"] == 1.0 and c["extent_label"]
     assert c["outside_m2"] == pytest.approx(geod_area(BEIJING), rel=1e-6)
     assert out.verdict.overall == "review" and out.verdict.overall_label == "数据范围外，不作判定"
+    assert "not judged" in repr(out) and "选址不在本系统数据范围" in out._repr_html_()  # Jupyter says it too
     part = screen(PARTIAL, store_path).to_dict()["coverage"]
     east = geod_area(shapely.box(129.60, 42.81, 129.62, 42.82))
     assert part["status"] == "partial" and part["outside_m2"] == pytest.approx(east, rel=1e-6)
