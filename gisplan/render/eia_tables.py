@@ -322,8 +322,10 @@ def _kind_decision(result, kinds: tuple[str, ...], hit: bool, L: dict, lang: str
     findings = [f for f in (result.verdict or {}).get("findings", []) if f.get("kind") in kinds]
     if findings and verdict_shape(result.verdict) == "access":
         order = {d: i for i, d in enumerate(ACCESS_VERDICTS)}
-        worst = min((f.get("decision") for f in findings), key=lambda d: order.get(d, 99))
-        return decision_label(worst, lang)
+        shown = [f.get("decision") for f in findings if f.get("decision") in order]
+        if not shown:  # every rule there is not applicable (folded): never "complies"
+            return "不适用" if lang == "zh" else "not applicable"
+        return decision_label(min(shown, key=order.__getitem__), lang)
     return L["inconsistent"] if hit else L["consistent"]
 
 
