@@ -285,3 +285,14 @@ def test_batch_reports_take_the_form_from_fields(store_path, tmp_path):
     assert bad.exit_code == 2 and "site B2" in bad.stderr and bad.stderr.count("\n") == 1
     no_dir = CliRunner().invoke(main, args[:8] + ["--builder-field", "JSDW"])
     assert no_dir.exit_code == 2 and "need --report-dir" in no_dir.stderr
+
+
+def test_a_zone_whose_rules_do_not_apply_is_not_said_to_comply(store_path):
+    result = screen(INSIDE, store_path)
+    only = [{"id": "x", "kind": "eco_redline", "name": "某红线", "zone": "redline", "decision": "not_applicable",
+             "rule": "不适用的规则"}]
+    d = docx_report(dataclasses.replace(result, verdict=dict(result.verdict.to_dict(), findings=only, overall="allowed")))
+    comp = next(t for t in d.tables if t.rows[0].cells[0].text == "三线一单")
+    assert comp.rows[1].cells[2].text == "不适用"
+    text = "\n".join(c.text for t in d.tables for row in t.rows for c in row.cells)
+    assert "not_applicable" not in text and "不适用的规则" not in text
