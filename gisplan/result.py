@@ -146,11 +146,19 @@ class Verdict(_MappingMixin):
         known["overall_label"] = known["overall_label"] or ""
         return cls(**known, extra={k: v for k, v in data.items() if k not in names})
 
+    @property
+    def groups(self) -> list[dict]:
+        """The findings grouped by statutory zone and access-list dimension (:func:`gisplan.finding_groups.group_findings`)."""
+        from .finding_groups import group_findings
+
+        return group_findings(self.findings)
+
     def to_dict(self) -> dict:
-        """The verdict as JSON data."""
+        """The verdict as JSON data (with ``groups``: the findings grouped as every report shows them)."""
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
         out["findings"] = [f.to_dict() for f in self.findings]
         out.update(self.extra)
+        out["groups"] = self.groups
         return out
 
 
@@ -175,6 +183,11 @@ class ScreeningResult:
     generated_at : str
     crossings : list of dict
         Line sites: entry/exit of each zone crossed.
+    coverage : dict
+        Whether the site lies in the store's data: ``status`` (``inside``,
+        ``partial``, ``outside``: no verdict is given, ``unknown``: no control
+        units), ``outside_m2``, ``outside_share``, ``extent_label`` (the
+        counties the store covers).
     rasters : list of dict
         Per raster of the store: class areas or min/mean/max inside the site
         (see :func:`gisplan.rasters.stats.raster_stats`).
@@ -199,6 +212,7 @@ class ScreeningResult:
     store: dict = field(default_factory=dict)
     generated_at: str = ""
     crossings: list = field(default_factory=list)
+    coverage: dict = field(default_factory=dict)
     rasters: list = field(default_factory=list)
     unit_rows: list = field(default_factory=list, repr=False)
     hit_rows: list = field(default_factory=list, repr=False)
@@ -358,6 +372,17 @@ class ScreeningResult:
         from .render.layers_out import write_layers
 
         return write_layers(self, path)
+
+    def to_pdf(self, path: str | os.PathLike, *, lang: str = "zh", raster: str | None = None,
+               figure_png: bytes | None = None):
+        """Write the whole report (the DOCX's content, CJK fonts embedded) as PDF.
+
+        ``figure_png``: the map already drawn (:func:`gisplan.render.static_map.static_map_png`), so a
+        caller writing PNG, DOCX and PDF draws it once.
+        """
+        from .render.pdf_report import write_pdf
+
+        return write_pdf(self, path, lang=lang, raster=raster, figure_png=figure_png)
 
     def to_png(self, path: str | os.PathLike, *, lang: str = "zh", raster: str | None = None):
         """Write the 300-dpi static map (PNG; ``.pdf`` for a PDF).

@@ -295,7 +295,7 @@ def test_project_type_and_catalogue_item_are_shown(store, tmp_path):
     _, out = screen_json(store, tmp_path, "level1", "公路", "--docx", tmp_path / "r.docx")
     doc = docx.Document(tmp_path / "r.docx")
     rows = {r.cells[0].text: r.cells[1].text for t in doc.tables for r in t.rows if len(r.cells) == 2}
-    assert "名录第130项" in rows["项目类别"] and "名录第130项" in out
+    assert "名录第130项" in rows["建设项目行业类别"] and "名录第130项" in out
     road = {"name": "等级公路", "code": "EIA2021-130", "scheme": "eia2021", "scheme_label": "名录", "matched_by": "name",
             "query": "公路", "catalogue_item": 130, "catalogue_section": "五十二、交通运输业、管道运输业"}
     assert industry_text(road) == "等级公路（EIA2021-130；名录第130项（五十二、交通运输业、管道运输业））"

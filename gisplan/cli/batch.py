@@ -49,6 +49,11 @@ __all__ = ["batch"]
                    "output folder, chunks of --chunk-size/--partitions sites, default 4,000).")
 @national_major_option
 @map_raster_option
+@click.option("--project-name-field", help="With --report-dir: field holding each site's 项目名称 (default: the site id).")
+@click.option("--builder-field", help="With --report-dir: field holding each site's 建设单位.")
+@click.option("--project-code-field", help="With --report-dir: field holding each site's 项目代码 (投资项目统一代码).")
+@click.option("--construction-nature-field", help="With --report-dir: field holding each site's 建设性质 "
+                                                   "(新建/改建/扩建/技术改造/迁建 or their codes).")
 def batch(sites, store, id_field, out, radius, width, progress, industry, industry_field, national_major, dry_run,
           chunk_size, resume, raster_stats=(), engine="local", scheduler=None, workers=None, partitions=None,
           layers_out=None, **opts) -> None:
@@ -76,6 +81,10 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
     if opts.get("map_raster") and not reports.get("report_dir"):
         raise InputError("--map-raster needs --report-dir (the batch table has no map)")
     map_raster = take_map_raster(opts, store, {"report_dir": reports.get("report_dir")})
+    form_fields = {k: opts.pop(f"{k}_field", None) for k in ("project_name", "builder", "project_code", "construction_nature")}
+    if any(form_fields.values()) and not reports.get("report_dir"):
+        raise InputError("--project-name-field/--builder-field/--project-code-field/--construction-nature-field "
+                         "fill the reports: they need --report-dir")
     if dry_run:
         from ..sites import describe_site_frame
 
@@ -108,6 +117,13 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
     if resume or chunk_size:
         raise InputError("--resume/--chunk-size stream the table; with --report-dir or --layers-out the batch is "
                          "kept in memory")
+    forms = None
+    if any(form_fields.values()):  # checked before any screening: a bad cell stops the batch with one line
+        from ..batch_reports import project_forms
+        from ..sites import read_site_frame
+
+        frame, _, _ = read_site_frame(sites, **reading)
+        forms = project_forms(frame, id_field, form_fields)
     table = screen_batch(sites, store, id_field=id_field, progress=progress, **options)
     write_batch(table, out)
     counts = table["verdict"].value_counts().to_dict()
@@ -116,7 +132,7 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
         from ..batch_reports import write_site_reports
 
         written = write_site_reports(table, store, reports["report_dir"], id_field=id_field, lang=reports["lang"],
-                                     progress=progress, national_major=national_major, raster=map_raster)
+                                     progress=progress, national_major=national_major, raster=map_raster, forms=forms)
         click.echo(f"{(written['docx'] != '').sum()} DOCX report(s) and PNG map(s) -> {reports['report_dir']}")
     if layers_out:
         from ..batch_layers import write_batch_layers
