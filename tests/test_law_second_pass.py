@@ -487,10 +487,13 @@ def test_not_applicable_is_counted_apart_and_never_complies(listed_store, tmp_pa
     assert "不适用 3" in r.output and "允许（相符） 0" in r.output and "结论: 需人工核对 [review]" in r.output
     doc = docx.Document(rep)
     text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells])
-    assert "不适用 3 条" in text and "允许（相符） 0 条" in text
-    clause_rows = [[c.text for c in row.cells] for t in doc.tables for row in t.rows
-                   if "禁止新建化工项目" in row.cells[0].text]
-    assert clause_rows and clause_rows[0][-1] == "不适用"
+    # the summary table's total row: nothing complied (允许 0), 3 clauses did not apply, counted apart
+    summary = next(t for t in doc.tables if t.rows[0].cells[-1].text == "不适用" and t.rows[0].cells[-2].text == "允许")
+    total = [c.text for c in summary.rows[-1].cells]
+    assert total[0] == "合计" and total[-2:] == ["0", "3"], total
+    # the clauses that do not apply are folded away (never listed as 相符), and the table says how many
+    assert not any("禁止新建化工项目" in row.cells[0].text for t in doc.tables for row in t.rows)
+    assert "另有 3 条条款对本项目不适用，未逐条列出" in text and "相符" not in " ".join(total)
     # the sources listed are those of what applied, not of the clauses that did not
     assert not any("单元清单" in p.text for p in doc.paragraphs if p.text.startswith("依据："))
     chem_doc = tmp_path / "chem.docx"

@@ -623,7 +623,9 @@ def _groups(result, L: dict, lang: str) -> Table:
     zh = lang == "zh"
     columns = ([L["group"], "禁止准入", "限制准入", "需人工核对", "允许", "不适用"] if zh
                else [L["group"], "prohibited", "restricted", "review", "allowed", "not applicable"])
-    return Table("groups", L["t_groups"], columns, ["text"] + ["count"] * 5, rows)
+    # the total row: what complied (允许) and what did not apply (不适用) side by side, zeros shown
+    total = [L["total"], *[sum(r[i] for r in rows) for i in range(1, 6)]] if rows else None
+    return Table("groups", L["t_groups"], columns, ["text"] + ["count"] * 5, rows, total)
 
 
 def _crossings(result, L: dict, lang: str) -> Table:

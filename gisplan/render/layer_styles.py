@@ -140,7 +140,7 @@ def zone_categories() -> list[tuple[str, str, Style]]:
 FIELD_LABELS_ZH = {
     "site_id": "项目编号", "name": "名称", "site_kind": "选址类型", "area_m2": "面积（平方米，椭球面）",
     "area_ha": "面积（公顷，椭球面）", "area_gk_m2": "面积（平方米，高斯平面）", "gk_crs": "高斯投影坐标系",
-    "verdict": "结论代码", "verdict_zh": "结论", "industry": "项目类型", "radius_m": "点位半径（米）",
+    "verdict": "结论代码", "verdict_zh": "结论", "coverage": "数据范围状态", "industry": "项目类型", "radius_m": "点位半径（米）",
     "width_m": "线路宽度（米）", "buffer_m": "周边检索距离（米）",
     "kind": "类型代码", "kind_zh": "类型", "feature_id": "要素号", "code": "编码", "class": "类别代码",
     "class_zh": "类别（分区、级别）", "share": "占项目面积比例",

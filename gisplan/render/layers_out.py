@@ -51,7 +51,7 @@ LAYER_NAMES = ("site", "pieces", "crossings", "crossing_points", "nearby", "stor
 #: Fields of each layer, in order (geometry apart).
 LAYER_FIELDS: dict[str, list[str]] = {
     "site": ["site_id", "name", "site_kind", "area_m2", "area_ha", "area_gk_m2", "gk_crs", "verdict", "verdict_zh",
-             "industry", "radius_m", "width_m", "buffer_m"],
+             "coverage", "industry", "radius_m", "width_m", "buffer_m"],
     "pieces": ["site_id", "kind", "kind_zh", "feature_id", "code", "name", "class", "class_zh", "area_m2", "area_ha",
                "area_gk_m2", "share"],
     "crossings": ["site_id", "kind", "kind_zh", "name", "class", "class_zh", "entry_lon", "entry_lat", "entry_x",
@@ -162,6 +162,13 @@ def result_layers(result, *, site_id: str | None = None, with_context: bool = Tr
     return out
 
 
+def _verdict_words(result, overall: str) -> str:
+    """The verdict in words; a site wholly outside the store's data gets no verdict (数据范围外，不作判定)."""
+    if (getattr(result, "coverage", None) or {}).get("status") == "outside":
+        return "数据范围外，不作判定"
+    return decision_words(overall)
+
+
 def add_result(out: OverlayLayers, result, *, site_id: str | None = None, with_context: bool = True,
                seen_context: set | None = None) -> None:
     """Add one screening's features to ``out`` (a batch adds each site; ``seen_context`` avoids context twice)."""
@@ -171,7 +178,8 @@ def add_result(out: OverlayLayers, result, *, site_id: str | None = None, with_c
     out.add("site", {
         "site_id": sid, "name": project.get("name") or result.site.name or "", "site_kind": project.get("site_kind"),
         **_area_row(float(project["area_m2"]), project.get("area_gk_m2")), "gk_crs": project.get("gk_crs"),
-        "verdict": overall, "verdict_zh": decision_words(overall), "industry": _industry(verdict),
+        "verdict": overall, "verdict_zh": _verdict_words(result, overall), "industry": _industry(verdict),
+        "coverage": (getattr(result, "coverage", None) or {}).get("status", ""),
         "radius_m": params.get("radius_m"), "width_m": params.get("width_m"), "buffer_m": params.get("buffer_m"),
     }, polygonal_part(result.footprint))
     _add_pieces(out, result, sid)
