@@ -535,6 +535,10 @@ def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *
     suffix = path.suffix.lower()
     if suffix not in BATCH_SUFFIXES:
         raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {path.name!r}")
+    if suffix == ".parquet":
+        from .extras import require_extra
+
+        require_extra("parquet", "a GeoParquet table (.parquet)")
     check_output_path(path, protect_also=protect)
     with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
         if suffix == ".csv" and isinstance(table, BatchTable) and _write_csv(table, tmp):

@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ClusterError, GisplanError, InputError, StoreError
+from ..extras import install_hint
 
 __all__ = ["dask_batch", "spatial_partitions", "worker_store_opens", "worker_spill_chunks", "ClusterError",
            "DEFAULT_WORKERS", "DEFAULT_TASK_SITES", "CONNECT_TIMEOUT_S", "INSTALL_HINT"]
@@ -65,7 +66,7 @@ NO_WORKERS_TIMEOUT_S = 120
 STALL_TIMEOUT_S = 300.0
 _STALL_CHECK_S = 10.0
 #: How to get the optional packages.
-INSTALL_HINT = "pip install 'gisplan[dask]'"
+INSTALL_HINT = install_hint("dask")
 #: Partitions per worker thread in a window when none is asked for (some slack to balance the load).
 _PARTITIONS_PER_THREAD = 2
 #: Whether the workers read the windows (and write the parts) when they see the files. Off: in 3 of about
@@ -319,11 +320,9 @@ def _file_stamp(path) -> tuple | None:
 
 
 def _require_dask() -> None:
-    try:
-        import dask  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError:
-        raise InputError(f"the Dask engine needs Dask, which is not installed: {INSTALL_HINT}") from None
+    from ..extras import require_extra
+
+    require_extra("dask", "the Dask engine")
 
 
 @contextmanager
@@ -494,9 +493,13 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".gpkg", ".parquet"):
         raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {out.name!r}")
+    _require_dask()
+    if out.suffix.lower() == ".parquet":
+        from ..extras import require_extra
+
+        require_extra("parquet", "a GeoParquet table (.parquet)")
     spec = _absolute(str(getattr(store, "path", store)))  # the workers' working folders are not ours
     version = _store_version(spec)
-    _require_dask()
     task_sites = -(-chunk_size // partitions) if partitions is not None else min(chunk_size, DEFAULT_TASK_SITES)
     run = _Run(sites, spec, out, id_field, chunk_size, resume, options, task_sites)
     with _cluster(scheduler, n_workers) as client:
