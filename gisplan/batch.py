@@ -419,23 +419,10 @@ layer, encoding, national_major, raster_stats :
 
 
 def progress_bar(total: int | None, show: bool, **tqdm_options):
-    """A tqdm bar of ``total`` sites when ``show``; otherwise a stand-in that does nothing (tqdm is not imported)."""
-    if show:
-        from tqdm.auto import tqdm
+    """A tqdm bar of ``total`` sites, drawn only when ``show`` (``tqdm(disable=not show)``: a no-op otherwise)."""
+    from tqdm.auto import tqdm
 
-        return tqdm(total=total, unit="site", desc="screening", **tqdm_options)
-    return _NoBar()
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, count: int = 1) -> None:
-        return None
+    return tqdm(total=total, unit="site", desc="screening", disable=not show, **tqdm_options)
 
 
 def _tagged_kinds(store: Store) -> tuple[str, ...]:
