@@ -93,9 +93,10 @@ _TASKS_PER_THREAD = 2
 def spatial_partitions(frame, n: int) -> list[np.ndarray]:
     """Row positions of ``frame`` in at most ``n`` spatially compact groups of near-equal size.
 
-    The rows are sorted by the Hilbert distance (level 16, over the frame's own
-    extent) of the centres of their bounding boxes and cut into ``n`` runs; rows
-    without a location (empty or missing geometry) come first.
+    The rows are sorted along the local engine's Hilbert curve (level 16, over the
+    frame's own extent, :func:`gisplan.engine.stream.hilbert_order`) through the
+    centres of their bounding boxes and cut into ``n`` runs; rows without a
+    location (empty or missing geometry) come first.
 
     Parameters
     ----------
@@ -116,18 +117,11 @@ def spatial_partitions(frame, n: int) -> list[np.ndarray]:
     >>> [p.tolist() for p in spatial_partitions(f, 2)]
     [[3, 0], [2, 1]]
     """
-    import geopandas as gpd
-    import shapely
+    from .stream import hilbert_order
 
     if n < 1:
         raise InputError(f"{_opt('partitions')} must be at least 1, got {n!r}")
-    bounds = shapely.bounds(np.asarray(frame.geometry.values, dtype=object))
-    cx, cy = (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
-    located = np.isfinite(cx) & np.isfinite(cy)
-    key = np.full(len(frame), -1, dtype=np.int64)
-    if located.any():
-        key[located] = gpd.GeoSeries(shapely.points(cx[located], cy[located])).hilbert_distance(level=16).to_numpy()
-    order = np.argsort(key, kind="stable")
+    order = hilbert_order(frame.geometry.values)  # the local engine's curve (gisplan.engine.spill.curve_keys)
     return [part for part in np.array_split(order, min(n, len(order))) if len(part)]
 
 
