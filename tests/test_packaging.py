@@ -40,6 +40,8 @@ IMPORT_TO_DIST = {
     "fastapi": "fastapi",
     "filelock": "filelock",
     "folium": "folium",
+    "fontTools": "fonttools",
+    "fpdf": "fpdf2",
     "geopandas": "geopandas",
     "jinja2": "jinja2",
     "lxml": "lxml",
