@@ -312,11 +312,12 @@ def test_no_overlap_writes_no_empty_piece(store_path, site_file, tmp_path):
     site = site_file(shapely.box(129.70, 42.84, 129.71, 42.85))
     out = tmp_path / "none.gpkg"
     r = run("screen", site, "--store", store_path, "--quiet", "--layers-out", out)
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output  # wholly outside the store's data: the outputs are written, exit 3
     assert len(pyogrio.read_dataframe(out, layer="pieces")) == 0
     assert len(pyogrio.read_dataframe(out, layer="site")) == 1
     r = run("screen", site, "--store", store_path, "--quiet", "--layers-out", tmp_path / "none.dxf")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output
+    assert (tmp_path / "none.dxf").is_file()
 
 
 def test_bad_outputs_are_one_line(store_path, site_file, tmp_path):
