@@ -215,7 +215,7 @@ def _planning_handles(result, L: dict, crs: str, box) -> list:
         if not en and not label.startswith("城镇"):
             label = "城镇开发边界" + label
         handles.append(Line2D([], [], color=URBAN_COLOURS.get(zone, URBAN_COLOURS["boundary"]), lw=1.4,
-                              linestyle=(0, (7, 2.5)), label=label))
+                              linestyle=(0, (3, 1.5)), label=label))  # shorter dashes: a legend line is short
     return handles
 
 

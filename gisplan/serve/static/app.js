@@ -343,7 +343,7 @@ function threeLinesTable(lines) {
       relation += "（" + (n ? t("tl_nearest") + (state.lang === "zh" ? n.position
         : `${(n.distance_m / 1000).toFixed(1)} km ${n.direction || ""}`) : t("tl_none_within")) + "）";
     }
-    const parts = (l.zones || []).map((z) => `${z.zone_label} ${ha(z.overlap_m2)}`).join("；");
+    const parts = (l.zones || []).map((z) => `${z.zone_label} ${ha(z.overlap_m2)} ${t("ha")}`).join("；");
     return [t("kind_" + l.line), relation, l.occupied_m2 == null ? "—" : ha(l.occupied_m2),
             l.share == null ? "—" : pct(l.share), parts || "—"];
   });
