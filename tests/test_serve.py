@@ -264,7 +264,8 @@ def test_the_record_survives_a_restart_and_a_kill_9(demo_store, tmp_path):
     kept = data / "stores" / f"{row[2]}.gpkg"  # the version screened on, kept for drawing reports later
     assert kept.read_bytes() == demo_store.read_bytes()
     assert set(json.loads(row[3])) == {"control_units", "eco_redline", "protected_areas", "water_sources",
-                                       "air_zones", "water_zones", "soil_zones", "resource_zones"}  # + element zones
+                                       "air_zones", "water_zones", "soil_zones", "resource_zones",  # + element zones
+                                       "basic_farmland", "urban_boundary"}  # + the other two control lines
     actions = [a for (a,) in db.execute("SELECT action FROM audit")]
     assert actions.count("screen") == 2
 

@@ -342,6 +342,28 @@ def test_streamed_batch_equals_one_pass(lines_store, tmp_path):
     assert streamed.read_bytes() == whole.read_bytes()
 
 
+def test_dask_engine_equals_the_local_one(lines_store, tmp_path):
+    import subprocess
+    import sys
+
+    pytest.importorskip("distributed")
+    sites = [FARM_IN, FARM_TWO, FARM_NORTH, URBAN_IN, URBAN_FLEX, URBAN_HALF]
+    path = tmp_path / "sites.gpkg"
+    gpd.GeoDataFrame({"sid": [f"s{i}" for i in range(len(sites))]}, geometry=sites, crs=4490).to_file(path)
+    outs = {}
+    for engine in ("local", "dask"):
+        outs[engine] = tmp_path / f"{engine}.csv"
+        r = subprocess.run([sys.executable, "-m", "gisplan.cli", "batch", str(path), "--store", str(lines_store),
+                            "--id-field", "sid", "--industry", "公路", "--out", str(outs[engine]), "--engine", engine,
+                            *(["--workers", "2"] if engine == "dask" else [])],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+    assert outs["dask"].read_bytes() == outs["local"].read_bytes()
+    table = pd.read_csv(outs["dask"], encoding="utf-8-sig")
+    assert table["farmland_m2"].iloc[0] == pytest.approx(geod_area(FARM_IN), rel=1e-6)
+    assert table["urban_boundary_m2"].iloc[3] == pytest.approx(geod_area(URBAN_IN), rel=1e-6)
+
+
 # ----------------------------------------------------------------------------- the conflict checks
 
 

@@ -847,16 +847,16 @@ def eia_tables(result, lang: str = "zh") -> list[Table]:
     -------
     list of Table
         ``summary``, ``units``, ``compliance``, ``position``, ``hits``, ``crossings`` (line sites that cross
-        a zone), ``three_lines`` (项目与三区三线位置关系), ``element_zones`` (only when the store has
-        element-zone layers), ``rasters`` (only when the store has rasters), ``groups``, ``clauses``, ``sources``.
+        a zone), ``element_zones`` (only when the store has element-zone layers), ``rasters`` (only when the
+        store has rasters), ``three_lines`` (项目与三区三线位置关系), ``groups``, ``clauses``, ``sources``.
     """
     L = labels(lang)
     rasters = [_rasters(result, lang)] if getattr(result, "rasters", None) else []
     elements = [_element_zones(result, lang)] if has_element_zones(result) else []
     crossings = [_crossings(result, L, lang)] if getattr(result, "crossings", None) else []
     return [_summary(result, L, lang), _units(result, L, lang), _compliance(result, L, lang),
-            _position(result, L, lang), _hits(result, L, lang), *crossings, _three_lines(result, L, lang),
-            *elements, *rasters, _groups(result, L, lang), _clauses(result, L, lang), _sources(result, L, lang)]
+            _position(result, L, lang), _hits(result, L, lang), *crossings, *elements, *rasters,
+            _three_lines(result, L, lang), _groups(result, L, lang), _clauses(result, L, lang), _sources(result, L, lang)]
 
 
 def footer_lines(result, lang: str = "zh") -> list[str]:
