@@ -406,7 +406,12 @@ def element_site(got: dict, outside_m2: float):
 
 
 def context_loader(store, site_ea, buffer_m: float):
-    """A function returning, per kind, the whole features within ``buffer_m`` of the site (for maps)."""
+    """A function returning, per kind, the whole features within ``buffer_m`` of the site (for maps).
+
+    The planning kinds (basic farmland: a province holds hundreds of thousands of
+    patches) are put together from the pieces of the features near the site, so a
+    map never reads the whole layer; the others are taken from the layer.
+    """
 
     def load() -> dict:
         out = {}
@@ -414,10 +419,44 @@ def context_loader(store, site_ea, buffer_m: float):
             index = store.index(kind)
             cand = index.candidates(site_ea, distance=max(buffer_m, 1.0) * NEARBY_SEARCH_MARGIN)
             ids = np.unique(index.feature[cand])
-            out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
+            if kind in PLANNING_KINDS:
+                out[kind] = features_from_pieces(store, kind, ids)
+            else:
+                out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
         return out
 
     return load
+
+
+def features_from_pieces(store, kind: str, ids) -> object:
+    """Features ``ids`` of layer ``kind`` put together from all their pieces (CGCS2000), with their attributes.
+
+    The union of a feature's pieces is the feature as imported (cut in the
+    equal-area plane, densified); only those pieces are read from the store.
+    """
+    import geopandas as gpd
+
+    ids = np.asarray(ids, dtype=np.int64)
+    cache = engine_cache(store)
+    rows = cache.rows(kind)
+    columns = list(_ATTRIBUTE_COLUMNS[kind]) + ["area_m2"]
+    if not len(ids):
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=CGCS2000)
+    index = store.index(kind)
+    take = np.flatnonzero(np.isin(index.feature, ids))
+    feats = index.feature[take]
+    order = np.argsort(feats, kind="stable")
+    take, feats = take[order], feats[order]
+    pieces = index.geoms(take)
+    starts = np.flatnonzero(np.r_[True, feats[1:] != feats[:-1]])
+    geoms_ea = [shapely.union_all(part) for part in np.split(pieces, starts[1:])]
+    attrs = store.attributes(kind, ["feature_id", "area_m2"])
+    areas = dict(zip(attrs["feature_id"].astype("int64").tolist(), attrs["area_m2"].astype(float).tolist()))
+    fids = feats[starts]
+    frame = gpd.GeoDataFrame([{**{c: rows[int(f)].get(c) for c in _ATTRIBUTE_COLUMNS[kind]},
+                               "area_m2": float(areas.get(int(f), np.nan))} for f in fids],
+                             geometry=list(from_equal_area(np.asarray(geoms_ea, dtype=object))), crs=CGCS2000)
+    return frame
 
 
 def county_loader(store, counties: list[str]):
