@@ -404,8 +404,9 @@ layer, encoding, national_major, raster_stats :
     split = _redline_splits(store, geoms_ea, cols, ok)
     urban_outside = None
     if "urban_boundary" in planning:  # the part outside every boundary feature, rounded as a single screening does
-        beyond = np.clip(area - cols["urban_boundary_m2"], 0.0, None)
-        beyond[beyond < np.maximum(1.0, 1e-7 * area)] = 0.0
+        known = area - (outside if "control_units" in kinds else 0.0)  # judged only where the store has data
+        beyond = np.clip(known - cols["urban_boundary_m2"], 0.0, None)
+        beyond[beyond < np.maximum(1.0, 1e-7 * known)] = 0.0
         urban_outside = ok & (beyond > MIN_OVERLAP_M2)
     verdict, industry_label, deciding, industry_errors, counts = batch_verdicts(store, ok, outside, pairs, given,
                                                                         national_major=national_major,

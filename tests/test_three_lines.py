@@ -254,6 +254,14 @@ def test_the_flexible_zone_and_the_part_outside_are_review_and_say_the_notice_is
     assert finding(road, "urban_boundary", "outside")["decision"] == "not_applicable"
 
 
+def test_outside_the_boundary_is_judged_only_where_the_store_has_data(opened):
+    site = shapely.box(129.595, 42.90, 129.605, 42.91)  # east half beyond the fixture's units (129.60)
+    result = opened.screen(site, industry="房地产")
+    assert result.coverage["status"] == "partial"
+    outside = finding(result, "urban_boundary", "outside")
+    assert outside["overlap_m2"] == pytest.approx(geod_area(shapely.box(129.595, 42.90, 129.60, 42.91)), rel=1e-5)
+
+
 def test_the_urban_boundary_never_prohibits_or_allows():
     from gisplan.rules.industry import IndustryMatch, industries, with_element_attributes
     from gisplan.rules.statutory import default_rules

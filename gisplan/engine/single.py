@@ -379,8 +379,11 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     element_geoms = (list(from_equal_area(np.asarray(element_geoms_ea, dtype=object)))
                      if keep_geometry and element_geoms_ea else [])
     urban_m2 = sum(r["overlap_m2"] for r in hit_rows if r["kind"] == "urban_boundary")
+    # the part outside the urban boundary is judged only where the store has data (inside its control units)
+    known = area - (outside_coverage(area, sum(r["overlap_m2"] for r in unit_rows)) if "control_units" in cache.kinds
+                    else 0.0)
     return {
-        "urban_outside_m2": outside_coverage(area, urban_m2) if "urban_boundary" in cache.kinds else None,
+        "urban_outside_m2": outside_coverage(known, urban_m2) if "urban_boundary" in cache.kinds else None,
         "area_m2": area, "area_gk_m2": area_gk, "gk_crs": gk_crs, "centroid": [lon0, lat0], "site_ea": site_ea,
         "unit_rows": unit_rows, "hit_rows": hit_rows, "nearby_rows": near_rows, "piece_rows": piece_rows,
         "piece_geoms": piece_geoms, "element_rows": element_rows, "element_geoms": element_geoms,

@@ -629,7 +629,9 @@ def _finding_row(f: dict, lang: str, with_dimension: bool = True) -> list:
     if f.get("name"):
         what.append(str(f["name"]))
     if f.get("zone") and f.get("zone") != "redline":
-        what.append(zone_label(f["zone"], f.get("zone_label"), lang))
+        zone = zone_label(f["zone"], f.get("zone_label"), lang)
+        if zone != f.get("name"):  # a zone named by what it is (城镇开发边界外, 城镇集中建设区) is said once
+            what.append(zone)
     if f.get("pa_label") and zh:
         what.append(str(f["pa_label"]))
     codes = [str(c) for c in (f.get("units") or [])] or [str(f[k]) for k in ("unit_code", "code") if f.get(k)]
