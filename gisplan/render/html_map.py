@@ -24,9 +24,17 @@ from jinja2 import Template
 
 from ..crs import CGCS2000
 from ..geometry import from_equal_area, to_equal_area
-from ..vocab import CATEGORY_LABELS_ZH, ELEMENT_KINDS, ELEMENT_ZONE_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from ..vocab import (
+    CATEGORY_LABELS_ZH,
+    ELEMENT_KINDS,
+    ELEMENT_ZONE_LABELS_ZH,
+    KIND_LABELS_ZH,
+    LEVEL_LABELS_ZH,
+    URBAN_ZONE_LABELS_ZH,
+    ZONE_LABELS_ZH,
+)
 from .basemap import Basemap, display_geoms, resolve_basemap
-from .palette import ELEMENT_KIND_COLOURS, RESOURCE_COLOURS
+from .palette import ELEMENT_KIND_COLOURS, FARMLAND_COLOUR, RESOURCE_COLOURS, URBAN_COLOURS
 from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
@@ -130,6 +138,13 @@ def _legend_html(ctx: dict, buffer_m: float, basemap: Basemap | None, synthetic:
         for level in ("level1", "level2", "quasi"):
             if (ws["level"] == level).any():
                 rows.append((_swatch(WATER_COLOURS[level], WATER_COLOURS[level]), f"水源 {LEVEL_LABELS_ZH[level]}"))
+    if _present(ctx, "basic_farmland"):
+        rows.append((_swatch(FARMLAND_COLOUR, FARMLAND_COLOUR, fill_opacity=0.35), KIND_LABELS_ZH["basic_farmland"]))
+    if _present(ctx, "urban_boundary"):
+        for zone in dict.fromkeys(ctx["urban_boundary"]["zone"]):
+            label = URBAN_ZONE_LABELS_ZH.get(zone, zone)
+            rows.append((_swatch("none", URBAN_COLOURS.get(zone, URBAN_COLOURS["boundary"]), dash=True),
+                         label if label.startswith("城镇") else f"城镇开发边界{label}"))
     for kind in ELEMENT_KINDS:  # element zones: resource zones by type, the tiling kinds as one outline each
         if _present(ctx, kind):
             zones = dict.fromkeys(ctx[kind]["zone"]) if kind == "resource_zones" else [None]
@@ -250,6 +265,7 @@ def html_map(
         _geojson(ctx["water_sources"], KIND_LABELS_ZH["water_sources"],
                  lambda f: {"color": WATER_COLOURS.get(f["properties"]["level"], "#3182bd"), "weight": 2, "fillOpacity": 0.25},
                  ["name", "level_label"], ["名称", "保护区级别"], crs).add_to(m)
+    _add_planning_layers(m, ctx, crs)
     _add_element_layers(m, ctx, crs)
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
@@ -274,6 +290,26 @@ def html_map(
     if under is not None:
         m.get_root().html.add_child(folium.Element(_raster_legend_html(under)))
     return m
+
+
+def _add_planning_layers(m, ctx: dict, crs: str) -> None:
+    """Permanent basic farmland (filled dark gold) and the urban development boundary (dashed, by planning zone)."""
+    if _present(ctx, "basic_farmland"):
+        frame = ctx["basic_farmland"].copy()
+        for col in ("code", "land_class", "township"):
+            if col not in frame.columns:
+                frame[col] = ""
+        frame = frame.fillna({"code": "", "land_class": "", "township": ""})
+        _geojson(frame, KIND_LABELS_ZH["basic_farmland"],
+                 lambda f: {"color": FARMLAND_COLOUR, "weight": 1, "fillColor": FARMLAND_COLOUR, "fillOpacity": 0.3},
+                 ["name", "land_class", "township"], ["图斑编号", "地类", "乡镇"], crs).add_to(m)
+    if _present(ctx, "urban_boundary"):
+        frame = ctx["urban_boundary"].copy()
+        frame["zone_label"] = frame["zone"].map(URBAN_ZONE_LABELS_ZH).fillna(frame["zone_label"])
+        _geojson(frame, KIND_LABELS_ZH["urban_boundary"],
+                 lambda f: {"color": URBAN_COLOURS.get(f["properties"]["zone"], URBAN_COLOURS["boundary"]), "weight": 2.5,
+                            "fillOpacity": 0.04, "dashArray": "10 5"},
+                 ["name", "zone_label"], ["名称", "规划分区"], crs).add_to(m)
 
 
 def _add_element_layers(m, ctx: dict, crs: str) -> None:

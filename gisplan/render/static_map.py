@@ -33,9 +33,11 @@ from .palette import RESOURCE_COLOURS
 from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
+    FARMLAND_COLOUR,
     PROTECTED_COLOURS,
     REDLINE_COLOUR,
     SITE_COLOUR,
+    URBAN_COLOURS,
     WATER_COLOURS,
 )
 
@@ -170,8 +172,15 @@ def _layers(ax, result, crs: str, box, unit_alpha: float = 0.6) -> None:
             p = geom.representative_point()  # the code is written inside the part of the site it covers
             ax.text(p.x, p.y, str(codes.get(fid, "")), fontsize=6, ha="center", va="center", color="#333333",
                     path_effects=_HALO, zorder=15)
+    farm = _clip(_to_gk(ctx.get("basic_farmland"), crs), box)
+    _plot(farm, ax, facecolor="none", edgecolor=FARMLAND_COLOUR, hatch="xxx", linewidth=0.5, zorder=3)
     red = _clip(_to_gk(ctx.get("eco_redline"), crs), box)
     _plot(red, ax, facecolor="none", edgecolor=REDLINE_COLOUR, hatch="////", linewidth=0.8, zorder=4)
+    urban = _clip(_to_gk(ctx.get("urban_boundary"), crs), box)
+    if urban is not None:
+        for zone, sub in urban.groupby("zone"):
+            sub.boundary.plot(ax=ax, color=URBAN_COLOURS.get(zone, URBAN_COLOURS["boundary"]), linewidth=1.4,
+                              linestyle=(0, (7, 2.5)), zorder=6)
     pa = _clip(_to_gk(ctx.get("protected_areas"), crs), box)
     if pa is not None:
         for zone, sub in pa.groupby("zone"):
@@ -189,13 +198,37 @@ def _layers(ax, result, crs: str, box, unit_alpha: float = 0.6) -> None:
                               linestyle=(0, (6, 2, 1, 2)), zorder=6)
 
 
-def _element_handles(result, L: dict) -> list:
-    """Legend entries of the element zones: resource zones drawn, and the zones the site lies in (text)."""
+def _planning_handles(result, L: dict, crs: str, box) -> list:
+    """Legend entries of basic farmland and the urban boundary's zones, when the map shows them."""
+    from ..vocab import URBAN_ZONE_LABELS_ZH
+
+    en = L["north"] != "北"
+    ctx = result.context or {}
+    handles = []
+    farm = _clip(_to_gk(ctx.get("basic_farmland"), crs), box)
+    if farm is not None and len(farm):
+        handles.append(Patch(facecolor="none", edgecolor=FARMLAND_COLOUR, hatch="xxx", lw=0.5,
+                             label="permanent basic farmland" if en else "永久基本农田"))
+    urban = _clip(_to_gk(ctx.get("urban_boundary"), crs), box)
+    for zone in (dict.fromkeys(urban["zone"]) if urban is not None and len(urban) else []):
+        label = f"urban boundary: {zone}" if en else URBAN_ZONE_LABELS_ZH.get(zone, zone)
+        if not en and not label.startswith("城镇"):
+            label = "城镇开发边界" + label
+        handles.append(Line2D([], [], color=URBAN_COLOURS.get(zone, URBAN_COLOURS["boundary"]), lw=1.4,
+                              linestyle=(0, (3, 1.5)), label=label))  # shorter dashes: a legend line is short
+    return handles
+
+
+def _element_handles(result, L: dict, crs: str | None = None, box=None) -> list:
+    """Legend entries of the element zones: resource zones drawn (in the map's window when given), and the
+    zones the site lies in (text)."""
     from ..vocab import ELEMENT_ZONE_LABELS_ZH
 
     en = L["north"] != "北"
     handles = []
     rz = (result.context or {}).get("resource_zones")
+    if box is not None and crs:
+        rz = _clip(_to_gk(rz, crs), box)
     for zone in (dict.fromkeys(rz["zone"]) if rz is not None and len(rz) else []):
         label = zone.replace("_", " ") if en else ELEMENT_ZONE_LABELS_ZH["resource_zones"].get(zone, zone)
         handles.append(Line2D([], [], color=RESOURCE_COLOURS.get(zone, "#c51b7d"), lw=1.1,
@@ -238,7 +271,12 @@ def _nearby_marks(ax, result, crs: str, box, lang: str) -> None:
 
     tf = transformer(CGCS2000, crs)
     minx, miny, maxx, maxy = box
+    from ..vocab import PLANNING_KINDS
+
+    inside = set(result.hits["kind"]) if len(result.hits) else set()
     for _, n in near.drop_duplicates("kind").iterrows():
+        if n["kind"] in PLANNING_KINDS and n["kind"] in inside:  # the site lies in it: no "nearest other" mark
+            continue
         (sx, fx), (sy, fy) = tf.transform([n["site_point"][0], n["feature_point"][0]], [n["site_point"][1], n["feature_point"][1]])
         if not (minx <= fx <= maxx and miny <= fy <= maxy):
             continue
@@ -271,7 +309,7 @@ def _inset(fig, result, crs: str, box, L: dict) -> None:
     ax.set_title(title, fontsize=7.5, pad=2)
 
 
-def _legend(fig, result, L: dict) -> None:
+def _legend(fig, result, L: dict, crs: str, box) -> None:
     handles = [Patch(facecolor=CATEGORY_COLOURS[c], alpha=0.6, edgecolor="#7a7a7a", lw=0.5,
                      label=labels_category(c, L)) for c in ("priority", "key", "general")]
     handles += [
@@ -281,13 +319,16 @@ def _legend(fig, result, L: dict) -> None:
               label=L["legend_water"]),
         Patch(facecolor=SITE_COLOUR + "14", edgecolor=SITE_COLOUR, lw=1.6, label=L["legend_site"]),
     ]
-    handles += _element_handles(result, L)
+    handles += _planning_handles(result, L, crs, box)
+    handles += _element_handles(result, L, crs, box)
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
         handles.append(Line2D([], [], color=BUFFER_COLOUR, lw=0.9, linestyle=(0, (5, 3)), label=L["legend_buffer"].format(km=buf / 1000)))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, 0.50), fontsize=7, frameon=False,
-               title=("图例" if L["north"] == "北" else "Legend"), title_fontsize=8, handlelength=2.2, handleheight=1.1,
-               alignment="left")
+    lines = sum(1 + h.get_label().count("\n") for h in handles)
+    small = lines > 14  # a long legend (planning lines, element zones): smaller, so it stays above the notes
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, 0.50), fontsize=6 if small else 7,
+               frameon=False, title=("图例" if L["north"] == "北" else "Legend"), title_fontsize=8, handlelength=2.2,
+               handleheight=0.9 if small else 1.1, labelspacing=0.3 if small else 0.5, alignment="left")
 
 
 def labels_category(category: str, L: dict) -> str:
@@ -329,7 +370,9 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
     font = cjk_font()
     with rc_context(mpl_rc(font)):
         fig = Figure(figsize=MAP_FIGSIZE, dpi=MAP_DPI, facecolor="white")
-        FigureCanvasAgg(fig)
+        canvas = FigureCanvasAgg(fig)
+        # geopandas asks for a redraw after each layer it plots; the figure is drawn once, when saved
+        canvas.draw_idle = lambda *args, **kwargs: None
         ax = fig.add_axes(_MAIN_BOX)
         aspect = (_MAIN_BOX[2] * MAP_FIGSIZE[0]) / (_MAIN_BOX[3] * MAP_FIGSIZE[1])
         fp_gk = transform_geometry(result.footprint, CGCS2000, crs)
@@ -348,7 +391,7 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
         _north_arrow(ax, _true_north_angle(lon, lat, crs), L["north"])
         _scale_bar(ax, box, L["scale_unit"])
         _inset(fig, result, crs, box, L)
-        _legend(fig, result, L)
+        _legend(fig, result, L, crs, box)
         if raster:  # drawn after every geopandas plot (each redraws the figure); zorder puts it under the zoning
             _draw_underlay(ax, under, raster, lang)
         if under is not None:

@@ -28,6 +28,10 @@ const T = {
     // decision words: replaced at start-up by /api/labels (gisplan/labels.py, the one wording of every report)
     d_prohibited: "禁止准入（不相符）", d_restricted: "限制准入（有条件相符）", d_review: "需人工核对", d_allowed: "允许（相符）",
     d_not_applicable: "不适用", counts: "判定依据条数", kind_resource_zones: "资源利用管控分区", kind_coverage: "数据覆盖",
+    kind_basic_farmland: "永久基本农田", kind_urban_boundary: "城镇开发边界",
+    three_lines: "与“三区三线”的位置关系", line: "控制线", relation: "位置关系", parts: "涉及分区或图斑",
+    tl_inside: "位于其内", tl_partial: "部分位于其内", tl_outside: "位于其外", tl_no_layer: "图层库未载入该图层，未作分析",
+    tl_nearest: "最近处位于项目", tl_none_within: "搜索距离内无",
   },
   en: {
     title: "Three-lines-one-list site screening", tab_screen: "Screen", tab_record: "Record", tab_admin: "Admin",
@@ -58,6 +62,10 @@ const T = {
     d_prohibited: "prohibited", d_restricted: "restricted (allowed with conditions)", d_review: "review",
     d_allowed: "allowed", d_not_applicable: "not applicable", counts: "Findings by decision",
     kind_resource_zones: "resource-use zone", kind_coverage: "coverage",
+    kind_basic_farmland: "permanent basic farmland", kind_urban_boundary: "urban development boundary",
+    three_lines: "The three control lines", line: "Control line", relation: "Relation", parts: "Zones or patches",
+    tl_inside: "inside", tl_partial: "partly inside", tl_outside: "outside", tl_no_layer: "not in the store: not analysed",
+    tl_nearest: "nearest: ", tl_none_within: "none within the search distance",
   },
 };
 
@@ -288,8 +296,11 @@ function showResult(entry) {
                                                  f.rule || "", f.citation || ""]);
   const cats = Object.entries(r.by_category || {}).map(([k, m2]) => [t(k), ha(m2)]);
   const units = (r.control_units || []).map((u) => [u.code, u.name, u.category_label, ha(u.overlap_m2), pct(u.share_of_project)]);
-  const hits = (r.hits || []).map((h) => [t("kind_" + h.kind), h.name, h.zone_label, ha(h.overlap_m2), pct(h.share_of_project)]);
-  const near = (r.nearby || []).map((n) => [t("kind_" + n.kind), n.name, n.zone_label, Math.round(n.distance_m), n.direction]);
+  const lineKind = (x) => x.kind === "basic_farmland" || x.kind === "urban_boundary";  // in the three-lines table
+  const hits = (r.hits || []).filter((h) => !lineKind(h))
+    .map((h) => [t("kind_" + h.kind), h.name, h.zone_label, ha(h.overlap_m2), pct(h.share_of_project)]);
+  const near = (r.nearby || []).filter((n) => !lineKind(n))
+    .map((n) => [t("kind_" + n.kind), n.name, n.zone_label, Math.round(n.distance_m), n.direction]);
   const p = r.project || {};
   const iframe = el("iframe", { class: "resultmap", title: t("map"), src: `/api/screenings/${entry.id}/map.html?lang=${lang}` });
   box.replaceChildren(
@@ -311,6 +322,7 @@ function showResult(entry) {
     el("h3", {}, t("units")), table([t("code"), t("name"), t("category"), t("overlap"), t("share")], units, [3, 4]),
     el("h3", {}, t("hits")), table([t("kind"), t("name"), t("zone"), t("overlap"), t("share")], hits, [3, 4]),
     el("h3", {}, t("nearby")), table([t("kind"), t("name"), t("zone"), t("distance"), t("direction")], near, [3]),
+    ...(r.three_lines ? threeLinesTable(r.three_lines) : []),
     el("h3", {}, t("warnings")), (r.warnings || []).length
       ? el("ul", { class: "warnings" }, r.warnings.map((w) => el("li", {}, w))) : el("p", { class: "meta" }, t("none")),
   );
@@ -320,6 +332,23 @@ function showResult(entry) {
     const [x0, y0, x1, y1] = r.project.bounds;
     state.map.fitBounds([[y0, x0], [y1, x1]], { maxZoom: 14, padding: [40, 40] });
   }
+}
+
+/* The site and the three control lines (JSON "three_lines"): one row per line. */
+function threeLinesTable(lines) {
+  const rows = (lines || []).map((l) => {
+    let relation = t("tl_" + l.status);
+    if (l.status === "outside") {
+      const n = l.nearest;
+      relation += "（" + (n ? t("tl_nearest") + (state.lang === "zh" ? n.position
+        : `${(n.distance_m / 1000).toFixed(1)} km ${n.direction || ""}`) : t("tl_none_within")) + "）";
+    }
+    const parts = (l.zones || []).map((z) => `${z.zone_label} ${ha(z.overlap_m2)} ${t("ha")}`).join("；");
+    return [t("kind_" + l.line), relation, l.occupied_m2 == null ? "—" : ha(l.occupied_m2),
+            l.share == null ? "—" : pct(l.share), parts || "—"];
+  });
+  return [el("h3", { id: "three-lines" }, t("three_lines")),
+          table([t("line"), t("relation"), t("overlap"), t("share"), t("parts")], rows, [2, 3])];
 }
 
 /* ---------- the record ---------- */
