@@ -398,6 +398,13 @@ def _clean(value: object) -> str:
     return text.lower() if text.isascii() else text
 
 
+@functools.lru_cache(maxsize=None)
+def _cleaned_table(field: str) -> dict[str, str]:
+    """The value table of ``field`` keyed the way delivered values are cleaned (NFKC: （） becomes ())."""
+    table = _VALUES[field]
+    return table | {_clean(k): v for k, v in table.items()}
+
+
 def normalise_value(field: str, value: object, source_field: str | None = None) -> str:
     """Map a delivered category / zone / level value onto the store's code.
 
@@ -426,14 +433,14 @@ def normalise_value(field: str, value: object, source_field: str | None = None) 
     >>> normalise_value("zone", "緩衝區")  # Traditional characters too
     'buffer'
     """
-    table = _VALUES[field]
+    table = _cleaned_table(field)
     cleaned = _clean(value)
     code = table.get(cleaned)
     if code is None and field == "pa_type":  # 国家级自然保护区, 省级森林公园 ...: the level is a separate field
         code = table.get(_LEVEL_PREFIX.sub("", cleaned))
     if code is None:
         where = f"field {source_field!r}" if source_field else f"the {field} field"
-        allowed = sorted({k for k in table if not k.isascii()} | set(table.values()))
+        allowed = sorted({k for k in _VALUES[field] if not k.isascii()} | set(table.values()))
         raise MappingError(
             f"unknown {field} value {value!r} in {where}; expected one of: {', '.join(allowed)}"
         )

@@ -131,3 +131,13 @@ def test_known_traditional_spellings(traditional, simplified):
 
     assert to_simplified(traditional) == simplified
     assert to_simplified(simplified) == simplified  # Simplified text is left as it is
+
+
+def test_every_label_gisplan_writes_maps_back_to_its_code():
+    """A label with full-width brackets (城镇开发边界（未分区）) survives NFKC cleaning on import."""
+    from gisplan.vocab import normalise_value
+
+    rows = _vocabulary()
+    assert any("（" in label for _, label, _ in rows)
+    for field, label, code in rows:
+        assert normalise_value(field, label) == code, (field, label)
