@@ -1,10 +1,15 @@
 """Map colours, following the convention of published "three lines one list" maps:
 priority protection green, key control red/orange, general control yellow;
-ecological redline dark green hatch/outline, protected areas purple, water-source
-zones blue (darker for stricter levels)."""
+protected areas purple, water-source zones blue (darker for stricter levels).
+
+The ecological redline lies inside priority units (green): it is drawn in dark
+crimson, hatched (static maps) or dashed with a heavy outline (web maps), and
+never filled green, so it cannot be taken for a priority unit. The site is
+black (static) or a white-cased black line (web), never green or red.
+County boundaries of the offline basemap are grey dash-dot lines."""
 
 CATEGORY_COLOURS = {"priority": "#4daf4a", "key": "#e8543a", "general": "#f2d14b"}
-REDLINE_COLOUR = "#006d2c"
+REDLINE_COLOUR = "#a50026"
 PROTECTED_COLOURS = {
     "core": "#6a1b9a", "buffer": "#8e44ad", "experimental": "#b784d4",
     "core_protection": "#6a1b9a", "general_control": "#b784d4",
@@ -20,3 +25,6 @@ RESOURCE_COLOURS = {
     "eco_water_supply": "#35978f", "shoreline_priority": "#01665e", "shoreline_key": "#d95f0e",
     "shoreline_general": "#fec44f",
 }
+#: The offline basemap: county boundaries and seats (grey, under the zoning).
+COUNTY_LINE_COLOUR = "#555555"
+SEAT_COLOUR = "#222222"

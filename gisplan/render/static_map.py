@@ -29,7 +29,7 @@ from ..errors import InputError
 from .eia_tables import is_demo
 from .fonts import cjk_font, mpl_rc
 from .labels import labels
-from .palette import RESOURCE_COLOURS
+from .palette import COUNTY_LINE_COLOUR, RESOURCE_COLOURS, SEAT_COLOUR
 from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
@@ -51,6 +51,8 @@ _MAIN_BOX = (0.015, 0.075, 0.655, 0.84)  # left, bottom, width, height (figure f
 _INSET_BOX = (0.695, 0.56, 0.29, 0.33)
 #: Fill opacity of the control units over a raster underlay (0.6 without one): the land cover shows through.
 UNIT_ALPHA_OVER_RASTER = 0.2
+#: Fill opacity of the control units over basemap tiles: the streets and names show through.
+UNIT_ALPHA_OVER_TILES = 0.3
 
 
 def nice_scale_length(width_m: float) -> float:
@@ -171,7 +173,9 @@ def _layers(ax, result, crs: str, box, unit_alpha: float = 0.6) -> None:
             ax.text(p.x, p.y, str(codes.get(fid, "")), fontsize=6, ha="center", va="center", color="#333333",
                     path_effects=_HALO, zorder=15)
     red = _clip(_to_gk(ctx.get("eco_redline"), crs), box)
-    _plot(red, ax, facecolor="none", edgecolor=REDLINE_COLOUR, hatch="////", linewidth=0.8, zorder=4)
+    _plot(red, ax, facecolor="none", edgecolor=REDLINE_COLOUR, hatch="xx", linewidth=0.0, zorder=4)
+    if red is not None:  # a heavy dashed outline over the hatch: never read as a (green) priority unit
+        red.boundary.plot(ax=ax, color=REDLINE_COLOUR, linewidth=1.4, linestyle=(0, (4, 2)), zorder=4.1)
     pa = _clip(_to_gk(ctx.get("protected_areas"), crs), box)
     if pa is not None:
         for zone, sub in pa.groupby("zone"):
@@ -271,23 +275,29 @@ def _inset(fig, result, crs: str, box, L: dict) -> None:
     ax.set_title(title, fontsize=7.5, pad=2)
 
 
-def _legend(fig, result, L: dict) -> None:
+def _legend(fig, result, L: dict, basemap_handles: list | None = None) -> None:
     handles = [Patch(facecolor=CATEGORY_COLOURS[c], alpha=0.6, edgecolor="#7a7a7a", lw=0.5,
                      label=labels_category(c, L)) for c in ("priority", "key", "general")]
     handles += [
-        Patch(facecolor="none", edgecolor=REDLINE_COLOUR, hatch="////", lw=0.8, label=L["legend_redline"]),
+        Patch(facecolor="none", edgecolor=REDLINE_COLOUR, hatch="xx", lw=1.4, linestyle="--",
+              label=L["legend_redline"]),
         Patch(facecolor="none", edgecolor=PROTECTED_COLOURS["core"], lw=1.3, label=L["legend_protected"]),
         Patch(facecolor=WATER_COLOURS["level2"] + "2e", edgecolor=WATER_COLOURS["level2"], lw=1.2, linestyle="--",
               label=L["legend_water"]),
         Patch(facecolor=SITE_COLOUR + "14", edgecolor=SITE_COLOUR, lw=1.6, label=L["legend_site"]),
     ]
     handles += _element_handles(result, L)
+    if basemap_handles:
+        handles += basemap_handles
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
         handles.append(Line2D([], [], color=BUFFER_COLOUR, lw=0.9, linestyle=(0, (5, 3)), label=L["legend_buffer"].format(km=buf / 1000)))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, 0.50), fontsize=7, frameon=False,
-               title=("图例" if L["north"] == "北" else "Legend"), title_fontsize=8, handlelength=2.2, handleheight=1.1,
-               alignment="left")
+    lines = len(handles) + sum(str(h.get_label()).count("\n") for h in handles)
+    tight = lines > 11  # a long legend (element zones, basemap) is set closer so it ends above the notes
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, 0.52 if tight else 0.50),
+               fontsize=6.2 if tight else 7, frameon=False, title=("图例" if L["north"] == "北" else "Legend"),
+               title_fontsize=8, handlelength=2.2, handleheight=0.9 if tight else 1.1,
+               labelspacing=0.25 if tight else 0.5, alignment="left")
 
 
 def labels_category(category: str, L: dict) -> str:
@@ -297,7 +307,7 @@ def labels_category(category: str, L: dict) -> str:
     return category_label(category, "zh" if L["north"] == "北" else "en")
 
 
-def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure:
+def static_map(result, *, lang: str = "zh", raster: str | None = None, basemap=None) -> Figure:
     """The map figure of a screening result (not yet saved).
 
     Parameters
@@ -308,6 +318,11 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
     raster : str, optional
         Name of a raster of the result's store (``gisplan layers list``) drawn
         under the zoning, with its own legend or colour bar. Default: none.
+    basemap : str or BasemapSpec, optional
+        ``"offline"`` (county boundaries and seats bundled with gisplan), a tile
+        URL template or an MBTiles/PMTiles file (see
+        :func:`gisplan.render.basemap.basemap_spec`), drawn under the zoning.
+        Default: none.
 
     Returns
     -------
@@ -335,7 +350,22 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
         fp_gk = transform_geometry(result.footprint, CGCS2000, crs)
         box = _extent(result, fp_gk, crs, aspect)
         under = _warp_underlay(fig, result, crs, box, raster, lang) if raster else None
-        _layers(ax, result, crs, box, unit_alpha=UNIT_ALPHA_OVER_RASTER if under is not None else 0.6)
+        spec = _basemap_spec(basemap)
+        tiles = _basemap_tiles(fig, spec, crs, box) if spec is not None and spec.kind in ("url", "file") else None
+        alpha = UNIT_ALPHA_OVER_RASTER if under is not None else (UNIT_ALPHA_OVER_TILES if tiles is not None else 0.6)
+        _layers(ax, result, crs, box, unit_alpha=alpha)
+        basemap_handles = []
+        if spec is not None and spec.kind == "offline":
+            basemap_handles = _offline_basemap(ax, result, crs, box, L)
+        elif tiles is not None:
+            ax.imshow(tiles, extent=(box[0], box[2], box[1], box[3]), origin="upper", interpolation="bilinear",
+                      zorder=0.3)
+            _unit_outlines(ax, result, crs, box)
+        if spec is not None and spec.kind in ("url", "file"):
+            credit = (spec.attribution or ("底图" if lang == "zh" else "basemap")) if tiles is not None else \
+                ("底图瓦片不可用，未绘制" if lang == "zh" else "basemap tiles unavailable: not drawn")
+            ax.text(0.985, 0.015, credit, transform=ax.transAxes, ha="right", va="bottom", fontsize=5.5, zorder=25,
+                    color="#444444", path_effects=_HALO)
         if under is not None:
             _unit_outlines(ax, result, crs, box)
         _site(ax, result, crs, lang)
@@ -348,7 +378,7 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
         _north_arrow(ax, _true_north_angle(lon, lat, crs), L["north"])
         _scale_bar(ax, box, L["scale_unit"])
         _inset(fig, result, crs, box, L)
-        _legend(fig, result, L)
+        _legend(fig, result, L, basemap_handles)
         if raster:  # drawn after every geopandas plot (each redraws the figure); zorder puts it under the zoning
             _draw_underlay(ax, under, raster, lang)
         if under is not None:
@@ -371,20 +401,22 @@ def _save(fig: Figure, target, fmt: str, dpi: int) -> None:
         fig.savefig(target, format=fmt, dpi=dpi, facecolor="white")
 
 
-def static_map_png(result, *, lang: str = "zh", dpi: int = MAP_DPI, raster: str | None = None) -> bytes:
-    """The map as PNG bytes (for embedding in a DOCX); ``raster`` as in :func:`static_map`."""
+def static_map_png(result, *, lang: str = "zh", dpi: int = MAP_DPI, raster: str | None = None,
+                   basemap=None) -> bytes:
+    """The map as PNG bytes (for embedding in a DOCX); ``raster`` and ``basemap`` as in :func:`static_map`."""
     import io
 
     buf = io.BytesIO()
-    _save(static_map(result, lang=lang, raster=raster), buf, "png", dpi)
+    _save(static_map(result, lang=lang, raster=raster, basemap=basemap), buf, "png", dpi)
     return buf.getvalue()
 
 
 def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: int = MAP_DPI,
-                     raster: str | None = None) -> Path:
+                     raster: str | None = None, basemap=None) -> Path:
     """Write the map to ``path`` (``.png`` or ``.pdf``, by suffix), atomically.
 
-    ``raster`` names a raster of the store drawn under the zoning (see :func:`static_map`).
+    ``raster`` names a raster of the store drawn under the zoning, ``basemap``
+    the basemap under everything (see :func:`static_map`).
 
     Raises
     ------
@@ -400,7 +432,7 @@ def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: 
     from ..io.outputs import atomic_output, check_output_path, store_of
 
     check_output_path(path, protect_also=store_of(result))  # refuse before drawing
-    fig = static_map(result, lang=lang, raster=raster)
+    fig = static_map(result, lang=lang, raster=raster, basemap=basemap)
     with atomic_output(path, protect_also=store_of(result)) as tmp:
         _save(fig, tmp, suffix[1:], dpi)
     return path
@@ -476,3 +508,62 @@ def _underlay_legend(fig, ax, under, lang: str) -> None:
     bar.ax.tick_params(labelsize=5.5, length=2, pad=1)
     bar.set_label(title, fontsize=6, labelpad=1)
     bar.ax.xaxis.set_label_position("top")
+
+
+def _basemap_spec(basemap):
+    """A :class:`~gisplan.render.basemap.BasemapSpec` from what :func:`static_map` was given (None: no basemap)."""
+    if basemap is None:
+        return None
+    from .basemap import BasemapSpec, basemap_spec
+
+    spec = basemap if isinstance(basemap, BasemapSpec) else basemap_spec(str(basemap))
+    return None if spec.kind == "none" else spec
+
+
+def _basemap_tiles(fig, spec, crs: str, box):
+    """The basemap's tiles on the main map's grid (RGBA), or None when none could be read."""
+    from .tiles import fetch_tile, open_tile_file, warp_tiles
+
+    # half the figure's resolution is plenty under the zoning, and reads a quarter of the tiles
+    width = max(1, round(_MAIN_BOX[2] * fig.get_figwidth() * fig.dpi / 2))
+    height = max(1, round(_MAIN_BOX[3] * fig.get_figheight() * fig.dpi / 2))
+    if spec.kind == "file":
+        source = open_tile_file(spec.source)
+        try:
+            return warp_tiles(source.get, minzoom=source.minzoom, maxzoom=source.maxzoom, dst_crs=crs, box=box,
+                              width=width, height=height, tiles_crs=spec.crs)
+        finally:
+            source.close()
+    return warp_tiles(lambda z, x, y: fetch_tile(spec.source, z, x, y, spec.subdomains), minzoom=0, maxzoom=18,
+                      dst_crs=crs, box=box, width=width, height=height, tiles_crs=spec.crs, max_tiles=24)
+
+
+def _offline_basemap(ax, result, crs: str, box, L: dict) -> list:
+    """County boundaries and seats (bundled) on the main map; their legend entries."""
+    from .offline_basemap import boundaries_as_drawn, offline_basemap
+
+    minx, miny, maxx, maxy = box
+    lons, lats = transformer(crs, CGCS2000).transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
+    found = offline_basemap((min(lons), min(lats), max(lons), max(lats)),
+                            as_published=boundaries_as_drawn(result.store_info))
+    en = L["north"] != "北"
+    handles = []
+    counties = _to_gk(found["counties"], crs)
+    lines = None
+    if counties is not None:  # the boundaries as lines, then clipped (a clipped polygon's outline runs along the frame)
+        lines = _clip(gpd.GeoDataFrame(geometry=counties.boundary.values, crs=crs), box)
+    if lines is not None:
+        lines.plot(ax=ax, color=COUNTY_LINE_COLOUR, linewidth=0.9, linestyle=(0, (6, 2, 1, 2)), zorder=3)
+        handles.append(Line2D([], [], color=COUNTY_LINE_COLOUR, lw=0.9, linestyle=(0, (6, 2, 1, 2)),
+                              label="county boundary" if en else "县级界线"))
+    seats = _to_gk(found["seats"], crs)
+    if seats is not None:
+        inside = seats[seats.geometry.x.between(minx, maxx) & seats.geometry.y.between(miny, maxy)]
+        for _, r in inside.iterrows():
+            ax.plot([r.geometry.x], [r.geometry.y], marker="s", markersize=3.2, color=SEAT_COLOUR, zorder=14)
+            ax.text(r.geometry.x, r.geometry.y + 0.012 * (maxy - miny), r["name"], fontsize=6.5, ha="center",
+                    va="bottom", zorder=14, path_effects=_HALO)
+        if len(inside):
+            handles.append(Line2D([], [], color=SEAT_COLOUR, marker="s", markersize=3.2, lw=0,
+                                  label="county seat" if en else "县级驻地"))
+    return handles
