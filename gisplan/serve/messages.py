@@ -223,7 +223,7 @@ MESSAGES: list[_Message] = [
        "《建设项目环境影响评价分类管理名录（2021年版）》共 {n} 项，没有第{k}项：请检查“行业”。",
        "The 2021 EIA catalogue has items 1-{n}, not {k}: check “Industry”."),
     _m("industry_old_code", r"(?P<q>.+?) is gisplan's old numbering, not a catalogue item",
-       "“{q}”是旧的编号，不是名录条目：请从“行业”的下拉列表中选择（名录条目写作 EIA2021-序号）。",
+       "“{q}”是旧的编号，不是名录条目：请从“行业”的下拉列表中选择（名录条目的编号形如 EIA2021-44）。",
        "“{q}” is an old numbering, not a catalogue item: choose from the list under “Industry” (items are EIA2021-<n>)."),
     _m("industry_ambiguous", r"`industry` '(?P<q>.+?)' (?:is ambiguous|matches no single entry)",
        f"{FIELDS['industry'][0]}中的“{{q}}”对应多个条目：请从下拉列表中选定一项。",

@@ -48,7 +48,17 @@ function words(msg) {
   return t("net_error");
 }
 
-function showError(err) { state.error = err || null; $("#error").textContent = words(state.error); }
+function errorCode(err) {
+  if (!err) return "";
+  if (err instanceof PageError) return err.body.code || (err.status ? "http_" + err.status : "net_error");
+  return err.code || err.key || "";
+}
+
+function showError(err) {
+  state.error = err || null;
+  $("#error").textContent = words(state.error);
+  $("#error").dataset.code = errorCode(state.error);
+}
 
 async function api(path, options = {}) {
   const opts = Object.assign({ credentials: "same-origin", headers: {} }, options);

@@ -95,9 +95,13 @@ function initMap(onUnit, onSite, onMessage) {
 function setupBasemap(basemap) {
   const bases = {};
   if (basemap.kind === "url" || basemap.kind === "file") {
-    MAP.tiles = L.tileLayer(basemap.url, { subdomains: basemap.subdomains || "abc", minZoom: basemap.minzoom || 0,
-                                           maxZoom: 18, maxNativeZoom: basemap.maxzoom || 18,
-                                           attribution: "", crossOrigin: false });
+    const options = { subdomains: basemap.subdomains || "abc", maxZoom: 19, maxNativeZoom: basemap.maxzoom || 18,
+                      minNativeZoom: basemap.minzoom || 0, attribution: "" };
+    if (basemap.bounds) {  // no requests where the file has no tiles (its bounds, in the tiles' own frame)
+      const [x0, y0, x1, y1] = basemap.bounds;
+      options.bounds = L.latLngBounds([y0, x0], [y1, x1]);
+    }
+    MAP.tiles = L.tileLayer(basemap.url, options);
     if (basemap.attribution) MAP.map.attributionControl.addAttribution(basemap.attribution);
     bases.tiles = MAP.tiles;
   }
@@ -195,8 +199,10 @@ function renderSite() {
   geo(MAP.data.site, { style: { color: "#ffffff", weight: 7, opacity: 0.9, fill: false, interactive: false },
                        pointToLayer: point, filter: (f) => f.properties.role !== "footprint" }).addTo(g);
   geo(MAP.data.site, { style: (f) => (f.properties.role === "footprint"
-                         ? { color: "#000000", weight: 1.5, dashArray: "4 4", fillOpacity: 0.05, interactive: false }
-                         : { color: "#000000", weight: 3, fillColor: "#000000", fillOpacity: 0.08, interactive: false }),
+                         ? { color: "#000000", weight: 1.5, dashArray: "4 4", fillOpacity: 0.05, interactive: false,
+                             className: "site-footprint" }
+                         : { color: "#000000", weight: 3, fillColor: "#000000", fillOpacity: 0.08, interactive: false,
+                             className: "site-line" }),
                        pointToLayer: point }).addTo(g);
 }
 
