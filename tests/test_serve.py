@@ -150,7 +150,9 @@ def test_bad_input_is_one_line_400_without_paths(server):
         assert r.status_code == 422 and "radius" in r.json()["error"]
         assert c.get("/api/screenings/0123456789abcdef").status_code == 404
         assert c.get("/api/screenings/..%2F..%2Fetc").status_code == 404
-        assert c.get("/api/nothing-here").json() == {"error": "not found"}
+        gone = c.get("/api/nothing-here").json()
+        assert gone["error"] == "not found" and gone["code"] == "not_found"
+        assert gone["message"] == {"zh": "找不到请求的内容。", "en": "Not found."}  # the page's words beside it
         # the client's file name is text, never a path
         r = c.post("/api/screen", files={"file": ("../../../escape.geojson", SITE.read_bytes())})
         assert r.status_code == 200 and r.json()["project"]["source"] == "escape.geojson"
@@ -332,15 +334,16 @@ def test_page_draw_a_polygon_and_screen_it(server, page):
     verdict = page.wait_for_selector("#verdict", timeout=30_000)
     assert verdict.get_attribute("data-verdict") in ("review", "restricted", "prohibited", "allowed")
     assert "Polygon" not in page.inner_text("#error")
-    assert "1 polygon" in page.inner_text("#understood-lines")
+    assert "1 个面" in page.inner_text("#understood-lines")  # the page's words, not the library's
     # a pasted corner table (lon/lat, as copied from a spreadsheet: tab-separated)
     page.click("#paste-box summary")
     page.fill("#paste", "点号\t经度\t纬度\nJ1\t129.626\t42.895\nJ2\t129.636\t42.895\nJ3\t129.636\t42.901\n"
                         "J4\t129.626\t42.901\n")
     page.click("#paste-use")
     page.click("#screen")
-    expect(page.locator("#understood-lines")).to_contain_text("corners.csv", timeout=30_000)
-    expect(page.locator("#result .meta").first).to_contain_text("corner table", timeout=30_000)
+    expect(page.locator("#understood-lines")).to_contain_text("粘贴的坐标表.csv", timeout=30_000)
+    expect(page.locator("#understood-lines")).to_contain_text("拐点坐标表", timeout=30_000)
+    expect(page.locator("#project-info")).to_contain_text("粘贴的坐标表", timeout=30_000)  # the new result
     assert "ZH22240120004" in page.inner_text("#result")  # the unit of the industrial park
 
 

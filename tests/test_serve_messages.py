@@ -154,11 +154,15 @@ def test_the_catalogue_itself_speaks_chinese_and_english():
     ("the store has no eco_redline layer: the verdict is review", "note_no_layer"),
     ("CSV text is not UTF-8: decoded as GB18030 (GBK); pass --encoding to override", "note_gb18030"),
     ("WARNING: EPSG:2360 is on the Xian 1980 datum and no --towgs84 was given: no transformation", "note_legacy_datum"),
+    ("raster landcover_demo: 0.00 ha (0.0%) of the site lies outside the raster or on its nodata cells (not counted)",
+     "note_raster_outside"),
+    ("raster dem: file dem.tif is missing; its statistics are left out", "note_raster_file"),
+    ("the store has no control_units layer: unit statistics are empty and the verdict is review", "note_no_layer"),
 ])
 def test_reading_notes_in_the_pages_words(note, code):
     words = page_note(note, file="site.csv")
     assert words["code"] == code
-    assert english_words(words["zh"], ("site.csv", "J1")) == [], words["zh"]
+    assert english_words(words["zh"], ("site.csv", "J1", "landcover_demo", "dem")) == [], words["zh"]
     assert "--" not in words["en"] and "`" not in words["en"]
 
 

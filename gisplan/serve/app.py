@@ -355,8 +355,8 @@ def _suggest(query: str, limit: int = 10) -> list[dict]:
             found.append({"code": i.code, "name": i.name, "catalogue_item": i.catalogue_item,
                           "catalogue_section": i.catalogue_section, "scheme": i.scheme, "scheme_label": i.scheme_label,
                           "label": f"{where}{i.code} {i.name}"})
-    found.sort(key=lambda d: (d["catalogue_item"] is None, not d["code"].casefold().startswith(needle),
-                              len(d["code"]), d["code"]))
+    found.sort(key=lambda d: (d["code"].casefold() != needle, not d["code"].casefold().startswith(needle),
+                              d["catalogue_item"] is None, len(d["code"]), d["code"]))
     return found[:limit]
 
 

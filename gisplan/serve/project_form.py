@@ -52,6 +52,8 @@ def _project_form(fields: dict) -> tuple[dict, list[str]]:
 def apply_project_form(result, opts: dict) -> dict:
     """Write the form's fields into ``result.project`` (keys the screening already set are kept).
 
+    Without any field given, ``result`` is left as it is.
+
     Returns
     -------
     dict
@@ -63,6 +65,8 @@ def apply_project_form(result, opts: dict) -> dict:
         A nature of construction that is none of the five, or text that is too long.
     """
     fields = form_fields(opts)
+    if not fields:  # nothing given: the result stays exactly what the screening made
+        return {k: None for k in FORM_KEYS}
     values, warnings = _project_form(fields)
     project = result.project
     for key, value in values.items():

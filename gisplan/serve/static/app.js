@@ -345,7 +345,7 @@ function inputsList(entry) {
 
 function projectList(entry) {
   const r = entry.result, p = r.project || {}, params = entry.params || {};
-  const rows = [[t("project_name"), p.name || params.project_name || ""]];
+  const rows = [[t("project_name"), p.name || params.project_name || entry.site_name || ""]];
   const builder = p.builder || params.builder, code = p.project_code || params.project_code;
   if (builder) rows.push([t("builder"), builder]);
   if (code) rows.push([t("project_code"), code]);
