@@ -495,6 +495,7 @@ function showResult(entry, fresh) {
   iframe.addEventListener("load", () => { const m = $("#map-loading"); if (m) m.remove(); });
   box.hidden = false;
   if (fresh && MAP.map && r.project && r.project.bounds) {
+    MAP.map.invalidateSize();
     const [x0, y0, x1, y1] = r.project.bounds;
     MAP.map.fitBounds([[y0, x0], [y1, x1]].map(([y, x]) => { const [dx, dy] = toDisplay(x, y); return [dy, dx]; }),
                       { maxZoom: 15, padding: [30, 30] });

@@ -210,6 +210,7 @@ function showSite(geojson, fit = true) {
   MAP.data.site = geojson;
   renderSite();
   const b = MAP.groups.site.getBounds();
+  MAP.map.invalidateSize();  // the map may just have been shown (its size was 0 while hidden)
   if (fit && b.isValid()) MAP.map.fitBounds(b.pad(0.5), { maxZoom: 15 });
 }
 
