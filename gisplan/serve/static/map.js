@@ -88,7 +88,8 @@ function initMap(onUnit, onSite, onMessage) {
       setupBasemap(basemap);
       renderAll();
       const b = MAP.groups.units.getBounds();
-      if (b.isValid() && !MAP.data.site) map.fitBounds(b);
+      if (b.isValid() && !MAP.data.site) map.fitBounds(b, { animate: false });
+      MAP.ready = true;
     });
 }
 
@@ -316,6 +317,10 @@ function renderSketch() {
   ll.forEach((p, i) => {
     const icon = L.divIcon({ className: "vertex", iconSize: [12, 12] });
     const m = L.marker(p, { icon, draggable: true, keyboard: false, title: String(i + 1) }).addTo(g);
+    m.on("dblclick", () => { if (MAP.draw) finishDrawing(); });
+    m.on("click", () => {  // back on the first vertex of a polygon: closed, so finished
+      if (MAP.draw && i === 0 && s.kind === "polygon" && s.points.length >= NEED.polygon) finishDrawing();
+    });
     m.on("drag", (e) => { s.points[i] = fromDisplay(e.target.getLatLng()); redrawShapeOnly(); });
     m.on("dragend", () => { renderSketch(); if (MAP.drawn === s) emitDrawn(); });
   });
