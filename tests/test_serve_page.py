@@ -69,7 +69,7 @@ def open_page(browser):
         context.add_init_script(f"localStorage.setItem('gisplan.lang', '{lang}')")
         contexts.append(context)
         page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("pageerror", lambda e: errors.append(f"{e} {e.stack}"))
         page.goto(url + "/")
         page.wait_for_selector("#page-screen:not([hidden])")
         page.wait_for_function("() => window.L && MAP.map && MAP.ready")

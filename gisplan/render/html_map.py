@@ -73,6 +73,12 @@ class _MeasureControl(folium.plugins.MeasureControl):
     default_css: ClassVar[list] = [("leaflet_measure_css", _ASSET + "leaflet-measure.css")]
 
 
+class _MeasureControlEn(_MeasureControl):
+    """The measuring tool in English (the same npm package's English build)."""
+
+    default_js: ClassVar[list] = [("leaflet_measure_js", _ASSET + "leaflet-measure.js")]
+
+
 def _asset(name: str) -> str:
     return resources.files("gisplan.render").joinpath("static", name).read_text(encoding="utf-8")
 
@@ -313,9 +319,12 @@ def html_map(
              lambda f: {"color": SITE_COLOUR, "weight": 3, "fillOpacity": 0.05},
              ["name", "area_ha"], ["项目", "面积 (ha)"] if zh else ["Project", "Area (ha)"], crs).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
-    _MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
-                    primary_area_unit="hectares", secondary_area_unit="sqmeters").add_to(m)
+    (_MeasureControl if zh else _MeasureControlEn)(
+        position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
+        primary_area_unit="hectares", secondary_area_unit="sqmeters").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)  # a button at the upper right: the map stays clear
+    # a size even in a hidden frame (a page tab switched away while it loads): fitting to bounds needs one
+    m.get_root().header.add_child(folium.Element("<style>.folium-map { min-width: 240px; min-height: 200px; }</style>"))
     layers = (result.store_info or {}).get("layers") or {}
     synthetic = any("synthetic" in str(v) for v in layers.values())
     m.get_root().html.add_child(folium.Element(_legend_html(ctx, buf, base, synthetic, lang, offline)))

@@ -7,6 +7,7 @@ const state = { lang: localStorage.getItem("gisplan.lang") || "zh", csrf: null, 
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => (T[state.lang] && T[state.lang][key]) || T.zh[key] || key;
 const lang = () => state.lang;
+const colon = () => (state.lang === "zh" ? "：" : ": ");
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -252,7 +253,7 @@ const n2 = (x, d) => Number(x).toLocaleString(lang() === "zh" ? "zh-CN" : "en", 
 
 function renderUnderstood(u) {
   const lines = [];
-  const item = (k, v) => el("li", {}, el("b", {}, t(k) + (lang() === "zh" ? "：" : ": ")), v);
+  const item = (k, v) => el("li", {}, el("b", {}, t(k) + colon()), v);
   lines.push(item("u_file", u.file + (u.name ? `（${u.name}）` : "")));
   lines.push(item("u_format", u.format[lang()]));
   lines.push(item("u_crs", u.crs[lang()]));
@@ -422,8 +423,8 @@ function findingRow(f) {
   return el("div", { class: "finding " + f.decision, "data-decision": f.decision },
     el("div", {}, el("span", { class: "dec" }, t("d_" + f.decision)), el("span", {}, where)),
     rule ? el("div", {}, rule) : null,
-    f.citation ? el("div", { class: "cite" }, `${t("citation")}：${f.citation}`) : null,
-    f.follow_up ? el("div", { class: "follow", "data-follow-up": "" }, `${t("follow_up")}：${f.follow_up}`) : null);
+    f.citation ? el("div", { class: "cite" }, `${t("citation")}${colon()}${f.citation}`) : null,
+    f.follow_up ? el("div", { class: "follow", "data-follow-up": "" }, `${t("follow_up")}${colon()}${f.follow_up}`) : null);
 }
 
 function findingsBlock(v) {
@@ -431,7 +432,7 @@ function findingsBlock(v) {
   groups.sort((a, b) => a.worst - b.worst);
   const all = v.findings || [];
   return el("div", { id: "findings" },
-    el("div", { class: "counts" }, el("span", { class: "meta" }, t("counts") + (lang() === "zh" ? "：" : ": ")), countChips(all)),
+    el("div", { class: "counts" }, el("span", { class: "meta" }, t("counts") + colon()), countChips(all)),
     groups.map((g) => {
       const shown = g.items.filter((f) => f.decision !== "not_applicable").sort((a, b) => rank(a.decision) - rank(b.decision));
       const folded = g.items.filter((f) => f.decision === "not_applicable");
@@ -449,7 +450,7 @@ function point(p) {
 
 function crossingsBlock(r) {
   const rows = (r.crossings || []).map((c) => [
-    `${kindWords(c.kind)} ${c.name || ""} ${c.zone_label || ""}`,
+    [kindWords(c.kind), c.name, c.zone_label !== T.zh["kind_" + c.kind] ? c.zone_label : ""].filter(Boolean).join(" "),
     c.starts_inside ? t("cr_start_inside") : point(c.entry), c.ends_inside ? t("cr_end_inside") : point(c.exit),
     n2(c.length_m, 1), ha(c.area_m2)]);
   if (!rows.length) return null;
@@ -477,10 +478,10 @@ function showResult(entry, fresh) {
   box.replaceChildren(...[
     coverageBanner(r),
     el("div", { class: "verdict " + (v.overall || "review"), id: "verdict", "data-verdict": v.overall || "" },
-       `${t("overall")}${lang() === "zh" ? "：" : ": "}${t("d_" + (v.overall || "review"))}`),
+       `${t("overall")}${colon()}${t("d_" + (v.overall || "review"))}`),
     projectList(entry),
     el("h3", {}, t("inputs")), inputsList(entry), candidatesBox(entry),
-    el("div", { class: "downloads" }, t("downloads") + (lang() === "zh" ? "：" : ": "), link("report.docx", "DOCX"),
+    el("div", { class: "downloads" }, t("downloads") + colon(), link("report.docx", "DOCX"),
        link("report.xlsx", "XLSX"), link("report.pdf", "PDF"), link("report.png", "PNG"), link("report.json", "JSON")),
     el("h3", {}, t("findings")), findingsBlock(v),
     crossingsBlock(r),
@@ -518,7 +519,7 @@ function renderUnit(u) {
   const dims = u.clauses.map((d) => el("div", { class: "dimension", "data-dimension": d.dimension },
     el("h4", {}, en ? d.label_en : d.label),
     el("ol", {}, d.clauses.map((c) => el("li", {}, el("span", { class: "chip" }, en ? c.tier : c.tier_label), " ",
-      c.scope ? `${c.scope}：` : "", c.text, el("div", { class: "cite" }, `${t("source")}：${c.source} ${c.article}`))))));
+      c.scope ? `${c.scope}：` : "", c.text, el("div", { class: "cite" }, `${t("source")}${colon()}${c.source} ${c.article}`))))));
   card.replaceChildren(...[
     el("div", { class: "head" }, el("h2", {}, `${t("unit_card")} ${u.code}`),
        el("button", { type: "button", id: "unit-close", onclick: () => { state.unit = null; card.hidden = true; } }, t("close"))),
