@@ -557,14 +557,15 @@ def tile_files(tmp_path_factory):
     lon, lat = 129.6309, 42.8980
     marks = _marks(lon, lat)
     bounds = (lon - 0.05, lat - 0.04, lon + 0.05, lat + 0.04)
-    plain = write_mbtiles(folder / "basemap.mbtiles", tiles_for(bounds, range(11, 16), marks), bounds)
+    tiles = tiles_for(bounds, range(11, 16), marks)
+    plain = write_mbtiles(folder / "basemap.mbtiles", tiles, bounds)
     shifted = [gcj02_from_cgcs2000(x, y) for x, y in marks]  # where AMap-style imagery shows each point
     gcj = write_pmtiles(folder / "gcj.pmtiles", tiles_for(bounds, range(11, 16), shifted), bounds)
     site = folder / "三角形.geojson"
     tri = [marks[0], marks[3], marks[5], marks[0]]
     site.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
                                 "geometry": {"type": "Polygon", "coordinates": [tri]}}]}), encoding="utf-8")
-    return {"mbtiles": plain, "pmtiles": gcj, "site": site, "vertices": tri[:3]}
+    return {"mbtiles": plain, "pmtiles": gcj, "site": site, "vertices": tri[:3], "tiles": tiles}
 
 
 @pytest.mark.parametrize("kind, crs", [("mbtiles", None), ("pmtiles", "gcj02")])
@@ -600,6 +601,30 @@ def test_a_tile_basemap_lines_up_with_the_zoning_within_2_px(demo_store, tmp_pat
         assert len(blobs) >= 5
         for v in vertices[:3]:
             assert nearest(blobs, v) <= 2.0, (kind, v, blobs)
+        if kind == "mbtiles":
+            _tiles_reach_the_png_and_the_docx(srv, tile_files)
+
+
+def _tiles_reach_the_png_and_the_docx(srv, tile_files) -> None:
+    """The server serves the file's tiles as written, and draws them under the PNG map and the DOCX figure."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    with local_client(srv) as c:
+        (z, x, y), data = next(iter(tile_files["tiles"].items()))
+        got = c.get(f"/api/basemap/tiles/{z}/{x}/{y}")
+        assert got.status_code == 200 and got.content == data and got.headers["content-type"] == "image/png"
+        assert c.get("/api/basemap/tiles/3/0/0").status_code == 404
+        r = c.post("/api/screen", files={"file": (tile_files["site"].name, tile_files["site"].read_bytes())})
+        sid = r.json()["id"]
+        png = c.get(f"/api/screenings/{sid}/report.png").content
+        docx = c.get(f"/api/screenings/{sid}/report.docx").content
+    assert len(magenta_blobs(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")))) >= 3
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        figure = [n for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")]
+        assert figure and z.read(figure[0]) == png  # the DOCX figure is that very map
 
 
 def test_the_static_map_and_docx_figure_draw_the_same_tiles_in_line(demo_store, tile_files):
