@@ -349,14 +349,23 @@ def _suggest(query: str, limit: int = 10) -> list[dict]:
     item = re.fullmatch(r"(?:名录)?第?(\d{1,3})项?", needle)
     found = []
     for i in industries():
-        text = " ".join((i.code, i.name, *i.aliases, i.eia_section)).casefold()
-        if needle in text or (item and i.catalogue_item == int(item.group(1))):
-            where = f"名录第{i.catalogue_item}项 " if i.catalogue_item is not None else ""
-            found.append({"code": i.code, "name": i.name, "catalogue_item": i.catalogue_item,
-                          "catalogue_section": i.catalogue_section, "scheme": i.scheme, "scheme_label": i.scheme_label,
-                          "label": f"{where}{i.code} {i.name}"})
-    found.sort(key=lambda d: (d["code"].casefold() != needle, not d["code"].casefold().startswith(needle),
-                              d["catalogue_item"] is None, len(d["code"]), d["code"]))
+        words = [w.casefold() for w in (i.name, *i.aliases)]
+        code = i.code.casefold()
+        text = " ".join((code, *words, i.eia_section.casefold()))
+        if not (needle in text or (item and i.catalogue_item == int(item.group(1)))):
+            continue
+        if needle == code or needle in words or (item and i.catalogue_item == int(item.group(1))):
+            rank = 0  # the very code, name, alias or item number
+        elif code.startswith(needle) or any(w.startswith(needle) for w in words):
+            rank = 1
+        else:
+            rank = 2  # somewhere inside a longer name
+        where = f"名录第{i.catalogue_item}项 " if i.catalogue_item is not None else ""
+        found.append((rank, {"code": i.code, "name": i.name, "catalogue_item": i.catalogue_item,
+                             "catalogue_section": i.catalogue_section, "scheme": i.scheme,
+                             "scheme_label": i.scheme_label, "label": f"{where}{i.code} {i.name}"}))
+    found.sort(key=lambda rd: (rd[0], rd[1]["catalogue_item"] is None, len(rd[1]["code"]), rd[1]["code"]))
+    found = [d for _, d in found]
     return found[:limit]
 
 
