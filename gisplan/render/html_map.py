@@ -132,7 +132,7 @@ def _legend_html(ctx: dict, buffer_m: float, basemap: Basemap | None, synthetic:
     zh = lang == "zh"
     rows = [(_swatch(CATEGORY_COLOURS[c], "#666"), category_label(c, lang)) for c in ("priority", "key", "general")]
     if _present(ctx, "eco_redline"):
-        rows.append((_swatch(REDLINE_COLOUR, REDLINE_COLOUR, dash=True, fill_opacity=0.25), kind_label("eco_redline", lang)))
+        rows.append((_swatch("none", REDLINE_COLOUR, dash=True, fill_opacity=1.0), kind_label("eco_redline", lang)))
     pa = ctx.get("protected_areas")
     if _present(ctx, "protected_areas"):
         for zone in dict.fromkeys(pa["zone"]):
@@ -170,8 +170,8 @@ def _legend_html(ctx: dict, buffer_m: float, basemap: Basemap | None, synthetic:
         note += "；" + OFFLINE_SOURCE_NOTE[0] if zh else "; " + OFFLINE_SOURCE_NOTE[1]
     if synthetic:
         note += " · 示例数据为合成，非官方成果" if zh else " · synthetic demo data, not official"
-    body = "".join(f"<br>{sw}{html.escape(label)}" for sw, label in rows)
-    return _LEGEND.format(title="图例" if zh else "Legend", rows=body, note="<br>" + html.escape(note))
+    body = "<div>" + "<br>".join(f"{sw}{html.escape(label)}" for sw, label in rows) + "</div>"
+    return _LEGEND.format(title="图例" if zh else "Legend", rows=body, note=html.escape(note))
 
 
 def _present(ctx: dict, kind: str) -> bool:
