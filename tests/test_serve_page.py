@@ -9,10 +9,9 @@ module (and one per tile basemap). Screenshots are written to
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
