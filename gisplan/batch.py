@@ -38,12 +38,16 @@ if TYPE_CHECKING:  # frames are built at the edges only
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs", "equal_area_sites",
+__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "COUNT_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs", "equal_area_sites",
            "unit_category_codes"]
 
+#: Findings per decision of a site's verdict, beside the verdict (0 for a site that could not be screened).
+COUNT_COLUMNS = {"prohibited": "n_prohibited", "restricted": "n_restricted", "review": "n_review",
+                 "allowed": "n_allowed", "not_applicable": "n_not_applicable"}
 BATCH_COLUMNS = [
     "area_m2", "priority_m2", "key_m2", "general_m2", "outside_m2",
     "redline_m2", "protected_m2", "water_m2", "verdict", "warnings", "industry", "deciding",
+    *COUNT_COLUMNS.values(),
 ]
 _ZONE_COLUMN = {"eco_redline": "redline_m2", "protected_areas": "protected_m2", "water_sources": "water_m2"}
 _SITES_PER_TASK = 1000
@@ -348,7 +352,7 @@ layer, encoding, national_major, raster_stats :
 
         match_industry(industry)  # a bad default fails the whole batch at once
     kinds = [k for k in ("control_units", *_ZONE_COLUMN) if store.has(k)]
-    element_kinds = [k for k in _tagged_kinds(store) if store.has(k)]  # the element zones tagged clauses name
+    element_kinds = [k for k in _element_kinds(store) if store.has(k)]  # element zones tagged clauses or statutes name
     layers = [(kind, store.index(kind), store.edge_index(kind)) for kind in (*kinds, *element_kinds)]
     category_code = unit_category_codes(store) if "control_units" in kinds else None
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
@@ -391,7 +395,7 @@ layer, encoding, national_major, raster_stats :
     given = [industry if is_missing(g) or not str(g).strip() else g for g in given]
     missing = [k for k in ("control_units", *_ZONE_COLUMN) if k not in kinds]
     split = _redline_splits(store, geoms_ea, cols, ok)
-    verdict, industry_label, deciding, industry_errors = batch_verdicts(store, ok, outside, pairs, given,
+    verdict, industry_label, deciding, industry_errors, counts = batch_verdicts(store, ok, outside, pairs, given,
                                                                         national_major=national_major,
                                                                         redline_split=split, missing_kinds=missing,
                                                                         elements=element_sites(store, element_pairs, area,
@@ -406,7 +410,8 @@ layer, encoding, national_major, raster_stats :
             w.append(f"{outside[i] / 1e4:.2f} ha outside the store's control units")
         warn_text.append("; ".join(w))
     base = {id_field: table[id_field], "area_m2": area, **cols, "outside_m2": outside,
-            "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding}
+            "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding,
+            **{col: np.array([c.get(d, 0) for c in counts], dtype=np.int64) for d, col in COUNT_COLUMNS.items()}}
     out = BatchTable(base, [id_field] + BATCH_COLUMNS, [f if f is not None else None for f in fps], crs=CGCS2000)
     if raster_stats:
         from .rasters.stats import batch_raster_columns
@@ -438,12 +443,14 @@ class _NoBar:
         return None
 
 
-def _tagged_kinds(store: Store) -> tuple[str, ...]:
-    """Element kinds named by the store's access-list tags (the only ones a batch verdict needs)."""
+def _element_kinds(store: Store) -> tuple[str, ...]:
+    """Element kinds a batch verdict needs: those the store's access-list tags name and those with statutory rules."""
     from .rules.access_list import AccessList
     from .rules.element_zones import tagged_element_kinds
+    from .rules.statutory import default_rules
 
-    return tagged_element_kinds(AccessList.from_store(store))
+    wanted = set(tagged_element_kinds(AccessList.from_store(store))) | set(default_rules().element_kinds())
+    return tuple(k for k in ELEMENT_KINDS if k in wanted)
 
 
 def element_sites(store: Store, pairs: list[tuple], area: np.ndarray, outside: np.ndarray, ok: np.ndarray) -> list:
@@ -490,10 +497,14 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
     if "protected_areas" in found and "pa_type" in present_optional_columns(store, "protected_areas"):
         table = attribute_columns(store, "protected_areas", ["feature_id", "pa_type"])
         pa_types = {int(f): t for f, t in zip(table["feature_id"], table["pa_type"]) if isinstance(t, str)}
+    levels: dict[int, str] = {}  # only water-source levels 1 and 2 (not the quasi zone) follow their own laws
+    if "water_sources" in found:
+        table = attribute_columns(store, "water_sources", ["feature_id", "level"])
+        levels = {int(f): t for f, t in zip(table["feature_id"], table["level"]) if isinstance(t, str)}
     for j, i in enumerate(both.tolist()):
         own = [((kind, int(f)), g) for kind in OWN_LAW_KINDS if kind in found
                for s, f, g in zip(found[kind].site, found[kind].feature, found[kind].geometry)
-               if s == j and follows_own_law(kind, pa_types.get(int(f)))]
+               if s == j and follows_own_law(kind, pa_types.get(int(f)), levels.get(int(f)))]
         red = found["eco_redline"]
         for s, fid, g in zip(red.site, red.feature, red.geometry):
             if s == j:

@@ -24,7 +24,10 @@ from .render.labels import check_lang
 from .store import Store
 from .stores import as_store
 
-__all__ = ["report_stem", "row_industry", "write_site_reports"]
+__all__ = ["report_stem", "row_industry", "write_site_reports", "project_forms", "FORM_FIELDS"]
+
+#: The project form's keyword arguments of :func:`gisplan.screen`, as batch options name their fields.
+FORM_FIELDS = ("project_name", "builder", "project_code", "construction_nature")
 
 
 def report_stem(site_id, taken: set[str]) -> str:
@@ -55,6 +58,51 @@ def row_industry(label) -> str | None:
     return text.split()[0] if text else None
 
 
+def project_forms(frame, id_field: str, fields: dict[str, str | None]) -> dict:
+    """Each site's project form read from the columns of the sites file, checked before any screening.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The sites' attributes (as read for the batch).
+    id_field : str
+    fields : dict
+        ``{"project_name": column or None, "builder": ..., "project_code": ..., "construction_nature": ...}``.
+
+    Returns
+    -------
+    dict
+        Site id -> keyword arguments of :func:`gisplan.screen` (empty cells left out).
+
+    Raises
+    ------
+    InputError
+        A column that is not in the file, or a cell the form refuses (naming the site).
+    """
+    from .errors import InputError
+    from .project_info import project_form
+
+    wanted = {k: v for k, v in fields.items() if v}
+    missing = [v for v in wanted.values() if v not in frame.columns]
+    if missing:
+        raise InputError(f"the sites have no field {', '.join(missing)}; fields: {', '.join(map(str, frame.columns))}")
+    out = {}
+    for _, row in frame.iterrows():
+        form = {}
+        for key, column in wanted.items():
+            value = row[column]
+            if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
+                continue
+            form[key] = str(value).strip()
+        try:
+            project_form(name=form.get("project_name"), builder=form.get("builder"),
+                         project_code=form.get("project_code"), construction_nature_value=form.get("construction_nature"))
+        except InputError as exc:
+            raise InputError(f"site {row[id_field]}: {exc}") from None
+        out[row[id_field]] = form
+    return out
+
+
 def write_site_reports(
     table: gpd.GeoDataFrame,
     store: Store | str | os.PathLike,
@@ -66,6 +114,8 @@ def write_site_reports(
     progress: bool | None = None,
     national_major: bool | None = None,
     raster: str | None = None,
+    on_site=None,
+    forms: dict | None = None,
 ) -> pd.DataFrame:
     """Write ``<id>.docx`` and ``<id>.png`` for every screened site of a batch table.
 
@@ -87,6 +137,11 @@ def write_site_reports(
         As given to the batch (``--national-major``).
     raster : str, optional
         A raster of the store drawn under the zoning of every map (``--map-raster``).
+    on_site : callable, optional
+        Called as ``on_site(done, total)`` after each site (the QGIS plugin reports progress
+        and raises there to cancel).
+    forms : dict, optional
+        Site id -> project form (:func:`project_forms`): 表1 of each report.
 
     Returns
     -------
@@ -116,18 +171,22 @@ def write_site_reports(
     for i in tqdm(range(len(table)), disable=not show, unit="site", desc="reports"):
         site_id = table[id_field].iloc[i]
         geom = geoms[i]
+        if on_site is not None and i:
+            on_site(i, len(table))
         if table["verdict"].iloc[i] == "error" or geom is None or geom.is_empty:
             rows.append({id_field: site_id, "docx": "", "png": "", "verdict": "error"})
             continue
         stem = report_stem(site_id, taken)
         site = site_from_geometry(geom, crs=CGCS2000, name=str(site_id))
         result = screen(site, store, buffer=buffer, industry=row_industry(table["industry"].iloc[i]),
-                        national_major=national_major)
+                        national_major=national_major, **(forms or {}).get(site_id, {}))
         if result.verdict.get("overall") != table["verdict"].iloc[i]:
             raise RuntimeError(f"site {site_id}: the report's verdict {result.verdict.get('overall')!r} differs from "
                                f"the batch row's {table['verdict'].iloc[i]!r}")
         write_eia_outputs(result, docx=out / f"{stem}.docx", png=out / f"{stem}.png", lang=lang, raster=raster)
         rows.append({id_field: site_id, "docx": f"{stem}.docx", "png": f"{stem}.png", "verdict": result.verdict.get("overall")})
+    if on_site is not None and len(table):
+        on_site(len(table), len(table))
     return pd.DataFrame(rows, columns=[id_field, "docx", "png", "verdict"])
 
 

@@ -54,7 +54,7 @@ OPTION_NAMES = frozenset({
     "industry", "industry_field", "national_major", "map", "map_value", "mapping", "mapping_from", "sheet", "out",
     "json", "xlsx", "png", "pdf", "docx", "html_map", "report_dir", "lock_timeout", "tiles", "basemap", "tiles_crs",
     "tiles_attr", "kind", "redline", "sites", "sliver_m2", "clear", "lang", "data_dir", "resume", "chunk_size",
-    "scheduler", "partitions",
+    "scheduler", "partitions", "layers_out", "project_name", "builder", "project_code", "construction_nature",
 })
 
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 __all__ = ["DECISION_LABELS", "UNVERIFIED_MARK", "decision_words", "unverified_mark"]
 
-#: Decision -> words, per language. ``conflict``/``clear`` are the area verdict of
-#: issue 2, ``error`` a batch row that could not be screened.
+#: Decision -> words, per language. ``not_applicable`` is a clause or rule that does not
+#: apply to the project (it names another industry or zone): never "complies".
+#: ``conflict``/``clear`` are the area verdict of issue 2, ``error`` a batch row that
+#: could not be screened.
 DECISION_LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "prohibited": "禁止准入（不相符）",
         "restricted": "限制准入（有条件相符）",
         "review": "需人工核对",
         "allowed": "允许（相符）",
+        "not_applicable": "不适用",
         "conflict": "存在空间冲突（不相符）",
         "clear": "未发现空间冲突",
         "error": "无法筛查",
@@ -27,6 +30,7 @@ DECISION_LABELS: dict[str, dict[str, str]] = {
         "restricted": "restricted (complies with conditions)",
         "review": "needs manual review",
         "allowed": "allowed (complies)",
+        "not_applicable": "not applicable",
         "conflict": "spatial conflict (does not comply)",
         "clear": "no spatial conflict found",
         "error": "could not be screened",

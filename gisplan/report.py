@@ -9,7 +9,8 @@ import os
 from ._version import __version__
 from .vocab import ELEMENT_KINDS, KIND_LABELS_ZH
 
-__all__ = ["result_to_dict", "result_to_json", "summary_text", "verdict_lines"]
+__all__ = ["result_to_dict", "result_to_json", "summary_text", "verdict_lines", "coverage_headline", "follow_up_text",
+           "project_form_lines", "industry_line"]
 
 
 def _clean(value):
@@ -46,6 +47,7 @@ def result_to_dict(result) -> dict:
         "generated_at": result.generated_at,
         "units_note": "areas are ellipsoidal m² on CGCS2000/GRS80; *_gk_m2 are planimetric in the site's 3-degree Gauss-Kruger zone; distances are geodesic metres",
         "project": result.project,
+        "coverage": dict(getattr(result, "coverage", None) or {}),
         "parameters": result.params,
         "store": result.store_info,
         "control_units": _table(result, "unit_rows", "control_units", unit_cols),
@@ -100,14 +102,72 @@ def result_to_json(result, path: str | os.PathLike | None = None) -> str:
     return text
 
 
+def coverage_headline(coverage: dict | None, lang: str = "zh") -> str:
+    """The line every human output puts first when the site is not wholly inside the store's data ("" when it is).
+
+    Examples
+    --------
+    >>> coverage_headline({"status": "outside", "extent_label": "延吉市、图们市"})
+    '选址不在本系统数据范围（延吉市、图们市）内：数据范围外，不作判定。'
+    >>> coverage_headline({"status": "partial", "outside_m2": 600000.0, "outside_share": 0.5236, "extent_label": "敦化市"})
+    '选址有 60.0000 ha（52.36%）位于本系统数据范围（敦化市）外：该部分未作判定，须对照所在地“三线一单”成果核对。'
+    >>> coverage_headline({"status": "inside"})
+    ''
+    """
+    c = coverage or {}
+    status, extent = c.get("status"), c.get("extent_label") or ("库内环境管控单元范围" if lang != "en" else "the store")
+    en = lang == "en"
+    if status == "outside":
+        return (f"The site lies outside the data of this store ({extent}): no verdict is given." if en
+                else f"选址不在本系统数据范围（{extent}）内：数据范围外，不作判定。")
+    if status == "partial":
+        ha, share = (c.get("outside_m2") or 0.0) / 1e4, c.get("outside_share") or 0.0
+        return (f"{ha:.4f} ha ({share:.2%}) of the site lies outside the data of this store ({extent}): "
+                "that part is not judged; check it against the local zoning." if en else
+                f"选址有 {ha:.4f} ha（{share:.2%}）位于本系统数据范围（{extent}）外：该部分未作判定，须对照所在地“三线一单”成果核对。")
+    if status == "unknown":
+        return ("The store has no control units: the data range is unknown and the verdict is review." if en
+                else "图层库无环境管控单元图层：数据范围未知，结论须人工核对。")
+    return ""
+
+
+def project_form_lines(project: dict, lang: str = "zh") -> list[str]:
+    """The project form's fields given (建设单位, 项目代码, 建设性质) as one terminal line (none when none given)."""
+    from .project_info import CONSTRUCTION_NATURES_EN
+
+    en = lang == "en"
+    parts = []
+    if project.get("builder"):
+        parts.append(f"{'builder' if en else '建设单位'} {project['builder']}")
+    if project.get("project_code"):
+        parts.append(f"{'project code' if en else '项目代码'} {project['project_code']}")
+    if project.get("construction_nature"):
+        nature = (CONSTRUCTION_NATURES_EN.get(project["construction_nature"], project["construction_nature"]) if en
+                  else project.get("construction_nature_label") or project["construction_nature"])
+        parts.append(f"{'construction' if en else '建设性质'} {nature}")
+    return ["  " + ("; " if en else "；").join(parts)] if parts else []
+
+
 def summary_text(result, lang: str = "zh") -> str:
-    """A few lines for the terminal: area, units, hits, nearby, verdict (``lang`` "zh" or "en")."""
+    """A few lines for the terminal: area, units, hits, nearby, verdict (``lang`` "zh" or "en").
+
+    A site outside the store's data says so on the first line; a wholly outside
+    one gets no unit, zone or verdict lines (there is nothing to judge them on).
+    """
     en = lang == "en"
     p = result.project
-    lines = [
+    coverage = getattr(result, "coverage", None) or {}
+    headline = coverage_headline(coverage, lang)
+    lines = [f"{'NOTE' if en else '注意'}: {headline}"] if headline else []
+    lines.append(
         (f"{'Project' if en else '项目'} {p.get('name') or p.get('source')}: {p['area_m2'] / 1e4:.2f} ha "
          f"({'ellipsoidal' if en else '椭球面'}), {p['area_gk_m2'] / 1e4:.2f} ha ({p['gk_crs']} {'GK plane' if en else '高斯平面'})"),
-    ]
+    )
+    lines += project_form_lines(p, lang)
+    if coverage.get("status") == "outside":
+        lines.append(f"  {'Verdict' if en else '结论'}: {'outside the data, not judged' if en else '数据范围外，不作判定'}")
+        lines += [f"  {'warning' if en else '警告'}: {w}" for w in result.warnings]
+        return "\n".join(lines)
     cat = result.by_category
     names = ("priority", "key", "general", "outside") if en else ("优先保护", "重点管控", "一般管控", "范围外")
     lines.append(
@@ -155,14 +215,66 @@ def _short(text: str, n: int = 70) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh", max_deciding: int = 8) -> list[str]:
-    """The verdict, its deciding clauses and any crossings as summary lines.
+def follow_up_text(finding: dict, lang: str = "zh") -> str:
+    """What follows from a finding (its rule data's ``follow_up``), as one phrase; "" when it has none.
 
-    A citation whose quoted words were not checked against the original text
-    (``verified`` false) is marked ``（条文待核）`` / ``(citation unverified)``.
+    ``follow_up`` may be text, a dict (``text`` or ``text_en``, optional
+    ``citation``, ``basis``) or a list of them; nothing is invented here.
+
+    Examples
+    --------
+    >>> follow_up_text({"follow_up": {"text": "编制穿越生态保护红线专章", "citation": "自然资发〔2022〕142号"}})
+    '编制穿越生态保护红线专章（自然资发〔2022〕142号）'
+    >>> follow_up_text({"follow_up": ["建议调整选址"]}), follow_up_text({})
+    ('建议调整选址', '')
     """
-    from .labels import unverified_mark
+    value = finding.get("follow_up") if hasattr(finding, "get") else None
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        if not item:
+            continue
+        if isinstance(item, dict):
+            text = (item.get("text_en") if lang == "en" else None) or item.get("text") or item.get("label") or ""
+            where = item.get("citation") or ""
+            if not where and item.get("basis") == "practice":
+                where = "practice" if lang == "en" else "行业惯例"
+            if text:
+                out.append(f"{text} ({where})" if where and lang == "en" else f"{text}（{where}）" if where else str(text))
+        else:
+            out.append(str(item))
+    return ("; " if lang == "en" else "；").join(dict.fromkeys(out))
+
+
+def industry_line(ind: dict, lang: str = "zh") -> list[str]:
+    """The project type taken and, when the words matched several catalogue items, the others in one line."""
     from .rules.industry import catalogue_label
+
+    en = lang == "en"
+    lines = [f"  {'Industry' if en else '行业'}: {ind['name']} ({ind['code']}, "
+             f"{catalogue_label(ind, lang) or (ind['scheme'] if en else ind['scheme_label'])}; "
+             f"{ind['matched_by']} <- {ind['query']!r})"]
+    others = [c for c in ind.get("candidates") or [] if not c.get("chosen")]
+    if others:
+        listed = ", ".join(c["code"] for c in others) if en else "、".join(c["code"] for c in others)
+        lines.append(f"  ({ind['query']!r} also matches {listed}: give the code with --industry to choose)" if en
+                     else f"  （「{ind['query']}」还可对应 {listed}：如非所指，请用 --industry 给出编码）")
+    return lines
+
+
+def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh", max_deciding: int = 8) -> list[str]:
+    """The verdict, its deciding clauses by group and any crossings as summary lines.
+
+    The deciding findings are listed under their group
+    (:func:`gisplan.finding_groups.group_findings`: statutory zones and the
+    access list's four dimensions), each group with its counts per decision; a
+    prohibited or restricted finding is followed by what its rule data says
+    follows from it (``follow_up``). A citation whose quoted words were not
+    checked against the original text (``verified`` false) is marked
+    ``（条文待核）`` / ``(citation unverified)``.
+    """
+    from .finding_groups import decision_counts_text, group_findings
+    from .labels import unverified_mark
     from .verdict import DECISION_LABELS, kind_label
 
     en = lang == "en"
@@ -171,30 +283,41 @@ def verdict_lines(verdict: dict, crossings: list | None = None, lang: str = "zh"
     lines = [f"  {'Verdict' if en else '结论'}: {labels.get(overall, overall)} [{overall}]"]
     ind = verdict.get("industry")
     if ind:
-        lines.append(f"  {'Industry' if en else '行业'}: {ind['name']} ({ind['code']}, "
-                     f"{catalogue_label(ind, lang) or (ind['scheme'] if en else ind['scheme_label'])}; "
-                     f"{ind['matched_by']} <- {ind['query']!r})")
+        lines += industry_line(ind, lang)
     elif overall:
         lines.append("  Industry: not given (area-based findings, decision review)" if en
                      else "  行业: 未指定（按占地给出需人工核对的结论，可用 --industry 指定项目类别）")
-    findings = {f["id"]: f for f in verdict.get("findings", [])}
-    deciding = [findings[i] for i in verdict.get("deciding", []) if i in findings]
+    findings = list(verdict.get("findings", []))
+    deciding_ids = set(verdict.get("deciding", []))
     if overall == "review":  # text clauses: a count and the first few, the JSON has them all
         max_deciding = min(max_deciding, 3)
-    for f in deciding[:max_deciding]:
-        rule = f.get("rule_en") if en and f.get("rule_en") else f.get("rule", "")
-        cite = f" (…{f['citation'][-50:]})" if len(f.get("citation") or "") > 50 else f" ({f['citation']})" if f.get("citation") else ""
-        if cite and f.get("verified") is False:
-            cite += unverified_mark(lang)
-        lines.append(f"   - [{f['decision']}] {kind_label(f['kind'], lang)} {f['name']}: {_short(rule)}{cite}")
-    if verdict.get("national_major") is None and any(f.get("reason") == "national_major" for f in deciding):
+    shown = 0
+    deciding_total = sum(1 for f in findings if f.get("id") in deciding_ids)
+    for g in group_findings(findings, lang):
+        lines.append(f"  {g['label']}: {decision_counts_text(g['counts'], lang)}")
+        for i in g["findings"]:
+            f = findings[i]
+            if f.get("id") not in deciding_ids or shown >= max_deciding:
+                continue
+            shown += 1
+            rule = f.get("rule_en") if en and f.get("rule_en") else f.get("rule", "")
+            cite = f" (…{f['citation'][-50:]})" if len(f.get("citation") or "") > 50 else f" ({f['citation']})" if f.get("citation") else ""
+            if cite and f.get("verified") is False:
+                cite += unverified_mark(lang)
+            lines.append(f"   - [{f['decision']}] {kind_label(f['kind'], lang)} {f['name']}: {_short(rule)}{cite}")
+            follow = follow_up_text(f, lang) if f.get("decision") in ("prohibited", "restricted") else ""
+            if follow:
+                lines.append(f"     {'next' if en else '后续'}: {follow}")
+    if verdict.get("national_major") is None and any(f.get("reason") == "national_major" for f in findings
+                                                       if f.get("id") in deciding_ids):
         lines.append("   (national major project? say --national-major yes|no)" if en
                      else "   （是否国家重大项目？请用 --national-major yes|no 说明）")
-    if len(deciding) > max_deciding:
-        lines.append(f"   ... {len(deciding) - max_deciding} {'more deciding findings in the JSON report' if en else '条判定依据见 JSON 报告'}")
+    if deciding_total > shown:
+        lines.append(f"   ... {deciding_total - shown} {'more deciding findings in the JSON report' if en else '条判定依据见 JSON 报告'}")
     counts = verdict.get("counts")
-    if counts:
-        lines.append("  " + ("findings" if en else "全部条款") + ": " + " | ".join(f"{labels[d]} {counts[d]}" for d in counts))
+    if counts:  # not_applicable counted apart: what did not apply is not what complies
+        lines.append("  " + ("findings" if en else "全部条款") + ": " + " | ".join(
+            f"{labels.get(d, d)} {counts[d]}" for d in counts))
     for c in crossings or []:
         e, x = c["entry"], c["exit"]
         area = "" if c.get("area_m2") is None else f", {'area' if en else '占地'} {c['area_m2'] / 1e4:.4f} ha"

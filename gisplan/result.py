@@ -67,7 +67,8 @@ class Finding(_MappingMixin):
 
     ``kind`` is the layer kind (``eco_redline`` ...), ``access_list`` or
     ``coverage``/``store``; ``decision`` one of prohibited, restricted, review,
-    allowed. Keys a rule file adds beyond these fields are kept in ``extra``
+    allowed, not_applicable. Keys a rule file adds beyond these fields (e.g.
+    ``follow_up`` of a prohibited or restricted finding) are kept in ``extra``
     and written to the JSON as they are.
     """
 
@@ -145,11 +146,19 @@ class Verdict(_MappingMixin):
         known["overall_label"] = known["overall_label"] or ""
         return cls(**known, extra={k: v for k, v in data.items() if k not in names})
 
+    @property
+    def groups(self) -> list[dict]:
+        """The findings grouped by statutory zone and access-list dimension (:func:`gisplan.finding_groups.group_findings`)."""
+        from .finding_groups import group_findings
+
+        return group_findings(self.findings)
+
     def to_dict(self) -> dict:
-        """The verdict as JSON data."""
+        """The verdict as JSON data (with ``groups``: the findings grouped as every report shows them)."""
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
         out["findings"] = [f.to_dict() for f in self.findings]
         out.update(self.extra)
+        out["groups"] = self.groups
         return out
 
 
@@ -174,6 +183,11 @@ class ScreeningResult:
     generated_at : str
     crossings : list of dict
         Line sites: entry/exit of each zone crossed.
+    coverage : dict
+        Whether the site lies in the store's data: ``status`` (``inside``,
+        ``partial``, ``outside``: no verdict is given, ``unknown``: no control
+        units), ``outside_m2``, ``outside_share``, ``extent_label`` (the
+        counties the store covers).
     rasters : list of dict
         Per raster of the store: class areas or min/mean/max inside the site
         (see :func:`gisplan.rasters.stats.raster_stats`).
@@ -185,6 +199,8 @@ class ScreeningResult:
         Element zones (air / water / soil / resource) the site overlaps, and those
         within the search buffer (``kind``, ``name``, ``code``, ``zone``,
         ``zone_label``, ``overlap_m2`` or ``distance_m`` ...).
+    element_geoms : list
+        The overlap geometry (CGCS2000) of each element row.
     """
 
     site: Any
@@ -196,6 +212,7 @@ class ScreeningResult:
     store: dict = field(default_factory=dict)
     generated_at: str = ""
     crossings: list = field(default_factory=list)
+    coverage: dict = field(default_factory=dict)
     rasters: list = field(default_factory=list)
     unit_rows: list = field(default_factory=list, repr=False)
     hit_rows: list = field(default_factory=list, repr=False)
@@ -203,6 +220,7 @@ class ScreeningResult:
     piece_rows: list = field(default_factory=list, repr=False)
     piece_geoms: list = field(default_factory=list, repr=False)
     element_rows: list = field(default_factory=list, repr=False)
+    element_geoms: list = field(default_factory=list, repr=False)
     element_nearby_rows: list = field(default_factory=list, repr=False)
     context_loader: Callable[[], dict] | None = field(default=None, repr=False)
     county_loader: Callable[[], Any] | None = field(default=None, repr=False)
@@ -343,6 +361,28 @@ class ScreeningResult:
         from .render.xlsx_report import write_xlsx
 
         return write_xlsx(self, path, lang=lang)
+
+    def to_layers(self, path: str | os.PathLike):
+        """Write the overlay as GIS/CAD layers: ``site``, ``pieces``, ``crossings``, ``nearby``, ``store_context``.
+
+        The format follows the suffix: ``.gpkg`` (with QGIS styles), ``.shp.zip``, ``.gdb`` (FileGDB),
+        ``.kmz`` (Google Earth, 奥维) or ``.dxf`` (CAD, in the site's Gauss-Kruger zone); see
+        :func:`gisplan.render.layers_out.write_layers`.
+        """
+        from .render.layers_out import write_layers
+
+        return write_layers(self, path)
+
+    def to_pdf(self, path: str | os.PathLike, *, lang: str = "zh", raster: str | None = None,
+               figure_png: bytes | None = None):
+        """Write the whole report (the DOCX's content, CJK fonts embedded) as PDF.
+
+        ``figure_png``: the map already drawn (:func:`gisplan.render.static_map.static_map_png`), so a
+        caller writing PNG, DOCX and PDF draws it once.
+        """
+        from .render.pdf_report import write_pdf
+
+        return write_pdf(self, path, lang=lang, raster=raster, figure_png=figure_png)
 
     def to_png(self, path: str | os.PathLike, *, lang: str = "zh", raster: str | None = None):
         """Write the 300-dpi static map (PNG; ``.pdf`` for a PDF).

@@ -17,6 +17,7 @@ import numpy as np
 from .crs import CGCS2000
 from .engine.single import ZONE_KINDS, screen_site
 from .errors import InputError
+from .project_info import project_form
 from .result import CATEGORIES, ScreeningResult
 from .sites import MAX_BUFFER_M, Site, read_site, site_from_geometry
 from .store import Store
@@ -43,6 +44,10 @@ def screen(
     source_crs: str | None = None,
     industry=None,
     national_major: bool | None = None,
+    project_name: str | None = None,
+    builder: str | None = None,
+    project_code: str | None = None,
+    construction_nature: str | None = None,
 ) -> ScreeningResult:
     """Screen one project site against a layer store.
 
@@ -70,6 +75,16 @@ def screen(
         自然资发〔2022〕142号): decides mining, hydropower, nuclear and other
         eligible types in the redline. None (default): unknown, such findings
         are ``review``.
+    project_name : str, optional
+        项目名称 (default: the site file's name or its ``name`` attribute).
+    builder : str, optional
+        建设单位.
+    project_code : str, optional
+        项目代码 (投资项目统一代码, ``2020-222403-44-01-012345``); another shape is
+        kept with a warning.
+    construction_nature : str, optional
+        建设性质: ``new`` 新建, ``reconstruction`` 改建, ``expansion`` 扩建,
+        ``renovation`` 技术改造 or ``relocation`` 迁建 (code or Chinese word).
 
     Returns
     -------
@@ -88,6 +103,8 @@ def screen(
         raise InputError(f"national_major must be True, False or None, got {national_major!r}")
     if buffer > MAX_BUFFER_M:
         raise InputError(f"`buffer` {buffer:g} m is above the {MAX_BUFFER_M / 1000:g} km limit")
+    form = project_form(name=project_name, builder=builder, project_code=project_code,
+                        construction_nature_value=construction_nature)  # a bad form fails before any reading
     from .engine.single import match_cached
 
     match = match_cached(industry) if isinstance(industry, str) else industry  # unknown types fail first
@@ -97,4 +114,4 @@ def screen(
                        industry=match if match is not None else None,
                        parameters={"industry": industry if isinstance(industry, str) or industry is None else match.query,
                                    "national_major": national_major},
-                       verdict_options={"national_major": national_major})
+                       verdict_options={"national_major": national_major}, project_fields=form)

@@ -10,10 +10,16 @@ finding has a decision:
 - ``restricted``: allowed with conditions (approval, demonstration, limits);
 - ``review``: a text clause a machine cannot judge, a zone hit without a
   project type, a unit without a list in the store, or land outside coverage;
-- ``allowed``: nothing stands against it.
+- ``allowed``: a rule or clause that applies to this project type allows it;
+- ``not_applicable``: the clause or rule does not concern this project type
+  (it names another industry, zone or attribute). Never "complies".
 
 The overall verdict is the strictest finding (prohibited > restricted >
-review > allowed); ``deciding`` names the findings that set it.
+review > allowed > not_applicable); ``deciding`` names the findings that set
+it. ``not_applicable`` findings are counted apart and never make the overall
+verdict: when nothing but them was found (no rule or clause applies), the
+overall verdict is ``review`` with a finding saying so
+(``verdict:nothing_applies``), never ``allowed``.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from .rules.access_list import (
 )
 from .rules.element_zones import ElementSite, StoreElements, adjust_finding
 from .rules.industry import IndustryMatch, match_industry, with_element_attributes
-from .rules.statutory import RuleSet, ZoneRule, default_rules
+from .rules.statutory import FOLLOW_UP_DECISIONS, RuleSet, ZoneRule, default_rules
 from .vocab import UNZONED, strictest_zone_for_unzoned
 from .vocab import (
     CATEGORY_LABELS_ZH,
@@ -49,13 +55,14 @@ pd = lazy_module("pandas")  # frames for single screenings and access lists; a b
 
 __all__ = [
     "screening_verdict", "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
-    "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "CONFLICT", "CLEAR", "MIN_OVERLAP_M2", "OWN_LAW_KINDS",
-    "follows_own_law",
+    "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "NOT_APPLICABLE", "CONFLICT", "CLEAR", "MIN_OVERLAP_M2",
+    "OWN_LAW_KINDS", "follows_own_law", "overall_decision", "nothing_applies_finding",
 ]
 
 PROHIBITED, RESTRICTED, REVIEW, ALLOWED = "prohibited", "restricted", "review", "allowed"
-DECISIONS = (PROHIBITED, RESTRICTED, REVIEW, ALLOWED)
-_RANK = {ALLOWED: 0, REVIEW: 1, RESTRICTED: 2, PROHIBITED: 3}
+NOT_APPLICABLE = "not_applicable"
+DECISIONS = (PROHIBITED, RESTRICTED, REVIEW, ALLOWED, NOT_APPLICABLE)
+_RANK = {NOT_APPLICABLE: -1, ALLOWED: 0, REVIEW: 1, RESTRICTED: 2, PROHIBITED: 3}
 #: The words of each decision (one wording everywhere: :mod:`gisplan.labels`).
 DECISION_LABELS = {lang: {d: _WORDS[lang][d] for d in DECISIONS} for lang in ("zh", "en")}
 _ZONE_WORDS = {**ZONE_LABELS_ZH, **LEVEL_LABELS_ZH}
@@ -95,8 +102,43 @@ def missing_layer_findings(kinds) -> list[dict]:
 
 
 def strictest(decisions) -> str:
-    """The strictest of some decisions (``allowed`` for none)."""
+    """The strictest of some decisions (``allowed`` for none; ``not_applicable`` only when all are)."""
     return max(decisions, key=_RANK.__getitem__, default=ALLOWED)
+
+
+def overall_decision(decisions) -> str:
+    """The overall verdict of some findings' decisions: the strictest, but never from ``not_applicable`` alone.
+
+    When no decision other than ``not_applicable`` is there (nothing applies to
+    the project, or nothing was found), the answer is ``review``: what did not
+    apply is no evidence of compliance.
+
+    Examples
+    --------
+    >>> overall_decision(["not_applicable", "allowed"]), overall_decision(["not_applicable"]), overall_decision([])
+    ('allowed', 'review', 'review')
+    """
+    decisions = list(decisions)
+    best = strictest(decisions)
+    return REVIEW if best == NOT_APPLICABLE or not decisions else best
+
+
+_NOTHING = ("未发现适用于本项目类型的规则或条款：所涉准入清单条款和法定管控规则均不涉及本项目类型（不适用）。"
+            "不适用不等于相符，须人工核对本项目是否另受其他要求约束。")
+_NOTHING_EN = ("No rule or clause applies to this project type: every access-list clause and statutory rule weighed "
+               "concerns other types (not applicable). Not applicable is not compliance: check what else may bind it.")
+
+
+#: The batch ``deciding`` cell of findings without a citation, in words.
+_DECIDING_WORDS = {"verdict:nothing_applies": "未发现适用于本项目类型的规则或条款（不适用不等于相符）"}
+
+
+def nothing_applies_finding() -> dict:
+    """The ``review`` finding of a verdict whose findings are all ``not_applicable`` (or none)."""
+    return {"kind": "coverage", "name": "未发现适用条款", "zone": "nothing_applies", "zone_label": "无适用条款",
+            "decision": REVIEW, "rule": _NOTHING, "rule_en": _NOTHING_EN, "citation": "", "source": "", "article": "",
+            "id": "verdict:nothing_applies", "tier": "", "dimension": "", "dimension_label": "",
+            "reason": "nothing_applies"}
 
 
 def _text(value) -> str:
@@ -112,26 +154,42 @@ def _at(values: tuple, i: int):
 #: Protected-area types inside the redline that follow their own laws: 142号 一、（一） names
 #: 自然保护区、风景名胜区 (an area of unknown type is judged as a reserve, see :func:`follows_own_law`).
 OWN_LAW_PA_TYPES = ("nature_reserve", "scenic_area")
+#: Water-source levels that are 饮用水水源保护区: levels 1 and 2 (水污染防治法 art. 63 para. 1 draws the
+#: quasi zone 在饮用水水源保护区外围, outside them).
+OWN_LAW_WATER_LEVELS = ("level1", "level2")
 
 
-def follows_own_law(kind: str, pa_type: str | None = None) -> bool:
+def follows_own_law(kind: str, pa_type: str | None = None, zone: str | None = None) -> bool:
     """Whether a zone inside the redline follows its own laws instead of the redline's (142号 一、（一））.
 
     The notice names nature reserves, scenic areas and drinking-water source zones
     ("等区域"); other protected-area types (national parks, forest or wetland
     parks ...) are not named, so inside the redline both the redline's and their
     own rules apply. A protected area of unknown type counts as a nature reserve,
-    as everywhere else.
+    as everywhere else. The drinking-water source protection zones are levels 1
+    and 2: the quasi zone lies outside them (水污染防治法 art. 63 para. 1), so in
+    a quasi zone inside the redline the redline's rules decide and art. 67
+    applies beside them.
+
+    Parameters
+    ----------
+    kind : str
+        Layer kind.
+    pa_type : str, optional
+        A protected area's type.
+    zone : str, optional
+        A water-source zone's level (``level1``, ``level2``, ``quasi``); an
+        unknown level does not follow its own law (the redline decides).
 
     Examples
     --------
-    >>> follows_own_law("water_sources"), follows_own_law("protected_areas", "forest_park")
+    >>> follows_own_law("water_sources", zone="level2"), follows_own_law("water_sources", zone="quasi")
     (True, False)
-    >>> follows_own_law("protected_areas", None)
-    True
+    >>> follows_own_law("protected_areas", "forest_park"), follows_own_law("protected_areas", None)
+    (False, True)
     """
     if kind == "water_sources":
-        return True
+        return zone in OWN_LAW_WATER_LEVELS
     return kind == "protected_areas" and (not pa_type or pa_type in OWN_LAW_PA_TYPES)
 
 
@@ -184,11 +242,46 @@ class VerdictEngine:
         return self._elements
 
     def element_findings(self, found: list[dict], site: ElementSite | None) -> list[dict]:
-        """Unit findings with their element-zone clauses decided by where the site lies."""
-        if not any(f.get("element_zone") for f in found):
-            return found
-        elements = self.store_elements()
-        return [adjust_finding(f, site, elements) for f in found]
+        """Unit findings with their element-zone clauses decided by where the site lies, and their follow-up.
+
+        A clause finding that ends ``prohibited`` or ``restricted`` carries
+        ``follow_up`` (the rules file's text for access-list clauses of that
+        decision); any other has none.
+        """
+        if any(f.get("element_zone") for f in found):
+            elements = self.store_elements()
+            found = [adjust_finding(f, site, elements) for f in found]
+        return [self._access_follow_up(f) for f in found]
+
+    def _access_follow_up(self, finding: dict) -> dict:
+        then = self.rules.access_follow_up(finding.get("decision", "")) if finding.get("kind") == "access_list" else ""
+        if then:
+            return dict(finding, follow_up=then)
+        if "follow_up" in finding:
+            return {k: v for k, v in finding.items() if k != "follow_up"}
+        return finding
+
+    def statutory_element_findings(self, site: ElementSite | None) -> list[dict]:
+        """The statutory findings of the element zones the site lies in (e.g. a no-burn zone, 大气污染防治法 art. 38).
+
+        One finding per zone type the rules file has rules for (``resource_zones``
+        ``no_burn`` ...) and the site overlaps by more than
+        :data:`MIN_OVERLAP_M2`; none without a computed site.
+        """
+        if site is None:
+            return []
+        out = []
+        for kind, zone, overlap in site.zones:
+            zr = self.rules.get(kind, zone)
+            if zr is None or overlap <= MIN_OVERLAP_M2:
+                continue
+            key = (kind, zone)
+            if key not in self._zone_cache:
+                self._zone_cache[key] = self._decided(zr, kind, zone)
+            f = {"kind": kind, "name": zr.label, "zone": zone, "zone_label": zr.label, "tier": "statutory",
+                 "dimension": "", "dimension_label": "", **self._zone_cache[key], "overlap_m2": float(overlap)}
+            out.append(dict(f, id=f"{f['id']}@{kind}:{zone}", rule_id=f["id"]))
+        return out
 
     # -- units ------------------------------------------------------------------
     def _unit_attrs(self, feature_id: int | None, fallback: dict) -> dict:
@@ -265,14 +358,16 @@ class VerdictEngine:
         return {"kind": kind, "name": name, "zone": zone, "zone_label": zone_label or zone,
                 "tier": "statutory", "dimension": "", "dimension_label": "", **base}
 
-    def _decided(self, zr, kind: str, zone: str, pa_level: str = "", missing: str = "") -> dict:
+    def _decided(self, zr, kind: str, zone: str, pa_level: str = "", missing: str = "", pa_type: str = "",
+                 delivered_zone: str = "") -> dict:
         """The finding fields of one zone's rules for the project type (``review`` when the file has none)."""
         if zr is None:
             what = missing or f"{kind}/{zone}"
             return {"decision": REVIEW, "rule": f"规则文件未载 {what} 的管控规则，须人工核对。",
                     "rule_en": f"No statutory rule for {kind}/{zone}: review.", "citation": "",
                     "source": "", "article": "", "id": f"{kind}.{zone}.missing", "reason": "no_rule"}
-        rule = zr.decide(self.industry, self.national_major, pa_level or None)
+        rule = zr.decide(self.industry, self.national_major, pa_level or None, pa_type=pa_type or None,
+                         zone=delivered_zone or zone)
         reason = "no_industry" if self.industry is None else "national_major" if rule.id.startswith(
             "redline.national_major") else "rule"
         return {**_rule_fields(rule), "reason": reason}
@@ -285,11 +380,14 @@ class VerdictEngine:
             zr, how = self.rules.for_protected_area(judged, pa_type)
             type_label = PA_TYPE_LABELS_ZH.get(pa_type, pa_type)
             base = self._decided(zr, "protected_areas", judged, pa_level,
-                                 missing=f"{type_label}{_ZONE_WORDS.get(judged, judged)}")
+                                 missing=f"{type_label}{_ZONE_WORDS.get(judged, judged)}", pa_type=pa_type,
+                                 delivered_zone=zone)
             note = note_en = ""
             if zone == UNZONED:
                 label = _ZONE_WORDS.get(judged, judged) if how == "zone" else f"{zr.label if zr else type_label}整体"
                 how_judged = f"按最严格的{label}判定" if how == "zone" else f"按{label}的规定判定"
+                if how == "zone" and judged == "core":  # a reserve: the regulations say so themselves
+                    how_judged += "（《中华人民共和国自然保护区条例》第三十条：自然保护区的内部未分区的，依照本条例有关核心区和缓冲区的规定管理）"
                 note = f"库内该自然保护地未载功能分区（整体边界），{how_judged}；须按批准的功能分区核对。"
                 note_en = (f"The store holds no internal zoning for this protected area: judged as "
                            f"{'its strictest zone (' + judged + ')' if how == 'zone' else 'the whole ' + pa_type}; "
@@ -333,13 +431,16 @@ class VerdictEngine:
             within = float(finding.get("overlap_m2", 0.0)) - float(rest_m2)
             note = f"（项目在红线内另有 {within / 1e4:.4f} ha 位于{names}内，依照其法律法规执行，见该区域的判定）"
             return dict(finding, overlap_m2=float(rest_m2), rule=f"{finding.get('rule', '')}{note}", own_law_m2=within)
-        decisions = [self.zone_finding(*z[:3], pa_type=_at(z, 3), pa_level=_at(z, 4))["decision"] for z in own_zones]
+        decided = [self.zone_finding(*z[:3], pa_type=_at(z, 3), pa_level=_at(z, 4)) for z in own_zones]
         if zr is None or zr.own_law is None:
             return finding
         own = _rule_fields(zr.own_law)
-        own.update(decision=strictest(decisions), rule=f"{own['rule']}（涉及：{names}）", reason="own_law",
+        worst = max(decided, key=lambda f: _RANK[f["decision"]])
+        own.update(decision=worst["decision"], rule=f"{own['rule']}（涉及：{names}）", reason="own_law",
                    own_law_m2=float(finding.get("overlap_m2", 0.0)))
-        return {**finding, **own}
+        if worst.get("follow_up") and worst["decision"] in FOLLOW_UP_DECISIONS:
+            own["follow_up"] = f"{worst['follow_up']}（依{worst.get('name', '')}{worst.get('zone_label', '')}的判定）"
+        return {**{k: v for k, v in finding.items() if k != "follow_up"}, **own}
 
     # -- whole verdicts -----------------------------------------------------------
     def verdict(self, units: pd.DataFrame | None, hits: pd.DataFrame, *, outside_m2: float = 0.0,
@@ -391,10 +492,18 @@ class VerdictEngine:
                                             "zone_label": "范围外", "decision": REVIEW, "rule": _OUTSIDE, "rule_en": _OUTSIDE_EN,
                                             "citation": "", "source": "", "article": "", "id": "coverage:outside",
                                             "tier": "", "dimension": "", "dimension_label": "", "overlap_m2": float(outside_m2)}
+        for f in self.statutory_element_findings(elements):
+            findings[f["id"]] = f
+            features.append({"kind": f["kind"], "name": f["name"], "code": "", "zone": f["zone"],
+                             "overlap_m2": f["overlap_m2"], "decision": f["decision"], "deciding": [f["id"]]})
         for f in missing_layer_findings(missing_kinds):
             findings[f["id"]] = f
+        if overall_decision(f["decision"] for f in findings.values()) != strictest(
+                f["decision"] for f in findings.values()) or not findings:
+            f = nothing_applies_finding()
+            findings[f["id"]] = f
         listed = sorted(findings.values(), key=lambda f: -_RANK[f["decision"]])
-        overall = strictest(f["decision"] for f in listed)
+        overall = overall_decision(f["decision"] for f in listed)
         return {
             "overall": overall,
             "overall_label": DECISION_LABELS["zh"][overall],
@@ -419,22 +528,34 @@ class VerdictEngine:
         for a redline split by :meth:`own_law_finding`.
         ``missing_kinds``: layer kinds the store lacks. ``elements``: where the site lies in the element zones.
         """
-        found = []
+        overall, cite, _ = self.overall_counts(unit_codes, zones, outside, missing_kinds, elements)
+        return overall, cite
+
+    def overall_counts(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple],
+                       outside: bool, missing_kinds=(), elements: ElementSite | None = None) -> tuple[str, str, dict]:
+        """:meth:`overall` and the number of findings per decision (as :meth:`verdict` counts them)."""
+        found: dict[str, dict] = {}
         for code, name, category, county, fid in unit_codes:
-            found += self.element_findings(
-                self.unit_findings(code, name=name, category=category, county=county, feature_id=fid), elements)
+            for f in self.element_findings(
+                    self.unit_findings(code, name=name, category=category, county=county, feature_id=fid), elements):
+                found.setdefault(f["id"], f)
         for z in zones:
             f = self.zone_finding(*z[:3], pa_type=_at(z, 3), pa_level=_at(z, 4))
-            found.append(self.own_law_finding(f, z[5], z[6]) if len(z) > 5 else f)
+            f = self.own_law_finding(f, z[5], z[6]) if len(z) > 5 else f
+            found[f"{f['id']}@{z[0]}:{z[1]}:{z[2]}"] = f
         if outside:
-            found.append({"decision": REVIEW, "id": "coverage:outside", "citation": ""})
-        found += missing_layer_findings(missing_kinds)
-        overall = strictest(f["decision"] for f in found)
-        first = next((f for f in found if f["decision"] == overall), None)
-        cite = "" if first is None else (first.get("citation") or first["id"])
+            found["coverage:outside"] = {"decision": REVIEW, "id": "coverage:outside", "citation": ""}
+        for f in self.statutory_element_findings(elements) + missing_layer_findings(missing_kinds):
+            found[f["id"]] = f
+        listed = list(found.values())
+        overall = overall_decision(f["decision"] for f in listed)
+        if overall != strictest(f["decision"] for f in listed) or not listed:
+            listed.append(nothing_applies_finding())
+        first = next((f for f in listed if f["decision"] == overall), None)
+        cite = "" if first is None else (first.get("citation") or _DECIDING_WORDS.get(first["id"], first["id"]))
         if first is not None and first.get("citation") and first.get("verified") is False:
             cite += unverified_mark("zh")
-        return overall, cite
+        return overall, cite, {d: sum(f["decision"] == d for f in listed) for d in DECISIONS}
 
 
 def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = None, *, store=None, industry=None,
@@ -472,10 +593,17 @@ def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = N
 
 
 def _rule_fields(rule: ZoneRule) -> dict:
-    """The finding keys of a statutory rule: decision, texts, citation and its quoted words."""
-    return {"decision": rule.decision, "rule": rule.text, "rule_en": rule.text_en, "citation": rule.citation,
-            "source": rule.source, "article": rule.article, "id": rule.id, "verified": rule.verified,
-            "quote": rule.quote, "citations": [c.to_dict() for c in rule.cites]}
+    """The finding keys of a statutory rule: decision, texts, citation and its quoted words.
+
+    A ``prohibited`` or ``restricted`` rule adds ``follow_up``: what follows from
+    it for the applicant and the reviewer (from the rules file).
+    """
+    out = {"decision": rule.decision, "rule": rule.text, "rule_en": rule.text_en, "citation": rule.citation,
+           "source": rule.source, "article": rule.article, "id": rule.id, "verified": rule.verified,
+           "quote": rule.quote, "citations": [c.to_dict() for c in rule.cites]}
+    if rule.decision in FOLLOW_UP_DECISIONS and rule.follow_up:
+        out["follow_up"] = rule.follow_up
+    return out
 
 
 def _rest(value) -> float | None:
@@ -538,7 +666,8 @@ def batch_attributes(store, kind: str) -> list[str]:
 
 def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, national_major: bool | None = None,
                    redline_split: dict | None = None,
-                   missing_kinds=(), elements: list | None = None) -> tuple[list[str], list[str], list[str], list[str]]:
+                   missing_kinds=(), elements: list | None = None) -> tuple[list[str], list[str], list[str], list[str],
+                                                                             list[dict]]:
     """Per-site verdicts for :func:`gisplan.batch.screen_batch`, the same as single screenings give.
 
     Parameters
@@ -566,7 +695,8 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
 
     Returns
     -------
-    verdicts, industry labels, deciding citations, per-site errors (``""`` when none)
+    verdicts, industry labels, deciding citations, per-site errors (``""`` when none), per-site counts of
+    findings per decision (``{}`` for a site that could not be screened)
     """
     import numpy as np
 
@@ -607,11 +737,11 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
     has_units = store.has("control_units")
     engines: dict[str, VerdictEngine] = {}
     access = AccessList.from_store(store)
-    verdicts, labels, deciding, errors = [], [], [], []
-    decided: dict[tuple, tuple[str, str]] = {}
+    verdicts, labels, deciding, errors, counts = [], [], [], [], []
+    decided: dict[tuple, tuple[str, str, dict]] = {}
     for i in range(n):
         if not ok[i]:
-            verdicts.append("error"), labels.append(""), deciding.append(""), errors.append("")
+            verdicts.append("error"), labels.append(""), deciding.append(""), errors.append(""), counts.append({})
             continue
         raw = industries[i]
         key = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw).strip()
@@ -619,7 +749,7 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
             if key not in engines:
                 engines[key] = VerdictEngine(store, key or None, access=access, national_major=national_major)
         except InputError as exc:
-            verdicts.append("error"), labels.append(""), deciding.append(""), errors.append(str(exc))
+            verdicts.append("error"), labels.append(""), deciding.append(""), errors.append(str(exc)), counts.append({})
             continue
         engine = engines[key]
         units = tuple(sorted(per_site[i]["units"], key=lambda u: u[0]))
@@ -627,10 +757,12 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
         site_elements = elements[i] if elements is not None else None
         case = (key, units, zones, bool(has_units and outside[i] > 0), site_elements)
         if case not in decided:  # most sites share a unit and industry with others
-            decided[case] = engine.overall(list(units), list(zones), case[3], tuple(missing_kinds), elements=site_elements)
-        overall, cite = decided[case]
+            decided[case] = engine.overall_counts(list(units), list(zones), case[3], tuple(missing_kinds),
+                                                  elements=site_elements)
+        overall, cite, site_counts = decided[case]
         verdicts.append(overall)
         labels.append(f"{engine.industry.code} {engine.industry.name}" if engine.industry else "")
         deciding.append(cite)
         errors.append("")
-    return verdicts, labels, deciding, errors
+        counts.append(site_counts)
+    return verdicts, labels, deciding, errors, counts

@@ -136,6 +136,8 @@ ZONE_LABELS_ZH = {
     "experimental": "实验区",
     "core_protection": "核心保护区",
     "general_control": "一般控制区",
+    "core_scenic": "核心景区",
+    "other_scenic": "其他景区",
     "unzoned": "未分区",
 }
 #: Protected-area types of the 2019 system (national park, nature reserve, nature park and its kinds).
@@ -231,6 +233,10 @@ _VALUES: dict[str, dict[str, str]] = {
         "core_protection": "core_protection", "general_control": "general_control",
         "核心区": "core", "缓冲区": "buffer", "实验区": "experimental",
         "核心保护区": "core_protection", "一般控制区": "general_control",
+        # scenic areas (风景名胜区条例 arts. 15, 27: 核心景区 and 其他景区)
+        "core_scenic": "core_scenic", "other_scenic": "other_scenic", "核心景区": "core_scenic",
+        "其他景区": "other_scenic", "一般景区": "other_scenic", "非核心景区": "other_scenic",
+        "核心景区外": "other_scenic", "核心景区以外": "other_scenic",
         "unzoned": "unzoned", "未分区": "unzoned", "不分区": "unzoned", "无分区": "unzoned",
         "整体": "unzoned", "全域": "unzoned",
     },

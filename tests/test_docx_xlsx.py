@@ -64,7 +64,9 @@ def test_site_summary_has_both_areas_crs_and_how_read(result, doc):
     p = result.project
     assert rows["占地面积（椭球面）"].startswith(f"{p['area_m2'] / 1e4:.4f} ha") and f"{p['area_m2']:,.2f} m²" in rows["占地面积（椭球面）"]
     assert rows[f"占地面积（高斯平面，{p['gk_crs']}）"].startswith(f"{p['area_gk_m2'] / 1e4:.4f} ha")
-    assert rows["坐标读取方式"] == result.site.crs_note
+    assert result.site.crs_note.startswith("--source-crs")  # the library's note (English, names the API option) ...
+    assert rows["坐标读取方式"] == "程序传入的几何图形，按指定的坐标系读取"  # ... in the report's words
+    assert rows["坐标系"] == "CGCS2000 地理坐标（经纬度，EPSG:4490）"
     lon, lat = p["centroid"]
     assert f"东经 {lon:.6f}°" in rows["位置"] and f"北纬 {lat:.6f}°" in rows["位置"]
 
@@ -94,9 +96,12 @@ def test_figure_footer_and_cjk_fonts(result, doc):
     blip = doc.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip
     assert doc.part.related_parts[blip.embed].blob.startswith(PNG_MAGIC)
     footer = "\n".join(p.text for p in doc.sections[0].footer.paragraphs)
-    assert f"gisplan {__version__}" in footer and "buffer_m=10000" in footer and result.generated_at[:10] in footer
-    for kind, version in result.store_info["layers"].items():
-        assert f"{kind}: {version}" in footer
+    assert f"gisplan {__version__}" in footer and "周边搜索距离 10000 m" in footer and "buffer_m" not in footer
+    assert result.generated_at[:7] in footer  # the date (Beijing time: the day may be the next)
+    sources = {r[0]: r[1] for t in doc.tables for r in body(t) if r[0].startswith("图层：")}
+    assert set(sources) == {f"图层：{label}" for label in ("环境管控单元", "生态保护红线", "自然保护地", "饮用水水源保护区")}
+    for version in result.store_info["layers"].values():
+        assert f"{version.split()[0]} 个要素" in "".join(sources.values())
     texts = [p.text for p in doc.paragraphs]
     assert any("与“三线一单”符合性分析" in t for t in texts)
     run = table_with_header(doc, "单元编码").rows[1].cells[1].paragraphs[0].runs[0]
@@ -114,7 +119,7 @@ def test_english_report(result):
     assert [r[0] for r in body(comp)] == ["Ecological protection redline", "Environmental quality baseline",
                                           "Resource-use upper limit", "Ecological-environment access list"]
     footer = "\n".join(p.text for p in doc.sections[0].footer.paragraphs)
-    assert "parameters: " in footer and "Layer versions:" in footer
+    assert "parameters: " in footer and "Layer store:" in footer
 
 
 def test_access_list_verdict_shape_is_rendered_with_citations(result):
@@ -126,9 +131,12 @@ def test_access_list_verdict_shape_is_rendered_with_citations(result):
          "rule": "执行区域污染物排放总量控制要求", "citation": "延边州生态环境准入清单（示例）"},
     ]}
     doc = docx_report(dataclasses.replace(result, verdict=verdict))
-    rows = body(table_with_header(doc, "准入要求（条款及依据）"))
+    table = body(table_with_header(doc, "准入要求（条款及依据）"))
+    sections = [r[0] for r in table if len(set(r)) == 1]  # merged group headings
+    assert sections == ["饮用水水源保护区（禁止准入 1 条）", "准入清单其他要求（需人工核对 1 条）"]
+    rows = [r for r in table if len(set(r)) > 1]
     assert len(rows) == 2
-    assert "二级保护区内禁止" in rows[0][0] and "《水污染防治法》第六十六条" in rows[0][0] and "空间布局约束" in rows[0][0]
+    assert "二级保护区内禁止" in rows[0][0] and "《水污染防治法》第六十六条" in rows[0][0]
     assert rows[0][2] == "禁止准入（不相符）" and "单元 ZH22240130001" in rows[0][1]
     assert rows[1][2] == "需人工核对"
     comp = body(table_with_header(doc, "三线一单"))

@@ -177,7 +177,8 @@ def test_no_burn_clause_does_not_apply_outside_the_zone(element_store):
 
     result = screen(OUTSIDE, element_store, industry="燃煤锅炉")
     f = _finding(result, "禁燃区内禁止新建")
-    assert f["decision"] == "allowed" and f["reason"] == "outside_element_zone"
+    assert f["decision"] == "not_applicable" and f["reason"] == "outside_element_zone"
+    assert "follow_up" not in f
     assert result.verdict["overall"] != "prohibited"
 
 
@@ -201,10 +202,10 @@ def test_unknown_fuel_keeps_the_clause_review_inside_only(element_store):
 
     # 房地产 may or may not have a coal-fired boiler house: unknown
     assert _finding(screen(INSIDE, element_store, industry="房地产"), "禁燃区内禁止新建")["decision"] == "review"
-    assert _finding(screen(OUTSIDE, element_store, industry="房地产"), "禁燃区内禁止新建")["decision"] == "allowed"
+    assert _finding(screen(OUTSIDE, element_store, industry="房地产"), "禁燃区内禁止新建")["decision"] == "not_applicable"
     # a solar farm burns nothing: the clause names other industries, wherever the site is
     inside = _finding(screen(INSIDE, element_store, industry="光伏发电"), "禁燃区内禁止新建")
-    assert inside["decision"] == "allowed" and inside["reason"] == "not_applicable"
+    assert inside["decision"] == "not_applicable" and inside["reason"] == "not_applicable"
 
 
 def test_a_zone_type_the_layer_lacks_stays_review(element_store):
@@ -280,7 +281,7 @@ def test_demo_store_has_element_zones_and_tagged_clauses(demo_store):
     f = next(f for f in inside.verdict.to_dict()["findings"] if f["id"] == "demo:JL-09")
     assert f["decision"] == "prohibited"
     far = screen(REPO / "data" / "sites" / "industrial_park_yanji.geojson", store, industry="燃煤锅炉")
-    assert next(f for f in far.verdict.to_dict()["findings"] if f["id"] == "demo:JL-09")["decision"] == "allowed"
+    assert next(f for f in far.verdict.to_dict()["findings"] if f["id"] == "demo:JL-09")["decision"] == "not_applicable"
 
 
 def test_layers_check_finds_overlaps_within_an_element_kind(tmp_path):

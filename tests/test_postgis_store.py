@@ -93,7 +93,9 @@ def _compare(a, b, path="", stats=None) -> dict:
 
 def _screen_json(store, site: Path, out: Path, *extra) -> dict:
     r = run("screen", site, "--store", store, "--json", out, "--quiet", *extra)
-    assert r.exit_code == 0, r.output
+    # 3: the site lies wholly outside the store's control units (the fixture's water source lies east of them):
+    # the JSON is written all the same and must be the same from both stores
+    assert r.exit_code in (0, 3), r.output
     data = json.loads(out.read_text(encoding="utf-8"))
     data.pop("generated_at")
     return data

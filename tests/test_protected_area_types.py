@@ -68,9 +68,9 @@ def test_types_and_levels_are_stored(typed_store):
 
 def test_forest_park_is_not_judged_by_the_reserve_regulations(typed_store):
     result, f = _pa_finding(typed_store, "测试森林公园", "公路")
-    assert f["rule_id"] == "pa.nature_park.default" and f["decision"] == "review"
+    assert f["rule_id"] == "forest_park.default" and f["decision"] == "review"
     assert "森林公园" in f["rule"] and "不适用" in f["rule"]
-    assert "自然保护区条例" not in f["citation"] and f["verified"] is False
+    assert "自然保护区条例" not in f["citation"] and "森林法" in f["citation"] and f["verified"] is False
     assert f["pa_type"] == "forest_park" and f["pa_label"] == "省级森林公园"
     # the same zone label in a nature reserve is the reserve's core zone: prohibited by the regulations
     _, reserve = _pa_finding(typed_store, "测试国家级自然保护区", "公路")
@@ -81,7 +81,7 @@ def test_forest_park_is_not_judged_by_the_reserve_regulations(typed_store):
 def test_scenic_area_mining_prohibited_other_projects_review(typed_store):
     result, f = _pa_finding(typed_store, "测试风景名胜区", "B09")
     assert f["decision"] == "prohibited" and f["rule_id"] == "scenic.mining"
-    assert "风景名胜区条例" in f["citation"] and "第二十六条" in f["citation"] and f["verified"] is False
+    assert "风景名胜区条例" in f["citation"] and "第二十六条" in f["citation"] and f["verified"] is True
     assert f["reason"] == "unzoned" and f["judged_as"] == "general_control"
     assert "风景名胜区整体" in f["rule"]
     assert result.verdict["overall"] == "prohibited"

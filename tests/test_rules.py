@@ -97,7 +97,10 @@ def test_rules_file_is_versioned_and_cites_every_rule():
                 ("protected_areas", "experimental"), ("protected_areas", "core_protection"),
                 ("protected_areas", "general_control"), ("water_sources", "level1"), ("water_sources", "level2"),
                 ("water_sources", "quasi"), ("protected_areas", "type:nature_park"),
-                ("protected_areas", "type:scenic_area")}
+                ("protected_areas", "type:scenic_area"), ("protected_areas", "type:forest_park"),
+                ("protected_areas", "type:wetland_park"), ("protected_areas", "type:grassland_park"),
+                ("resource_zones", "no_burn"), ("resource_zones", "groundwater_no_extraction"),
+                ("resource_zones", "groundwater_limited_extraction")}
     assert set(rules.zones) == expected
     for zr in rules.zones.values():
         for rule in [zr.otherwise, zr.summary, *(r for items in zr.lists.values() for r in items)]:

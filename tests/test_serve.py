@@ -102,6 +102,29 @@ def test_downloads_open_and_are_identical_the_second_time(server, screened):
     assert first["report.pdf"].content[:5] == b"%PDF-"
 
 
+def test_layer_downloads_open_and_match_the_result(server, screened, tmp_path):
+    """GeoPackage and KMZ downloads beside DOCX/XLSX (issue 24): pieces carry the result's areas."""
+    import zipfile
+
+    import pyogrio
+
+    sid = screened["id"]
+    with local_client(server) as c:
+        got = {n: c.get(f"/api/screenings/{sid}/{n}") for n in ("layers.gpkg", "layers.kmz")}
+        again = c.get(f"/api/screenings/{sid}/layers.gpkg")
+    for n, r in got.items():
+        assert r.status_code == 200, r.text
+        disposition = r.headers["content-disposition"]
+        assert disposition.startswith("attachment") and disposition.endswith(n.split(".")[1])
+    assert again.content == got["layers.gpkg"].content  # rendered once, then kept
+    (tmp_path / "l.gpkg").write_bytes(got["layers.gpkg"].content)
+    pieces = pyogrio.read_dataframe(tmp_path / "l.gpkg", layer="pieces")
+    units = pieces[pieces["kind"] == "control_units"]
+    assert sorted(units["area_m2"]) == sorted(u["overlap_m2"] for u in screened["control_units"])
+    with zipfile.ZipFile(io.BytesIO(got["layers.kmz"].content)) as zf:
+        assert "占用情况" in zf.read("doc.kml").decode("utf-8")
+
+
 def test_upload_over_the_limit_is_413(server):
     big = b"0" * (60 * 1024 * 1024)
     with local_client(server) as c:
@@ -288,6 +311,10 @@ def test_page_upload_screen_see_verdict_and_map_and_download_the_docx(server, pa
     from gisplan.labels import DECISION_LABELS
 
     assert DECISION_LABELS["zh"]["prohibited"] in verdict.inner_text()  # the words of every report
+    # findings per decision, not applicable counted apart from allowed, and shown as such in the table
+    counts = page.inner_text("#counts")
+    assert f"{DECISION_LABELS['zh']['not_applicable']} " in counts and DECISION_LABELS["zh"]["allowed"] in counts
+    assert DECISION_LABELS["zh"]["not_applicable"] in page.inner_text("#result table")
     assert "ZH22240120004" in page.inner_text("#result")  # the unit the park lies in
     # the interactive map (as --html-map) in its frame, with the site drawn
     frame = page.frame_locator("iframe.resultmap")
@@ -299,6 +326,14 @@ def test_page_upload_screen_see_verdict_and_map_and_download_the_docx(server, pa
     dl.value.save_as(path)
     text = "\n".join(p.text for p in docx.Document(path).paragraphs)
     assert "延吉市产业园区扩建项目" in text
+    # the overlay as layers, beside the reports (issue 24)
+    assert page.locator("a[data-download='layers.gpkg']").inner_text() == "GeoPackage"
+    with page.expect_download(timeout=30_000) as dl:
+        page.click("a[data-download='layers.kmz']")
+    dl.value.save_as(tmp_path / "layers.kmz")
+    import zipfile
+
+    assert zipfile.ZipFile(tmp_path / "layers.kmz").namelist() == ["doc.kml"]
     # the record lists it, and reopening shows the same verdict
     page.click("#tabs button[data-tab='record']")
     row = page.wait_for_selector("#record-table tbody tr")

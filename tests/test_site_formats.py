@@ -126,6 +126,53 @@ def test_duplicate_consecutive_points_are_dropped(tmp_path):
     assert_same_site(site, fx.ZONE42_LONLAT)
 
 
+@pytest.mark.parametrize("header", [("点号", "纵坐标X", "横坐标Y"), ("点号", "X坐标（北）", "Y坐标（东）"),
+                                    ("界址点号", "北坐标X(m)", "东坐标Y(m)")])
+def test_corner_table_headers_naming_the_axes(tmp_path, header):
+    path = tmp_path / "axes.csv"
+    path.write_text(fx.corner_csv_text(fx.gk_corners(fx.ZONE42_LONLAT), header=header), encoding="utf-8")
+    site = read_site(path)
+    assert site.source_crs == "EPSG:4530" and not any("holds eastings" in w for w in site.warnings)
+    assert_same_site(site, fx.ZONE42_LONLAT)
+    r = run("read", path)  # `gisplan read` refused 点号,纵坐标X,横坐标Y before
+    assert r.exit_code == 0 and f"northing = {header[1]}" in r.output
+
+
+def _pasted(rows, sep: str, ids: bool = True, title: str | None = None) -> str:
+    lines = [title] if title else []
+    lines += [sep.join(([f"J{i + 1}"] if ids else []) + [f"{n}", f"{e}"]) for i, (n, e) in enumerate(rows)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("sep, suffix, ids, title", [("\t", ".txt", True, None), ("   ", ".csv", True, "拐点坐标表"),
+                                                     (" ", ".txt", False, None), (",", ".csv", True, None)])
+def test_corner_table_without_header_pasted_as_text(tmp_path, sep, suffix, ids, title):
+    path = tmp_path / f"pasted{suffix}"
+    path.write_text(_pasted(fx.gk_corners(fx.ZONE42_LONLAT), sep, ids, title), encoding="utf-8")
+    site = read_site(path)
+    assert any(w.startswith("no header:") and "X (northing), Y (easting)" in w for w in site.warnings)
+    assert site.source_crs == "EPSG:4530"
+    assert_same_site(site, fx.ZONE42_LONLAT)
+
+
+def test_headerless_table_with_eastings_first_is_read_and_said(tmp_path):
+    rows = [(e, n) for n, e in fx.gk_corners(fx.ZONE42_LONLAT)]  # Y before X: never swapped silently
+    path = tmp_path / "swapped.txt"
+    path.write_text(_pasted(rows, "\t"), encoding="utf-8")
+    site = read_site(path)
+    assert any("holds eastings" in w for w in site.warnings) and any(w.startswith("no header:") for w in site.warnings)
+    assert_same_site(site, fx.ZONE42_LONLAT)
+
+
+def test_headerless_table_of_another_shape_is_refused(tmp_path):
+    path = tmp_path / "four.txt"
+    path.write_text("".join(f"J{i} {n} {e} 12.5\n" for i, (n, e) in enumerate(fx.gk_corners(fx.ZONE42_LONLAT))),
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="no coordinate columns"):
+        read_site(path)
+    assert_one_line_error(run("read", path), "no coordinate columns")
+
+
 def _dms(value: float, style: str) -> str:
     d = int(value)
     m_float = (value - d) * 60

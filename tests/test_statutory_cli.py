@@ -153,25 +153,29 @@ def test_bad_national_major_answer_is_refused(store, tmp_path):
     assert r.exit_code == 2 and "--national-major" in r.stderr and "'yes', 'no'" in r.stderr
 
 
-def test_redline_part_inside_a_quasi_zone_is_decided_by_the_water_law(store, tmp_path):
-    plain, _ = screen_json(store, tmp_path, "redline", "污水处理")
-    assert finding(plain, "eco_redline")["decision"] == "prohibited"  # the redline list alone would prohibit
+def test_a_quasi_zone_inside_the_redline_does_not_displace_the_redline(store, tmp_path):
+    # 水污染防治法 art. 63 para. 1: the quasi zone lies 在饮用水水源保护区外围, so 142号 一、（一）
+    # ("饮用水水源保护区等区域，依照法律法规执行") does not cover it: the redline decides, art. 67 applies beside it
     v, _ = screen_json(store, tmp_path, "overlap", "污水处理")
     red, quasi = finding(v, "eco_redline"), finding(v, "water_sources", "quasi")
-    assert red["reason"] == "own_law" and red["decision"] == quasi["decision"] == "review"
-    assert "依照法律法规执行" in red["quote"] and red["verified"] is True and "一、（一）" in red["citation"]
-    assert v["overall"] == "review"
-    assert all(f["decision"] != "prohibited" for f in v["findings"])
+    assert red["reason"] == "rule" and red["rule_id"] == "redline.default" and red["decision"] == "prohibited"
+    assert quasi["decision"] == "review" and "第六十七条" in quasi["citation"]
+    assert v["overall"] == "prohibited"
+    assert rel(red["overlap_m2"], geod_area(SITES["overlap"])) < 1e-4 and "own_law_m2" not in red
+    housing, _ = screen_json(store, tmp_path, "overlap", "房地产")
+    assert finding(housing, "eco_redline")["decision"] == "prohibited" and housing["overall"] == "prohibited"
+    road, _ = screen_json(store, tmp_path, "overlap", "公路")
+    f = finding(road, "eco_redline")
+    assert f["rule_id"] == "redline.linear" and f["decision"] == "restricted" and "无法避让" in f["rule"]
+    assert "第6项" in f["citation"] and "不可避让" in f["follow_up"]
 
 
-def test_half_in_the_overlap_keeps_the_redline_finding_for_the_plain_part(store, tmp_path):
+def test_half_in_the_overlap_keeps_the_whole_redline_finding(store, tmp_path):
     v, _ = screen_json(store, tmp_path, "half", "污水处理")
     red = finding(v, "eco_redline")
     assert red["decision"] == "prohibited" and v["overall"] == "prohibited" and red["reason"] == "rule"
-    plain_part = geod_area(shapely.box(129.43, 42.82, 129.44, 42.83))
-    in_quasi = geod_area(shapely.box(129.44, 42.82, 129.45, 42.83))
-    assert rel(red["overlap_m2"], plain_part) < 1e-4
-    assert rel(red["own_law_m2"], in_quasi) < 1e-4
+    whole = geod_area(shapely.box(129.43, 42.82, 129.45, 42.83))  # the quasi part counts for the redline too
+    assert rel(red["overlap_m2"], whole) < 1e-4 and "own_law_m2" not in red
 
 
 def test_batch_agrees_with_screen_on_the_own_law_split(store, tmp_path):
@@ -186,7 +190,8 @@ def test_batch_agrees_with_screen_on_the_own_law_split(store, tmp_path):
     for key in keys:
         v, _ = screen_json(store, tmp_path, key, "污水处理")
         assert table.loc[key, "verdict"] == v["overall"], key
-    assert table.loc["overlap", "verdict"] == "review" and table.loc["half", "verdict"] == "prohibited"
+        assert {d: int(table.loc[key, f"n_{d}"]) for d in v["counts"]} == v["counts"], key
+    assert table.loc["overlap", "verdict"] == "prohibited" and table.loc["quasi", "verdict"] == "review"
     r = run("batch", sites, "--store", store, "--id-field", "sid", "--industry", "煤炭开采", "--national-major", "no",
             "--out", out)
     assert r.exit_code == 0, r.output + r.stderr
@@ -290,7 +295,7 @@ def test_project_type_and_catalogue_item_are_shown(store, tmp_path):
     _, out = screen_json(store, tmp_path, "level1", "公路", "--docx", tmp_path / "r.docx")
     doc = docx.Document(tmp_path / "r.docx")
     rows = {r.cells[0].text: r.cells[1].text for t in doc.tables for r in t.rows if len(r.cells) == 2}
-    assert "名录第130项" in rows["项目类别"] and "名录第130项" in out
+    assert "名录第130项" in rows["建设项目行业类别"] and "名录第130项" in out
     road = {"name": "等级公路", "code": "EIA2021-130", "scheme": "eia2021", "scheme_label": "名录", "matched_by": "name",
             "query": "公路", "catalogue_item": 130, "catalogue_section": "五十二、交通运输业、管道运输业"}
     assert industry_text(road) == "等级公路（EIA2021-130；名录第130项（五十二、交通运输业、管道运输业））"

@@ -489,7 +489,9 @@ def test_verification_is_remembered_per_file_version_and_an_edit_still_shows(fix
 
 
 _ALLOWING_LIST = ("层级,行政区划代码,管控单元类别,环境管控单元编码,管控维度,管控要求,文件,条款,适用行业,判定\n"
-                  ",,,ZH22240130001,空间布局约束,禁止新建水泥熟料项目。,单元清单,1,C3011,禁止\n")
+                  ",,,ZH22240130001,空间布局约束,禁止新建水泥熟料项目。,单元清单,1,C3011,禁止\n"
+                  # a clause that names chemicals and allows them: `allowed` needs one that applies (issue 19)
+                  ",,,ZH22240130001,空间布局约束,化工项目须进入合规园区。,单元清单,2,C26,允许\n")
 GENERAL_SITE = shapely.box(129.55, 42.86, 129.56, 42.87)  # the general unit only, no zone near
 
 
@@ -623,5 +625,5 @@ def test_a_store_without_checksums_is_refused_until_rebuilt(fixture_store, tmp_p
     assert len(r.stdout.strip().splitlines()) == 4  # one line per kind
     s = Store(fixture_store)
     s.verify()
-    assert list(s.read_table(ACCESS_TABLE)["text"]) == ["禁止新建水泥熟料项目。"]
+    assert list(s.read_table(ACCESS_TABLE)["text"]) == ["禁止新建水泥熟料项目。", "化工项目须进入合规园区。"]
     assert screen(GENERAL_SITE, s, industry="化学原料制造").verdict["overall"] == "allowed"

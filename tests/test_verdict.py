@@ -77,8 +77,9 @@ def zone_finding(result, kind, zone):
     ("eco_redline", "redline", "公路", "restricted", "redline.linear", "142号"),
     ("eco_redline", "redline", "输油管道", "restricted", "redline.linear", "142号"),
     ("eco_redline", "redline", "旅游开发", "restricted", "redline.tourism", "142号"),
-    ("eco_redline", "redline", "科研监测设施", "allowed", "redline.research", "142号"),
-    ("eco_redline", "redline", "生态修复", "allowed", "redline.restoration", "142号"),
+    ("eco_redline", "redline", "科研监测设施", "restricted", "redline.research", "142号"),
+    ("eco_redline", "redline", "生态修复", "restricted", "redline.restoration", "第8项"),
+    ("eco_redline", "redline", "考古", "restricted", "redline.archaeology", "第3项"),
     ("eco_redline", "redline", "煤炭开采", "review", "redline.national_major.unknown", "142号）（2022年8月）二"),
     ("eco_redline", "redline", "化学原料制造", "prohibited", "redline.polluting", "厅字〔2017〕2号"),
     ("eco_redline", "redline", "光伏发电", "prohibited", "redline.default", "142号"),
@@ -96,24 +97,34 @@ def zone_finding(result, kind, zone):
     ("protected_areas", "experimental", "光伏发电", "review", "reserve.experimental.production", "第三十二条"),
     ("protected_areas", "experimental", "水力发电", "review", "reserve.experimental.production", "第三十二条"),
     ("protected_areas", "experimental", "公路", "restricted", "reserve.experimental.default", "第三十二条"),
-    ("protected_areas", "core_protection", "公路", "prohibited", "pa.core_protection.default", "2019"),
+    ("protected_areas", "core_protection", "公路", "review", "pa.core_protection.default", "2019"),
+    ("protected_areas", "core_protection", "土砂石开采", "prohibited", "pa.core_protection.mining", "第二十六条"),
+    ("protected_areas", "core_protection", "水泥制造", "prohibited", "pa.core_protection.polluting", "第三十条"),
     ("protected_areas", "core_protection", "科研监测设施", "restricted", "pa.core_protection.research", "第二十七条"),
-    ("protected_areas", "general_control", "公路", "review", "pa.general_control.limited", "国家公园管理暂行办法"),
-    ("protected_areas", "general_control", "水泥制造", "prohibited", "pa.general_control.mining", "第三十二条"),
-    ("protected_areas", "general_control", "房地产", "prohibited", "pa.general_control.default", "国家公园管理暂行办法"),
+    ("protected_areas", "general_control", "公路", "review", "pa.general_control.limited", "第十八条"),
+    ("protected_areas", "general_control", "水泥制造", "prohibited", "pa.general_control.polluting", "第三十二条"),
+    ("protected_areas", "general_control", "土砂石开采", "prohibited", "pa.general_control.mining", "第二十六条"),
+    ("protected_areas", "general_control", "房地产", "review", "pa.general_control.default", "第二十八条"),
     # drinking-water sources (水污染防治法 2017, arts. 64-67)
     ("water_sources", "level1", "房地产", "prohibited", "water.level1.default", "第六十五条"),
     ("water_sources", "level1", "公路", "prohibited", "water.level1.default", "第六十五条"),
     ("water_sources", "level1", "自来水生产和供应", "restricted", "water.level1.supply", "第六十五条"),
-    ("water_sources", "level1", "污水处理", "prohibited", "water.outfall", "第六十四条"),
+    ("water_sources", "level1", "污水处理", "prohibited", "water.level1.default", "第六十五条"),
+    ("water_sources", "level1", "入河排污口", "prohibited", "water.outfall", "第六十四条"),
+    ("water_sources", "level2", "污水处理", "prohibited", "water.level2.discharge", "第六十六条"),
     ("water_sources", "level2", "化学原料制造", "prohibited", "water.level2.discharge", "第六十六条"),
     ("water_sources", "level2", "公路", "restricted", "water.level2.default", "第六十六条"),
     ("water_sources", "quasi", "畜禽养殖", "prohibited", "water.quasi.severe", "第六十七条"),
-    ("water_sources", "quasi", "酒的制造", "restricted", "water.quasi.discharge", "第六十七条"),
-    ("water_sources", "quasi", "光伏发电", "allowed", "water.quasi.default", "第六十七条"),
+    ("water_sources", "quasi", "酒的制造", "review", "water.quasi.discharge", "第六十七条"),
+    ("water_sources", "quasi", "光伏发电", "review", "water.quasi.default", "第六十七条"),
+    ("water_sources", "quasi", "加油站", "review", "water.quasi.default", "第六十七条"),
     ("water_sources", "quasi", "污水处理", "review", "water.quasi.sewage", "第六十七条"),
     ("water_sources", "quasi", "入河排污口", "review", "water.quasi.sewage", "第六十七条"),
     ("water_sources", "level2", "水产养殖", "restricted", "water.level2.activities", "第六十六条第二款"),
+    ("water_sources", "level2", "内陆养殖", "restricted", "water.level2.activities", "第六十六条第二款"),
+    ("water_sources", "level2", "海水养殖", "restricted", "water.level2.activities", "第六十六条第二款"),
+    ("water_sources", "level2", "经济林基地", "review", "water.level2.nonpoint", "第七十三条"),
+    ("water_sources", "level2", "农产品基地", "review", "water.level2.nonpoint", "第七十三条"),
     ("water_sources", "level1", "水产养殖", "prohibited", "water.level1.activities", "第六十五条第二款"),
     # farming is not a construction project (142号 一、（一）第2项; 条例 art. 26)
     ("eco_redline", "redline", "水产养殖", "restricted", "redline.residents", "第2项"),
@@ -169,11 +180,21 @@ def test_access_list_clauses_decide_and_allowed_is_reachable(zones_store, tmp_pa
         "层级,行政区划代码,管控单元类别,环境管控单元编码,管控维度,管控要求,文件,条款,适用行业,判定\n"
         "省级,220000,,,空间布局约束,严禁新增水泥熟料产能，确需建设的执行产能置换。,省级清单,一、3,C3011,限制\n"
         ",,,ZH22240130001,空间布局约束,禁止新建化工项目。,单元清单,1,C26,禁止\n"
+        ",,,ZH22240130001,空间布局约束,鼓励建设光伏发电等清洁能源项目。,单元清单,3,D4416,允许\n"
         ",,,ZH22240120001,资源开发效率要求,落实用水总量控制。,单元清单,2,,\n",
         encoding="utf-8")
     import_access_list(store, csv)
     general = shapely.box(129.55, 42.86, 129.56, 42.87)  # general unit only, no zones
-    assert screen(general, store, industry="光伏发电").verdict["overall"] == "allowed"
+    solar = screen(general, store, industry="光伏发电").verdict
+    assert solar["overall"] == "allowed"  # a clause that names solar allows it; the two others do not apply
+    assert solar["counts"] == {"prohibited": 0, "restricted": 0, "review": 0, "allowed": 1, "not_applicable": 2}
+    assert [f["rule"] for f in solar["findings"] if f["id"] in solar["deciding"]] == ["鼓励建设光伏发电等清洁能源项目。"]
+    # nothing applies to a wind farm: not applicable is no compliance, the verdict is review and says why
+    wind = screen(general, store, industry="风力发电").verdict
+    assert wind["overall"] == "review" and wind["deciding"] == ["verdict:nothing_applies"]
+    assert wind["counts"]["not_applicable"] == 3 and wind["counts"]["allowed"] == 0
+    assert all(f["decision"] == "not_applicable" and "follow_up" not in f for f in wind["findings"]
+               if f["kind"] == "access_list")
     chem = screen(general, store, industry="化学原料制造")
     assert chem.verdict["overall"] == "prohibited"
     f = next(f for f in chem.verdict["findings"] if f["id"] in chem.verdict["deciding"])
@@ -209,7 +230,8 @@ def test_batch_rows_match_single_screenings(zones_store, tmp_path):
 
 def test_screening_verdict_keeps_its_old_call():
     empty = pd.DataFrame(columns=["kind", "name", "zone", "zone_label", "overlap_m2"])
-    assert screening_verdict(empty)["overall"] == "allowed"
+    nothing = screening_verdict(empty)
+    assert nothing["overall"] == "review" and nothing["deciding"] == ["verdict:nothing_applies"]  # nothing found: no `allowed`
     hits = pd.DataFrame([{"kind": "water_sources", "name": "水源", "zone": "level1", "zone_label": "一级保护区", "overlap_m2": 5.0}])
     v = screening_verdict(hits, industry="房地产")
     assert v["overall"] == "prohibited" and v["findings"][0]["overlap_m2"] == 5.0

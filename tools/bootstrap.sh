@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 want=(fonts-noto-cjk)
 extras=""
 if [ "${1:-}" = "--test" ]; then
-  want+=(chromium postgresql-15-postgis-3)
+  # python3-qgis + qgis-providers: QGIS Processing headless for the plugin tests (tests/test_qgis_plugin.py)
+  want+=(chromium postgresql-15-postgis-3 python3-qgis qgis-providers)
   extras="[test,dask,bench]"  # the Dask engine and the national bench builder are tested too
 fi
 missing=()

@@ -278,6 +278,18 @@ NATIONAL_MAJOR = {6, 7, 8, 9, 10, 88, 124, 126, 127, 130, 132, 133, 134, 136, 13
 MINERAL_EXPLORATION = {99, 170}
 AQUACULTURE = {4, 5}
 SEWAGE_TREATMENT = {95}
+#: Planting and forestry bases: non-point farming, no discharging construction project in the sense of
+#: 水污染防治法 art. 66 para. 1 (art. 73 is the route for planting in a protection zone).
+NONPOINT_FARMING = {1, 2}
+#: Facilities that store explosive, flammable, radioactive, toxic or corrosive goods by what they are
+#: (风景名胜区条例 art. 26 (二)): refineries and coking, chemical raw materials (basic chemicals, pesticides,
+#: paints, synthetic materials, special chemicals, explosives) and fertilisers, gas works, hazardous-waste
+#: disposal, filling and gas stations, hazardous-goods stores, nuclear power and radioactive-waste stores.
+HAZARDOUS_GOODS_STORAGE = {42, 44, 45, 92, 101, 119, 149, 167, 168}
+#: Buildings by what they are (风景名胜区条例 art. 27: 宾馆、招待所、培训中心、疗养院以及……其他建筑物):
+#: housing, hotels, offices and standard factories, laboratories, hospitals, schools, markets, museums and
+#: halls, film bases, bus stations and car parks, repair shops, funeral homes, animal hospitals.
+BUILDINGS = {97, 98, 108, 109, 110, 111, 113, 116, 118, 121, 122, 123}
 #: The same attributes for GB/T 4754 rows (code -> attributes).
 GB_NEW_FLAGS = {
     "national_major_eligible": {"B06", "B061", "B07", "B071", "B072", "B08", "B081", "B09", "B091", "B092",
@@ -287,8 +299,16 @@ GB_NEW_FLAGS = {
     "aquaculture": {"A041"},
     "not_construction": {"A", "A01", "A011", "A02", "A03", "A031", "A0313", "A032", "A04", "A041"},
     "sewage_treatment": {"D462"},
+    "nonpoint_farming": {"A01", "A011", "A02"},
+    "hazardous_goods_storage": {"C25", "C251", "C252", "C26", "C261", "C262", "C263", "C264", "C265", "C266",
+                                "D45", "D451"},
+    "building": {"E47", "H61", "K70", "K701", "K7010", "P83", "Q84"},
 }
-NEW_FLAGS = ("national_major_eligible", "mineral_exploration", "aquaculture", "not_construction", "sewage_treatment")
+NEW_FLAGS = ("national_major_eligible", "mineral_exploration", "aquaculture", "not_construction", "sewage_treatment",
+             "nonpoint_farming", "hazardous_goods_storage", "building")
+#: Attributes of GB/T 4754 rows set wrongly in earlier tables: a sewage works is not a sewage outfall
+#: (水污染防治法 arts. 65/66 decide a sewage works, art. 64 an outfall).
+GB_FLAG_FIXES = {"D462": {"sewage_outfall": "0"}}
 #: Corrections and additions to the GB/T 4754-2017 rows (checked against a GB/T 4754-2017 table).
 GB_RENAME = {"K701": "房地产开发经营"}
 GB_ADD = [
@@ -324,7 +344,7 @@ ALIASES: dict[int, str] = {
     88: "水电站;水电;抽水蓄能", 89: "垃圾焚烧发电;生物质发电",
     90: "风电@D4415;风电场@D4415;风力发电@D4415;陆上风电@D4415;光伏@D4416;光伏发电@D4416;光伏电站@D4416;"
         "地面光伏@D4416;太阳能光伏@D4416;地热发电@D4419",
-    91: "供热;锅炉房;燃煤锅炉;锅炉及热力生产", 92: "燃气;燃气生产和供应", 94: "自来水厂;水厂;供水工程",
+    91: "供热;锅炉房;燃煤锅炉;燃气锅炉;锅炉及热力生产", 92: "燃气;燃气生产和供应", 94: "自来水厂;水厂;供水工程",
     95: "污水处理;污水处理厂;中水回用", 97: "房地产;房地产开发;住宅小区;商品房;商业综合体;宾馆;酒店;标准厂房",
     98: "实验室;研发基地", 99: "地质勘查;矿产勘查;地质勘探;油气勘探;矿产资源勘查",
     101: "危险废物处置;危废处置;危险废物焚烧;危险废物填埋", 102: "医疗废物处置",
@@ -396,6 +416,7 @@ def _gb_rows(existing: list[dict]) -> list[dict]:
             row[flag] = "1" if row["code"] in GB_NEW_FLAGS.get(flag, ()) else "0"
         for flag in F.values():
             row[flag] = row[flag] or "0"
+        row.update(GB_FLAG_FIXES.get(row["code"], {}))
     return rows
 
 
@@ -449,7 +470,9 @@ def catalogue_rows(items: list[dict], gb: dict[str, dict]) -> list[dict]:
                    catalogue_section=it["section"], catalogue_text=printed, gb_note=note)
         row.update({f: "1" if f in flags else "0" for f in F.values()})
         new = {"national_major_eligible": n in NATIONAL_MAJOR, "mineral_exploration": n in MINERAL_EXPLORATION,
-               "aquaculture": n in AQUACULTURE, "not_construction": False, "sewage_treatment": n in SEWAGE_TREATMENT}
+               "aquaculture": n in AQUACULTURE, "not_construction": False, "sewage_treatment": n in SEWAGE_TREATMENT,
+               "nonpoint_farming": n in NONPOINT_FARMING, "hazardous_goods_storage": n in HAZARDOUS_GOODS_STORAGE,
+               "building": n in BUILDINGS}
         row.update({f: "1" if v else "0" for f, v in new.items()})
         rows.append(row)
     return rows

@@ -8,6 +8,7 @@ from ..errors import InputError
 from .app import check_outputs, main, protect_inputs
 from .options import (
     arrival_options,
+    layers_out_option,
     map_raster_option,
     national_major_option,
     reading_options,
@@ -30,6 +31,7 @@ __all__ = ["batch"]
 @reading_options
 @arrival_options()
 @report_options(batch=True)
+@layers_out_option
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None,
               help="Sites read, screened and written per chunk (default 50,000): memory stays bounded.")
@@ -47,9 +49,14 @@ __all__ = ["batch"]
                    "output folder, chunks of --chunk-size/--partitions sites, default 4,000).")
 @national_major_option
 @map_raster_option
+@click.option("--project-name-field", help="With --report-dir: field holding each site's 项目名称 (default: the site id).")
+@click.option("--builder-field", help="With --report-dir: field holding each site's 建设单位.")
+@click.option("--project-code-field", help="With --report-dir: field holding each site's 项目代码 (投资项目统一代码).")
+@click.option("--construction-nature-field", help="With --report-dir: field holding each site's 建设性质 "
+                                                   "(新建/改建/扩建/技术改造/迁建 or their codes).")
 def batch(sites, store, id_field, out, radius, width, progress, industry, industry_field, national_major, dry_run,
           chunk_size, resume, raster_stats=(), engine="local", scheduler=None, workers=None, partitions=None,
-          **opts) -> None:
+          layers_out=None, **opts) -> None:
     """Screen every feature of SITES as its own site; one row per site."""
     from ..batch import screen_batch, write_batch
 
@@ -65,9 +72,19 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
         raise InputError("--workers sizes the local Dask cluster; a --scheduler has the workers started there")
     if engine == "dask" and reports.get("report_dir"):
         raise InputError("--report-dir needs the local engine (--engine local)")
+    if engine == "dask" and layers_out:
+        raise InputError("--layers-out needs the local engine (--engine local)")
+    if layers_out:
+        from ..render.layers_out import check_layers_path
+
+        check_layers_path(layers_out)
     if opts.get("map_raster") and not reports.get("report_dir"):
         raise InputError("--map-raster needs --report-dir (the batch table has no map)")
     map_raster = take_map_raster(opts, store, {"report_dir": reports.get("report_dir")})
+    form_fields = {k: opts.pop(f"{k}_field", None) for k in ("project_name", "builder", "project_code", "construction_nature")}
+    if any(form_fields.values()) and not reports.get("report_dir"):
+        raise InputError("--project-name-field/--builder-field/--project-code-field/--construction-nature-field "
+                         "fill the reports: they need --report-dir")
     if dry_run:
         from ..sites import describe_site_frame
 
@@ -88,17 +105,25 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
         counts = dask_batch(sites, store, out, id_field=id_field, scheduler=scheduler, n_workers=workers or DEFAULT_WORKERS,
                             partitions=partitions, chunk_size=chunk_size, resume=resume, progress=progress,
                             protect=(store, sites), **options)
-    elif not reports.get("report_dir"):  # streamed in chunks, resumable
+    elif not reports.get("report_dir") and not layers_out:  # streamed in chunks, resumable
         from ..engine.stream import DEFAULT_CHUNK_SIZE, stream_batch
 
         counts = stream_batch(sites, store, out, id_field=id_field, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
                               resume=resume, progress=progress, protect=(store, sites), **options)
-    if engine == "dask" or not reports.get("report_dir"):
+    if engine == "dask" or not (reports.get("report_dir") or layers_out):
         click.echo(f"{sum(counts.values())} site(s) screened -> {out}: "
                    + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         return
     if resume or chunk_size:
-        raise InputError("--resume/--chunk-size stream the table; with --report-dir the batch is kept in memory")
+        raise InputError("--resume/--chunk-size stream the table; with --report-dir or --layers-out the batch is "
+                         "kept in memory")
+    forms = None
+    if any(form_fields.values()):  # checked before any screening: a bad cell stops the batch with one line
+        from ..batch_reports import project_forms
+        from ..sites import read_site_frame
+
+        frame, _, _ = read_site_frame(sites, **reading)
+        forms = project_forms(frame, id_field, form_fields)
     table = screen_batch(sites, store, id_field=id_field, progress=progress, **options)
     write_batch(table, out)
     counts = table["verdict"].value_counts().to_dict()
@@ -107,5 +132,12 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
         from ..batch_reports import write_site_reports
 
         written = write_site_reports(table, store, reports["report_dir"], id_field=id_field, lang=reports["lang"],
-                                     progress=progress, national_major=national_major, raster=map_raster)
+                                     progress=progress, national_major=national_major, raster=map_raster, forms=forms)
         click.echo(f"{(written['docx'] != '').sum()} DOCX report(s) and PNG map(s) -> {reports['report_dir']}")
+    if layers_out:
+        from ..batch_layers import write_batch_layers
+
+        write_batch_layers(sites, store, layers_out, id_field=id_field, table=table, progress=progress,
+                           radius=radius, width=width, industry=industry, industry_field=industry_field,
+                           national_major=national_major, **reading)
+        click.echo(f"overlay layers of {(table['verdict'] != 'error').sum()} site(s) -> {layers_out}")

@@ -15,7 +15,8 @@ from ..vocab import KINDS as _VOCAB_KINDS
 __all__ = [
     "KINDS", "site_options", "reading_options", "arrival_options", "national_major_option", "basemap_options",
     "report_options", "mapping_options", "layer_file_options", "take_reading", "take_reports", "take_map",
-    "take_layer_file", "lock_timeout_option", "map_raster_option", "take_map_raster",
+    "take_layer_file", "lock_timeout_option", "map_raster_option", "take_map_raster", "layers_out_option",
+    "project_options", "take_project",
 ]
 
 KINDS = list(_VOCAB_KINDS)
@@ -80,6 +81,27 @@ def national_major_option(f):
     )(f)
 
 
+def project_options(f):
+    """--project-name/--builder/--project-code/--construction-nature: the project form (表1 of the report)."""
+    from ..project_info import CONSTRUCTION_NATURES
+
+    natures = ", ".join(f"{k} {v}" for k, v in CONSTRUCTION_NATURES.items())
+    return _stack(
+        f,
+        click.option("--project-name", help="项目名称 (default: the site file's name attribute or file name)."),
+        click.option("--builder", help="建设单位 (the developer)."),
+        click.option("--project-code", help="项目代码 (投资项目统一代码, e.g. 2020-222403-44-01-012345); "
+                                            "another shape is kept with a warning."),
+        click.option("--construction-nature", metavar="NATURE",
+                     help=f"建设性质: {natures} (the code or the Chinese word)."),
+    )
+
+
+def take_project(opts: dict) -> dict:
+    """Pop the project-form options as :func:`gisplan.screen` takes them."""
+    return {k: opts.pop(k, None) for k in ("project_name", "builder", "project_code", "construction_nature")}
+
+
 def basemap_options(f):
     """--basemap/--tiles/--tiles-attr/--tiles-crs for --html-map."""
     return _stack(
@@ -108,7 +130,7 @@ def take_map(opts: dict, html_map) -> dict:
 
 
 _OUTPUTS = (("docx", "EIA report section (DOCX)"), ("xlsx", "report tables (XLSX)"),
-            ("png", "static map (PNG, 300 dpi)"), ("pdf", "static map (PDF)"))
+            ("png", "static map (PNG, 300 dpi)"), ("pdf", "whole report (PDF, the DOCX's content, fonts embedded)"))
 
 
 def report_options(batch: bool = False):
@@ -116,7 +138,7 @@ def report_options(batch: bool = False):
 
     def decorate(f):
         decorators = [click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                                   help="Language of the DOCX/XLSX reports and maps.")]
+                                   help="Language of the DOCX/PDF/XLSX reports and maps.")]
         if batch:
             decorators.append(click.option("--report-dir", type=click.Path(file_okay=False),
                                            help="Write one DOCX report and one PNG map per site into this folder."))
@@ -206,3 +228,11 @@ def take_map_raster(opts: dict, store, maps: dict) -> str | None:
 
         check_raster_name(store, name)
     return name
+
+
+def layers_out_option(f):
+    """--layers-out FILE: the overlay as GIS/CAD layers (format from the suffix)."""
+    return click.option("--layers-out", type=click.Path(), metavar="FILE",
+                        help="Write the overlay as layers (site, pieces, crossings, nearby, store_context): "
+                             ".gpkg (QGIS styles), .shp.zip, .gdb (FileGDB), .kmz (Google Earth, 奥维) or .dxf (CAD, "
+                             "Gauss-Kruger metres).")(f)

@@ -8,18 +8,25 @@ from .app import check_outputs, main, protect_inputs
 from .options import (
     arrival_options,
     basemap_options,
+    layers_out_option,
     map_raster_option,
     national_major_option,
+    project_options,
     reading_options,
     report_options,
     site_options,
     take_map,
     take_map_raster,
+    take_project,
     take_reading,
     take_reports,
 )
 
-__all__ = ["read_cmd", "screen"]
+__all__ = ["read_cmd", "screen", "EXIT_OUTSIDE_DATA"]
+
+#: Exit code of a screening whose site lies wholly outside the store's data: the outputs
+#: asked for are written (they say so), no verdict is given, one line on stderr.
+EXIT_OUTSIDE_DATA = 3
 
 
 @main.command("read")
@@ -48,22 +55,33 @@ def read_cmd(site, **opts) -> None:
 @basemap_options
 @map_raster_option
 @report_options()
+@layers_out_option
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--industry", help="Project type for the verdict: GB/T 4754 code/name or EIA catalogue category (e.g. C26, 公路).")
 @national_major_option
+@project_options
 def screen(site, store, radius, width, buffer, json_out, html_map, quiet, industry, national_major, dry_run,
-           **opts) -> None:
-    """Screen one SITE (GeoJSON, GeoPackage, shapefile/.zip, KML, corner table, DXF) against a store."""
+           layers_out=None, **opts) -> None:
+    """Screen one SITE (GeoJSON, GeoPackage, shapefile/.zip, KML, corner table, DXF) against a store.
+
+    Exit code 3 (after writing the outputs asked for): the site lies wholly
+    outside the store's data, so no verdict is given.
+    """
     from ..render.html_map import write_html_map
     from ..report import summary_text
     from ..screening import screen as run
     from ..sites import describe_site, read_site
 
     reading = take_reading(opts)
+    project = take_project(opts)
     map_kwargs = take_map(opts, html_map)
     reports = take_reports(opts)
     protect_inputs(store, site)
     check_outputs(json_out, html_map, *(reports.get(k) for k in ("docx", "xlsx", "png", "pdf")))
+    if layers_out:
+        from ..render.layers_out import check_layers_path
+
+        check_layers_path(layers_out)
     map_raster = take_map_raster(opts, store, {k: reports.get(k) for k in ("png", "pdf", "docx")} | {"html_map": html_map})
     s = read_site(site, **reading)
     if dry_run:
@@ -75,12 +93,18 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
         from ..rules.industry import match_industry
 
         match_industry(industry)  # an unknown type fails before any screening
+    from ..project_info import project_form
+
+    project_form(name=project["project_name"], builder=project["builder"], project_code=project["project_code"],
+                 construction_nature_value=project["construction_nature"])  # a bad form fails before screening too
     result = run(s, store, radius=radius, width=width, buffer=buffer, source_crs=reading["source_crs"],
-                 industry=industry, national_major=national_major)
+                 industry=industry, national_major=national_major, **project)
     if json_out:
         result.to_json(json_out)
     if html_map:
         write_html_map(result, html_map, raster=map_raster, **map_kwargs)
+    if layers_out:
+        result.to_layers(layers_out)
     lang = reports.pop("lang")
     if reports:
         from ..render.eia_outputs import write_eia_outputs
@@ -88,3 +112,8 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
         write_eia_outputs(result, lang=lang, raster=map_raster, **reports)
     if not quiet:  # --quiet prints nothing but errors
         click.echo(summary_text(result, lang=lang))
+    if (result.coverage or {}).get("status") == "outside":
+        from ..report import coverage_headline
+
+        click.echo(f"gisplan: {coverage_headline(result.coverage, lang)}", err=True)
+        click.get_current_context().exit(EXIT_OUTSIDE_DATA)

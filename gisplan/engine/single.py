@@ -25,7 +25,7 @@ from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
 __all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached", "redline_own_law",
-           "protected_area_type"]
+           "protected_area_type", "coverage_of", "extent_label", "OUTSIDE_LABEL"]
 
 #: Layer kinds that are hits/nearby features (the control units are tabulated apart).
 ZONE_KINDS = ("eco_redline", "protected_areas", "water_sources")
@@ -37,6 +37,67 @@ _ATTRIBUTE_COLUMNS = {
     **{k: ["feature_id", "name", "zone", "zone_label", "code"] for k in ELEMENT_KINDS},
 }
 _cache_lock = threading.Lock()
+
+
+#: ``verdict.overall_label`` of a site wholly outside the store's data (``overall`` stays ``review``).
+OUTSIDE_LABEL = "数据范围外，不作判定"
+#: Counties named one by one in :func:`extent_label`; more are summed up.
+_EXTENT_NAMES = 12
+
+
+def extent_label(unit_rows) -> str:
+    """The area a store covers, in words, from its control units' counties.
+
+    Counties are ordered by their units' codes (the administrative code inside
+    them), so the words are the same for every screening of a store.
+
+    Examples
+    --------
+    >>> extent_label([{"code": "ZH22240120001", "county": "图们市"}, {"code": "ZH22240110001", "county": "延吉市"}])
+    '延吉市、图们市'
+    >>> extent_label([{"code": "ZH1", "county": None}])
+    '库内环境管控单元范围'
+    """
+    first: dict[str, str] = {}
+    for r in unit_rows:
+        county = r.get("county")
+        if isinstance(county, str) and county.strip():
+            code = str(r.get("code") or "")
+            if county not in first or code < first[county]:
+                first[county] = code
+    names = sorted(first, key=lambda c: (first[c], c))
+    if not names:
+        return "库内环境管控单元范围"
+    if len(names) > _EXTENT_NAMES:
+        return f"{'、'.join(names[:3])}等 {len(names)} 个县级行政区"
+    return "、".join(names)
+
+
+def coverage_of(area_m2: float, outside_m2: float, has_units: bool, extent: str) -> dict:
+    """The JSON ``coverage`` object: whether the site lies inside the store's data.
+
+    ``status`` is ``inside``, ``partial`` (some of the site outside the control
+    units), ``outside`` (none of it inside: no verdict is given) or ``unknown``
+    (the store has no control units, so its extent is not known).
+
+    Examples
+    --------
+    >>> coverage_of(100.0, 0.0, True, "延吉市")["status"], coverage_of(100.0, 100.0, True, "延吉市")["status"]
+    ('inside', 'outside')
+    >>> coverage_of(100.0, 40.0, True, "延吉市")["outside_share"]
+    0.4
+    """
+    if not has_units:
+        return {"status": "unknown", "outside_m2": None, "outside_share": None, "extent_label": extent}
+    if outside_m2 <= 0:
+        status = "inside"
+    elif outside_m2 >= area_m2 - max(1.0, 1e-7 * area_m2):
+        status = "outside"
+    else:
+        status = "partial"
+    share = outside_m2 / area_m2 if area_m2 else 0.0
+    return {"status": status, "outside_m2": float(outside_m2), "outside_share": float(min(share, 1.0)),
+            "extent_label": extent}
 
 
 def outside_coverage(area_m2: float, covered_m2: float) -> float:
@@ -91,6 +152,7 @@ class EngineCache:
         self._access = None
         self._access_read = False
         self._versions = None
+        self._extent: str | None = None
         self._lock = threading.Lock()
 
     def rows(self, kind: str) -> dict[int, dict]:
@@ -104,6 +166,12 @@ class EngineCache:
             records = frame.to_dict("records")
             self._rows[kind] = {int(i): {k: (v if v == v else None) for k, v in r.items()} for i, r in zip(ids, records)}
         return self._rows[kind]
+
+    def extent_label(self) -> str:
+        """The store's coverage in words: the counties of its control units (``延吉市、图们市…``)."""
+        if self._extent is None:
+            self._extent = extent_label(self.rows("control_units").values()) if "control_units" in self.kinds else ""
+        return self._extent
 
     @property
     def versions(self) -> dict:
@@ -178,7 +246,8 @@ def _split_redline(hit_rows: list[dict], hit_geoms: list) -> None:
     from ..verdict import follows_own_law
 
     own = [((h["kind"], h["name"], h["zone"], h.get("pa_type", ""), h.get("pa_level", "")), g)
-           for h, g in zip(hit_rows, hit_geoms) if follows_own_law(h["kind"], h.get("pa_type")) and g is not None]
+           for h, g in zip(hit_rows, hit_geoms) if follows_own_law(h["kind"], h.get("pa_type"), h.get("zone"))
+           and g is not None]
     for h, g in zip(hit_rows, hit_geoms):
         if h["kind"] == "eco_redline" and g is not None:
             rest, keys = redline_own_law(g, own)
@@ -200,7 +269,8 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     dict
         ``area_m2``, ``area_gk_m2``, ``gk_crs``, ``centroid``, ``site_ea``,
         ``unit_rows``, ``hit_rows``, ``nearby_rows``, ``piece_rows``,
-        ``piece_geoms`` (CGCS2000), ``covered_m2``, ``covered_gk_m2``.
+        ``piece_geoms`` (CGCS2000), ``element_rows``, ``element_geoms`` (CGCS2000, one per
+        element row), ``element_nearby_rows``, ``covered_m2``, ``covered_gk_m2``.
     """
     store = cache.store
     site_ea = to_equal_area(fp)
@@ -266,12 +336,18 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
                               "position": position_phrase(az, dist), "site_point": a, "feature_point": b})
     near_rows.sort(key=lambda r: r["distance_m"])
     element_near.sort(key=lambda r: r["distance_m"])
-    element_rows.sort(key=lambda r: (ELEMENT_KINDS.index(r["kind"]), -r["overlap_m2"]))
+    order = sorted(range(len(element_rows)),
+                   key=lambda i: (ELEMENT_KINDS.index(element_rows[i]["kind"]), -element_rows[i]["overlap_m2"]))
+    element_rows = [element_rows[i] for i in order]  # their overlap geometries in the same order
+    element_geoms_ea = [element_geoms_ea[i] for i in order]
     piece_geoms = list(from_equal_area(np.asarray(piece_geoms_ea, dtype=object))) if keep_geometry and piece_geoms_ea else []
+    element_geoms = (list(from_equal_area(np.asarray(element_geoms_ea, dtype=object)))
+                     if keep_geometry and element_geoms_ea else [])
     return {
         "area_m2": area, "area_gk_m2": area_gk, "gk_crs": gk_crs, "centroid": [lon0, lat0], "site_ea": site_ea,
         "unit_rows": unit_rows, "hit_rows": hit_rows, "nearby_rows": near_rows, "piece_rows": piece_rows,
-        "piece_geoms": piece_geoms, "element_rows": element_rows, "element_nearby_rows": element_near,
+        "piece_geoms": piece_geoms, "element_rows": element_rows, "element_geoms": element_geoms,
+        "element_nearby_rows": element_near,
         "covered_m2": float(sum(r["overlap_m2"] for r in unit_rows)),
         "covered_gk_m2": float(sum(r["overlap_gk_m2"] for r in unit_rows)),
     }
@@ -342,7 +418,8 @@ class _Rows(list):
 
 
 def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0, source_crs=None,
-                industry=None, parameters: dict | None = None, verdict_options: dict | None = None):
+                industry=None, parameters: dict | None = None, verdict_options: dict | None = None,
+                project_fields: tuple[dict, list] | None = None):
     """The full screening of one site (see :func:`gisplan.screen`).
 
     Parameters
@@ -357,6 +434,9 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
         Extra entries for the result's ``parameters``.
     verdict_options : dict, optional
         Keyword options for the verdict engine (e.g. ``national_major``).
+    project_fields : (dict, list), optional
+        The project form (:func:`gisplan.project_info.project_form`): fields for
+        ``project`` and their warnings.
 
     Returns
     -------
@@ -397,8 +477,19 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units,
                              missing_kinds=missing, elements=element_site(got, outside))
     b = shapely.bounds(fp)
+    form, form_warnings = project_fields or ({}, [])
+    warnings += form_warnings
+    coverage = coverage_of(area, outside, has_units, cache.extent_label())
+    if coverage["status"] == "outside":  # no verdict is given where the store has no data
+        verdict["overall_label"] = OUTSIDE_LABEL
+    if verdict.get("industry") and match is not None:
+        from ..rules.industry import industry_candidates
+
+        verdict["industry"]["candidates"] = industry_candidates(match)
     project = {
-        "name": site.name, "source": site.path, "format": site.format, "site_kind": site.kind,
+        "name": form.get("name") or site.name, "site_name": site.name,
+        **{k: form.get(k) for k in ("builder", "project_code", "construction_nature", "construction_nature_label")},
+        "source": site.path, "format": site.format, "site_kind": site.kind,
         "crs_note": site.crs_note, "source_crs": site.source_crs,
         "area_m2": area, "area_gk_m2": got["area_gk_m2"], "gk_crs": got["gk_crs"],
         "outside_coverage_m2": outside, "outside_coverage_gk_m2": outside_gk,
@@ -422,8 +513,10 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     return ScreeningResult(
         site=site, footprint=fp, parameters=params, project=project, verdict=Verdict.from_dict(verdict),
         warnings=warnings, store={"path": str(store.path), "layers": cache.versions}, generated_at=generated_now(),
+        coverage=coverage,
         crossings=crossings, rasters=rasters, unit_rows=got["unit_rows"], hit_rows=got["hit_rows"], nearby_rows=got["nearby_rows"],
         piece_rows=got["piece_rows"], piece_geoms=got["piece_geoms"],
-        element_rows=got["element_rows"], element_nearby_rows=got["element_nearby_rows"],
+        element_rows=got["element_rows"], element_geoms=got["element_geoms"],
+        element_nearby_rows=got["element_nearby_rows"],
         context_loader=context_loader(store, got["site_ea"], buffer), county_loader=county_loader(store, counties),
     )

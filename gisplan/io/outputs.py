@@ -25,18 +25,19 @@ import errno
 import hashlib
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import GisplanError, OutputError
 
 __all__ = [
-    "atomic_output", "check_output_path", "defuse_cell", "encodable", "protect", "unprotect",
+    "atomic_output", "atomic_output_folder", "check_output_folder", "check_output_path", "defuse_cell", "encodable", "protect", "unprotect",
     "os_error_reason", "safe_file_stem", "store_of", "write_bytes", "write_text", "xml_safe", "MAX_NAME_BYTES",
 ]
 
@@ -190,6 +191,11 @@ def check_output_path(path: str | os.PathLike, *, protect_also: Iterable[str | o
         raise OutputError(f"cannot write {shown}: {os_error_reason(exc)}") from exc
     if st is not None and (kind := _kind(st.st_mode)):
         raise OutputError(f"cannot write {shown}: it is {kind}, not a regular file")
+    _refuse_protected(shown, real, st, protect_also)
+    return Path(real)
+
+
+def _refuse_protected(shown: str, real: str, st: os.stat_result | None, protect_also) -> None:
     role = _protected_role(real, st)
     if role is None:
         token = protect(*protect_also, role="the store")
@@ -199,6 +205,36 @@ def check_output_path(path: str | os.PathLike, *, protect_also: Iterable[str | o
             unprotect(token)
     if role is not None:
         raise OutputError(f"cannot write {shown}: it is {role}; choose another output file")
+
+
+def check_output_folder(path: str | os.PathLike, *, protect_also: Iterable[str | os.PathLike | None] = (),
+                        looks_like: Callable[[Path], bool] | None = None) -> Path:
+    """The real folder an output folder (a FileGDB ``.gdb``) at ``path`` replaces, after the safety checks.
+
+    As :func:`check_output_path` for a folder: a symlink is followed, a protected
+    path is refused, and so is an existing file (not a folder), or an existing
+    folder that ``looks_like`` does not accept (a folder of other files is never
+    replaced).
+
+    Raises
+    ------
+    OutputError
+    """
+    shown = os.fspath(path)
+    if not shown or "\x00" in shown:
+        raise OutputError(f"cannot write {shown!r}: not a folder name")
+    try:
+        real = os.path.realpath(shown, strict=False)
+        st = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"cannot write {shown}: {os_error_reason(exc)}") from exc
+    if st is not None and not stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"cannot write {shown}: it is {_kind(st.st_mode) or 'a file'}, not a folder")
+    if st is not None and looks_like is not None and not looks_like(Path(real)):
+        raise OutputError(f"cannot write {shown}: it is a folder holding other files; choose another output")
+    _refuse_protected(shown, real, st, protect_also)
     return Path(real)
 
 
@@ -260,8 +296,12 @@ def _remove_stale(folder: Path) -> None:
             continue
         p = folder / name
         try:
-            if now - p.lstat().st_mtime > STALE_AFTER_S:
-                p.unlink()
+            st = p.lstat()
+            if now - st.st_mtime > STALE_AFTER_S:
+                if stat.S_ISDIR(st.st_mode):  # an output folder (FileGDB) being written
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink()
         except OSError:
             pass
 
@@ -366,6 +406,94 @@ def atomic_output(
     except BaseException:  # KeyboardInterrupt, SIGTERM, SystemExit: no temp file left
         _unlink_all(tmp)
         raise
+
+
+@contextmanager
+def atomic_output_folder(
+    path: str | os.PathLike,
+    *,
+    protect_also: Iterable[str | os.PathLike | None] = (),
+    looks_like: Callable[[Path], bool] | None = None,
+) -> Iterator[Path]:
+    """Write an output folder (a FileGDB) safely: yield a unique temp path beside it, then swap it in.
+
+    The temp folder does not exist when yielded (GDAL creates it). On success it
+    replaces the target: on Linux in one step (``renameat2`` with
+    ``RENAME_EXCHANGE``: a reader sees the old folder or the new one); elsewhere
+    the old folder is renamed aside first and removed after. On any failure the
+    temp folder is removed and the old one is left as it was.
+
+    Parameters
+    ----------
+    path : path
+    protect_also : iterable of paths
+    looks_like : callable, optional
+        Whether an existing folder is an output of this kind that may be replaced
+        (see :func:`check_output_folder`).
+
+    Raises
+    ------
+    OutputError
+    """
+    shown = os.fspath(path)
+    target = check_output_folder(path, protect_also=protect_also, looks_like=looks_like)
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp" + target.suffix[:16],
+                                    dir=parent))
+        tmp.rmdir()  # a unique name; the writer creates the folder
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown}: {os_error_reason(exc)}") from exc
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        for p in tmp.iterdir():
+            _fsync(p)
+        _fsync(tmp, directory=True)
+        if target.is_dir():
+            _swap_folders(tmp, target)
+            shutil.rmtree(tmp, ignore_errors=True)  # the old folder, now under the temp name
+        else:
+            os.replace(tmp, target)
+        _fsync(parent, directory=True)
+    except GisplanError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except OSError as exc:
+        full = _disk_full(parent)
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = "no space left on the device" if full and exc.errno not in _REASONS else os_error_reason(exc)
+        raise OutputError(f"cannot write {shown}: {reason}") from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap_folders(new: Path, old: Path) -> None:
+    """Put folder ``new`` at ``old``'s path and ``old`` at ``new``'s, atomically where the system can."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        renameat2 = None
+    if renameat2 is not None:
+        at_fdcwd, rename_exchange = -100, 2
+        if renameat2(at_fdcwd, os.fsencode(new), at_fdcwd, os.fsencode(old), rename_exchange) == 0:
+            return
+    aside = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp-old", dir=old.parent))
+    aside.rmdir()
+    os.rename(old, aside)
+    try:
+        os.rename(new, old)
+    except OSError:
+        os.rename(aside, old)
+        raise
+    os.rename(aside, new)
 
 
 def write_text(path: str | os.PathLike, text: str, *, encoding: str = "utf-8", **kwargs) -> Path:

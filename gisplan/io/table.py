@@ -8,6 +8,12 @@ A table has a header row (possibly under a title row) naming a point column
 - ``N`` / ``E`` (北坐标/东坐标, northing/easting),
 - ``经度`` / ``纬度`` (东经/北纬, lon/lat).
 
+Headers name the pair in many ways (``X坐标(m)``, ``纵坐标X``/``横坐标Y``,
+``北坐标``/``东坐标``). A table without a header (as pasted from a document)
+is read when its rows hold ``X Y`` or ``点号 X Y``: by the surveying convention,
+X is the northing, and the reading is said in a warning. Columns may be separated
+by commas, semicolons, tabs or (a ``.txt`` or pasted table) spaces.
+
 Values are numbers or text: Gauss-Kruger metres (with or without the zone
 prefix in the easting), decimal degrees or DMS (see :func:`gisplan.coords.parse_angle`).
 Rings are told apart by the parcel column or by blank rows; each ring is
@@ -32,10 +38,11 @@ from ..coords import parse_angle, parse_number
 from ..errors import InputError, SiteError
 from .rows import MAX_TABLE_BYTES, checked_table_path, csv_rows, xlsx_sheets
 
-__all__ = ["TABLE_SUFFIXES", "Ring", "TableData", "read_table", "MAX_TABLE_BYTES", "GK_NORTHING_RANGE", "gk_range_problem"]
+__all__ = ["TABLE_SUFFIXES", "Ring", "TableData", "read_table", "MAX_TABLE_BYTES", "GK_NORTHING_RANGE", "gk_range_problem",
+           "split_blank_separated"]
 
-#: Suffixes read as corner-point tables.
-TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+#: Suffixes read as corner-point tables (``.txt``: a table pasted as text, tab- or space-separated).
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
 #: Northings (m) of China in a Gauss-Kruger (or UTM) plane, false northing 0: from
 #: about 3.5 N (Zengmu Reef, 387 km) to 53.6 N (Mohe, 5,943 km off the central meridian), with margin.
@@ -54,8 +61,8 @@ _ROLES: dict[str, tuple[str, ...]] = {
                "圈号", "环", "parcel", "parcelid", "ring", "part", "polygon", "block"),
     "x": ("x",),
     "y": ("y",),
-    "n": ("n", "north", "northing", "北", "北向", "纵", "n(x)", "x(n)"),
-    "e": ("e", "east", "easting", "东", "东向", "横", "e(y)", "y(e)"),
+    "n": ("n", "north", "northing", "北", "北向", "纵", "n(x)", "x(n)", "纵x", "x纵", "北x", "x北", "纵向x"),
+    "e": ("e", "east", "easting", "东", "东向", "横", "e(y)", "y(e)", "横y", "y横", "东y", "y东", "横向y"),
     "lon": ("经度", "东经", "经", "lon", "lng", "long", "longitude"),
     "lat": ("纬度", "北纬", "纬", "lat", "latitude"),
 }
@@ -148,8 +155,9 @@ def read_table(path, *, sheet: str | None = None, encoding: str | None = None) -
     display, local = checked_table_path(path)
     suffix = local.suffix.lower()
     notes: list[str] = []
-    if suffix == ".csv":
+    if suffix in (".csv", ".txt"):
         rows, used_encoding = csv_rows(local, display, encoding, notes)
+        rows = split_blank_separated(rows)
         fmt, sheet_name = "CSV", None
     elif suffix in (".xlsx", ".xlsm"):
         rows_by_sheet = xlsx_sheets(local, display, notes)
@@ -227,8 +235,78 @@ def _cell_text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def split_blank_separated(rows: list[list]) -> list[list]:
+    """Rows of a table whose columns are separated by spaces or tabs (a table pasted as text) split into cells.
+
+    Only when no row has more than one cell (no comma, semicolon or tab was
+    found between columns); other tables are returned as they are.
+
+    Examples
+    --------
+    >>> split_blank_separated([["点号  X   Y"], ["J1 4701949.54 42496010.27"], []])
+    [['点号', 'X', 'Y'], ['J1', '4701949.54', '42496010.27'], []]
+    >>> split_blank_separated([["点号", "X", "Y"]])
+    [['点号', 'X', 'Y']]
+    """
+    if any(len([c for c in row if _cell_text(c)]) > 1 for row in rows):
+        return rows
+    return [str(row[0]).split() if row and _cell_text(row[0]) else [] for row in rows]
+
+
+def _coordinate_like(cell) -> bool:
+    """A cell that reads as one coordinate (metres, degrees or DMS), not a point number."""
+    text = _cell_text(cell)
+    number = parse_number(cell)
+    if number is not None:
+        if abs(number) >= 1000:
+            return True
+        return "." in text and 0 < abs(number) <= 180  # 42.835 is a latitude; 12 is a point number
+    angle = parse_angle(cell, packed=False)
+    return angle is not None and bool(np.isfinite(angle)) and any(ch in text for ch in "°′'″\"度分秒")
+
+
+def _headerless(rows: list[list], notes: list[str]) -> tuple[int, dict[str, int], list] | None:
+    """A table without a header: (点号,) X, Y by the surveying convention (X the northing), or None.
+
+    The data rows (title rows of one cell above them are skipped) have 2 cells
+    (X, Y) or 3 (point, X, Y); the columns are then read as a header ``X, Y``
+    would be read (an easting found in the X column is still detected and said).
+    """
+    start = 0
+    while start < min(len(rows), _HEADER_SCAN_ROWS):
+        cells = [c for c in rows[start] if _cell_text(c)]
+        if len(cells) > 1:
+            break
+        start += 1
+    data = [[c for c in row if _cell_text(c)] for row in rows[start:] if any(_cell_text(c) for c in row)]
+    if not data:
+        return None
+    width = len(data[0])
+    if width not in (2, 3) or any(len(r) != width for r in data[:3]):
+        return None
+    first = data[0]
+    if width == 2 and not all(_coordinate_like(c) for c in first):
+        return None
+    if width == 3 and (_coordinate_like(first[0]) or not all(_coordinate_like(c) for c in first[1:])):
+        return None
+    roles = {"x": width - 2, "y": width - 1, **({"id": 0} if width == 3 else {})}
+    header = (["点号"] if width == 3 else []) + ["X", "Y"]
+    notes.append("no header: columns read as " + ("point, " if width == 3 else "") +
+                 "X (northing), Y (easting) by the surveying convention; add a header (点号,X,Y) if they are not")
+    return start - 1, roles, header
+
+
 def _parse_rows(rows: list[list], display: str, notes: list[str]) -> TableData:
     found = _find_header(rows)
+    header = rows[found[0]] if found is not None else None
+    if found is None:
+        headerless = _headerless(rows, notes)
+        if headerless is not None:
+            found, header = headerless[:2], headerless[2]
+            rows = [list(r) for r in rows]
+            for i in range(found[0] + 1, len(rows)):  # cells in the columns the roles name (blanks dropped)
+                cells = [c for c in rows[i] if _cell_text(c)]
+                rows[i] = cells if cells else rows[i]
     if found is None:
         headers = next((r for r in rows if any(_cell_text(c) for c in r)), [])
         shown = ", ".join(_cell_text(c) for c in headers if _cell_text(c))[:120] or "nothing"
@@ -237,13 +315,14 @@ def _parse_rows(rows: list[list], display: str, notes: list[str]) -> TableData:
             f"so it has no geometry; its first row: {shown}"
         )
     h, roles = found
-    header = rows[h]
     a, b = _pair(roles)
     col_a, col_b = roles[a], roles[b]
     name_a, name_b = _cell_text(header[col_a]), _cell_text(header[col_b])
     parcel_col = roles.get("parcel")
-    if h > 0:
+    if h > 0 and header is rows[h]:
         notes.append(f"rows 1-{h} above the header ignored (title)")
+    elif h >= 0 and header is not rows[h]:
+        notes.append(f"rows 1-{h + 1} above the coordinates ignored (title)")
     angle_columns = a == "lon"
     records: list[tuple[int, str | None, float, float, str]] = []  # row, parcel, a, b, kind
     kinds: dict[str, tuple[int, str]] = {}

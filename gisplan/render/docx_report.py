@@ -22,16 +22,19 @@ from docx.shared import Cm, Pt, RGBColor
 
 from ..errors import InputError
 from ..io.outputs import atomic_output, check_output_path, store_of, xml_safe
-from .eia_tables import Table, eia_tables, footer_lines, format_ha, is_demo, marked_citation, verdict_shape
+from .eia_tables import Table, footer_lines
 from .fonts import DOCX_EAST_ASIA_FALLBACKS, DOCX_EAST_ASIA_FONT
-from .labels import decision_label, labels
+from .labels import labels
+from .report_content import report_blocks, report_title
 
-__all__ = ["HEADING_EAST_ASIA_FONT", "LATIN_FONT", "docx_report", "write_docx"]
+__all__ = ["HEADING_EAST_ASIA_FONT", "LATIN_FONT", "ALERT_RGB", "docx_report", "write_docx"]
 
 LATIN_FONT = "Times New Roman"
 HEADING_EAST_ASIA_FONT = "黑体"
 _HEADING_FALLBACKS = ("SimHei", "Noto Sans CJK SC")
 BODY_PT = 10.5  # 五号
+#: The red of the line at the top of a report on a site outside the store's data.
+ALERT_RGB = RGBColor(0xC0, 0x00, 0x00)
 TABLE_PT = 9.0  # 小五
 _TEXT_WIDTH_CM = 16.0
 #: Column widths (cm) per table; text-heavy columns are left-aligned.
@@ -43,8 +46,12 @@ _WIDTHS = {
     "hits": [3.0, 4.8, 2.2, 2.0, 2.0, 2.0],
     "clauses": [6.4, 6.4, 3.2],
     "sources": [4.2, 11.8],
+    "groups": [4.6, 2.3, 2.3, 2.3, 1.9, 2.6],
+    "element_zones": [2.6, 3.2, 3.4, 2.4, 2.4, 2.0],
+    "crossings": [0.8, 2.6, 1.2, 2.2, 2.2, 2.0, 1.8, 1.6, 1.6],
 }
-_LEFT_COLUMNS = {"summary": {1}, "compliance": {1}, "clauses": {0, 1}, "sources": {1}, "units": {1}, "position": {0}, "hits": {1}}
+_LEFT_COLUMNS = {"summary": {1}, "compliance": {1}, "clauses": {0, 1}, "sources": {1}, "units": {1}, "position": {0}, "hits": {1},
+                 "groups": {0}, "crossings": {1}}
 
 
 def _set_fonts(rpr_owner, east_asia: str = DOCX_EAST_ASIA_FONT, latin: str = LATIN_FONT) -> None:
@@ -162,7 +169,8 @@ def _table(doc, table: Table, counter: _Counter, L: dict) -> None:
                 style="Caption", align=WD_ALIGN_PARAGRAPH.CENTER)
     cap.paragraph_format.keep_with_next = True
     rows = table.text_rows()
-    t = doc.add_table(rows=1 + len(rows), cols=len(table.columns))
+    sections = sorted(table.sections.items())
+    t = doc.add_table(rows=1 + len(rows) + len(sections), cols=len(table.columns))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     widths = _WIDTHS.get(table.key) or [_TEXT_WIDTH_CM / len(table.columns)] * len(table.columns)
@@ -173,11 +181,29 @@ def _table(doc, table: Table, counter: _Counter, L: dict) -> None:
         _cell_text(header.cells[j], name, bold=True)
         _shade(header.cells[j])
     n_body = len(table.rows)
+    at = 1
+    heads = dict(sections)
+    section_rows = []
     for i, row in enumerate(rows):
-        cells = t.rows[i + 1].cells
+        if i in heads:
+            section_rows.append((at, heads.pop(i)))
+            at += 1
+        cells = t.rows[at].cells
         for j, text in enumerate(row):
             _cell_text(cells[j], text, bold=i >= n_body, left=j in left)
+        at += 1
+    for _, text in sorted(heads.items()):  # headings after the last row (a group with every finding folded)
+        section_rows.append((at, text))
+        at += 1
     _set_widths(t, widths)
+    for r, text in section_rows:  # full-width group headings: merged, shaded
+        cells = t.rows[r].cells
+        merged = cells[0].merge(cells[-1])
+        _cell_text(merged, text, bold=True, left=True)
+        _shade(merged, "F2F2F2")
+    if table.note:
+        note = _para(doc, table.note, size=TABLE_PT)
+        note.paragraph_format.space_after = Pt(2)
     _para(doc, "").paragraph_format.space_after = Pt(2)
 
 
@@ -207,45 +233,8 @@ def _footer(doc, result, lang: str) -> None:
         run._r.append(parse_xml(xml % nsdecls("w")))
 
 
-def _intro(result, L: dict, lang: str) -> str:
-    if lang == "zh":
-        text = ("本节根据 gisplan 对项目范围与环境管控单元、生态保护红线、自然保护地及饮用水水源保护区的空间叠加分析编制。"
-                "面积为 CGCS2000（GRS80 椭球）椭球面面积，并列出项目所在 3 度带高斯-克吕格投影平面面积；距离为椭球面测地线距离。")
-    else:
-        text = ("This section reports gisplan's overlay of the project site with the environmental control units, the "
-                "ecological protection redline, protected areas and drinking-water source zones. Areas are ellipsoidal "
-                "(CGCS2000/GRS80) with planimetric areas in the site's 3-degree Gauss-Kruger zone beside them; distances are geodesic.")
-    return text + (" " + L["demo_note"] if is_demo(result) else "")
-
-
-def _category_sentence(result, lang: str) -> str:
-    cat = result.by_category
-    out = result.project.get("outside_coverage_m2", 0.0)
-    if lang == "zh":
-        return (f"项目总面积 {format_ha(result.project['area_m2'])} ha，其中优先保护单元 {format_ha(cat['priority'])} ha、"
-                f"重点管控单元 {format_ha(cat['key'])} ha、一般管控单元 {format_ha(cat['general'])} ha，"
-                f"管控单元范围外 {format_ha(out)} ha。")
-    return (f"The site covers {format_ha(result.project['area_m2'])} ha: priority protection {format_ha(cat['priority'])} ha, "
-            f"key control {format_ha(cat['key'])} ha, general control {format_ha(cat['general'])} ha, "
-            f"outside the units {format_ha(out)} ha.")
-
-
-def _verdict_paragraphs(doc, result, L: dict, lang: str) -> None:
-    verdict = result.verdict or {}
-    overall = verdict.get("overall", "")
-    p = _para(doc)
-    _run(p, f"{L['overall']}：" if lang == "zh" else f"{L['overall']}: ", bold=True)
-    _run(p, decision_label(overall, lang), bold=True)
-    if verdict_shape(verdict) == "area":
-        _run(p, "（基于空间叠加；准入清单条款须逐条核实）" if lang == "zh"
-             else " (from the spatial overlay; check the access-list clauses one by one)")
-    citations = list(dict.fromkeys(marked_citation(f, lang) for f in verdict.get("findings", []) if f.get("citation")))
-    if citations:
-        _para(doc, ("依据：" if lang == "zh" else "Sources: ") + ("；" if lang == "zh" else "; ").join(citations))
-
-
 def docx_report(result, *, lang: str = "zh", figure_png: bytes | None = None):
-    """The DOCX report of a screening result.
+    """The DOCX report of a screening result (the blocks of :func:`gisplan.render.report_content.report_blocks`).
 
     Parameters
     ----------
@@ -259,8 +248,8 @@ def docx_report(result, *, lang: str = "zh", figure_png: bytes | None = None):
     docx.document.Document
     """
     L = labels(lang)
-    tables = {t.key: t for t in eia_tables(result, lang)}
-    if figure_png is None:
+    blocks = report_blocks(result, lang)
+    if figure_png is None and any(b.kind == "figure" for b in blocks):
         from .static_map import static_map_png
 
         figure_png = static_map_png(result, lang=lang)
@@ -272,52 +261,28 @@ def docx_report(result, *, lang: str = "zh", figure_png: bytes | None = None):
     section.top_margin, section.bottom_margin = Cm(2.5), Cm(2.2)
     _styles(doc)
     _font_table(doc)
-    name = result.project.get("name") or Path(str(result.project.get("source") or "site")).stem
     c = _Counter()
-    _heading(doc, f"{name}{L['section']}" if lang == "zh" else f"{name}: {L['section']}", 1)
-    _para(doc, _intro(result, L, lang))
-    zh = lang == "zh"
-    _heading(doc, "1  项目概况" if zh else "1  Project site", 2)
-    _table(doc, tables["summary"], c, L)
-    _heading(doc, "2  项目与环境管控单元的位置关系" if zh else "2  Environmental control units", 2)
-    _para(doc, _category_sentence(result, lang))
-    if tables["units"].rows:
-        _table(doc, tables["units"], c, L)
-    _figure(doc, figure_png, L["fig_caption"], c, L)
-    _heading(doc, "3  与“三线一单”符合性分析" if zh else "3  Compliance with the three lines and one list", 2)
-    _table(doc, tables["compliance"], c, L)
-    _heading(doc, "4  与生态保护红线、自然保护地、饮用水水源保护区的位置关系" if zh
-             else "4  Redline, protected areas and water-source zones", 2)
-    if tables["hits"].rows:
-        _table(doc, tables["hits"], c, L)
-    else:
-        _para(doc, "项目不占用生态保护红线、自然保护地及饮用水水源保护区。" if zh
-              else "The site occupies no redline, protected area or water-source zone.")
-    if tables["position"].rows:
-        _table(doc, tables["position"], c, L)
-    else:
-        km = (result.params.get("buffer_m") or 0) / 1000
-        _para(doc, f"项目周边 {km:g} km 范围内无生态保护红线、自然保护地及饮用水水源保护区。" if zh
-              else f"No redline, protected area or water-source zone lies within {km:g} km of the site.")
-    if "element_zones" in tables:
-        if tables["element_zones"].rows:
-            _table(doc, tables["element_zones"], c, L)
+    for block in blocks:
+        if block.kind == "title":
+            _heading(doc, block.text, 1)
+        elif block.kind == "heading":
+            _heading(doc, block.text, 2)
+        elif block.kind == "alert":
+            p = doc.add_paragraph()
+            run = _run(p, block.text, bold=True, size=12)
+            run.font.color.rgb = ALERT_RGB
+        elif block.kind == "verdict":
+            p = _para(doc)
+            _run(p, block.lead, bold=True)
+            _run(p, block.text, bold=True)
+        elif block.kind == "table":
+            _table(doc, block.table, c, L)
+        elif block.kind == "figure":
+            _figure(doc, figure_png, block.text, c, L)
         else:
-            _para(doc, "项目不在库内任何要素分区（大气、水、土壤、资源利用）图层范围内。" if zh
-                  else "The site lies in none of the store's element zones (air, water, soil, resource).")
-    if "rasters" in tables:
-        _table(doc, tables["rasters"], c, L)
-    _heading(doc, "5  与生态环境准入清单的符合性" if zh else "5  Ecological-environment access list", 2)
-    _table(doc, tables["clauses"], c, L)
-    _verdict_paragraphs(doc, result, L, lang)
-    if result.warnings:
-        _heading(doc, f"6  {L['warnings']}", 2)
-        for w in result.warnings:
-            _para(doc, f"· {w}")
-    _heading(doc, f"{7 if result.warnings else 6}  {L['t_sources']}", 2)
-    _table(doc, tables["sources"], c, L)
+            _para(doc, block.text)
     _footer(doc, result, lang)
-    doc.core_properties.title = xml_safe(f"{name} {L['section']}")
+    doc.core_properties.title = xml_safe(report_title(result, lang))
     doc.core_properties.author = "gisplan"
     return doc
 

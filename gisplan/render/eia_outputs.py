@@ -1,4 +1,4 @@
-"""Write the EIA outputs of one screening (DOCX, XLSX, PNG, PDF) drawing the map once."""
+"""Write the EIA outputs of one screening (DOCX, PDF, XLSX, PNG) drawing the map once."""
 
 from __future__ import annotations
 
@@ -20,13 +20,16 @@ def write_eia_outputs(
     lang: str = "zh",
     raster: str | None = None,
 ) -> list[Path]:
-    """Write whichever of the DOCX report, XLSX tables and PNG/PDF map are asked for.
+    """Write whichever of the DOCX report, XLSX tables, PNG map and PDF report are asked for.
+
+    The map is drawn once and shared by the PNG, the DOCX's figure and the PDF's.
 
     Parameters
     ----------
     result : ScreeningResult
     docx, xlsx, png, pdf : path, optional
-        Output files; ``None`` skips one.
+        Output files; ``None`` skips one. ``pdf`` is the whole report (the DOCX's
+        content); :meth:`ScreeningResult.to_png` with a ``.pdf`` path writes the map alone.
     lang : {"zh", "en"}
     raster : str, optional
         A raster of the store drawn under the zoning of the map (PNG, PDF and the DOCX's figure).
@@ -39,7 +42,7 @@ def write_eia_outputs(
     check_lang(lang)
     written: list[Path] = []
     png_bytes = None
-    if png or docx:
+    if png or docx or pdf:
         from .static_map import static_map_png, write_static_map
 
         if png:
@@ -56,7 +59,7 @@ def write_eia_outputs(
 
         written.insert(1 if docx else 0, write_xlsx(result, xlsx, lang=lang))
     if pdf:
-        from .static_map import write_static_map
+        from .pdf_report import write_pdf
 
-        written.append(write_static_map(result, pdf, lang=lang, raster=raster))
+        written.append(write_pdf(result, pdf, lang=lang, figure_png=png_bytes))
     return written

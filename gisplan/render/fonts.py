@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ..errors import CJKFontError  # noqa: F401  (defined with all errors; raised here)
 
-__all__ = ["DOCX_EAST_ASIA_FALLBACKS", "DOCX_EAST_ASIA_FONT", "CJKFont", "CJKFontError", "cjk_font", "mpl_rc"]
+__all__ = ["DOCX_EAST_ASIA_FALLBACKS", "DOCX_EAST_ASIA_FONT", "CJKFont", "CJKFontError", "FontFace", "cjk_font", "mpl_rc",
+           "pdf_faces"]
 
 #: East Asian font named in DOCX run properties (w:eastAsia), as EIA reports use;
 #: the font table lists :data:`DOCX_EAST_ASIA_FALLBACKS` as its alternatives.
@@ -131,3 +132,48 @@ def mpl_rc(font: CJKFont | None = None) -> dict:
         "ps.fonttype": 42,
         "svg.fonttype": "path",
     }
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One face of a font file for PDF embedding: the file and, in a collection (.ttc), the face's number."""
+
+    path: Path
+    index: int = 0
+
+
+def _face_index(path: Path, family: str) -> int:
+    """The number of ``family`` in a font collection (0 for a single font, or when not found)."""
+    if path.suffix.lower() not in (".ttc", ".otc"):
+        return 0
+    from fontTools.ttLib import TTCollection
+
+    try:
+        collection = TTCollection(str(path), lazy=True)
+    except Exception:  # an unreadable collection: the first face
+        return 0
+    try:
+        for i, font in enumerate(collection.fonts):
+            names = {n.toUnicode() for n in font["name"].names if n.nameID in (1, 16)}
+            if family in names:
+                return i
+    finally:
+        collection.close()
+    return 0
+
+
+@functools.lru_cache(maxsize=1)
+def pdf_faces() -> tuple[FontFace, FontFace]:
+    """The regular and bold CJK faces to embed in a PDF report (the bold one is the regular one when none is installed).
+
+    Raises
+    ------
+    CJKFontError
+        When no CJK font is installed.
+    """
+    font = cjk_font()
+    regular = FontFace(font.path, _face_index(font.path, font.family))
+    bold_path = Path(str(font.path).replace("-Regular", "-Bold"))
+    bold = FontFace(bold_path, _face_index(bold_path, font.family)) if bold_path != font.path and bold_path.is_file() \
+        else regular
+    return regular, bold

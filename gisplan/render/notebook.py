@@ -81,8 +81,12 @@ def summary_html(result) -> str:
     p = result.project
     name = p.get("name") or p.get("source") or "site"
     cat = result.by_category
+    from ..report import coverage_headline
+
+    headline = coverage_headline(getattr(result, "coverage", None), "zh")
     parts = [_CSS, '<div class="gisplan-summary">',
              f"<h4>三线一单筛查 · {_e(name)}</h4>",
+             *([f'<p style="color:#c00000;font-weight:bold">{_e(headline)}</p>'] if headline else []),
              _table(["面积 (ha, 椭球面)", f"面积 (ha, {_e(p.get('gk_crs', 'GK'))} 高斯平面)",
                      "优先保护 (ha)", "重点管控 (ha)", "一般管控 (ha)", "单元范围外 (ha)"],
                     [[_ha(p.get("area_m2")), _ha(p.get("area_gk_m2")), _ha(cat["priority"]), _ha(cat["key"]),
@@ -124,7 +128,12 @@ def summary_repr(result) -> str:
     overall = (result.verdict or {}).get("overall")
     return (f"<ScreeningResult {p.get('name') or p.get('source') or 'site'!r}: {p.get('area_m2', 0) / 1e4:.2f} ha, "
             f"{len(result.control_units)} unit(s), {len(result.hits)} hit(s), {len(result.nearby)} nearby, "
-            f"verdict {overall!r}, {len(result.warnings)} warning(s)>")
+            f"verdict {overall!r}{_coverage_note(result)}, {len(result.warnings)} warning(s)>")
+
+
+def _coverage_note(result) -> str:
+    status = (getattr(result, "coverage", None) or {}).get("status")
+    return {"outside": " (outside the store's data: not judged)", "partial": " (partly outside the store's data)"}.get(status, "")
 
 
 def units_frame(result) -> gpd.GeoDataFrame:

@@ -12,7 +12,7 @@ CATEGORY_COLOURS = {"priority": "#4daf4a", "key": "#e8543a", "general": "#f2d14b
 REDLINE_COLOUR = "#a50026"
 PROTECTED_COLOURS = {
     "core": "#6a1b9a", "buffer": "#8e44ad", "experimental": "#b784d4",
-    "core_protection": "#6a1b9a", "general_control": "#b784d4",
+    "core_protection": "#6a1b9a", "general_control": "#b784d4", "core_scenic": "#6a1b9a", "other_scenic": "#b784d4",
 }
 WATER_COLOURS = {"level1": "#08519c", "level2": "#3182bd", "quasi": "#9ecae1"}
 SITE_COLOUR = "#000000"
@@ -28,3 +28,9 @@ RESOURCE_COLOURS = {
 #: The offline basemap: county boundaries and seats (grey, under the zoning).
 COUNTY_LINE_COLOUR = "#555555"
 SEAT_COLOUR = "#222222"
+#: The line from the site to the nearest point of a nearby feature (dotted on the static map).
+NEARBY_COLOUR = "#222222"
+#: A linear project's path inside a zone it crosses, and its entry/exit points (layers, KMZ, DXF).
+CROSSING_COLOUR = "#d7301f"
+#: Outline of an element zone of unknown kind, a protected-area zone or water level without a colour of its own.
+OTHER_COLOUR = "#7a7a7a"

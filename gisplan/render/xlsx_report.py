@@ -54,6 +54,21 @@ def defuse_sheet(ws) -> None:
                 cell.quotePrefix = True
 
 
+_SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
+
+
+def _section_row(ws, text: str, ncols: int) -> None:
+    """A full-width heading row (a group of findings): merged across the table's columns, bold, shaded."""
+    ws.append([_clean(text)])
+    r = ws.max_row
+    if ncols > 1:
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+    cell = ws.cell(r, 1)
+    cell.font = Font(name=_FONT, bold=True)
+    cell.fill = _SECTION_FILL
+    cell.alignment = Alignment(vertical="top", wrap_text=False)
+
+
 def _sheet(wb: Workbook, table: Table) -> None:
     ws = wb.create_sheet(sheet_name(table.title))
     ws.append([_clean(c) for c in table.columns])
@@ -63,12 +78,20 @@ def _sheet(wb: Workbook, table: Table) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     rows = table.rows + ([table.total] if table.total else [])
     for i, row in enumerate(rows):
+        if i in table.sections:  # a group heading: its own row, across the columns
+            _section_row(ws, table.sections[i], len(table.columns))
         ws.append([None if v is None else _clean(v) for v in row])
         for j, cell in enumerate(ws[ws.max_row]):
             fmt = table.formats[j]
             cell.number_format = FORMATS.get(fmt, FORMATS["text"])[1] if isinstance(cell.value, (int, float)) else "@"
             cell.font = Font(name=_FONT, bold=i >= len(table.rows))
             cell.alignment = Alignment(vertical="top", wrap_text=fmt == "text")
+    for i in sorted(k for k in table.sections if k >= len(rows)):
+        _section_row(ws, table.sections[i], len(table.columns))
+    if table.note:
+        ws.append([])
+        ws.append([_clean(table.note)])
+        ws.cell(ws.max_row, 1).alignment = Alignment(vertical="top", wrap_text=False)
     for j, name in enumerate(table.columns, start=1):
         values = [name] + [r[j - 1] for r in rows]
         ws.column_dimensions[get_column_letter(j)].width = _width(values)

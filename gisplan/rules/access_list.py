@@ -555,8 +555,10 @@ def judge_clause(clause: _Clause, industry: Industry | None) -> tuple[str, str]:
     -------
     decision : str
         ``review`` for text clauses (or any clause when no industry is given);
-        the clause's decision when its ``applies_to`` matches; ``allowed`` when
-        it names other industries only.
+        the clause's decision when its ``applies_to`` matches;
+        ``not_applicable`` when it names other industries only (never
+        ``allowed``: a clause that does not concern the project says nothing
+        about whether it complies).
     reason : str
         ``text``, ``no_industry``, ``applies``, ``not_applicable`` or
         ``attribute_unknown`` (the clause tests an attribute of the project
@@ -574,7 +576,7 @@ def judge_clause(clause: _Clause, industry: Industry | None) -> tuple[str, str]:
     if unknown and any(part.strip().lstrip("@").lower() in unknown for token in split_tokens(clause.applies_to)
                        for part in token.split("+") if part.strip().startswith("@")):
         return "review", "attribute_unknown"
-    return "allowed", "not_applicable"
+    return "not_applicable", "not_applicable"
 
 
 def mentions(text: str, industry: Industry | None) -> bool:

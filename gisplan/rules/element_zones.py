@@ -6,7 +6,7 @@ mean "in any of these zones". With a tag the clause applies only where the site
 touches that zone (overlap above :data:`~gisplan.constants.MIN_OVERLAP_M2`):
 
 - inside: the clause's own decision (a text clause stays ``review``);
-- outside: not applicable (decision ``allowed``, reason ``outside_element_zone``);
+- outside: not applicable (decision ``not_applicable``, reason ``outside_element_zone``);
 - the store has no layer of that element, or its layer holds no zone of that
   type, or the site lies partly outside the layer's coverage: ``review`` with a
   note saying why. A clause is never ``allowed`` by omission.
@@ -227,7 +227,7 @@ def adjust_finding(finding: dict, site: ElementSite | None, store: StoreElements
         out["rule"] = f"{finding.get('rule', '')}{note}"
         return out
     if state == "outside":
-        out.update(decision="allowed", reason="outside_element_zone", rule=f"{finding.get('rule', '')}（{note}）",
+        out.update(decision="not_applicable", reason="outside_element_zone", rule=f"{finding.get('rule', '')}（{note}）",
                    rule_en=note_en)
         return out
     out.update(decision="review", reason=f"element_{state}", rule=f"{finding.get('rule', '')}（{note}）", rule_en=note_en)

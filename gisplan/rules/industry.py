@@ -33,7 +33,7 @@ from ..errors import InputError
 
 __all__ = ["Industry", "IndustryMatch", "FLAGS", "ELEMENT_ATTRIBUTES", "element_attributes", "with_element_attributes",
            "industries", "match_industry", "selector_matches", "catalogue_label",
-           "CATALOGUE_ITEMS"]
+           "CATALOGUE_ITEMS", "suggest", "industry_candidates"]
 
 #: Boolean attributes of an entry (columns of the table).
 FLAGS = (
@@ -41,6 +41,7 @@ FLAGS = (
     "linear_infrastructure", "water_supply_related", "flood_control", "research_monitoring",
     "ecological_restoration", "tourism_facility", "mining", "production_facility", "sewage_outfall",
     "national_major_eligible", "mineral_exploration", "aquaculture", "not_construction", "sewage_treatment",
+    "nonpoint_farming", "hazardous_goods_storage", "building",
 )
 #: Attributes the element-zone clauses test (高污染燃料, VOCs, 重金属, 排水, 取用地下水): known yes, known
 #: no, or unknown (``data/industry_attributes.csv``; an unknown one keeps such a clause ``review``).
@@ -315,6 +316,8 @@ def selector_matches(selector: str | list[str] | tuple[str, ...], industry: Indu
 
     - ``*``: every industry;
     - ``@flag``: an attribute such as ``@pollutes_water``; ``@a+@b``: all of them;
+    - ``?attribute``: an element attribute (:data:`ELEMENT_ATTRIBUTES`) the project
+      type leaves unknown (``?burns_high_pollution_fuel``);
     - a GB code prefix (``C``, ``C26``, ``D4411``): one of the entry's GB codes
       (or a GB entry's own code) starts with it (a catalogue item carries the
       GB codes printed after it);
@@ -337,6 +340,8 @@ def _token_matches(token: str, industry: Industry) -> bool:
         return True
     if t.startswith("@"):
         return t[1:].lower() in industry.flags
+    if t.startswith("?"):
+        return t[1:].lower() in industry.unknown_attributes
     own = _norm(industry.code)
     if t == own or t in {_norm(n) for n in (industry.name, *(_alias(a)[0] for a in industry.aliases))}:
         return True
@@ -422,3 +427,124 @@ def with_element_attributes(match: IndustryMatch | None) -> Industry | None:
     unknown = frozenset(a for a, v in values.items() if v is None)
     return replace(match.industry, flags=match.industry.flags | yes, unknown_attributes=unknown)
 
+
+
+#: How a suggestion matched, best first (:func:`suggest`).
+_SUGGEST_RANK = {"code": 0, "name": 1, "alias": 1, "prefix": 2, "contains": 3, "close spelling": 4}
+
+
+def suggest(query: str, limit: int = 10, *, catalogue_only: bool = False) -> list[dict]:
+    """Entries whose code, name or alias match what a user is typing (a type-ahead), best first.
+
+    Parameters
+    ----------
+    query : str
+        What was typed so far (a code, catalogue item, part of a name or alias).
+    limit : int
+        Most entries returned.
+    catalogue_only : bool
+        Only items of the 2021 catalogue and gisplan's own kinds (no GB/T 4754 entries).
+
+    Returns
+    -------
+    list of dict
+        ``{"code", "name", "catalogue_item", "catalogue_section", "scheme", "scheme_label", "matched_by",
+        "label"}``; ``matched_by`` is ``code``, ``name``, ``alias``, ``prefix``, ``contains`` or
+        ``close spelling``; ``label`` the line a list shows (``名录第44项 EIA2021-44 基础化学原料制造；…``).
+        Catalogue items come before GB/T 4754 entries of the same rank. Empty for an empty query.
+
+    Examples
+    --------
+    >>> [c["code"] for c in suggest("化工")]
+    ['EIA2021-44', 'EIA2021-70', 'EIA2021-42', 'EIA2021-138']
+    >>> suggest("名录第130项")[0]["catalogue_item"]
+    130
+    """
+    q = _norm(query or "")
+    if not q or limit <= 0:
+        return []
+    found: dict[str, tuple[tuple, Industry, str]] = {}
+
+    def take(entry: Industry, how: str) -> None:
+        if catalogue_only and entry.scheme not in ("eia2021", "gisplan"):
+            return
+        key = (_SUGGEST_RANK[how], _SCHEME_RANK[entry.scheme], entry.catalogue_item or 10_000, entry.code)
+        if entry.code not in found or key < found[entry.code][0]:
+            found[entry.code] = (key, entry, how)
+
+    m = _ITEM_REF.match(q)
+    if m:
+        n = int(next(g for g in m.groups() if g))
+        for e in industries():
+            if e.catalogue_item == n:
+                take(e, "code")
+    for e in industries():
+        if _norm(e.code) == q:
+            take(e, "code")
+    for k, e, how, _ in _keys():
+        if k == q:
+            take(e, how)
+        elif k.startswith(q):
+            take(e, "prefix")
+        elif q in k and not _negated(k, q):
+            take(e, "contains")
+    if not found:
+        for k, e, _, _ in _keys():
+            if difflib.SequenceMatcher(None, q, k).ratio() >= _CLOSE_CUTOFF:
+                take(e, "close spelling")
+    ranked = sorted(found.values(), key=lambda x: x[0])[:limit]
+    return [_suggestion(e, how) for _, e, how in ranked]
+
+
+def _negated(key: str, q: str) -> bool:
+    """Whether every place ``q`` occurs in ``key`` follows 非 (``非公路休闲车`` is no road)."""
+    at = [i for i in range(len(key)) if key.startswith(q, i)]
+    return bool(at) and all(i > 0 and key[i - 1] == "非" for i in at)
+
+
+def _suggestion(entry: Industry, how: str) -> dict:
+    where = f"名录第{entry.catalogue_item}项 " if entry.catalogue_item is not None else ""
+    return {"code": entry.code, "name": entry.name, "catalogue_item": entry.catalogue_item,
+            "catalogue_section": entry.catalogue_section, "scheme": entry.scheme, "scheme_label": entry.scheme_label,
+            "matched_by": how, "label": f"{where}{entry.code} {entry.name}"}
+
+
+def industry_candidates(match: IndustryMatch, limit: int = 10) -> list[dict]:
+    """The entries the words of a match could also mean, when they match more than one (else ``[]``).
+
+    Only a match made by words (name, alias, prefix, close spelling) has
+    candidates: a code or a catalogue item number means one entry. The
+    candidates are catalogue items (and gisplan's kinds) when the entry taken is
+    one, GB/T 4754 entries otherwise; the entry taken is among them, marked
+    ``chosen``.
+
+    Returns
+    -------
+    list of dict
+        ``{"code", "name", "catalogue_item", "chosen"}``.
+
+    Examples
+    --------
+    >>> [(c["code"], c["chosen"]) for c in industry_candidates(match_industry("化工"))][:2]
+    [('EIA2021-44', True), ('EIA2021-70', False)]
+    >>> industry_candidates(match_industry("EIA2021-44"))
+    []
+    """
+    if match.matched_by in ("code", "catalogue item"):
+        return []
+    catalogue = match.industry.scheme in ("eia2021", "gisplan")
+    found = [s for s in suggest(match.query, limit=limit * 3)
+             if (s["scheme"] in ("eia2021", "gisplan")) == catalogue and s["matched_by"] != "close spelling"]
+    if match.matched_by == "close spelling":
+        found = [s for s in suggest(match.query, limit=limit * 3) if (s["scheme"] in ("eia2021", "gisplan")) == catalogue]
+    codes = list(dict.fromkeys(s["code"] for s in found))
+    if match.industry.code not in codes:
+        codes.insert(0, match.industry.code)
+    if len(codes) < 2:
+        return []
+    by_code = {s["code"]: s for s in found}
+    chosen = match.industry
+    out = [{"code": chosen.code, "name": chosen.name, "catalogue_item": chosen.catalogue_item, "chosen": True}]
+    out += [{"code": c, "name": by_code[c]["name"], "catalogue_item": by_code[c]["catalogue_item"], "chosen": False}
+            for c in codes if c != chosen.code][: limit - 1]
+    return out

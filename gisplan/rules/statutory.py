@@ -21,12 +21,16 @@ from ..errors import InputError
 from ..vocab import PA_TYPE_GROUP, PA_TYPE_LABELS_ZH
 from .industry import Industry, selector_matches
 
-__all__ = ["Cite", "ZoneRule", "ZoneRules", "RuleSet", "load_rules", "default_rules", "RULE_LISTS"]
+__all__ = ["Cite", "ZoneRule", "ZoneRules", "RuleSet", "load_rules", "default_rules", "RULE_LISTS",
+           "FOLLOW_UP_DECISIONS"]
 
 #: The lists of a zone and the decision each stands for.
-RULE_LISTS = {"prohibited": "prohibited", "special_permit": "restricted", "review": "review", "allowed": "allowed"}
-_DECISIONS = ("prohibited", "restricted", "review", "allowed")
-_DEFAULT_PRECEDENCE = ("prohibited", "special_permit", "review", "allowed")
+RULE_LISTS = {"prohibited": "prohibited", "special_permit": "restricted", "review": "review", "allowed": "allowed",
+              "not_applicable": "not_applicable"}
+_DECISIONS = ("prohibited", "restricted", "review", "allowed", "not_applicable")
+_DEFAULT_PRECEDENCE = ("prohibited", "special_permit", "review", "allowed", "not_applicable")
+#: Decisions whose findings say what follows from them (``follow_up``).
+FOLLOW_UP_DECISIONS = ("prohibited", "restricted")
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class ZoneRule:
     cites: tuple[Cite, ...] = ()
     unless: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+    follow_up: str = ""
 
     @property
     def citation(self) -> str:
@@ -88,13 +95,21 @@ class ZoneRule:
         """The quoted words of all citations (`` / `` between them)."""
         return " / ".join(c.quote for c in self.cites if c.quote)
 
-    def matches(self, industry: Industry, pa_level: str | None = None) -> bool:
+    def matches(self, industry: Industry, pa_level: str | None = None, pa_type: str | None = None,
+                zone: str | None = None) -> bool:
         """Whether the rule's ``when`` selects the industry and its ``unless`` does not.
 
         A rule with ``levels`` (protected-area levels such as ``national``) applies
-        only to an area whose level is known and listed.
+        only to an area whose level is known and listed; one with ``types`` only to
+        protected areas of those types (an area of unknown type counts as a nature
+        reserve); one with ``zones`` only where the delivered zone is one of them
+        (e.g. a scenic area's ``core_scenic``).
         """
         if self.levels and (pa_level or "") not in self.levels:
+            return False
+        if self.types and (pa_type or "nature_reserve") not in self.types:
+            return False
+        if self.zones and (zone or "") not in self.zones:
             return False
         return selector_matches(list(self.when), industry) and not (
             self.unless and selector_matches(list(self.unless), industry))
@@ -141,7 +156,7 @@ class ZoneRules:
         return not self.applies_to or not pa_type or pa_type in self.applies_to
 
     def decide(self, industry: Industry | None, national_major: bool | None = None,
-               pa_level: str | None = None) -> ZoneRule:
+               pa_level: str | None = None, pa_type: str | None = None, zone: str | None = None) -> ZoneRule:
         """The rule deciding this zone for ``industry``.
 
         Without an industry the zone's summary comes back with decision
@@ -152,27 +167,37 @@ class ZoneRules:
         industry : Industry or None
         national_major : bool or None
             Whether the project is a national major project (国家重大项目);
-            None when unknown. Only zones with a ``national_major`` rule use it:
-            for an eligible project the zone's ``prohibited`` (or ``review``)
-            becomes ``restricted`` when True and ``review`` when None.
+            None when unknown. Only zones with a ``national_major`` rule use it.
+            Declared True, any project type's ``prohibited`` (or ``review``)
+            becomes ``restricted`` with the approval conditions: part 二 turns
+            on whether the project is named in central documents or approved
+            plans, whatever its type. Undeclared (None), a type that may be one
+            (``when``) gets ``review`` instead of ``prohibited``; other types
+            keep the zone's decision, as with False.
         pa_level : str or None
             The protected area's level (``national``, ``provincial`` ...), for
             rules that differ by level (``levels``); None when unknown.
+        pa_type : str or None
+            The protected area's type, for rules that differ by type (``types``).
+        zone : str or None
+            The zone as delivered (``core_scenic``, ``unzoned`` ...), for rules
+            that apply in some zones only (``zones``).
         """
         if industry is None:
             return self.summary
         base = self.otherwise
         for name in self.precedence:
-            hit = next((rule for rule in self.lists.get(name, ()) if rule.matches(industry, pa_level)), None)
+            hit = next((rule for rule in self.lists.get(name, ()) if rule.matches(industry, pa_level, pa_type, zone)),
+                       None)
             if hit is not None:
                 base = hit
                 break
         nm = self.national_major
-        if nm is None or not selector_matches(list(nm.when), industry):
+        if nm is None:
             return base
         if national_major is True and base.decision in ("prohibited", "review"):
             return nm.yes
-        if national_major is None and base.decision == "prohibited":
+        if national_major is None and base.decision == "prohibited" and selector_matches(list(nm.when), industry):
             return nm.unknown
         return base
 
@@ -187,15 +212,33 @@ class RuleSet:
         precedence = tuple(data.get("precedence") or _DEFAULT_PRECEDENCE)
         if not set(precedence) <= set(RULE_LISTS) or len(set(precedence)) != len(precedence):
             raise InputError(f"{path}: precedence must list some of {', '.join(RULE_LISTS)}, each once")
+        if "not_applicable" not in precedence:  # files written before the list existed: it comes last
+            precedence += ("not_applicable",)
         self.documents = _documents(data.get("documents") or {}, path)
+        self.follow_up = _follow_up_defaults(data.get("follow_up") or {}, path)
         self.zones: dict[tuple[str, str], ZoneRules] = {}
         for kind, zones in (data.get("zones") or {}).items():
             for zone, spec in (zones or {}).items():
-                self.zones[(kind, zone)] = _zone(kind, zone, spec, precedence, path, self.documents)
+                self.zones[(kind, zone)] = _zone(kind, zone, spec, precedence, path, self.documents,
+                                                 self.follow_up.get("statutory", {}))
 
     def get(self, kind: str, zone: str) -> ZoneRules | None:
         """Rules for a layer kind and zone code, or None when the file has none."""
         return self.zones.get((kind, zone))
+
+    def access_follow_up(self, decision: str) -> str:
+        """What follows from an access-list clause's ``prohibited`` / ``restricted`` finding (``""`` otherwise).
+
+        The clause texts are the bureau's; what follows from a decision is the
+        rules file's (``follow_up.access_list``), one text per decision.
+        """
+        return self.follow_up.get("access_list", {}).get(decision, "") if decision in FOLLOW_UP_DECISIONS else ""
+
+    def element_kinds(self) -> tuple[str, ...]:
+        """Element-zone layer kinds the file has statutory rules for (e.g. ``resource_zones``)."""
+        from ..vocab import ELEMENT_KINDS
+
+        return tuple(k for k in ELEMENT_KINDS if any(kind == k for kind, _ in self.zones))
 
     def for_protected_area(self, zone: str, pa_type: str | None) -> tuple[ZoneRules | None, str]:
         """The rules of a protected-area zone given the area's type, and how they were chosen.
@@ -276,7 +319,22 @@ def _cites(spec: dict, where: str, documents: dict[str, dict]) -> tuple[Cite, ..
     return tuple(out)
 
 
-def _rule(spec: dict, decision: str, where: str, documents: dict[str, dict]) -> ZoneRule:
+def _follow_up_defaults(spec: dict, path: str) -> dict[str, dict[str, str]]:
+    """``follow_up``: per source (``statutory``, ``access_list``), the default text per decision."""
+    out: dict[str, dict[str, str]] = {}
+    for source, texts in spec.items():
+        if source not in ("statutory", "access_list") or not isinstance(texts, dict):
+            raise InputError(f"{path}: follow_up.{source}: expected statutory or access_list, each a map of decisions")
+        bad = [d for d in texts if d not in FOLLOW_UP_DECISIONS]
+        if bad:
+            raise InputError(f"{path}: follow_up.{source}: decisions must be {' or '.join(FOLLOW_UP_DECISIONS)}, "
+                             f"got {', '.join(map(str, bad))}")
+        out[source] = {d: _flow(t) for d, t in texts.items()}
+    return out
+
+
+def _rule(spec: dict, decision: str, where: str, documents: dict[str, dict],
+          follow_up: dict[str, str] | None = None) -> ZoneRule:
     if not isinstance(spec, dict) or not spec.get("text"):
         raise InputError(f"{where}: a rule needs a text")
     cites = _cites(spec, where, documents)
@@ -290,19 +348,22 @@ def _rule(spec: dict, decision: str, where: str, documents: dict[str, dict]) -> 
         value = value or ()
         return (value,) if isinstance(value, str) else tuple(str(w) for w in value)
 
+    then = _flow(spec.get("follow_up", "")) or (
+        (follow_up or {}).get(decision, "") if decision in FOLLOW_UP_DECISIONS else "")
     return ZoneRule(id=str(spec.get("id", where)), decision=decision, text=_flow(spec["text"]),
                     source=source, article=article, text_en=_flow(spec.get("text_en", "")),
                     when=tokens(spec.get("when")), cites=cites, unless=tokens(spec.get("unless")),
-                    levels=tokens(spec.get("levels")))
+                    levels=tokens(spec.get("levels")), types=tokens(spec.get("types")), zones=tokens(spec.get("zones")),
+                    follow_up=then)
 
 
 def _zone(kind: str, zone: str, spec: dict, precedence: tuple[str, ...], path: str,
-          documents: dict[str, dict]) -> ZoneRules:
+          documents: dict[str, dict], follow_up: dict[str, str] | None = None) -> ZoneRules:
     where = f"{path}: zones.{kind}.{zone}"
     lists = {}
     for name, decision in RULE_LISTS.items():
         items = spec.get(name) or []
-        lists[name] = tuple(_rule(item, decision, f"{where}.{name}", documents) for item in items)
+        lists[name] = tuple(_rule(item, decision, f"{where}.{name}", documents, follow_up) for item in items)
     other = spec.get("otherwise") or {}
     decision = other.get("decision")
     if decision not in _DECISIONS:
@@ -317,7 +378,7 @@ def _zone(kind: str, zone: str, spec: dict, precedence: tuple[str, ...], path: s
         national_major = NationalMajor(
             when=tuple(nm.get("when") or ()),
             yes=_rule({"id": nm.get("id", f"{kind}.{zone}.national_major"), **(nm.get("if_major") or {})},
-                      "restricted", f"{where}.national_major.yes", documents),
+                      "restricted", f"{where}.national_major.yes", documents, follow_up),
             unknown=_rule({"id": nm.get("id", f"{kind}.{zone}.national_major") + ".unknown", **(nm.get("if_unknown") or {})},
                           "review", f"{where}.national_major.unknown", documents),
         )
@@ -330,7 +391,8 @@ def _zone(kind: str, zone: str, spec: dict, precedence: tuple[str, ...], path: s
         raise InputError(f"{where}.applies_to: unknown protected-area type(s) {', '.join(unknown)} "
                          f"(one of {', '.join(PA_TYPE_LABELS_ZH)})")
     return ZoneRules(kind=kind, zone=zone, label=str(spec.get("label", zone)), label_en=str(spec.get("label_en", zone)),
-                     summary=summary, lists=lists, otherwise=_rule(other, decision, f"{where}.otherwise", documents),
+                     summary=summary, lists=lists,
+                     otherwise=_rule(other, decision, f"{where}.otherwise", documents, follow_up),
                      precedence=precedence, national_major=national_major, own_law=own_law, applies_to=applies_to)
 
 

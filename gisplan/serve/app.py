@@ -42,7 +42,9 @@ PRELOGIN_COOKIE = "gisplan_prelogin"
 SESSION_TTL_S = 12 * 3600
 OUTPUT_TYPES = {"report.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                 "report.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "report.png": "image/png", "report.pdf": "application/pdf", "map.html": "text/html; charset=utf-8"}
+                "report.png": "image/png", "report.pdf": "application/pdf", "map.html": "text/html; charset=utf-8",
+                # the overlay as layers (issue 24): QGIS/ArcGIS, and Google Earth / 奥维
+                "layers.gpkg": "application/geopackage+sqlite3", "layers.kmz": "application/vnd.google-earth.kmz"}
 #: Uploads up to this size are copied to the data folder on the event loop (they are in memory already).
 INLINE_UPLOAD_BYTES = 1 << 20
 #: How long after the time limit a worker that checks the limit itself is given before it is killed.
@@ -698,11 +700,10 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     @app.get("/api/screenings/{sid}/{name}")
     async def screening_file(request: Request, sid: str, name: str, user: CurrentUser,
                              lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh"):
-        """``report.docx``, ``report.xlsx``, ``report.png``, ``report.pdf`` or ``map.html`` (rendered once, then kept).
+        """``report.docx|xlsx|png|pdf``, ``map.html`` or ``layers.gpkg|kmz`` (rendered once, then kept).
 
-        ``report.pdf`` is the whole report when this gisplan can write one
-        (``ScreeningResult.to_pdf``), else the map as PDF. The maps and the
-        DOCX figure are drawn over the server's basemap (``--basemap``).
+        ``report.pdf`` is the whole report (``ScreeningResult.to_pdf``). The maps and the
+        DOCX/PDF figure are drawn over the server's basemap (``--basemap``).
         """
         if name not in OUTPUT_TYPES:
             raise ApiError(404, "not found")

@@ -501,7 +501,8 @@ def _write_atomic(target: Path, write) -> None:
 
 def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, lang: str,
                   again: dict | None = None, basemap=None) -> dict:
-    """Render one output (``report.docx|xlsx|png|pdf`` or ``map.html``) of a kept result into ``out_dir``.
+    """Render one output (``report.docx|xlsx|png|pdf``, ``map.html`` or ``layers.gpkg|kmz``) of a kept result into
+    ``out_dir``.
 
     A file once written is never rewritten, so every later download is identical.
     The DOCX embeds the PNG map of the same folder (rendered first when missing).
@@ -581,6 +582,10 @@ def _render(result, target: Path, lang: str, basemap=None) -> None:
         from ..render.xlsx_report import write_xlsx
 
         _write_atomic(target, lambda tmp: write_xlsx(result, tmp, lang=lang))
+    elif target.name in ("layers.gpkg", "layers.kmz"):
+        from ..render.layers_out import write_layers
+
+        _write_atomic(target, lambda tmp: write_layers(result, tmp))
     else:  # pragma: no cover - the app only asks for the names above
         raise ValueError(f"unknown output {target.name}")
 
