@@ -198,3 +198,32 @@ def test_crs_choices_cover_jilins_zones_and_meridians():
     from pyproj import CRS
 
     assert "zone 43" in CRS.from_epsg(4531).name and "CM 129E" in CRS.from_epsg(4552).name
+
+
+@pytest.mark.parametrize("form, code, field", [
+    ({"construction_nature_value": "重建"}, "form_nature", "“建设性质”"),
+    ({"construction_nature_value": "rebuild it"}, "form_nature", "“建设性质”"),
+    ({"builder": "某" * 201}, "form_too_long", "“建设单位”"),
+    ({"name": "项" * 201}, "form_too_long", "“项目名称”"),
+    ({"project_code": "1" * 201}, "form_too_long", "“项目代码”"),
+    ({"name": 5}, "form_not_text", "“项目名称”"),
+])
+def test_project_form_refusals_in_the_pages_words(form, code, field):
+    """gisplan.project_info's real refusals (gisplan.screen raises them) name the page's field in both languages."""
+    from gisplan.project_info import project_form
+
+    with pytest.raises(GisplanError) as err:
+        project_form(**form)
+    words = page_message(str(err.value), file="site.geojson")
+    assert words["code"] == code and field in words["zh"]
+    assert english_words(words["zh"], ("rebuild it",)) == [], words["zh"]
+    assert "`" not in words["en"] and "_" not in words["en"] and not has_cjk(words["en"], ("重建",)), words["en"]
+
+
+def test_a_project_code_of_another_shape_is_a_note_in_the_pages_words():
+    from gisplan.project_info import project_form
+
+    _, warnings = project_form(project_code="延发改审批〔2020〕12号")
+    words = page_note(warnings[0])
+    assert words["code"] == "note_project_code" and "“延发改审批〔2020〕12号”" in words["zh"]
+    assert english_words(words["zh"]) == [] and "“Project code”" in words["en"]

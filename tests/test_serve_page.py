@@ -9,6 +9,7 @@ module (and one per tile basemap). Screenshots are written to
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from datetime import datetime, timedelta
@@ -314,70 +315,100 @@ def test_a_site_outside_the_data_is_refused_at_the_top_in_red_and_a_partial_one_
     r, g, b = (int(v) for v in re.findall(r"\d+", colour)[:3])
     assert r > 120 and g < 60 and b < 60  # red
     assert page.locator("#coverage").bounding_box()["y"] < page.locator("#verdict").bounding_box()["y"]
+    outside = _last_result(server)
+    assert outside["coverage"]["status"] == "outside" and outside["verdict"]["overall"] == "review"  # the JSON
+    assert outside["coverage"]["extent_label"] in banner.inner_text()
+    # no review verdict for it: the page says no verdict is given, in both languages
+    assert page.get_attribute("#verdict", "data-verdict") == "outside"
+    assert page.inner_text("#verdict") == "筛查结论：数据范围外，不作判定" and "需人工核对" not in page.inner_text("#verdict")
+    _switch(page, "en")
+    assert "no verdict" in page.inner_text("#verdict") and "review" not in page.inner_text("#verdict")
+    _switch(page, "zh")
+    # the record lists it so too, and finds it by that verdict and those words
+    with local_client(server) as c:
+        listed = c.get("/api/screenings", params={"limit": 1}).json()["screenings"][0]
+        assert listed["verdict"] == "outside"
+        found = c.get("/api/screenings", params={"verdict": "outside"}).json()["screenings"]
+        assert listed["id"] in [s["id"] for s in found] and all(s["verdict"] == "outside" for s in found)
+        assert listed["id"] in [s["id"] for s in c.get("/api/screenings", params={"q": "数据范围外"}).json()["screenings"]]
+        assert listed["id"] not in [s["id"] for s in c.get("/api/screenings", params={"verdict": "review"}).json()["screenings"]]
+    page.click("#tabs button[data-tab='record']")
+    page.wait_for_selector(f"#record-table tr[data-id='{listed['id']}']")
+    assert page.inner_text(f"#record-table tr[data-id='{listed['id']}'] td[data-verdict]") == "数据范围外，不作判定"
+    page.click("#tabs button[data-tab='screen']")
     _screen(page, BORDER)
     banner = page.locator("#coverage")
     assert banner.get_attribute("data-coverage") == "partial"
-    with local_client(server) as c:
-        sid = c.get("/api/screenings", params={"limit": 1}).json()["screenings"][0]["id"]
-        project = c.get(f"/api/screenings/{sid}").json()["result"]["project"]
-    share = project["outside_coverage_m2"] / project["area_m2"]
+    coverage = _last_result(server)["coverage"]
     text = banner.inner_text()
-    assert f"{project['outside_coverage_m2'] / 1e4:,.4f}" in text and f"{100 * share:.1f}%" in text
+    assert f"{coverage['outside_m2'] / 1e4:,.4f}" in text and f"{100 * coverage['outside_share']:.1f}%" in text
+    assert coverage["extent_label"] in text and page.get_attribute("#verdict", "data-verdict") != "outside"
+    # a store without control units: where its data stops is unknown (the verdict stays review and says why)
+    page.evaluate("""() => { const e = JSON.parse(JSON.stringify(state.current));
+      e.result.coverage = {status: 'unknown', outside_m2: null, outside_share: null, extent_label: '库内环境管控单元范围'};
+      showResult(e, false); }""")
+    assert page.get_attribute("#coverage", "data-coverage") == "unknown"
+    assert page.inner_text("#coverage").startswith("本系统没有环境管控单元数据")
 
 
 # --------------------------------------------------------------------------- 4. findings a reviewer can act on
 
 
-def test_findings_are_grouped_with_counts_strictest_first(server, open_page):
-    page = open_page(server.url)
-    _screen(page, PARK, industry="C26")
+def _last_result(server) -> dict:
     with local_client(server) as c:
         sid = c.get("/api/screenings", params={"limit": 1}).json()["screenings"][0]["id"]
-        findings = c.get(f"/api/screenings/{sid}").json()["result"]["verdict"]["findings"]
-    groups = page.locator("#findings section.group")
-    assert groups.count() >= 3
-    total = sum(int(x.split()[-1]) for x in page.locator("#findings > .counts .chip").all_inner_texts())
-    assert total == len(findings)
-    order = ["prohibited", "restricted", "review", "allowed", "not_applicable"]
-    for g in groups.all():
-        decisions = [d.get_attribute("data-decision") for d in g.locator(":scope > .finding").all()]
-        assert decisions == sorted(decisions, key=order.index)  # strictest first in every group
-    keys = [g.get_attribute("data-group") for g in groups.all()]
-    assert "dim:spatial_layout" in keys
-    first_worst = groups.first.locator(".finding").first.get_attribute("data-decision")
-    assert first_worst == "prohibited"  # the group with the prohibition comes first
+        return c.get(f"/api/screenings/{sid}").json()["result"]
 
 
-def test_groups_not_applicable_and_follow_up_as_the_verdict_gives_them(server, open_page):
-    """The page reads ``verdict.groups``, folds ``not_applicable`` away and shows ``follow_up`` (the JSON contract)."""
+def test_findings_are_grouped_with_counts_strictest_first(server, open_page):
+    """The page shows ``verdict.groups`` as gisplan.finding_groups made them: their order, counts and folds."""
     page = open_page(server.url)
     _screen(page, PARK, industry="C26")
-    page.evaluate("""() => {
-      const e = JSON.parse(JSON.stringify(state.current));
-      e.result.verdict.findings = [
-        {kind: 'eco_redline', decision: 'restricted', name: '红线甲', rule: '限制', follow_up: '须论证不可避让并取得审批'},
-        {kind: 'access_list', decision: 'not_applicable', name: '吉林省', rule: '不适用的条款', dimension: 'spatial_layout'},
-        {kind: 'access_list', decision: 'prohibited', name: '吉林省', rule: '禁止', dimension: 'spatial_layout',
-         follow_up: '建议调整选址'},
-        {kind: 'access_list', decision: 'not_applicable', name: '吉林省', rule: '另一条', dimension: 'spatial_layout'}];
-      e.result.verdict.groups = [
-        {key: 'spatial_layout', label: '空间布局约束', label_en: 'spatial layout', findings: [1, 2, 3]},
-        {key: 'statutory', label: '法定保护区域', label_en: 'statutory zones', findings: [0]}];
-      showResult(e, false);
-    }""")
+    verdict = _last_result(server)["verdict"]
     groups = page.locator("#findings section.group")
-    assert groups.count() == 2
-    first = groups.first
-    assert first.get_attribute("data-group") == "spatial_layout"  # holds the prohibition
-    assert first.locator(":scope > .finding").count() == 1
-    folded = first.locator("details.na")
-    assert not folded.evaluate("d => d.open") and "不适用的条款 2 条" in folded.inner_text()
-    assert "不适用 2" in first.locator("h4").inner_text()  # counted apart
-    assert "后续要求：建议调整选址" in first.inner_text()
-    assert "须论证不可避让并取得审批" in groups.nth(1).inner_text()
+    keys = [g.get_attribute("data-group") for g in groups.all()]
+    assert keys == [g["key"] for g in verdict["groups"]] and "spatial_layout" in keys
+    chips = page.locator("#findings > .counts .chip").all_inner_texts()
+    assert sum(int(x.split()[-1]) for x in chips) == len(verdict["findings"]) == sum(verdict["counts"].values())
+    order = ["prohibited", "restricted", "review", "allowed"]
+    for g, data in zip(groups.all(), verdict["groups"]):
+        decisions = [d.get_attribute("data-decision") for d in g.locator(":scope > .finding").all()]
+        assert decisions == sorted(decisions, key=order.index)  # strictest first in every group
+        assert len(decisions) == len(data["findings"]) and "not_applicable" not in decisions
+        folded = g.locator("details.na .finding")
+        assert folded.count() == len(data["folded"])
+        assert all(d == "not_applicable" for d in (x.get_attribute("data-decision") for x in folded.all()))
+    assert groups.first.locator(".finding").first.get_attribute("data-decision") == "prohibited"
+
+
+def test_not_applicable_rows_are_folded_and_follow_ups_shown_in_both_languages(server, open_page, shots):
+    """A real road through the redline: the restriction's follow-up shown, the clauses that do not apply folded
+    (closed, counted apart), headings in the page's language."""
+    from gisplan.finding_groups import group_label
+
+    page = open_page(server.url)
+    _screen(page, ROAD, width=50, industry="公路")
+    verdict = _last_result(server)["verdict"]
+    follow = [f["follow_up"] for f in verdict["findings"] if f.get("follow_up") and f["decision"] != "not_applicable"]
+    assert follow
+    shown = page.locator("#findings [data-follow-up]").all_inner_texts()
+    assert [t.split("：", 1)[1] for t in shown] == follow
+    folds = page.locator("#findings details.na")
+    n_folded = sum(len(g["folded"]) for g in verdict["groups"])
+    assert n_folded and folds.count() == sum(1 for g in verdict["groups"] if g["folded"])
+    assert not any(d.evaluate("d => d.open") for d in folds.all())
+    assert not any(x.is_visible() for x in page.locator("#findings details.na .finding").all())  # folded away
+    first_fold = next(g for g in verdict["groups"] if g["folded"])
+    assert f"不适用的条款 {len(first_fold['folded'])} 条" in folds.first.inner_text()
+    assert page.locator("#findings section.group h4 span").first.inner_text() == group_label(verdict["groups"][0]["key"])
+    page.locator("#findings").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "findings_road_zh.png"), full_page=True)
     _switch(page, "en")
-    assert page.locator("#findings section.group h4 span").first.inner_text() == "spatial layout"
-    assert "2 clauses not applicable" in page.locator("details.na").inner_text()
+    headings = page.locator("#findings section.group h4 > span:first-child").all_inner_texts()
+    assert headings == [group_label(g["key"], "en") for g in verdict["groups"]]
+    assert f"{len(first_fold['folded'])} clauses not applicable" in page.locator("details.na").first.inner_text()
+    page.screenshot(path=str(shots / "findings_road_en.png"), full_page=True)
+    _switch(page, "zh")
 
 
 def test_a_road_shows_where_it_enters_and_leaves_the_redline(server, open_page):
@@ -390,6 +421,31 @@ def test_a_road_shows_where_it_enters_and_leaves_the_redline(server, open_page):
     assert "线路进出生态保护红线、保护区的位置" in text
     assert f"X {crossing['entry']['x_northing']:,.3f}" in text and f"Y {crossing['exit']['y_easting']:,.3f}" in text
     assert f"{crossing['entry']['lon']:.6f}" in text and f"{crossing['length_m']:,.1f}" in text
+
+
+def test_the_embedded_map_loaded_in_a_hidden_tab_fits_the_site_once_shown(server, open_page):
+    """A map that loads while its tab is hidden (no size) waits, then fits the site when shown: no NaN view."""
+    with local_client(server) as c:
+        r = c.post("/api/screen", files={"file": (PARK.name, PARK.read_bytes())})
+        sid, bounds = r.json()["id"], r.json()["project"]["bounds"]
+    page = open_page(server.url)
+    page.evaluate("""sid => { const d = document.createElement('div'); d.id = 'hidden-frame'; d.hidden = true;
+      d.append(Object.assign(document.createElement('iframe'), {src: `/api/screenings/${sid}/map.html?lang=zh`,
+                                                                  style: 'width: 600px; height: 400px'}));
+      document.body.append(d); }""", sid)
+    frame = page.frame_locator("#hidden-frame iframe")
+    page.wait_for_function("() => { const w = document.querySelector('#hidden-frame iframe').contentWindow; "
+                           "return w && w.L && w.document.readyState === 'complete'; }")
+    page.wait_for_timeout(400)  # the map's script ran with no size
+    page.evaluate("() => { document.querySelector('#hidden-frame').hidden = false; }")
+    view = page.wait_for_function("""() => { const w = document.querySelector('#hidden-frame iframe').contentWindow;
+      const name = Object.keys(w).find(k => /^map_[0-9a-f]+$/.test(k)); const m = w[name];
+      if (!m || !m.getSize().x) return null; const b = m.getBounds();
+      return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth(), m.getZoom()]; }""", timeout=10_000).json_value()
+    x0, y0, x1, y1, zoom = view
+    assert all(math.isfinite(v) for v in view) and zoom > 8
+    assert x0 <= bounds[0] and y0 <= bounds[1] and x1 >= bounds[2] and y1 >= bounds[3]  # the site is in view
+    assert frame.locator(".leaflet-container").count() == 1
 
 
 def test_clicking_a_control_unit_opens_its_card(server, open_page):
@@ -618,12 +674,20 @@ def _tiles_reach_the_png_and_the_docx(srv, tile_files) -> None:
         assert c.get("/api/basemap/tiles/3/0/0").status_code == 404
         r = c.post("/api/screen", files={"file": (tile_files["site"].name, tile_files["site"].read_bytes())})
         sid = r.json()["id"]
+        pdf = c.get(f"/api/screenings/{sid}/report.pdf").content  # first: it draws the map the others share
         png = c.get(f"/api/screenings/{sid}/report.png").content
         docx = c.get(f"/api/screenings/{sid}/report.docx").content
-    assert len(magenta_blobs(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")))) >= 3
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert len(magenta_blobs(pixels)) >= 3
     with zipfile.ZipFile(io.BytesIO(docx)) as z:
         figure = [n for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")]
         assert figure and z.read(figure[0]) == png  # the DOCX figure is that very map
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) > 2 and "项目概况" in reader.pages[0].extract_text().replace("\x00", "")  # the whole report, not the map alone
+    images = [im for p in reader.pages for im in p.images]
+    assert len(images) == 1 and np.array_equal(np.asarray(images[0].image.convert("RGB")), pixels)  # that map again
 
 
 def test_the_static_map_and_docx_figure_draw_the_same_tiles_in_line(demo_store, tile_files):

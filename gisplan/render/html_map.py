@@ -79,6 +79,27 @@ class _MeasureControlEn(_MeasureControl):
     default_js: ClassVar[list] = [("leaflet_measure_js", _ASSET + "leaflet-measure.js")]
 
 
+class _FitWhenSized(folium.map.FitBounds):
+    """Fit the map to its bounds once its frame has a size.
+
+    A map in a frame the page hides while it loads (a tab switched away) has no
+    size: fitting then gives a NaN view and the map stays broken. This checks
+    every 150 ms until the frame is laid out, then fits as
+    :class:`folium.map.FitBounds` does at once.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function fit() {
+            var map = {{ this._parent.get_name() }}, box = map.getContainer();
+            if (!(box.clientWidth > 0 && box.clientHeight > 0)) { setTimeout(fit, 150); return; }
+            map.invalidateSize(false);
+            map.fitBounds({{ this.bounds|tojson }}, {{ this.options|tojson }});
+        })();
+        {% endmacro %}
+    """)
+
+
 def _asset(name: str) -> str:
     return resources.files("gisplan.render").joinpath("static", name).read_text(encoding="utf-8")
 
@@ -318,7 +339,7 @@ def html_map(
     _geojson(site, "项目范围" if zh else "Project site",
              lambda f: {"color": SITE_COLOUR, "weight": 3, "fillOpacity": 0.05},
              ["name", "area_ha"], ["项目", "面积 (ha)"] if zh else ["Project", "Area (ha)"], crs).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
+    _FitWhenSized([[miny, minx], [maxy, maxx]], padding=(30, 30)).add_to(m)
     (_MeasureControl if zh else _MeasureControlEn)(
         position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
         primary_area_unit="hectares", secondary_area_unit="sqmeters").add_to(m)

@@ -117,11 +117,14 @@ class ScreenForm(BaseModel):
     cm: int | None = Field(None, description="central meridian of GK metres without zone prefix")
     towgs84: str | None = Field(None, description="Bursa-Wolf parameters of a Xian 1980 / Beijing 1954 source")
     dxf_layer: str | None = Field(None, description="read only this DXF layer")
-    project_name: str | None = Field(None, max_length=200, description="项目名称 (the site's name when not given)")
-    builder: str | None = Field(None, max_length=200, description="建设单位")
-    project_code: str | None = Field(None, max_length=200, description="项目代码 (投资项目统一代码)")
-    construction_nature: str | None = Field(None, max_length=40,
-                                            description="建设性质: new, reconstruction, expansion, renovation, relocation")
+    # the project form: gisplan.screen checks these (200 characters at most, one of five natures), and the page
+    # says which field is wrong; the limits here only bound what is carried to it
+    project_name: str | None = Field(None, max_length=2000, description="项目名称 (the site's name when not given)")
+    builder: str | None = Field(None, max_length=2000, description="建设单位")
+    project_code: str | None = Field(None, max_length=2000, description="项目代码 (投资项目统一代码)")
+    construction_nature: str | None = Field(None, max_length=2000,
+                                            description="建设性质: new, reconstruction, expansion, renovation, "
+                                                        "relocation (or 新建, 改建, 扩建, 技术改造, 迁建)")
     csrf_token: str | None = Field(None, description="the CSRF token of a browser session")
 
 
@@ -337,38 +340,26 @@ def _json_maybe_gzip(request: Request, packed: tuple[bytes, bytes]) -> Response:
     return Response(packed[0], media_type="application/json", headers={"Vary": "Accept-Encoding"})
 
 
-def _suggest(query: str, limit: int = 10) -> list[dict]:
-    """A type-ahead over the industry table (stand-in until ``gisplan.rules.industry.suggest`` is there).
+def _recorded_before_groups(result: dict) -> dict:
+    """A result recorded by an older gisplan, completed as this one writes it: ``verdict.groups`` and ``coverage``.
 
-    Entries whose code, name, alias or catalogue item contain what is typed;
-    catalogue items first, then codes that begin with it, then shorter codes.
+    Both are computed from what the record holds by the functions that make them
+    now (:func:`gisplan.finding_groups.group_findings`,
+    :func:`gisplan.engine.single.coverage_of`; the data range's name is not kept, so
+    it stays empty). A result that has them is returned as it is.
     """
-    from ..rules.industry import industries
+    from ..engine.single import coverage_of
+    from ..finding_groups import group_findings
 
-    needle = query.strip().casefold()
-    if not needle:
-        return []
-    item = re.fullmatch(r"(?:名录)?第?(\d{1,3})项?", needle)
-    found = []
-    for i in industries():
-        words = [w.casefold() for w in (i.name, *i.aliases)]
-        code = i.code.casefold()
-        text = " ".join((code, *words, i.eia_section.casefold()))
-        if not (needle in text or (item and i.catalogue_item == int(item.group(1)))):
-            continue
-        if needle == code or needle in words or (item and i.catalogue_item == int(item.group(1))):
-            rank = 0  # the very code, name, alias or item number
-        elif code.startswith(needle) or any(w.startswith(needle) for w in words):
-            rank = 1
-        else:
-            rank = 2  # somewhere inside a longer name
-        where = f"名录第{i.catalogue_item}项 " if i.catalogue_item is not None else ""
-        found.append((rank, {"code": i.code, "name": i.name, "catalogue_item": i.catalogue_item,
-                             "catalogue_section": i.catalogue_section, "scheme": i.scheme,
-                             "scheme_label": i.scheme_label, "label": f"{where}{i.code} {i.name}"}))
-    found.sort(key=lambda rd: (rd[0], rd[1]["catalogue_item"] is None, len(rd[1]["code"]), rd[1]["code"]))
-    found = [d for _, d in found]
-    return found[:limit]
+    verdict = result.get("verdict")
+    if isinstance(verdict, dict) and "groups" not in verdict:
+        verdict["groups"] = group_findings(verdict.get("findings") or [])
+    if "coverage" not in result:
+        p = result.get("project") or {}
+        has_units = not any("no control_units layer" in str(w) for w in result.get("warnings") or [])
+        result["coverage"] = coverage_of(float(p.get("area_m2") or 0.0), float(p.get("outside_coverage_m2") or 0.0),
+                                         has_units, "")
+    return result
 
 
 # --------------------------------------------------------------------------- app
@@ -656,13 +647,14 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
                          date_to: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
                          since: Annotated[str | None, Query(pattern=_INSTANT)] = None,
                          until: Annotated[str | None, Query(pattern=_INSTANT)] = None,
-                         verdict: Annotated[str | None, Query(pattern="^(prohibited|restricted|review|allowed)$")] = None,
+                         verdict: Annotated[str | None, Query(pattern="^(prohibited|restricted|review|allowed|outside)$")] = None,
                          limit: Annotated[int, Query(ge=1, le=1000)] = 200):
         """Past screenings, newest first: yours (a reviewer) or everyone's (an admin).
 
         ``q`` searches site and file names, the project form (name, builder,
         project code), the industry, the verdict and unit codes (every word must
-        be found); ``verdict`` keeps one decision; ``from``/``to`` are UTC days,
+        be found); ``verdict`` keeps one decision (``outside``: sites wholly outside
+        the store's data, where no verdict is given); ``from``/``to`` are UTC days,
         ``since``/``until`` UTC instants (``2026-01-31T16:00:00+00:00``).
         """
         rows = record.list(user=None if user.is_admin else user.name, q=q, date_from=date_from, date_to=date_to,
@@ -686,7 +678,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         from .messages import page_note
 
         row = _visible(user, sid)
-        result = json.loads(record.result_json(sid))
+        result = _recorded_before_groups(json.loads(record.result_json(sid)))
         notes = [page_note(w, file=row.client_filename) for w in result.get("warnings") or []]
         return dict(row.summary(), result=result, notes=notes)
 
@@ -750,11 +742,20 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         """The words the page shares with the reports: decisions (gisplan.labels), map colours, the form's choices."""
         from ..labels import DECISION_LABELS
         from ..render import palette
+        from ..engine.single import OUTSIDE_LABEL
+        from ..finding_groups import GROUP_ORDER, group_label
+        from ..project_info import CONSTRUCTION_NATURES, CONSTRUCTION_NATURES_EN
+        from ..vocab import ELEMENT_KINDS
         from .messages import crs_choices
-        from .project_form import NATURES
 
-        return {"decisions": DECISION_LABELS, "crs": crs_choices(),
-                "natures": [{"value": k, "zh": zh, "en": en} for k, (zh, en) in NATURES.items()],
+        # a site wholly outside the data: `review` in the JSON, but no verdict is given (the page and record say so)
+        decisions = {lang: dict(words, outside=OUTSIDE_LABEL if lang == "zh" else "outside the data: no verdict given")
+                     for lang, words in DECISION_LABELS.items()}
+        return {"decisions": decisions, "crs": crs_choices(),
+                "groups": {k: {"zh": group_label(k, "zh"), "en": group_label(k, "en")}
+                           for k in (*GROUP_ORDER, *ELEMENT_KINDS)},
+                "natures": [{"value": k, "zh": zh, "en": CONSTRUCTION_NATURES_EN[k]}
+                            for k, zh in CONSTRUCTION_NATURES.items()],
                 "colours": {"category": palette.CATEGORY_COLOURS, "redline": palette.REDLINE_COLOUR,
                             "site": palette.SITE_COLOUR, "protected": palette.PROTECTED_COLOURS,
                             "water": palette.WATER_COLOURS}}
@@ -765,12 +766,13 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
 
         Each: ``code``, ``name``, ``catalogue_item`` (the 2021 EIA catalogue's
         number, or null), ``catalogue_section``, ``scheme``, ``scheme_label``,
-        ``eia_section``, ``label``.
+        ``matched_by``, ``label`` (:func:`gisplan.rules.industry.suggest`) and
+        ``eia_section`` (the same as ``catalogue_section``, for older clients).
         """
-        from ..rules import industry as industry_rules
+        from ..rules.industry import suggest
 
-        suggest = getattr(industry_rules, "suggest", None) or _suggest
-        return {"industries": [dict(s, eia_section=s.get("catalogue_section") or "") for s in suggest(q, limit)]}
+        return {"industries": [dict(s, eia_section=s.get("catalogue_section") or "")
+                               for s in suggest(q, limit, catalogue_only=False)]}
 
     @app.get("/api/units/{code}")
     async def unit(code: str, user: CurrentUser):

@@ -12,7 +12,6 @@ The store is held with :func:`gisplan.open_store` (one per worker process).
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import pickle
@@ -24,7 +23,7 @@ from ..errors import GisplanError, StoreError
 
 __all__ = ["init_worker", "read_upload", "screen_upload", "screen_and_record", "render_output", "import_layer_file",
            "import_rules_file", "store_info", "backdrop", "ping", "site_geojson", "unit_card", "offline_features",
-           "understood", "search_text", "NATIONAL_MAJOR"]
+           "understood", "search_text", "record_verdict", "project_fields", "NATIONAL_MAJOR", "PROJECT_KEYS"]
 
 #: Accepted values of the ``national_major`` field and what is passed on.
 NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
@@ -342,11 +341,22 @@ def understood(site, client_name: str) -> dict:
     return out
 
 
-def _national_major_kwargs(value) -> tuple[dict, bool]:
-    from ..screening import screen
+#: The form fields of ``POST /api/screen`` that name the project, as :func:`gisplan.screen` takes them.
+PROJECT_KEYS = ("project_name", "builder", "project_code", "construction_nature")
 
-    accepted = "national_major" in inspect.signature(screen).parameters
-    return ({"national_major": value} if accepted else {}), accepted
+
+def project_fields(opts: dict) -> dict:
+    """The project form's fields of ``opts`` as :func:`gisplan.screen`'s keywords (None where not given).
+
+    The screening checks them (a nature of construction that is none of the five,
+    text over 200 characters: :class:`~gisplan.errors.InputError`) and writes them
+    into the result's ``project`` object.
+    """
+    out = {}
+    for key in PROJECT_KEYS:
+        value = opts.get(key)
+        out[key] = value.strip() or None if isinstance(value, str) else value
+    return out
 
 
 def _keep_store_name(result, info: dict) -> None:
@@ -373,23 +383,22 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
     """
     def run() -> dict:
         from ..screening import screen
-        from .project_form import apply_project_form
 
         t0 = time.perf_counter()
         store = _store()
         info = dict(_STATE["info"])
         site = _read(path, client_name, opts)
         major = NATIONAL_MAJOR.get(str(opts.get("national_major") or "").lower())
-        extra, applied = _national_major_kwargs(major)
+        form = project_fields(opts)
         result = screen(site, store, radius=opts.get("radius"), width=opts.get("width"),
-                        buffer=opts.get("buffer", 5000.0), industry=opts.get("industry") or None, **extra)
+                        buffer=opts.get("buffer", 5000.0), industry=opts.get("industry") or None,
+                        national_major=major, **form)
         _keep_store_name(result, info)
-        form = apply_project_form(result, opts)
         params = {k: opts.get(k) for k in (*_READ_KEYS, "radius", "width", "buffer", "industry", "national_major")}
-        params["national_major_applied"] = applied
+        params["national_major_applied"] = True
         params.update(form)
         text = result.to_json()
-        verdict = result.verdict.get("overall") or "review"
+        verdict = record_verdict(result.verdict.get("overall"), result.coverage)
         return {"json": text, "pickle": _pickle_result(result),
                 "verdict": verdict, "site_name": result.project.get("name") or site.name or Path(client_name).stem,
                 "store": info, "params": params, "seconds": time.perf_counter() - t0,
@@ -398,12 +407,27 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
     return _guard(run, _upload_names(path, client_name))
 
 
+def record_verdict(overall: str | None, coverage: dict | None) -> str:
+    """The verdict the record lists: ``outside`` for a site wholly outside the store's data (no verdict is given
+    there, though the JSON's ``overall`` stays ``review``), else the overall decision.
+
+    Examples
+    --------
+    >>> record_verdict("review", {"status": "outside"}), record_verdict("allowed", {"status": "inside"})
+    ('outside', 'allowed')
+    """
+    if (coverage or {}).get("status") == "outside":
+        return "outside"
+    return overall or "review"
+
+
 def search_text(result, params: dict) -> str:
     """What the record is searched by for one screening (see :func:`gisplan.serve.record.search_words`)."""
     from .record import search_words
 
     light = {"project": result.project, "verdict": {"overall": result.verdict.get("overall"),
                                                     "industry": result.verdict.get("industry")},
+             "coverage": result.coverage,
              "control_units": [{"code": r.get("code")} for r in result.unit_rows or []]}
     return search_words(light, params)
 
@@ -505,15 +529,15 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
     ``out_dir``.
 
     A file once written is never rewritten, so every later download is identical.
-    The DOCX embeds the PNG map of the same folder (rendered first when missing).
     The map context (features around the site) is read from the store version
     ``store_sha256`` kept in the data folder: never from a newer store.
     When the pickled result cannot be loaded (e.g. written by another gisplan
     version), ``again`` (the kept upload, its client name, the parameters, the
     original ``generated_at`` and store name) screens it once more on that
     same store version. ``basemap`` (a :class:`~gisplan.render.basemap.BasemapSpec`)
-    is drawn under the HTML map, the PNG map and the DOCX figure. ``report.pdf``
-    is the whole report where the result can write one (``to_pdf``), else the map.
+    is drawn under the HTML map and the PNG map. ``report.pdf`` is the whole
+    report (:meth:`~gisplan.result.ScreeningResult.to_pdf`); the DOCX and the PDF
+    take the PNG map of the same folder as their figure (rendered first when missing).
     """
     def run() -> dict:
         target_dir = Path(out_dir)
@@ -528,16 +552,17 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
                 raise
             result = _rescreen(again, store_sha256)
         _attach_context(result, store_sha256)
-        if name == "report.docx":
+        if name in ("report.docx", "report.pdf"):  # the map drawn once: the PNG, the DOCX's and the PDF's figure
             png = target_dir / "report.png"
             if not png.is_file():
                 _render(result, png, lang, basemap)
             figure = png.read_bytes()
-            from ..render.docx_report import write_docx
+            if name == "report.docx":
+                from ..render.docx_report import write_docx
 
-            _write_atomic(target, lambda tmp: write_docx(result, tmp, lang=lang, figure_png=figure))
-        elif name == "report.pdf" and callable(getattr(result, "to_pdf", None)):
-            _write_atomic(target, lambda tmp: _whole_pdf(result, tmp, lang, basemap))
+                _write_atomic(target, lambda tmp: write_docx(result, tmp, lang=lang, figure_png=figure))
+            else:
+                _write_atomic(target, lambda tmp: result.to_pdf(tmp, lang=lang, figure_png=figure))
         else:
             _render(result, target, lang, basemap)
         return {"file": name}
@@ -551,22 +576,13 @@ def _rescreen(again: dict, store_sha256: str):
 
     params = again["params"]
     site = _read(again["upload"], again["client"], params)
-    extra, _ = _national_major_kwargs(NATIONAL_MAJOR.get(str(params.get("national_major") or "").lower()))
     result = screen(site, _version(store_sha256), radius=params.get("radius"), width=params.get("width"),
-                    buffer=params.get("buffer") or 5000.0, industry=params.get("industry") or None, **extra)
+                    buffer=params.get("buffer") or 5000.0, industry=params.get("industry") or None,
+                    national_major=NATIONAL_MAJOR.get(str(params.get("national_major") or "").lower()),
+                    **project_fields(params))
     result.generated_at = again["generated_at"]
     _keep_store_name(result, {"name": again["store_name"], "sha256": store_sha256})
-    from .project_form import apply_project_form
-
-    apply_project_form(result, params)
     return result
-
-
-def _whole_pdf(result, tmp: Path, lang: str, basemap) -> None:
-    """The whole report as PDF (``ScreeningResult.to_pdf``), with the basemap where it takes one."""
-    params = inspect.signature(result.to_pdf).parameters
-    kwargs = {k: v for k, v in (("lang", lang), ("basemap", basemap)) if k in params}
-    result.to_pdf(tmp, **kwargs)
 
 
 def _render(result, target: Path, lang: str, basemap=None) -> None:
@@ -574,7 +590,7 @@ def _render(result, target: Path, lang: str, basemap=None) -> None:
         from ..render.html_map import write_html_map
 
         _write_atomic(target, lambda tmp: write_html_map(result, tmp, lang=lang, basemap=basemap))
-    elif target.suffix in (".png", ".pdf"):
+    elif target.suffix == ".png":
         from ..render.static_map import write_static_map
 
         _write_atomic(target, lambda tmp: write_static_map(result, tmp, lang=lang, basemap=basemap))

@@ -32,6 +32,8 @@ FIELDS = {
     "encoding": ("“文字编码”", "“Text encoding”"),
     "dxf_layer": ("“图层或工作表”", "“Layer or sheet”"),
     "national_major": ("“国家重大项目”", "“National major project”"),
+    "project_name": ("“项目名称”", "“Project name”"),
+    "builder": ("“建设单位”", "“Builder”"),
     "project_code": ("“项目代码”", "“Project code”"),
     "construction_nature": ("“建设性质”", "“Nature of construction”"),
 }
@@ -231,6 +233,15 @@ MESSAGES: list[_Message] = [
     _m("industry_unknown", r"`industry` '(?P<q>.+?)' matches no entry",
        f"{FIELDS['industry'][0]}中的“{{q}}”没有对应的行业：请换个说法，或从下拉列表中选择（如 C26、公路、化学原料制造）。",
        f"“{{q}}” in {FIELDS['industry'][1]} matches no entry: try other words or choose from the list."),
+    # ---- the project form (gisplan.project_info checks it in gisplan.screen)
+    _m("form_nature", r"`construction_nature` (?P<value>'.*?'|\".*?\") is not one of",
+       f"{FIELDS['construction_nature'][0]}只能是 新建、改建、扩建、技术改造 或 迁建，所填的“{{value}}”不在其中：请从列表中选择。",
+       f"{FIELDS['construction_nature'][1]} must be new, reconstruction, expansion, technical renovation or "
+       "relocation; “{value}” is none of them: choose one from the list."),
+    _m("form_too_long", r"`(?P<what>project_name|builder|project_code|construction_nature)` is longer than (?P<n>\d+) characters",
+       "{what_zh}超过 {n} 个字：请缩短后再筛查。", "{what_en} is longer than {n} characters: shorten it and screen again."),
+    _m("form_not_text", r"`(?P<what>project_name|builder|project_code|construction_nature)` must be text",
+       "{what_zh}的内容无法识别：请重新填写。", "{what_en} could not be read: fill it in again."),
     # ---- files: type, format, layers
     _m("file_empty", r"(?:the uploaded file .+ is empty|is empty \(0 bytes\))",
        "文件“{file}”是空的（0 字节）。", "“{file}” is empty (0 bytes)."),
@@ -438,6 +449,11 @@ NOTES: list[_Message] = [
     _m("note_raster_file", r"raster (?P<name>.+?): file .+ (?:is missing|differs from the imported one)",
        "栅格“{name}”的文件缺失或与导入时不同，其统计未列入。",
        "Raster “{name}”: its file is missing or differs from the imported one; its statistics are left out."),
+    _m("note_project_code", r"project code (?P<code>'.*?'|\".*?\") does not have the shape of an investment project code",
+       f"{FIELDS['project_code'][0]}中所填的“{{code}}”不是投资项目统一代码的格式（年份-行政区划代码-行业代码-项目类型-流水号，"
+       "如 2024-222401-44-01-012345）：已按所填记录，请核对。",
+       f"{FIELDS['project_code'][1]} “{{code}}” does not have the shape of an investment project code "
+       "(YYYY-AAAAAA-II-TT-NNNNNN, e.g. 2024-222401-44-01-012345): kept as given; check it."),
     _m("note_archive_member", r"^read (?P<member>.+) from the archive$", "读取了压缩包中的 {member}。", "Read {member} from the archive."),
     _m("note_features", r"^(?P<n>\d+) feature\(s\)(?:, layer (?P<layer>.+))?$", "{n} 个要素{layer_zh}。", "{n} feature(s){layer_en}."),
     _m("note_corner_table", r"corner table: (?P<rings>\d+) ring\(s\), (?P<points>\d+) point\(s\) read",
@@ -474,6 +490,11 @@ def _derive(code: str, groups: dict) -> dict:
     if code == "crs_no_prefix_but_zone_crs":
         epsg = 4534 + (int(float(g["cm"])) - 75) // 3
         g["cm_zh"], g["cm_en"] = crs_choice_label(epsg), crs_choice_label(epsg, "en")
+    if code in ("form_too_long", "form_not_text"):
+        g["what_zh"], g["what_en"] = FIELDS[g["what"]]
+    if code in ("form_nature", "note_project_code"):  # the value as typed, without Python's quotes
+        key = "value" if code == "form_nature" else "code"
+        g[key] = g[key][1:-1]
     if code in ("distance_too_large", "distance_too_small", "distance_not_number"):
         g["what_zh"], g["what_en"] = FIELDS.get(g.get("what", ""), ("数值", "the value"))
     if code in ("gk_out_of_range", "gk_out_of_range_row"):
@@ -505,7 +526,9 @@ _FALLBACK = {
 }
 _PAGE_WORDS = {"`source_crs`": _CRS_EN, "`layer`": _LAYER_EN, "`encoding`": _ENC_EN, "`radius`": FIELDS["radius"][1],
                "`width`": FIELDS["width"][1], "`buffer`": FIELDS["buffer"][1], "`industry`": FIELDS["industry"][1],
-               "`dxf_layer`": _LAYER_EN, "`cm`": _CRS_EN}
+               "`dxf_layer`": _LAYER_EN, "`cm`": _CRS_EN, "`project_name`": FIELDS["project_name"][1],
+               "`builder`": FIELDS["builder"][1], "`project_code`": FIELDS["project_code"][1],
+               "`construction_nature`": FIELDS["construction_nature"][1]}
 
 
 def _page_words(text: str) -> str:

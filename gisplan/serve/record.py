@@ -82,25 +82,32 @@ def search_words(result: dict, params: dict) -> str:
 
     Project name, builder, project code, nature of construction, the industry
     as given and as matched (code, name, catalogue item), the verdict (code and
-    words in both languages) and the codes of the control units it overlaps.
+    words in both languages; ``outside`` and 数据范围外 for a site wholly outside
+    the store's data) and the codes of the control units it overlaps.
 
     Parameters
     ----------
     result : dict
-        The result JSON (only ``project``, ``verdict`` and ``control_units`` are read).
+        The result JSON (only ``project``, ``verdict``, ``coverage`` and ``control_units`` are read).
     params : dict
         The parameters kept with the screening.
     """
+    from ..engine.single import OUTSIDE_LABEL
     from ..labels import DECISION_LABELS
 
     project = result.get("project") or {}
     verdict = (result.get("verdict") or {}).get("overall") or "review"
+    if (result.get("coverage") or {}).get("status") == "outside":  # no verdict given: found as 数据范围外
+        verdict = "outside"
+        labels = {"zh": {"outside": OUTSIDE_LABEL}, "en": {"outside": "outside the data"}}
+    else:
+        labels = DECISION_LABELS
     industry = (result.get("verdict") or {}).get("industry") or {}
     words = [project.get("name"), project.get("builder"), project.get("project_code"),
              project.get("construction_nature_label"), params.get("project_name"), params.get("builder"),
              params.get("project_code"), params.get("industry"), industry.get("code"), industry.get("name"),
              f"名录第{industry['catalogue_item']}项" if industry.get("catalogue_item") else None,
-             verdict, DECISION_LABELS["zh"].get(verdict), DECISION_LABELS["en"].get(verdict)]
+             verdict, labels["zh"].get(verdict), labels["en"].get(verdict)]
     words += [u.get("code") for u in result.get("control_units") or []]
     return " ".join(dict.fromkeys(str(w) for w in words if w)).casefold()
 

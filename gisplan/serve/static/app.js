@@ -287,7 +287,6 @@ async function screenSite() {
 const ha = (m2) => n2(m2 / 1e4, 4);
 const pct = (x) => (100 * x).toFixed(1) + "%";
 const SEVERITY = ["prohibited", "restricted", "review", "allowed", "not_applicable"];
-const rank = (d) => { const i = SEVERITY.indexOf(d); return i < 0 ? 2 : i; };
 
 function table(head, rows, numeric = []) {
   if (!rows.length) return el("p", { class: "meta" }, t("none"));
@@ -297,23 +296,20 @@ function table(head, rows, numeric = []) {
 
 function kindWords(kind) { return t("kind_" + kind); }
 
-function coverageOf(r) {
-  if (r.coverage) return r.coverage;
-  const p = r.project || {};
-  const area = p.area_m2 || 0, outside = p.outside_coverage_m2 || 0;
-  if (!area) return null;
-  const share = outside / area;
-  return { status: share >= 0.999 ? "outside" : (outside > 0.5 ? "partial" : "inside"), outside_m2: outside,
-           outside_share: share, extent_label: "" };
+/* Where the store's data stops (the JSON's coverage: inside, partial, outside, or unknown without control units). */
+function coverageBanner(r) {
+  const c = r.coverage || {};
+  if (!c.status || c.status === "inside") return null;
+  const extent = c.extent_label ? (lang() === "zh" ? `（${c.extent_label}）` : ` (${c.extent_label})`) : "";
+  const key = { outside: "coverage_outside", partial: "coverage_partial", unknown: "coverage_unknown" }[c.status];
+  const text = fill(t(key || "coverage_unknown"), { extent, ha: ha(c.outside_m2 || 0), pct: pct(c.outside_share || 0) });
+  return el("div", { class: "coverage " + c.status, id: "coverage", role: "alert", "data-coverage": c.status }, text);
 }
 
-function coverageBanner(r) {
-  const c = coverageOf(r);
-  if (!c || c.status === "inside") return null;
-  const extent = c.extent_label ? (lang() === "zh" ? `（${c.extent_label}）` : ` (${c.extent_label})`) : "";
-  const text = c.status === "outside" ? fill(t("coverage_outside"), { extent })
-    : fill(t("coverage_partial"), { extent, ha: ha(c.outside_m2), pct: pct(c.outside_share) });
-  return el("div", { class: "coverage " + c.status, id: "coverage", role: "alert", "data-coverage": c.status }, text);
+/* The verdict as the page shows it: no verdict where the site lies wholly outside the data (the JSON says review). */
+function shownVerdict(r) {
+  if ((r.coverage || {}).status === "outside") return "outside";
+  return (r.verdict || {}).overall || "review";
 }
 
 function industryWords(i) {
@@ -359,23 +355,13 @@ function projectList(entry) {
 function candidatesBox(entry) {
   const i = (entry.result.verdict || {}).industry;
   if (!i || !i.query || ["code", "catalogue item"].includes(i.matched_by)) return null;
-  const box = el("div", { class: "candidates", id: "candidates", hidden: true });
-  const render = (list) => {
-    const others = list.filter((c) => c.code !== i.code);
-    if (!others.length) return;
-    box.replaceChildren(el("div", {}, fill(t("candidates"), { q: i.query })),
-      el("ul", {}, others.slice(0, 8).map((c) => el("li", {},
-        el("button", { type: "button", class: "link", "data-candidate": c.code, onclick: () => useCandidate(c) }, t("candidate_use")),
-        el("span", {}, (c.catalogue_item ? fill(t("catalogue_item"), { n: c.catalogue_item }) + " " : "") + `${c.code} ${c.name}`)))));
-    box.hidden = false;
-  };
-  if (Array.isArray(i.candidates)) render(i.candidates);
-  else {  // the verdict has no candidate list yet: ask the type-ahead for the same words, same scheme
-    const catalogue = /^EIA|^GISPLAN/i.test(i.code || "") || i.scheme === "eia2021" || i.scheme === "gisplan";
-    api("/api/industries?limit=12&q=" + encodeURIComponent(i.query)).then((out) => render(out.industries.filter((c) =>
-      (c.scheme === "eia2021" || c.scheme === "gisplan" || c.catalogue_item) === catalogue || !c.scheme))).catch(() => {});
-  }
-  return box;
+  // verdict.industry.candidates: what the same words could also mean (gisplan.rules.industry.industry_candidates)
+  const others = (i.candidates || []).filter((c) => !c.chosen && c.code !== i.code);
+  if (!others.length) return null;
+  return el("div", { class: "candidates", id: "candidates" }, el("div", {}, fill(t("candidates"), { q: i.query })),
+    el("ul", {}, others.slice(0, 8).map((c) => el("li", {},
+      el("button", { type: "button", class: "link", "data-candidate": c.code, onclick: () => useCandidate(c) }, t("candidate_use")),
+      el("span", {}, (c.catalogue_item ? fill(t("catalogue_item"), { n: c.catalogue_item }) + " " : "") + `${c.code} ${c.name}`)))));
 }
 
 function useCandidate(c) {
@@ -385,36 +371,20 @@ function useCandidate(c) {
   screenSite();
 }
 
-/* findings grouped as the verdict groups them (or, before that is there, by dimension and zone kind) */
-function groupsOf(v) {
-  const findings = v.findings || [];
-  if (Array.isArray(v.groups) && v.groups.length) {
-    return v.groups.map((g) => ({ key: g.key, label: (lang() === "en" && g.label_en) || g.label || g.key,
-                                  items: (g.findings || g.indices || g.finding_indices || []).map((i) => findings[i]).filter(Boolean) }));
-  }
-  const order = ["spatial_layout", "pollutant_emission", "risk_prevention", "resource_efficiency"];
-  const map = new Map();
-  for (const f of findings) {
-    let key, label;
-    if (f.kind === "access_list" && f.dimension) {
-      key = "dim:" + f.dimension;
-      label = lang() === "en" ? (f.dimension_label_en || f.dimension) : (f.dimension_label || f.dimension);
-    } else if (["eco_redline", "protected_areas", "water_sources"].includes(f.kind)) {
-      key = "zone:" + f.kind; label = kindWords(f.kind);
-    } else if (["air_zones", "water_zones", "soil_zones", "resource_zones"].includes(f.kind)) {
-      key = "element"; label = t("kind_element_zones");
-    } else { key = "other:" + (f.kind || ""); label = T.zh["kind_" + f.kind] ? kindWords(f.kind) : t("group_other"); }
-    if (!map.has(key)) map.set(key, { key, label, items: [] });
-    map.get(key).items.push(f);
-  }
-  const pos = (g) => { const i = order.indexOf(g.key.slice(4)); return g.key.startsWith("dim:") ? i : g.key.startsWith("zone:") ? 10 : 20; };
-  return [...map.values()].sort((a, b) => pos(a) - pos(b));
+/* findings grouped as the verdict groups them (verdict.groups, gisplan.finding_groups: strictest group first,
+   not-applicable findings folded); the headings in the page's language */
+function groupLabel(g) {
+  const words = ((state.labels || {}).groups || {})[g.key];
+  if (words) return words[lang()] || words.zh;
+  if (T.zh["kind_" + g.key]) return kindWords(g.key);
+  return lang() === "zh" ? (g.label || t("group_other")) : t("group_other");
 }
 
-function countChips(items) {
-  const counts = {};
-  for (const f of items) counts[f.decision] = (counts[f.decision] || 0) + 1;
-  return SEVERITY.filter((d) => counts[d]).map((d) => el("span", { class: "chip " + d, "data-count": d }, `${t("d_" + d)} ${counts[d]}`));
+/* Counts per decision: a group's non-zero ones; the whole verdict's all five (allowed beside not applicable,
+   so a clause that does not apply is never read as one that complies). */
+function countChips(counts, zeros = false) {
+  return SEVERITY.filter((d) => counts && (counts[d] || (zeros && d in counts)))
+    .map((d) => el("span", { class: "chip " + d, "data-count": d }, `${t("d_" + d)} ${counts[d]}`));
 }
 
 function findingRow(f) {
@@ -428,17 +398,15 @@ function findingRow(f) {
 }
 
 function findingsBlock(v) {
-  const groups = groupsOf(v).map((g) => Object.assign(g, { worst: Math.min(...g.items.map((f) => rank(f.decision)), 9) }));
-  groups.sort((a, b) => a.worst - b.worst);
   const all = v.findings || [];
+  const pick = (indices) => (indices || []).map((i) => all[i]).filter(Boolean);
   return el("div", { id: "findings" },
-    el("div", { class: "counts" }, el("span", { class: "meta" }, t("counts") + colon()), countChips(all)),
-    groups.map((g) => {
-      const shown = g.items.filter((f) => f.decision !== "not_applicable").sort((a, b) => rank(a.decision) - rank(b.decision));
-      const folded = g.items.filter((f) => f.decision === "not_applicable");
-      return el("section", { class: "group", "data-group": g.key },
-        el("h4", {}, el("span", {}, g.label), countChips(g.items)),
-        shown.map(findingRow),
+    el("div", { class: "counts", id: "counts" }, el("span", { class: "meta" }, t("counts") + colon()), countChips(v.counts, true)),
+    (v.groups || []).map((g) => {
+      const folded = pick(g.folded);
+      return el("section", { class: "group", "data-group": g.key, "data-worst": g.worst },
+        el("h4", {}, el("span", {}, groupLabel(g)), countChips(g.counts)),
+        pick(g.findings).map(findingRow),
         folded.length ? el("details", { class: "na" }, el("summary", {}, fill(t("fold_na"), { n: folded.length })), folded.map(findingRow)) : null);
     }));
 }
@@ -477,8 +445,8 @@ function showResult(entry, fresh) {
   const iframe = el("iframe", { class: "resultmap", title: t("map"), src: `/api/screenings/${entry.id}/map.html?lang=${lang()}` });
   box.replaceChildren(...[
     coverageBanner(r),
-    el("div", { class: "verdict " + (v.overall || "review"), id: "verdict", "data-verdict": v.overall || "" },
-       `${t("overall")}${colon()}${t("d_" + (v.overall || "review"))}`),
+    el("div", { class: "verdict " + shownVerdict(r), id: "verdict", "data-verdict": shownVerdict(r) },
+       `${t("overall")}${colon()}${t("d_" + shownVerdict(r))}`),
     projectList(entry),
     el("h3", {}, t("inputs")), inputsList(entry), candidatesBox(entry),
     el("div", { class: "downloads" }, t("downloads") + colon(), link("report.docx", "DOCX"),
