@@ -182,3 +182,65 @@ def test_the_png_map_draws_the_offline_basemap_with_the_seats_named(demo_store, 
 
     border = screen(str(REPO / "data" / "sites" / "border_site_dunhua.geojson"), demo_store)  # on a county line
     assert "县级界线" in [t.get_text() for t in static_map(border, basemap="offline").legends[0].get_texts()]
+
+
+def _pdf_figure(path) -> np.ndarray:
+    """The one raster image of a PDF (the map figure), as RGB pixels."""
+    from pypdf import PdfReader
+
+    images = [im for page in PdfReader(str(path)).pages for im in page.images]
+    assert len(images) == 1, len(images)
+    return np.asarray(images[0].image.convert("RGB"))
+
+
+def test_the_cli_draws_the_pages_basemap_under_the_png_docx_and_pdf(demo_store, marked, tmp_path):
+    """``gisplan screen --basemap`` takes what ``gisplan serve --basemap`` takes; the map is drawn once, with the
+    tiles, and is the PNG, the DOCX figure and the PDF figure; bad values are one line, exit 2."""
+    import io
+    import json
+    import zipfile
+
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from gisplan.cli import main
+
+    site = tmp_path / "yanji.geojson"
+    x, y = YANJI
+    ring = [[x + 0.002, y - 0.004], [x + 0.008, y - 0.004], [x + 0.008, y], [x + 0.002, y], [x + 0.002, y - 0.004]]
+    site.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}))
+    out = {k: tmp_path / f"r.{k}" for k in ("png", "docx", "pdf")}
+    run = CliRunner().invoke
+    r = run(main, ["screen", str(site), "--store", str(demo_store), "--quiet", "--basemap", str(marked["mbtiles"]),
+                   *(a for k, p in out.items() for a in (f"--{k}", str(p)))])
+    assert r.exit_code == 0, r.output
+    png = out["png"].read_bytes()
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert len(magenta_blobs(pixels)) == 1  # the tile file's mark (Yanji) is under the zoning
+    with zipfile.ZipFile(out["docx"]) as z:
+        assert [z.read(n) for n in z.namelist() if n.startswith("word/media/")] == [png]  # the DOCX figure: that map
+    assert np.array_equal(_pdf_figure(out["pdf"]), pixels)  # the whole report's figure: the same map, pixel for pixel
+    plain = tmp_path / "plain.png"
+    assert run(main, ["screen", str(site), "--store", str(demo_store), "--quiet", "--png", str(plain)]).exit_code == 0
+    assert magenta_blobs(np.asarray(Image.open(plain).convert("RGB"))) == []  # no basemap unless asked
+    offline = tmp_path / "offline.png"
+    r = run(main, ["screen", str(site), "--store", str(demo_store), "--quiet", "--basemap", "offline", "--png", str(offline)])
+    assert r.exit_code == 0 and not np.array_equal(np.asarray(Image.open(offline).convert("RGB")),
+                                                   np.asarray(Image.open(plain).convert("RGB")))
+    bad = {
+        ("--basemap", "streets", "--png", "x.png"): "unknown basemap 'streets'",
+        ("--basemap", str(tmp_path / "none.mbtiles"), "--png", "x.png"): "basemap file not found",
+        ("--basemap", "https://example.org/{z}/{x}.png", "--png", "x.png"): "--basemap URL needs the placeholders",
+        ("--basemap", "offline"): "needs a map",
+        ("--basemap", str(marked["mbtiles"]), "--html-map", "x.html"): "cannot carry the tiles",
+        ("--basemap", "offline", "--basemap-crs", "gcj02", "--png", "x.png"): "basemap CRS applies to tiles",
+        ("--basemap-crs", "gcj02", "--png", "x.png"): "need --basemap",
+        ("--basemap", "https://t.test/{z}/{x}/{y}.png", "--tiles", "https://t.test/{z}/{x}/{y}.png", "--html-map",
+         "x.html"): "either --basemap or --tiles",
+    }
+    for args, words in bad.items():
+        r = run(main, ["screen", str(site), "--store", str(demo_store),
+                       *(str(tmp_path / a) if a in ("x.png", "x.html") else a for a in args)])
+        lines = r.stderr.strip().splitlines()
+        assert r.exit_code == 2 and len(lines) == 1 and words in lines[0] and "Traceback" not in r.output, (args, r.stderr)
+    assert not any((tmp_path / n).exists() for n in ("x.png", "x.html"))  # refused before any screening
