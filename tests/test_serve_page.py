@@ -321,6 +321,7 @@ def test_a_site_outside_the_data_is_refused_at_the_top_in_red_and_a_partial_one_
     # no review verdict for it: the page says no verdict is given, in both languages
     assert page.get_attribute("#verdict", "data-verdict") == "outside"
     assert page.inner_text("#verdict") == "筛查结论：数据范围外，不作判定" and "需人工核对" not in page.inner_text("#verdict")
+    assert "按管控单元类别" not in page.inner_text("#result")  # no table of zeros under the refusal
     _switch(page, "en")
     assert "no verdict" in page.inner_text("#verdict") and "review" not in page.inner_text("#verdict")
     _switch(page, "zh")
@@ -405,7 +406,8 @@ def test_not_applicable_rows_are_folded_and_follow_ups_shown_in_both_languages(s
     page.screenshot(path=str(shots / "findings_road_zh.png"), full_page=True)
     _switch(page, "en")
     headings = page.locator("#findings section.group h4 > span:first-child").all_inner_texts()
-    assert headings == [group_label(g["key"], "en") for g in verdict["groups"]]
+    assert [h.lower() for h in headings] == [group_label(g["key"], "en") for g in verdict["groups"]]
+    assert all(h[0].isupper() for h in headings)
     assert f"{len(first_fold['folded'])} clauses not applicable" in page.locator("details.na").first.inner_text()
     page.screenshot(path=str(shots / "findings_road_en.png"), full_page=True)
     _switch(page, "zh")

@@ -85,7 +85,9 @@ class _FitWhenSized(folium.map.FitBounds):
     A map in a frame the page hides while it loads (a tab switched away) has no
     size: fitting then gives a NaN view and the map stays broken. This checks
     every 150 ms until the frame is laid out, then fits as
-    :class:`folium.map.FitBounds` does at once.
+    :class:`folium.map.FitBounds` does at once. It also drops Leaflet's own
+    link from the credits corner (an English word on a Chinese map; the
+    tiles' credit stays).
     """
 
     _template = Template("""
@@ -96,6 +98,10 @@ class _FitWhenSized(folium.map.FitBounds):
             map.invalidateSize(false);
             map.fitBounds({{ this.bounds|tojson }}, {{ this.options|tojson }});
         })();
+        // no "Leaflet" link in the corner: an English word on a Chinese map (the tiles' own credit stays)
+        if ({{ this._parent.get_name() }}.attributionControl) {
+            {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
+        }
         {% endmacro %}
     """)
 

@@ -290,7 +290,8 @@ const SEVERITY = ["prohibited", "restricted", "review", "allowed", "not_applicab
 
 function table(head, rows, numeric = []) {
   if (!rows.length) return el("p", { class: "meta" }, t("none"));
-  return el("div", { class: "scroll" }, el("table", {}, el("thead", {}, el("tr", {}, head.map((h) => el("th", {}, h)))),
+  return el("div", { class: "scroll" }, el("table", head.length <= 2 ? { class: "narrow" } : {},
+    el("thead", {}, el("tr", {}, head.map((h) => el("th", {}, h)))),
     el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c, i) => el("td", numeric.includes(i) ? { class: "num" } : {}, c ?? "")))))));
 }
 
@@ -375,7 +376,8 @@ function useCandidate(c) {
    not-applicable findings folded); the headings in the page's language */
 function groupLabel(g) {
   const words = ((state.labels || {}).groups || {})[g.key];
-  if (words) return words[lang()] || words.zh;
+  const cap = (x) => x.charAt(0).toUpperCase() + x.slice(1);  // a heading (the labels run in sentences elsewhere)
+  if (words) return lang() === "zh" ? words.zh : cap(words.en);
   if (T.zh["kind_" + g.key]) return kindWords(g.key);
   return lang() === "zh" ? (g.label || t("group_other")) : t("group_other");
 }
@@ -455,7 +457,8 @@ function showResult(entry, fresh) {
     el("h3", {}, t("findings")), findingsBlock(v),
     crossingsBlock(r),
     el("p", { class: "meta", id: "map-loading" }, t("map_loading")), iframe,
-    el("h3", {}, t("by_category")), table([t("category"), t("overlap")], cats, [1]),
+    // a site wholly outside the data: no table of zeros (the banner at the top says why)
+    shownVerdict(r) === "outside" ? null : [el("h3", {}, t("by_category")), table([t("category"), t("overlap")], cats, [1])],
     el("h3", {}, t("units")), table([t("code"), t("name"), t("category"), t("overlap"), t("share")], units, [3, 4]),
     el("h3", {}, t("hits")), table([t("kind"), t("name"), t("zone"), t("overlap"), t("share")], hits, [3, 4]),
     el("h3", {}, t("nearby")), table([t("kind"), t("name"), t("zone"), t("distance"), t("direction")], near, [3]),
@@ -613,6 +616,7 @@ function industryInput() {
     if (!q || (state.industry && q === industryText(state.industry))) { closeIndustry(); return; }
     try {
       const out = await api("/api/industries?limit=12&q=" + encodeURIComponent(q));
+      if (document.activeElement !== $("#industry")) { closeIndustry(); return; }  // the field was left meanwhile
       industryItems = out.industries;
       industryActive = -1;
       renderIndustryList();
