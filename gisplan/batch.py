@@ -424,23 +424,17 @@ layer, encoding, national_major, raster_stats :
 
 
 def progress_bar(total: int | None, show: bool, **tqdm_options):
-    """A tqdm bar of ``total`` sites when ``show``; otherwise a stand-in that does nothing (tqdm is not imported)."""
+    """A tqdm bar of ``total`` sites, drawn only when ``show`` (``tqdm(disable=not show)``: a no-op otherwise).
+
+    A bar not drawn is tqdm's plain class: ``tqdm.auto`` (the notebook widget, and asyncio under it) is imported
+    only for a bar that is drawn (~10 ms less in every batch process without one).
+    """
     if show:
         from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
-        return tqdm(total=total, unit="site", desc="screening", **tqdm_options)
-    return _NoBar()
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, count: int = 1) -> None:
-        return None
+    return tqdm(total=total, unit="site", desc="screening", disable=not show, **tqdm_options)
 
 
 def _element_kinds(store: Store) -> tuple[str, ...]:
@@ -546,6 +540,10 @@ def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *
     suffix = path.suffix.lower()
     if suffix not in BATCH_SUFFIXES:
         raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {path.name!r}")
+    if suffix == ".parquet":
+        from .extras import require_extra
+
+        require_extra("parquet", "a GeoParquet table (.parquet)")
     check_output_path(path, protect_also=protect)
     with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
         if suffix == ".csv" and isinstance(table, BatchTable) and _write_csv(table, tmp):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .demo_inputs import demo_inputs_dir
 from .errors import InputError
 
 __all__ = ["DEFAULT_DATA_DIR", "SAMPLE_SITE_PARAMS", "build_demo_store", "run_demo"]
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+#: The demo's inputs (``admin/`` boundaries, ``sites/``): the repository's data/, or the wheel's package data.
+DEFAULT_DATA_DIR = demo_inputs_dir()
 DEMO_SEED = 20221
 #: How each bundled sample site is screened (radius for points, width for lines, project type).
 SAMPLE_SITE_PARAMS = {
@@ -35,7 +37,7 @@ def build_demo_store(path: Path, data_dir: Path | None = None, seed: int = DEMO_
     data_dir = data_dir or DEFAULT_DATA_DIR
     admin = data_dir / "admin"
     if not admin.is_dir():
-        raise InputError(f"demo data not found in {admin} (run from a clone of the repository or pass `data_dir`)")
+        raise InputError(f"demo data not found in {admin} (an installation without its package data? pass `data_dir`)")
     layers = build_demo_layers(admin, seed=seed)
     from .rules.access_list import write_clauses
     from .rules.demo_list import DEMO_ORIGIN, demo_access_list

@@ -36,6 +36,7 @@ import shapely
 from shapely.geometry import shape
 
 from .crs import CGCS2000, EQUAL_AREA, transform_geometry
+from .demo_inputs import demo_inputs_dir
 
 __all__ = [
     "DEMO_SOURCE",
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 DEMO_SOURCE = "synthetic demo (gisplan), not official"
-DEFAULT_ADMIN_DIR = Path(__file__).resolve().parents[1] / "data" / "admin"
+DEFAULT_ADMIN_DIR = demo_inputs_dir() / "admin"
 DEFAULT_SEED = 20221
 PREFECTURE_ADCODE = "222400"
 

@@ -8,7 +8,7 @@ Like rasterio's, they also subclass built-ins so ``except ValueError`` works.
 from __future__ import annotations
 
 __all__ = ["GisplanError", "InputError", "SiteError", "StoreError", "MappingError", "CRSInputError", "OutputError",
-           "CJKFontError", "ClusterError", "OPTION_NAMES", "option", "cli_message"]
+           "CJKFontError", "ClusterError", "MissingExtraError", "OPTION_NAMES", "option", "cli_message"]
 
 
 class GisplanError(Exception):
@@ -37,6 +37,13 @@ class CJKFontError(GisplanError, RuntimeError):
 
 class ClusterError(GisplanError, RuntimeError):
     """The Dask cluster failed under a batch (a worker died, the scheduler went away)."""
+
+
+class MissingExtraError(GisplanError, ImportError):
+    """A feature needs an optional extra that is not installed (``pip install 'gisplan[serve]'`` ...).
+
+    An ``ImportError`` too, so ``except ImportError`` works; see :mod:`gisplan.extras`.
+    """
 
 
 class StoreError(GisplanError, OSError):

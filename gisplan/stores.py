@@ -44,6 +44,7 @@ def open_store_at(spec: str | os.PathLike, *, verify: bool = True) -> Store:
         Missing or unreadable store, no connection to the database.
     """
     if is_pg_store_url(spec):
+        _require_postgis()
         from .store_pg import PgStore
 
         return PgStore(str(spec), verify=verify)
@@ -58,10 +59,17 @@ def as_store(store: Store | str | os.PathLike, *, verify: bool = True) -> Store:
 def open_or_create(spec: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT, verify: bool = True) -> Store:
     """Open the store ``spec``, creating an empty one when there is none (see :meth:`Store.open_or_create`)."""
     if is_pg_store_url(spec):
+        _require_postgis()
         from .store_pg import PgStore
 
         return PgStore.open_or_create(str(spec), lock_timeout=lock_timeout, verify=verify)
     return Store.open_or_create(spec, lock_timeout=lock_timeout, verify=verify)
+
+
+def _require_postgis() -> None:
+    from .extras import require_extra
+
+    require_extra("postgis", "a PostGIS store (postgresql://...)")
 
 
 def shown_store(spec: str | os.PathLike) -> str:

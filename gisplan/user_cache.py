@@ -1,4 +1,8 @@
-"""The user's gisplan cache folder (``$GISPLAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/gisplan``, else ``~/.cache/gisplan``).
+"""The user's gisplan cache folder: ``$GISPLAN_CACHE_DIR``, else the platform's user cache folder.
+
+The platform's folder is :func:`platformdirs.user_cache_dir`: ``$XDG_CACHE_HOME/gisplan``
+or ``~/.cache/gisplan`` on Linux, ``~/Library/Caches/gisplan`` on macOS,
+``%LOCALAPPDATA%\\gisplan\\Cache`` on Windows.
 
 Only things that can be rebuilt live there (stores verified before, parsed
 rules files), each keyed by what it was made from: losing the folder costs
@@ -17,9 +21,12 @@ __all__ = ["cache_dir", "parsed_text_cached"]
 
 def cache_dir() -> Path:
     """The cache folder (not created here)."""
-    base = os.environ.get("GISPLAN_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "gisplan")
-    return Path(base)
+    override = os.environ.get("GISPLAN_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("gisplan", appauthor=False))
 
 
 def parsed_text_cached(text: bytes, kind: str, parse):

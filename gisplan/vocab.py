@@ -304,7 +304,7 @@ ELEMENT_VOCAB = {"air_zones": "air_zone", "water_zones": "water_zone", "soil_zon
 
 @functools.lru_cache(maxsize=1)
 def _t2s():
-    from opencc import OpenCC  # opencc-python-reimplemented (pure Python) or the official opencc
+    from opencc import OpenCC  # the official OpenCC wheels (pyproject.toml says why not the pure-Python port)
 
     return OpenCC("t2s")
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Set up gisplan on a fresh Debian machine with Python 3.11:
 #   - Debian packages the outputs need: a CJK font for Chinese map labels
-#     (fonts-noto-cjk) and, for the test run, headless Chromium (HTML map tests)
-#     and a PostgreSQL 15 + PostGIS 3 server (PostGIS import tests start their own);
+#     (fonts-noto-cjk) and, for the test run, headless Chromium (HTML map tests),
+#     a PostgreSQL 15 + PostGIS 3 server (PostGIS tests start their own) and QGIS;
 #   - a virtual environment in .venv with gisplan installed (editable).
-# Usage: bash tools/bootstrap.sh          # run the tool
-#        bash tools/bootstrap.sh --test   # also what the tests need
+# Usage: bash tools/bootstrap.sh          # the core install: screening, CLI, maps and reports, the demo
+#        bash tools/bootstrap.sh --test   # also every extra (serve, postgis, dask, parquet) and the test tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=(fonts-noto-cjk)
@@ -13,7 +13,7 @@ extras=""
 if [ "${1:-}" = "--test" ]; then
   # python3-qgis + qgis-providers: QGIS Processing headless for the plugin tests (tests/test_qgis_plugin.py)
   want+=(chromium postgresql-15-postgis-3 python3-qgis qgis-providers)
-  extras="[test,dask,bench]"  # the Dask engine and the national bench builder are tested too
+  extras="[test,bench]"  # test: every extra and the test tools; bench: the national bench builder's input
 fi
 missing=()
 for pkg in "${want[@]}"; do
@@ -27,4 +27,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
+# The official OpenCC wheels replaced opencc-python-reimplemented, which installs a module of the same name:
+# remove the old one first, or uninstalling it later would delete the new one's files.
+if .venv/bin/python -m pip show -q opencc-python-reimplemented >/dev/null 2>&1; then
+  .venv/bin/python -m pip uninstall -y -q opencc-python-reimplemented
+  .venv/bin/python -m pip uninstall -y -q opencc >/dev/null 2>&1 || true  # reinstalled whole below
+fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
+from ..extras import require_extra
 from .app import check_outputs, main, protect_inputs
 from .options import (
     arrival_options,
@@ -64,6 +65,10 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
     reports = take_reports(opts)
     if not out.lower().endswith((".csv", ".gpkg", ".parquet")):
         raise InputError(f"--out must end in .csv, .gpkg or .parquet, got {out!r}")
+    if engine == "dask":
+        require_extra("dask", "the Dask engine (--engine dask)")
+    if out.lower().endswith(".parquet"):
+        require_extra("parquet", "a GeoParquet table (.parquet)")
     protect_inputs(store, sites)
     check_outputs(out)
     if engine != "dask" and (scheduler or workers or partitions):

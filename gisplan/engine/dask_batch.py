@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ClusterError, GisplanError, InputError, StoreError
+from ..extras import install_hint
 
 __all__ = ["dask_batch", "spatial_partitions", "worker_store_opens", "worker_spill_chunks", "ClusterError",
            "DEFAULT_WORKERS", "DEFAULT_TASK_SITES", "CONNECT_TIMEOUT_S", "INSTALL_HINT"]
@@ -65,7 +66,7 @@ NO_WORKERS_TIMEOUT_S = 120
 STALL_TIMEOUT_S = 300.0
 _STALL_CHECK_S = 10.0
 #: How to get the optional packages.
-INSTALL_HINT = "pip install 'gisplan[dask]'"
+INSTALL_HINT = install_hint("dask")
 #: Partitions per worker thread in a window when none is asked for (some slack to balance the load).
 _PARTITIONS_PER_THREAD = 2
 #: Whether the workers read the windows (and write the parts) when they see the files. Off: in 3 of about
@@ -92,9 +93,10 @@ _TASKS_PER_THREAD = 2
 def spatial_partitions(frame, n: int) -> list[np.ndarray]:
     """Row positions of ``frame`` in at most ``n`` spatially compact groups of near-equal size.
 
-    The rows are sorted by the Hilbert distance (level 16, over the frame's own
-    extent) of the centres of their bounding boxes and cut into ``n`` runs; rows
-    without a location (empty or missing geometry) come first.
+    The rows are sorted along the local engine's Hilbert curve (level 16, over the
+    frame's own extent, :func:`gisplan.engine.stream.hilbert_order`) through the
+    centres of their bounding boxes and cut into ``n`` runs; rows without a
+    location (empty or missing geometry) come first.
 
     Parameters
     ----------
@@ -115,18 +117,11 @@ def spatial_partitions(frame, n: int) -> list[np.ndarray]:
     >>> [p.tolist() for p in spatial_partitions(f, 2)]
     [[3, 0], [2, 1]]
     """
-    import geopandas as gpd
-    import shapely
+    from .stream import hilbert_order
 
     if n < 1:
         raise InputError(f"{_opt('partitions')} must be at least 1, got {n!r}")
-    bounds = shapely.bounds(np.asarray(frame.geometry.values, dtype=object))
-    cx, cy = (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
-    located = np.isfinite(cx) & np.isfinite(cy)
-    key = np.full(len(frame), -1, dtype=np.int64)
-    if located.any():
-        key[located] = gpd.GeoSeries(shapely.points(cx[located], cy[located])).hilbert_distance(level=16).to_numpy()
-    order = np.argsort(key, kind="stable")
+    order = hilbert_order(frame.geometry.values)  # the local engine's curve (gisplan.engine.spill.curve_keys)
     return [part for part in np.array_split(order, min(n, len(order))) if len(part)]
 
 
@@ -319,11 +314,9 @@ def _file_stamp(path) -> tuple | None:
 
 
 def _require_dask() -> None:
-    try:
-        import dask  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError:
-        raise InputError(f"the Dask engine needs Dask, which is not installed: {INSTALL_HINT}") from None
+    from ..extras import require_extra
+
+    require_extra("dask", "the Dask engine")
 
 
 @contextmanager
@@ -494,9 +487,13 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".gpkg", ".parquet"):
         raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {out.name!r}")
+    _require_dask()
+    if out.suffix.lower() == ".parquet":
+        from ..extras import require_extra
+
+        require_extra("parquet", "a GeoParquet table (.parquet)")
     spec = _absolute(str(getattr(store, "path", store)))  # the workers' working folders are not ours
     version = _store_version(spec)
-    _require_dask()
     task_sites = -(-chunk_size // partitions) if partitions is not None else min(chunk_size, DEFAULT_TASK_SITES)
     run = _Run(sites, spec, out, id_field, chunk_size, resume, options, task_sites)
     with _cluster(scheduler, n_workers) as client:

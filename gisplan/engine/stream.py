@@ -277,6 +277,10 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     suffix = out.suffix.lower()
     if suffix not in BATCH_SUFFIXES:
         raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {out.name!r}")
+    if suffix == ".parquet":
+        from ..extras import require_extra
+
+        require_extra("parquet", "a GeoParquet table (.parquet)")
     if order not in ("hilbert", "input"):
         raise InputError(f"`order` must be 'hilbert' or 'input', got {order!r}")
     store = as_store(store)

@@ -118,6 +118,9 @@ def read_postgis_layer(source: str, layer: str | None, source_crs: str | None = 
         columns, mixed SRIDs, SRID 0 without ``source_crs``, unknown SRID, any
         database error. The message never holds the password.
     """
+    from ..extras import require_extra
+
+    require_extra("postgis", "reading a PostGIS table (PG:... or postgresql://...)")
     shown = redact_source(source)
     schema, table, column = _parse_layer(layer, shown)
     conninfo = _conninfo(source, shown)

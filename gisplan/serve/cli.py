@@ -52,20 +52,20 @@ def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeo
           basemap_attribution) -> None:
     """Serve the reviewer's web page and HTTP API (OpenAPI at /docs) for STORE."""
     from ..errors import InputError
+    from ..extras import require_extra
     from ..render.basemap import basemap_spec
     from ..stores import is_pg_store_url, open_store_at, shown_store
 
+    require_extra("serve", "gisplan serve")
     if not users_file and not is_loopback(host):
         raise InputError(f"refusing to serve on {host} without --users: "
                          "anyone on the network could screen and read the record (add accounts with `gisplan users add`)")
     open_store_at(store).close()  # a missing or broken store fails here, in one line
     base = basemap_spec(basemap, "cgcs2000" if basemap_crs == "wgs84" else basemap_crs, basemap_attribution)
-    try:
-        import uvicorn
+    import uvicorn
 
-        from .app import ServeConfig, create_app
-    except ImportError as exc:  # pragma: no cover - only without the web extras
-        raise InputError(f"gisplan serve needs fastapi, uvicorn, python-multipart and argon2-cffi ({exc})") from None
+    from .app import ServeConfig, create_app
+
     workers = workers or min(4, os.cpu_count() or 1)
     config = ServeConfig(store=store if is_pg_store_url(store) else Path(store).resolve(), data_dir=Path(data_dir).resolve(),
                          users=Path(users_file) if users_file else None, max_upload_mb=max_upload_mb,
@@ -88,6 +88,9 @@ def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeo
 @click.group("users")
 def users() -> None:
     """Accounts of `gisplan serve --users FILE` (argon2-hashed passwords, API tokens)."""
+    from ..extras import require_extra
+
+    require_extra("serve", "gisplan users")
 
 
 @users.command("add")
