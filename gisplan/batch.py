@@ -31,6 +31,7 @@ from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footp
 from .store import Store, attribute_columns
 from .stores import as_store
 from .tables import BatchTable, SiteTable, as_column, is_missing
+from .constants import MIN_OVERLAP_M2
 from .verdict import batch_attributes, batch_verdicts
 from .vocab import ELEMENT_KINDS
 
@@ -38,16 +39,20 @@ if TYPE_CHECKING:  # frames are built at the edges only
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "COUNT_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs", "equal_area_sites",
+__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "COUNT_COLUMNS", "PLANNING_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs", "equal_area_sites",
            "unit_category_codes"]
 
 #: Findings per decision of a site's verdict, beside the verdict (0 for a site that could not be screened).
 COUNT_COLUMNS = {"prohibited": "n_prohibited", "restricted": "n_restricted", "review": "n_review",
                  "allowed": "n_allowed", "not_applicable": "n_not_applicable"}
+#: Area (m², ellipsoidal) of each site in the optional planning layers of the three control lines; empty
+#: (NaN) when the store has no such layer, which is not the same as 0 (the site lies in none of its features).
+PLANNING_COLUMNS = {"basic_farmland": "farmland_m2", "urban_boundary": "urban_boundary_m2"}
 BATCH_COLUMNS = [
     "area_m2", "priority_m2", "key_m2", "general_m2", "outside_m2",
     "redline_m2", "protected_m2", "water_m2", "verdict", "warnings", "industry", "deciding",
     *COUNT_COLUMNS.values(),
+    *PLANNING_COLUMNS.values(),  # added after the others: the old columns keep their place
 ]
 _ZONE_COLUMN = {"eco_redline": "redline_m2", "protected_areas": "protected_m2", "water_sources": "water_m2"}
 _SITES_PER_TASK = 1000
@@ -352,8 +357,9 @@ layer, encoding, national_major, raster_stats :
 
         match_industry(industry)  # a bad default fails the whole batch at once
     kinds = [k for k in ("control_units", *_ZONE_COLUMN) if store.has(k)]
+    planning = [k for k in PLANNING_COLUMNS if store.has(k)]  # optional: basic farmland, urban boundary
     element_kinds = [k for k in _element_kinds(store) if store.has(k)]  # element zones tagged clauses or statutes name
-    layers = [(kind, store.index(kind), store.edge_index(kind)) for kind in (*kinds, *element_kinds)]
+    layers = [(kind, store.index(kind), store.edge_index(kind)) for kind in (*kinds, *planning, *element_kinds)]
     category_code = unit_category_codes(store) if "control_units" in kinds else None
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
         trees = pool.submit(_build_trees, layers)  # GEOS builds them while this thread makes the footprints
@@ -373,6 +379,7 @@ layer, encoding, national_major, raster_stats :
         except SiteError as exc:
             ok[i], errors[i], fps[i], geoms_ea[i], area[i] = False, str(exc), None, shapely.Polygon(), 0.0
     cols = {c: np.zeros(n) for c in ("priority_m2", "key_m2", "general_m2", "redline_m2", "protected_m2", "water_m2")}
+    cols.update({PLANNING_COLUMNS[k]: np.zeros(n) for k in planning})
     show = sys.stderr.isatty() if progress is None else progress
     pairs: list[tuple] = []
     element_pairs: list[tuple] = []
@@ -387,7 +394,7 @@ layer, encoding, national_major, raster_stats :
                 sel = cat == code
                 cols[name] += np.bincount(site_of[sel], weights=overlap[sel], minlength=n)
         else:
-            cols[_ZONE_COLUMN[kind]] += np.bincount(site_of, weights=overlap, minlength=n)
+            cols[_ZONE_COLUMN.get(kind) or PLANNING_COLUMNS[kind]] += np.bincount(site_of, weights=overlap, minlength=n)
     covered = cols["priority_m2"] + cols["key_m2"] + cols["general_m2"]
     outside = np.clip(area - covered, 0.0, None)
     outside[outside < np.maximum(1.0, 1e-7 * area)] = 0.0
@@ -395,11 +402,18 @@ layer, encoding, national_major, raster_stats :
     given = [industry if is_missing(g) or not str(g).strip() else g for g in given]
     missing = [k for k in ("control_units", *_ZONE_COLUMN) if k not in kinds]
     split = _redline_splits(store, geoms_ea, cols, ok)
+    urban_outside = None
+    if "urban_boundary" in planning:  # the part outside every boundary feature, rounded as a single screening does
+        known = area - (outside if "control_units" in kinds else 0.0)  # judged only where the store has data
+        beyond = np.clip(known - cols["urban_boundary_m2"], 0.0, None)
+        beyond[beyond < np.maximum(1.0, 1e-7 * known)] = 0.0
+        urban_outside = ok & (beyond > MIN_OVERLAP_M2)
     verdict, industry_label, deciding, industry_errors, counts = batch_verdicts(store, ok, outside, pairs, given,
                                                                         national_major=national_major,
                                                                         redline_split=split, missing_kinds=missing,
                                                                         elements=element_sites(store, element_pairs, area,
-                                                                                               outside, ok))
+                                                                                               outside, ok),
+                                                                        urban_outside=urban_outside)
     errors = [e or (ie or None) for e, ie in zip(errors, industry_errors)]
     warn_text = []
     for i in range(n):
@@ -409,6 +423,8 @@ layer, encoding, national_major, raster_stats :
         elif outside[i] > 0 and "control_units" in kinds:
             w.append(f"{outside[i] / 1e4:.2f} ha outside the store's control units")
         warn_text.append("; ".join(w))
+    for kind, col in PLANNING_COLUMNS.items():  # no such layer: not known (empty), never 0
+        cols[col] = np.where(ok, cols[col], np.nan) if kind in planning else np.full(n, np.nan)
     base = {id_field: table[id_field], "area_m2": area, **cols, "outside_m2": outside,
             "verdict": verdict, "warnings": warn_text, "industry": industry_label, "deciding": deciding,
             **{col: np.array([c.get(d, 0) for c in counts], dtype=np.int64) for d, col in COUNT_COLUMNS.items()}}

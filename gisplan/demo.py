@@ -21,11 +21,13 @@ SAMPLE_SITE_PARAMS = {
     "solar_farm_dunhua": {"industry": "光伏发电"},
     "near_water_source_hunchun": {"industry": "房地产"},
     "border_site_dunhua": {},
+    "farmland_housing_longjing": {"industry": "房地产"},
 }
 
 
 def build_demo_store(path: Path, data_dir: Path | None = None, seed: int = DEMO_SEED):
-    """Build the synthetic demo store (all four layer kinds) at ``path``.
+    """Build the synthetic demo store (the four base kinds, element zones, basic farmland and the urban
+    development boundary) at ``path``.
 
     Returns
     -------

@@ -17,6 +17,9 @@ package, AMap-derived, so they carry the GCJ-02 offset). Everything else is
   strictly inside priority units.
 - ``protected_areas`` and ``water_sources``: illustrative zones near the real
   reserves and sources named in the Yanbian plan, as nested rings.
+- ``basic_farmland`` and ``urban_boundary``: blocks of farmland patches in the
+  countryside and each seat's urban development boundary with its planning zones
+  (:mod:`gisplan.demo_lines`), one farmland block across the redline on purpose.
 
 Every name carries "（示例）" and every layer a ``source`` column saying it is not
 official. :func:`write_sample_sites` writes the bundled sample project sites.
@@ -148,6 +151,7 @@ SAMPLE_SITE_FILES = (
     "solar_farm_dunhua",
     "near_water_source_hunchun",
     "border_site_dunhua",
+    "farmland_housing_longjing",
     "batch_sites",
 )
 
@@ -777,7 +781,7 @@ def _unit_names(part: _Partition, redline_cells: np.ndarray) -> dict[int, tuple[
 
 # --------------------------------------------------------------------------- public
 def build_demo_layers(admin_dir: Path | None = None, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFrame]:
-    """Build the synthetic Yanbian layers (all four kinds) on the bundled boundaries.
+    """Build the synthetic Yanbian layers on the bundled boundaries.
 
     Parameters
     ----------
@@ -789,8 +793,9 @@ def build_demo_layers(admin_dir: Path | None = None, seed: int = DEFAULT_SEED) -
     Returns
     -------
     dict of str to GeoDataFrame
-        ``control_units``, ``eco_redline``, ``protected_areas`` and
-        ``water_sources`` with the columns of :data:`gisplan.vocab.SCHEMA` plus
+        ``control_units``, ``eco_redline``, ``protected_areas``,
+        ``water_sources``, the element zones, ``basic_farmland`` and
+        ``urban_boundary`` with the columns of :data:`gisplan.vocab.SCHEMA` plus
         ``source``, in EPSG:4490.
 
     Examples
@@ -824,7 +829,7 @@ def build_demo_layers(admin_dir: Path | None = None, seed: int = DEFAULT_SEED) -
     strict = shapely.union_all([g for _, z, g in prot if z in STRICT_ZONES])
     red_cells = _redline_cells(part, strict, rng)
     units = _units_frame(part, red_cells)
-    return {
+    base = {
         "control_units": units,
         "eco_redline": _frame({"name": []}, []) if len(red_cells) == 0 else _frame(
             *_columns(_redline_features(cells, red_cells), ("name",))),
@@ -836,6 +841,23 @@ def build_demo_layers(admin_dir: Path | None = None, seed: int = DEFAULT_SEED) -
             ("name", "level", "level_label"))),
         **element_zone_layers(units, prefecture, seed),
     }
+    return {**base, **_planning(base, prefecture, seed)}
+
+
+def _planning(base: dict, prefecture, seed: int) -> dict[str, gpd.GeoDataFrame]:
+    """The synthetic farmland and urban boundary (:mod:`gisplan.demo_lines`), kept off the sample sites."""
+    from .demo_lines import planning_layers
+
+    footprints = []
+    sites = _SiteContext(base).base_sites()
+    for features in sites.values():
+        for props, geom in features:
+            if geom.geom_type == "Point":  # a point is screened as a disc (the demo batch's default radius: 300 m)
+                geom = _from_ea(shapely.buffer(_to_ea(geom), float(props.get("radius_m") or 500.0)))
+            footprints.append(geom)
+    counties = [(c.adcode, c.name, c.seat) for c in COUNTIES.values()]
+    park = [geom for _, geom in sites["industrial_park_yanji"]]  # an industrial park lies in a concentrated zone
+    return planning_layers(base, counties, prefecture, footprints, seed, urban_sites=park)
 
 
 # --------------------------------------------------------------------------- element zones (要素分区)
@@ -1012,15 +1034,10 @@ def place_sample_sites(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, list[Si
         File stem -> features, geometries in CGCS2000 lon/lat.
     """
     ctx = _SiteContext(layers)
-    return {
-        "industrial_park_yanji": [ctx.industrial_park()],
-        "road_corridor_helong": [ctx.road_corridor()],
-        "quarry_point_antu": [ctx.quarry_point()],
-        "solar_farm_dunhua": [ctx.solar_farm()],
-        "near_water_source_hunchun": [ctx.near_water_source()],
-        "border_site_dunhua": [ctx.border_site()],
-        "batch_sites": ctx.batch_sites(),
-    }
+    out = ctx.base_sites()
+    if "basic_farmland" in layers:
+        out["farmland_housing_longjing"] = [ctx.farmland_site(layers["basic_farmland"])]
+    return out
 
 
 def _rect(cx: float, cy: float, w: float, h: float, angle_deg: float = 0.0, cut: float = 0.0) -> shapely.Polygon:
@@ -1060,7 +1077,36 @@ class _SiteContext:
     def lonlat(geom_ea):
         return _from_ea(shapely.segmentize(geom_ea, 200.0))
 
+    def base_sites(self) -> dict[str, list[Site]]:
+        """The sample sites placed on the units, redline and zones (the farmland site comes after the farmland)."""
+        return {
+            "industrial_park_yanji": [self.industrial_park()],
+            "road_corridor_helong": [self.road_corridor()],
+            "quarry_point_antu": [self.quarry_point()],
+            "solar_farm_dunhua": [self.solar_farm()],
+            "near_water_source_hunchun": [self.near_water_source()],
+            "border_site_dunhua": [self.border_site()],
+            "batch_sites": self.batch_sites(),
+        }
+
     # -- one site per file ------------------------------------------------------
+    def farmland_site(self, farmland: gpd.GeoDataFrame) -> Site:
+        """A housing site wholly inside one permanent basic farmland patch in 龙井市 (the largest there)."""
+        sel = farmland[farmland["code"].str.startswith("222405")].reset_index(drop=True)
+        patches = _to_ea(np.asarray(sel.geometry.values, dtype=object))
+        for k in np.argsort(-shapely.area(patches)):
+            core = patches[k].buffer(-60.0)
+            if core.is_empty:
+                continue
+            p = core.centroid if core.contains(core.centroid) else core.point_on_surface()
+            for angle in range(0, 180, 15):
+                site = _rect(p.x, p.y, 300.0, 220.0, float(angle))
+                if core.contains(site):
+                    props = {"name": "龙井市住宅小区项目（示例）",
+                             "description": "示例：位于永久基本农田保护图斑内的住宅项目（约6.6公顷）"}
+                    return props, self.lonlat(site)
+        raise RuntimeError("no place for the Longjing site in basic farmland")
+
     def industrial_park(self) -> Site:
         seat = shapely.Point(_ea_point(*COUNTIES["222401"].seat))
         rows = sorted(self.unit_rows("延吉市", "key"),

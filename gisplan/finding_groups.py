@@ -4,7 +4,8 @@ One function, :func:`group_findings`, used by every output (the JSON
 ``verdict.groups``, the terminal summary, the DOCX, PDF and XLSX reports, the
 web page through the JSON), so they all group, count and order alike:
 
-- groups: the statutory zones (生态保护红线, 自然保护地, 饮用水水源保护区), the
+- groups: the statutory zones (生态保护红线, 自然保护地, 饮用水水源保护区, and of the
+  three control lines 永久基本农田, 城镇开发边界), the
   four dimensions of the access list (空间布局约束, 污染物排放管控, 环境风险防控,
   资源开发效率要求), access-list clauses without a dimension (and units whose
   list is not in the store), and the store's own limits (data range, missing
@@ -32,9 +33,10 @@ SHOWN_DECISIONS = ("prohibited", "restricted", "review", "allowed")
 #: The count key of folded findings.
 FOLDED = "not_applicable"
 _RANK = {d: i for i, d in enumerate(SHOWN_DECISIONS)}
-_STATUTORY = ("eco_redline", "protected_areas", "water_sources")
+_STATUTORY = ("eco_redline", "protected_areas", "water_sources", "basic_farmland", "urban_boundary")
 _EN = {"eco_redline": "ecological protection redline", "protected_areas": "protected areas",
-       "water_sources": "drinking-water source protection zones", "access_other": "access list: other requirements",
+       "water_sources": "drinking-water source protection zones", "basic_farmland": "permanent basic farmland",
+       "urban_boundary": "urban development boundary", "access_other": "access list: other requirements",
        "coverage": "data range and layers"}
 #: Group keys in their reading order (a kind outside these comes after them).
 GROUP_ORDER = (*_STATUTORY, *DIMENSIONS, "access_other", "coverage")

@@ -24,7 +24,7 @@ from .mapping import (
 from .store import LOCK_TIMEOUT, Store, StoreWriter, prepare_for_store
 from .stores import open_or_create, open_store_at
 from .store_files import pause_hook
-from .vocab import CATEGORY_LABELS_ZH, ELEMENT_ZONE_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, SCHEMA, ZONE_LABELS_ZH
+from .vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, SCHEMA, ZONE_LABELS_BY_KIND, ZONE_LABELS_ZH
 
 __all__ = ["import_layer", "rebuild_store", "ImportReport"]
 
@@ -141,8 +141,10 @@ def import_layer(
     ----------
     store : Store or path
         The store; a missing file is created.
-    kind : {"control_units", "eco_redline", "protected_areas", "water_sources", "air_zones", "water_zones", "soil_zones", "resource_zones"}
-        The layer kind (the last four: element zones, 要素分区).
+    kind : {"control_units", "eco_redline", "protected_areas", "water_sources", "air_zones", "water_zones", \
+"soil_zones", "resource_zones", "basic_farmland", "urban_boundary"}
+        The layer kind (air ... resource zones: element zones, 要素分区; the last two: permanent basic
+        farmland 永久基本农田 and the urban development boundary 城镇开发边界, of the three control lines).
     source : path
         Shapefile (.shp or .zip of one), GeoPackage or GeoJSON.
     layer : str, optional
@@ -241,7 +243,7 @@ def _access_list_from_attributes(store: StoreWriter, kind: str, frame, source) -
 #: The coded schema field of each kind and the codes it may hold.
 _CODES = {"control_units": ("category", set(CATEGORY_LABELS_ZH)), "protected_areas": ("zone", set(ZONE_LABELS_ZH)),
           "water_sources": ("level", set(LEVEL_LABELS_ZH)),
-          **{k: ("zone", set(v)) for k, v in ELEMENT_ZONE_LABELS_ZH.items()}}
+          **{k: ("zone", set(v)) for k, v in ZONE_LABELS_BY_KIND.items()}}
 _DERIVED_COLUMNS = ("feature_id", "area_m2", "area_gk_m2")
 
 

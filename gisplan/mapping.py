@@ -13,9 +13,8 @@ import pandas as pd
 from .errors import MappingError
 from .vocab import (
     CODED_FIELD,
+    CODED_VOCAB,
     ELEMENT_KINDS,
-    ELEMENT_VOCAB,
-    ELEMENT_ZONE_LABELS_ZH,
     KIND_LABELS_ZH,
     FIELD_ALIASES,
     LEVEL_LABELS_ZH,
@@ -24,6 +23,8 @@ from .vocab import (
     REQUIRED,
     SCHEMA,
     UNZONED,
+    URBAN_ZONE_LABELS_ZH,
+    ZONE_LABELS_BY_KIND,
     ZONE_LABELS_ZH,
     normalise_value,
     to_simplified,
@@ -48,6 +49,8 @@ _DEFAULT_NAMES = {
     "water_sources": "饮用水水源保护区",
     **{k: KIND_LABELS_ZH[k] for k in ELEMENT_KINDS},
 }
+#: The zone of an urban boundary delivered without its planning zones (集中建设区 ...).
+_URBAN_UNZONED = "boundary"
 
 
 @dataclass
@@ -356,6 +359,11 @@ def apply_mapping(gdf: gpd.GeoDataFrame, mapping: FieldMapping) -> tuple[gpd.Geo
             out[key] = UNZONED
             out[label_col] = ZONE_LABELS_ZH[UNZONED]
             warnings.append(_unzoned_warning(len(out), "the source has no zone field"))
+        elif src is None and kind == "urban_boundary":  # the boundary as one outline, without planning zones
+            out[key] = _URBAN_UNZONED
+            out[label_col] = URBAN_ZONE_LABELS_ZH[_URBAN_UNZONED]
+            warnings.append(f"{len(out)} urban-boundary feature(s) imported with zone 'boundary' (the source has no "
+                            "planning-zone field): a site inside is judged as if it could lie in any of them")
         elif src is None:  # control units without a category field: from regular codes
             codes = out["code"]
             if not codes.map(unit_code_is_regular).all():
@@ -372,10 +380,14 @@ def apply_mapping(gdf: gpd.GeoDataFrame, mapping: FieldMapping) -> tuple[gpd.Geo
                 if empty.any():
                     raw = raw.where(~empty, UNZONED)
                     warnings.append(_unzoned_warning(int(empty.sum()), f"empty zone field {src!r}"))
-            out[key] = _coded(raw, ELEMENT_VOCAB.get(kind, key), src)
+            if kind == "urban_boundary":  # an outline row with an empty zone: the boundary without planning zones
+                empty = _text(raw) == ""
+                if empty.any():
+                    raw = raw.where(~empty, _URBAN_UNZONED)
+            out[key] = _coded(raw, CODED_VOCAB.get(kind, key), src)
             if label_col:
                 labels = _text(raw).map(to_simplified)
-                fallback = ELEMENT_ZONE_LABELS_ZH.get(kind) or (ZONE_LABELS_ZH if key == "zone" else LEVEL_LABELS_ZH)
+                fallback = ZONE_LABELS_BY_KIND.get(kind) or (ZONE_LABELS_ZH if key == "zone" else LEVEL_LABELS_ZH)
                 ascii_or_digit = labels.map(lambda s: s.isascii())
                 out[label_col] = labels.where(~ascii_or_digit, out[key].map(fallback))
     if kind == "control_units":
@@ -393,6 +405,11 @@ def apply_mapping(gdf: gpd.GeoDataFrame, mapping: FieldMapping) -> tuple[gpd.Geo
         out.loc[no_county, "county"] = out.loc[no_county, "code"].map(
             lambda c: c[2:8] if unit_code_is_regular(c) else ""
         )
+    elif kind == "basic_farmland":  # a patch is named by its number (图斑编号), else by what it is
+        nameless = out["name"] == ""
+        out.loc[nameless, "name"] = out.loc[nameless, "code"].where(out.loc[nameless, "code"] != "", "永久基本农田")
+    elif kind == "urban_boundary":  # a planning zone is named by what it is (城镇集中建设区 ...)
+        out.loc[out["name"] == "", "name"] = out["zone_label"]
     elif kind in _DEFAULT_NAMES:
         out.loc[out["name"] == "", "name"] = _DEFAULT_NAMES[kind]
     used = set(mapping.fields.values())

@@ -7,10 +7,11 @@ import math
 import os
 
 from ._version import __version__
-from .vocab import ELEMENT_KINDS, KIND_LABELS_ZH
+from .three_lines import three_lines_of
+from .vocab import ELEMENT_KINDS, KIND_LABELS_ZH, PLANNING_KINDS
 
 __all__ = ["result_to_dict", "result_to_json", "summary_text", "verdict_lines", "coverage_headline", "follow_up_text",
-           "project_form_lines", "industry_line"]
+           "project_form_lines", "industry_line", "three_lines_line"]
 
 
 def _clean(value):
@@ -55,6 +56,7 @@ def result_to_dict(result) -> dict:
         "by_category_gk": result.by_category_gk,
         "hits": _table(result, "hit_rows", "hits", hit_cols),
         "nearby": _table(result, "nearby_rows", "nearby", near_cols),
+        "three_lines": three_lines_of(result),
         "verdict": result.verdict.to_dict() if hasattr(result.verdict, "to_dict") else result.verdict,
         **({"crossings": list(result.crossings)} if getattr(result, "project", {}).get("site_kind") in ("line", "mixed") else {}),
         **({"rasters": list(result.rasters)} if getattr(result, "rasters", None) else {}),
@@ -177,10 +179,15 @@ def summary_text(result, lang: str = "zh") -> str:
     for _, u in result.control_units.iterrows():
         label = u["category"] if en else u["category_label"]
         lines.append(f"  {u['code']} {u['name']} ({label}): {u['overlap_m2'] / 1e4:.2f} ha, {u['share_of_project']:.1%}")
+    planning = _planning_in_store(result)
     for _, h in result.hits.iterrows():
+        if h["kind"] in PLANNING_KINDS:  # the three-lines line below says it once
+            continue
         kind = h["kind"].replace("_", " ") if en else KIND_LABELS_ZH[h["kind"]]
         lines.append(f"  {'occupies' if en else '占用'} {kind} {h['name']} {h['zone'] if en else h['zone_label']}: {h['overlap_m2'] / 1e4:.2f} ha")
     for _, n in result.nearby.iterrows():
+        if n["kind"] in PLANNING_KINDS:
+            continue
         kind = n["kind"].replace("_", " ") if en else KIND_LABELS_ZH[n["kind"]]
         where = f"{n['distance_m'] / 1000:.1f} km {n['azimuth_deg']:.0f}°" if en else n["position"]
         lines.append(f"  {'nearby' if en else '周边'} {kind} {n['name']} {n['zone'] if en else n['zone_label']}: {where}")
@@ -188,10 +195,51 @@ def summary_text(result, lang: str = "zh") -> str:
         kind = r["kind"].replace("_", " ") if en else KIND_LABELS_ZH[r["kind"]]
         lines.append(f"  {'in' if en else '位于'} {kind} {r['name']} {r['zone'] if en else r['zone_label']}: "
                      f"{r['overlap_m2'] / 1e4:.2f} ha, {r['share_of_project']:.1%}")
+    if planning:
+        lines.append(three_lines_line(three_lines_of(result), lang))
     lines += raster_lines(getattr(result, "rasters", []), lang)
     lines += verdict_lines(result.verdict, getattr(result, "crossings", []), lang)
     lines += [f"  {'warning' if en else '警告'}: {w}" for w in result.warnings]
     return "\n".join(lines)
+
+
+def _planning_in_store(result) -> list[str]:
+    layers = (getattr(result, "store", None) or {}).get("layers") or {}
+    return [k for k in PLANNING_KINDS if k in layers]
+
+
+def three_lines_line(lines: list[dict], lang: str = "zh") -> str:
+    """The three control lines in one terminal line (``三区三线: 生态保护红线 不涉及（最近 西侧 3.8 km）；…``).
+
+    Examples
+    --------
+    >>> three_lines_line([{"line": "basic_farmland", "label": "永久基本农田", "status": "partial", "occupied_m2": 12345.0,
+    ...                    "share": 0.25, "features": [{}, {}], "nearest": None}])
+    '  三区三线: 永久基本农田 占用 1.23 ha（25.0%，2 个图斑）'
+    """
+    en = lang == "en"
+    parts = []
+    for ln in lines:
+        label = ln["line"].replace("_", " ") if en else ln["label"]
+        status = ln["status"]
+        if status == "no_layer":
+            parts.append(f"{label} {'not in the store' if en else '图层未载入'}")
+        elif status == "outside":
+            near = ln.get("nearest")
+            where = (f" ({near['distance_m'] / 1000:.1f} km {near['azimuth_deg']:.0f}°)" if en else f"（最近 {near['position']}）") \
+                if near else ""
+            word = ("outside" if en else "位于其外") if ln["line"] == "urban_boundary" else ("outside" if en else "不涉及")
+            parts.append(f"{label} {word}{where}")
+        elif ln["line"] == "urban_boundary":
+            word = ("inside" if en else "位于其内") if status == "inside" else ("partly inside" if en else "部分位于其内")
+            parts.append(f"{label} {word} {ln['occupied_m2'] / 1e4:.2f} ha ({ln['share']:.1%})" if en
+                         else f"{label} {word} {ln['occupied_m2'] / 1e4:.2f} ha（{ln['share']:.1%}）")
+        else:
+            n = len(ln.get("features") or [])
+            extra = (f", {n} patches" if en else f"，{n} 个图斑") if ln["line"] == "basic_farmland" else ""
+            parts.append(f"{label} {'occupies' if en else '占用'} {ln['occupied_m2'] / 1e4:.2f} ha"
+                         + (f" ({ln['share']:.1%}{extra})" if en else f"（{ln['share']:.1%}{extra}）"))
+    return ("  three control lines: " if en else "  三区三线: ") + ("; " if en else "；").join(parts)
 
 
 def raster_lines(rasters: list, lang: str = "zh") -> list[str]:

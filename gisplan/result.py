@@ -251,7 +251,8 @@ class ScreeningResult:
 
     @property
     def hits(self):
-        """Redline, protected-area and water-source features the site overlaps (geometry: the overlap)."""
+        """Redline, protected-area, water-source, basic-farmland and urban-boundary features the site overlaps
+        (geometry: the overlap)."""
         return self._frame("hits", self.hit_rows, HIT_COLUMNS, self._piece_geometry(self.hit_rows, None))
 
     @property
@@ -282,6 +283,14 @@ class ScreeningResult:
         if "county" not in self._cache:
             self._cache["county"] = self.county_loader() if self.county_loader else None
         return self._cache["county"]
+
+    @property
+    def three_lines(self) -> list[dict]:
+        """The site and the three control lines (redline, permanent basic farmland, urban development boundary):
+        occupied area, share, zones and, when outside, the nearest feature (:func:`gisplan.three_lines.three_lines`)."""
+        from .three_lines import three_lines_of
+
+        return three_lines_of(self)
 
     # -- names kept from earlier versions ------------------------------------------------
     @property

@@ -712,7 +712,8 @@ class Store:
         rows = []
         for kind in self.kinds():
             frame = self.read(kind)
-            group = {"control_units": "category", "protected_areas": "zone", "water_sources": "level"}.get(kind)
+            group = {"control_units": "category", "protected_areas": "zone", "water_sources": "level",
+                     "urban_boundary": "zone", "basic_farmland": "land_class"}.get(kind)
             rows.append({"kind": kind, "class": "(all)", "features": len(frame), "area_km2": frame["area_m2"].sum() / 1e6})
             if group:
                 for value, sub in frame.groupby(group, sort=True):

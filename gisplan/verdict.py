@@ -43,11 +43,14 @@ from .rules.statutory import FOLLOW_UP_DECISIONS, RuleSet, ZoneRule, default_rul
 from .vocab import UNZONED, strictest_zone_for_unzoned
 from .vocab import (
     CATEGORY_LABELS_ZH,
+    FARMLAND_ZONE,
     KIND_LABELS_ZH,
     LEVEL_LABELS_ZH,
     OPTIONAL,
     PA_LEVEL_LABELS_ZH,
     PA_TYPE_LABELS_ZH,
+    PLANNING_KINDS,
+    URBAN_OUTSIDE_ZONE,
     ZONE_LABELS_ZH,
 )
 
@@ -56,7 +59,8 @@ pd = lazy_module("pandas")  # frames for single screenings and access lists; a b
 __all__ = [
     "screening_verdict", "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
     "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "NOT_APPLICABLE", "CONFLICT", "CLEAR", "MIN_OVERLAP_M2",
-    "OWN_LAW_KINDS", "follows_own_law", "overall_decision", "nothing_applies_finding",
+    "OWN_LAW_KINDS", "follows_own_law", "overall_decision", "nothing_applies_finding", "zone_finding_key",
+    "URBAN_OUTSIDE_NAME",
 ]
 
 PROHIBITED, RESTRICTED, REVIEW, ALLOWED = "prohibited", "restricted", "review", "allowed"
@@ -127,6 +131,37 @@ _NOTHING = ("未发现适用于本项目类型的规则或条款：所涉准入�
             "不适用不等于相符，须人工核对本项目是否另受其他要求约束。")
 _NOTHING_EN = ("No rule or clause applies to this project type: every access-list clause and statutory rule weighed "
                "concerns other types (not applicable). Not applicable is not compliance: check what else may bind it.")
+
+
+#: The name of the finding on a site's part outside every urban-boundary feature.
+URBAN_OUTSIDE_NAME = "城镇开发边界外"
+
+
+def zone_finding_key(rule_id: str, kind: str, name: str, zone: str) -> str:
+    """The id of a zone feature's finding in a verdict: one per rule and feature, or, for the planning kinds
+    (basic farmland, urban boundary: often many small features), one per rule and zone.
+
+    Examples
+    --------
+    >>> zone_finding_key("redline.default", "eco_redline", "长白山红线", "redline")
+    'redline.default@eco_redline:长白山红线:redline'
+    >>> zone_finding_key("farmland.default", "basic_farmland", "2224050001", "farmland")
+    'farmland.default@basic_farmland:*:farmland'
+    """
+    return f"{rule_id}@{kind}:{'*' if kind in PLANNING_KINDS else name}:{zone}"
+
+
+def _merged_planning_finding(found: dict, name: str, overlap_m2: float) -> dict:
+    """A planning-kind finding that covers one more feature of the same zone (names kept, areas summed)."""
+    names = list(found.get("names") or [found.get("name", "")])
+    if name not in names:
+        names.append(name)
+    first = names[0]
+    if found.get("kind") == "basic_farmland":
+        label = first if len(names) == 1 else f"{first}等 {len(names)} 个图斑"
+    else:
+        label = "、".join(names[:3]) + (f"等 {len(names)} 处" if len(names) > 3 else "")
+    return dict(found, name=label, names=names, overlap_m2=float(found.get("overlap_m2") or 0.0) + float(overlap_m2))
 
 
 #: The batch ``deciding`` cell of findings without a citation, in words.
@@ -368,8 +403,8 @@ class VerdictEngine:
                     "source": "", "article": "", "id": f"{kind}.{zone}.missing", "reason": "no_rule"}
         rule = zr.decide(self.industry, self.national_major, pa_level or None, pa_type=pa_type or None,
                          zone=delivered_zone or zone)
-        reason = "no_industry" if self.industry is None else "national_major" if rule.id.startswith(
-            "redline.national_major") else "rule"
+        reason = "no_industry" if self.industry is None else "national_major" if ".national_major" in rule.id \
+            else "rule"
         return {**_rule_fields(rule), "reason": reason}
 
     def _protected_finding(self, name: str, zone: str, zone_label: str, pa_type: str, pa_level: str) -> dict:
@@ -444,7 +479,8 @@ class VerdictEngine:
 
     # -- whole verdicts -----------------------------------------------------------
     def verdict(self, units: pd.DataFrame | None, hits: pd.DataFrame, *, outside_m2: float = 0.0,
-                has_units: bool = True, missing_kinds=(), elements: ElementSite | None = None) -> dict:
+                has_units: bool = True, missing_kinds=(), elements: ElementSite | None = None,
+                urban_outside_m2: float | None = None) -> dict:
         """The verdict object of the JSON report.
 
         Parameters
@@ -461,6 +497,13 @@ class VerdictEngine:
         elements : ElementSite, optional
             Where the site lies in the element zones: decides clauses tagged with
             an element zone (None: such clauses stay ``review``).
+        urban_outside_m2 : float, optional
+            Site area outside every urban-boundary feature (None: the store has no
+            urban-boundary layer); above :data:`MIN_OVERLAP_M2` it is weighed by
+            the rules of zone ``urban_boundary/outside``.
+
+        Planning kinds (basic farmland, urban boundary) give one finding per rule
+        and zone (:func:`zone_finding_key`), naming the features and summing their areas.
         """
         findings: dict[str, dict] = {}
         features = []
@@ -478,14 +521,20 @@ class VerdictEngine:
             features.append({"kind": "control_units", "name": u["name"], "code": u["code"], "zone": u["category"],
                              "overlap_m2": float(u["overlap_m2"]), "decision": decision,
                              "deciding": [f["id"] for f in unit_found if f["decision"] == decision]})
-        for _, h in hits.reset_index(drop=True).iterrows():
+        hit_list = [h for _, h in hits.reset_index(drop=True).iterrows()]
+        if urban_outside_m2 is not None and urban_outside_m2 > MIN_OVERLAP_M2:
+            hit_list.append(urban_outside_hit(urban_outside_m2))
+        for h in hit_list:
             f = self.zone_finding(h["kind"], h["name"], h["zone"], h.get("zone_label", ""),
                                   pa_type=h.get("pa_type"), pa_level=h.get("pa_level"))
             f = dict(f, overlap_m2=float(h["overlap_m2"]))
             f = self.own_law_finding(f, _rest(h.get("redline_rest_m2")), h.get("own_law_zones"))
-            fid = f"{f['id']}@{h['kind']}:{h['name']}:{h['zone']}"
-            findings[fid] = dict(f, id=fid, rule_id=f["id"])
-            features.append({"kind": h["kind"], "name": h["name"], "code": "", "zone": h["zone"],
+            fid = zone_finding_key(f["id"], h["kind"], h["name"], h["zone"])
+            if fid in findings:  # a planning kind: one finding per zone, its features named in it
+                findings[fid] = _merged_planning_finding(findings[fid], h["name"], float(h["overlap_m2"]))
+            else:
+                findings[fid] = dict(f, id=fid, rule_id=f["id"])
+            features.append({"kind": h["kind"], "name": h["name"], "code": h.get("code") or "", "zone": h["zone"],
                              "overlap_m2": float(h["overlap_m2"]), "decision": f["decision"], "deciding": [fid]})
         if has_units and outside_m2 > 0:
             findings["coverage:outside"] = {"kind": "coverage", "name": "库内管控单元范围外", "zone": "outside",
@@ -520,29 +569,33 @@ class VerdictEngine:
         }
 
     def overall(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple[str, str, str]],
-                outside: bool, missing_kinds=(), elements: ElementSite | None = None) -> tuple[str, str]:
+                outside: bool, missing_kinds=(), elements: ElementSite | None = None,
+                urban_outside: bool = False) -> tuple[str, str]:
         """Overall decision and the first deciding rule's citation, for batch rows.
 
         ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone, pa_type,
         pa_level) (the last two empty but for protected areas), followed by (redline_rest_m2, own_law_zones)
         for a redline split by :meth:`own_law_finding`.
         ``missing_kinds``: layer kinds the store lacks. ``elements``: where the site lies in the element zones.
+        ``urban_outside``: part of the site lies outside every urban-boundary feature (of a store that has them).
         """
-        overall, cite, _ = self.overall_counts(unit_codes, zones, outside, missing_kinds, elements)
+        overall, cite, _ = self.overall_counts(unit_codes, zones, outside, missing_kinds, elements, urban_outside)
         return overall, cite
 
     def overall_counts(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple],
-                       outside: bool, missing_kinds=(), elements: ElementSite | None = None) -> tuple[str, str, dict]:
+                       outside: bool, missing_kinds=(), elements: ElementSite | None = None,
+                       urban_outside: bool = False) -> tuple[str, str, dict]:
         """:meth:`overall` and the number of findings per decision (as :meth:`verdict` counts them)."""
         found: dict[str, dict] = {}
         for code, name, category, county, fid in unit_codes:
             for f in self.element_findings(
                     self.unit_findings(code, name=name, category=category, county=county, feature_id=fid), elements):
                 found.setdefault(f["id"], f)
-        for z in zones:
+        outside_zone = [("urban_boundary", URBAN_OUTSIDE_NAME, URBAN_OUTSIDE_ZONE)] if urban_outside else []
+        for z in list(zones) + outside_zone:
             f = self.zone_finding(*z[:3], pa_type=_at(z, 3), pa_level=_at(z, 4))
             f = self.own_law_finding(f, z[5], z[6]) if len(z) > 5 else f
-            found[f"{f['id']}@{z[0]}:{z[1]}:{z[2]}"] = f
+            found[zone_finding_key(f["id"], *z[:3])] = f
         if outside:
             found["coverage:outside"] = {"decision": REVIEW, "id": "coverage:outside", "citation": ""}
         for f in self.statutory_element_findings(elements) + missing_layer_findings(missing_kinds):
@@ -617,8 +670,16 @@ def _rest(value) -> float | None:
     return None if value != value else value
 
 
-def _zone_value(col: dict, fid: int) -> str:
+def _zone_value(col: dict, fid: int, kind: str = "") -> str:
+    if kind == "basic_farmland":
+        return FARMLAND_ZONE
     return (col["zone"][fid] if "zone" in col else col["level"][fid] if "level" in col else None) or "redline"
+
+
+def urban_outside_hit(outside_m2: float) -> dict:
+    """The hit row the verdict weighs for a site's part outside every urban-boundary feature."""
+    return {"kind": "urban_boundary", "name": URBAN_OUTSIDE_NAME, "zone": URBAN_OUTSIDE_ZONE,
+            "zone_label": URBAN_OUTSIDE_NAME, "overlap_m2": float(outside_m2), "code": ""}
 
 
 def _zone_ref(kind: str, col: dict, fid: int) -> tuple:
@@ -627,7 +688,7 @@ def _zone_ref(kind: str, col: dict, fid: int) -> tuple:
         value = col[field][fid] if field in col else None
         return "" if value is None or value != value else str(value)
 
-    return (kind, col["name"][fid], _zone_value(col, fid), text("pa_type"), text("pa_level"))
+    return (kind, col["name"][fid], _zone_value(col, fid, kind), text("pa_type"), text("pa_level"))
 
 
 def present_optional_columns(store, kind: str) -> list[str]:
@@ -660,13 +721,14 @@ def batch_attributes(store, kind: str) -> list[str]:
     if kind == "control_units":
         cols = ["feature_id", "code", "name", "category", "county"]
     else:
-        cols = ["feature_id", "name"] + (["zone"] if kind == "protected_areas" else ["level"] if kind == "water_sources" else [])
+        cols = ["feature_id", "name"] + (["zone"] if kind in ("protected_areas", "urban_boundary") else
+                                         ["level"] if kind == "water_sources" else [])
     return cols + present_optional_columns(store, kind)
 
 
 def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, national_major: bool | None = None,
                    redline_split: dict | None = None,
-                   missing_kinds=(), elements: list | None = None) -> tuple[list[str], list[str], list[str], list[str],
+                   missing_kinds=(), elements: list | None = None, urban_outside=None) -> tuple[list[str], list[str], list[str], list[str],
                                                                              list[dict]]:
     """Per-site verdicts for :func:`gisplan.batch.screen_batch`, the same as single screenings give.
 
@@ -692,6 +754,9 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
         Layer kinds the store lacks (every site gets a ``review`` finding each).
     elements : list of ElementSite, optional
         Per site, where it lies in the element zones (:func:`gisplan.batch.element_sites`).
+    urban_outside : ndarray of bool, optional
+        Per site, whether part of it lies outside every urban-boundary feature
+        (None: the store has no urban-boundary layer).
 
     Returns
     -------
@@ -755,10 +820,11 @@ def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, 
         units = tuple(sorted(per_site[i]["units"], key=lambda u: u[0]))
         zones = tuple(per_site[i]["zones"])
         site_elements = elements[i] if elements is not None else None
-        case = (key, units, zones, bool(has_units and outside[i] > 0), site_elements)
+        beyond = bool(urban_outside is not None and urban_outside[i])
+        case = (key, units, zones, bool(has_units and outside[i] > 0), site_elements, beyond)
         if case not in decided:  # most sites share a unit and industry with others
             decided[case] = engine.overall_counts(list(units), list(zones), case[3], tuple(missing_kinds),
-                                                  elements=site_elements)
+                                                  elements=site_elements, urban_outside=beyond)
         overall, cite, site_counts = decided[case]
         verdicts.append(overall)
         labels.append(f"{engine.industry.code} {engine.industry.name}" if engine.industry else "")

@@ -21,6 +21,13 @@ __all__ = [
     "ELEMENTS",
     "ELEMENT_ZONE_LABELS_ZH",
     "ELEMENT_TILING",
+    "PLANNING_KINDS",
+    "THREE_LINES",
+    "URBAN_ZONE_LABELS_ZH",
+    "FARMLAND_ZONE",
+    "URBAN_OUTSIDE_ZONE",
+    "CODED_VOCAB",
+    "ZONE_LABELS_BY_KIND",
     "SCHEMA",
     "FIELD_ALIASES",
     "CATEGORY_LABELS_ZH",
@@ -43,7 +50,16 @@ __all__ = [
 BASE_KINDS = ("control_units", "eco_redline", "protected_areas", "water_sources")
 #: Element zones (要素分区) of the quality baseline and the resource limit: optional layers beside the units.
 ELEMENT_KINDS = ("air_zones", "water_zones", "soil_zones", "resource_zones")
-KINDS = BASE_KINDS + ELEMENT_KINDS
+#: The planning kinds of the three control lines (三条控制线) beside the redline: permanent basic farmland
+#: (永久基本农田) and the urban development boundary (城镇开发边界). Optional layers, as the element zones.
+PLANNING_KINDS = ("basic_farmland", "urban_boundary")
+KINDS = BASE_KINDS + ELEMENT_KINDS + PLANNING_KINDS
+#: The three control lines of territorial spatial planning (三条控制线), in the order plans list them.
+THREE_LINES = ("eco_redline", "basic_farmland", "urban_boundary")
+#: The zone code every basic-farmland feature carries (as the redline's ``redline``).
+FARMLAND_ZONE = "farmland"
+#: The zone code of a site's part outside every urban-boundary feature (no feature holds it).
+URBAN_OUTSIDE_ZONE = "outside"
 #: The element (as an access-list clause's ``element_zone`` tag names it: ``air:key_receptor``) of each kind.
 ELEMENTS = {"air": "air_zones", "water": "water_zones", "soil": "soil_zones", "resource": "resource_zones"}
 #: Element kinds whose zones tile the area they were delivered for (priority / key / general): the
@@ -57,6 +73,10 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "protected_areas": ("name", "zone", "zone_label"),
     "water_sources": ("name", "level", "level_label"),
     **{k: ("name", "zone", "zone_label", "code") for k in ELEMENT_KINDS},
+    # a basic-farmland feature: its code (图斑编号 / 保护片块编号, also its name when it has none),
+    # land class (地类: 水田, 旱地, 水浇地) and township (乡镇 / 座落单位)
+    "basic_farmland": ("name", "code", "land_class", "township"),
+    "urban_boundary": ("name", "zone", "zone_label", "code"),
 }
 
 #: Optional fields per kind: filled when the delivery has them, empty otherwise
@@ -67,6 +87,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "protected_areas": ("pa_type", "pa_level"),
     "water_sources": (),
     **{k: () for k in ELEMENT_KINDS},
+    **{k: () for k in PLANNING_KINDS},
 }
 
 #: Schema fields that must be present after mapping (others may be filled in).
@@ -76,6 +97,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "protected_areas": (),  # no zone field: whole-reserve outlines, zone "unzoned"
     "water_sources": ("level",),
     **{k: ("zone",) for k in ELEMENT_KINDS},
+    "basic_farmland": (),
+    "urban_boundary": (),  # no zone field: the boundary as one outline, zone "boundary"
 }
 
 #: Source field names seen in provincial deliveries, per schema field (case-insensitive).
@@ -113,6 +136,26 @@ FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "code": ("code", "YSGKFQBM", "YSFQBM", "GKFQBM", "FQBM", "YSBM", "BM", "分区编码", "管控分区编码",
                  "要素管控分区编码", "编码"),
     } for k in ELEMENT_KINDS},
+    # permanent basic farmland as the land-survey and planning databases deliver it: the layers
+    # YJJBNTBHTB / JBNTBHTB (保护图斑) and JBNTBHPK (保护片块) with YJJBNTTBBH / JBNTTBBH (图斑编号),
+    # TBBH, DLBM / DLMC (地类编码 / 名称), ZLDWMC / QSDWMC (座落 / 权属单位名称), XZQMC; the piece
+    # numbers BHPKBH / JBNTBHPKBH are the pinyin initials of 保护片块编号 (an assumption, not seen in a delivery)
+    "basic_farmland": {
+        "code": ("code", "YJJBNTTBBH", "JBNTTBBH", "BHPKBH", "JBNTBHPKBH", "PKBH", "TBBH", "永久基本农田图斑编号",
+                 "基本农田图斑编号", "图斑编号", "保护片块编号", "片块编号", "编号"),
+        "name": ("name", "MC", "NAME", "PKMC", "名称", "片块名称", "保护片块名称"),
+        "land_class": ("land_class", "DLMC", "地类名称", "地类", "DLBM", "地类编码"),
+        "township": ("township", "ZLDWMC", "QSDWMC", "XZMC", "XZQMC", "XIANG", "乡镇", "乡镇名称", "座落单位名称",
+                     "坐落单位名称", "权属单位名称", "行政区名称"),
+    },
+    # the urban development boundary (城镇开发边界, layer CZKFBJ of the planning databases) with its
+    # planning zones in GHFQMC / GHFQDM (规划分区名称 / 代码): 城镇集中建设区, 城镇弹性发展区, 特别用途区
+    "urban_boundary": {
+        "zone": ("zone", "GHFQMC", "GHFQDM", "FQMC", "FQLX", "GHFQ", "规划分区名称", "规划分区", "分区名称", "分区类型",
+                 "分区"),
+        "name": ("name", "CZKFBJMC", "KFBJMC", "MC", "NAME", "名称", "边界名称"),
+        "code": ("code", "BSM", "CZKFBJBM", "BM", "标识码", "编码"),
+    },
 }
 
 #: Which schema field carries a coded vocabulary, per kind, and its label column.
@@ -121,6 +164,7 @@ CODED_FIELD: dict[str, tuple[str, str | None]] = {
     "protected_areas": ("zone", "zone_label"),
     "water_sources": ("level", "level_label"),
     **{k: ("zone", "zone_label") for k in ELEMENT_KINDS},
+    "urban_boundary": ("zone", "zone_label"),
 }
 
 #: Optional coded fields (vocabulary, no label column): checked when the delivery has them.
@@ -175,6 +219,16 @@ KIND_LABELS_ZH = {
     "water_zones": "水环境管控分区",
     "soil_zones": "土壤环境管控分区",
     "resource_zones": "资源利用管控分区",
+    "basic_farmland": "永久基本农田",
+    "urban_boundary": "城镇开发边界",
+}
+#: Planning zones of the urban development boundary (城镇开发边界内的规划分区); ``boundary`` is an outline
+#: delivered without them, ``outside`` the site's part outside every boundary feature.
+URBAN_ZONE_LABELS_ZH = {
+    "concentrated": "城镇集中建设区",
+    "flexible": "城镇弹性发展区",
+    "special": "特别用途区",
+    "boundary": "城镇开发边界（未分区）",
 }
 #: Zone codes of each element kind and their labels, as deployed 三线一单 systems name the layers
 #: (大气环境受体敏感重点管控区, 水环境工业污染重点管控区, 建设用地污染风险重点管控区, 高污染燃料禁燃区 ...).
@@ -296,10 +350,21 @@ _VALUES: dict[str, dict[str, str]] = {
         "岸线资源优先保护区": "shoreline_priority", "岸线资源重点管控区": "shoreline_key",
         "岸线资源一般管控区": "shoreline_general", "岸线保护区": "shoreline_priority",
     }),
+    "urban_zone": {
+        **{k: k for k in URBAN_ZONE_LABELS_ZH}, **{v: k for k, v in URBAN_ZONE_LABELS_ZH.items()},
+        "集中建设区": "concentrated", "城镇集中建设区": "concentrated",
+        "弹性发展区": "flexible", "城镇弹性发展区": "flexible",
+        "特别用途区": "special", "城镇特别用途区": "special",
+        "城镇开发边界": "boundary", "开发边界": "boundary", "未分区": "boundary", "整体": "boundary",
+    },
 }
 #: The vocabulary (key of the value tables) of each element kind's ``zone`` field.
 ELEMENT_VOCAB = {"air_zones": "air_zone", "water_zones": "water_zone", "soil_zones": "soil_zone",
                  "resource_zones": "resource_zone"}
+#: The vocabulary of every kind whose ``zone`` field has one of its own (element zones, urban boundary).
+CODED_VOCAB = {**ELEMENT_VOCAB, "urban_boundary": "urban_zone"}
+#: Zone labels of the kinds with a vocabulary of their own.
+ZONE_LABELS_BY_KIND: dict[str, dict[str, str]] = {**ELEMENT_ZONE_LABELS_ZH, "urban_boundary": URBAN_ZONE_LABELS_ZH}
 
 
 @functools.lru_cache(maxsize=1)
@@ -338,8 +403,10 @@ def normalise_value(field: str, value: object, source_field: str | None = None) 
 
     Parameters
     ----------
-    field : {"category", "zone", "level", "pa_type", "pa_level", "air_zone", "water_zone", "soil_zone", "resource_zone"}
-        The schema field (or, for element zones, the vocabulary of the kind: :data:`ELEMENT_VOCAB`).
+    field : {"category", "zone", "level", "pa_type", "pa_level", "air_zone", "water_zone", "soil_zone", "resource_zone", \
+"urban_zone"}
+        The schema field (or, for element zones and the urban boundary, the vocabulary of the kind:
+        :data:`CODED_VOCAB`).
     value : object
         The value as delivered (Chinese label, digit, English code).
     source_field : str, optional

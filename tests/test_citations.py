@@ -184,3 +184,27 @@ def test_every_follow_up_says_where_it_comes_from():
     for decision in ("prohibited", "restricted"):
         assert rules.access_follow_up(decision) and rules.follow_up["statutory"][decision]
     assert rules.access_follow_up("review") == "" and rules.access_follow_up("not_applicable") == ""
+
+
+def test_the_land_texts_are_quoted_as_they_are():
+    """Issue 26: the farmland rules quote the land law, its regulations, the basic-farmland regulations, the
+    black-soil and soil-pollution laws word for word; the urban-boundary notices are not at hand (unverified)."""
+    rules = default_rules()
+    by_id = {r.id: r for r in rules.all_rules()}
+    for rule_id in ("farmland.destructive", "farmland.orchards_fishponds", "farmland.soil_pollution", "farmland.default",
+                    "farmland.national_major", "farmland.national_major.unknown", "farmland.national_major.other",
+                    "farmland.grain", "farmland.agriculture", "farmland.restoration"):
+        assert by_id[rule_id].verified, rule_id
+    for doc in ("land_law", "land_regs", "farmland_regs", "black_soil_law", "soil_law"):
+        assert (REFERENCE / rules.documents[doc]["reference"]).is_file(), doc
+        shared = REPO.parent.parent / "shared" / "reference" / rules.documents[doc]["reference"]
+        if shared.is_file():  # the copy kept here is the shared original, byte for byte
+            assert shared.read_bytes() == (REFERENCE / rules.documents[doc]["reference"]).read_bytes(), doc
+    for doc in ("spatial_plan_2019", "urban_boundary_2022"):
+        assert not rules.documents[doc]["reference"], doc
+        assert all(not c.verified for r in rules.all_rules() for c in r.cites if c.doc_id == doc)
+    # art. 17 bans these eight; the quote keeps them in the order of the text
+    text = normalise((REFERENCE / "basic_farmland_regulations_2011.md").read_text(encoding="utf-8"))
+    assert occurs(by_id["farmland.destructive"].cites[0].quote, text)
+    assert not occurs("禁止任何单位和个人在基本农田保护区内建设光伏电站", text)  # the check can fail here too
+    assert "第十七条第一款" in by_id["farmland.destructive"].citation

@@ -319,6 +319,7 @@ def test_no_overlap_writes_no_empty_piece(store_path, site_file, tmp_path):
     assert site_layer["coverage"][0] == "outside" and site_layer["verdict_zh"][0] == "数据范围外，不作判定"
     r = run("screen", site, "--store", store_path, "--quiet", "--layers-out", tmp_path / "none.dxf")
     assert r.exit_code == 3, r.output
+    assert (tmp_path / "none.dxf").is_file()
 
 
 def test_bad_outputs_are_one_line(store_path, site_file, tmp_path):

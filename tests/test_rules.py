@@ -100,7 +100,9 @@ def test_rules_file_is_versioned_and_cites_every_rule():
                 ("protected_areas", "type:scenic_area"), ("protected_areas", "type:forest_park"),
                 ("protected_areas", "type:wetland_park"), ("protected_areas", "type:grassland_park"),
                 ("resource_zones", "no_burn"), ("resource_zones", "groundwater_no_extraction"),
-                ("resource_zones", "groundwater_limited_extraction")}
+                ("resource_zones", "groundwater_limited_extraction"),
+                ("basic_farmland", "farmland"), ("urban_boundary", "concentrated"), ("urban_boundary", "flexible"),
+                ("urban_boundary", "special"), ("urban_boundary", "boundary"), ("urban_boundary", "outside")}
     assert set(rules.zones) == expected
     for zr in rules.zones.values():
         for rule in [zr.otherwise, zr.summary, *(r for items in zr.lists.values() for r in items)]:

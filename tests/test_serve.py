@@ -262,7 +262,8 @@ def test_the_record_survives_a_restart_and_a_kill_9(demo_store, tmp_path):
     kept = data / "stores" / f"{row[2]}.gpkg"  # the version screened on, kept for drawing reports later
     assert kept.read_bytes() == demo_store.read_bytes()
     assert set(json.loads(row[3])) == {"control_units", "eco_redline", "protected_areas", "water_sources",
-                                       "air_zones", "water_zones", "soil_zones", "resource_zones"}  # + element zones
+                                       "air_zones", "water_zones", "soil_zones", "resource_zones",  # + element zones
+                                       "basic_farmland", "urban_boundary"}  # + the other two control lines
     actions = [a for (a,) in db.execute("SELECT action FROM audit")]
     assert actions.count("screen") == 2
 
@@ -313,6 +314,9 @@ def test_page_upload_screen_see_verdict_and_map_and_download_the_docx(server, pa
     assert f"{DECISION_LABELS['zh']['allowed']} 0" in counts  # allowed beside not applicable, zero shown
     assert "不适用的条款" in page.inner_text("#findings details.na summary")  # folded away, counted
     assert "ZH22240120004" in page.inner_text("#result")  # the unit the park lies in
+    # the three control lines (issue 26): the park lies in the urban development boundary's concentrated zone
+    rows = page.locator("#three-lines + .scroll table tbody tr")  # tables scroll in their own box
+    assert rows.count() == 3 and "城镇开发边界" in rows.nth(2).inner_text() and "位于其内" in rows.nth(2).inner_text()
     # the interactive map (as --html-map) in its frame, with the site drawn
     frame = page.frame_locator("iframe.resultmap")
     frame.locator(".leaflet-container").wait_for(timeout=30_000)

@@ -198,10 +198,13 @@ def layers_list(store) -> None:
         click.echo(f"{store}: empty store")
         return
     click.echo(f"{store}")
+    from ..layers.check import pad
+
     for _, r in table.iterrows():
-        cls = "" if r["class"] == "(all)" else f"  {r['class']:<16}"
+        cls = "" if r["class"] == "(all)" else "  " + str(r["class"])
         head = f"{r['kind']:<16}" if not cls else f"{'':<16}"
-        click.echo(f"{head}{cls or '  (all)':<18} {r['features']:>6} features {r['area_km2']:>12.2f} km²")
+        cls = pad(cls or "  (all)", 18)  # CJK classes (地类 水田, 旱地) take two columns each
+        click.echo(f"{head}{cls} {r['features']:>6} features {r['area_km2']:>12.2f} km²")
     for r in rasters:  # rasters kept beside the store (gisplan layers import STORE raster NAME FILE)
         classes = f", {len(r['classes'])} classes" if r["kind"] == "classified" else ""
         click.echo(f"{'raster':<16}  {r['name']:<16} {r['kind']}{classes}, {r['width']} x {r['height']} cells, "

@@ -20,21 +20,39 @@ import shapely
 from ..crs import CGCS2000, EQUAL_AREA, gk_epsg_for_lon, transform_geometry
 from ..geodesy import direction_word, position_phrase
 from ..geometry import from_equal_area, to_equal_area
-from ..vocab import BASE_KINDS, CATEGORY_LABELS_ZH, ELEMENT_KINDS, ELEMENT_ZONE_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from ..vocab import (
+    BASE_KINDS,
+    CATEGORY_LABELS_ZH,
+    ELEMENT_KINDS,
+    ELEMENT_ZONE_LABELS_ZH,
+    FARMLAND_ZONE,
+    KIND_LABELS_ZH,
+    LEVEL_LABELS_ZH,
+    PLANNING_KINDS,
+    URBAN_ZONE_LABELS_ZH,
+    ZONE_LABELS_ZH,
+)
 from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
 __all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached", "redline_own_law",
            "protected_area_type", "coverage_of", "extent_label", "OUTSIDE_LABEL"]
 
-#: Layer kinds that are hits/nearby features (the control units are tabulated apart).
-ZONE_KINDS = ("eco_redline", "protected_areas", "water_sources")
+#: Layer kinds that are hits/nearby features (the control units are tabulated apart): the statutory zones of
+#: 三线一单 and the planning kinds of the three control lines (permanent basic farmland, urban boundary).
+ZONE_KINDS = ("eco_redline", "protected_areas", "water_sources", *PLANNING_KINDS)
+#: Zone kinds whose line sites get crossings (entry, exit, length inside): the statutory zones.
+CROSSING_KINDS = ("eco_redline", "protected_areas", "water_sources")
+#: Nearby features kept per planning kind: the nearest (a farmland layer holds thousands of patches).
+_NEAREST_ONLY = 1
 _ATTRIBUTE_COLUMNS = {
     "control_units": ["feature_id", "code", "name", "category", "county"],
     "eco_redline": ["feature_id", "name"],
     "protected_areas": ["feature_id", "name", "zone", "zone_label"],
     "water_sources": ["feature_id", "name", "level", "level_label"],
     **{k: ["feature_id", "name", "zone", "zone_label", "code"] for k in ELEMENT_KINDS},
+    "basic_farmland": ["feature_id", "name", "code", "land_class", "township"],
+    "urban_boundary": ["feature_id", "name", "zone", "zone_label", "code"],
 }
 _cache_lock = threading.Lock()
 
@@ -125,7 +143,21 @@ def zone_of(kind: str, row: dict) -> tuple[str, str]:
     if kind in ELEMENT_KINDS:
         zone = row.get("zone") or ""
         return zone, ELEMENT_ZONE_LABELS_ZH[kind].get(zone) or row.get("zone_label") or zone
-    return "redline", "生态保护红线"
+    if kind == "basic_farmland":  # one zone; the land class (地类) as delivered, when it is
+        land = row.get("land_class")
+        return FARMLAND_ZONE, f"永久基本农田（{land}）" if isinstance(land, str) and land.strip() else "永久基本农田"
+    if kind == "urban_boundary":
+        zone = row.get("zone") or ""
+        return zone, URBAN_ZONE_LABELS_ZH.get(zone) or row.get("zone_label") or zone
+    return "redline", KIND_LABELS_ZH["eco_redline"]
+
+
+def planning_code(kind: str, row: dict) -> dict:
+    """``{code}`` of a basic-farmland or urban-boundary attribute row (``""`` when it has none); ``{}`` otherwise."""
+    if kind not in PLANNING_KINDS:
+        return {}
+    code = row.get("code")
+    return {"code": code if isinstance(code, str) else ""}
 
 
 def protected_area_type(kind: str, row: dict) -> dict:
@@ -270,7 +302,8 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
         ``area_m2``, ``area_gk_m2``, ``gk_crs``, ``centroid``, ``site_ea``,
         ``unit_rows``, ``hit_rows``, ``nearby_rows``, ``piece_rows``,
         ``piece_geoms`` (CGCS2000), ``element_rows``, ``element_geoms`` (CGCS2000, one per
-        element row), ``element_nearby_rows``, ``covered_m2``, ``covered_gk_m2``.
+        element row), ``element_nearby_rows``, ``covered_m2``, ``covered_gk_m2``, ``urban_outside_m2``
+        (the site's area outside every urban-boundary feature; None without that layer).
     """
     store = cache.store
     site_ea = to_equal_area(fp)
@@ -314,7 +347,7 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
                 zone, label = zone_of(kind, row)
                 hit_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "zone": zone,
                                  "zone_label": label, "overlap_m2": a, "overlap_gk_m2": agk, "share_of_project": share,
-                                 **protected_area_type(kind, row)})
+                                 **protected_area_type(kind, row), **planning_code(kind, row)})
                 hit_geoms.append(g)
                 cls = zone
             piece_rows.append({"kind": kind, "feature_id": fid, "name": row["name"], "class": cls, "overlap_m2": a})
@@ -327,13 +360,15 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
             continue
         near = nearby_features(site_ea, store.index(kind), buffer, exclude=ov.feature.tolist())
         rows = cache.rows(kind)
-        for fid, dist, az, a, b in zip(near.feature.tolist(), near.distance_m.tolist(), near.azimuth_deg.tolist(),
+        keep = _NEAREST_ONLY if kind in PLANNING_KINDS else len(near.feature)
+        for fid, dist, az, a, b in zip(near.feature.tolist()[:keep], near.distance_m.tolist(), near.azimuth_deg.tolist(),
                                        near.site_point.tolist(), near.feature_point.tolist()):
             row = rows[fid]
             zone, label = zone_of(kind, row)
             (element_near if kind in ELEMENT_KINDS else near_rows).append({"kind": kind, "feature_id": fid, "name": row["name"], "zone": zone, "zone_label": label,
                               "distance_m": dist, "azimuth_deg": az, "direction": direction_word(az),
-                              "position": position_phrase(az, dist), "site_point": a, "feature_point": b})
+                              "position": position_phrase(az, dist), "site_point": a, "feature_point": b,
+                              **planning_code(kind, row)})
     near_rows.sort(key=lambda r: r["distance_m"])
     element_near.sort(key=lambda r: r["distance_m"])
     order = sorted(range(len(element_rows)),
@@ -343,7 +378,12 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     piece_geoms = list(from_equal_area(np.asarray(piece_geoms_ea, dtype=object))) if keep_geometry and piece_geoms_ea else []
     element_geoms = (list(from_equal_area(np.asarray(element_geoms_ea, dtype=object)))
                      if keep_geometry and element_geoms_ea else [])
+    urban_m2 = sum(r["overlap_m2"] for r in hit_rows if r["kind"] == "urban_boundary")
+    # the part outside the urban boundary is judged only where the store has data (inside its control units)
+    known = area - (outside_coverage(area, sum(r["overlap_m2"] for r in unit_rows)) if "control_units" in cache.kinds
+                    else 0.0)
     return {
+        "urban_outside_m2": outside_coverage(known, urban_m2) if "urban_boundary" in cache.kinds else None,
         "area_m2": area, "area_gk_m2": area_gk, "gk_crs": gk_crs, "centroid": [lon0, lat0], "site_ea": site_ea,
         "unit_rows": unit_rows, "hit_rows": hit_rows, "nearby_rows": near_rows, "piece_rows": piece_rows,
         "piece_geoms": piece_geoms, "element_rows": element_rows, "element_geoms": element_geoms,
@@ -369,7 +409,12 @@ def element_site(got: dict, outside_m2: float):
 
 
 def context_loader(store, site_ea, buffer_m: float):
-    """A function returning, per kind, the whole features within ``buffer_m`` of the site (for maps)."""
+    """A function returning, per kind, the whole features within ``buffer_m`` of the site (for maps).
+
+    The planning kinds (basic farmland: a province holds hundreds of thousands of
+    patches) are put together from the pieces of the features near the site, so a
+    map never reads the whole layer; the others are taken from the layer.
+    """
 
     def load() -> dict:
         out = {}
@@ -377,10 +422,44 @@ def context_loader(store, site_ea, buffer_m: float):
             index = store.index(kind)
             cand = index.candidates(site_ea, distance=max(buffer_m, 1.0) * NEARBY_SEARCH_MARGIN)
             ids = np.unique(index.feature[cand])
-            out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
+            if kind in PLANNING_KINDS:
+                out[kind] = features_from_pieces(store, kind, ids)
+            else:
+                out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
         return out
 
     return load
+
+
+def features_from_pieces(store, kind: str, ids) -> object:
+    """Features ``ids`` of layer ``kind`` put together from all their pieces (CGCS2000), with their attributes.
+
+    The union of a feature's pieces is the feature as imported (cut in the
+    equal-area plane, densified); only those pieces are read from the store.
+    """
+    import geopandas as gpd
+
+    ids = np.asarray(ids, dtype=np.int64)
+    cache = engine_cache(store)
+    rows = cache.rows(kind)
+    columns = list(_ATTRIBUTE_COLUMNS[kind]) + ["area_m2"]
+    if not len(ids):
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=CGCS2000)
+    index = store.index(kind)
+    take = np.flatnonzero(np.isin(index.feature, ids))
+    feats = index.feature[take]
+    order = np.argsort(feats, kind="stable")
+    take, feats = take[order], feats[order]
+    pieces = index.geoms(take)
+    starts = np.flatnonzero(np.r_[True, feats[1:] != feats[:-1]])
+    geoms_ea = [shapely.union_all(part) for part in np.split(pieces, starts[1:])]
+    attrs = store.attributes(kind, ["feature_id", "area_m2"])
+    areas = dict(zip(attrs["feature_id"].astype("int64").tolist(), attrs["area_m2"].astype(float).tolist()))
+    fids = feats[starts]
+    frame = gpd.GeoDataFrame([{**{c: rows[int(f)].get(c) for c in _ATTRIBUTE_COLUMNS[kind]},
+                               "area_m2": float(areas.get(int(f), np.nan))} for f in fids],
+                             geometry=list(from_equal_area(np.asarray(geoms_ea, dtype=object))), crs=CGCS2000)
+    return frame
 
 
 def county_loader(store, counties: list[str]):
@@ -475,7 +554,8 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     warnings += raster_warnings
     engine = cache.verdict_engine(match, **(verdict_options or {}))
     verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units,
-                             missing_kinds=missing, elements=element_site(got, outside))
+                             missing_kinds=missing, elements=element_site(got, outside),
+                             urban_outside_m2=got["urban_outside_m2"])
     b = shapely.bounds(fp)
     form, form_warnings = project_fields or ({}, [])
     warnings += form_warnings
@@ -501,7 +581,7 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     crossings = []
     if site.kind in ("line", "mixed") and got["hit_rows"]:
         zones = []
-        for h in got["hit_rows"]:
+        for h in (h for h in got["hit_rows"] if h["kind"] in CROSSING_KINDS):
             geom = store.read(h["kind"]).loc[int(h["feature_id"])].geometry
             zones.append({"kind": h["kind"], "name": h["name"], "zone": h["zone"], "zone_label": h["zone_label"],
                           "geometry": geom})

@@ -14,7 +14,10 @@ Each problem is one record ``{check, codes, kind, area_m2, location, detail}``:
 - ``redline_outside_priority``: redline area outside the priority units (codes: the
   non-priority units it enters);
 - ``zone_nesting``: a water-source level-1 zone outside its level-2/quasi zones, or a
-  protected-area zone outside its reserve's outline.
+  protected-area zone outside its reserve's outline;
+- ``redline_farmland_overlap``, ``redline_urban_overlap``, ``farmland_urban_overlap``:
+  two of the three control lines (redline, permanent basic farmland, urban development
+  boundary) overlap (:mod:`gisplan.layers.three_lines_check`; the record adds ``layers``).
 
 Areas are ellipsoidal (m², equal-area projection of GRS80 after densifying);
 ``location`` is a point inside the problem's area (lon, lat, CGCS2000).
@@ -33,12 +36,14 @@ import shapely
 from ..geometry import from_equal_area, polygonal_part, to_equal_area
 from .source import LayerSet, column
 from .stats import layer_statistics
+from .three_lines_check import PAIRS, THREE_LINE_CHECKS, three_line_conflicts
 
 __all__ = ["CHECKS", "SLIVER_M2", "CheckResult", "check_layers", "county_outlines"]
 
 CHECKS = (
     "invalid_geometry", "overlap", "gap", "sliver", "duplicate_code", "code_format",
     "code_category", "code_division", "redline_outside_priority", "zone_nesting",
+    *THREE_LINE_CHECKS,
 )
 #: Overlaps, gaps and redline parts below this area (m²) are reported as ``sliver``.
 SLIVER_M2 = 100.0
@@ -362,6 +367,12 @@ def check_layers(layers: LayerSet, *, sliver_m2: float = SLIVER_M2, admin_dir: P
         result.problems += _reserve_nesting(layers, sliver_m2)
     if not (layers.has("water_sources") or layers.has("protected_areas")):
         result.skipped["zone_nesting"] = "no water-source or protected-area layer"
+    result.problems += three_line_conflicts(layers, sliver_m2)
+    lines = [k for k in ("eco_redline", "basic_farmland", "urban_boundary") if layers.has(k)]
+    if len(lines) >= 2:  # with one line or none there is nothing to compare: not worth a line
+        for check, a, b in PAIRS:
+            if not (layers.has(a) and layers.has(b)):
+                result.skipped[check] = f"no {a if not layers.has(a) else b} layer"
     result.problems.sort(key=lambda p: CHECKS.index(p["check"]))
     result.stats = layer_statistics(layers)
     return result
@@ -397,8 +408,8 @@ def write_check_xlsx(result: CheckResult, path) -> Path:
     """The problems and the statistics as two sheets of an XLSX workbook (atomically)."""
     from .output import write_xlsx_sheets
 
-    problems = [[p["check"], ", ".join(p["codes"]), p["kind"], p["area_m2"], p["location"][0], p["location"][1], p["detail"]]
-                for p in result.problems]
+    problems = [[p["check"], ", ".join(p["codes"]), " / ".join(p.get("layers") or [p["kind"]]), p["area_m2"],
+                 p["location"][0], p["location"][1], p["detail"]] for p in result.problems]
     return write_xlsx_sheets(path, [
         ("问题 problems", ["check", "codes", "kind", "area_m2", "lon", "lat", "detail"], problems),
         ("统计 statistics", STATS_HEADER, _stats_rows(result.stats)),

@@ -49,9 +49,10 @@ _WIDTHS = {
     "groups": [4.6, 2.3, 2.3, 2.3, 1.9, 2.6],
     "element_zones": [2.6, 3.2, 3.4, 2.4, 2.4, 2.0],
     "crossings": [0.8, 2.6, 1.2, 2.2, 2.2, 2.0, 1.8, 1.6, 1.6],
+    "three_lines": [2.3, 3.8, 2.0, 1.7, 3.2, 1.3, 1.7],
 }
 _LEFT_COLUMNS = {"summary": {1}, "compliance": {1}, "clauses": {0, 1}, "sources": {1}, "units": {1}, "position": {0}, "hits": {1},
-                 "groups": {0}, "crossings": {1}}
+                 "groups": {0}, "crossings": {1}, "three_lines": {1, 4}}
 
 
 def _set_fonts(rpr_owner, east_asia: str = DOCX_EAST_ASIA_FONT, latin: str = LATIN_FONT) -> None:

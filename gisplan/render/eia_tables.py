@@ -432,13 +432,20 @@ def _compliance(result, L: dict, lang: str) -> Table:
                  ["text"] * 3, rows)
 
 
+def _statutory(frame):
+    """The rows of a hits/nearby frame that are statutory zones of 三线一单 (the planning lines have their own table)."""
+    from ..vocab import PLANNING_KINDS
+
+    return frame[~frame["kind"].isin(PLANNING_KINDS)] if len(frame) else frame
+
+
 def _position(result, L: dict, lang: str) -> Table:
     rows = []
-    for _, h in result.hits.iterrows():
+    for _, h in _statutory(result.hits).iterrows():
         where = L["inside"] if h["share_of_project"] >= 0.9999 else L["occupies"].format(ha=format_ha(h["overlap_m2"]))
         rows.append([h["name"], kind_label(h["kind"], lang), leading_function(h["kind"], h["name"], lang),
                      zone_label(h["zone"], h["zone_label"], lang), "—", None, where])
-    for _, n in result.nearby.iterrows():
+    for _, n in _statutory(result.nearby).iterrows():
         direction = n["direction"] if lang == "zh" else _near_phrase(n, "en").split()[-1]
         rows.append([n["name"], kind_label(n["kind"], lang), leading_function(n["kind"], n["name"], lang),
                      zone_label(n["zone"], n["zone_label"], lang), direction, float(n["distance_m"]), _near_phrase(n, lang)])
@@ -449,10 +456,82 @@ def _position(result, L: dict, lang: str) -> Table:
 
 def _hits(result, L: dict, lang: str) -> Table:
     rows = [[kind_label(h["kind"], lang), h["name"], zone_label(h["zone"], h["zone_label"], lang),
-             h["overlap_m2"] / 1e4, h["overlap_gk_m2"] / 1e4, h["share_of_project"]] for _, h in result.hits.iterrows()]
+             h["overlap_m2"] / 1e4, h["overlap_gk_m2"] / 1e4, h["share_of_project"]] for _, h in _statutory(result.hits).iterrows()]
     return Table("hits", L["t_hits"],
                  [L["kind"], L["feature_name"], L["level"], L["overlap_ha"], L["overlap_gk_ha"], L["share"]],
                  ["text", "text", "text", "ha", "ha", "pct"], rows)
+
+
+#: Feature names listed in one cell of the three-lines table before the rest are counted.
+_LISTED_FEATURES = 8
+
+
+def _three_line_features(line: dict, lang: str) -> str:
+    """What the site occupies of one line: zones (or land classes) with their areas, then the features."""
+    zh = lang == "zh"
+    if not line["features"]:
+        return "—"
+    parts = []
+    if line["line"] != "eco_redline":
+        zones = [(z["zone_label"] if zh else zone_label(z["zone"], None, "en"), z["overlap_m2"]) for z in line["zones"]]
+        parts.append(("、" if zh else ", ").join(f"{name} {format_ha(m2)} ha" for name, m2 in zones))
+    names = list(dict.fromkeys(str(f["name"]) for f in line["features"]))
+    shown = ("、" if zh else ", ").join(names[:_LISTED_FEATURES])
+    if len(names) > _LISTED_FEATURES:
+        shown += f"等 {len(names)} 个" if zh else f" and {len(names) - _LISTED_FEATURES} more"
+    if line["line"] == "basic_farmland":
+        shown = (f"图斑 {shown}" if zh else f"patches {shown}")
+    elif line["line"] == "urban_boundary":
+        shown = ""  # the boundary's features are its zones, named above
+    parts.append(shown)
+    return ("；" if zh else "; ").join(p for p in parts if p)
+
+
+def _three_line_relation(line: dict, lang: str) -> str:
+    """How the site lies relative to one line, in words (with the part outside the urban boundary)."""
+    zh = lang == "zh"
+    status = line["status"]
+    if status == "no_layer":
+        return "图层库未载入该图层，未作分析" if zh else "not in the store: not analysed"
+    if status == "inside":
+        return "项目位于其内" if zh else "the site lies inside"
+    if status == "partial":
+        rest = format_ha(line["outside_m2"] or 0.0)
+        if line["line"] == "urban_boundary":
+            return f"部分位于其内，其余 {rest} ha 位于城镇开发边界外" if zh else f"partly inside; {rest} ha outside it"
+        return f"部分位于其内（其余 {rest} ha 在其外）" if zh else f"partly inside ({rest} ha outside)"
+    near = line.get("nearest")
+    if near:
+        where = near["position"] if zh else position_phrase(float(near["azimuth_deg"]), float(near["distance_m"]), "en")
+        return f"位于其外，最近处位于项目{where}" if zh else f"outside; the nearest lies {where}"
+    km = (line.get("buffer_m") or 0) / 1000
+    if zh:
+        return f"位于其外（周边 {km:g} km 范围内无）" if km else "位于其外"
+    return f"outside (none within {km:g} km)" if km else "outside"
+
+
+def _three_lines(result, L: dict, lang: str) -> Table:
+    """The site and the three control lines (项目与三区三线位置关系): one row per line."""
+    from ..three_lines import three_lines_of
+
+    zh = lang == "zh"
+    rows = []
+    for line in three_lines_of(result):
+        near = line.get("nearest") or {}
+        direction = (near.get("direction") if zh else _near_phrase(near, "en").split()[-1]) if near else "—"
+        rows.append([kind_label(line["line"], lang), _three_line_relation(line, lang),
+                     None if line["occupied_m2"] is None else line["occupied_m2"] / 1e4, line["share"],
+                     _three_line_features(line, lang), direction, near.get("distance_m") if near else None])
+    columns = (["控制线", "位置关系", "占用面积（ha，椭球面）", "占项目面积比例", "涉及分区或图斑", "方位", "最近距离（m）"] if zh
+               else ["Control line", "Relation", "Area occupied (ha, ellipsoidal)", "Share of site", "Zones or patches",
+                     "Direction", "Nearest distance (m)"])
+    note = ("注：三区三线指生态保护红线、永久基本农田和城镇开发边界三条控制线；占用面积为 CGCS2000 椭球面面积；"
+            "位于其外时，方位和最近距离为项目至该控制线最近处的方向和椭球面测地线距离。" if zh else
+            "Note: the three control lines are the ecological redline, permanent basic farmland and the urban "
+            "development boundary; areas are ellipsoidal (CGCS2000); when outside, direction and geodesic distance "
+            "to the nearest point of the line.")
+    return Table("three_lines", "项目与三区三线位置关系" if zh else "The site and the three control lines", columns,
+                 ["text", "text", "ha", "pct", "text", "text", "m"], rows, note=note)
 
 
 def _rasters(result, lang: str) -> Table:
@@ -550,7 +629,9 @@ def _finding_row(f: dict, lang: str, with_dimension: bool = True) -> list:
     if f.get("name"):
         what.append(str(f["name"]))
     if f.get("zone") and f.get("zone") != "redline":
-        what.append(zone_label(f["zone"], f.get("zone_label"), lang))
+        zone = zone_label(f["zone"], f.get("zone_label"), lang)
+        if zone != f.get("name"):  # a zone named by what it is (城镇开发边界外, 城镇集中建设区) is said once
+            what.append(zone)
     if f.get("pa_label") and zh:
         what.append(str(f["pa_label"]))
     codes = [str(c) for c in (f.get("units") or [])] or [str(f[k]) for k in ("unit_code", "code") if f.get(k)]
@@ -771,7 +852,7 @@ def eia_tables(result, lang: str = "zh") -> list[Table]:
     list of Table
         ``summary``, ``units``, ``compliance``, ``position``, ``hits``, ``crossings`` (line sites that cross
         a zone), ``element_zones`` (only when the store has element-zone layers), ``rasters`` (only when the
-        store has rasters), ``groups``, ``clauses``, ``sources``.
+        store has rasters), ``three_lines`` (项目与三区三线位置关系), ``groups``, ``clauses``, ``sources``.
     """
     L = labels(lang)
     rasters = [_rasters(result, lang)] if getattr(result, "rasters", None) else []
@@ -779,7 +860,7 @@ def eia_tables(result, lang: str = "zh") -> list[Table]:
     crossings = [_crossings(result, L, lang)] if getattr(result, "crossings", None) else []
     return [_summary(result, L, lang), _units(result, L, lang), _compliance(result, L, lang),
             _position(result, L, lang), _hits(result, L, lang), *crossings, *elements, *rasters,
-            _groups(result, L, lang), _clauses(result, L, lang), _sources(result, L, lang)]
+            _three_lines(result, L, lang), _groups(result, L, lang), _clauses(result, L, lang), _sources(result, L, lang)]
 
 
 def footer_lines(result, lang: str = "zh") -> list[str]:

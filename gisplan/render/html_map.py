@@ -24,10 +24,17 @@ from jinja2 import Template
 
 from ..crs import CGCS2000
 from ..geometry import from_equal_area, to_equal_area
-from ..vocab import ELEMENT_KINDS, ELEMENT_ZONE_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from ..vocab import (
+    ELEMENT_KINDS,
+    ELEMENT_ZONE_LABELS_ZH,
+    KIND_LABELS_ZH,
+    LEVEL_LABELS_ZH,
+    URBAN_ZONE_LABELS_ZH,
+    ZONE_LABELS_ZH,
+)
 from .basemap import Basemap, BasemapSpec, display_geoms, resolve_basemap
 from .labels import category_label, kind_label, zone_label
-from .palette import COUNTY_LINE_COLOUR, ELEMENT_KIND_COLOURS, RESOURCE_COLOURS, SEAT_COLOUR
+from .palette import COUNTY_LINE_COLOUR, ELEMENT_KIND_COLOURS, FARMLAND_COLOUR, RESOURCE_COLOURS, SEAT_COLOUR, URBAN_COLOURS
 from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
@@ -171,6 +178,12 @@ def _legend_html(ctx: dict, buffer_m: float, basemap: Basemap | None, synthetic:
             if (ws["level"] == level).any():
                 rows.append((_swatch(WATER_COLOURS[level], WATER_COLOURS[level]),
                              f"水源 {LEVEL_LABELS_ZH[level]}" if zh else f"water source, {zone_label(level, lang=lang)}"))
+    if _present(ctx, "basic_farmland"):
+        rows.append((_swatch(FARMLAND_COLOUR, FARMLAND_COLOUR, fill_opacity=0.35), kind_label("basic_farmland", lang)))
+    if _present(ctx, "urban_boundary"):
+        for zone in dict.fromkeys(ctx["urban_boundary"]["zone"]):
+            rows.append((_swatch("none", URBAN_COLOURS.get(zone, URBAN_COLOURS["boundary"]), dash=True),
+                         _urban_zone_words(zone, lang)))
     for kind in ELEMENT_KINDS:  # element zones: resource zones by type, the tiling kinds as one outline each
         if _present(ctx, kind):
             zones = dict.fromkeys(ctx[kind]["zone"]) if kind == "resource_zones" else [None]
@@ -199,6 +212,16 @@ def _legend_html(ctx: dict, buffer_m: float, basemap: Basemap | None, synthetic:
         note += " · 示例数据为合成，非官方成果" if zh else " · synthetic demo data, not official"
     body = "<div>" + "<br>".join(f"{sw}{html.escape(label)}" for sw, label in rows) + "</div>"
     return _LEGEND.format(title="图例" if zh else "Legend", rows=body, note=html.escape(note))
+
+
+def _urban_zone_words(zone: str, lang: str) -> str:
+    """A legend row of the urban development boundary: its planning zone, or the boundary itself."""
+    if lang == "zh":
+        label = URBAN_ZONE_LABELS_ZH.get(zone, zone)
+        return label if label.startswith("城镇") else f"城镇开发边界{label}"
+    if zone == "boundary":
+        return "Urban development boundary"
+    return f"Urban development boundary, {zone_label(zone, lang=lang)}"
 
 
 def _present(ctx: dict, kind: str) -> bool:
@@ -329,6 +352,7 @@ def html_map(
         _geojson(frame, kind_label("water_sources", lang),
                  lambda f: {"color": WATER_COLOURS.get(f["properties"]["level"], "#3182bd"), "weight": 2, "fillOpacity": 0.25},
                  ["name", "level_label"], ["名称", "保护区级别"] if zh else ["Name", "Level"], crs).add_to(m)
+    _add_planning_layers(m, ctx, crs, lang)
     _add_element_layers(m, ctx, crs, lang)
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
@@ -381,6 +405,31 @@ def _offline_layer(m, result, lang: str) -> None:
                             tooltip=folium.Tooltip(html.escape(r["name"]), permanent=True, direction="right",
                                                    className="gisplan-seat")).add_to(group)
     group.add_to(m)
+
+
+def _add_planning_layers(m, ctx: dict, crs: str, lang: str = "zh") -> None:
+    """Permanent basic farmland (filled dark gold) and the urban development boundary (dashed, by planning zone)."""
+    zh = lang == "zh"
+    if _present(ctx, "basic_farmland"):
+        frame = ctx["basic_farmland"].copy()
+        for col in ("code", "land_class", "township"):
+            if col not in frame.columns:
+                frame[col] = ""
+        frame = frame.fillna({"code": "", "land_class": "", "township": ""})
+        _geojson(frame, kind_label("basic_farmland", lang),
+                 lambda f: {"color": FARMLAND_COLOUR, "weight": 1, "fillColor": FARMLAND_COLOUR, "fillOpacity": 0.3},
+                 ["name", "land_class", "township"],
+                 ["图斑编号", "地类", "乡镇"] if zh else ["Parcel", "Land class", "Township"], crs).add_to(m)
+    if _present(ctx, "urban_boundary"):
+        frame = ctx["urban_boundary"].copy()
+        if zh:
+            frame["zone_label"] = frame["zone"].map(URBAN_ZONE_LABELS_ZH).fillna(frame["zone_label"])
+        else:
+            frame["zone_label"] = frame["zone"].map(lambda z: zone_label(z, lang=lang))
+        _geojson(frame, kind_label("urban_boundary", lang),
+                 lambda f: {"color": URBAN_COLOURS.get(f["properties"]["zone"], URBAN_COLOURS["boundary"]), "weight": 2.5,
+                            "fillOpacity": 0.04, "dashArray": "10 5"},
+                 ["name", "zone_label"], ["名称", "规划分区"] if zh else ["Name", "Planning zone"], crs).add_to(m)
 
 
 def _add_element_layers(m, ctx: dict, crs: str, lang: str = "zh") -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import InputError
 from ..labels import DECISION_LABELS, decision_words
-from ..vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, ZONE_LABELS_ZH
+from ..vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH, LEVEL_LABELS_ZH, URBAN_ZONE_LABELS_ZH, ZONE_LABELS_ZH
 
 __all__ = ["LANGS", "category_label", "check_lang", "decision_label", "kind_label", "labels", "zone_label", "crs_label",
            "how_read"]
@@ -109,6 +109,8 @@ _KINDS_EN = {
     "eco_redline": "Ecological protection redline",
     "protected_areas": "Protected area",
     "water_sources": "Drinking-water source protection zone",
+    "basic_farmland": "Permanent basic farmland",
+    "urban_boundary": "Urban development boundary",
 }
 _CATEGORIES_EN = {"priority": "Priority protection", "key": "Key control", "general": "General control"}
 _ZONES_EN = {
@@ -117,6 +119,9 @@ _ZONES_EN = {
     "core_scenic": "core scenic zone", "other_scenic": "other scenic zone",
     "level1": "level 1 zone", "level2": "level 2 zone", "quasi": "quasi-protection zone", "redline": "redline",
     "priority": "priority protection unit", "key": "key control unit", "general": "general control unit",
+    "farmland": "permanent basic farmland", "concentrated": "concentrated construction zone",
+    "flexible": "flexible development zone", "special": "special-use zone", "boundary": "urban boundary (not zoned)",
+    "outside": "outside the urban boundary",
 }
 #: One wording per decision, defined once in :mod:`gisplan.labels` (the verdict uses it too).
 _DECISIONS = DECISION_LABELS
@@ -157,7 +162,8 @@ def zone_label(zone: str, delivered: str | None = None, lang: str = "zh") -> str
     if lang == "zh":
         if delivered:
             return str(delivered)
-        return {**ZONE_LABELS_ZH, **LEVEL_LABELS_ZH, **CATEGORY_LABELS_ZH, "redline": "生态保护红线"}.get(zone, str(zone))
+        return {**ZONE_LABELS_ZH, **LEVEL_LABELS_ZH, **CATEGORY_LABELS_ZH, **URBAN_ZONE_LABELS_ZH, "redline": "生态保护红线",
+                "farmland": "永久基本农田", "outside": "城镇开发边界外"}.get(zone, str(zone))
     return _ZONES_EN.get(zone, str(delivered or zone))
 
 

@@ -15,20 +15,24 @@ from ..vocab import (
     CATEGORY_LABELS_ZH,
     ELEMENT_KINDS,
     ELEMENT_ZONE_LABELS_ZH,
+    FARMLAND_ZONE,
     KIND_LABELS_ZH,
     LEVEL_LABELS_ZH,
+    URBAN_ZONE_LABELS_ZH,
     ZONE_LABELS_ZH,
 )
 from .palette import (
     CATEGORY_COLOURS,
     CROSSING_COLOUR,
     ELEMENT_KIND_COLOURS,
+    FARMLAND_COLOUR,
     NEARBY_COLOUR,
     OTHER_COLOUR,
     PROTECTED_COLOURS,
     REDLINE_COLOUR,
     RESOURCE_COLOURS,
     SITE_COLOUR,
+    URBAN_COLOURS,
     WATER_COLOURS,
 )
 
@@ -97,15 +101,21 @@ def class_label(kind: str, cls: str) -> str:
         return LEVEL_LABELS_ZH.get(cls, cls)
     if kind in ELEMENT_ZONE_LABELS_ZH:
         return ELEMENT_ZONE_LABELS_ZH[kind].get(cls, cls)
+    if kind == "basic_farmland":
+        return "永久基本农田"
+    if kind == "urban_boundary":
+        return URBAN_ZONE_LABELS_ZH.get(cls, cls)
     return cls
 
 
 def zone_style(kind: str, cls: str) -> Style:
-    """The style of a control unit, redline, protected-area zone, water-source level or element zone.
+    """The style of a control unit, redline, protected-area zone, water-source level, element zone,
+    basic-farmland feature or urban-boundary zone.
 
     As :mod:`gisplan.render.static_map` draws them: units filled by category (60 %),
     the redline hatched, protected-area zones outlined, water-source levels lightly
-    filled with a dashed outline, element zones outlined dash-dotted.
+    filled with a dashed outline, element zones outlined dash-dotted, basic
+    farmland hatched in dark gold, the urban boundary's zones outlined dashed.
     """
     label = class_label(kind, cls)
     if kind == "control_units":
@@ -121,6 +131,11 @@ def zone_style(kind: str, cls: str) -> Style:
         return Style(RESOURCE_COLOURS.get(cls, "#c51b7d"), 1.1, dash="dashdot", label=label)
     if kind in ELEMENT_KINDS:
         return Style(ELEMENT_KIND_COLOURS.get(kind, OTHER_COLOUR), 1.1, dash="dashdot", label=label)
+    if kind == "basic_farmland":
+        return Style(FARMLAND_COLOUR, 0.6, hatch=True, label=label)
+    if kind == "urban_boundary":
+        return Style(URBAN_COLOURS.get(cls, URBAN_COLOURS["boundary"]), 1.4, dash="dash",
+                     label=label if label.startswith("城镇") else f"城镇开发边界{label}")
     return Style(OTHER_COLOUR, 0.8, label=label or KIND_LABELS_ZH.get(kind, kind))
 
 
@@ -132,6 +147,8 @@ def zone_categories() -> list[tuple[str, str, Style]]:
     out += [("water_sources", v, zone_style("water_sources", v)) for v in LEVEL_LABELS_ZH]
     for kind in ELEMENT_KINDS:
         out += [(kind, z, zone_style(kind, z)) for z in ELEMENT_ZONE_LABELS_ZH[kind]]
+    out.append(("basic_farmland", FARMLAND_ZONE, zone_style("basic_farmland", FARMLAND_ZONE)))
+    out += [("urban_boundary", z, zone_style("urban_boundary", z)) for z in URBAN_ZONE_LABELS_ZH]
     return out
 
 

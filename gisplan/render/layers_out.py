@@ -4,7 +4,8 @@ The layers (:data:`LAYER_NAMES`), all in CGCS2000 lon/lat until a writer project
 
 - ``site``: the footprint as screened (disc or corridor built), with its areas and verdict;
 - ``pieces``: the site ∩ each control unit, redline, protected-area zone, water-source
-  level and element zone, one feature each, ``area_m2`` the very figure of the JSON;
+  level, element zone, basic-farmland patch and urban-boundary zone, one feature each,
+  ``area_m2`` the very figure of the JSON;
 - ``crossings``: for a linear project, its centreline inside each zone it crosses,
   entry and exit in lon/lat and Gauss-Kruger metres, length inside;
 - ``crossing_points``: the entry and exit points themselves (for labels in a figure);
@@ -34,7 +35,7 @@ from ..crs import CGCS2000, gk_epsg_for_lon
 from ..errors import InputError, OutputError
 from ..geometry import polygonal_part
 from ..labels import decision_words
-from ..vocab import KIND_LABELS_ZH
+from ..vocab import FARMLAND_ZONE, KIND_LABELS_ZH
 from .layer_styles import (
     CROSSING_POINT_STYLE,
     CROSSING_STYLE,
@@ -255,18 +256,23 @@ def _add_context(out: OverlayLayers, context: dict, seen: set) -> None:
     for kind, frame in context.items():
         if frame is None or not len(frame):
             continue
-        cls_col = {"control_units": "category", "water_sources": "level", "eco_redline": None}.get(kind, "zone")
+        cls_col = {"control_units": "category", "water_sources": "level", "eco_redline": None,
+                   "basic_farmland": None}.get(kind, "zone")
         for rec, geom in zip(frame.drop(columns=frame.geometry.name).to_dict("records"), frame.geometry.values):
             key = (kind, int(rec["feature_id"]))
             if key in seen:
                 continue
             seen.add(key)
-            cls = rec.get(cls_col) if cls_col else "redline"
+            cls = rec.get(cls_col) if cls_col else _ONE_CLASS[kind]
             cls = "" if cls is None or cls != cls else str(cls)
             out.add("store_context", {"kind": kind, "kind_zh": KIND_LABELS_ZH.get(kind, kind),
                                       "feature_id": int(rec["feature_id"]), "code": _text(rec.get("code")),
                                       "name": _text(rec.get("name")), "class": cls, "class_zh": class_label(kind, cls),
                                       "area_m2": rec.get("area_m2")}, polygonal_part(geom))
+
+
+#: The class of the kinds whose features all have one.
+_ONE_CLASS = {"eco_redline": "redline", "basic_farmland": FARMLAND_ZONE}
 
 
 def _text(value) -> str:
@@ -435,7 +441,8 @@ def _layer_style(layers: OverlayLayers, name: str) -> str:
         return layer_qml("fill", fields=fields, style=SITE_STYLE, label="\"name\"")
     if name in ("pieces", "store_context"):
         # the units and statutory zones are labelled; element zones (often the units' own outlines) are not
-        label = ("CASE WHEN \"kind\" IN ('control_units', 'eco_redline', 'protected_areas', 'water_sources') THEN "
+        label = ("CASE WHEN \"kind\" IN ('control_units', 'eco_redline', 'protected_areas', 'water_sources', "
+                 "'basic_farmland', 'urban_boundary') THEN "
                  "coalesce(nullif(\"code\", ''), \"name\") || '\\n' || format_number(\"area_ha\", 2) || ' 公顷' END"
                  if name == "pieces" else None)
         return layer_qml("fill", fields=fields, categorized=True, label=label)

@@ -114,6 +114,15 @@ def summary_html(result) -> str:
           f"{float(n['distance_m']):,.0f}"] for _, n in result.nearby.iterrows()],
         numeric={4},
     ))
+    layers = (getattr(result, "store", None) or {}).get("layers") or {}
+    if any(k in layers for k in ("basic_farmland", "urban_boundary")):
+        from .eia_tables import _three_lines
+        from .labels import labels
+
+        table = _three_lines(result, labels("zh"), "zh")
+        parts.append("<b>三区三线 (three control lines)</b>")
+        parts.append(_table(list(table.columns), [[_e(c) for c in row] for row in table.text_rows()],
+                            numeric={2, 3, 6}))
     parts.append(_verdict_html(result.verdict))
     if result.warnings:
         parts.append('<ul class="warn">' + "".join(f"<li>警告: {_e(w)}</li>" for w in result.warnings) + "</ul>")
@@ -158,8 +167,10 @@ def _with_pieces(frame: pd.DataFrame, result, kinds) -> gpd.GeoDataFrame:
 
 
 def hits_frame(result) -> gpd.GeoDataFrame:
-    """Zone hits (redline, protected areas, water sources) with the overlap geometry (CGCS2000)."""
-    return _with_pieces(result.hits, result, ("eco_redline", "protected_areas", "water_sources"))
+    """Zone hits (redline, protected areas, water sources, basic farmland, urban boundary) with the overlap
+    geometry (CGCS2000)."""
+    return _with_pieces(result.hits, result, ("eco_redline", "protected_areas", "water_sources", "basic_farmland",
+                                              "urban_boundary"))
 
 
 def nearby_frame(result) -> gpd.GeoDataFrame:
@@ -189,9 +200,11 @@ def plot_result(result, ax=None, *, with_context: bool = True):
 
     from .palette import (
         CATEGORY_COLOURS,
+        FARMLAND_COLOUR,
         PROTECTED_COLOURS,
         REDLINE_COLOUR,
         SITE_COLOUR,
+        URBAN_COLOURS,
         WATER_COLOURS,
     )
 
@@ -212,6 +225,9 @@ def plot_result(result, ax=None, *, with_context: bool = True):
         ("eco_redline", lambda f: [REDLINE_COLOUR] * len(f), {"hatch": "///", "alpha": 0.6}),
         ("protected_areas", lambda f: [PROTECTED_COLOURS.get(z, "#8e44ad") for z in f["zone"]], {"alpha": 0.9}),
         ("water_sources", lambda f: [WATER_COLOURS.get(z, "#3182bd") for z in f["level"]], {"alpha": 0.9}),
+        ("basic_farmland", lambda f: [FARMLAND_COLOUR] * len(f), {"hatch": "xxx", "alpha": 0.6}),
+        ("urban_boundary", lambda f: [URBAN_COLOURS.get(z, URBAN_COLOURS["boundary"]) for z in f["zone"]],
+         {"linestyle": "--", "alpha": 0.9}),
     ]
     for kind, colours, style in zone_styles:
         frame = ctx.get(kind)

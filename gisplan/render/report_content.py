@@ -55,14 +55,54 @@ def report_title(result, lang: str = "zh") -> str:
 
 
 def _intro(result, L: dict, lang: str) -> str:
+    from ..vocab import KIND_LABELS_ZH, PLANNING_KINDS
+
+    layers = (getattr(result, "store", None) or {}).get("layers") or {}
+    planning = [k for k in PLANNING_KINDS if k in layers]
     if lang == "zh":
-        text = ("本节根据对项目范围与环境管控单元、生态保护红线、自然保护地及饮用水水源保护区的空间叠加分析编制。"
+        also = ("，以及" + "、".join(KIND_LABELS_ZH[k] for k in planning)) if planning else ""
+        text = (f"本节根据对项目范围与环境管控单元、生态保护红线、自然保护地及饮用水水源保护区{also}的空间叠加分析编制。"
                 "面积为 CGCS2000（GRS80 椭球）椭球面面积，并列出项目所在 3 度带高斯-克吕格投影平面面积；距离为椭球面测地线距离。")
     else:
+        words = {"basic_farmland": "permanent basic farmland", "urban_boundary": "the urban development boundary"}
+        also = (", and " + " and ".join(words[k] for k in planning)) if planning else ""
         text = ("This section reports the overlay of the project site with the environmental control units, the "
-                "ecological protection redline, protected areas and drinking-water source zones. Areas are ellipsoidal "
+                f"ecological protection redline, protected areas and drinking-water source zones{also}. Areas are ellipsoidal "
                 "(CGCS2000/GRS80) with planimetric areas in the site's 3-degree Gauss-Kruger zone beside them; distances are geodesic.")
     return text + (" " + L["demo_note"] if is_demo(result) else "")
+
+
+def _three_lines_sentence(result, lang: str) -> str:
+    """One sentence on the three control lines: what the site occupies, and which layers the store lacks."""
+    from ..three_lines import three_lines_of
+
+    zh = lang == "zh"
+    lines = three_lines_of(result)
+    occupied = [f"{ln['label']} {format_ha(ln['occupied_m2'])} ha" for ln in lines
+                if ln["status"] in ("inside", "partial") and ln["line"] != "urban_boundary"]
+    urban = next(ln for ln in lines if ln["line"] == "urban_boundary")
+    missing = [ln["label"] for ln in lines if ln["status"] == "no_layer"]
+    if zh:
+        text = ("项目占用" + "、".join(occupied) + "。") if occupied else "项目不占用生态保护红线和永久基本农田。"
+        if urban["status"] == "inside":
+            text += "项目位于城镇开发边界内。"
+        elif urban["status"] == "partial":
+            text += f"项目部分位于城镇开发边界内，{format_ha(urban['outside_m2'])} ha 位于其外。"
+        elif urban["status"] == "outside":
+            text += "项目位于城镇开发边界外。"
+        if missing:
+            text += "图层库未载入" + "、".join(missing) + "图层，其位置关系未作分析，须对照所在地国土空间规划“三区三线”成果核对。"
+        return text
+    en = {"eco_redline": "redline", "basic_farmland": "permanent basic farmland", "urban_boundary": "urban boundary"}
+    took = [f"{en[ln['line']]} {format_ha(ln['occupied_m2'])} ha" for ln in lines
+            if ln["status"] in ("inside", "partial") and ln["line"] != "urban_boundary"]
+    text = ("The site occupies " + ", ".join(took) + ". ") if took else "The site occupies no redline or basic farmland. "
+    text += {"inside": "It lies inside the urban development boundary. ",
+             "partial": "It lies partly inside the urban development boundary. ",
+             "outside": "It lies outside the urban development boundary. "}.get(urban["status"], "")
+    if missing:
+        text += "Not in the store (not analysed): " + ", ".join(en[ln["line"]] for ln in lines if ln["status"] == "no_layer") + "."
+    return text.strip()
 
 
 def _category_sentence(result, lang: str) -> str:
@@ -174,14 +214,17 @@ def report_blocks(result, lang: str = "zh") -> list[Block]:
                                  else "The site lies in none of the store's element zones (air, water, soil, resource)."))
         if "rasters" in tables:
             out.append(Block("table", table=tables["rasters"]))
-        out += [Block("heading", "5  与生态环境准入清单及法定保护区管控要求的符合性" if zh
-                      else "5  Access list and statutory zones"),
+        out += [Block("heading", "5  与“三区三线”的位置关系" if zh else "5  The three control lines"),
+                Block("paragraph", _three_lines_sentence(result, lang)),
+                Block("table", table=tables["three_lines"]),
+                Block("heading", "6  与生态环境准入清单及法定保护区管控要求的符合性" if zh
+                      else "6  Access list and statutory zones"),
                 Block("table", table=tables["groups"]),
                 Block("table", table=tables["clauses"])]
         cited = _sources_paragraph(result, lang)
         if cited:
             out.append(Block("paragraph", cited))
-        n = 6
+        n = 7
     notes = report_warnings(result.warnings, lang)
     if notes:
         out.append(Block("heading", f"{n}  {L['warnings']}"))

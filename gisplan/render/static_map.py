@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,14 +29,16 @@ from ..crs import CGCS2000, gk_central_meridian, transform_geometry, transformer
 from ..errors import InputError
 from .eia_tables import is_demo
 from .fonts import cjk_font, mpl_rc
-from .labels import labels
+from .labels import labels, zone_label
 from .palette import COUNTY_LINE_COLOUR, RESOURCE_COLOURS, SEAT_COLOUR
 from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
+    FARMLAND_COLOUR,
     PROTECTED_COLOURS,
     REDLINE_COLOUR,
     SITE_COLOUR,
+    URBAN_COLOURS,
     WATER_COLOURS,
 )
 
@@ -49,6 +52,10 @@ _SUFFIXES = (".png", ".pdf")
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 _MAIN_BOX = (0.015, 0.075, 0.655, 0.84)  # left, bottom, width, height (figure fraction)
 _INSET_BOX = (0.695, 0.56, 0.29, 0.33)
+#: Legend type (font size, line spacing, handle height), from roomy to tight: the first that ends above the notes.
+_LEGEND_STEPS = ((7, 0.5, 1.1), (6.2, 0.25, 0.9), (5.6, 0.15, 0.8))
+#: Top of the CRS and demo notes at the foot of the figure (figure fraction).
+_NOTES_TOP = 0.055
 #: Fill opacity of the control units over a raster underlay (0.6 without one): the land cover shows through.
 UNIT_ALPHA_OVER_RASTER = 0.2
 #: Fill opacity of the control units over basemap tiles: the streets and names show through.
@@ -84,7 +91,7 @@ def _extent(result, fp_gk, crs: str, aspect: float) -> tuple[float, float, float
     size = max(maxx - minx, maxy - miny, 1.0)
     pad = max(0.45 * size, 600.0)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
-    near = result.nearby
+    near = _marked_nearby(result)
     if len(near):
         reach = max(3.0 * size, 3500.0)
         pts = [p for p, d in zip(near["feature_point"], near["distance_m"]) if d <= reach]
@@ -102,6 +109,18 @@ def _extent(result, fp_gk, crs: str, aspect: float) -> tuple[float, float, float
         extra = (w / aspect - h) / 2
         miny, maxy = miny - extra, maxy + extra
     return minx, miny, maxx, maxy
+
+
+def _marked_nearby(result):
+    """The nearby features the map marks: not the "nearest other" farmland patch or urban zone of a site that lies
+    in one (the three-lines table gives the nearest only for a site outside the line). The window takes in these."""
+    from ..vocab import PLANNING_KINDS
+
+    near = result.nearby
+    if not len(near) or not len(result.hits):
+        return near
+    inside = set(result.hits["kind"]) & set(PLANNING_KINDS)
+    return near[~near["kind"].isin(inside)]
 
 
 def _clip(frame: gpd.GeoDataFrame | None, box) -> gpd.GeoDataFrame | None:
@@ -172,10 +191,17 @@ def _layers(ax, result, crs: str, box, unit_alpha: float = 0.6) -> None:
             p = geom.representative_point()  # the code is written inside the part of the site it covers
             ax.text(p.x, p.y, str(codes.get(fid, "")), fontsize=6, ha="center", va="center", color="#333333",
                     path_effects=_HALO, zorder=15)
+    farm = _clip(_to_gk(ctx.get("basic_farmland"), crs), box)
+    _plot(farm, ax, facecolor="none", edgecolor=FARMLAND_COLOUR, hatch="xxx", linewidth=0.5, zorder=3)
     red = _clip(_to_gk(ctx.get("eco_redline"), crs), box)
     _plot(red, ax, facecolor="none", edgecolor=REDLINE_COLOUR, hatch="xx", linewidth=0.0, zorder=4)
     if red is not None:  # a heavy dashed outline over the hatch: never read as a (green) priority unit
         red.boundary.plot(ax=ax, color=REDLINE_COLOUR, linewidth=1.4, linestyle=(0, (4, 2)), zorder=4.1)
+    urban = _clip(_to_gk(ctx.get("urban_boundary"), crs), box)
+    if urban is not None:
+        for zone, sub in urban.groupby("zone"):
+            sub.boundary.plot(ax=ax, color=URBAN_COLOURS.get(zone, URBAN_COLOURS["boundary"]), linewidth=1.4,
+                              linestyle=(0, (7, 2.5)), zorder=6)
     pa = _clip(_to_gk(ctx.get("protected_areas"), crs), box)
     if pa is not None:
         for zone, sub in pa.groupby("zone"):
@@ -193,13 +219,41 @@ def _layers(ax, result, crs: str, box, unit_alpha: float = 0.6) -> None:
                               linestyle=(0, (6, 2, 1, 2)), zorder=6)
 
 
-def _element_handles(result, L: dict) -> list:
-    """Legend entries of the element zones: resource zones drawn, and the zones the site lies in (text)."""
+def _planning_handles(result, L: dict, crs: str, box) -> list:
+    """Legend entries of basic farmland and the urban boundary's zones, when the map shows them."""
+    from ..vocab import URBAN_ZONE_LABELS_ZH
+
+    en = L["north"] != "北"
+    ctx = result.context or {}
+    handles = []
+    farm = _clip(_to_gk(ctx.get("basic_farmland"), crs), box)
+    if farm is not None and len(farm):
+        handles.append(Patch(facecolor="none", edgecolor=FARMLAND_COLOUR, hatch="xxx", lw=0.5,
+                             label="Permanent basic farmland" if en else "永久基本农田"))
+    urban = _clip(_to_gk(ctx.get("urban_boundary"), crs), box)
+    for zone in (dict.fromkeys(urban["zone"]) if urban is not None and len(urban) else []):
+        if en:  # two lines when long: the legend column is narrow
+            label = "Urban development boundary" if zone == "boundary" else \
+                textwrap.fill(f"Urban boundary: {zone_label(zone, lang='en')}", 30)
+        else:
+            label = URBAN_ZONE_LABELS_ZH.get(zone, zone)
+        if not en and not label.startswith("城镇"):
+            label = "城镇开发边界" + label
+        handles.append(Line2D([], [], color=URBAN_COLOURS.get(zone, URBAN_COLOURS["boundary"]), lw=1.4,
+                              linestyle=(0, (3, 1.5)), label=label))  # shorter dashes: a legend line is short
+    return handles
+
+
+def _element_handles(result, L: dict, crs: str | None = None, box=None) -> list:
+    """Legend entries of the element zones: resource zones drawn (in the map's window when given), and the
+    zones the site lies in (text)."""
     from ..vocab import ELEMENT_ZONE_LABELS_ZH
 
     en = L["north"] != "北"
     handles = []
     rz = (result.context or {}).get("resource_zones")
+    if box is not None and crs:
+        rz = _clip(_to_gk(rz, crs), box)
     for zone in (dict.fromkeys(rz["zone"]) if rz is not None and len(rz) else []):
         label = zone.replace("_", " ") if en else ELEMENT_ZONE_LABELS_ZH["resource_zones"].get(zone, zone)
         handles.append(Line2D([], [], color=RESOURCE_COLOURS.get(zone, "#c51b7d"), lw=1.1,
@@ -242,7 +296,7 @@ def _nearby_marks(ax, result, crs: str, box, lang: str) -> None:
 
     tf = transformer(CGCS2000, crs)
     minx, miny, maxx, maxy = box
-    for _, n in near.drop_duplicates("kind").iterrows():
+    for _, n in _marked_nearby(result).drop_duplicates("kind").iterrows():
         (sx, fx), (sy, fy) = tf.transform([n["site_point"][0], n["feature_point"][0]], [n["site_point"][1], n["feature_point"][1]])
         if not (minx <= fx <= maxx and miny <= fy <= maxy):
             continue
@@ -275,7 +329,7 @@ def _inset(fig, result, crs: str, box, L: dict) -> None:
     ax.set_title(title, fontsize=7.5, pad=2)
 
 
-def _legend(fig, result, L: dict, basemap_handles: list | None = None) -> None:
+def _legend(fig, result, L: dict, crs: str, box, basemap_handles: list | None = None) -> None:
     handles = [Patch(facecolor=CATEGORY_COLOURS[c], alpha=0.6, edgecolor="#7a7a7a", lw=0.5,
                      label=labels_category(c, L)) for c in ("priority", "key", "general")]
     handles += [
@@ -286,18 +340,26 @@ def _legend(fig, result, L: dict, basemap_handles: list | None = None) -> None:
               label=L["legend_water"]),
         Patch(facecolor=SITE_COLOUR + "14", edgecolor=SITE_COLOUR, lw=1.6, label=L["legend_site"]),
     ]
-    handles += _element_handles(result, L)
+    handles += _planning_handles(result, L, crs, box)
+    handles += _element_handles(result, L, crs, box)
     if basemap_handles:
         handles += basemap_handles
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
         handles.append(Line2D([], [], color=BUFFER_COLOUR, lw=0.9, linestyle=(0, (5, 3)), label=L["legend_buffer"].format(km=buf / 1000)))
-    lines = len(handles) + sum(str(h.get_label()).count("\n") for h in handles)
-    tight = lines > 11  # a long legend (element zones, basemap) is set closer so it ends above the notes
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, 0.52 if tight else 0.50),
-               fontsize=6.2 if tight else 7, frameon=False, title=("图例" if L["north"] == "北" else "Legend"),
-               title_fontsize=8, handlelength=2.2, handleheight=0.9 if tight else 1.1,
-               labelspacing=0.25 if tight else 0.5, alignment="left")
+    lines = sum(1 + str(h.get_label()).count("\n") for h in handles)
+    top = 0.52 if lines > 11 else 0.50
+    renderer = fig.canvas.get_renderer()
+    # set closer and smaller, step by step, until a long legend (planning lines, element zones, basemap) ends
+    # above the notes at the foot of the figure
+    for fontsize, spacing, height in _LEGEND_STEPS[0 if lines <= 11 else 1:]:
+        legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, top), fontsize=fontsize,
+                            frameon=False, title=("图例" if L["north"] == "北" else "Legend"), title_fontsize=8,
+                            handlelength=2.2, handleheight=height, labelspacing=spacing, alignment="left")
+        bottom = fig.transFigure.inverted().transform(legend.get_window_extent(renderer))[0][1]
+        if bottom >= _NOTES_TOP or fontsize == _LEGEND_STEPS[-1][0]:
+            break
+        legend.remove()
 
 
 def labels_category(category: str, L: dict) -> str:
@@ -344,7 +406,9 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None, basemap=N
     font = cjk_font()
     with rc_context(mpl_rc(font)):
         fig = Figure(figsize=MAP_FIGSIZE, dpi=MAP_DPI, facecolor="white")
-        FigureCanvasAgg(fig)
+        canvas = FigureCanvasAgg(fig)
+        # geopandas asks for a redraw after each layer it plots; the figure is drawn once, when saved
+        canvas.draw_idle = lambda *args, **kwargs: None
         ax = fig.add_axes(_MAIN_BOX)
         aspect = (_MAIN_BOX[2] * MAP_FIGSIZE[0]) / (_MAIN_BOX[3] * MAP_FIGSIZE[1])
         fp_gk = transform_geometry(result.footprint, CGCS2000, crs)
@@ -378,7 +442,7 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None, basemap=N
         _north_arrow(ax, _true_north_angle(lon, lat, crs), L["north"])
         _scale_bar(ax, box, L["scale_unit"])
         _inset(fig, result, crs, box, L)
-        _legend(fig, result, L, basemap_handles)
+        _legend(fig, result, L, crs, box, basemap_handles)
         if raster:  # drawn after every geopandas plot (each redraws the figure); zorder puts it under the zoning
             _draw_underlay(ax, under, raster, lang)
         if under is not None:

@@ -74,6 +74,8 @@ class ZoneRule:
     types: tuple[str, ...] = ()
     zones: tuple[str, ...] = ()
     follow_up: str = ""
+    #: Decided by its own text whatever the national-major answer (e.g. 基本农田保护条例 art. 17's bans).
+    final: bool = False
 
     @property
     def citation(self) -> str:
@@ -117,16 +119,21 @@ class ZoneRule:
 
 @dataclass(frozen=True)
 class NationalMajor:
-    """Part 二 of 自然资发〔2022〕142号: national major projects may occupy the redline with approval.
+    """National major projects may occupy the zone with approval (the redline: part 二 of 自然资发〔2022〕142号;
+    permanent basic farmland: 土地管理法 art. 35).
 
     ``yes`` (decision restricted) applies when the user says the project is a
     national major project, ``unknown`` (decision review) when nobody said;
-    with ``no`` the zone's other rules decide.
+    with ``no`` the zone's other rules decide. With ``other`` (decision review)
+    the exception is the text's for the listed types (``when``) only: a
+    declared national major project of another type gets ``other`` instead of
+    ``yes`` (the text names some types "等" and leaves the rest to a reviewer).
     """
 
     when: tuple[str, ...]
     yes: ZoneRule
     unknown: ZoneRule
+    other: ZoneRule | None = None
 
 
 @dataclass(frozen=True)
@@ -171,9 +178,12 @@ class ZoneRules:
             Declared True, any project type's ``prohibited`` (or ``review``)
             becomes ``restricted`` with the approval conditions: part 二 turns
             on whether the project is named in central documents or approved
-            plans, whatever its type. Undeclared (None), a type that may be one
-            (``when``) gets ``review`` instead of ``prohibited``; other types
-            keep the zone's decision, as with False.
+            plans, whatever its type (where the zone's exception names types,
+            ``other``: only those types; another type's ``prohibited`` becomes
+            ``review``). Undeclared (None), a type that may be one (``when``)
+            gets ``review`` instead of ``prohibited``; other types keep the
+            zone's decision, as with False. A ``final`` rule (a ban the text
+            sets whatever the project's standing) is never changed.
         pa_level : str or None
             The protected area's level (``national``, ``provincial`` ...), for
             rules that differ by level (``levels``); None when unknown.
@@ -193,10 +203,12 @@ class ZoneRules:
                 base = hit
                 break
         nm = self.national_major
-        if nm is None:
+        if nm is None or base.final:
             return base
         if national_major is True and base.decision in ("prohibited", "review"):
-            return nm.yes
+            if nm.other is None or selector_matches(list(nm.when), industry):
+                return nm.yes
+            return nm.other if base.decision == "prohibited" else base
         if national_major is None and base.decision == "prohibited" and selector_matches(list(nm.when), industry):
             return nm.unknown
         return base
@@ -281,6 +293,8 @@ class RuleSet:
             out += [zr.summary, zr.otherwise, *(r for items in zr.lists.values() for r in items)]
             if zr.national_major is not None:
                 out += [zr.national_major.yes, zr.national_major.unknown]
+                if zr.national_major.other is not None:
+                    out.append(zr.national_major.other)
             if zr.own_law is not None:
                 out.append(zr.own_law)
         return out
@@ -354,7 +368,7 @@ def _rule(spec: dict, decision: str, where: str, documents: dict[str, dict],
                     source=source, article=article, text_en=_flow(spec.get("text_en", "")),
                     when=tokens(spec.get("when")), cites=cites, unless=tokens(spec.get("unless")),
                     levels=tokens(spec.get("levels")), types=tokens(spec.get("types")), zones=tokens(spec.get("zones")),
-                    follow_up=then)
+                    follow_up=then, final=bool(spec.get("final", False)))
 
 
 def _zone(kind: str, zone: str, spec: dict, precedence: tuple[str, ...], path: str,
@@ -381,6 +395,8 @@ def _zone(kind: str, zone: str, spec: dict, precedence: tuple[str, ...], path: s
                       "restricted", f"{where}.national_major.yes", documents, follow_up),
             unknown=_rule({"id": nm.get("id", f"{kind}.{zone}.national_major") + ".unknown", **(nm.get("if_unknown") or {})},
                           "review", f"{where}.national_major.unknown", documents),
+            other=_rule({"id": nm.get("id", f"{kind}.{zone}.national_major") + ".other", **nm["if_major_other"]},
+                        "review", f"{where}.national_major.other", documents) if nm.get("if_major_other") else None,
         )
     own = spec.get("own_law")
     own_law = _rule({"id": f"{kind}.{zone}.own_law", **own}, "review", f"{where}.own_law", documents) if own else None

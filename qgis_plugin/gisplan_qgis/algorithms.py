@@ -43,14 +43,18 @@ from .bridge import (
 #: Layer kinds of a store and their names in the Processing dialogs (the order of the enum).
 KINDS = (("control_units", "环境管控单元"), ("eco_redline", "生态保护红线"), ("protected_areas", "自然保护地"),
          ("water_sources", "饮用水水源保护区"), ("air_zones", "大气环境管控分区"), ("water_zones", "水环境管控分区"),
-         ("soil_zones", "土壤环境管控分区"), ("resource_zones", "资源利用管控分区"))
+         ("soil_zones", "土壤环境管控分区"), ("resource_zones", "资源利用管控分区"),
+         ("basic_farmland", "永久基本农田"), ("urban_boundary", "城镇开发边界"))
 #: The schema field the "category / zone / level" picker maps, per kind.
 CLASS_FIELD = {"control_units": "category", "protected_areas": "zone", "water_sources": "level",
-               "air_zones": "zone", "water_zones": "zone", "soil_zones": "zone", "resource_zones": "zone"}
+               "air_zones": "zone", "water_zones": "zone", "soil_zones": "zone", "resource_zones": "zone",
+               "basic_farmland": "land_class", "urban_boundary": "zone"}
 CHECK_LABELS = {"invalid_geometry": "几何图形无效", "overlap": "单元相互重叠", "gap": "单元覆盖缺口", "sliver": "细碎图斑",
                 "duplicate_code": "单元编码重复", "code_format": "单元编码格式不符", "code_category": "编码类别位与单元类别不符",
                 "code_division": "编码行政区划代码与所在区县不符", "redline_outside_priority": "生态保护红线位于优先保护单元之外",
-                "zone_nesting": "分区嵌套不符"}
+                "zone_nesting": "分区嵌套不符", "redline_farmland_overlap": "生态保护红线与永久基本农田重叠",
+                "redline_urban_overlap": "生态保护红线与城镇开发边界重叠",
+                "farmland_urban_overlap": "永久基本农田与城镇开发边界重叠"}
 CHANGE_LABELS = {"gained_priority": "新增优先保护", "lost_priority": "减少优先保护", "recategorised": "类别调整",
                  "uncovered": "不再覆盖", "newly_covered": "新增覆盖", "redline_gained": "生态保护红线新增",
                  "redline_lost": "生态保护红线减少", "protected_gained": "自然保护地新增", "protected_lost": "自然保护地减少"}

@@ -441,8 +441,11 @@ function showResult(entry, fresh) {
   const units = (r.control_units || []).map((u) => [
     el("button", { type: "button", class: "link", "data-unit": u.code, onclick: () => showUnit(u.code) }, u.code),
     u.name, lang() === "zh" ? u.category_label : t(u.category), ha(u.overlap_m2), pct(u.share_of_project)]);
-  const hits = (r.hits || []).map((h) => [kindWords(h.kind), h.name, h.zone_label, ha(h.overlap_m2), pct(h.share_of_project)]);
-  const near = (r.nearby || []).map((n) => [kindWords(n.kind), n.name, n.zone_label, Math.round(n.distance_m), n.direction]);
+  const lineKind = (x) => x.kind === "basic_farmland" || x.kind === "urban_boundary";  // in the three-lines table
+  const hits = (r.hits || []).filter((h) => !lineKind(h))
+    .map((h) => [kindWords(h.kind), h.name, h.zone_label, ha(h.overlap_m2), pct(h.share_of_project)]);
+  const near = (r.nearby || []).filter((n) => !lineKind(n))
+    .map((n) => [kindWords(n.kind), n.name, n.zone_label, Math.round(n.distance_m), directionWords(n)]);
   const notes = entry.notes || (r.warnings || []).map((w) => ({ zh: w, en: w }));
   const iframe = el("iframe", { class: "resultmap", title: t("map"), src: `/api/screenings/${entry.id}/map.html?lang=${lang()}` });
   box.replaceChildren(...[
@@ -462,6 +465,7 @@ function showResult(entry, fresh) {
     el("h3", {}, t("units")), table([t("code"), t("name"), t("category"), t("overlap"), t("share")], units, [3, 4]),
     el("h3", {}, t("hits")), table([t("kind"), t("name"), t("zone"), t("overlap"), t("share")], hits, [3, 4]),
     el("h3", {}, t("nearby")), table([t("kind"), t("name"), t("zone"), t("distance"), t("direction")], near, [3]),
+    r.three_lines ? threeLinesTable(r.three_lines) : null,
     el("h3", {}, t("warnings")), notes.length
       ? el("ul", { class: "warnings", id: "notes" }, notes.map((w) => el("li", {}, words(w)))) : el("p", { class: "meta" }, t("none")),
   ].flat(Infinity).filter(Boolean));
@@ -504,6 +508,43 @@ function renderUnit(u) {
     !u.has_list ? el("p", { class: "meta" }, t("unit_no_list"))
       : dims.length ? el("div", { class: "clauses" }, dims) : el("p", { class: "meta" }, t("unit_no_clauses"))]);
   card.hidden = false;
+}
+
+/* The site and the three control lines (JSON "three_lines"): one row per line, in the page's language. */
+function threeLinesTable(lines) {
+  const rows = (lines || []).map((l) => {
+    let relation = t("tl_" + l.status);
+    if (l.status === "outside") {
+      const n = l.nearest;
+      const where = n ? fill(t("tl_nearest"), { where: lang() === "zh" ? n.position
+        : `${directionWords(n)}, ${n2(n.distance_m / 1000, 1)} km` }) : t("tl_none_within");
+      relation += lang() === "zh" ? `（${where}）` : ` (${where})`;
+    }
+    const parts = (l.zones || []).map((z) => `${lineZoneWords(l.line, z)} ${ha(z.overlap_m2)} ${t("ha")}`)
+      .join(lang() === "zh" ? "；" : "; ");
+    return [kindWords(l.line), relation, l.occupied_m2 == null ? "—" : ha(l.occupied_m2),
+            l.share == null ? "—" : pct(l.share), parts || "—"];
+  });
+  return [el("h3", { id: "three-lines" }, t("three_lines")),
+          table([t("tl_line"), t("tl_relation"), t("overlap"), t("share"), t("tl_parts")], rows, [2, 3])];
+}
+
+/* A zone of a control line in the page's language: the Chinese label as delivered, or English words from its
+   code (a farmland patch's land class in words when it is one of the survey's three, else as delivered). */
+function lineZoneWords(line, z) {
+  if (lang() === "zh") return z.zone_label || z.zone || "";
+  if (line === "basic_farmland") {
+    const m = /（(.+)）$/.exec(z.zone_label || "");
+    const land = m ? (T.en["land_" + m[1]] || m[1]) : "";
+    return t("zone_farmland") + (land ? ` (${land})` : "");
+  }
+  return T.en["zone_" + z.zone] || z.zone_label || z.zone || "";
+}
+
+/* A direction from the site (the JSON's Chinese word, or an English one from the azimuth). */
+function directionWords(n) {
+  if (lang() === "zh" || n.azimuth_deg == null) return n.direction || "";
+  return t("dir_" + ["n", "ne", "e", "se", "s", "sw", "w", "nw"][Math.round(((n.azimuth_deg % 360) + 360) % 360 / 45) % 8]);
 }
 
 /* ---------- the record ---------- */
