@@ -29,6 +29,7 @@ SITES = REPO / "data" / "sites"
 PARK = SITES / "industrial_park_yanji.geojson"
 ROAD = SITES / "road_corridor_helong.geojson"
 BORDER = SITES / "border_site_dunhua.geojson"
+FARMLAND = SITES / "farmland_housing_longjing.geojson"
 DESK, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
 
 
@@ -575,10 +576,64 @@ def test_the_english_switch_reaches_everything_the_embedded_map_included(server,
     frame.locator(".leaflet-control-layers").hover()
     names = frame.locator(".leaflet-control-layers-overlays").inner_text()
     assert "Environmental control unit" in names and not has_cjk(names)
+    # the three control lines: the road crosses the redline, the nearest farmland and urban zone in words
+    lines = page.locator("#three-lines + .scroll table tbody tr").all_inner_texts()
+    assert lines[0].startswith("ecological redline\tpartly inside") and "ecological redline" in lines[0].split("\t")[-1]
+    assert "outside (nearest 2.5 km south-east of the site)" in lines[1]
+    assert "outside (nearest 1.5 km north of the site)" in lines[2]
+    assert not has_cjk(" ".join(lines)), lines
     _switch(page, "zh")
+    lines = page.locator("#three-lines + .scroll table tbody tr").all_inner_texts()
+    assert "位于其外（最近处位于项目东南侧 2.5 km）" in lines[1] and "最近处位于项目北侧 1.5 km" in lines[2]
+    assert english_words(" ".join(lines)) == [], lines
     frame = page.frame_locator("iframe.resultmap")
     frame.locator(".gisplan-legend summary").wait_for(timeout=30_000)
     assert frame.locator(".gisplan-legend summary").inner_text() == "图例"
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
+def test_the_three_lines_table_and_the_maps_new_layers_follow_the_switch(server, open_page, shots, viewport):
+    """Issue 26's table and map layers under the switch: Chinese words only in Chinese, English words only in
+    English (the demo farmland site lies in basic farmland, outside the redline and the urban boundary)."""
+    tag = "desk" if viewport is DESK else "phone"
+    page = open_page(server.url, viewport)
+    _screen(page, FARMLAND)
+    table = "#three-lines + .scroll table"
+    rows = page.locator(f"{table} tbody tr")
+    assert rows.count() == 3
+    farm = rows.nth(1).inner_text()
+    assert farm.startswith("永久基本农田") and "位于其内" in farm and "公顷" in farm
+    assert "位于其外（搜索距离内无）" in rows.nth(2).inner_text()  # outside the boundary, none within 5 km
+    zh = page.inner_text("#three-lines") + page.inner_text(table)
+    assert english_words(zh) == [], zh
+    frame = page.frame_locator("iframe.resultmap")
+    frame.locator(".gisplan-legend summary").wait_for(timeout=30_000)
+    assert "永久基本农田" in frame.locator(".gisplan-legend").text_content()
+    if tag == "desk":
+        frame.locator(".leaflet-control-layers").hover()
+        assert "永久基本农田" in frame.locator(".leaflet-control-layers-overlays").inner_text()
+    page.locator("#three-lines").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"{tag}_farmland_zh.png"), full_page=True)
+    _switch(page, "en")
+    rows = page.locator(f"{table} tbody tr")
+    farm = rows.nth(1).inner_text()
+    assert farm.startswith("permanent basic farmland") and "inside" in farm and "ha" in farm
+    assert "dry land" in farm or "paddy field" in farm or "irrigated land" in farm  # the land class in words
+    assert "outside (none within the search distance)" in rows.nth(2).inner_text()
+    en = page.inner_text("#three-lines") + page.inner_text(table)
+    assert page.inner_text("#three-lines") == "The three control lines" and not has_cjk(en), en
+    frame = page.frame_locator("iframe.resultmap")
+    frame.locator(".gisplan-legend summary").wait_for(timeout=30_000)
+    assert frame.locator(".gisplan-legend summary").inner_text() == "Legend"
+    legend = frame.locator(".gisplan-legend").text_content()
+    assert "Permanent basic farmland" in legend and not has_cjk(legend), legend
+    if tag == "desk":
+        frame.locator(".leaflet-control-layers").hover()
+        names = frame.locator(".leaflet-control-layers-overlays").inner_text()
+        assert "Permanent basic farmland" in names and not has_cjk(names), names
+    else:
+        _no_sideways_scroll(page)
+    page.screenshot(path=str(shots / f"{tag}_farmland_en.png"), full_page=True)
 
 
 def test_layer_switcher_legend_and_scale_keep_clear_of_the_drawing(server, open_page, shots):

@@ -24,6 +24,7 @@ from jinja2 import Template
 
 from ..crs import CGCS2000
 from ..geometry import from_equal_area, to_equal_area
+from ..three_lines import nearby_to_mark
 from ..vocab import (
     ELEMENT_KINDS,
     ELEMENT_ZONE_LABELS_ZH,
@@ -362,7 +363,7 @@ def html_map(
             name=f"{buf / 1000:g} km 检索范围" if zh else f"{buf / 1000:g} km search radius",
             style_function=lambda f: {"color": BUFFER_COLOUR, "weight": 1.5, "fill": False, "dashArray": "6 4"},
         ).add_to(m)
-    _nearby_lines(result.nearby, crs, lang).add_to(m)
+    _nearby_lines(nearby_to_mark(result), crs, lang).add_to(m)
     site = result.footprint_frame.copy()
     site["area_ha"] = (site["area_m2"] / 1e4).round(4)
     # the site: black with a white casing, above everything (never green or red like the zoning)
@@ -458,7 +459,7 @@ def _add_element_layers(m, ctx: dict, crs: str, lang: str = "zh") -> None:
 def _view_bounds(result, crs: str) -> tuple[float, float, float, float]:
     """Bounds (display coordinates) of the site and the nearest points of nearby features."""
     geoms = [result.footprint]
-    nearby = result.nearby
+    nearby = nearby_to_mark(result)
     if nearby is not None and len(nearby):
         geoms.append(shapely.multipoints([p for p in nearby["feature_point"]]))
     minx, miny, maxx, maxy = shapely.total_bounds(display_geoms(np.array(geoms, dtype=object), crs))

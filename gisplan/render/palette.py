@@ -34,8 +34,12 @@ NEARBY_COLOUR = "#222222"
 CROSSING_COLOUR = "#d7301f"
 #: Outline of an element zone of unknown kind, a protected-area zone or water level without a colour of its own.
 OTHER_COLOUR = "#7a7a7a"
-#: Permanent basic farmland (永久基本农田): cross-hatched in dark gold, distinct from the general units' yellow fill.
+#: Permanent basic farmland (永久基本农田): hatched in dark gold, distinct from the general units' yellow fill.
 FARMLAND_COLOUR = "#b8860b"
+#: Hatches of the static maps (matplotlib): the redline a diagonal cross, farmland a square grid (田), so the two
+#: differ in pattern as well as colour (a report printed in grey keeps them apart).
+REDLINE_HATCH = "xx"
+FARMLAND_HATCH = "+++"
 #: The urban development boundary (城镇开发边界) by planning zone: dashed outlines in oranges and slate (apart from
 #: the magenta of the no-burn zones, the purple of the protected areas, the blues and teals of water).
 URBAN_COLOURS = {"concentrated": "#e65100", "flexible": "#ffa726", "special": "#37474f", "boundary": "#e65100"}

@@ -27,6 +27,7 @@ from matplotlib.patches import Patch, Polygon, Rectangle
 
 from ..crs import CGCS2000, gk_central_meridian, transform_geometry, transformer
 from ..errors import InputError
+from ..three_lines import nearby_to_mark
 from .eia_tables import is_demo
 from .fonts import cjk_font, mpl_rc
 from .labels import labels, zone_label
@@ -35,8 +36,10 @@ from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
     FARMLAND_COLOUR,
+    FARMLAND_HATCH,
     PROTECTED_COLOURS,
     REDLINE_COLOUR,
+    REDLINE_HATCH,
     SITE_COLOUR,
     URBAN_COLOURS,
     WATER_COLOURS,
@@ -91,7 +94,7 @@ def _extent(result, fp_gk, crs: str, aspect: float) -> tuple[float, float, float
     size = max(maxx - minx, maxy - miny, 1.0)
     pad = max(0.45 * size, 600.0)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
-    near = _marked_nearby(result)
+    near = nearby_to_mark(result)
     if len(near):
         reach = max(3.0 * size, 3500.0)
         pts = [p for p, d in zip(near["feature_point"], near["distance_m"]) if d <= reach]
@@ -109,18 +112,6 @@ def _extent(result, fp_gk, crs: str, aspect: float) -> tuple[float, float, float
         extra = (w / aspect - h) / 2
         miny, maxy = miny - extra, maxy + extra
     return minx, miny, maxx, maxy
-
-
-def _marked_nearby(result):
-    """The nearby features the map marks: not the "nearest other" farmland patch or urban zone of a site that lies
-    in one (the three-lines table gives the nearest only for a site outside the line). The window takes in these."""
-    from ..vocab import PLANNING_KINDS
-
-    near = result.nearby
-    if not len(near) or not len(result.hits):
-        return near
-    inside = set(result.hits["kind"]) & set(PLANNING_KINDS)
-    return near[~near["kind"].isin(inside)]
 
 
 def _clip(frame: gpd.GeoDataFrame | None, box) -> gpd.GeoDataFrame | None:
@@ -192,9 +183,10 @@ def _layers(ax, result, crs: str, box, unit_alpha: float = 0.6) -> None:
             ax.text(p.x, p.y, str(codes.get(fid, "")), fontsize=6, ha="center", va="center", color="#333333",
                     path_effects=_HALO, zorder=15)
     farm = _clip(_to_gk(ctx.get("basic_farmland"), crs), box)
-    _plot(farm, ax, facecolor="none", edgecolor=FARMLAND_COLOUR, hatch="xxx", linewidth=0.5, zorder=3)
+    # a square grid (田), never the redline's diagonal cross: the two stay apart in colour and in a grey print
+    _plot(farm, ax, facecolor="none", edgecolor=FARMLAND_COLOUR, hatch=FARMLAND_HATCH, linewidth=0.5, zorder=3)
     red = _clip(_to_gk(ctx.get("eco_redline"), crs), box)
-    _plot(red, ax, facecolor="none", edgecolor=REDLINE_COLOUR, hatch="xx", linewidth=0.0, zorder=4)
+    _plot(red, ax, facecolor="none", edgecolor=REDLINE_COLOUR, hatch=REDLINE_HATCH, linewidth=0.0, zorder=4)
     if red is not None:  # a heavy dashed outline over the hatch: never read as a (green) priority unit
         red.boundary.plot(ax=ax, color=REDLINE_COLOUR, linewidth=1.4, linestyle=(0, (4, 2)), zorder=4.1)
     urban = _clip(_to_gk(ctx.get("urban_boundary"), crs), box)
@@ -228,7 +220,7 @@ def _planning_handles(result, L: dict, crs: str, box) -> list:
     handles = []
     farm = _clip(_to_gk(ctx.get("basic_farmland"), crs), box)
     if farm is not None and len(farm):
-        handles.append(Patch(facecolor="none", edgecolor=FARMLAND_COLOUR, hatch="xxx", lw=0.5,
+        handles.append(Patch(facecolor="none", edgecolor=FARMLAND_COLOUR, hatch=FARMLAND_HATCH, lw=0.5,
                              label="Permanent basic farmland" if en else "永久基本农田"))
     urban = _clip(_to_gk(ctx.get("urban_boundary"), crs), box)
     for zone in (dict.fromkeys(urban["zone"]) if urban is not None and len(urban) else []):
@@ -296,7 +288,7 @@ def _nearby_marks(ax, result, crs: str, box, lang: str) -> None:
 
     tf = transformer(CGCS2000, crs)
     minx, miny, maxx, maxy = box
-    for _, n in _marked_nearby(result).drop_duplicates("kind").iterrows():
+    for _, n in nearby_to_mark(result).drop_duplicates("kind").iterrows():
         (sx, fx), (sy, fy) = tf.transform([n["site_point"][0], n["feature_point"][0]], [n["site_point"][1], n["feature_point"][1]])
         if not (minx <= fx <= maxx and miny <= fy <= maxy):
             continue
@@ -333,7 +325,7 @@ def _legend(fig, result, L: dict, crs: str, box, basemap_handles: list | None = 
     handles = [Patch(facecolor=CATEGORY_COLOURS[c], alpha=0.6, edgecolor="#7a7a7a", lw=0.5,
                      label=labels_category(c, L)) for c in ("priority", "key", "general")]
     handles += [
-        Patch(facecolor="none", edgecolor=REDLINE_COLOUR, hatch="xx", lw=1.4, linestyle="--",
+        Patch(facecolor="none", edgecolor=REDLINE_COLOUR, hatch=REDLINE_HATCH, lw=1.4, linestyle="--",
               label=L["legend_redline"]),
         Patch(facecolor="none", edgecolor=PROTECTED_COLOURS["core"], lw=1.3, label=L["legend_protected"]),
         Patch(facecolor=WATER_COLOURS["level2"] + "2e", edgecolor=WATER_COLOURS["level2"], lw=1.2, linestyle="--",

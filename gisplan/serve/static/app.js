@@ -517,7 +517,7 @@ function threeLinesTable(lines) {
     if (l.status === "outside") {
       const n = l.nearest;
       const where = n ? fill(t("tl_nearest"), { where: lang() === "zh" ? n.position
-        : `${directionWords(n)}, ${n2(n.distance_m / 1000, 1)} km` }) : t("tl_none_within");
+        : `${n2(n.distance_m / 1000, 1)} km ${directionWords(n)}` }) : t("tl_none_within");
       relation += lang() === "zh" ? `（${where}）` : ` (${where})`;
     }
     const parts = (l.zones || []).map((z) => `${lineZoneWords(l.line, z)} ${ha(z.overlap_m2)} ${t("ha")}`)
