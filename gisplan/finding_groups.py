@@ -25,7 +25,8 @@ from .labels import decision_words
 from .rules.access_list import DIMENSION_LABELS_EN, DIMENSIONS
 from .vocab import KIND_LABELS_ZH
 
-__all__ = ["SHOWN_DECISIONS", "FOLDED", "group_findings", "group_key", "decision_counts_text"]
+__all__ = ["SHOWN_DECISIONS", "FOLDED", "GROUP_ORDER", "group_findings", "group_key", "group_label",
+           "decision_counts_text"]
 
 #: Decisions listed in a group, strictest first; any other decision is folded.
 SHOWN_DECISIONS = ("prohibited", "restricted", "review", "allowed")
@@ -62,6 +63,17 @@ def group_key(finding: dict) -> str:
     if kind == "coverage" or not kind:
         return "coverage"
     return kind
+
+
+def group_label(key: str, lang: str = "zh") -> str:
+    """The heading of a group (``verdict.groups[].key``) in ``lang``.
+
+    Examples
+    --------
+    >>> group_label("risk_prevention"), group_label("risk_prevention", "en"), group_label("air_zones")
+    ('环境风险防控', 'environmental risk prevention', '大气环境管控分区')
+    """
+    return _label(key, lang)
 
 
 def _label(key: str, lang: str) -> str:

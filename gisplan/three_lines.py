@@ -13,9 +13,9 @@ only the screening's rows, never the store.
 from __future__ import annotations
 
 from .constants import MIN_OVERLAP_M2
-from .vocab import KIND_LABELS_ZH, THREE_LINES
+from .vocab import KIND_LABELS_ZH, PLANNING_KINDS, THREE_LINES
 
-__all__ = ["three_lines", "three_lines_of", "STATUS_LABELS_ZH"]
+__all__ = ["three_lines", "three_lines_of", "nearby_to_mark", "STATUS_LABELS_ZH"]
 
 #: How a site lies relative to one line, in words.
 STATUS_LABELS_ZH = {"inside": "位于其内", "partial": "部分位于其内", "outside": "不涉及（位于其外）",
@@ -110,3 +110,14 @@ def three_lines_of(result) -> list[dict]:
     params = getattr(result, "parameters", None) or {}
     return three_lines(list(getattr(result, "hit_rows", None) or []), list(getattr(result, "nearby_rows", None) or []),
                        float(result.project["area_m2"]), layers, params.get("buffer_m"))
+
+
+def nearby_to_mark(result):
+    """The nearby features a map marks with a distance line: all but the "nearest other" basic-farmland patch or
+    urban-boundary zone of a site that lies (partly) in one, as :func:`three_lines` gives the nearest feature only
+    for a site outside the line. A frame as ``result.nearby``."""
+    near = result.nearby
+    if not len(near) or not len(result.hits):
+        return near
+    inside = set(result.hits["kind"]) & set(PLANNING_KINDS)
+    return near[~near["kind"].isin(inside)]

@@ -511,9 +511,9 @@ def test_the_web_page_words_and_the_labels_route_know_not_applicable():
     from gisplan import labels
     from gisplan.serve import app as serve_app
 
-    js = (serve_app.__file__.rsplit("/", 1)[0] + "/static/app.js")
-    text = open(js, encoding="utf-8").read()
-    assert 'd_not_applicable: "不适用"' in text and "v.counts" in text
+    static = serve_app.__file__.rsplit("/", 1)[0] + "/static/"
+    words, page = (open(static + name, encoding="utf-8").read() for name in ("i18n.js", "app.js"))
+    assert 'd_not_applicable: "不适用"' in words and "v.counts" in page  # the page's words; the verdict's counts
     assert labels.DECISION_LABELS["zh"]["not_applicable"] == "不适用"
     assert labels.DECISION_LABELS["en"]["not_applicable"] == "not applicable"
 

@@ -52,6 +52,7 @@ IMPORT_TO_DIST = {
     "openpyxl": "openpyxl",
     "pandas": "pandas",
     "platformdirs": "platformdirs",
+    "pmtiles": "pmtiles",
     "psycopg": "psycopg",
     "pyarrow": "pyarrow",
     "pydantic": "pydantic",

@@ -173,7 +173,9 @@ def test_bad_input_is_one_line_400_without_paths(server):
         assert r.status_code == 422 and "radius" in r.json()["error"]
         assert c.get("/api/screenings/0123456789abcdef").status_code == 404
         assert c.get("/api/screenings/..%2F..%2Fetc").status_code == 404
-        assert c.get("/api/nothing-here").json() == {"error": "not found"}
+        gone = c.get("/api/nothing-here").json()
+        assert gone["error"] == "not found" and gone["code"] == "not_found"
+        assert gone["message"] == {"zh": "找不到请求的内容。", "en": "Not found."}  # the page's words beside it
         # the client's file name is text, never a path
         r = c.post("/api/screen", files={"file": ("../../../escape.geojson", SITE.read_bytes())})
         assert r.status_code == 200 and r.json()["project"]["source"] == "escape.geojson"
@@ -210,16 +212,12 @@ def test_session_cookie_flags(server):
 
 
 def test_national_major_is_taken_and_recorded(server):
-    import inspect
-
-    from gisplan.screening import screen
-
     with local_client(server) as c:
         r = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"national_major": "yes"})
         assert r.status_code == 200, r.text
+        assert r.json()["parameters"]["national_major"] is True  # reached gisplan.screen
         params = c.get(f"/api/screenings/{r.json()['id']}").json()["params"]
-        assert params["national_major"] == "yes"
-        assert params["national_major_applied"] == ("national_major" in inspect.signature(screen).parameters)
+        assert params["national_major"] == "yes" and params["national_major_applied"] is True
         bad = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"national_major": "maybe"})
         assert bad.status_code == 422
 
@@ -313,10 +311,11 @@ def test_page_upload_screen_see_verdict_and_map_and_download_the_docx(server, pa
     # findings per decision, not applicable counted apart from allowed, and shown as such in the table
     counts = page.inner_text("#counts")
     assert f"{DECISION_LABELS['zh']['not_applicable']} " in counts and DECISION_LABELS["zh"]["allowed"] in counts
-    assert DECISION_LABELS["zh"]["not_applicable"] in page.inner_text("#result table")
+    assert f"{DECISION_LABELS['zh']['allowed']} 0" in counts  # allowed beside not applicable, zero shown
+    assert "不适用的条款" in page.inner_text("#findings details.na summary")  # folded away, counted
     assert "ZH22240120004" in page.inner_text("#result")  # the unit the park lies in
     # the three control lines (issue 26): the park lies in the urban development boundary's concentrated zone
-    rows = page.locator("#three-lines + table tbody tr")
+    rows = page.locator("#three-lines + .scroll table tbody tr")  # tables scroll in their own box
     assert rows.count() == 3 and "城镇开发边界" in rows.nth(2).inner_text() and "位于其内" in rows.nth(2).inner_text()
     # the interactive map (as --html-map) in its frame, with the site drawn
     frame = page.frame_locator("iframe.resultmap")
@@ -371,15 +370,16 @@ def test_page_draw_a_polygon_and_screen_it(server, page):
     verdict = page.wait_for_selector("#verdict", timeout=30_000)
     assert verdict.get_attribute("data-verdict") in ("review", "restricted", "prohibited", "allowed")
     assert "Polygon" not in page.inner_text("#error")
-    assert "1 polygon" in page.inner_text("#understood-lines")
+    assert "1 个面" in page.inner_text("#understood-lines")  # the page's words, not the library's
     # a pasted corner table (lon/lat, as copied from a spreadsheet: tab-separated)
     page.click("#paste-box summary")
     page.fill("#paste", "点号\t经度\t纬度\nJ1\t129.626\t42.895\nJ2\t129.636\t42.895\nJ3\t129.636\t42.901\n"
                         "J4\t129.626\t42.901\n")
     page.click("#paste-use")
     page.click("#screen")
-    expect(page.locator("#understood-lines")).to_contain_text("corners.csv", timeout=30_000)
-    expect(page.locator("#result .meta").first).to_contain_text("corner table", timeout=30_000)
+    expect(page.locator("#understood-lines")).to_contain_text("粘贴的坐标表.csv", timeout=30_000)
+    expect(page.locator("#understood-lines")).to_contain_text("拐点坐标表", timeout=30_000)
+    expect(page.locator("#project-info")).to_contain_text("粘贴的坐标表", timeout=30_000)  # the new result
     assert "ZH22240120004" in page.inner_text("#result")  # the unit of the industrial park
 
 
@@ -450,3 +450,29 @@ def test_reports_are_drawn_again_from_the_upload_when_the_pickle_cannot_be_read(
         return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
 
     assert cells(tmp_path / "a" / "report.xlsx") == cells(tmp_path / "b" / "report.xlsx")
+
+
+def test_the_project_form_goes_through_gisplan_screen_and_its_checks_speak_the_pages_words(server):
+    """The form's fields reach gisplan.screen (its JSON keys); its refusals and warnings come in the page's words."""
+    with local_client(server) as c:
+        r = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())},
+                   data={"project_name": "  延吉  化工 项目 ", "builder": "延边某公司", "project_code": "延发改〔2020〕12号",
+                         "construction_nature": "扩建"})
+        assert r.status_code == 200, r.text
+        project = r.json()["project"]
+        assert project["name"] == "延吉 化工 项目"  # cleaned as gisplan.project_info cleans a form field
+        assert project["site_name"] == "延吉市产业园区扩建项目（示例）"  # the file's own name, kept apart
+        assert (project["builder"], project["construction_nature"], project["construction_nature_label"]) == (
+            "延边某公司", "expansion", "扩建")
+        entry = c.get(f"/api/screenings/{r.json()['id']}").json()
+        assert entry["site_name"] == "延吉 化工 项目" and entry["params"]["construction_nature"] == "扩建"
+        code = [n for n in entry["notes"] if n["code"] == "note_project_code"]
+        assert code and "项目代码" in code[0]["zh"] and "延发改〔2020〕12号" in code[0]["zh"]
+        bad = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())},
+                     data={"construction_nature": "重建"})
+        assert bad.status_code == 400 and bad.json()["code"] == "form_nature"
+        assert "“建设性质”" in bad.json()["message"]["zh"] and "“重建”" in bad.json()["message"]["zh"]
+        assert "Nature of construction" in bad.json()["message"]["en"]
+        long = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"builder": "某" * 201})
+        assert long.status_code == 400 and long.json()["code"] == "form_too_long"
+        assert long.json()["message"]["zh"].startswith("“建设单位”超过 200 个字")

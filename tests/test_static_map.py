@@ -121,3 +121,40 @@ def test_scale_bar_labels_do_not_overlap(demo_store, stem):
     assert labels[0].get_text() == "0" and labels[-1].get_text().endswith("m")
     boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
     assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in labels]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_long_legend_ends_above_the_notes_and_within_the_figure(demo_store, lang):
+    """The road's legend (zoning, farmland, urban zones, a no-burn zone, the element zones it crosses, the ring)
+    is the longest of the demo: set tighter until it ends above the CRS note, and no row runs off the page."""
+    from gisplan.demo import DEFAULT_DATA_DIR
+
+    r = screen(str(DEFAULT_DATA_DIR / "sites" / "road_corridor_helong.geojson"), demo_store, width=60,
+               industry="公路")
+    fig = static_map(r, lang=lang, basemap="offline")
+    renderer = fig.canvas.get_renderer()
+    (legend,) = fig.legends
+    rows = sum(1 + t.get_text().count("\n") for t in legend.get_texts())
+    assert rows >= 18  # a long one indeed (farmland, two urban zones, six element-zone lines ...)
+    box = legend.get_window_extent(renderer)
+    note = next(t for t in fig.texts if t.get_text().startswith(("坐标系", "CRS")))
+    assert box.y0 >= note.get_window_extent(renderer).y1  # above the note
+    width = fig.get_figwidth() * fig.dpi
+    assert all(t.get_window_extent(renderer).x1 <= width for t in legend.get_texts())  # no row cut at the edge
+
+
+def test_the_redline_and_farmland_differ_in_pattern_not_only_colour(demo_store):
+    """Both are hatched on the static map: crimson diagonal cross for the redline, a square grid for farmland
+    (a report printed in grey must keep them apart)."""
+    from matplotlib.patches import Patch
+
+    from gisplan.demo import DEFAULT_DATA_DIR
+
+    r = screen(str(DEFAULT_DATA_DIR / "sites" / "road_corridor_helong.geojson"), demo_store, width=60,
+               industry="公路")
+    (legend,) = static_map(r).legends
+    hatch = {t.get_text(): h.get_hatch() for t, h in zip(legend.get_texts(), legend.legend_handles)
+             if isinstance(h, Patch)}
+    assert hatch["生态保护红线"] and hatch["永久基本农田"]
+    assert set(hatch["生态保护红线"]) != set(hatch["永久基本农田"])
+    assert "x" in hatch["生态保护红线"] and "x" not in hatch["永久基本农田"]

@@ -534,6 +534,78 @@ def test_static_map_legend_names_the_lines_it_shows(opened):
     assert {"永久基本农田", "城镇集中建设区", "城镇弹性发展区"} <= texts
 
 
+def _legend_text(page: str) -> str:
+    """The HTML map's legend as text (its rows and note, tags dropped)."""
+    legend = page.split('class="gisplan-legend"')[1].split("</details>")[0]
+    return re.sub(r"<[^>]+>", " ", legend.split(">", 1)[1])
+
+
+def _layers_of(m) -> dict:
+    """Layer name -> the aliases of its tooltip, for the GeoJSON layers of a folium map."""
+    import folium
+
+    return {c.layer_name: list(tip.aliases) for c in m._children.values() if isinstance(c, folium.GeoJson)
+            for tip in c._children.values() if isinstance(tip, folium.GeoJsonTooltip)}
+
+
+def test_the_maps_name_farmland_and_the_urban_zones_in_their_language(opened):
+    """HTML map (legend, layer names, tooltips) and static map legend: Chinese words only in Chinese, English
+    words only in English; the urban zones by their words, never their codes (issue 21 beside issue 26)."""
+    from _page_words import english_words, has_cjk
+
+    from gisplan.render.html_map import html_map
+    from gisplan.render.static_map import static_map
+
+    r = opened.screen(shapely.box(129.55, 42.83, 129.56, 42.89), industry="公路")
+    assert {"basic_farmland", "urban_boundary"} <= set(r.nearby["kind"])  # both lines are on the maps
+    zh, en = html_map(r, lang="zh"), html_map(r, lang="en")
+    zh_legend, en_legend = _legend_text(zh.get_root().render()), _legend_text(en.get_root().render())
+    assert "永久基本农田" in zh_legend and "城镇集中建设区" in zh_legend and "城镇弹性发展区" in zh_legend
+    assert english_words(zh_legend) == [], zh_legend
+    assert "Permanent basic farmland" in en_legend
+    assert "Urban development boundary, concentrated construction zone" in en_legend
+    assert "Urban development boundary, flexible development zone" in en_legend
+    assert not has_cjk(en_legend), en_legend
+    layers_zh, layers_en = _layers_of(zh), _layers_of(en)
+    assert layers_zh["永久基本农田"] == ["图斑编号", "地类"] and layers_zh["城镇开发边界"] == ["名称", "规划分区"]
+    assert layers_en["Permanent basic farmland"] == ["Parcel", "Land class"]
+    assert layers_en["Urban development boundary"] == ["Name", "Planning zone"]
+    assert not any(has_cjk(name + "".join(aliases)) for name, aliases in layers_en.items()), layers_en
+    assert all(english_words(name + " " + " ".join(aliases)) == [] for name, aliases in layers_zh.items()), layers_zh
+    en_page = en.get_root().render()
+    assert '"zone_label": "concentrated construction zone"' in en_page  # the popup's zone in words
+    for lang in ("zh", "en"):
+        texts = [t.get_text() for legend in static_map(r, lang=lang).legends for t in legend.get_texts()]
+        words = " ".join(texts).replace("\n", " ")
+        if lang == "zh":
+            assert {"永久基本农田", "城镇集中建设区", "城镇弹性发展区"} <= set(texts)
+            assert english_words(words) == [], words
+        else:
+            assert "Permanent basic farmland" in texts and not has_cjk(words), words
+            assert "Urban boundary: concentrated construction zone" in words
+            assert "Urban boundary: flexible development zone" in words
+
+
+def test_a_site_in_farmland_gets_no_nearest_other_patch_on_the_maps(opened):
+    """The three-lines table gives the nearest feature only for a site outside a line; the maps do as it does:
+    no distance line to the next farmland patch from a site inside one, while the nearest redline keeps its line."""
+    from gisplan.render.html_map import html_map
+    from gisplan.render.static_map import static_map
+
+    r = opened.screen(FARM_IN, industry="房地产")
+    other = r.nearby[r.nearby["kind"] == "basic_farmland"]
+    assert "220401101001000002" in set(other["name"])  # the engine found the other patch ...
+    assert line(r, "basic_farmland")["status"] == "inside" and line(r, "basic_farmland")["nearest"] is None
+    page = html_map(r).get_root().render()
+    assert "永久基本农田 220401101001000002" not in page  # ... the HTML map draws no line to it
+    red = r.nearby[r.nearby["kind"] == "eco_redline"]
+    if len(red):
+        assert f"生态保护红线 {red['name'].iloc[0]}" in page
+    fig = static_map(r)
+    shown = {t.get_text() for t in fig.axes[0].texts}
+    assert not shown & set(other["position"])  # nor does the static map
+
+
 # ----------------------------------------------------------------------------- PostGIS
 
 

@@ -103,12 +103,20 @@ def take_project(opts: dict) -> dict:
 
 
 def basemap_options(f):
-    """--basemap/--tiles/--tiles-attr/--tiles-crs for --html-map."""
+    """--basemap/--basemap-crs/--basemap-attribution (every map) and --tiles/--tiles-attr/--tiles-crs (--html-map)."""
     return _stack(
         f,
-        click.option("--basemap", type=click.Choice(["blank", "amap", "amap-satellite"]), default=None,
-                     help="Named basemap: blank (default, offline) or AMap 高德 (GCJ-02: overlays are shifted)."),
-        click.option("--tiles", help="Basemap tile URL with {x} {y} {z} and your key, e.g. Tianditu "
+        click.option("--basemap", metavar="SOURCE", default=None,
+                     help="Basemap under every map written (--html-map, --png, the DOCX and PDF figure), as "
+                          "`gisplan serve --basemap` takes it: offline (bundled county boundaries and seats, no "
+                          "network), none or blank (default), an XYZ/WMTS tile URL with {x} {y} {z} (天地图 with your "
+                          "key, an intranet tile server), a local .mbtiles/.pmtiles file of raster tiles (PNG, DOCX "
+                          "and PDF only), or amap / amap-satellite (AMap 高德, GCJ-02, online)."),
+        click.option("--basemap-crs", type=click.Choice(["cgcs2000", "wgs84", "gcj02"]), default=None,
+                     help="What the --basemap tiles are drawn in: cgcs2000 (default; also WGS84, 天地图) or gcj02 "
+                          "(AMap, Tencent: the zoning is shifted on the map to line up, never in measurements)."),
+        click.option("--basemap-attribution", default=None, help="Credit shown for the --basemap tiles."),
+        click.option("--tiles", help="Basemap tile URL with {x} {y} {z} and your key for --html-map, e.g. Tianditu "
                                      "(CGCS2000, drawn as is). Default: blank basemap, no network."),
         click.option("--tiles-attr", help="Attribution text for --tiles."),
         click.option("--tiles-crs", type=click.Choice(["cgcs2000", "gcj02"]),
@@ -117,16 +125,69 @@ def basemap_options(f):
     )
 
 
-def take_map(opts: dict, html_map) -> dict:
-    """Pop the basemap options; checked (and refused without --html-map) before any screening."""
-    from ..render.basemap import resolve_basemap
+def take_map(opts: dict, html_map, *, static: bool = False) -> tuple[dict, object]:
+    """Pop the basemap options; checked before any screening.
 
-    kwargs = {"basemap": opts.pop("basemap", None), "tiles": opts.pop("tiles", None),
-              "attribution": opts.pop("tiles_attr", None), "tiles_crs": opts.pop("tiles_crs", None)}
+    Parameters
+    ----------
+    opts : dict
+        The command's options.
+    html_map : path or None
+        ``--html-map``.
+    static : bool
+        Whether a static map is written (``--png``, ``--docx`` or ``--pdf``).
+
+    Returns
+    -------
+    html_kwargs : dict
+        Keywords of :func:`gisplan.render.html_map.write_html_map`.
+    static_basemap : BasemapSpec or None
+        The basemap of the PNG map and the DOCX/PDF figure (None: none).
+
+    Raises
+    ------
+    InputError
+        A basemap that is none of those ``--basemap`` takes, a tile file for the
+        HTML map, ``--tiles`` without ``--html-map``, or a basemap without a map.
+    """
+    from ..render.basemap import BASEMAP_PRESETS, BasemapSpec, basemap_spec, resolve_basemap
+
+    value, crs, credit = opts.pop("basemap", None), opts.pop("basemap_crs", None), opts.pop("basemap_attribution", None)
+    kwargs = {"tiles": opts.pop("tiles", None), "attribution": opts.pop("tiles_attr", None),
+              "tiles_crs": opts.pop("tiles_crs", None)}
     if any(v is not None for v in kwargs.values()) and not html_map:
-        raise InputError("--basemap/--tiles/--tiles-attr/--tiles-crs need --html-map")
-    resolve_basemap(**kwargs)
-    return kwargs
+        raise InputError("--tiles/--tiles-attr/--tiles-crs need --html-map")
+    if value is None:
+        if crs is not None or credit is not None:
+            raise InputError("--basemap-crs/--basemap-attribution need --basemap (a tile URL or file)")
+        resolve_basemap(**kwargs)
+        return kwargs, None
+    if not (html_map or static):
+        raise InputError("--basemap needs a map to draw it under: --html-map, --png, --docx or --pdf")
+    name = value.strip().lower()
+    if name in BASEMAP_PRESETS:  # blank, or AMap's online tiles (GCJ-02)
+        if crs is not None:
+            raise InputError(f"--basemap {name} says what it is drawn in: leave out --basemap-crs")
+        html_kwargs = dict(kwargs, basemap=name, attribution=kwargs["attribution"] or credit)
+        resolve_basemap(**html_kwargs)
+        preset = BASEMAP_PRESETS[name]
+        static_basemap = None if preset is None else BasemapSpec("url", preset.url, preset.crs, credit or preset.name,
+                                                                 preset.subdomains)
+        return html_kwargs, static_basemap
+    if kwargs["tiles"] is not None:
+        raise InputError("give either --basemap or --tiles, not both")
+    is_url = name.startswith(("http://", "https://"))
+    if not is_url and name not in ("offline", "none") and not name.endswith((".mbtiles", ".pmtiles")):
+        raise InputError(f"unknown basemap {value!r}: give offline, none, amap, amap-satellite, an http(s) tile URL "
+                         "with {x} {y} {z}, or an .mbtiles/.pmtiles file")
+    try:
+        spec = basemap_spec(value, "cgcs2000" if crs == "wgs84" else crs, credit)
+    except InputError as exc:  # the library names its parameter `tiles`; here it is --basemap
+        raise InputError(str(exc).replace("`tiles` URL", "--basemap URL").replace("`tiles`", "--basemap")) from None
+    if spec.kind == "file" and html_map:
+        raise InputError("an HTML map file cannot carry the tiles of an .mbtiles/.pmtiles basemap (only `gisplan "
+                         "serve` serves them): give --basemap offline or a tile URL with --html-map")
+    return {"basemap": spec}, (None if spec.kind == "none" else spec)
 
 
 _OUTPUTS = (("docx", "EIA report section (DOCX)"), ("xlsx", "report tables (XLSX)"),

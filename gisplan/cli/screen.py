@@ -74,8 +74,8 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
 
     reading = take_reading(opts)
     project = take_project(opts)
-    map_kwargs = take_map(opts, html_map)
     reports = take_reports(opts)
+    map_kwargs, basemap = take_map(opts, html_map, static=any(reports.get(k) for k in ("png", "docx", "pdf")))
     protect_inputs(store, site)
     check_outputs(json_out, html_map, *(reports.get(k) for k in ("docx", "xlsx", "png", "pdf")))
     if layers_out:
@@ -109,7 +109,7 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
     if reports:
         from ..render.eia_outputs import write_eia_outputs
 
-        write_eia_outputs(result, lang=lang, raster=map_raster, **reports)
+        write_eia_outputs(result, lang=lang, raster=map_raster, basemap=basemap, **reports)
     if not quiet:  # --quiet prints nothing but errors
         click.echo(summary_text(result, lang=lang))
     if (result.coverage or {}).get("status") == "outside":

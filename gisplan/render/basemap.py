@@ -17,7 +17,7 @@ import shapely
 
 from ..errors import InputError
 
-__all__ = ["BASEMAP_PRESETS", "TILE_CRSS", "Basemap", "display_geoms", "resolve_basemap"]
+__all__ = ["BASEMAP_PRESETS", "TILE_CRSS", "Basemap", "BasemapSpec", "basemap_spec", "display_geoms", "resolve_basemap"]
 
 #: Coordinate systems a basemap can be in.
 TILE_CRSS = ("cgcs2000", "gcj02")
@@ -116,6 +116,83 @@ def resolve_basemap(
         raise InputError(f"`tiles` URL contains spaces, quotes or angle brackets: {tiles!r}")
     subdomains = "01234567" if "tianditu" in url.lower() else "abc"  # Tianditu: t0..t7
     return Basemap(url, attribution or "basemap", crs or "cgcs2000", subdomains)
+
+
+@dataclass(frozen=True)
+class BasemapSpec:
+    """The basemap of ``gisplan serve`` and of the maps it draws (page, HTML map, PNG, DOCX figure).
+
+    Attributes
+    ----------
+    kind : {"offline", "url", "file", "none"}
+        ``offline``: the bundled county boundaries and seats
+        (:mod:`gisplan.render.offline_basemap`); ``url``: an XYZ/WMTS tile URL
+        template; ``file``: a local MBTiles/PMTiles file the server serves;
+        ``none``: no basemap.
+    source : str
+        The URL template or the file's path.
+    crs : {"cgcs2000", "gcj02"}
+        What the tiles' imagery is drawn in.
+    attribution : str
+    subdomains : str
+        Values of ``{s}`` in a URL template.
+    """
+
+    kind: str = "offline"
+    source: str = ""
+    crs: str = "cgcs2000"
+    attribution: str = ""
+    subdomains: str = "abc"
+
+    @property
+    def key(self) -> str:
+        """A short name of this choice (outputs drawn with it are kept apart from others)."""
+        import hashlib
+
+        if self.kind in ("offline", "none"):
+            return self.kind
+        return self.kind + "-" + hashlib.sha256(f"{self.source}|{self.crs}".encode()).hexdigest()[:10]
+
+
+def basemap_spec(value: str | None = None, crs: str | None = None, attribution: str | None = None) -> BasemapSpec:
+    """Check a basemap given as ``gisplan serve --basemap`` takes it.
+
+    Parameters
+    ----------
+    value : str, optional
+        ``offline`` (default: bundled county boundaries and seats, no network),
+        ``none``, an http(s) tile URL template with ``{x}``, ``{y}`` (or ``{-y}``)
+        and ``{z}`` (天地图 ``vec_w`` WMTS with your key, an intranet tile server),
+        or the path of a local ``.mbtiles``/``.pmtiles`` file of raster tiles.
+    crs : {"cgcs2000", "gcj02"}, optional
+        What the tiles are drawn in (default ``cgcs2000``, as 天地图 and WGS84 tiles).
+    attribution : str, optional
+        Credit shown on the maps.
+
+    Raises
+    ------
+    InputError
+        A URL without the placeholders, a missing or unreadable tile file,
+        vector tiles, or an unknown CRS.
+    """
+    text = (value or "offline").strip()
+    shown = None if crs is None else crs.strip().lower().replace("-", "").replace("_", "")
+    if shown is not None and shown not in TILE_CRSS:
+        raise InputError(f"unknown basemap CRS {crs!r}: choose cgcs2000 (also WGS84) or gcj02")
+    if text.lower() in ("offline", "none", "blank"):
+        if shown is not None:
+            raise InputError("a basemap CRS applies to tiles (a URL or an MBTiles/PMTiles file)")
+        return BasemapSpec("none" if text.lower() in ("none", "blank") else "offline")
+    if re.match(r"https?://", text, re.IGNORECASE):
+        checked = resolve_basemap(tiles=text, attribution=attribution, tiles_crs=shown)
+        return BasemapSpec("url", checked.url, checked.crs, attribution or "", checked.subdomains)
+    from pathlib import Path
+
+    from .tiles import open_tile_file
+
+    path = Path(text).expanduser()
+    open_tile_file(path).close()  # refused here, in one line, if it cannot be served
+    return BasemapSpec("file", str(path.resolve()), shown or "cgcs2000", attribution or "")
 
 
 def display_geoms(geoms, crs: str = "cgcs2000"):

@@ -19,6 +19,7 @@ def write_eia_outputs(
     pdf: str | os.PathLike | None = None,
     lang: str = "zh",
     raster: str | None = None,
+    basemap=None,
 ) -> list[Path]:
     """Write whichever of the DOCX report, XLSX tables, PNG map and PDF report are asked for.
 
@@ -33,6 +34,10 @@ def write_eia_outputs(
     lang : {"zh", "en"}
     raster : str, optional
         A raster of the store drawn under the zoning of the map (PNG, PDF and the DOCX's figure).
+    basemap : str or BasemapSpec, optional
+        The basemap under the map, as ``gisplan serve --basemap`` takes it
+        (:func:`gisplan.render.basemap.basemap_spec`): ``offline``, a tile URL, an
+        MBTiles/PMTiles file. Default: none.
 
     Returns
     -------
@@ -46,10 +51,10 @@ def write_eia_outputs(
         from .static_map import static_map_png, write_static_map
 
         if png:
-            written.append(write_static_map(result, png, lang=lang, raster=raster))
+            written.append(write_static_map(result, png, lang=lang, raster=raster, basemap=basemap))
             png_bytes = Path(png).read_bytes()
         else:
-            png_bytes = static_map_png(result, lang=lang, raster=raster)
+            png_bytes = static_map_png(result, lang=lang, raster=raster, basemap=basemap)
     if docx:
         from .docx_report import write_docx
 

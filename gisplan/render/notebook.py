@@ -201,6 +201,7 @@ def plot_result(result, ax=None, *, with_context: bool = True):
     from .palette import (
         CATEGORY_COLOURS,
         FARMLAND_COLOUR,
+        FARMLAND_HATCH,
         PROTECTED_COLOURS,
         REDLINE_COLOUR,
         SITE_COLOUR,
@@ -225,7 +226,7 @@ def plot_result(result, ax=None, *, with_context: bool = True):
         ("eco_redline", lambda f: [REDLINE_COLOUR] * len(f), {"hatch": "///", "alpha": 0.6}),
         ("protected_areas", lambda f: [PROTECTED_COLOURS.get(z, "#8e44ad") for z in f["zone"]], {"alpha": 0.9}),
         ("water_sources", lambda f: [WATER_COLOURS.get(z, "#3182bd") for z in f["level"]], {"alpha": 0.9}),
-        ("basic_farmland", lambda f: [FARMLAND_COLOUR] * len(f), {"hatch": "xxx", "alpha": 0.6}),
+        ("basic_farmland", lambda f: [FARMLAND_COLOUR] * len(f), {"hatch": FARMLAND_HATCH, "alpha": 0.6}),
         ("urban_boundary", lambda f: [URBAN_COLOURS.get(z, URBAN_COLOURS["boundary"]) for z in f["zone"]],
          {"linestyle": "--", "alpha": 0.9}),
     ]

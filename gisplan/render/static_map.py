@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,16 +27,19 @@ from matplotlib.patches import Patch, Polygon, Rectangle
 
 from ..crs import CGCS2000, gk_central_meridian, transform_geometry, transformer
 from ..errors import InputError
+from ..three_lines import nearby_to_mark
 from .eia_tables import is_demo
 from .fonts import cjk_font, mpl_rc
-from .labels import labels
-from .palette import RESOURCE_COLOURS
+from .labels import labels, zone_label
+from .palette import COUNTY_LINE_COLOUR, RESOURCE_COLOURS, SEAT_COLOUR
 from .palette import (
     BUFFER_COLOUR,
     CATEGORY_COLOURS,
     FARMLAND_COLOUR,
+    FARMLAND_HATCH,
     PROTECTED_COLOURS,
     REDLINE_COLOUR,
+    REDLINE_HATCH,
     SITE_COLOUR,
     URBAN_COLOURS,
     WATER_COLOURS,
@@ -51,8 +55,14 @@ _SUFFIXES = (".png", ".pdf")
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 _MAIN_BOX = (0.015, 0.075, 0.655, 0.84)  # left, bottom, width, height (figure fraction)
 _INSET_BOX = (0.695, 0.56, 0.29, 0.33)
+#: Legend type (font size, line spacing, handle height), from roomy to tight: the first that ends above the notes.
+_LEGEND_STEPS = ((7, 0.5, 1.1), (6.2, 0.25, 0.9), (5.6, 0.15, 0.8))
+#: Top of the CRS and demo notes at the foot of the figure (figure fraction).
+_NOTES_TOP = 0.055
 #: Fill opacity of the control units over a raster underlay (0.6 without one): the land cover shows through.
 UNIT_ALPHA_OVER_RASTER = 0.2
+#: Fill opacity of the control units over basemap tiles: the streets and names show through.
+UNIT_ALPHA_OVER_TILES = 0.3
 
 
 def nice_scale_length(width_m: float) -> float:
@@ -84,7 +94,7 @@ def _extent(result, fp_gk, crs: str, aspect: float) -> tuple[float, float, float
     size = max(maxx - minx, maxy - miny, 1.0)
     pad = max(0.45 * size, 600.0)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
-    near = result.nearby
+    near = nearby_to_mark(result)
     if len(near):
         reach = max(3.0 * size, 3500.0)
         pts = [p for p, d in zip(near["feature_point"], near["distance_m"]) if d <= reach]
@@ -173,9 +183,12 @@ def _layers(ax, result, crs: str, box, unit_alpha: float = 0.6) -> None:
             ax.text(p.x, p.y, str(codes.get(fid, "")), fontsize=6, ha="center", va="center", color="#333333",
                     path_effects=_HALO, zorder=15)
     farm = _clip(_to_gk(ctx.get("basic_farmland"), crs), box)
-    _plot(farm, ax, facecolor="none", edgecolor=FARMLAND_COLOUR, hatch="xxx", linewidth=0.5, zorder=3)
+    # a square grid (田), never the redline's diagonal cross: the two stay apart in colour and in a grey print
+    _plot(farm, ax, facecolor="none", edgecolor=FARMLAND_COLOUR, hatch=FARMLAND_HATCH, linewidth=0.5, zorder=3)
     red = _clip(_to_gk(ctx.get("eco_redline"), crs), box)
-    _plot(red, ax, facecolor="none", edgecolor=REDLINE_COLOUR, hatch="////", linewidth=0.8, zorder=4)
+    _plot(red, ax, facecolor="none", edgecolor=REDLINE_COLOUR, hatch=REDLINE_HATCH, linewidth=0.0, zorder=4)
+    if red is not None:  # a heavy dashed outline over the hatch: never read as a (green) priority unit
+        red.boundary.plot(ax=ax, color=REDLINE_COLOUR, linewidth=1.4, linestyle=(0, (4, 2)), zorder=4.1)
     urban = _clip(_to_gk(ctx.get("urban_boundary"), crs), box)
     if urban is not None:
         for zone, sub in urban.groupby("zone"):
@@ -207,11 +220,15 @@ def _planning_handles(result, L: dict, crs: str, box) -> list:
     handles = []
     farm = _clip(_to_gk(ctx.get("basic_farmland"), crs), box)
     if farm is not None and len(farm):
-        handles.append(Patch(facecolor="none", edgecolor=FARMLAND_COLOUR, hatch="xxx", lw=0.5,
-                             label="permanent basic farmland" if en else "永久基本农田"))
+        handles.append(Patch(facecolor="none", edgecolor=FARMLAND_COLOUR, hatch=FARMLAND_HATCH, lw=0.5,
+                             label="Permanent basic farmland" if en else "永久基本农田"))
     urban = _clip(_to_gk(ctx.get("urban_boundary"), crs), box)
     for zone in (dict.fromkeys(urban["zone"]) if urban is not None and len(urban) else []):
-        label = f"urban boundary: {zone}" if en else URBAN_ZONE_LABELS_ZH.get(zone, zone)
+        if en:  # two lines when long: the legend column is narrow
+            label = "Urban development boundary" if zone == "boundary" else \
+                textwrap.fill(f"Urban boundary: {zone_label(zone, lang='en')}", 30)
+        else:
+            label = URBAN_ZONE_LABELS_ZH.get(zone, zone)
         if not en and not label.startswith("城镇"):
             label = "城镇开发边界" + label
         handles.append(Line2D([], [], color=URBAN_COLOURS.get(zone, URBAN_COLOURS["boundary"]), lw=1.4,
@@ -271,12 +288,7 @@ def _nearby_marks(ax, result, crs: str, box, lang: str) -> None:
 
     tf = transformer(CGCS2000, crs)
     minx, miny, maxx, maxy = box
-    from ..vocab import PLANNING_KINDS
-
-    inside = set(result.hits["kind"]) if len(result.hits) else set()
-    for _, n in near.drop_duplicates("kind").iterrows():
-        if n["kind"] in PLANNING_KINDS and n["kind"] in inside:  # the site lies in it: no "nearest other" mark
-            continue
+    for _, n in nearby_to_mark(result).drop_duplicates("kind").iterrows():
         (sx, fx), (sy, fy) = tf.transform([n["site_point"][0], n["feature_point"][0]], [n["site_point"][1], n["feature_point"][1]])
         if not (minx <= fx <= maxx and miny <= fy <= maxy):
             continue
@@ -309,11 +321,12 @@ def _inset(fig, result, crs: str, box, L: dict) -> None:
     ax.set_title(title, fontsize=7.5, pad=2)
 
 
-def _legend(fig, result, L: dict, crs: str, box) -> None:
+def _legend(fig, result, L: dict, crs: str, box, basemap_handles: list | None = None) -> None:
     handles = [Patch(facecolor=CATEGORY_COLOURS[c], alpha=0.6, edgecolor="#7a7a7a", lw=0.5,
                      label=labels_category(c, L)) for c in ("priority", "key", "general")]
     handles += [
-        Patch(facecolor="none", edgecolor=REDLINE_COLOUR, hatch="////", lw=0.8, label=L["legend_redline"]),
+        Patch(facecolor="none", edgecolor=REDLINE_COLOUR, hatch=REDLINE_HATCH, lw=1.4, linestyle="--",
+              label=L["legend_redline"]),
         Patch(facecolor="none", edgecolor=PROTECTED_COLOURS["core"], lw=1.3, label=L["legend_protected"]),
         Patch(facecolor=WATER_COLOURS["level2"] + "2e", edgecolor=WATER_COLOURS["level2"], lw=1.2, linestyle="--",
               label=L["legend_water"]),
@@ -321,14 +334,24 @@ def _legend(fig, result, L: dict, crs: str, box) -> None:
     ]
     handles += _planning_handles(result, L, crs, box)
     handles += _element_handles(result, L, crs, box)
+    if basemap_handles:
+        handles += basemap_handles
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
         handles.append(Line2D([], [], color=BUFFER_COLOUR, lw=0.9, linestyle=(0, (5, 3)), label=L["legend_buffer"].format(km=buf / 1000)))
-    lines = sum(1 + h.get_label().count("\n") for h in handles)
-    small = lines > 14  # a long legend (planning lines, element zones): smaller, so it stays above the notes
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, 0.50), fontsize=6 if small else 7,
-               frameon=False, title=("图例" if L["north"] == "北" else "Legend"), title_fontsize=8, handlelength=2.2,
-               handleheight=0.9 if small else 1.1, labelspacing=0.3 if small else 0.5, alignment="left")
+    lines = sum(1 + str(h.get_label()).count("\n") for h in handles)
+    top = 0.52 if lines > 11 else 0.50
+    renderer = fig.canvas.get_renderer()
+    # set closer and smaller, step by step, until a long legend (planning lines, element zones, basemap) ends
+    # above the notes at the foot of the figure
+    for fontsize, spacing, height in _LEGEND_STEPS[0 if lines <= 11 else 1:]:
+        legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, top), fontsize=fontsize,
+                            frameon=False, title=("图例" if L["north"] == "北" else "Legend"), title_fontsize=8,
+                            handlelength=2.2, handleheight=height, labelspacing=spacing, alignment="left")
+        bottom = fig.transFigure.inverted().transform(legend.get_window_extent(renderer))[0][1]
+        if bottom >= _NOTES_TOP or fontsize == _LEGEND_STEPS[-1][0]:
+            break
+        legend.remove()
 
 
 def labels_category(category: str, L: dict) -> str:
@@ -338,7 +361,7 @@ def labels_category(category: str, L: dict) -> str:
     return category_label(category, "zh" if L["north"] == "北" else "en")
 
 
-def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure:
+def static_map(result, *, lang: str = "zh", raster: str | None = None, basemap=None) -> Figure:
     """The map figure of a screening result (not yet saved).
 
     Parameters
@@ -349,6 +372,11 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
     raster : str, optional
         Name of a raster of the result's store (``gisplan layers list``) drawn
         under the zoning, with its own legend or colour bar. Default: none.
+    basemap : str or BasemapSpec, optional
+        ``"offline"`` (county boundaries and seats bundled with gisplan), a tile
+        URL template or an MBTiles/PMTiles file (see
+        :func:`gisplan.render.basemap.basemap_spec`), drawn under the zoning.
+        Default: none.
 
     Returns
     -------
@@ -378,7 +406,22 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
         fp_gk = transform_geometry(result.footprint, CGCS2000, crs)
         box = _extent(result, fp_gk, crs, aspect)
         under = _warp_underlay(fig, result, crs, box, raster, lang) if raster else None
-        _layers(ax, result, crs, box, unit_alpha=UNIT_ALPHA_OVER_RASTER if under is not None else 0.6)
+        spec = _basemap_spec(basemap)
+        tiles = _basemap_tiles(fig, spec, crs, box) if spec is not None and spec.kind in ("url", "file") else None
+        alpha = UNIT_ALPHA_OVER_RASTER if under is not None else (UNIT_ALPHA_OVER_TILES if tiles is not None else 0.6)
+        _layers(ax, result, crs, box, unit_alpha=alpha)
+        basemap_handles = []
+        if spec is not None and spec.kind == "offline":
+            basemap_handles = _offline_basemap(ax, result, crs, box, L)
+        elif tiles is not None:
+            ax.imshow(tiles, extent=(box[0], box[2], box[1], box[3]), origin="upper", interpolation="bilinear",
+                      zorder=0.3)
+            _unit_outlines(ax, result, crs, box)
+        if spec is not None and spec.kind in ("url", "file"):
+            credit = (spec.attribution or ("底图" if lang == "zh" else "basemap")) if tiles is not None else \
+                ("底图瓦片不可用，未绘制" if lang == "zh" else "basemap tiles unavailable: not drawn")
+            ax.text(0.985, 0.015, credit, transform=ax.transAxes, ha="right", va="bottom", fontsize=5.5, zorder=25,
+                    color="#444444", path_effects=_HALO)
         if under is not None:
             _unit_outlines(ax, result, crs, box)
         _site(ax, result, crs, lang)
@@ -391,7 +434,7 @@ def static_map(result, *, lang: str = "zh", raster: str | None = None) -> Figure
         _north_arrow(ax, _true_north_angle(lon, lat, crs), L["north"])
         _scale_bar(ax, box, L["scale_unit"])
         _inset(fig, result, crs, box, L)
-        _legend(fig, result, L, crs, box)
+        _legend(fig, result, L, crs, box, basemap_handles)
         if raster:  # drawn after every geopandas plot (each redraws the figure); zorder puts it under the zoning
             _draw_underlay(ax, under, raster, lang)
         if under is not None:
@@ -414,20 +457,22 @@ def _save(fig: Figure, target, fmt: str, dpi: int) -> None:
         fig.savefig(target, format=fmt, dpi=dpi, facecolor="white")
 
 
-def static_map_png(result, *, lang: str = "zh", dpi: int = MAP_DPI, raster: str | None = None) -> bytes:
-    """The map as PNG bytes (for embedding in a DOCX); ``raster`` as in :func:`static_map`."""
+def static_map_png(result, *, lang: str = "zh", dpi: int = MAP_DPI, raster: str | None = None,
+                   basemap=None) -> bytes:
+    """The map as PNG bytes (for embedding in a DOCX); ``raster`` and ``basemap`` as in :func:`static_map`."""
     import io
 
     buf = io.BytesIO()
-    _save(static_map(result, lang=lang, raster=raster), buf, "png", dpi)
+    _save(static_map(result, lang=lang, raster=raster, basemap=basemap), buf, "png", dpi)
     return buf.getvalue()
 
 
 def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: int = MAP_DPI,
-                     raster: str | None = None) -> Path:
+                     raster: str | None = None, basemap=None) -> Path:
     """Write the map to ``path`` (``.png`` or ``.pdf``, by suffix), atomically.
 
-    ``raster`` names a raster of the store drawn under the zoning (see :func:`static_map`).
+    ``raster`` names a raster of the store drawn under the zoning, ``basemap``
+    the basemap under everything (see :func:`static_map`).
 
     Raises
     ------
@@ -443,7 +488,7 @@ def write_static_map(result, path: str | os.PathLike, *, lang: str = "zh", dpi: 
     from ..io.outputs import atomic_output, check_output_path, store_of
 
     check_output_path(path, protect_also=store_of(result))  # refuse before drawing
-    fig = static_map(result, lang=lang, raster=raster)
+    fig = static_map(result, lang=lang, raster=raster, basemap=basemap)
     with atomic_output(path, protect_also=store_of(result)) as tmp:
         _save(fig, tmp, suffix[1:], dpi)
     return path
@@ -519,3 +564,62 @@ def _underlay_legend(fig, ax, under, lang: str) -> None:
     bar.ax.tick_params(labelsize=5.5, length=2, pad=1)
     bar.set_label(title, fontsize=6, labelpad=1)
     bar.ax.xaxis.set_label_position("top")
+
+
+def _basemap_spec(basemap):
+    """A :class:`~gisplan.render.basemap.BasemapSpec` from what :func:`static_map` was given (None: no basemap)."""
+    if basemap is None:
+        return None
+    from .basemap import BasemapSpec, basemap_spec
+
+    spec = basemap if isinstance(basemap, BasemapSpec) else basemap_spec(str(basemap))
+    return None if spec.kind == "none" else spec
+
+
+def _basemap_tiles(fig, spec, crs: str, box):
+    """The basemap's tiles on the main map's grid (RGBA), or None when none could be read."""
+    from .tiles import fetch_tile, open_tile_file, warp_tiles
+
+    # half the figure's resolution is plenty under the zoning, and reads a quarter of the tiles
+    width = max(1, round(_MAIN_BOX[2] * fig.get_figwidth() * fig.dpi / 2))
+    height = max(1, round(_MAIN_BOX[3] * fig.get_figheight() * fig.dpi / 2))
+    if spec.kind == "file":
+        source = open_tile_file(spec.source)
+        try:
+            return warp_tiles(source.get, minzoom=source.minzoom, maxzoom=source.maxzoom, dst_crs=crs, box=box,
+                              width=width, height=height, tiles_crs=spec.crs)
+        finally:
+            source.close()
+    return warp_tiles(lambda z, x, y: fetch_tile(spec.source, z, x, y, spec.subdomains), minzoom=0, maxzoom=18,
+                      dst_crs=crs, box=box, width=width, height=height, tiles_crs=spec.crs, max_tiles=24)
+
+
+def _offline_basemap(ax, result, crs: str, box, L: dict) -> list:
+    """County boundaries and seats (bundled) on the main map; their legend entries."""
+    from .offline_basemap import boundaries_as_drawn, offline_basemap
+
+    minx, miny, maxx, maxy = box
+    lons, lats = transformer(crs, CGCS2000).transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
+    found = offline_basemap((min(lons), min(lats), max(lons), max(lats)),
+                            as_published=boundaries_as_drawn(result.store_info))
+    en = L["north"] != "北"
+    handles = []
+    counties = _to_gk(found["counties"], crs)
+    lines = None
+    if counties is not None:  # the boundaries as lines, then clipped (a clipped polygon's outline runs along the frame)
+        lines = _clip(gpd.GeoDataFrame(geometry=counties.boundary.values, crs=crs), box)
+    if lines is not None:
+        lines.plot(ax=ax, color=COUNTY_LINE_COLOUR, linewidth=0.9, linestyle=(0, (6, 2, 1, 2)), zorder=3)
+        handles.append(Line2D([], [], color=COUNTY_LINE_COLOUR, lw=0.9, linestyle=(0, (6, 2, 1, 2)),
+                              label="county boundary" if en else "县级界线"))
+    seats = _to_gk(found["seats"], crs)
+    if seats is not None:
+        inside = seats[seats.geometry.x.between(minx, maxx) & seats.geometry.y.between(miny, maxy)]
+        for _, r in inside.iterrows():
+            ax.plot([r.geometry.x], [r.geometry.y], marker="s", markersize=3.2, color=SEAT_COLOUR, zorder=14)
+            ax.text(r.geometry.x, r.geometry.y + 0.012 * (maxy - miny), r["name"], fontsize=6.5, ha="center",
+                    va="bottom", zorder=14, path_effects=_HALO)
+        if len(inside):
+            handles.append(Line2D([], [], color=SEAT_COLOUR, marker="s", markersize=3.2, lw=0,
+                                  label="county seat" if en else "县级驻地"))
+    return handles

@@ -25,8 +25,10 @@ from starlette.datastructures import URL, MutableHeaders
 from starlette.datastructures import UploadFile as FormFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..render.basemap import BasemapSpec
 from ..vocab import KINDS as VOCAB_KINDS
 from . import engine
+from .messages import page_message
 from .auth import LOCAL_USER, RateLimiter, User, Users, hash_token, new_token, same
 from .pool import EnginePool
 from .record import Record
@@ -49,10 +51,23 @@ INLINE_UPLOAD_BYTES = 1 << 20
 COMMIT_GRACE_S = 2.0
 _EXT = re.compile(r"^\.[a-z0-9]{1,8}$")
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-_PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+_PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:{tiles}; style-src 'self' 'unsafe-inline'; script-src 'self'; "
              "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-_MAP_CSP = ("default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'unsafe-eval'; "
-            "frame-ancestors 'self'; base-uri 'none'")
+_MAP_CSP = ("default-src 'none'; img-src 'self' data: blob:{tiles}; style-src 'unsafe-inline'; "
+            "script-src 'unsafe-inline' 'unsafe-eval'; frame-ancestors 'self'; base-uri 'none'")
+
+
+def _tile_origins(basemap: BasemapSpec) -> str:
+    """The origins a tile URL template loads from (``{s}`` expanded), for the pages' CSP."""
+    if basemap.kind != "url":
+        return ""
+    from urllib.parse import urlsplit
+
+    hosts = []
+    for sub in basemap.subdomains or "a":
+        parts = urlsplit(basemap.source.replace("{s}", sub))
+        hosts.append(f"{parts.scheme}://{parts.netloc}")
+    return "".join(" " + h for h in dict.fromkeys(hosts))
 
 
 @dataclass
@@ -71,6 +86,9 @@ class ServeConfig:
     workers : int
     timeout_s : float
         Time limit of one screening.
+    basemap : BasemapSpec
+        The basemap of the page, the HTML map, the PNG map and the DOCX figure
+        (default: the bundled offline county boundaries and seats).
     """
 
     store: Path
@@ -79,6 +97,7 @@ class ServeConfig:
     max_upload_mb: float = 50.0
     workers: int = 2
     timeout_s: float = 120.0
+    basemap: BasemapSpec = BasemapSpec()
 
 
 class ScreenForm(BaseModel):
@@ -98,6 +117,14 @@ class ScreenForm(BaseModel):
     cm: int | None = Field(None, description="central meridian of GK metres without zone prefix")
     towgs84: str | None = Field(None, description="Bursa-Wolf parameters of a Xian 1980 / Beijing 1954 source")
     dxf_layer: str | None = Field(None, description="read only this DXF layer")
+    # the project form: gisplan.screen checks these (200 characters at most, one of five natures), and the page
+    # says which field is wrong; the limits here only bound what is carried to it
+    project_name: str | None = Field(None, max_length=2000, description="项目名称 (the site's name when not given)")
+    builder: str | None = Field(None, max_length=2000, description="建设单位")
+    project_code: str | None = Field(None, max_length=2000, description="项目代码 (投资项目统一代码)")
+    construction_nature: str | None = Field(None, max_length=2000,
+                                            description="建设性质: new, reconstruction, expansion, renovation, "
+                                                        "relocation (or 新建, 改建, 扩建, 技术改造, 迁建)")
     csrf_token: str | None = Field(None, description="the CSRF token of a browser session")
 
 
@@ -131,12 +158,16 @@ def _parse_form(form, model: type[BaseModel]) -> tuple[FormFile, dict]:
 
 
 class ApiError(Exception):
-    """An error answered as ``{"error": message}`` with ``status``."""
+    """An error answered as ``{"error": message, "code", "message": {"zh", "en"}}`` with ``status``.
 
-    def __init__(self, status: int, message: str):
+    ``file`` is the file as the user named it, for the page's words (see :mod:`gisplan.serve.messages`).
+    """
+
+    def __init__(self, status: int, message: str, file: str | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.file = file
 
 
 # --------------------------------------------------------------------------- middleware
@@ -189,8 +220,14 @@ class BodyLimit:
         return f"the upload is larger than the limit of {self.max_bytes // (1024 * 1024)} MB (--max-upload-mb)"
 
 
+def _error_body(status: int, message: str, file: str | None = None) -> dict:
+    """The JSON of an error: the one-line message (``error``, as the CLI says it) and the page's words."""
+    words = page_message(message, status=status, file=file)
+    return {"error": message, "code": words["code"], "message": {"zh": words["zh"], "en": words["en"]}}
+
+
 async def _send_json(send, status: int, message: str) -> None:
-    body = json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
+    body = json.dumps(_error_body(status, message), ensure_ascii=False).encode("utf-8")
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
@@ -204,9 +241,11 @@ class Headers:
     response in a stream and a task, which costs a busy server about 1 ms a request.)
     """
 
-    def __init__(self, app, loopback_only: bool):
+    def __init__(self, app, loopback_only: bool, tiles: str = ""):
         self.app = app
         self.loopback_only = loopback_only
+        self.page_csp = _PAGE_CSP.format(tiles=tiles)
+        self.map_csp = _MAP_CSP.format(tiles=tiles)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -222,18 +261,18 @@ class Headers:
                                     ("Cache-Control", "no-store")):
                     headers.setdefault(name, value)
                 if is_map:
-                    headers["Content-Security-Policy"] = _MAP_CSP
+                    headers["Content-Security-Policy"] = self.map_csp
                     headers["X-Frame-Options"] = "SAMEORIGIN"
                 else:
-                    headers.setdefault("Content-Security-Policy", _PAGE_CSP)
+                    headers.setdefault("Content-Security-Policy", self.page_csp)
                     headers.setdefault("X-Frame-Options", "DENY")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, file: str | None = None) -> JSONResponse:
+    return JSONResponse(_error_body(status, message, file), status_code=status)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -274,6 +313,55 @@ def _leaflet(name: str) -> Path:
     return Path(str(resources.files("gisplan.render").joinpath("static", name)))
 
 
+_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+
+
+def _utc(instant: str | None) -> str | None:
+    """An ISO 8601 instant as the record writes times (UTC, ``+00:00``, to the second)."""
+    if not instant:
+        return None
+    from datetime import datetime, timezone
+
+    return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _packed(data: dict) -> tuple[bytes, bytes]:
+    """A large JSON answer kept as it is sent: plain and gzip-compressed (map layers of half a megabyte)."""
+    import gzip
+
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return body, gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def _json_maybe_gzip(request: Request, packed: tuple[bytes, bytes]) -> Response:
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(packed[1], media_type="application/json",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return Response(packed[0], media_type="application/json", headers={"Vary": "Accept-Encoding"})
+
+
+def _recorded_before_groups(result: dict) -> dict:
+    """A result recorded by an older gisplan, completed as this one writes it: ``verdict.groups`` and ``coverage``.
+
+    Both are computed from what the record holds by the functions that make them
+    now (:func:`gisplan.finding_groups.group_findings`,
+    :func:`gisplan.engine.single.coverage_of`; the data range's name is not kept, so
+    it stays empty). A result that has them is returned as it is.
+    """
+    from ..engine.single import coverage_of
+    from ..finding_groups import group_findings
+
+    verdict = result.get("verdict")
+    if isinstance(verdict, dict) and "groups" not in verdict:
+        verdict["groups"] = group_findings(verdict.get("findings") or [])
+    if "coverage" not in result:
+        p = result.get("project") or {}
+        has_units = not any("no control_units layer" in str(w) for w in result.get("warnings") or [])
+        result["coverage"] = coverage_of(float(p.get("area_m2") or 0.0), float(p.get("outside_coverage_m2") or 0.0),
+                                         has_units, "")
+    return result
+
+
 # --------------------------------------------------------------------------- app
 
 
@@ -307,7 +395,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     # ---- errors: always {"error": ...}
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
-        return _error(exc.status, exc.message)
+        return _error(exc.status, exc.message, exc.file)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
@@ -330,7 +418,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     async def _internal_error(request: Request, exc: Exception):
         return _error(500, f"internal error: {type(exc).__name__}")
 
-    app.add_middleware(Headers, loopback_only=users is None)
+    app.add_middleware(Headers, loopback_only=users is None, tiles=_tile_origins(config.basemap))
 
     # ---- who is asking
     def _session(request: Request) -> tuple[User, str] | None:
@@ -412,7 +500,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
 
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str):
-        if name in ("app.js", "app.css", "index.html", "docs.js"):
+        if name in ("app.js", "i18n.js", "map.js", "app.css", "index.html", "docs.js"):
             return FileResponse(_static(name))
         if name in ("leaflet.js", "leaflet.css"):
             return FileResponse(_leaflet(name))
@@ -481,7 +569,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
             size = await run_in_threadpool(_save_upload, upload.file, target)
         if size == 0:
             target.unlink(missing_ok=True)
-            raise ApiError(400, f"the uploaded file {name} is empty")
+            raise ApiError(400, f"the uploaded file {name} is empty", file=name)
         return name
 
     @app.post("/api/read")
@@ -492,16 +580,17 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
                    csrf_token: Annotated[str | None, Form()] = None):
         """What ``gisplan read`` understands of a site file (format, CRS and why, parts, area, warnings)."""
         check_csrf(request, csrf_token)
-        target = tmp_dir / (secrets.token_hex(8) + _extension(_client_name(file.filename)))
+        name = _client_name(file.filename)
+        target = tmp_dir / (secrets.token_hex(8) + _extension(name))
         try:
-            name = await _keep(file, target)
+            await _keep(file, target)
             out = await pool.call(engine.read_upload, str(target), name,
                                   _options(source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
                                            towgs84=towgs84, dxf_layer=dxf_layer))
         finally:
             target.unlink(missing_ok=True)
         if "error" in out:
-            raise ApiError(out["status"], out["error"])
+            raise ApiError(out["status"], out["error"], file=name)
         return out
 
     @app.post("/api/screen", openapi_extra=_form_openapi(ScreenForm))
@@ -515,7 +604,8 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
             return await _screen(request, user, file, **fields)
 
     async def _screen(request: Request, user: User, file: UploadFile, *, radius, width, buffer, industry,
-                      national_major, source_crs, layer, encoding, cm, towgs84, dxf_layer, csrf_token) -> Response:
+                      national_major, source_crs, layer, encoding, cm, towgs84, dxf_layer, csrf_token,
+                      project_name=None, builder=None, project_code=None, construction_nature=None) -> Response:
         check_csrf(request, csrf_token)
         t0 = time.perf_counter()
         sid = record.new_id()
@@ -524,7 +614,8 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         await _keep(file, target)
         opts = _options(radius=radius, width=width, buffer=buffer, industry=industry, national_major=national_major,
                         source_crs=source_crs, layer=layer, encoding=encoding, cm=cm, towgs84=towgs84,
-                        dxf_layer=dxf_layer)
+                        dxf_layer=dxf_layer, project_name=project_name, builder=builder, project_code=project_code,
+                        construction_nature=construction_nature)
         ip = _client_ip(request)
         limit = pool.timeout_s
         deadline = time.monotonic() + limit
@@ -534,7 +625,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         if "error" in out:
             target.unlink(missing_ok=True)
             record.audit(user.name, "screen_refused", f"{client}: {out['error']}", ip)
-            raise ApiError(out["status"], out["error"])
+            raise ApiError(out["status"], out["error"], file=client)
         timing = (f"engine;dur={out['engine_s'] * 1000:.1f}, record;dur={out['record_s'] * 1000:.1f}, "
                   f"total;dur={(time.perf_counter() - t0) * 1000:.1f}")
         return Response(out["body"], media_type="application/json", headers={"Server-Timing": timing})
@@ -554,17 +645,42 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     async def screenings(user: CurrentUser, q: str | None = None,
                          date_from: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
                          date_to: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+                         since: Annotated[str | None, Query(pattern=_INSTANT)] = None,
+                         until: Annotated[str | None, Query(pattern=_INSTANT)] = None,
+                         verdict: Annotated[str | None, Query(pattern="^(prohibited|restricted|review|allowed|outside)$")] = None,
                          limit: Annotated[int, Query(ge=1, le=1000)] = 200):
-        """Past screenings, newest first: yours (a reviewer) or everyone's (an admin); ``q`` searches names."""
+        """Past screenings, newest first: yours (a reviewer) or everyone's (an admin).
+
+        ``q`` searches site and file names, the project form (name, builder,
+        project code), the industry, the verdict and unit codes (every word must
+        be found); ``verdict`` keeps one decision (``outside``: sites wholly outside
+        the store's data, where no verdict is given); ``from``/``to`` are UTC days,
+        ``since``/``until`` UTC instants (``2026-01-31T16:00:00+00:00``).
+        """
         rows = record.list(user=None if user.is_admin else user.name, q=q, date_from=date_from, date_to=date_to,
-                           limit=limit)
+                           since=_utc(since), until=_utc(until), verdict=verdict, limit=limit)
         return {"screenings": [r.summary() for r in rows]}
+
+    @app.get("/api/screenings/{sid}/site")
+    async def screening_site(sid: str, user: CurrentUser):
+        """The site and its screened footprint (GeoJSON, CGCS2000 lon/lat) of a recorded screening."""
+        row = _visible(user, sid)
+        pickled = await run_in_threadpool(record.result_pickle, sid)
+        again = {"upload": str(record.dir / row.upload), "client": row.client_filename, "params": row.params}
+        out = await pool.call(engine.site_geojson, pickled, again)
+        if "error" in out:
+            raise ApiError(out["status"], out["error"], file=row.client_filename)
+        return out
 
     @app.get("/api/screenings/{sid}")
     async def screening(sid: str, user: CurrentUser):
-        """One screening: its record entry and its result JSON."""
+        """One screening: its record entry, its result JSON and its notes in the page's words (``notes``)."""
+        from .messages import page_note
+
         row = _visible(user, sid)
-        return dict(row.summary(), result=json.loads(record.result_json(sid)))
+        result = _recorded_before_groups(json.loads(record.result_json(sid)))
+        notes = [page_note(w, file=row.client_filename) for w in result.get("warnings") or []]
+        return dict(row.summary(), result=result, notes=notes)
 
     @app.get("/api/screenings/{sid}/report.json")
     async def screening_json(sid: str, user: CurrentUser):
@@ -576,17 +692,23 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     @app.get("/api/screenings/{sid}/{name}")
     async def screening_file(request: Request, sid: str, name: str, user: CurrentUser,
                              lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh"):
-        """``report.docx|xlsx|png|pdf``, ``map.html`` or ``layers.gpkg|kmz`` (rendered once, then kept)."""
+        """``report.docx|xlsx|png|pdf``, ``map.html`` or ``layers.gpkg|kmz`` (rendered once, then kept).
+
+        ``report.pdf`` is the whole report (``ScreeningResult.to_pdf``). The maps and the
+        DOCX/PDF figure are drawn over the server's basemap (``--basemap``).
+        """
         if name not in OUTPUT_TYPES:
             raise ApiError(404, "not found")
         row = _visible(user, sid)
-        folder = record.outputs_dir(sid, lang)
+        basemap = config.basemap
+        folder = record.outputs_dir(sid, lang if basemap.kind == "offline" else f"{lang}-{basemap.key}")
         if not (folder / name).is_file():
             pickled = await run_in_threadpool(record.result_pickle, sid)
             again = {"upload": str(record.dir / row.upload), "client": row.client_filename, "params": row.params,
                      "generated_at": json.loads(record.result_json(sid)).get("generated_at", ""),
                      "store_name": row.store_name}
-            out = await pool.call(engine.render_output, pickled, row.store_sha256, str(folder), name, lang, again)
+            out = await pool.call(engine.render_output, pickled, row.store_sha256, str(folder), name, lang, again,
+                                  basemap)
             if "error" in out:
                 raise ApiError(out["status"], out["error"])
             record.audit(user.name, "render", f"{sid} {name} {lang}", _client_ip(request))
@@ -606,36 +728,102 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         return out
 
     @app.get("/api/backdrop")
-    async def backdrop(user: CurrentUser):
+    async def backdrop(request: Request, user: CurrentUser):
         """The store's control units, simplified (GeoJSON), for the drawing map."""
         if getattr(app.state, "backdrop", None) is None:
             out = await pool.call(engine.backdrop)
             if "error" in out:
                 raise ApiError(out["status"], out["error"])
-            app.state.backdrop = json.dumps(out, ensure_ascii=False)
-        return Response(app.state.backdrop, media_type="application/json")
+            app.state.backdrop = _packed(out)
+        return _json_maybe_gzip(request, app.state.backdrop)
 
     @app.get("/api/labels")
     async def labels_():
-        """The decision words of every report (gisplan.labels), so the page says what the DOCX says."""
+        """The words the page shares with the reports: decisions (gisplan.labels), map colours, the form's choices."""
         from ..labels import DECISION_LABELS
+        from ..render import palette
+        from ..engine.single import OUTSIDE_LABEL
+        from ..finding_groups import GROUP_ORDER, group_label
+        from ..project_info import CONSTRUCTION_NATURES, CONSTRUCTION_NATURES_EN
+        from ..vocab import ELEMENT_KINDS
+        from .messages import crs_choices
 
-        return {"decisions": DECISION_LABELS}
+        # a site wholly outside the data: `review` in the JSON, but no verdict is given (the page and record say so)
+        decisions = {lang: dict(words, outside=OUTSIDE_LABEL if lang == "zh" else "outside the data: no verdict given")
+                     for lang, words in DECISION_LABELS.items()}
+        return {"decisions": decisions, "crs": crs_choices(),
+                "groups": {k: {"zh": group_label(k, "zh"), "en": group_label(k, "en")}
+                           for k in (*GROUP_ORDER, *ELEMENT_KINDS)},
+                "natures": [{"value": k, "zh": zh, "en": CONSTRUCTION_NATURES_EN[k]}
+                            for k, zh in CONSTRUCTION_NATURES.items()],
+                "colours": {"category": palette.CATEGORY_COLOURS, "redline": palette.REDLINE_COLOUR,
+                            "site": palette.SITE_COLOUR, "protected": palette.PROTECTED_COLOURS,
+                            "water": palette.WATER_COLOURS}}
 
     @app.get("/api/industries")
     async def industries_(user: CurrentUser, q: str = "", limit: Annotated[int, Query(ge=1, le=300)] = 20):
-        """Project types (GB/T 4754 codes and names, EIA catalogue categories) matching ``q``."""
-        from ..rules.industry import industries
+        """Project types matching what is typed in ``q`` (a type-ahead), best first.
 
-        needle = q.strip().casefold()
-        found = []
-        for i in industries():
-            text = " ".join((i.code, i.name, *i.aliases, i.eia_section)).casefold()
-            if not needle or needle in text:
-                found.append({"code": i.code, "name": i.name, "scheme": i.scheme_label,
-                              "eia_section": i.eia_section})
-        found.sort(key=lambda d: (not d["code"].casefold().startswith(needle), len(d["code"])))
-        return {"industries": found[:limit]}
+        Each: ``code``, ``name``, ``catalogue_item`` (the 2021 EIA catalogue's
+        number, or null), ``catalogue_section``, ``scheme``, ``scheme_label``,
+        ``matched_by``, ``label`` (:func:`gisplan.rules.industry.suggest`) and
+        ``eia_section`` (the same as ``catalogue_section``, for older clients).
+        """
+        from ..rules.industry import suggest
+
+        return {"industries": [dict(s, eia_section=s.get("catalogue_section") or "")
+                               for s in suggest(q, limit, catalogue_only=False)]}
+
+    @app.get("/api/units/{code}")
+    async def unit(code: str, user: CurrentUser):
+        """A control unit's card: code, name, category, county, area and its access-list clauses by dimension."""
+        if not re.fullmatch(r"[\w\-.]{1,40}", code):
+            raise ApiError(404, f"no control unit {code[:40]}")
+        out = await pool.call(engine.unit_card, code)
+        if "error" in out:
+            raise ApiError(out["status"], out["error"])
+        return out
+
+    # ---- the basemap
+    tile_file = None
+    if config.basemap.kind == "file":
+        from ..render.tiles import open_tile_file
+
+        tile_file = open_tile_file(config.basemap.source)
+    app.state.tile_file = tile_file
+
+    @app.get("/api/basemap")
+    async def basemap_info(user: CurrentUser):
+        """The basemap the page draws: the offline vector basemap and, when configured, tiles (URL, CRS, zooms)."""
+        spec = config.basemap
+        out = {"kind": spec.kind, "crs": spec.crs, "attribution": spec.attribution}
+        if spec.kind == "url":
+            out.update(url=spec.source, subdomains=spec.subdomains, minzoom=0, maxzoom=18)
+        elif spec.kind == "file":
+            out.update(url="/api/basemap/tiles/{z}/{x}/{y}", subdomains="", minzoom=tile_file.minzoom,
+                       maxzoom=tile_file.maxzoom, bounds=tile_file.bounds,
+                       attribution=spec.attribution or tile_file.name)
+        return out
+
+    @app.get("/api/basemap/tiles/{z}/{x}/{y}")
+    async def basemap_tile(z: int, x: int, y: int, user: CurrentUser):
+        """One tile of the server's MBTiles/PMTiles basemap (404 where the file has none)."""
+        if tile_file is None or not (0 <= z <= 30 and 0 <= x < (1 << z) and 0 <= y < (1 << z)):
+            raise ApiError(404, "not found")
+        data = tile_file.get(z, x, y)
+        if data is None:
+            raise ApiError(404, "not found")
+        return Response(data, media_type=tile_file.content_type, headers={"Cache-Control": "private, max-age=86400"})
+
+    @app.get("/api/basemap/offline")
+    async def basemap_offline(request: Request, user: CurrentUser):
+        """The offline basemap around the store (GeoJSON): county boundaries (lines) and seats (points)."""
+        if getattr(app.state, "offline", None) is None:
+            out = await pool.call(engine.offline_features)
+            if "error" in out:
+                raise ApiError(out["status"], out["error"])
+            app.state.offline = _packed(out)
+        return _json_maybe_gzip(request, app.state.offline)
 
     @app.get("/api/audit")
     async def audit(user: CurrentUser, limit: Annotated[int, Query(ge=1, le=5000)] = 500):
@@ -657,6 +845,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
             raise ApiError(out["status"], out["error"])
         # no pool restart: each worker's open_store sees the replaced file on its next call
         app.state.backdrop = None
+        app.state.offline = None
         record.audit(user.name, what, f"{label} {name}: " + " | ".join(out["lines"])[:2000], ip)
         return out
 

@@ -40,10 +40,20 @@ def is_loopback(host: str) -> bool:
                    "(or report) at a time; more requests wait for a free worker (default: CPU count, at most 4).")
 @click.option("--timeout", "timeout_s", default=120.0, show_default=True, type=click.FloatRange(1, 3600),
               help="Time limit of one screening (s).")
-def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeout_s) -> None:
+@click.option("--basemap", "basemap", default="offline", show_default=True, metavar="SOURCE",
+              help="Basemap of the page, the maps and the DOCX figure: 'offline' (bundled county boundaries and "
+                   "seats, no network), 'none', an XYZ/WMTS tile URL with {x} {y} {z} (天地图 with your key, an "
+                   "intranet tile server), or a local .mbtiles/.pmtiles file of raster tiles that this server serves.")
+@click.option("--basemap-crs", type=click.Choice(["cgcs2000", "wgs84", "gcj02"]), default=None,
+              help="What the basemap's tiles are drawn in: cgcs2000 (default; also WGS84, 天地图) or gcj02 "
+                   "(AMap, Tencent: the zoning is shifted on screen to line up, never in measurements).")
+@click.option("--basemap-attribution", default=None, help="Credit shown for the basemap's tiles.")
+def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeout_s, basemap, basemap_crs,
+          basemap_attribution) -> None:
     """Serve the reviewer's web page and HTTP API (OpenAPI at /docs) for STORE."""
     from ..errors import InputError
     from ..extras import require_extra
+    from ..render.basemap import basemap_spec
     from ..stores import is_pg_store_url, open_store_at, shown_store
 
     require_extra("serve", "gisplan serve")
@@ -51,6 +61,7 @@ def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeo
         raise InputError(f"refusing to serve on {host} without --users: "
                          "anyone on the network could screen and read the record (add accounts with `gisplan users add`)")
     open_store_at(store).close()  # a missing or broken store fails here, in one line
+    base = basemap_spec(basemap, "cgcs2000" if basemap_crs == "wgs84" else basemap_crs, basemap_attribution)
     import uvicorn
 
     from .app import ServeConfig, create_app
@@ -58,15 +69,16 @@ def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeo
     workers = workers or min(4, os.cpu_count() or 1)
     config = ServeConfig(store=store if is_pg_store_url(store) else Path(store).resolve(), data_dir=Path(data_dir).resolve(),
                          users=Path(users_file) if users_file else None, max_upload_mb=max_upload_mb,
-                         workers=workers, timeout_s=timeout_s)
+                         workers=workers, timeout_s=timeout_s, basemap=base)
     app = create_app(config)
     pool = app.state.pool
     try:
         pool.warm()
         shown = f"[{host}]" if ":" in host else host
         mode = f"users from {users_file}" if users_file else "one local user"
+        shown_base = base.kind if base.kind in ("offline", "none") else f"{Path(base.source).name if base.kind == 'file' else 'tiles'} ({base.crs})"
         click.echo(f"gisplan serve: http://{shown}:{port}/ (store {shown_store(store) if is_pg_store_url(store) else Path(store).name}, data {data_dir}, "
-                   f"{workers} worker(s), {mode})", err=True)
+                   f"{workers} worker(s), {mode}, basemap {shown_base})", err=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
     finally:
         pool.close()

@@ -12,7 +12,6 @@ The store is held with :func:`gisplan.open_store` (one per worker process).
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import pickle
@@ -23,7 +22,8 @@ from pathlib import Path
 from ..errors import GisplanError, StoreError
 
 __all__ = ["init_worker", "read_upload", "screen_upload", "screen_and_record", "render_output", "import_layer_file",
-           "import_rules_file", "store_info", "backdrop", "ping", "NATIONAL_MAJOR"]
+           "import_rules_file", "store_info", "backdrop", "ping", "site_geojson", "unit_card", "offline_features",
+           "understood", "search_text", "record_verdict", "project_fields", "NATIONAL_MAJOR", "PROJECT_KEYS"]
 
 #: Accepted values of the ``national_major`` field and what is passed on.
 NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
@@ -270,24 +270,93 @@ def _site_geojson(site) -> dict:
             "geometry": shapely.geometry.mapping(site.geometry)}
 
 
+def _upload_names(path: str, client_name: str) -> dict[str, str]:
+    """Server names of an upload and what to say instead: the file as the user named it, never a generated name."""
+    p = Path(path)
+    return {path: client_name, str(p.parent): "", p.name: client_name, p.stem: Path(client_name).stem}
+
+
 def read_upload(path: str, client_name: str, opts: dict) -> dict:
-    """What ``gisplan read`` says of an uploaded site, with its geometry (GeoJSON) for the preview."""
+    """What ``gisplan read`` says of an uploaded site, with its geometry (GeoJSON) for the preview.
+
+    ``lines`` and ``warnings`` are the library's (English, as ``gisplan read``);
+    ``understood`` is the same in the page's words (see :func:`understood`).
+    """
     def run() -> dict:
         from ..sites import describe_site
 
         site = _read(path, client_name, opts)
         return {"lines": describe_site(site), "warnings": list(site.warnings), "name": site.name or "",
                 "kind": site.kind, "format": site.format, "source_crs": site.source_crs,
-                "crs_note": site.crs_note, "geojson": _site_geojson(site)}
+                "crs_note": site.crs_note, "geojson": _site_geojson(site), "understood": understood(site, client_name)}
 
-    return _guard(run, {path: client_name, str(Path(path).parent): ""})
+    return _guard(run, _upload_names(path, client_name))
 
 
-def _national_major_kwargs(value) -> tuple[dict, bool]:
-    from ..screening import screen
+#: Formats as the page names them (``Site.format`` -> zh, en).
+FORMAT_WORDS = {"ESRI Shapefile": ("Shapefile", "shapefile"), "GPKG": ("GeoPackage", "GeoPackage"),
+                "GeoJSON": ("GeoJSON", "GeoJSON"), "KML": ("KML", "KML"), "LIBKML": ("KML", "KML"),
+                "DXF": ("DXF 图纸", "DXF drawing"), "OpenFileGDB": ("文件地理数据库", "file geodatabase"),
+                "CSV corner table": ("拐点坐标表（CSV）", "corner table (CSV)"),
+                "XLSX corner table": ("拐点坐标表（XLSX）", "corner table (XLSX)")}
 
-    accepted = "national_major" in inspect.signature(screen).parameters
-    return ({"national_major": value} if accepted else {}), accepted
+
+def understood(site, client_name: str) -> dict:
+    """What was understood of a site, as the page shows it (both languages; numbers as numbers).
+
+    Returns
+    -------
+    dict
+        ``file``, ``name``, ``format`` and ``crs`` (``{"zh", "en"}``), ``kind``,
+        ``parts`` (count per point/line/polygon), ``vertices``, ``area_m2``
+        (ellipsoidal) and ``area_gk_m2`` with ``gk_crs`` for polygons,
+        ``length_m`` (geodesic) for lines, ``bounds`` (lon/lat), ``details`` and
+        ``warnings`` (lists of ``{"code", "zh", "en"}``).
+    """
+    import shapely
+
+    from ..crs import CGCS2000, GEOD, gk_epsg_for_lon, transform_geometry
+    from ..geometry import to_equal_area
+    from .messages import crs_note_words, page_note
+
+    parts = {"point": 0, "line": 0, "polygon": 0}
+    for p in site.parts:
+        parts[("point", "line", "polygon")[int(shapely.get_dimensions(p))]] += 1
+    out = {"file": client_name, "name": site.name or "", "kind": site.kind, "source_crs": site.source_crs,
+           "format": dict(zip(("zh", "en"), FORMAT_WORDS.get(site.format, (site.format, site.format)))),
+           "crs": crs_note_words(site.crs_note, site.source_crs), "parts": parts,
+           "vertices": int(shapely.get_num_coordinates(site.geometry)),
+           "bounds": [float(v) for v in site.geometry.bounds],
+           "details": [page_note(d, file=client_name) for d in site.details],
+           "warnings": [page_note(w, file=client_name) for w in site.warnings]}
+    polys = [p for p in site.parts if shapely.get_dimensions(p) == 2]
+    if polys:
+        area = shapely.union_all(polys)
+        gk = f"EPSG:{gk_epsg_for_lon(float(area.centroid.x))}"
+        out.update(area_m2=float(shapely.area(to_equal_area(area))), gk_crs=gk,
+                   area_gk_m2=float(shapely.area(transform_geometry(area, CGCS2000, gk))))
+    lines = [p for p in site.parts if shapely.get_dimensions(p) == 1]
+    if lines:
+        out["length_m"] = float(sum(GEOD.geometry_length(p) for p in lines))
+    return out
+
+
+#: The form fields of ``POST /api/screen`` that name the project, as :func:`gisplan.screen` takes them.
+PROJECT_KEYS = ("project_name", "builder", "project_code", "construction_nature")
+
+
+def project_fields(opts: dict) -> dict:
+    """The project form's fields of ``opts`` as :func:`gisplan.screen`'s keywords (None where not given).
+
+    The screening checks them (a nature of construction that is none of the five,
+    text over 200 characters: :class:`~gisplan.errors.InputError`) and writes them
+    into the result's ``project`` object.
+    """
+    out = {}
+    for key in PROJECT_KEYS:
+        value = opts.get(key)
+        out[key] = value.strip() or None if isinstance(value, str) else value
+    return out
 
 
 def _keep_store_name(result, info: dict) -> None:
@@ -320,19 +389,47 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
         info = dict(_STATE["info"])
         site = _read(path, client_name, opts)
         major = NATIONAL_MAJOR.get(str(opts.get("national_major") or "").lower())
-        extra, applied = _national_major_kwargs(major)
+        form = project_fields(opts)
         result = screen(site, store, radius=opts.get("radius"), width=opts.get("width"),
-                        buffer=opts.get("buffer", 5000.0), industry=opts.get("industry") or None, **extra)
+                        buffer=opts.get("buffer", 5000.0), industry=opts.get("industry") or None,
+                        national_major=major, **form)
         _keep_store_name(result, info)
         params = {k: opts.get(k) for k in (*_READ_KEYS, "radius", "width", "buffer", "industry", "national_major")}
-        params["national_major_applied"] = applied
+        params["national_major_applied"] = True
+        params.update(form)
         text = result.to_json()
-        verdict = result.verdict.get("overall") or "review"
+        verdict = record_verdict(result.verdict.get("overall"), result.coverage)
         return {"json": text, "pickle": _pickle_result(result),
-                "verdict": verdict, "site_name": site.name or Path(client_name).stem, "store": info,
-                "params": params, "seconds": time.perf_counter() - t0}
+                "verdict": verdict, "site_name": result.project.get("name") or site.name or Path(client_name).stem,
+                "store": info, "params": params, "seconds": time.perf_counter() - t0,
+                "search": search_text(result, params)}
 
-    return _guard(run, {path: client_name, str(Path(path).parent): ""})
+    return _guard(run, _upload_names(path, client_name))
+
+
+def record_verdict(overall: str | None, coverage: dict | None) -> str:
+    """The verdict the record lists: ``outside`` for a site wholly outside the store's data (no verdict is given
+    there, though the JSON's ``overall`` stays ``review``), else the overall decision.
+
+    Examples
+    --------
+    >>> record_verdict("review", {"status": "outside"}), record_verdict("allowed", {"status": "inside"})
+    ('outside', 'allowed')
+    """
+    if (coverage or {}).get("status") == "outside":
+        return "outside"
+    return overall or "review"
+
+
+def search_text(result, params: dict) -> str:
+    """What the record is searched by for one screening (see :func:`gisplan.serve.record.search_words`)."""
+    from .record import search_words
+
+    light = {"project": result.project, "verdict": {"overall": result.verdict.get("overall"),
+                                                    "industry": result.verdict.get("industry")},
+             "coverage": result.coverage,
+             "control_units": [{"code": r.get("code")} for r in result.unit_rows or []]}
+    return search_words(light, params)
 
 
 def _record(data_dir: str):
@@ -405,7 +502,8 @@ def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user:
         record.add_screening(sid=sid, user=user, site_name=out["site_name"], client_filename=client_name,
                              upload=Path(upload), params=out["params"], store_name=out["store"]["name"],
                              store_versions=out["store"]["layers"], store_sha256=out["store"]["sha256"],
-                             verdict=out["verdict"], result_json=out["json"], result_pickle=out["pickle"], ip=ip)
+                             verdict=out["verdict"], result_json=out["json"], result_pickle=out["pickle"], ip=ip,
+                             search=out.get("search", ""))
         text = out["json"].lstrip()
         body = '{"id": ' + json.dumps(sid) + (", " + text[1:] if text.strip() != "{}" else "}")
         return {"body": body, "engine_s": out["seconds"], "record_s": time.perf_counter() - t0}
@@ -426,18 +524,20 @@ def _write_atomic(target: Path, write) -> None:
 
 
 def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, lang: str,
-                  again: dict | None = None) -> dict:
+                  again: dict | None = None, basemap=None) -> dict:
     """Render one output (``report.docx|xlsx|png|pdf``, ``map.html`` or ``layers.gpkg|kmz``) of a kept result into
     ``out_dir``.
 
     A file once written is never rewritten, so every later download is identical.
-    The DOCX embeds the PNG map of the same folder (rendered first when missing).
     The map context (features around the site) is read from the store version
     ``store_sha256`` kept in the data folder: never from a newer store.
     When the pickled result cannot be loaded (e.g. written by another gisplan
     version), ``again`` (the kept upload, its client name, the parameters, the
     original ``generated_at`` and store name) screens it once more on that
-    same store version.
+    same store version. ``basemap`` (a :class:`~gisplan.render.basemap.BasemapSpec`)
+    is drawn under the HTML map and the PNG map. ``report.pdf`` is the whole
+    report (:meth:`~gisplan.result.ScreeningResult.to_pdf`); the DOCX and the PDF
+    take the PNG map of the same folder as their figure (rendered first when missing).
     """
     def run() -> dict:
         target_dir = Path(out_dir)
@@ -452,16 +552,19 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
                 raise
             result = _rescreen(again, store_sha256)
         _attach_context(result, store_sha256)
-        if name == "report.docx":
+        if name in ("report.docx", "report.pdf"):  # the map drawn once: the PNG, the DOCX's and the PDF's figure
             png = target_dir / "report.png"
             if not png.is_file():
-                _render(result, png, lang)
+                _render(result, png, lang, basemap)
             figure = png.read_bytes()
-            from ..render.docx_report import write_docx
+            if name == "report.docx":
+                from ..render.docx_report import write_docx
 
-            _write_atomic(target, lambda tmp: write_docx(result, tmp, lang=lang, figure_png=figure))
+                _write_atomic(target, lambda tmp: write_docx(result, tmp, lang=lang, figure_png=figure))
+            else:
+                _write_atomic(target, lambda tmp: result.to_pdf(tmp, lang=lang, figure_png=figure))
         else:
-            _render(result, target, lang)
+            _render(result, target, lang, basemap)
         return {"file": name}
 
     return _guard(run, {str(Path(out_dir).parent.parent.parent): ""})
@@ -473,23 +576,24 @@ def _rescreen(again: dict, store_sha256: str):
 
     params = again["params"]
     site = _read(again["upload"], again["client"], params)
-    extra, _ = _national_major_kwargs(NATIONAL_MAJOR.get(str(params.get("national_major") or "").lower()))
     result = screen(site, _version(store_sha256), radius=params.get("radius"), width=params.get("width"),
-                    buffer=params.get("buffer") or 5000.0, industry=params.get("industry") or None, **extra)
+                    buffer=params.get("buffer") or 5000.0, industry=params.get("industry") or None,
+                    national_major=NATIONAL_MAJOR.get(str(params.get("national_major") or "").lower()),
+                    **project_fields(params))
     result.generated_at = again["generated_at"]
     _keep_store_name(result, {"name": again["store_name"], "sha256": store_sha256})
     return result
 
 
-def _render(result, target: Path, lang: str) -> None:
+def _render(result, target: Path, lang: str, basemap=None) -> None:
     if target.name == "map.html":
         from ..render.html_map import write_html_map
 
-        _write_atomic(target, lambda tmp: write_html_map(result, tmp))
-    elif target.suffix in (".png", ".pdf"):
+        _write_atomic(target, lambda tmp: write_html_map(result, tmp, lang=lang, basemap=basemap))
+    elif target.suffix == ".png":
         from ..render.static_map import write_static_map
 
-        _write_atomic(target, lambda tmp: write_static_map(result, tmp, lang=lang))
+        _write_atomic(target, lambda tmp: write_static_map(result, tmp, lang=lang, basemap=basemap))
     elif target.suffix == ".xlsx":
         from ..render.xlsx_report import write_xlsx
 
@@ -514,16 +618,66 @@ def store_info() -> dict:
 
 
 def backdrop(tolerance_deg: float = 0.002) -> dict:
-    """The store's control units, simplified, as GeoJSON (the drawing map's backdrop)."""
+    """The store's zoning, simplified, as GeoJSON (the drawing map's backdrop).
+
+    Control units (``layer: control_units`` with ``code``, ``name``,
+    ``category``, ``county``), then the redline, protected areas and water-source
+    zones (``layer`` their kind, ``name``, ``zone`` or ``level``). Simplified for
+    the eye (``tolerance_deg``): never used to decide anything.
+    """
     def run() -> dict:
         import geopandas as gpd
+        import pandas as pd
+
+        store = _store()
+        frames = []
+        wanted = {"control_units": ["code", "name", "category", "county"], "eco_redline": ["name"],
+                  "protected_areas": ["name", "zone"], "water_sources": ["name", "level"]}
+        for kind, cols in wanted.items():
+            if not store.has(kind):
+                continue
+            layer = store.read(kind)
+            keep = [c for c in cols if c in layer.columns]
+            part = gpd.GeoDataFrame(layer[keep].astype(str), geometry=layer.geometry.simplify(tolerance_deg),
+                                    crs=layer.crs)
+            part.insert(0, "layer", kind)
+            frames.append(part)
+        if not frames:
+            return {"type": "FeatureCollection", "features": []}
+        frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs).fillna("")
+        return frame.__geo_interface__
+
+    return _guard(run, {})
+
+
+def offline_features(margin_deg: float = 0.5, tolerance_deg: float = 0.0008) -> dict:
+    """The offline basemap around the store's control units, as GeoJSON for the page.
+
+    County boundaries (``role: county``, with ``name``) and county seats
+    (``role: seat``, points with ``name``), in the frame of the store's data
+    (see :func:`gisplan.render.offline_basemap.offline_basemap`).
+    """
+    def run() -> dict:
+        import shapely
+
+        from ..render.offline_basemap import boundaries_as_drawn, offline_basemap
 
         store = _store()
         if not store.has("control_units"):
             return {"type": "FeatureCollection", "features": []}
-        units = store.read("control_units")[["code", "name", "category", "geometry"]]
-        frame = gpd.GeoDataFrame(units, geometry=units.geometry.simplify(tolerance_deg), crs=units.crs)
-        return frame.__geo_interface__
+        units = store.read("control_units")
+        x0, y0, x1, y1 = (float(v) for v in units.total_bounds)
+        found = offline_basemap((x0 - margin_deg, y0 - margin_deg, x1 + margin_deg, y1 + margin_deg),
+                                as_published=boundaries_as_drawn(_STATE["info"]))
+        features = []
+        for _, r in found["counties"].iterrows():
+            features.append({"type": "Feature", "properties": {"role": "county", "name": r["name"], "adcode": r["adcode"]},
+                             "geometry": shapely.geometry.mapping(
+                                 shapely.set_precision(r.geometry.boundary.simplify(tolerance_deg), 1e-5))})
+        for _, r in found["seats"].iterrows():
+            features.append({"type": "Feature", "properties": {"role": "seat", "name": r["name"], "adcode": r["adcode"]},
+                             "geometry": shapely.geometry.mapping(r.geometry)})
+        return {"type": "FeatureCollection", "features": features}
 
     return _guard(run, {})
 
@@ -553,3 +707,78 @@ def import_rules_file(path: str, client_name: str, opts: dict) -> dict:
         return {"lines": [scrub(line, {path: client_name}) for line in report.lines()]}
 
     return _guard(run, {path: client_name, str(Path(path).parent): ""})
+
+
+def site_geojson(pickled: bytes, again: dict | None = None) -> dict:
+    """The site and its screened footprint of a kept screening, as GeoJSON (to show a reopened screening).
+
+    The pickled result holds both; when it cannot be read (another gisplan
+    version), the kept upload is read again with the recorded options
+    (the site alone, no footprint).
+    """
+    def run() -> dict:
+        import shapely
+
+        try:
+            result = pickle.loads(pickled)
+            site, footprint = result.site.geometry, result.footprint
+        except Exception:
+            if not again:
+                raise
+            site, footprint = _read(again["upload"], again["client"], again["params"]).geometry, None
+        features = [{"type": "Feature", "properties": {"role": "site"}, "geometry": shapely.geometry.mapping(site)}]
+        if footprint is not None and not footprint.equals(site):
+            features.append({"type": "Feature", "properties": {"role": "footprint"},
+                             "geometry": shapely.geometry.mapping(footprint)})
+        return {"type": "FeatureCollection", "features": features}
+
+    return _guard(run, {})
+
+
+def unit_card(code: str) -> dict:
+    """One control unit of the current store as the page's unit card shows it.
+
+    Returns
+    -------
+    dict
+        ``code``, ``name``, ``category``, ``category_label``, ``county``,
+        ``area_m2`` (ellipsoidal), ``clauses`` (the access-list clauses that
+        apply to it, grouped by dimension: ``[{"dimension", "label", "label_en",
+        "clauses": [{"tier", "tier_label", "scope", "text", "source", "article"}]}]``),
+        ``has_list`` (whether the store holds an access list at all); or
+        ``error``/``status`` 404 for an unknown code.
+    """
+    def run() -> dict:
+        import shapely
+
+        from ..geometry import to_equal_area
+        from ..rules.access_list import DIMENSION_LABELS_EN, DIMENSIONS, TIER_LABELS_ZH, AccessList
+        from ..vocab import CATEGORY_LABELS_ZH
+
+        store = _store()
+        if not store.has("control_units"):
+            return {"error": f"no control unit {code}", "status": 404}
+        units = store.read("control_units")
+        found = units[units["code"].astype(str) == code]
+        if not len(found):
+            return {"error": f"no control unit {code}", "status": 404}
+        row = found.iloc[0]
+        unit = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.drop(labels="geometry").items()}
+        clauses = AccessList.from_store(store)
+        groups: dict[str, list] = {}
+        for c in (clauses.for_unit(unit) if clauses is not None else []):
+            groups.setdefault(c.dimension or "", []).append(
+                {"tier": c.tier, "tier_label": TIER_LABELS_ZH.get(c.tier, c.tier),
+                 "scope": c.scope_name or c.scope, "text": c.text, "source": c.source, "article": c.article,
+                 "element_zone": c.element_zone, "demo": c.demo})
+        order = [*DIMENSIONS, *[d for d in groups if d not in DIMENSIONS]]
+        return {"code": code, "name": str(unit.get("name") or ""), "category": str(unit.get("category") or ""),
+                "category_label": CATEGORY_LABELS_ZH.get(unit.get("category"), str(unit.get("category") or "")),
+                "county": str(unit.get("county") or ""),
+                "area_m2": float(shapely.area(to_equal_area(row.geometry))),
+                "has_list": clauses is not None,
+                "clauses": [{"dimension": d, "label": DIMENSIONS.get(d, "其他要求"),
+                             "label_en": DIMENSION_LABELS_EN.get(d, "other requirements"), "clauses": groups[d]}
+                            for d in order if d in groups]}
+
+    return _guard(run, {})

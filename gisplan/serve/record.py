@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["Record", "ScreeningRow", "write_durable", "fsync_file", "now_iso"]
+__all__ = ["Record", "ScreeningRow", "write_durable", "fsync_file", "now_iso", "search_words"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS screenings (
@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS screenings (
     result_pickle BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS screenings_user ON screenings(user, created_at);
+CREATE TABLE IF NOT EXISTS screening_search (
+    id TEXT PRIMARY KEY,
+    words TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -71,6 +75,41 @@ _ID = re.compile(r"^[0-9a-f]{16}$")
 def now_iso() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def search_words(result: dict, params: dict) -> str:
+    """The words a screening is found by besides its site and file names (lower case).
+
+    Project name, builder, project code, nature of construction, the industry
+    as given and as matched (code, name, catalogue item), the verdict (code and
+    words in both languages; ``outside`` and 数据范围外 for a site wholly outside
+    the store's data) and the codes of the control units it overlaps.
+
+    Parameters
+    ----------
+    result : dict
+        The result JSON (only ``project``, ``verdict``, ``coverage`` and ``control_units`` are read).
+    params : dict
+        The parameters kept with the screening.
+    """
+    from ..engine.single import OUTSIDE_LABEL
+    from ..labels import DECISION_LABELS
+
+    project = result.get("project") or {}
+    verdict = (result.get("verdict") or {}).get("overall") or "review"
+    if (result.get("coverage") or {}).get("status") == "outside":  # no verdict given: found as 数据范围外
+        verdict = "outside"
+        labels = {"zh": {"outside": OUTSIDE_LABEL}, "en": {"outside": "outside the data"}}
+    else:
+        labels = DECISION_LABELS
+    industry = (result.get("verdict") or {}).get("industry") or {}
+    words = [project.get("name"), project.get("builder"), project.get("project_code"),
+             project.get("construction_nature_label"), params.get("project_name"), params.get("builder"),
+             params.get("project_code"), params.get("industry"), industry.get("code"), industry.get("name"),
+             f"名录第{industry['catalogue_item']}项" if industry.get("catalogue_item") else None,
+             verdict, labels["zh"].get(verdict), labels["en"].get(verdict)]
+    words += [u.get("code") for u in result.get("control_units") or []]
+    return " ".join(dict.fromkeys(str(w) for w in words if w)).casefold()
 
 
 def write_durable(path: Path, data: bytes) -> None:
@@ -153,6 +192,27 @@ class Record:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._index_older_screenings()
+
+    def _index_older_screenings(self) -> None:
+        """Give screenings recorded before the search words were kept their words (once, at start-up)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, params, result_json FROM screenings WHERE id NOT IN "
+                                    "(SELECT id FROM screening_search)").fetchall()
+            if not rows:
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for sid, params, text in rows:
+                    try:
+                        words = search_words(json.loads(text), json.loads(params))
+                    except (ValueError, TypeError, AttributeError):
+                        words = ""
+                    self._db.execute("INSERT OR IGNORE INTO screening_search (id, words) VALUES (?, ?)", (sid, words))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         """Close the database."""
@@ -180,8 +240,13 @@ class Record:
 
     def add_screening(self, *, sid: str, user: str, site_name: str, client_filename: str, upload: Path,
                       params: dict, store_name: str, store_versions: dict, store_sha256: str, verdict: str,
-                      result_json: str, result_pickle: bytes, ip: str) -> None:
-        """Store one screening and its audit line in one committed transaction (the upload is already on disk)."""
+                      result_json: str, result_pickle: bytes, ip: str, search: str = "") -> None:
+        """Store one screening and its audit line in one committed transaction (the upload is already on disk).
+
+        ``search`` holds the words the record is searched by besides the site and
+        file names (project form, industry, verdict, unit codes; see
+        :func:`gisplan.serve.engine.search_text`).
+        """
         values = (sid, now_iso(), user, site_name, client_filename, upload.relative_to(self.dir).as_posix(),
                   json.dumps(params, ensure_ascii=False), store_name, json.dumps(store_versions, ensure_ascii=False),
                   store_sha256, verdict, result_json, sqlite3.Binary(result_pickle))
@@ -192,6 +257,8 @@ class Record:
                     "INSERT INTO screenings (id, created_at, user, site_name, client_filename, upload, params, "
                     "store_name, store_versions, store_sha256, verdict, result_json, result_pickle) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+                self._db.execute("INSERT OR REPLACE INTO screening_search (id, words) VALUES (?, ?)",
+                                 (sid, search.casefold()))
                 self._audit(user, "screen", f"{sid} {client_filename} -> {verdict}", ip)
                 self._db.execute("COMMIT")
             except BaseException:
@@ -218,25 +285,41 @@ class Record:
         return values[0] if values else None
 
     def list(self, *, user: str | None = None, q: str | None = None, date_from: str | None = None,
-             date_to: str | None = None, limit: int = 200) -> list[ScreeningRow]:
-        """Screenings, newest first; ``user`` limits to one user's, ``q`` searches site name and file name.
+             date_to: str | None = None, limit: int = 200, verdict: str | None = None,
+             since: str | None = None, until: str | None = None) -> list[ScreeningRow]:
+        """Screenings, newest first; ``user`` limits to one user's.
 
-        ``date_from``/``date_to`` are ``YYYY-MM-DD`` (inclusive, UTC).
+        ``q`` searches the site name, the file name and the words kept with each
+        screening (project name, builder, project code, industry, verdict, unit
+        codes); every word of ``q`` must be found. ``verdict`` keeps one
+        decision. ``date_from``/``date_to`` are ``YYYY-MM-DD`` (inclusive, UTC);
+        ``since``/``until`` are ISO 8601 instants (UTC, ``...+00:00``), for a
+        page that asks by its local day.
         """
         where, args = [], []
         if user is not None:
             where.append("user = ?")
             args.append(user)
-        if q:
-            where.append("(site_name LIKE ? ESCAPE '\\' OR client_filename LIKE ? ESCAPE '\\')")
-            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            args += [like, like]
+        for word in (q or "").split():
+            where.append("(site_name LIKE ? ESCAPE '\\' OR client_filename LIKE ? ESCAPE '\\' OR id IN "
+                         "(SELECT id FROM screening_search WHERE words LIKE ? ESCAPE '\\'))")
+            like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            args += [like, like, like.casefold()]
+        if verdict:
+            where.append("verdict = ?")
+            args.append(verdict)
         if date_from:
             where.append("substr(created_at, 1, 10) >= ?")
             args.append(date_from)
         if date_to:
             where.append("substr(created_at, 1, 10) <= ?")
             args.append(date_to)
+        if since:
+            where.append("created_at >= ?")
+            args.append(since)
+        if until:
+            where.append("created_at < ?")
+            args.append(until)
         sql = f"SELECT {_COLUMNS} FROM screenings"
         if where:
             sql += " WHERE " + " AND ".join(where)
