@@ -116,6 +116,7 @@ def write_site_reports(
     raster: str | None = None,
     on_site=None,
     forms: dict | None = None,
+    basemap=None,
 ) -> pd.DataFrame:
     """Write ``<id>.docx`` and ``<id>.png`` for every screened site of a batch table.
 
@@ -142,6 +143,9 @@ def write_site_reports(
         and raises there to cancel).
     forms : dict, optional
         Site id -> project form (:func:`project_forms`): 表1 of each report.
+    basemap : BasemapSpec or str, optional
+        Basemap under every map and DOCX figure (as :func:`gisplan.render.eia_outputs.write_eia_outputs`
+        takes it; default none).
 
     Returns
     -------
@@ -183,7 +187,8 @@ def write_site_reports(
         if result.verdict.get("overall") != table["verdict"].iloc[i]:
             raise RuntimeError(f"site {site_id}: the report's verdict {result.verdict.get('overall')!r} differs from "
                                f"the batch row's {table['verdict'].iloc[i]!r}")
-        write_eia_outputs(result, docx=out / f"{stem}.docx", png=out / f"{stem}.png", lang=lang, raster=raster)
+        write_eia_outputs(result, docx=out / f"{stem}.docx", png=out / f"{stem}.png", lang=lang, raster=raster,
+                          basemap=basemap)
         rows.append({id_field: site_id, "docx": f"{stem}.docx", "png": f"{stem}.png", "verdict": result.verdict.get("overall")})
     if on_site is not None and len(table):
         on_site(len(table), len(table))

@@ -244,3 +244,39 @@ def test_the_cli_draws_the_pages_basemap_under_the_png_docx_and_pdf(demo_store, 
         lines = r.stderr.strip().splitlines()
         assert r.exit_code == 2 and len(lines) == 1 and words in lines[0] and "Traceback" not in r.output, (args, r.stderr)
     assert not any((tmp_path / n).exists() for n in ("x.png", "x.html"))  # refused before any screening
+
+
+def test_batch_report_maps_take_the_same_basemap(demo_store, marked, tmp_path):
+    """``batch --report-dir --basemap`` draws the tile file under every report's PNG and DOCX figure, as
+    ``screen --basemap`` does; without --report-dir it is refused in one line before any screening."""
+    import io
+    import json
+    import zipfile
+
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from gisplan.cli import main
+
+    x, y = YANJI
+    feats = []
+    for i, dx in enumerate((0.002, 0.004)):
+        ring = [[x + dx, y - 0.004], [x + dx + 0.004, y - 0.004], [x + dx + 0.004, y], [x + dx, y], [x + dx, y - 0.004]]
+        feats.append({"type": "Feature", "properties": {"sid": f"s{i}"},
+                      "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    sites = tmp_path / "sites.geojson"
+    sites.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    run = CliRunner().invoke
+    r = run(main, ["batch", str(sites), "--store", str(demo_store), "--id-field", "sid", "--out", str(tmp_path / "t.csv"),
+                   "--report-dir", str(tmp_path / "rep"), "--basemap", str(marked["mbtiles"]), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    for sid in ("s0", "s1"):
+        png = (tmp_path / "rep" / f"{sid}.png").read_bytes()
+        assert len(magenta_blobs(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")))) == 1, sid
+        with zipfile.ZipFile(tmp_path / "rep" / f"{sid}.docx") as z:
+            assert [z.read(n) for n in z.namelist() if n.startswith("word/media/")] == [png]
+    r = run(main, ["batch", str(sites), "--store", str(demo_store), "--id-field", "sid", "--out", str(tmp_path / "u.csv"),
+                   "--basemap", "offline"])
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 2 and len(lines) == 1 and "needs --report-dir" in lines[0], r.output
+    assert not (tmp_path / "u.csv").exists()

@@ -13,8 +13,10 @@ from .options import (
     map_raster_option,
     national_major_option,
     reading_options,
+    report_basemap_option,
     report_options,
     site_options,
+    take_map,
     take_map_raster,
     take_reading,
     take_reports,
@@ -50,6 +52,7 @@ __all__ = ["batch"]
                    "output folder, chunks of --chunk-size/--partitions sites, default 4,000).")
 @national_major_option
 @map_raster_option
+@report_basemap_option
 @click.option("--project-name-field", help="With --report-dir: field holding each site's 项目名称 (default: the site id).")
 @click.option("--builder-field", help="With --report-dir: field holding each site's 建设单位.")
 @click.option("--project-code-field", help="With --report-dir: field holding each site's 项目代码 (投资项目统一代码).")
@@ -86,6 +89,9 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
     if opts.get("map_raster") and not reports.get("report_dir"):
         raise InputError("--map-raster needs --report-dir (the batch table has no map)")
     map_raster = take_map_raster(opts, store, {"report_dir": reports.get("report_dir")})
+    if opts.get("basemap") is not None and not reports.get("report_dir"):
+        raise InputError("--basemap draws under the report maps: it needs --report-dir")
+    _, basemap = take_map(opts, None, static=bool(reports.get("report_dir")))
     form_fields = {k: opts.pop(f"{k}_field", None) for k in ("project_name", "builder", "project_code", "construction_nature")}
     if any(form_fields.values()) and not reports.get("report_dir"):
         raise InputError("--project-name-field/--builder-field/--project-code-field/--construction-nature-field "
@@ -137,7 +143,8 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
         from ..batch_reports import write_site_reports
 
         written = write_site_reports(table, store, reports["report_dir"], id_field=id_field, lang=reports["lang"],
-                                     progress=progress, national_major=national_major, raster=map_raster, forms=forms)
+                                     progress=progress, national_major=national_major, raster=map_raster, forms=forms,
+                                     basemap=basemap)
         click.echo(f"{(written['docx'] != '').sum()} DOCX report(s) and PNG map(s) -> {reports['report_dir']}")
     if layers_out:
         from ..batch_layers import write_batch_layers

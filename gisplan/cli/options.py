@@ -14,6 +14,7 @@ from ..vocab import KINDS as _VOCAB_KINDS
 
 __all__ = [
     "KINDS", "site_options", "reading_options", "arrival_options", "national_major_option", "basemap_options",
+    "report_basemap_option",
     "report_options", "mapping_options", "layer_file_options", "take_reading", "take_reports", "take_map",
     "take_layer_file", "lock_timeout_option", "map_raster_option", "take_map_raster", "layers_out_option",
     "project_options", "take_project",
@@ -122,6 +123,20 @@ def basemap_options(f):
         click.option("--tiles-crs", type=click.Choice(["cgcs2000", "gcj02"]),
                      help="What --tiles is drawn in: cgcs2000 (default; Tianditu 天地图) or gcj02 "
                           "(AMap/Tencent: overlays are shifted to line up)."),
+    )
+
+
+def report_basemap_option(f):
+    """--basemap/--basemap-crs/--basemap-attribution of ``batch --report-dir`` (the PNG maps and DOCX figures)."""
+    return _stack(
+        f,
+        click.option("--basemap", metavar="SOURCE", default=None,
+                     help="With --report-dir: basemap under every report's map and DOCX figure, as `gisplan screen "
+                          "--basemap` takes it (offline, none, an XYZ/WMTS tile URL, a local .mbtiles/.pmtiles file, "
+                          "amap / amap-satellite)."),
+        click.option("--basemap-crs", type=click.Choice(["cgcs2000", "wgs84", "gcj02"]), default=None,
+                     help="What the --basemap tiles are drawn in (default cgcs2000)."),
+        click.option("--basemap-attribution", default=None, help="Credit shown for the --basemap tiles."),
     )
 
 
