@@ -77,8 +77,12 @@ CONFLICT = "conflict"
 CLEAR = "clear"
 _NO_LIST = "该环境管控单元的生态环境准入清单未入库，须对照发布的准入清单逐条核对。"
 _NO_LIST_EN = "No access list for this unit in the store: check the published list clause by clause."
-_OUTSIDE = "项目部分或全部位于库内环境管控单元范围外，须对照所在地的管控单元及准入清单核对。"
-_OUTSIDE_EN = "Part of the site lies outside the store's control units: check the local units and lists."
+_OUTSIDE = "项目部分位于本系统环境管控单元数据范围外，范围外部分须对照所在地的环境管控单元及生态环境准入清单核对。"
+_OUTSIDE_EN = "Part of the site lies outside the store's control units: check that part against the local units and lists."
+_OUTSIDE_ALL = ("选址全部位于本系统环境管控单元数据范围外，本系统不作判定；须对照所在地的环境管控单元及生态环境准入清单"
+                "核对。")
+_OUTSIDE_ALL_EN = ("The site lies wholly outside the store's control units: gisplan gives no verdict; check it against "
+                   "the local units and lists.")
 
 
 _MISSING = "库内缺少{label}图层，无法判定项目与其关系，须人工核对。"
@@ -537,8 +541,11 @@ class VerdictEngine:
             features.append({"kind": h["kind"], "name": h["name"], "code": h.get("code") or "", "zone": h["zone"],
                              "overlap_m2": float(h["overlap_m2"]), "decision": f["decision"], "deciding": [fid]})
         if has_units and outside_m2 > 0:
+            wholly = units is None or not len(units)  # no control unit touched: the whole site is outside the data
             findings["coverage:outside"] = {"kind": "coverage", "name": "库内管控单元范围外", "zone": "outside",
-                                            "zone_label": "范围外", "decision": REVIEW, "rule": _OUTSIDE, "rule_en": _OUTSIDE_EN,
+                                            "zone_label": "范围外", "decision": REVIEW,
+                                            "rule": _OUTSIDE_ALL if wholly else _OUTSIDE,
+                                            "rule_en": _OUTSIDE_ALL_EN if wholly else _OUTSIDE_EN,
                                             "citation": "", "source": "", "article": "", "id": "coverage:outside",
                                             "tier": "", "dimension": "", "dimension_label": "", "overlap_m2": float(outside_m2)}
         for f in self.statutory_element_findings(elements):

@@ -45,10 +45,14 @@ def test_coverage_of_a_site_outside_partly_outside_and_inside(store_path):
     assert c["outside_m2"] == pytest.approx(geod_area(BEIJING), rel=1e-6)
     assert out.verdict.overall == "review" and out.verdict.overall_label == "数据范围外，不作判定"
     assert "not judged" in repr(out) and "选址不在本系统数据范围" in out._repr_html_()  # Jupyter says it too
+    (outside,) = [f for f in out.verdict.findings if f.kind == "coverage"]  # no "part of the site" for all of it
+    assert outside.rule.startswith("选址全部位于本系统环境管控单元数据范围外，本系统不作判定") and "部分" not in outside.rule
     part = screen(PARTIAL, store_path).to_dict()["coverage"]
     east = geod_area(shapely.box(129.60, 42.81, 129.62, 42.82))
     assert part["status"] == "partial" and part["outside_m2"] == pytest.approx(east, rel=1e-6)
     assert part["outside_share"] == pytest.approx(east / geod_area(PARTIAL), rel=1e-6)
+    (outside,) = [f for f in screen(PARTIAL, store_path).verdict.findings if f.kind == "coverage"]
+    assert outside.rule.startswith("项目部分位于本系统环境管控单元数据范围外，范围外部分须")
     inside = screen(INSIDE, store_path).to_dict()["coverage"]
     assert inside["status"] == "inside" and inside["outside_m2"] == 0.0
 
