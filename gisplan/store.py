@@ -53,6 +53,7 @@ from .errors import StoreError
 from .store_files import (
     LOCK_TIMEOUT,
     cached_verified,
+    connect_rw,
     file_id,
     refuse_foreign_wal,
     remember_verified,
@@ -260,7 +261,7 @@ def _table_checksum(con: sqlite3.Connection, table: str) -> tuple[int, str]:
 
 
 def _write_part_bounds(gpkg: str, table: str) -> None:
-    with closing(sqlite3.connect(gpkg)) as con:
+    with closing(connect_rw(gpkg)) as con:
         rows = con.execute(
             f'SELECT fid, feature_id, area_m2, xmin, ymin, xmax, ymax, exclusive FROM "{table}" ORDER BY fid'
         ).fetchall()
@@ -504,8 +505,8 @@ class Store:
         if path.exists() and not overwrite:
             raise StoreError(f"{path} exists; pass overwrite=True to replace it")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with write_session(path, lock_timeout, copy_existing=False) as tmp:
-            _init_store_file(tmp)
+        with write_session(path, lock_timeout, copy_existing=False, init=_init_store_file):
+            pass
         return cls(path)
 
     @classmethod
@@ -517,8 +518,8 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             with store_lock(path, lock_timeout):
                 if not path.exists():  # another writer may have made it while we waited
-                    with write_session(path, lock_timeout, copy_existing=False, locked=True) as tmp:
-                        _init_store_file(tmp)
+                    with write_session(path, lock_timeout, copy_existing=False, locked=True, init=_init_store_file):
+                        pass
         return cls(path, verify=verify)
 
     @classmethod
@@ -533,8 +534,7 @@ class Store:
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with write_session(path, lock_timeout, copy_existing=False) as tmp:
-            _init_store_file(tmp)
+        with write_session(path, lock_timeout, copy_existing=False, init=_init_store_file) as tmp:
             writer = StoreWriter(tmp, path)
             yield writer
             writer.finish()
@@ -765,7 +765,7 @@ class StoreWriter:
         self._dropped: set[str] = set()
 
     def _tables(self) -> set[str]:
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             return {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")} & tables
 
@@ -783,7 +783,7 @@ class StoreWriter:
 
     def read(self, kind: str) -> gpd.GeoDataFrame:
         """Layer ``kind`` of the next version (no checksum check: the rebuild reads edited layers)."""
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             geom = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()).get(kind)
         reader = self._reader()
         try:
@@ -804,7 +804,7 @@ class StoreWriter:
     def attributes(self, kind: str, columns: list[str]) -> pd.DataFrame:
         """Attribute columns of layer ``kind`` of the next version."""
         names = ", ".join(_quote(c) for c in columns)
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             rows = con.execute(f'SELECT {names} FROM "{kind}" ORDER BY fid').fetchall()
         return pd.DataFrame.from_records(rows, columns=columns)
 
@@ -852,7 +852,7 @@ class StoreWriter:
 
     def drop_layer(self, kind: str) -> None:
         """Remove layer ``kind``'s derived tables, meta row and checksums (its table is gone)."""
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             for table in (_pieces_layer(kind), _edges_layer(kind), kind):
                 con.execute(f"DROP TABLE IF EXISTS {_quote(table)}")
                 for sql in ("DELETE FROM gpkg_contents WHERE table_name = ?",
@@ -876,7 +876,7 @@ class StoreWriter:
     def finish(self, names: set[str] | None = None) -> None:
         """Record row counts and checksums of the tables written (or of ``names``)."""
         names = set(self._touched if names is None else names)
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             con.execute(f"CREATE TABLE IF NOT EXISTS {CHECKSUM_TABLE} "
                         "(name TEXT PRIMARY KEY, rows INTEGER NOT NULL, checksum TEXT NOT NULL)")
             for name in self._dropped - names:
@@ -908,7 +908,7 @@ def _forget_orphans(gpkg: str) -> None:
     registered. The store's checksums still name a dropped layer, so opening the
     store keeps refusing it until it is re-imported or rebuilt.
     """
-    with closing(sqlite3.connect(gpkg)) as con:
+    with closing(connect_rw(gpkg)) as con:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         virtual = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")}
         names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]

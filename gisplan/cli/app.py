@@ -143,7 +143,7 @@ def protect_inputs(store=None, *inputs) -> None:
     """Outputs of this command never replace the store or an input file (exit 2 instead)."""
     from ..io.outputs import protect, unprotect
 
-    tokens = [protect(store, role="the store"), protect(*inputs, role="an input file")]
+    tokens = [protect(store, role="the store", store=True), protect(*inputs, role="an input file")]
     ctx = click.get_current_context()
     for token in tokens:
         ctx.call_on_close(lambda t=token: unprotect(t))

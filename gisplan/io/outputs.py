@@ -55,8 +55,8 @@ _COMPANIONS = {
     ".gpkg": ("-wal", "-shm", "-journal"),
 }
 
-# (token, real path, (st_dev, st_ino) or None, role)
-_PROTECTED: list[tuple[int, str, tuple[int, int] | None, str]] = []
+# (token, real path, (st_dev, st_ino) or None, role, a store: its owned files too)
+_PROTECTED: list[tuple[int, str, tuple[int, int] | None, str, bool]] = []
 _TOKEN = [0]
 
 _REASONS = {
@@ -77,7 +77,7 @@ _REASONS = {
 # --------------------------------------------------------------------------- protected inputs
 
 
-def protect(*paths: str | os.PathLike | None, role: str = "an input") -> int:
+def protect(*paths: str | os.PathLike | None, role: str = "an input", store: bool = False) -> int:
     """Refuse writing over ``paths`` until :func:`unprotect` is called with the token.
 
     Parameters
@@ -88,23 +88,42 @@ def protect(*paths: str | os.PathLike | None, role: str = "an input") -> int:
         ``-wal``/``-shm``/``-journal`` are protected with it.
     role : str
         What they are, for the message (``"the store"``, ``"an input"``).
+    store : bool
+        ``paths`` are layer stores: every file a store owns is protected with
+        it (its lock file, SQLite sidecars, temp copies of writes and its
+        rasters folder; see :func:`gisplan.store_files.is_owned_by`), whatever
+        its file name's extension.
 
     Returns
     -------
     int
         A token for :func:`unprotect`.
     """
+    from ..store_files import owned_files
+
     _TOKEN[0] += 1
     token = _TOKEN[0]
-    for p in _with_companions(paths):
-        real = os.path.realpath(p)
-        try:
-            st = os.stat(real)
-            ident = (st.st_dev, st.st_ino)
-        except OSError:
-            ident = None
-        _PROTECTED.append((token, real, ident, role))
+    if not store:
+        for p in _with_companions(paths):
+            _protect_one(token, p, role, False)
+        return token
+    for p in paths:
+        if p is None or os.fspath(p) == "" or "://" in os.fspath(p):
+            continue
+        _protect_one(token, p, role, True)
+        for owned in owned_files(os.path.realpath(os.fspath(p)))[1:]:
+            _protect_one(token, owned, f"a file that belongs to {role}", False)
     return token
+
+
+def _protect_one(token: int, path: str | os.PathLike, role: str, store: bool) -> None:
+    real = os.path.realpath(path)
+    try:
+        st = os.stat(real)
+        ident = (st.st_dev, st.st_ino)
+    except OSError:
+        ident = None
+    _PROTECTED.append((token, real, ident, role, store))
 
 
 def _with_companions(paths) -> list[str]:
@@ -126,11 +145,15 @@ def unprotect(token: int) -> None:
 
 
 def _protected_role(real: str, st: os.stat_result | None) -> str | None:
-    for _, path, ident, role in _PROTECTED:
+    from ..store_files import is_owned_by
+
+    for _, path, ident, role, store in _PROTECTED:
         if path == real:
             return role
         if st is not None and ident is not None and ident == (st.st_dev, st.st_ino):
             return role  # a hard link or another spelling of the same file
+        if store and is_owned_by(path, real):
+            return f"a file that belongs to {role}"
     return None
 
 
@@ -192,7 +215,7 @@ def check_output_path(path: str | os.PathLike, *, protect_also: Iterable[str | o
         raise OutputError(f"cannot write {shown}: it is {kind}, not a regular file")
     role = _protected_role(real, st)
     if role is None:
-        token = protect(*protect_also, role="the store")
+        token = protect(*protect_also, role="the store", store=True)
         try:
             role = _protected_role(real, st)
         finally:
