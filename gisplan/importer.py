@@ -243,6 +243,8 @@ _CODES = {"control_units": ("category", set(CATEGORY_LABELS_ZH)), "protected_are
           "water_sources": ("level", set(LEVEL_LABELS_ZH)),
           **{k: ("zone", set(v)) for k, v in ELEMENT_ZONE_LABELS_ZH.items()}}
 _DERIVED_COLUMNS = ("feature_id", "area_m2", "area_gk_m2")
+#: Tables a rebuild does not rewrite as attribute tables (written with the layers, or bookkeeping).
+_INTERNAL_TABLES = ("gisplan_meta", "gisplan_piece_bounds", "gisplan_checksums", "gisplan_write_stamp")
 
 
 def rebuild_store(path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:
@@ -287,9 +289,10 @@ def rebuild_store(path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT
             tx.write_prepared(kind, *prepare_for_store(kind, frame), keep_meta=True,
                               meta={"warnings": [f"rebuilt from the layer table as stored ({len(frame)} features)"]})
             lines.append(f"{kind}: {len(frame)} feature(s); pieces, boundary lines and checksums rebuilt")
-        access = tx.read_table("gisplan_access_list")
-        if access is not None:
-            tx.write_table("gisplan_access_list", access)  # unchanged, checksummed anew
+        for name in sorted(tx.table_names()):
+            if name.startswith("gisplan_") and name not in _INTERNAL_TABLES \
+                    and not name.startswith(("gisplan_pieces_", "gisplan_edges_")):
+                tx.write_table(name, tx.read_table(name))  # the access list ...: unchanged, checksummed anew
     return lines or ["the store holds no layers"]
 
 

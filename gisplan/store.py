@@ -773,6 +773,10 @@ class StoreWriter:
         """Whether the next version holds layer or table ``kind``."""
         return kind in self._tables()
 
+    def table_names(self) -> set[str]:
+        """Names of the layers and attribute tables of the next version."""
+        return self._tables()
+
     def kinds(self) -> list[str]:
         """Layer kinds of the next version."""
         tables = self._tables()

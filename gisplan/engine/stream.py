@@ -135,12 +135,12 @@ def _drop_unclaimed(out: Path, keep: Path | None) -> None:
 
 def _fingerprint(sites, store, options: dict, chunk_size: int, total) -> str:
     """What a partial run was for: the sites file (path, size, time), the store version and the options."""
-    def stat_key(p) -> list:
+    def stat_key(p) -> list:  # a file replaced or edited in place changes its inode or ctime (no tool sets it back)
         st = os.stat(p)
-        return [os.path.realpath(p), st.st_size, st.st_mtime_ns]
+        return [os.path.realpath(p), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
     store_path = getattr(store, "path", store)
-    version = getattr(store, "generation", None)  # a PostGIS store: its import counter
+    version = getattr(store, "identity", None)  # a PostGIS store: its content identity (not its import counter)
     data = {"sites": stat_key(sites), "store": stat_key(store_path) if version is None else [str(store_path), version],
             "options": options,
             "chunk_size": chunk_size, "total": total}

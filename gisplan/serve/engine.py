@@ -48,6 +48,7 @@ def init_worker(store_path: str, versions_dir: str | None = None) -> None:
         _store()
     except GisplanError:
         pass  # reported on the first request
+    after_call()  # no database transaction held while the worker waits for its first request
 
 
 def _exit_with_parent(poll_s: float = 2.0) -> None:
@@ -118,26 +119,38 @@ def _store():
 
 
 def _database_store(url: _DatabaseStore):
-    """A PostGIS store's snapshot; its "checksum" names the URL and import counter (reports need the same one)."""
+    """A PostGIS store's snapshot; its "checksum" is the store's content identity (a digest of every table's rows,
+    recorded by the import and checked when a table is read), so a report is drawn only from the same data."""
     from ..resident import open_store
 
     if _STATE["resident"] is None:
         _STATE["resident"] = open_store(url)
     snapshot = _STATE["resident"].snapshot()
     if _STATE["store"] is not snapshot:
-        digest = hashlib.sha256(f"{url.name}\n{snapshot.generation}".encode()).hexdigest()
-        _STATE.update(store=snapshot, info={"name": url.name, "sha256": digest, "layers": snapshot.versions()})
+        _STATE.update(store=snapshot, info={"name": url.name, "sha256": snapshot.identity,
+                                            "layers": snapshot.versions()})
     return snapshot
 
 
+def after_call() -> None:
+    """After every call of the worker: end a PostGIS snapshot's transaction (no idle-in-transaction between
+    requests); the snapshot stays, and its next read locks the same table versions again."""
+    resident = _STATE.get("resident")
+    if resident is not None:
+        try:
+            resident.release()
+        except Exception:  # a broken connection: the next call reopens
+            pass
+
+
 def _keep_version(path: Path, digest: str, key: tuple) -> None:
-    """Keep this version of the store as ``<versions>/<sha256>.gpkg`` (a hard link, else a copy).
+    """Keep this version of the store as ``<versions>/<sha256>.gpkg``: a real copy (reflink where the file system
+    can, else a copy), one per content, checked against ``digest``.
 
     Reports are drawn later from the very version a screening read, even after
-    the store was replaced by a new import.
+    the store was replaced by a new import or edited in place by another tool
+    (a hard link would change with it).
     """
-    import shutil
-
     folder = _STATE["versions"]
     target = folder / f"{digest}.gpkg"
     if target.exists():
@@ -146,26 +159,36 @@ def _keep_version(path: Path, digest: str, key: tuple) -> None:
     tmp = folder / f".{digest}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     try:
-        try:
-            os.link(path, tmp)
-        except OSError:  # another file system, or no hard links: copy
-            shutil.copyfile(path, tmp)
-            if file_sha256(tmp) != digest:
-                raise StoreError("the store was being replaced; try again") from None
-        else:
-            st = tmp.stat()
-            if (st.st_dev, st.st_ino) != key[:2]:
-                raise StoreError("the store was being replaced; try again")
+        clone_file(path, tmp)
+        if file_sha256(tmp) != digest:
+            raise StoreError("the store was being replaced; try again") from None
         os.replace(tmp, target)
         _keep_rasters(path, target)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _keep_rasters(path: Path, target: Path) -> None:
-    """Keep the store's raster files beside the kept version (hard links, else copies; checksummed when read)."""
+def clone_file(source: Path, target: Path) -> None:
+    """Copy ``source`` to the new file ``target``: a reflink (shared blocks, copy on write) where the file
+    system supports it (Btrfs, XFS, ...), else a plain copy. Never a hard link: the copy must not change
+    when the source is edited in place."""
+    import fcntl
     import shutil
 
+    ficlone = 0x40049409  # _IOW(0x94, 9, int) from linux/fs.h
+    with open(source, "rb") as src, open(target, "xb") as dst:
+        try:
+            fcntl.ioctl(dst.fileno(), ficlone, src.fileno())
+            return
+        except OSError:  # another file system, or no reflinks: copy the bytes
+            pass
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _keep_rasters(path: Path, target: Path) -> None:
+    """Keep the store's raster files beside the kept version (reflinks or copies; checksummed when read)."""
     from ..rasters.store import raster_dir
 
     src, dst = raster_dir(path), raster_dir(target)
@@ -175,10 +198,13 @@ def _keep_rasters(path: Path, target: Path) -> None:
     for file in src.glob("*.tif"):
         if file.name.startswith(".") or (dst / file.name).exists():
             continue
+        tmp = dst / f".{file.name}.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)
         try:
-            os.link(file, dst / file.name)
-        except OSError:
-            shutil.copyfile(file, dst / file.name)
+            clone_file(file, tmp)
+            os.replace(tmp, dst / file.name)
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def _version(digest: str):
@@ -198,6 +224,9 @@ def _version(digest: str):
         if file is None or not file.is_file():
             raise StoreError(f"the store version this screening read (sha256 {digest[:12]}...) is no longer kept "
                              "in the data folder; its map and reports cannot be drawn")
+        if file_sha256(file) != digest:
+            raise StoreError(f"the kept copy of the store version this screening read (sha256 {digest[:12]}...) "
+                             "was changed in the data folder; its map and reports cannot be drawn")
         if len(kept) >= 4:
             kept.pop(next(iter(kept)))
         kept[digest] = Store(file)

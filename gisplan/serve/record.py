@@ -5,7 +5,7 @@ Layout of the data folder::
     record.sqlite            screenings (with the full result, pickled, to render reports
                              from later), audit log, sessions (WAL journal)
     uploads/<id><.ext>       the uploaded site file, under a generated name
-    stores/<sha256>.gpkg     every store version screened on (a hard link when possible), so
+    stores/<sha256>.gpkg     every store version screened on (a real copy: reflink or copy), so
                              maps and reports are drawn from the version a screening read
     outputs/<id>/<lang>/     reports rendered on first download, then served as they are
 
