@@ -19,7 +19,7 @@ import pandas as pd
 
 from .crs import CGCS2000
 from .errors import OutputError
-from .io.outputs import os_error_reason, safe_file_stem
+from .io.outputs import make_folder, os_error_reason, safe_file_stem
 from .render.labels import check_lang
 from .store import Store
 from .stores import as_store
@@ -136,6 +136,6 @@ def _make_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write reports into {out}: it is not a folder")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot write reports into {out}: {os_error_reason(exc)}") from exc
+        make_folder(out)
+    except OutputError as exc:
+        raise OutputError(f"cannot write reports into {out}: {os_error_reason(exc.__cause__ or exc)}") from exc

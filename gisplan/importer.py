@@ -65,13 +65,18 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _to_cgcs2000(frame: gpd.GeoDataFrame, source_crs: str | None) -> tuple[gpd.GeoDataFrame, str, list[str]]:
+def _to_cgcs2000(frame: gpd.GeoDataFrame, source_crs: str | None,
+                 crs_problem: str | None = None) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     warnings: list[str] = []
     if source_crs:
         given = parse_crs(source_crs)
         if frame.crs is not None and not frame.crs.equals(given):
             warnings.append(f"--source-crs {source_crs} overrides the file's own CRS ({frame.crs.to_string()})")
+        if crs_problem:
+            warnings.append(f"{crs_problem}: used --source-crs {source_crs}")
         crs, note = given, f"--source-crs {source_crs} (given)"
+    elif frame.crs is None and crs_problem:
+        raise CRSInputError(f"{crs_problem}; pass `source_crs`, e.g. EPSG:4490 or EPSG:4531")
     elif frame.crs is None:
         raise CRSInputError("the source has no coordinate system (.prj missing); pass `source_crs`, e.g. EPSG:4490 or EPSG:4531")
     else:
@@ -191,7 +196,7 @@ def import_layer(
     spec = layer_mapping(kind, mapping=mapping, value_maps=value_maps, mapping_file=mapping_file,
                          mapping_from=mapping_from)
     fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], spec.fields, spec.values)
-    frame, crs_note, crs_warnings = _to_cgcs2000(frame, source_crs)
+    frame, crs_note, crs_warnings = _to_cgcs2000(frame, source_crs, getattr(data, "crs_problem", None))
     frame, geom_warnings = _clean_geometries(frame, kind)
     schema_frame, map_warnings = apply_mapping(frame, fm)
     warnings = list(data.warnings) + crs_warnings + geom_warnings + map_warnings

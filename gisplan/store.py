@@ -61,6 +61,7 @@ from .store_files import (
     write_session,
 )
 from .store_files import one_line as _one_line
+from .io.outputs import make_folder
 from .geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_gk
 from .vocab import KINDS, SCHEMA
 
@@ -504,7 +505,7 @@ class Store:
         path = Path(path)
         if path.exists() and not overwrite:
             raise StoreError(f"{path} exists; pass overwrite=True to replace it")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent, str(path))
         with write_session(path, lock_timeout, copy_existing=False, init=_init_store_file):
             pass
         return cls(path)
@@ -515,7 +516,7 @@ class Store:
         """Open the store at ``path``, creating an empty one when there is no file (``verify`` as for :class:`Store`)."""
         path = Path(path)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent, str(path))
             with store_lock(path, lock_timeout):
                 if not path.exists():  # another writer may have made it while we waited
                     with write_session(path, lock_timeout, copy_existing=False, locked=True, init=_init_store_file):
@@ -533,7 +534,7 @@ class Store:
             Writes into the new store, which replaces ``path`` when the block ends without error.
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent, str(path))
         with write_session(path, lock_timeout, copy_existing=False, init=_init_store_file) as tmp:
             writer = StoreWriter(tmp, path)
             yield writer

@@ -25,6 +25,7 @@ it was; a full device becomes one :class:`~gisplan.errors.StoreError` saying so.
 
 from __future__ import annotations
 
+import atexit
 import errno
 import hashlib
 import json
@@ -49,7 +50,7 @@ except ImportError:  # pragma: no cover - Windows: filelock's msvcrt lock instea
     fcntl = None
 
 __all__ = ["LOCK_TIMEOUT", "store_lock", "write_session", "refuse_foreign_wal", "pause_hook", "owned_files",
-           "is_owned_by", "connect_rw", "writer_tag", "STAMP_TABLE"]
+           "is_owned_by", "connect_rw", "writer_tag", "STAMP_TABLE", "new_temp", "forget_temp", "remove_live_temps"]
 
 #: Seconds a writer waits for another writer's lock by default.
 LOCK_TIMEOUT = 60.0
@@ -305,6 +306,64 @@ def _lock_still_held(path: Path) -> bool:
     return (st.st_dev, st.st_ino) == held
 
 
+# ----------------------------------------------------------------------------- temp files of this process
+
+#: Temp files this process made and has not yet renamed or removed (with their SQLite sidecars).
+_LIVE: set[str] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT back (they arrive right after): a temp file is made and registered as one step."""
+    held = {signal.SIGTERM, signal.SIGINT}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - no POSIX signal masks
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def new_temp(make: Callable[[], str]) -> str:
+    """Run ``make()`` (which creates a temp file and returns its path) with signals held, and register the path.
+
+    Whatever moment a SIGTERM or Ctrl-C arrives, a registered temp file is
+    removed before the process ends (:func:`remove_live_temps`, also run at
+    exit) unless it was renamed into place or removed first (:func:`forget_temp`).
+    """
+    with _signals_held():
+        path = make()
+        with _LIVE_LOCK:
+            _LIVE.add(str(path))
+    return path
+
+
+def forget_temp(path: str | os.PathLike) -> None:
+    """The temp file was renamed into place or removed: no longer this process's to clean up."""
+    with _LIVE_LOCK:
+        _LIVE.discard(str(path))
+
+
+def remove_live_temps() -> None:
+    """Remove every temp file this process still has (a signal ended the write that made it)."""
+    with _LIVE_LOCK:
+        paths = list(_LIVE)
+        _LIVE.clear()
+    for tmp in paths:
+        for suffix in _SIDECARS:
+            try:
+                os.unlink(tmp + suffix)
+            except OSError:
+                pass
+
+
+atexit.register(remove_live_temps)
+
+
 # ----------------------------------------------------------------------------- temp copies
 
 
@@ -349,6 +408,7 @@ def _remove_temp(tmp: str) -> None:
             os.unlink(tmp + suffix)
         except FileNotFoundError:
             pass
+    forget_temp(tmp)
 
 
 def connect_rw(path: str | os.PathLike) -> sqlite3.Connection:
@@ -405,7 +465,8 @@ def _no_space(exc: BaseException, folder: Path) -> bool:
 @contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into KeyboardInterrupt while a write runs, so its temp file is removed."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:  # the caller handles SIGTERM already (the CLI)
         yield
         return
 
@@ -569,7 +630,7 @@ def _session_body(path: Path, copy_existing: bool, init: Callable[[str], None] |
     _remove_stale_temps(path)
     refuse_foreign_wal(path)
     with _terminate_as_interrupt():
-        tmp = _create_temp(path)
+        tmp = new_temp(lambda: _create_temp(path))
         fd: int | None = None
         store_before = file_id(path)
         try:
@@ -599,6 +660,7 @@ def _session_body(path: Path, copy_existing: bool, init: Callable[[str], None] |
             except PermissionError as exc:  # Windows cannot replace a file another process holds open
                 raise StoreError(f"cannot replace {path}: it is open in another program or gisplan process "
                                  f"({one_line(exc)}); close it and try again; the store is unchanged") from None
+            forget_temp(tmp)
             _fsync_dir(path.parent)
             pause_hook("replaced")
         except GisplanError:

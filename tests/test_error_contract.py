@@ -204,29 +204,63 @@ def _many_sites(tmp_path: Path, n: int = 40) -> Path:
     return path
 
 
+def _batch_with_reports(store_path, tmp_path, sites, reports, env_extra=None) -> subprocess.Popen:
+    return subprocess.Popen(CLI + ["batch", str(sites), "--store", str(store_path), "--id-field", "sid",
+                                   "--out", str(tmp_path / "b.csv"), "--report-dir", str(reports), "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**env(), **(env_extra or {})})
+
+
+def _dot_files(*folders: Path) -> list[str]:
+    return [n for folder in folders if folder.exists() for n in os.listdir(folder) if n.startswith(".")]
+
+
 @pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
 def test_signal_during_writes_leaves_no_temp_files(store_path, tmp_path, sig, code, word):
-    """The signal arrives while a report is being written (its temp file exists)."""
+    """The signal arrives while a report PNG is being written: the write stops right after its temp file holds
+    the map (``GISPLAN_TEST_PAUSE``), so the signal always lands there, whatever the machine's load."""
     sites = _many_sites(tmp_path)
     reports = tmp_path / "reports"
-    p = subprocess.Popen(CLI + ["batch", str(sites), "--store", str(store_path), "--id-field", "sid",
-                                "--out", str(tmp_path / "b.csv"), "--report-dir", str(reports), "--no-progress"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
-    deadline = time.time() + 240
-    seen_temp = False
-    while time.time() < deadline and p.poll() is None:
-        if reports.exists() and any(n.startswith(".gisplan-") for n in os.listdir(reports)):
-            seen_temp = True
+    p = _batch_with_reports(store_path, tmp_path, sites, reports,
+                            {"GISPLAN_TEST_PAUSE": f"output_written.png:@{tmp_path / 'never'}"})
+    seen = []
+    for line in iter(p.stderr.readline, b""):  # until the pause (or the end: then the assertion below says so)
+        seen.append(line)
+        if line.strip() == b"gisplan-test-pause output_written.png":
             break
-        time.sleep(0.005)
+    else:
+        p.kill()
+        raise AssertionError(f"the batch never paused in a PNG write: {seen}")
+    assert [n for n in os.listdir(reports) if n.startswith(".gisplan-") and n.endswith(".tmp.png")], \
+        "no PNG being written"
     p.send_signal(sig)
     _, err = p.communicate(timeout=120)
-    assert seen_temp, "no write in progress was seen"
     assert p.returncode == code, err
-    assert err.decode().strip() == f"gisplan: {word}"
-    left = [n for n in os.listdir(reports) if n.startswith(".")] + [n for n in os.listdir(tmp_path) if n.startswith(".")]
-    assert left == []
+    assert err.decode().strip().splitlines()[-1] == f"gisplan: {word}"
+    assert _dot_files(reports, tmp_path) == []
     assert len(os.listdir(reports)) < 80  # stopped part-way
+
+
+def test_a_signal_at_any_moment_of_the_reports_leaves_no_temp_files(store_path, tmp_path):
+    """SIGTERM after delays spread over the report writing: whenever it lands (making a temp file, writing
+    it, renaming it, between files), nothing is left behind. Each round passes whatever its timing."""
+    import random
+
+    sites = _many_sites(tmp_path, n=12)
+    rng = random.Random(20)
+    stopped = 0
+    for i in range(6):
+        reports = tmp_path / f"reports{i}"
+        p = _batch_with_reports(store_path, tmp_path, sites, reports)
+        deadline = time.monotonic() + 240
+        while not reports.exists() and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)  # the reports have begun (a wait, not an assertion: any moment is fine)
+        time.sleep(rng.uniform(0.0, 1.5))
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=120)
+        assert p.returncode in (0, 143), err
+        stopped += p.returncode == 143
+        assert _dot_files(reports, tmp_path) == [], err
+    assert stopped, "every batch ended before its signal: no round tested anything"
 
 
 def test_dxf_with_an_implausible_easting_is_refused_even_with_cm(tmp_path):

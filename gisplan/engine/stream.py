@@ -112,10 +112,10 @@ def _new_parts_dir(out: Path):
     import tempfile
 
     from ..errors import OutputError
-    from ..io.outputs import os_error_reason
+    from ..io.outputs import make_folder, os_error_reason
 
+    make_folder(out.parent, str(out))
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=_parts_prefix(out), dir=out.parent))
     except OSError as exc:
         raise OutputError(f"cannot write {out}: {os_error_reason(exc)}") from exc

@@ -34,9 +34,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import GisplanError, OutputError
+from ..store_files import forget_temp, new_temp, pause_hook
 
 __all__ = [
-    "atomic_output", "check_output_path", "defuse_cell", "encodable", "protect", "unprotect",
+    "atomic_output", "check_output_path", "defuse_cell", "encodable", "make_folder", "protect", "unprotect",
     "os_error_reason", "safe_file_stem", "store_of", "write_bytes", "write_text", "xml_safe", "MAX_NAME_BYTES",
 ]
 
@@ -251,6 +252,31 @@ def _disk_full(folder: Path) -> bool:
 # --------------------------------------------------------------------------- writing
 
 
+def make_folder(folder: str | os.PathLike, shown: str | None = None) -> Path:
+    """Create the output folder ``folder`` when it is missing, and say so (:func:`gisplan.log.notice`).
+
+    gisplan creates a missing output folder rather than refusing the output, and
+    tells the user (a mistyped folder would otherwise go unnoticed): the command
+    line prints ``gisplan: created folder ...`` unless ``-q``.
+
+    Raises
+    ------
+    OutputError
+        When the folder cannot be made (permission denied, a file in the way ...).
+    """
+    folder = Path(folder)
+    if folder.is_dir():
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown or folder}: {os_error_reason(exc)}") from exc
+    from ..log import notice
+
+    notice(f"created folder {folder} (it did not exist)")
+    return folder
+
+
 def _umask() -> int:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -297,6 +323,7 @@ def _unlink_all(tmp: Path) -> None:
             pass
         except OSError:
             pass
+    forget_temp(tmp)
 
 
 def _fsync(path: Path, directory: bool = False) -> None:
@@ -348,22 +375,24 @@ def atomic_output(
     shown = os.fspath(path)
     target = check_output_path(path, protect_also=protect_also)
     folder = target.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot write {shown}: {os_error_reason(exc)}") from exc
+    make_folder(folder, shown)
     _remove_stale(folder)
     suffix = target.suffix[:16] if re.fullmatch(r"\.[\w.-]*", target.suffix[:16] or ".") else ""
-    try:
+
+    def make() -> str:
         fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=f".tmp{suffix}", dir=folder)
+        os.close(fd)
+        return name
+
+    try:
+        tmp = Path(new_temp(make))  # registered at once: a signal at any moment after this still removes it
     except OSError as exc:
         raise OutputError(f"cannot write {shown}: {os_error_reason(exc)}") from exc
-    tmp = Path(name)
     try:
-        os.close(fd)
         if not create:
             tmp.unlink()
         yield tmp
+        pause_hook(f"output_written{suffix}")
         try:
             mode = os.stat(target).st_mode & 0o7777
         except OSError:
@@ -371,6 +400,7 @@ def atomic_output(
         os.chmod(tmp, mode)
         _fsync(tmp)
         os.replace(tmp, target)
+        forget_temp(tmp)
         _fsync(folder, directory=True)
     except GisplanError:
         _unlink_all(tmp)

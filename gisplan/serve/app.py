@@ -264,6 +264,45 @@ def _save_upload(src, target: Path) -> int:
     return size
 
 
+def claim_data_dir(data_dir: Path, wait_s: float = 5.0) -> tuple[int | None, bool]:
+    """Hold the data folder's serving lock for the server's life: ``(descriptor, alone)``.
+
+    Every server and every screening worker holds ``.serve.lock`` shared; at
+    start-up a server first tries it exclusively (for up to ``wait_s``, while
+    the workers of a killed server end): ``alone`` means nobody else uses the
+    folder, so what killed screenings left behind can be removed safely.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no clean-up, nothing removed
+        return None, False
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / ".serve.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                alone = False
+                break
+            time.sleep(0.1)
+    if not alone:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd, alone
+
+
+def share_data_dir(fd: int | None) -> None:
+    """Turn the exclusive serving lock taken at start-up into a shared one (the workers take it shared too)."""
+    if fd is None:
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_SH)
+
+
 def _static(name: str) -> Path:
     return Path(str(resources.files("gisplan.serve").joinpath("static", name)))
 
@@ -295,9 +334,14 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     pool = pool or EnginePool(str(config.store), workers=config.workers, timeout_s=config.timeout_s,
                               versions_dir=str(Path(config.data_dir) / "stores"))
     per_user, per_ip = RateLimiter(limit=5), RateLimiter(limit=20)  # failed logins per 5 minutes
-    tmp_dir = Path(config.data_dir) / "tmp"
-    shutil.rmtree(tmp_dir, ignore_errors=True)
+    claim, alone = claim_data_dir(Path(config.data_dir))
+    if alone:  # no other server (nor a worker of a killed one) uses the folder: clear what killed runs left
+        shutil.rmtree(Path(config.data_dir) / "tmp", ignore_errors=True)
+        app.state.orphans_removed = record.remove_orphans()
+        share_data_dir(claim)
+    tmp_dir = Path(config.data_dir) / "tmp" / f"{os.getpid()}-{secrets.token_hex(4)}"
     tmp_dir.mkdir(parents=True, exist_ok=True)
+    app.state.data_claim = claim
     app.state.record, app.state.pool, app.state.config = record, pool, config
     max_bytes = int(config.max_upload_mb * 1024 * 1024)
     app.add_middleware(BodyLimit, max_bytes=max_bytes + 256 * 1024)  # room for the form's other fields
@@ -338,11 +382,13 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         found = record.session(hash_token(cookie))
         if not found:
             return None
-        name, csrf = found
+        name, csrf, stamp = found
         if users is None:
             return (LOCAL_USER, csrf) if name == LOCAL_USER.name else None
         user = users.get(name)
-        return (user, csrf) if user else None
+        if user is None or not same(user.stamp or "-", stamp or "-"):  # removed, or its password was set since
+            return None
+        return user, csrf
 
     async def current_user(request: Request) -> User:  # async: no thread hand-off per request (all fast)
         auth = request.headers.get("authorization", "")
@@ -390,7 +436,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     def _start_session(request: Request, user: User, mode: str) -> JSONResponse:
         """A new session of ``user``: its cookie set on the answer, its CSRF token in the body."""
         token, csrf = new_token(), new_token()
-        record.add_session(hash_token(token), user.name, csrf, SESSION_TTL_S)
+        record.add_session(hash_token(token), user.name, csrf, SESSION_TTL_S, stamp=user.stamp)
         response = JSONResponse({"user": user.name, "role": user.role, "csrf": csrf, "mode": mode})
         _cookie(response, request, SESSION_COOKIE, token, SESSION_TTL_S)
         return response
@@ -440,16 +486,25 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         if not same(csrf_token or request.headers.get("x-csrf-token"), request.cookies.get(PRELOGIN_COOKIE)):
             raise ApiError(403, "missing or wrong CSRF token")
         ip = _client_ip(request)
-        if per_user.blocked(username) or per_ip.blocked(ip):
-            record.audit(username, "login_blocked", "rate limit", ip)
+        name_key = username[:200]
+        # a slot is taken before the (slow) password check: concurrent attempts cannot all be checked
+        if not per_ip.reserve(ip):
+            record.audit(name_key, "login_blocked", "rate limit (client address)", ip)
             raise ApiError(429, "too many failed logins; wait a few minutes and try again")
-        user = await run_in_threadpool(users.verify, username, password)
+        if not per_user.reserve(name_key):
+            per_ip.settle(ip, failed=False)
+            record.audit(name_key, "login_blocked", "rate limit (user)", ip)
+            raise ApiError(429, "too many failed logins; wait a few minutes and try again")
+        user = None
+        try:
+            user = await run_in_threadpool(users.verify, username, password)
+        finally:
+            per_user.settle(name_key, failed=user is None)
+            per_ip.settle(ip, failed=user is None)
         if not user:
-            per_user.fail(username)
-            per_ip.fail(ip)
-            record.audit(username, "login_failed", "", ip)
+            record.audit(name_key, "login_failed", "", ip)
             raise ApiError(401, "wrong user name or password")
-        per_user.clear(username)
+        per_user.clear(name_key)
         record.audit(user.name, "login", "", ip)
         response = _start_session(request, user, "users")
         response.delete_cookie(PRELOGIN_COOKIE, path="/")

@@ -18,9 +18,11 @@ import os
 import pickle
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import GisplanError, StoreError
+from ..store_files import pause_hook
 
 __all__ = ["init_worker", "read_upload", "screen_upload", "screen_and_record", "render_output", "import_layer_file",
            "import_rules_file", "store_info", "backdrop", "ping", "NATIONAL_MAJOR"]
@@ -44,11 +46,26 @@ def init_worker(store_path: str, versions_dir: str | None = None) -> None:
     _exit_with_parent()
     _STATE["path"] = _store_location(store_path)
     _STATE["versions"] = Path(versions_dir) if versions_dir else None
+    if versions_dir:
+        _share_data_dir(Path(versions_dir).parent)
     try:
         _store()
     except GisplanError:
         pass  # reported on the first request
     after_call()  # no database transaction held while the worker waits for its first request
+
+
+def _share_data_dir(data_dir: Path) -> None:
+    """Hold the data folder's serving lock shared while this worker lives (see ``gisplan.serve.app.claim_data_dir``):
+    a server restarted after a ``kill -9`` does not clear uploads while this worker may still commit one."""
+    try:
+        import fcntl
+
+        fd = os.open(data_dir / ".serve.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except (ImportError, OSError):
+        return
+    _STATE["data_lock"] = fd
 
 
 def _exit_with_parent(poll_s: float = 2.0) -> None:
@@ -248,13 +265,41 @@ def _attach_context(result, digest: str) -> None:
 _ABS_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
 
 
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _server_roots(replacements: dict[str, str]) -> tuple[str, ...]:
+    """Folders of this server whose paths never show: the known ones, gisplan's temp folders, Python's."""
+    import sys
+    import tempfile
+
+    roots = {os.path.join(tempfile.gettempdir(), "gisplan-"), sys.prefix + os.sep, sys.base_prefix + os.sep,
+             str(Path(__file__).resolve().parents[2]) + os.sep}
+    roots |= {old.rstrip(os.sep) + os.sep for old in replacements if old and old.startswith(os.sep)}
+    return tuple(sorted(roots, key=len, reverse=True))
+
+
 def scrub(message: str, replacements: dict[str, str]) -> str:
-    """One line with server paths replaced (known paths by names, any other by its last part)."""
+    """One line with server paths replaced (known paths by names, any other by its last part).
+
+    Quoted text (a zip member's name, a layer or field name the user gave) is
+    the user's, shown as it is, unless it is a path in one of this server's
+    own folders.
+    """
     text = " ".join(str(message).split())
     for old, new in sorted(replacements.items(), key=lambda kv: -len(kv[0])):
         if old:
             text = text.replace(old, new)
-    return _ABS_PATH.sub(r"\1", text)
+    roots = _server_roots(replacements)
+    out, last = [], 0
+    for m in _QUOTED.finditer(text):
+        out.append(_ABS_PATH.sub(r"\1", text[last:m.start()]))
+        quoted = m.group(0)
+        inner = quoted[1:-1]
+        out.append(quoted[0] + _ABS_PATH.sub(r"\1", inner) + quoted[-1] if inner.startswith(roots) else quoted)
+        last = m.end()
+    out.append(_ABS_PATH.sub(r"\1", text[last:]))
+    return "".join(out)
 
 
 def _guard(fn, replacements: dict[str, str], *args, **kwargs) -> dict:
@@ -421,6 +466,7 @@ def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user:
 
     synced = _syncer().submit(fsync_file, Path(upload))  # the disk works while the site is screened
     out = screen_upload(upload, client_name, opts)
+    pause_hook("screened")
     if "error" in out:
         synced.exception()  # wait, whatever happened (the server removes the upload next)
         return out
@@ -443,15 +489,39 @@ def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user:
 
 
 def _write_atomic(target: Path, write) -> None:
-    """``write(tmp_path)``, fsync, then rename onto ``target`` (readers never see half a file)."""
+    """``write(tmp_path)``, fsync, then link it in as ``target`` (readers never see half a file).
+
+    A rendered file is never replaced: when ``target`` exists already (another
+    worker rendered it first), the new rendering is dropped and the first one stays.
+    """
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp{target.suffix}")
     try:
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            pass
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _render_lock(folder: Path):
+    """One renderer at a time per screening (``flock`` on ``outputs/<id>/.render.lock``), across workers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the link above still keeps the first file
+        yield
+        return
+    fd = os.open(folder / ".render.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, lang: str,
@@ -469,10 +539,18 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
     """
     def run() -> dict:
         target_dir = Path(out_dir)
-        target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / name
         if target.is_file():
             return {"file": name}
+        with _render_lock(target_dir.parent):  # concurrent first downloads: one renders, the others wait
+            if target.is_file():
+                return {"file": name}
+            return render()
+
+    def render() -> dict:
+        target_dir = Path(out_dir)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / name
         try:
             result = pickle.loads(pickled)  # our own record, written by screen_upload
         except Exception:
@@ -480,6 +558,7 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
                 raise
             result = _rescreen(again, store_sha256)
         _attach_context(result, store_sha256)
+        pause_hook("render")
         if name == "report.docx":
             png = target_dir / "report.png"
             if not png.is_file():

@@ -64,6 +64,11 @@ const state = { lang: localStorage.getItem("gisplan.lang") || "zh", csrf: null, 
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => (T[state.lang] && T[state.lang][key]) || T.zh[key] || key;
 
+/* Text from layers and uploads is never markup: Leaflet inserts a string tooltip as HTML, so escape it. */
+function escapeHtml(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -161,7 +166,7 @@ function initMap() {
     const colors = { priority: "#2e7d32", key: "#c62828", general: "#f9a825" };
     const layer = L.geoJSON(gj, { style: (f) => ({ color: colors[f.properties.category] || "#777", weight: 1,
                                                    fillOpacity: 0.15 }),
-                                  onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} ${f.properties.code}`, { sticky: true }) });
+                                  onEachFeature: (f, l) => l.bindTooltip(escapeHtml(`${f.properties.name} ${f.properties.code}`), { sticky: true }) });
     layer.addTo(map);
     layer.bringToBack();
     if (layer.getBounds().isValid() && !state.preview.getLayers().length) map.fitBounds(layer.getBounds());
