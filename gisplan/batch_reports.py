@@ -136,6 +136,9 @@ def _make_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write reports into {out}: it is not a folder")
     try:
-        make_folder(out)
+        make_folder(out.parent)  # said when made: a mistyped path would go unnoticed
+        out.mkdir(exist_ok=True)  # the report folder itself is what was asked for
     except OutputError as exc:
         raise OutputError(f"cannot write reports into {out}: {os_error_reason(exc.__cause__ or exc)}") from exc
+    except OSError as exc:
+        raise OutputError(f"cannot write reports into {out}: {os_error_reason(exc)}") from exc

@@ -78,7 +78,8 @@ def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> l
     store = build_demo_store(store_path, data_dir)
     lines = [f"demo store (synthetic units on real Yanbian boundaries): {store_path}"]
     lines += [f"  {k}: {v}" for k, v in store.versions().items()]
-    make_folder(out_dir)
+    make_folder(out_dir.parent)
+    out_dir.mkdir(exist_ok=True)
     index = {}
     for stem, params in SAMPLE_SITE_PARAMS.items():
         site = data_dir / "sites" / f"{stem}.geojson"

@@ -59,6 +59,10 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
     from ..screening import screen as run
     from ..sites import describe_site, read_site
 
+    if quiet:  # nothing but errors: no notices either
+        from ..log import configure
+
+        configure(0, quiet=True)
     reading = take_reading(opts)
     map_kwargs = take_map(opts, html_map)
     reports = take_reports(opts)
