@@ -85,6 +85,8 @@ POINTER_TABLE = "gisplan_tables"
 GENERATION_TABLE = "gisplan_generation"
 _SEQUENCE = "gisplan_table_seq"
 CONNECT_TIMEOUT_S = 10
+#: Seconds a reader waits for a table version another program holds locked before it gives up.
+READ_LOCK_TIMEOUT_S = 15
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 #: PostgreSQL's system column names: a table cannot have columns so named.
 _SYSTEM_COLUMNS = {"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"}
@@ -399,6 +401,9 @@ class PgStore(Store):
         for attempt in range(5):
             conn = _connect(self._spec)
             try:
+                # a reader waits at most this long for a table another program locked (ALTER TABLE ...)
+                conn.execute(f"SET lock_timeout = '{READ_LOCK_TIMEOUT_S * 1000:.0f}ms'")
+                conn.commit()
                 state = self._begin_snapshot(conn)
             except psycopg.errors.UndefinedTable:  # a version was dropped between snapshot and lock: retry
                 conn.close()
@@ -474,6 +479,9 @@ class PgStore(Store):
             if isinstance(exc, psycopg.errors.UndefinedTable):
                 raise StoreError(f"store {self.path} was re-imported or dropped since it was opened; "
                                  "open it again") from None
+            if isinstance(exc, psycopg.errors.LockNotAvailable):
+                raise StoreError(f"store {self.path} is locked by another program (ALTER TABLE, VACUUM FULL ...) "
+                                 f"for more than {READ_LOCK_TIMEOUT_S} s; try again later") from None
             raise StoreError(f"store {self.path}: {_error_text(exc, self._spec)}") from None
         if sums != self._sums:
             conn.rollback()

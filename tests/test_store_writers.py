@@ -212,3 +212,45 @@ def test_a_store_may_not_be_made_on_another_stores_lock_file(fixture, tmp_path):
     r = run("layers", "import", lock, "eco_redline", src["eco_redline"])
     assert r.returncode == 2 and "lock file of store" in one_line(r.stderr), r.stderr
     assert not lock.exists()
+
+
+@pytest.mark.parametrize("kill", ["-9", "TERM"])
+def test_a_raster_import_killed_before_the_store_is_replaced_leaves_store_and_raster_as_they_were(tmp_path, kill):
+    """The new raster file is in place, the store not yet replaced: the store's own raster is untouched
+    (files are named by content), so its statistics are still given, without a warning."""
+    import signal
+
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from gisplan.rasters.stats import site_raster_stats
+    from gisplan.rasters.store import raster_dir, raster_records
+
+    def raster(path, value):
+        data = np.full((20, 20), value, dtype="uint8")
+        with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=1, dtype="uint8", crs="EPSG:4490",
+                           transform=from_origin(129.0, 43.0, 0.01, 0.01), nodata=0) as dst:
+            dst.write(data, 1)
+        return path
+
+    store = tmp_path / "r.gpkg"
+    r = run("layers", "import", store, "raster", "lc", raster(tmp_path / "one.tif", 1))
+    assert r.returncode == 0, r.stderr
+    before = sha(store)
+    go = tmp_path / "go"
+    proc = paused(go, "written", "layers", "import", store, "raster", "lc", raster(tmp_path / "two.tif", 2))
+    assert len(list(raster_dir(store).glob("lc.*.tif"))) == 2  # the new file beside the registered one
+    proc.send_signal(signal.SIGKILL if kill == "-9" else signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert sha(store) == before
+    s = Store(store)
+    (rec,) = raster_records(s)
+    assert rec["version"] == 1 and rec["path"].is_file()
+    stats, warnings = site_raster_stats(s, shapely.box(129.02, 42.90, 129.05, 42.95), 1.0)
+    assert warnings == [] and stats[0]["stats"]["mean"] == 1.0
+    # the next import finishes and removes what is no longer registered
+    r = run("layers", "import", store, "raster", "lc", raster(tmp_path / "three.tif", 3))
+    assert r.returncode == 0, r.stderr
+    (rec,) = raster_records(Store(store))
+    assert rec["version"] == 2 and [p.name for p in raster_dir(store).iterdir()] == [rec["path"].name]

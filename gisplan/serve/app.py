@@ -661,12 +661,10 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     @app.get("/api/backdrop")
     async def backdrop(user: CurrentUser):
         """The store's control units, simplified (GeoJSON), for the drawing map."""
-        if getattr(app.state, "backdrop", None) is None:
-            out = await pool.call(engine.backdrop)
-            if "error" in out:
-                raise ApiError(out["status"], out["error"])
-            app.state.backdrop = json.dumps(out, ensure_ascii=False)
-        return Response(app.state.backdrop, media_type="application/json")
+        out = await pool.call(engine.backdrop_json)  # the worker keeps it per store version: never stale
+        if "error" in out:
+            raise ApiError(out["status"], out["error"])
+        return Response(out["json"], media_type="application/json")
 
     @app.get("/api/labels")
     async def labels_():
@@ -709,7 +707,6 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
             record.audit(user.name, f"{what}_refused", f"{label} {name}: {out['error']}", ip)
             raise ApiError(out["status"], out["error"])
         # no pool restart: each worker's open_store sees the replaced file on its next call
-        app.state.backdrop = None
         record.audit(user.name, what, f"{label} {name}: " + " | ".join(out["lines"])[:2000], ip)
         return out
 

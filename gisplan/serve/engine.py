@@ -25,7 +25,7 @@ from ..errors import GisplanError, StoreError
 from ..store_files import pause_hook
 
 __all__ = ["init_worker", "read_upload", "screen_upload", "screen_and_record", "render_output", "import_layer_file",
-           "import_rules_file", "store_info", "backdrop", "ping", "NATIONAL_MAJOR"]
+           "import_rules_file", "store_info", "backdrop", "backdrop_json", "after_call", "ping", "NATIONAL_MAJOR"]
 
 #: Accepted values of the ``national_major`` field and what is passed on.
 NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
@@ -627,6 +627,21 @@ def backdrop(tolerance_deg: float = 0.002) -> dict:
         units = store.read("control_units")[["code", "name", "category", "geometry"]]
         frame = gpd.GeoDataFrame(units, geometry=units.geometry.simplify(tolerance_deg), crs=units.crs)
         return frame.__geo_interface__
+
+    return _guard(run, {})
+
+
+def backdrop_json(tolerance_deg: float = 0.002) -> dict:
+    """:func:`backdrop` as JSON text, kept per store snapshot (a store replaced by any tool is drawn anew)."""
+    def run() -> dict:
+        store = _store()
+        cached = _STATE.get("backdrop")
+        if cached is None or cached[0] is not store:
+            out = backdrop(tolerance_deg)
+            if "error" in out:
+                return out
+            _STATE["backdrop"] = cached = (store, json.dumps(out, ensure_ascii=False))
+        return {"json": cached[1]}
 
     return _guard(run, {})
 
