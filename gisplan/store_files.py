@@ -193,14 +193,19 @@ _HELD: dict[str, tuple[int, int]] = {}
 
 
 def _open_lock_file(lock_file: Path, path: Path) -> int:
+    """The lock file, opened (made when missing); never through a symbolic link (which could make a file anywhere)."""
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
     try:
-        return os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+        return os.open(lock_file, os.O_RDWR | os.O_CREAT | nofollow, 0o666)
     except PermissionError:
         try:
-            return os.open(lock_file, os.O_RDONLY)  # flock works on a read-only descriptor too
+            return os.open(lock_file, os.O_RDONLY | nofollow)  # flock works on a read-only descriptor too
         except OSError as exc:
             raise StoreError(f"cannot lock store {path} ({one_line(exc)})") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(lock_file):
+            raise StoreError(f"cannot lock store {path}: its lock file {lock_file.name} is a symbolic link; "
+                             "remove it") from None
         raise StoreError(f"cannot lock store {path} ({one_line(exc)})") from None
 
 

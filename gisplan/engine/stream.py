@@ -315,9 +315,12 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
         for k, window in enumerate(windows):
             part = parts_dir / f"part-{k:06d}{suffix}"
             if k in done and part.is_file():
-                counts.update(_part_verdicts(part, suffix))
-                bar.update(window[1] if window else 0)
-                continue
+                verdicts = _checked_part_verdicts(part, suffix, window, spill is not None)
+                if verdicts is not None:
+                    counts.update(verdicts)
+                    bar.update(window[1] if window else 0)
+                    continue
+                done.remove(k)  # damaged (a power cut before it reached the disk, an edit): screened again
             if spill is not None:
                 from .merge import write_part
                 from .spill import load_chunk
@@ -408,6 +411,23 @@ def _bar_size() -> dict:
     except (OSError, ValueError, AttributeError):
         return {}
     return {} if size.columns > 0 and size.lines > 0 else {"ncols": size.columns or 80, "nrows": size.lines or 20}
+
+
+def _checked_part_verdicts(part: Path, suffix: str, window, curve: bool) -> list[str] | None:
+    """The verdicts of a finished part when it is whole (every row of its chunk readable), else None."""
+    try:
+        verdicts = _part_verdicts(part, suffix)
+        if curve:
+            from .merge import positions_path
+
+            expected = len(np.load(positions_path(part)))
+        else:
+            expected = window[1] if window else None
+    except Exception:  # unreadable: truncated, damaged, not what the batch wrote
+        return None
+    if expected is not None and len(verdicts) != expected:
+        return None
+    return verdicts
 
 
 def _part_verdicts(part: Path, suffix: str) -> list[str]:

@@ -277,7 +277,7 @@ def claim_data_dir(data_dir: Path, wait_s: float = 5.0) -> tuple[int | None, boo
     except ImportError:  # pragma: no cover - Windows: no clean-up, nothing removed
         return None, False
     data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(data_dir / ".serve.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(data_dir / ".serve.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     deadline = time.monotonic() + wait_s
     while True:
         try:

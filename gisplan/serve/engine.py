@@ -61,7 +61,7 @@ def _share_data_dir(data_dir: Path) -> None:
     try:
         import fcntl
 
-        fd = os.open(data_dir / ".serve.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(data_dir / ".serve.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except (ImportError, OSError):
         return
@@ -516,7 +516,7 @@ def _render_lock(folder: Path):
     except ImportError:  # pragma: no cover - Windows: the link above still keeps the first file
         yield
         return
-    fd = os.open(folder / ".render.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(folder / ".render.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
