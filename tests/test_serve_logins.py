@@ -161,3 +161,14 @@ def test_markup_in_a_layer_attribute_is_text_in_the_page_tooltip(tmp_path):
                 browser.close()
     finally:
         srv.stop()
+
+
+def test_a_removed_users_file_lets_nobody_in(server, users_file):
+    alice = login(server, "alice", PASSWORDS["alice"])
+    assert alice.get("/api/screenings").status_code == 200
+    users_file.unlink()
+    assert alice.get("/api/screenings").status_code == 401
+    c = httpx.Client(base_url=server.url)
+    csrf = c.get("/api/session").json()["csrf"]
+    assert c.post("/api/login", data={"username": "alice", "password": PASSWORDS["alice"],
+                                      "csrf_token": csrf}).status_code == 401

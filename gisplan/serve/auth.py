@@ -236,8 +236,10 @@ class Users:
         with self._lock:
             try:
                 self._load()
+            except FileNotFoundError:  # the file was removed: nobody may log in (gisplan replaces it, never removes)
+                self._data, self._stamp = {}, None
             except (OSError, InputError):
-                pass  # keep the last good copy while the file is being rewritten
+                pass  # an unreadable file (edited by hand this moment): keep the last good copy
             return self._data
 
     def get(self, name: str) -> User | None:
