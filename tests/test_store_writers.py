@@ -254,3 +254,21 @@ def test_a_raster_import_killed_before_the_store_is_replaced_leaves_store_and_ra
     assert r.returncode == 0, r.stderr
     (rec,) = raster_records(Store(store))
     assert rec["version"] == 2 and [p.name for p in raster_dir(store).iterdir()] == [rec["path"].name]
+
+
+def test_an_output_onto_another_store_or_its_files_is_refused(fixture, tmp_path):
+    """Not the store this command reads, but a gisplan store all the same: an output would replace it
+    without its lock and checks."""
+    store, src, site = fixture
+    other = tmp_path / "other.gpkg"
+    import_layer(other, "eco_redline", src["eco_redline"])
+    before = sha(other)
+    for target in (other, Path(str(other) + ".lock")):
+        r = run("screen", site, "--store", store, "--json", target)
+        assert r.returncode == 2 and "layer store" in one_line(r.stderr), r.stderr
+    r = run("batch", site, "--store", store, "--id-field", "name", "--out", other)
+    assert r.returncode == 2 and "gisplan layer store" in one_line(r.stderr)
+    assert sha(other) == before and Store(other).kinds() == ["eco_redline"]
+    plain = tmp_path / "plain.gpkg"  # a batch table (not a store) may be written over by the next batch
+    assert run("batch", site, "--store", store, "--id-field", "name", "--out", plain).returncode == 0
+    assert run("batch", site, "--store", store, "--id-field", "name", "--out", plain).returncode == 0

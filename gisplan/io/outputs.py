@@ -221,9 +221,53 @@ def check_output_path(path: str | os.PathLike, *, protect_also: Iterable[str | o
             role = _protected_role(real, st)
         finally:
             unprotect(token)
+    if role is None:
+        role = _any_store_role(real, st)
     if role is not None:
         raise OutputError(f"cannot write {shown}: it is {role}; choose another output file")
     return Path(real)
+
+
+def _is_gisplan_store(path: str) -> bool:
+    """Whether ``path`` is a gisplan layer store (a GeoPackage with gisplan's meta table); never raises."""
+    import sqlite3
+
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                return False
+        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error, ValueError):
+        return False
+    return {"gisplan_meta", "gpkg_contents"} <= names
+
+
+def _any_store_role(real: str, st: os.stat_result | None) -> str | None:
+    """Whether ``real`` is a gisplan layer store, or a file one owns, even a store this command does not use
+    (an output over another store would replace it without its lock and checks)."""
+    from ..store_files import is_owned_by
+
+    p = Path(real)
+    if st is not None and _is_gisplan_store(real):
+        return "a gisplan layer store"
+    owners = set()
+    for suffix in ("-wal", "-shm", "-journal", ".lock"):
+        if p.name.endswith(suffix) and len(p.name) > len(suffix):
+            owners.add(p.with_name(p.name[: -len(suffix)]))
+    if p.name.startswith(".") and ".tmp.gpkg" in p.name:
+        owners.update(q for q in p.parent.glob("*") if p.name.startswith(f".{q.name}."))
+    for parent in p.parents:
+        if parent.name.endswith(".rasters") and len(parent.name) > len(".rasters"):
+            owners.add(parent.with_name(parent.name[: -len(".rasters")]))
+            break
+    for owner in owners:
+        if is_owned_by(owner, p) and owner.is_file() and _is_gisplan_store(str(owner)):
+            return f"a file that belongs to the layer store {owner.name}"
+    return None
 
 
 def store_of(result) -> list[str]:

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..errors import StoreError
+
 __all__ = ["Record", "ScreeningRow", "write_durable", "fsync_file", "now_iso"]
 
 _SCHEMA = """
@@ -151,9 +153,15 @@ class Record:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.dir / "record.sqlite", check_same_thread=False, isolation_level=None,
                                    timeout=30.0)  # the server and its workers write to it
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(f"the record {self.dir / 'record.sqlite'} is not a readable SQLite database "
+                             f"({' '.join(str(exc).split())}); restore it from a backup or start with another "
+                             "--data-dir") from None
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(sessions)")}
         if "stamp" not in columns:  # a record made before password stamps: its sessions count as stamp ''
             try:
