@@ -342,6 +342,7 @@ def new_temp(make: Callable[[], str]) -> str:
     """
     with _signals_held():
         path = make()
+        pause_hook("temp_made")  # tests: a signal sent now arrives right after the registration
         with _LIVE_LOCK:
             _LIVE.add(str(path))
     return path
