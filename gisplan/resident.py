@@ -33,7 +33,8 @@ def _file_key(path: Path) -> tuple:
         st = os.stat(path)
     except OSError as exc:
         raise StoreError(f"store not found: {path} ({exc.strerror})") from None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    # ctime too: an edit in place that puts the old size and mtime back still changes it (no tool sets it back)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class ResidentStore:
@@ -107,7 +108,7 @@ class ResidentStore:
 
     @property
     def reloads_seen(self) -> tuple:
-        """Identity of the file version held (device, inode, size, mtime)."""
+        """Identity of the file version held (device, inode, size, mtime, ctime)."""
         return self._key
 
     # -- screening ---------------------------------------------------------------
