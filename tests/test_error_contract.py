@@ -21,6 +21,7 @@ import shapely
 from click.testing import CliRunner
 
 import _site_fixtures as fx
+from _signals import AS_IN_A_TERMINAL
 from gisplan.cli import main
 from gisplan.errors import InputError, SiteError
 from gisplan.io.table import gk_range_problem
@@ -207,7 +208,8 @@ def _many_sites(tmp_path: Path, n: int = 40) -> Path:
 def _batch_with_reports(store_path, tmp_path, sites, reports, env_extra=None) -> subprocess.Popen:
     return subprocess.Popen(CLI + ["batch", str(sites), "--store", str(store_path), "--id-field", "sid",
                                    "--out", str(tmp_path / "b.csv"), "--report-dir", str(reports), "--no-progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**env(), **(env_extra or {})})
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**env(), **(env_extra or {})},
+                            **AS_IN_A_TERMINAL)
 
 
 def _dot_files(*folders: Path) -> list[str]:
@@ -252,7 +254,7 @@ def test_a_signal_the_instant_a_temp_file_is_made_still_removes_it(store_path, t
     p = subprocess.Popen(CLI + ["screen", str(site), "--store", str(store_path), "--png", str(out / "m.png"),
                                 "--quiet"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         env={**env(), "GISPLAN_TEST_PAUSE": f"temp_made:@{go}"})
+                         env={**env(), "GISPLAN_TEST_PAUSE": f"temp_made:@{go}"}, **AS_IN_A_TERMINAL)
     for line in iter(p.stderr.readline, b""):
         if line.strip() == b"gisplan-test-pause temp_made":
             break

@@ -21,6 +21,7 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
+from _signals import AS_IN_A_TERMINAL
 from conftest import REPO, geod_area, rel, write_sources
 
 from gisplan.batch import screen_batch
@@ -231,7 +232,8 @@ def test_sigterm_and_sigint_remove_the_temp_and_keep_the_store(tmp_path, sig):
     store = tmp_path / "s.gpkg"
     import_layer(store, "control_units", versions["A"])
     before = sha(store)
-    proc = gisplan("layers", "import", store, "control_units", versions["B"], env={"GISPLAN_TEST_PAUSE": "layer_written:30"})
+    proc = gisplan("layers", "import", store, "control_units", versions["B"], env={"GISPLAN_TEST_PAUSE": "layer_written:30"},
+                   **AS_IN_A_TERMINAL)
     wait_for_pause(proc, "layer_written")
     assert temps(store)
     proc.send_signal(sig)
