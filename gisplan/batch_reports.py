@@ -19,7 +19,7 @@ import pandas as pd
 
 from .crs import CGCS2000
 from .errors import OutputError
-from .io.outputs import os_error_reason, safe_file_stem
+from .io.outputs import make_folder, os_error_reason, safe_file_stem
 from .render.labels import check_lang
 from .store import Store
 from .stores import as_store
@@ -200,6 +200,9 @@ def _make_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write reports into {out}: it is not a folder")
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out.parent)  # said when made: a mistyped path would go unnoticed
+        out.mkdir(exist_ok=True)  # the report folder itself is what was asked for
+    except OutputError as exc:
+        raise OutputError(f"cannot write reports into {out}: {os_error_reason(exc.__cause__ or exc)}") from exc
     except OSError as exc:
         raise OutputError(f"cannot write reports into {out}: {os_error_reason(exc)}") from exc

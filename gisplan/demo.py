@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .demo_inputs import demo_inputs_dir
 from .errors import InputError
+from .io.outputs import make_folder
 
 __all__ = ["DEFAULT_DATA_DIR", "SAMPLE_SITE_PARAMS", "build_demo_store", "run_demo"]
 
@@ -81,7 +82,8 @@ def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> l
     store = build_demo_store(store_path, data_dir)
     lines = [f"demo store (synthetic units on real Yanbian boundaries): {store_path}"]
     lines += [f"  {k}: {v}" for k, v in store.versions().items()]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir.parent)
+    out_dir.mkdir(exist_ok=True)
     index = {}
     for stem, params in SAMPLE_SITE_PARAMS.items():
         site = data_dir / "sites" / f"{stem}.geojson"

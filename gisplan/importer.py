@@ -65,13 +65,18 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _to_cgcs2000(frame: gpd.GeoDataFrame, source_crs: str | None) -> tuple[gpd.GeoDataFrame, str, list[str]]:
+def _to_cgcs2000(frame: gpd.GeoDataFrame, source_crs: str | None,
+                 crs_problem: str | None = None) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     warnings: list[str] = []
     if source_crs:
         given = parse_crs(source_crs)
         if frame.crs is not None and not frame.crs.equals(given):
             warnings.append(f"--source-crs {source_crs} overrides the file's own CRS ({frame.crs.to_string()})")
+        if crs_problem:
+            warnings.append(f"{crs_problem}: used --source-crs {source_crs}")
         crs, note = given, f"--source-crs {source_crs} (given)"
+    elif frame.crs is None and crs_problem:
+        raise CRSInputError(f"{crs_problem}; pass `source_crs`, e.g. EPSG:4490 or EPSG:4531")
     elif frame.crs is None:
         raise CRSInputError("the source has no coordinate system (.prj missing); pass `source_crs`, e.g. EPSG:4490 or EPSG:4531")
     else:
@@ -193,7 +198,7 @@ def import_layer(
     spec = layer_mapping(kind, mapping=mapping, value_maps=value_maps, mapping_file=mapping_file,
                          mapping_from=mapping_from)
     fm = resolve_mapping(kind, [c for c in frame.columns if c != frame.geometry.name], spec.fields, spec.values)
-    frame, crs_note, crs_warnings = _to_cgcs2000(frame, source_crs)
+    frame, crs_note, crs_warnings = _to_cgcs2000(frame, source_crs, getattr(data, "crs_problem", None))
     frame, geom_warnings = _clean_geometries(frame, kind)
     schema_frame, map_warnings = apply_mapping(frame, fm)
     warnings = list(data.warnings) + crs_warnings + geom_warnings + map_warnings
@@ -245,6 +250,8 @@ _CODES = {"control_units": ("category", set(CATEGORY_LABELS_ZH)), "protected_are
           "water_sources": ("level", set(LEVEL_LABELS_ZH)),
           **{k: ("zone", set(v)) for k, v in ZONE_LABELS_BY_KIND.items()}}
 _DERIVED_COLUMNS = ("feature_id", "area_m2", "area_gk_m2")
+#: Tables a rebuild does not rewrite as attribute tables (written with the layers, or bookkeeping).
+_INTERNAL_TABLES = ("gisplan_meta", "gisplan_piece_bounds", "gisplan_checksums", "gisplan_write_stamp")
 
 
 def rebuild_store(path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:
@@ -289,9 +296,10 @@ def rebuild_store(path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT
             tx.write_prepared(kind, *prepare_for_store(kind, frame), keep_meta=True,
                               meta={"warnings": [f"rebuilt from the layer table as stored ({len(frame)} features)"]})
             lines.append(f"{kind}: {len(frame)} feature(s); pieces, boundary lines and checksums rebuilt")
-        access = tx.read_table("gisplan_access_list")
-        if access is not None:
-            tx.write_table("gisplan_access_list", access)  # unchanged, checksummed anew
+        for name in sorted(tx.table_names()):
+            if name.startswith("gisplan_") and name not in _INTERNAL_TABLES \
+                    and not name.startswith(("gisplan_pieces_", "gisplan_edges_")):
+                tx.write_table(name, tx.read_table(name))  # the access list ...: unchanged, checksummed anew
     return lines or ["the store holds no layers"]
 
 

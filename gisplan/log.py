@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 
-__all__ = ["logger", "configure"]
+__all__ = ["logger", "configure", "notice"]
 
 logger = logging.getLogger("gisplan")
 logger.addHandler(logging.NullHandler())
@@ -38,9 +38,33 @@ def configure(verbosity: int = 0, *, quiet: bool = False, stream=None) -> loggin
     for h in list(logger.handlers):
         if h.get_name() == _HANDLER_NAME:
             logger.removeHandler(h)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(logging.Formatter("gisplan: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)
     return handler
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record is emitted (a test runner may swap it)."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):  # logging.StreamHandler sets it in __init__: always sys.stderr instead
+        pass
+
+
+def notice(message: str) -> None:
+    """Something the user should know about what gisplan did on its own (a folder it created).
+
+    A WARNING record of the ``gisplan`` logger: the command line prints it
+    (``gisplan: ...``) unless ``-q``; in a notebook, configure logging to see it.
+    """
+    logger.warning(message)

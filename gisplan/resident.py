@@ -33,7 +33,8 @@ def _file_key(path: Path) -> tuple:
         st = os.stat(path)
     except OSError as exc:
         raise StoreError(f"store not found: {path} ({exc.strerror})") from None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    # ctime too: an edit in place that puts the old size and mtime back still changes it (no tool sets it back)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class ResidentStore:
@@ -92,9 +93,22 @@ class ResidentStore:
             return None  # reopen: first call, or the server ended the snapshot's connection
         return ("pg", self._store.latest_generation())
 
+    def release(self) -> None:
+        """End the snapshot's database transaction between uses (a PostGIS store; nothing for a file).
+
+        The snapshot stays the same: its next read begins a new transaction on
+        the same table versions. A service calls this after every request, so no
+        connection sits idle in a transaction (holding back VACUUM, blocking
+        ``ALTER TABLE``) between requests.
+        """
+        store = self._store
+        release = getattr(store, "release", None) if self._pg else None
+        if callable(release):
+            release()
+
     @property
     def reloads_seen(self) -> tuple:
-        """Identity of the file version held (device, inode, size, mtime)."""
+        """Identity of the file version held (device, inode, size, mtime, ctime)."""
         return self._key
 
     # -- screening ---------------------------------------------------------------
@@ -123,7 +137,10 @@ class ResidentStore:
             options.pop(k, None)
         if isinstance(site, (str, os.PathLike)):
             site = read_site(site, source_crs=options.get("source_crs"), **read)
-        return screen(site, self.snapshot(), **options)
+        try:
+            return screen(site, self.snapshot(), **options)
+        finally:
+            self.release()
 
     def screen_many(self, sites, *, id_field: str | None = None, **options):
         """Screen every feature of ``sites`` as its own site: one row per site.
@@ -157,7 +174,10 @@ class ResidentStore:
             sites.insert(0, "site_index", range(len(sites)))
             id_field = "site_index"
         options.setdefault("progress", False)
-        return screen_batch(sites, self.snapshot(), id_field=id_field, **options)
+        try:
+            return screen_batch(sites, self.snapshot(), id_field=id_field, **options)
+        finally:
+            self.release()
 
     # -- life cycle ----------------------------------------------------------------
     def close(self) -> None:

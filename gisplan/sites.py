@@ -360,7 +360,8 @@ def _same_crs(a: CRS, b: CRS) -> bool:
 
 
 def _decide_crs(
-    file_crs, fmt: str, given: str | None, towgs84: tuple[float, ...] | None = None
+    file_crs, fmt: str, given: str | None, towgs84: tuple[float, ...] | None = None,
+    crs_problem: str | None = None,
 ) -> tuple[str, str, str, list[str]]:
     """Decide the source CRS: (label, transform source, note, warnings).
 
@@ -374,6 +375,8 @@ def _decide_crs(
         chosen = parse_crs(given)
         label = _crs_label(chosen)
         note = f"--source-crs {label} (given)"
+        if crs_problem:
+            warnings.append(f"{crs_problem}: used --source-crs {label}")
         if implied and not _is_lonlat_cgcs_like(chosen):
             warnings.append(
                 f"{fmt} is lon/lat by its standard, but --source-crs {label} was given: "
@@ -387,6 +390,8 @@ def _decide_crs(
     elif implied:
         chosen, label, note = parse_crs(CGCS2000), CGCS2000, _LONLAT_NOTES[fmt]
     elif file_crs is None:
+        if crs_problem:
+            raise CRSInputError(f"{crs_problem}; pass `source_crs` (e.g. EPSG:4490 or EPSG:4531)")
         if fmt == "ESRI Shapefile":
             raise CRSInputError(
                 "no .prj: the shapefile's coordinate system is unknown; "
@@ -501,7 +506,8 @@ def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None, lean=
                 f"{_crs_label(CRS.from_user_input(file_crs))}; drop `source_crs` {spec.web}"
             )
         given = None if (file_crs is not None or implied) else CGCS2000
-    label, src, note, crs_warnings = _decide_crs(file_crs, data.format, given, towgs84=spec.towgs84)
+    label, src, note, crs_warnings = _decide_crs(file_crs, data.format, given, towgs84=spec.towgs84,
+                                                 crs_problem=getattr(data, "crs_problem", None))
     if spec.cm is not None:
         note = note.replace(f"--source-crs {label} (given)", f"--cm {spec.cm} → {label} (given)")
     geoms = list(arrays.geometry) if arrays is not None else list(table.geometry.values)

@@ -53,6 +53,7 @@ from .errors import StoreError
 from .store_files import (
     LOCK_TIMEOUT,
     cached_verified,
+    connect_rw,
     file_id,
     refuse_foreign_wal,
     remember_verified,
@@ -60,6 +61,7 @@ from .store_files import (
     write_session,
 )
 from .store_files import one_line as _one_line
+from .io.outputs import make_folder
 from .geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_gk
 from .vocab import KINDS, SCHEMA
 
@@ -260,7 +262,7 @@ def _table_checksum(con: sqlite3.Connection, table: str) -> tuple[int, str]:
 
 
 def _write_part_bounds(gpkg: str, table: str) -> None:
-    with closing(sqlite3.connect(gpkg)) as con:
+    with closing(connect_rw(gpkg)) as con:
         rows = con.execute(
             f'SELECT fid, feature_id, area_m2, xmin, ymin, xmax, ymax, exclusive FROM "{table}" ORDER BY fid'
         ).fetchall()
@@ -503,9 +505,9 @@ class Store:
         path = Path(path)
         if path.exists() and not overwrite:
             raise StoreError(f"{path} exists; pass overwrite=True to replace it")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with write_session(path, lock_timeout, copy_existing=False) as tmp:
-            _init_store_file(tmp)
+        make_folder(path.parent, str(path))
+        with write_session(path, lock_timeout, copy_existing=False, init=_init_store_file):
+            pass
         return cls(path)
 
     @classmethod
@@ -514,11 +516,11 @@ class Store:
         """Open the store at ``path``, creating an empty one when there is no file (``verify`` as for :class:`Store`)."""
         path = Path(path)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent, str(path))
             with store_lock(path, lock_timeout):
                 if not path.exists():  # another writer may have made it while we waited
-                    with write_session(path, lock_timeout, copy_existing=False, locked=True) as tmp:
-                        _init_store_file(tmp)
+                    with write_session(path, lock_timeout, copy_existing=False, locked=True, init=_init_store_file):
+                        pass
         return cls(path, verify=verify)
 
     @classmethod
@@ -532,9 +534,8 @@ class Store:
             Writes into the new store, which replaces ``path`` when the block ends without error.
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with write_session(path, lock_timeout, copy_existing=False) as tmp:
-            _init_store_file(tmp)
+        make_folder(path.parent, str(path))
+        with write_session(path, lock_timeout, copy_existing=False, init=_init_store_file) as tmp:
             writer = StoreWriter(tmp, path)
             yield writer
             writer.finish()
@@ -766,13 +767,17 @@ class StoreWriter:
         self._dropped: set[str] = set()
 
     def _tables(self) -> set[str]:
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             return {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")} & tables
 
     def has(self, kind: str) -> bool:
         """Whether the next version holds layer or table ``kind``."""
         return kind in self._tables()
+
+    def table_names(self) -> set[str]:
+        """Names of the layers and attribute tables of the next version."""
+        return self._tables()
 
     def kinds(self) -> list[str]:
         """Layer kinds of the next version."""
@@ -784,7 +789,7 @@ class StoreWriter:
 
     def read(self, kind: str) -> gpd.GeoDataFrame:
         """Layer ``kind`` of the next version (no checksum check: the rebuild reads edited layers)."""
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             geom = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()).get(kind)
         reader = self._reader()
         try:
@@ -805,7 +810,7 @@ class StoreWriter:
     def attributes(self, kind: str, columns: list[str]) -> pd.DataFrame:
         """Attribute columns of layer ``kind`` of the next version."""
         names = ", ".join(_quote(c) for c in columns)
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             rows = con.execute(f'SELECT {names} FROM "{kind}" ORDER BY fid').fetchall()
         return pd.DataFrame.from_records(rows, columns=columns)
 
@@ -853,7 +858,7 @@ class StoreWriter:
 
     def drop_layer(self, kind: str) -> None:
         """Remove layer ``kind``'s derived tables, meta row and checksums (its table is gone)."""
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             for table in (_pieces_layer(kind), _edges_layer(kind), kind):
                 con.execute(f"DROP TABLE IF EXISTS {_quote(table)}")
                 for sql in ("DELETE FROM gpkg_contents WHERE table_name = ?",
@@ -877,7 +882,7 @@ class StoreWriter:
     def finish(self, names: set[str] | None = None) -> None:
         """Record row counts and checksums of the tables written (or of ``names``)."""
         names = set(self._touched if names is None else names)
-        with closing(sqlite3.connect(self.tmp)) as con:
+        with closing(connect_rw(self.tmp)) as con:
             con.execute(f"CREATE TABLE IF NOT EXISTS {CHECKSUM_TABLE} "
                         "(name TEXT PRIMARY KEY, rows INTEGER NOT NULL, checksum TEXT NOT NULL)")
             for name in self._dropped - names:
@@ -909,7 +914,7 @@ def _forget_orphans(gpkg: str) -> None:
     registered. The store's checksums still name a dropped layer, so opening the
     store keeps refusing it until it is re-imported or rebuilt.
     """
-    with closing(sqlite3.connect(gpkg)) as con:
+    with closing(connect_rw(gpkg)) as con:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         virtual = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")}
         names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]

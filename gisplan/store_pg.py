@@ -12,7 +12,9 @@ Layout of the schema:
   the table version that is current (``<name>__v<n>``, geometry as PostGIS ``geometry``,
   SRID 4490 for layers, 0 for the equal-area pieces): what QGIS or psql show;
 - ``gisplan_tables``: name -> current table version (the pointer every reader starts from);
-- ``gisplan_checksums``: per name, its row count and the id of the transaction that wrote it;
+- ``gisplan_checksums``: per name, its row count, the id of the transaction that wrote it and
+  an MD5 digest of its rows (in ``fid`` order), computed by the import in its transaction: the
+  store's content identity (:attr:`PgStore.identity`), which a record of screenings keeps;
 - ``gisplan_generation``: a counter raised by every import (how a service sees a new one).
 
 Columns named like PostgreSQL's system columns (``xmin``, ``xmax`` ... of the pieces'
@@ -23,13 +25,18 @@ schema (waiting up to ``lock_timeout``): it writes new table versions, repoints 
 commits; a failed, killed or disconnected import commits nothing. Superseded versions are
 dropped afterwards when no reader holds them.
 
-Reading: a :class:`PgStore` reads in one ``REPEATABLE READ`` read-only transaction that
-locks (``ACCESS SHARE``) the table versions it started from: a snapshot, whatever imports
-commit meanwhile, and no import can drop the versions it reads.
+Reading: a :class:`PgStore` reads the table versions it started from, in ``REPEATABLE READ``
+read-only transactions that lock (``ACCESS SHARE``) those versions: a snapshot, whatever imports
+commit meanwhile, and no import can drop the versions it reads. :meth:`PgStore.release` ends the
+transaction between uses (a service calls it after every request, so it never sits idle in a
+transaction holding back VACUUM or blocking ``ALTER TABLE``); the next read begins a new one,
+locking the same versions again and checking their checksums are unchanged.
 
 Integrity: every row of a table version carries the id of the transaction that wrote it
 (PostgreSQL's ``xmin``); a row changed, added or deleted by another tool changes that or the
-row count, and the store is refused, as a GeoPackage store edited by another tool is.
+row count, and the store is refused, as a GeoPackage store edited by another tool is. A table is
+checked in full (count, ``xmin`` and content digest) when first read; rows read later (piece
+geometries, attribute columns) are checked again as they are read.
 """
 
 from __future__ import annotations
@@ -78,6 +85,8 @@ POINTER_TABLE = "gisplan_tables"
 GENERATION_TABLE = "gisplan_generation"
 _SEQUENCE = "gisplan_table_seq"
 CONNECT_TIMEOUT_S = 10
+#: Seconds a reader waits for a table version another program holds locked before it gives up.
+READ_LOCK_TIMEOUT_S = 15
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 #: PostgreSQL's system column names: a table cannot have columns so named.
 _SYSTEM_COLUMNS = {"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"}
@@ -174,16 +183,60 @@ def _frame_column(name: str) -> str:
 class _PgReader:
     """One connection (a snapshot transaction, or an import's transaction) shared by threads (serialised)."""
 
-    def __init__(self, conn, schema: str, tables: dict[str, tuple[str, str | None, int | None]]):
+    def __init__(self, conn, schema: str, tables: dict[str, tuple[str, str | None, int | None]], *,
+                 shown: str = "", on_begin=None):
         self.conn = conn
         self.schema = schema
         self.tables = tables
+        self.shown = shown or schema
+        #: Called (with the connection) before the first query of a new transaction: a snapshot relocks its versions.
+        self.on_begin = on_begin
+        #: Per table name, the id of the transaction that wrote it: rows read are checked against it (when set).
+        self.expected_xid: dict[str, str] = {}
         self._lock = threading.Lock()
         weakref.finalize(self, _close_quietly, conn)  # a reader dropped unclosed closes its connection
 
+    def _begin(self) -> None:
+        from psycopg import pq
+
+        if self.on_begin is not None and self.conn.info.transaction_status == pq.TransactionStatus.IDLE:
+            self.on_begin(self.conn)
+
     def fetchall(self, query, params=None) -> list[tuple]:
         with self._lock:
+            self._begin()
             return self.conn.execute(query, params).fetchall()
+
+    def end_transaction(self) -> None:
+        """Roll back the open read transaction, if any (its snapshot and locks end; the connection stays)."""
+        import psycopg
+        from psycopg import pq
+
+        with self._lock:
+            if self.conn.closed or self.conn.info.transaction_status == pq.TransactionStatus.IDLE:
+                return
+            try:
+                self.conn.rollback()
+            except psycopg.Error:
+                pass
+
+    def _changed(self, name: str, what: str) -> StoreError:
+        return StoreError(f"store {self.shown}: {name} was changed by another tool after gisplan wrote it ({what}); "
+                          f"re-import it or run `gisplan layers rebuild {self.shown}`")
+
+    def guard(self, name: str, want_rows: int | None = None) -> None:
+        """Check (in the current transaction) that table ``name`` still holds only rows its import wrote."""
+        from psycopg import sql
+
+        xid = self.expected_xid.get(name)
+        if xid is None:
+            return
+        rows, foreign = self.fetchall(sql.SQL("SELECT count(*), count(*) FILTER (WHERE NOT (xmin = %s::xid)) FROM {}")
+                                      .format(_ident(self.schema, self.physical(name))), (xid,))[0]
+        if foreign:
+            raise self._changed(name, f"{foreign} row(s) changed")
+        if want_rows is not None and rows != want_rows:
+            raise self._changed(name, f"{rows} rows instead of {want_rows}")
 
     def close(self) -> None:
         with self._lock:
@@ -205,8 +258,15 @@ class _PgReader:
         """(fid, WKB) of the pieces ``fids`` of ``table``."""
         from psycopg import sql
 
-        rows = self.fetchall(sql.SQL("SELECT fid, ST_AsBinary(geom) FROM {} WHERE fid = ANY(%s)").format(
-            _ident(self.schema, self.physical(table))), ([int(f) for f in fids],))
+        wanted = [int(f) for f in fids]
+        xid = self.expected_xid.get(table)
+        rows = self.fetchall(sql.SQL("SELECT fid, ST_AsBinary(geom), xmin = %s::xid FROM {} WHERE fid = ANY(%s)").format(
+            _ident(self.schema, self.physical(table))), (xid or "0", wanted))
+        if xid is not None:  # rows read after the table was verified: each still the import's
+            if len(rows) != len(set(wanted)):
+                raise self._changed(table, f"{len(set(wanted)) - len(rows)} row(s) missing")
+            if not all(r[2] for r in rows):
+                raise self._changed(table, f"{sum(1 for r in rows if not r[2])} row(s) changed")
         return [(int(r[0]), bytes(r[1])) for r in rows]
 
     def columns(self, name: str) -> list[tuple[str, str]]:
@@ -221,6 +281,7 @@ class _PgReader:
         from psycopg import sql
 
         _, geom_col, _ = self.tables[name]
+        self.guard(name)
         info = [(c, t) for c, t in self.columns(name) if c != "fid"]
         if not geometry:
             info = [(c, t) for c, t in info if c != geom_col]
@@ -245,22 +306,44 @@ class _PgReader:
         """Attribute columns of ``kind`` (no geometries), in feature order."""
         from psycopg import sql
 
+        self.guard(kind)
         rows = self.fetchall(sql.SQL("SELECT {} FROM {} ORDER BY fid").format(
             sql.SQL(", ").join(_ident(_pg_column(c)) for c in columns), _ident(self.schema, self.physical(kind))))
         return pd.DataFrame.from_records(rows, columns=columns)
 
     def check(self, name: str, recorded: str) -> str | None:
-        """None when table ``name`` still holds exactly the rows its import wrote, else what differs."""
+        """None when table ``name`` still holds exactly the rows its import wrote, else what differs.
+
+        Row count, writing transaction of every row and the digest of the rows' content.
+        """
         from psycopg import sql
 
-        want_rows, _, xid = recorded.partition(" xid:")
-        rows, foreign = self.fetchall(sql.SQL("SELECT count(*), count(*) FILTER (WHERE NOT (xmin = %s::xid)) "
-                                              "FROM {}").format(_ident(self.schema, self.physical(name))), (xid,))[0]
+        want_rows, fields = parse_checksum(recorded)
+        xid, digest = fields.get("xid"), fields.get("md5")
+        if xid is None or digest is None:
+            return "no content checksum (written by an older gisplan)"
+        rows, foreign, now = self.fetchall(sql.SQL(
+            "SELECT count(*), count(*) FILTER (WHERE NOT (xmin = %s::xid)), " + _ROWS_DIGEST + " FROM {} t").format(
+            _ident(self.schema, self.physical(name))), (xid,))[0]
         if str(rows) != want_rows:
             return f"{rows} rows instead of {want_rows}"
         if foreign:
             return f"{foreign} row(s) changed after the import"
+        if (now or _EMPTY_DIGEST) != digest:
+            return "content differs from what the import wrote"
         return None
+
+
+#: The content digest of a table's rows (every column, in ``fid`` order), computed by the server.
+_ROWS_DIGEST = "md5(string_agg(md5(t::text), '' ORDER BY t.fid))"
+_EMPTY_DIGEST = "empty"
+
+
+def parse_checksum(recorded: str) -> tuple[str, dict[str, str]]:
+    """``"<rows> xid:<n> md5:<hex>"`` -> (rows, {"xid": n, "md5": hex})."""
+    parts = recorded.split()
+    fields = dict(p.split(":", 1) for p in parts[1:] if ":" in p)
+    return (parts[0] if parts else ""), fields
 
 
 def _close_quietly(conn) -> None:
@@ -296,8 +379,10 @@ class PgStore(Store):
     Notes
     -----
     The same reading API as :class:`gisplan.store.Store` (it is one). The store
-    keeps one connection in a read-only ``REPEATABLE READ`` transaction for its
-    life: call :meth:`close` (or use ``with``) when done.
+    keeps one connection, reading in read-only ``REPEATABLE READ`` transactions
+    that lock the table versions it opened; :meth:`release` ends the current
+    one (a service calls it after each request; the next read begins another,
+    on the same versions). Call :meth:`close` (or use ``with``) when done.
     """
 
     def __init__(self, url: str, *, verify: bool = True):  # noqa: D107 (documented on the class)
@@ -316,6 +401,9 @@ class PgStore(Store):
         for attempt in range(5):
             conn = _connect(self._spec)
             try:
+                # a reader waits at most this long for a table another program locked (ALTER TABLE ...)
+                conn.execute(f"SET lock_timeout = '{READ_LOCK_TIMEOUT_S * 1000:.0f}ms'")
+                conn.commit()
                 state = self._begin_snapshot(conn)
             except psycopg.errors.UndefinedTable:  # a version was dropped between snapshot and lock: retry
                 conn.close()
@@ -332,7 +420,10 @@ class PgStore(Store):
         if old is not None:
             old.close()
         tables, sums, self.generation = state
-        self._reader = _PgReader(conn, self.schema, tables)
+        self._reader = _PgReader(conn, self.schema, tables, shown=str(self.path), on_begin=self._relock)
+        if self._verify_checksums:
+            self._reader.expected_xid = {n: f["xid"] for n, f in ((n, parse_checksum(v)[1]) for n, v in sums.items())
+                                         if "xid" in f}
         self._tables = set(tables)
         self._layers = set(tables)
         self._geom_cols = {k: v[1] for k, v in tables.items() if v[1]}
@@ -364,6 +455,63 @@ class PgStore(Store):
             sql.SQL(", ").join(_ident(self.schema, p) for p in physical)))
         return tables, sums, int(generation)
 
+    def _relock(self, conn) -> None:
+        """Begin a new read transaction on this snapshot's table versions (called before its first query).
+
+        Locks them (``ACCESS SHARE``) and checks the store's checksums are the
+        ones this snapshot opened with: a store dropped and loaded again (even
+        under the same table names) is not read as this snapshot.
+        """
+        import psycopg
+        from psycopg import sql
+
+        physical = sorted({v[0] for v in self._reader.tables.values()})
+        try:
+            conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(
+                sql.SQL(", ").join(_ident(self.schema, p) for p in physical)))
+            sums = {r[0]: f"{r[1]} {r[2]}" for r in conn.execute(sql.SQL(
+                "SELECT name, rows, checksum FROM {}").format(_ident(self.schema, CHECKSUM_TABLE))).fetchall()}
+        except psycopg.Error as exc:
+            try:
+                conn.rollback()
+            except psycopg.Error:
+                pass
+            if isinstance(exc, psycopg.errors.UndefinedTable):
+                raise StoreError(f"store {self.path} was re-imported or dropped since it was opened; "
+                                 "open it again") from None
+            if isinstance(exc, psycopg.errors.LockNotAvailable):
+                raise StoreError(f"store {self.path} is locked by another program (ALTER TABLE, VACUUM FULL ...) "
+                                 f"for more than {READ_LOCK_TIMEOUT_S} s; try again later") from None
+            raise StoreError(f"store {self.path}: {_error_text(exc, self._spec)}") from None
+        if sums != self._sums:
+            conn.rollback()
+            raise StoreError(f"store {self.path} was changed since it was opened; open it again")
+
+    def release(self) -> None:
+        """End the current read transaction (its snapshot and table locks); the next read begins a new one.
+
+        Nothing read changes: the next transaction reads the same table versions
+        (checked unchanged), so the store stays one consistent snapshot.
+        """
+        if self._reader is not None:
+            self._reader.end_transaction()
+
+    @property
+    def identity(self) -> str:
+        """The content identity of this snapshot: SHA-256 of every table's name, row count and row digest.
+
+        Two stores holding the same rows have the same identity, whatever their
+        import counter; a store dropped and loaded with other data has another.
+        """
+        import hashlib
+        import json
+
+        content = {}
+        for name, recorded in sorted(self._sums.items()):
+            rows, fields = parse_checksum(recorded)
+            content[name] = [rows, fields.get("md5", "xid:" + fields.get("xid", "?"))]
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
     def close(self) -> None:
         """Close the store's connections (reads after this fail)."""
         if self._reader is not None:
@@ -373,7 +521,8 @@ class PgStore(Store):
         self._probe = None
 
     def alive(self) -> bool:
-        """Whether the snapshot's connection still works (a server restart or idle timeout ends it)."""
+        """Whether the snapshot can still be read: its connection works (a server restart or idle timeout
+        ends it) and its table versions are there, unchanged (a new transaction is begun to check)."""
         import psycopg
 
         conn = self._reader.conn if self._reader is not None else None
@@ -381,7 +530,7 @@ class PgStore(Store):
             return False
         try:
             self._reader.fetchall("SELECT 1")
-        except psycopg.Error:
+        except (psycopg.Error, StoreError):
             return False
         return True
 
@@ -430,6 +579,9 @@ class PgStore(Store):
             except psycopg.Error as exc:
                 raise StoreError(f"store {self.path}: layer {name} is unreadable "
                                  f"({_error_text(exc, self._spec)}); {self._rebuild_hint()}") from None
+            if what and what.startswith("no content checksum"):
+                raise StoreError(f"store {self.path}: table {table} has no content checksum (written by an older "
+                                 f"gisplan); run `gisplan layers rebuild {self.path}`")
             if what:
                 raise StoreError(f"store {self.path}: layer {name} differs from what gisplan wrote ({table}: {what}; "
                                  f"edited by another tool?); {self._rebuild_hint()}")
@@ -718,6 +870,10 @@ class PgStoreWriter(StoreWriter):
         """Layer kinds of the next version."""
         return [k for k in KINDS if k in self._r.tables]
 
+    def table_names(self) -> set[str]:
+        """Names of the layers and attribute tables of the next version."""
+        return set(self._r.tables)
+
     def read(self, kind: str) -> gpd.GeoDataFrame:
         """Layer ``kind`` of the next version."""
         return self._r.frame(kind)
@@ -816,7 +972,9 @@ class PgStoreWriter(StoreWriter):
         for name in self._dropped - self._touched:
             self.conn.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(sums), (name,))
         for name in sorted(self._touched):
+            rows, digest = self.conn.execute(sql.SQL("SELECT count(*), " + _ROWS_DIGEST + " FROM {} t").format(
+                _ident(self.schema, self._r.physical(name)))).fetchone()
             self.conn.execute(sql.SQL("INSERT INTO {} (name, rows, checksum) VALUES (%s, %s, %s) ON CONFLICT (name) "
                                       "DO UPDATE SET rows = EXCLUDED.rows, checksum = EXCLUDED.checksum").format(sums),
-                              (name, self._rows[name], f"xid:{xid}"))
+                              (name, rows, f"xid:{xid} md5:{digest or _EMPTY_DIGEST}"))
         self.conn.execute(sql.SQL("UPDATE {} SET n = n + 1").format(_ident(self.schema, GENERATION_TABLE)))

@@ -398,7 +398,7 @@ def _clean(value: object) -> str:
     return text.lower() if text.isascii() else text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cleaned_table(field: str) -> dict[str, str]:
     """The value table of ``field`` keyed the way delivered values are cleaned (NFKC: （） becomes ())."""
     table = _VALUES[field]

@@ -21,6 +21,7 @@ import shapely
 from click.testing import CliRunner
 
 import _site_fixtures as fx
+from _signals import AS_IN_A_TERMINAL
 from gisplan.cli import main
 from gisplan.errors import InputError, SiteError
 from gisplan.io.table import gk_range_problem
@@ -204,29 +205,92 @@ def _many_sites(tmp_path: Path, n: int = 40) -> Path:
     return path
 
 
+def _batch_with_reports(store_path, tmp_path, sites, reports, env_extra=None) -> subprocess.Popen:
+    return subprocess.Popen(CLI + ["batch", str(sites), "--store", str(store_path), "--id-field", "sid",
+                                   "--out", str(tmp_path / "b.csv"), "--report-dir", str(reports), "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**env(), **(env_extra or {})},
+                            **AS_IN_A_TERMINAL)
+
+
+def _dot_files(*folders: Path) -> list[str]:
+    return [n for folder in folders if folder.exists() for n in os.listdir(folder) if n.startswith(".")]
+
+
 @pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
 def test_signal_during_writes_leaves_no_temp_files(store_path, tmp_path, sig, code, word):
-    """The signal arrives while a report is being written (its temp file exists)."""
+    """The signal arrives while a report PNG is being written: the write stops right after its temp file holds
+    the map (``GISPLAN_TEST_PAUSE``), so the signal always lands there, whatever the machine's load."""
     sites = _many_sites(tmp_path)
     reports = tmp_path / "reports"
-    p = subprocess.Popen(CLI + ["batch", str(sites), "--store", str(store_path), "--id-field", "sid",
-                                "--out", str(tmp_path / "b.csv"), "--report-dir", str(reports), "--no-progress"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
-    deadline = time.time() + 240
-    seen_temp = False
-    while time.time() < deadline and p.poll() is None:
-        if reports.exists() and any(n.startswith(".gisplan-") for n in os.listdir(reports)):
-            seen_temp = True
+    p = _batch_with_reports(store_path, tmp_path, sites, reports,
+                            {"GISPLAN_TEST_PAUSE": f"output_written.png:@{tmp_path / 'never'}"})
+    seen = []
+    for line in iter(p.stderr.readline, b""):  # until the pause (or the end: then the assertion below says so)
+        seen.append(line)
+        if line.strip() == b"gisplan-test-pause output_written.png":
             break
-        time.sleep(0.005)
+    else:
+        p.kill()
+        raise AssertionError(f"the batch never paused in a PNG write: {seen}")
+    assert [n for n in os.listdir(reports) if n.startswith(".gisplan-") and n.endswith(".tmp.png")], \
+        "no PNG being written"
     p.send_signal(sig)
     _, err = p.communicate(timeout=120)
-    assert seen_temp, "no write in progress was seen"
     assert p.returncode == code, err
-    assert err.decode().strip() == f"gisplan: {word}"
-    left = [n for n in os.listdir(reports) if n.startswith(".")] + [n for n in os.listdir(tmp_path) if n.startswith(".")]
-    assert left == []
+    assert err.decode().strip().splitlines()[-1] == f"gisplan: {word}"
+    assert _dot_files(reports, tmp_path) == []
     assert len(os.listdir(reports)) < 80  # stopped part-way
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_the_instant_a_temp_file_is_made_still_removes_it(store_path, tmp_path, sig, code):
+    """The narrowest window: the temp file exists and is not yet known to its writer's clean-up. The write
+    stops right there (``GISPLAN_TEST_PAUSE=temp_made``), the signal is sent, then the write goes on."""
+    site = tmp_path / "site.geojson"
+    gpd.GeoDataFrame({"name": ["厂区"]}, geometry=[SITE], crs="EPSG:4490").to_file(site)
+    go = tmp_path / "go"
+    out = tmp_path / "out"
+    out.mkdir()
+    p = subprocess.Popen(CLI + ["screen", str(site), "--store", str(store_path), "--png", str(out / "m.png"),
+                                "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env={**env(), "GISPLAN_TEST_PAUSE": f"temp_made:@{go}"}, **AS_IN_A_TERMINAL)
+    for line in iter(p.stderr.readline, b""):
+        if line.strip() == b"gisplan-test-pause temp_made":
+            break
+    else:
+        p.kill()
+        raise AssertionError("no temp file was made")
+    assert [n for n in os.listdir(out) if n.startswith(".gisplan-")], "the temp file is not there"
+    p.send_signal(sig)
+    time.sleep(0.2)  # the signal is pending (held back) before the write goes on: correct either way
+    go.touch()
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == code, err
+    assert os.listdir(out) == [] and _dot_files(tmp_path) == []
+
+
+def test_a_signal_at_any_moment_of_the_reports_leaves_no_temp_files(store_path, tmp_path):
+    """SIGTERM after delays spread over the report writing: whenever it lands (making a temp file, writing
+    it, renaming it, between files), nothing is left behind. Each round passes whatever its timing."""
+    import random
+
+    sites = _many_sites(tmp_path, n=12)
+    rng = random.Random(20)
+    stopped = 0
+    for i in range(6):
+        reports = tmp_path / f"reports{i}"
+        p = _batch_with_reports(store_path, tmp_path, sites, reports)
+        deadline = time.monotonic() + 240
+        while not reports.exists() and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)  # the reports have begun (a wait, not an assertion: any moment is fine)
+        time.sleep(rng.uniform(0.0, 1.5))
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=120)
+        assert p.returncode in (0, 143), err
+        stopped += p.returncode == 143
+        assert _dot_files(reports, tmp_path) == [], err
+    assert stopped, "every batch ended before its signal: no round tested anything"
 
 
 def test_dxf_with_an_implausible_easting_is_refused_even_with_cm(tmp_path):
@@ -247,3 +311,72 @@ def test_dxf_with_an_implausible_easting_is_refused_even_with_cm(tmp_path):
     doc2.modelspace().add_lwpolyline([(e - 42e6, n) for n, e in fx.gk_corners(fx.ZONE42_LONLAT)], close=True)
     doc2.saveas(good)
     assert read_site(good, cm=126).geometry.area > 0
+
+
+# --------------------------------------------------------------------------- issue 20: what the user is told
+
+
+@pytest.mark.parametrize("prj", ["this is garbage, not a coordinate system", 'PROJCS["x",GEOGCS['])
+def test_a_garbage_prj_is_reported_as_garbage_not_as_missing(store_path, tmp_path, prj):
+    shp = tmp_path / "site.shp"
+    gpd.GeoDataFrame({"name": ["厂区"]}, geometry=[SITE], crs="EPSG:4490").to_file(shp)
+    shp.with_suffix(".prj").write_text(prj, encoding="utf-8")
+    for args in (("read", shp), ("screen", shp, "--store", store_path),
+                 ("layers", "import", tmp_path / "s.gpkg", "eco_redline", shp)):
+        err = assert_one_line(cli(*args))
+        assert "the .prj of site.shp is not a coordinate system" in err and "no .prj" not in err, err
+        assert "--source-crs" in err
+    ok = cli("read", shp, "--source-crs", "EPSG:4490")
+    assert ok.returncode == 0, ok.stderr
+    assert "the .prj of site.shp is not a coordinate system gisplan can read" in ok.stdout
+    shp.with_suffix(".prj").unlink()
+    assert "no .prj" in assert_one_line(cli("read", shp))
+
+
+def test_no_raw_gdal_warning_in_a_cli_report_and_the_same_warnings_as_the_server(store_path, tmp_path):
+    """Two features with the same GeoJSON id: GDAL warns it renumbers them; gisplan uses no feature ids."""
+    from gisplan.serve import engine
+
+    feature = {"type": "Feature", "id": 7, "properties": {"name": "厂区"},
+               "geometry": shapely.geometry.mapping(SITE)}
+    other = dict(feature, geometry=shapely.geometry.mapping(shapely.box(129.48, 42.85, 129.49, 42.86)))
+    site = tmp_path / "dup.geojson"
+    site.write_text(json.dumps({"type": "FeatureCollection", "features": [feature, other]}), encoding="utf-8")
+    out = tmp_path / "r.json"
+    proc = cli("screen", site, "--store", store_path, "--json", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "Several features" not in proc.stdout + proc.stderr + out.read_text(encoding="utf-8")
+    saved = dict(engine._STATE)
+    try:
+        engine.init_worker(str(store_path))
+        answer = engine.screen_upload(str(site), site.name, {"buffer": 5000.0})  # what the server answers
+    finally:
+        engine._STATE.clear()
+        engine._STATE.update(saved)
+    served = json.loads(answer["json"])
+    assert json.loads(out.read_text(encoding="utf-8"))["warnings"] == served["warnings"]
+
+
+def test_a_missing_output_folder_is_created_and_said(store_path, tmp_path, caplog):
+    site = tmp_path / "site.geojson"
+    gpd.GeoDataFrame({"name": ["厂区"]}, geometry=[SITE], crs="EPSG:4490").to_file(site)
+    target = tmp_path / "new" / "deeper" / "r.json"
+    proc = cli("screen", site, "--store", store_path, "--json", target)
+    assert proc.returncode == 0 and target.is_file(), proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"gisplan: created folder {target.parent} (it did not exist)"]
+    again = cli("screen", site, "--store", store_path, "--json", target)  # there now: nothing said
+    assert again.returncode == 0 and again.stderr == ""
+    hushed = cli("-q", "screen", site, "--store", store_path, "--json", tmp_path / "other" / "r.json")
+    assert hushed.returncode == 0 and hushed.stderr == "" and (tmp_path / "other" / "r.json").is_file()
+    batch = cli("batch", site, "--store", store_path, "--id-field", "name", "--out", tmp_path / "b" / "t.csv",
+                "--report-dir", tmp_path / "b" / "reports")
+    assert batch.returncode == 0, batch.stderr
+    assert batch.stderr.count("gisplan: created folder") == 1  # b/ once; the report folder asked for is not news
+    import logging
+
+    import gisplan
+
+    result = gisplan.screen(site, store_path)
+    with caplog.at_level(logging.WARNING, logger="gisplan"):
+        result.to_json(tmp_path / "api" / "r.json")
+    assert any("created folder" in r.getMessage() for r in caplog.records)

@@ -336,12 +336,14 @@ def test_cli_map_raster_png_and_html(store, site_path, tmp_path):
 
 
 def test_tampered_raster_is_refused_before_screening(store, site_path, tmp_path):
-    from gisplan.rasters.store import raster_dir
+    from gisplan.rasters.store import raster_dir, raster_records
+    from gisplan.store import Store
 
     copy = tmp_path / "store.gpkg"
     shutil.copy(store, copy)
     shutil.copytree(raster_dir(store), raster_dir(copy))
-    with open(raster_dir(copy) / "lc.tif", "ab") as fh:
+    lc = next(r for r in raster_records(Store(copy)) if r["name"] == "lc")
+    with open(lc["path"], "ab") as fh:
         fh.write(b"\0")
     json_out = tmp_path / "r.json"
     proc = _cli("screen", site_path, "--store", copy, "--json", json_out, "--png", tmp_path / "a.png", "--map-raster", "lc")

@@ -303,7 +303,8 @@ def test_register_cog_checksum_and_version(good_store, tmp_path):
     rec = raster_records(Store(good_store))[0]
     assert rec["kind"] == "classified" and rec["version"] == 1 and rec["nodata"] == 0.0
     assert rec["classes"][0] == {"value": 1, "label": "类别1", "label_en": "class 1"}
-    cog = raster_dir(good_store) / "lc.tif"
+    cog = rec["path"]  # named by its content: lc.<16 hex digits>.tif beside the store
+    assert cog.parent == raster_dir(good_store) and cog.name == f"lc.{rec['sha256'][:16]}.tif"
     assert hashlib.sha256(cog.read_bytes()).hexdigest() == rec["sha256"]
     with rasterio.open(cog) as src:
         assert src.profile["tiled"] and src.crs.to_epsg() == 4490 and (src.read(1) == DATA).all()
@@ -314,7 +315,7 @@ def test_register_cog_checksum_and_version(good_store, tmp_path):
 
 def test_tampered_raster_is_left_out_with_a_warning(good_store):
     store = Store(good_store)
-    cog = raster_dir(good_store) / "lc.tif"
+    cog = raster_records(store)[0]["path"]
     cog.write_bytes(cog.read_bytes() + b"\0")
     got, warnings = site_raster_stats(store, shapely.box(129.01, 42.95, 129.02, 42.96), 1e6)
     assert got == [] and "differs from the imported one" in warnings[0]

@@ -21,6 +21,7 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
+from _signals import AS_IN_A_TERMINAL
 from conftest import REPO, geod_area, rel, write_sources
 
 from gisplan.batch import screen_batch
@@ -231,7 +232,8 @@ def test_sigterm_and_sigint_remove_the_temp_and_keep_the_store(tmp_path, sig):
     store = tmp_path / "s.gpkg"
     import_layer(store, "control_units", versions["A"])
     before = sha(store)
-    proc = gisplan("layers", "import", store, "control_units", versions["B"], env={"GISPLAN_TEST_PAUSE": "layer_written:30"})
+    proc = gisplan("layers", "import", store, "control_units", versions["B"], env={"GISPLAN_TEST_PAUSE": "layer_written:30"},
+                   **AS_IN_A_TERMINAL)
     wait_for_pause(proc, "layer_written")
     assert temps(store)
     proc.send_signal(sig)
@@ -240,18 +242,33 @@ def test_sigterm_and_sigint_remove_the_temp_and_keep_the_store(tmp_path, sig):
     assert temps(store) == [] and sha(store) == before
 
 
-def test_stale_temps_of_a_killed_write_are_removed_by_the_next_write(tmp_path):
+def test_stale_temps_are_removed_only_when_their_writer_is_provably_gone(tmp_path):
+    from gisplan.store_files import _boot_tag, _host_tag, writer_tag
+
     src = write_sources(tmp_path / "src")
     store = tmp_path / "s.gpkg"
     import_layer(store, "control_units", src["control_units"])
-    stale = [tmp_path / ".s.gpkg.x1y2.tmp.gpkg", tmp_path / ".s.gpkg.x1y2.tmp.gpkg-journal",
-             tmp_path / ".s.gpkg.q9.tmp.gpkg-wal"]
-    for p in stale:
-        p.write_bytes(b"\0" * 1000)
-    other = tmp_path / ".t.gpkg.x1y2.tmp.gpkg"  # another store's temp is not ours to remove
-    other.write_bytes(b"x")
-    import_layer(store, "eco_redline", src["eco_redline"])
-    assert not any(p.exists() for p in stale) and other.exists()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    alive = subprocess.Popen(["sleep", "60"])
+    try:
+        time.sleep(0.2)
+        host, boot = _host_tag(), _boot_tag()
+        gone = [tmp_path / f".s.gpkg.{host}-{boot}-{dead.pid}-1.ab12.tmp.gpkg",
+                tmp_path / f".s.gpkg.{host}-{boot}-{dead.pid}-1.ab12.tmp.gpkg-journal",
+                tmp_path / f".s.gpkg.{host}-{'f' * 8 if boot != 'f' * 8 else '0' * 8}-{alive.pid}-5.cd34.tmp.gpkg"]
+        kept = [tmp_path / f".s.gpkg.{writer_tag(alive.pid)}.ef56.tmp.gpkg",  # a live writer
+                tmp_path / f".s.gpkg.{'0' * 8 if host != '0' * 8 else '1' * 8}-{boot}-{dead.pid}-1.aa.tmp.gpkg",
+                tmp_path / ".s.gpkg.x1y2.tmp.gpkg",  # no writer named: nothing proven
+                tmp_path / ".t.gpkg.x1y2.tmp.gpkg"]  # another store's temp is not ours to remove
+        for p in gone + kept:
+            p.write_bytes(b"\0" * 1000)
+        import_layer(store, "eco_redline", src["eco_redline"])
+        assert [p.name for p in gone if p.exists()] == []
+        assert [p.name for p in kept if not p.exists()] == []
+    finally:
+        alive.kill()
+        alive.wait()
 
 
 # ----------------------------------------------------------------------------- consistent reads

@@ -443,3 +443,44 @@ def test_resume_and_cleanup_touch_only_this_users_private_parts_folders(tmp_path
     assert not mine.exists() and shared.exists() and group.exists()
     if os.getuid() == 0:
         assert theirs.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated part", "garbage positions", "empty part"])
+def test_resume_screens_a_damaged_finished_chunk_again(demo_store, tmp_path, damage):
+    """A chunk the manifest records as finished but whose part is not whole (a power cut before it reached
+    the disk, an edit) is screened again on --resume: the output is a clean run's, never an error."""
+    clean = tmp_path / "clean.csv"
+    assert _cli("batch", SITES, "--store", demo_store, "--id-field", "site_id", "--radius", 300,
+                "--out", clean, "--chunk-size", 5).returncode == 0
+    out = tmp_path / "killed.csv"
+    args = [*CLI, "batch", str(SITES), "--store", str(demo_store), "--id-field", "site_id", "--radius", "300",
+            "--out", str(out), "--chunk-size", "5"]
+    proc = subprocess.Popen(args, env={**os.environ, "GISPLAN_TEST_CHUNK_PAUSE": "30"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # the first chunk is finished (then the run sleeps 30 s)
+            manifests = list(tmp_path.glob(".killed.csv.parts-*/manifest.json"))
+            if manifests and json.loads(manifests[0].read_text())["done"]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the batch never finished a chunk")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    (parts,) = tmp_path.glob(".killed.csv.parts-*")
+    part = parts / "part-000000.csv"
+    if damage == "truncated part":
+        part.write_bytes(part.read_bytes()[: len(part.read_bytes()) // 2])
+    elif damage == "empty part":
+        part.write_bytes(b"")
+    else:
+        (parts / "part-000000.pos.npy").write_bytes(b"not numpy")
+    r = _cli("-v", "batch", SITES, "--store", demo_store, "--id-field", "site_id", "--radius", 300, "--out", out,
+             "--chunk-size", 5, "--resume")
+    assert r.returncode == 0, r.stderr
+    assert sum(1 for line in r.stderr.splitlines() if line.startswith("gisplan: batch:")) == 5  # chunk 0 again
+    assert out.read_bytes() == clean.read_bytes()

@@ -43,8 +43,36 @@ class Terminated(KeyboardInterrupt):
     """Raised in the main thread by SIGTERM so that cleanup (``finally``) runs."""
 
 
+#: Signals this process received (SIGTERM, SIGINT): it then ends at once after its clean-up (see Group.main).
+_SIGNALLED: list[int] = []
+
+
 def _on_sigterm(signum, frame) -> None:
+    _SIGNALLED.append(signum)
     raise Terminated()
+
+
+def _on_sigint(signum, frame) -> None:
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt()
+
+
+def _end_now(code: int) -> None:
+    """After a signal: flush, remove temp files, and end without the interpreter's shutdown.
+
+    Threads of C libraries (GDAL, rasterio) that a signal cut short may still
+    call back into Python while the interpreter finalizes, which aborts the
+    process (exit -6) instead of 143/130; every ``finally`` block has run by now.
+    """
+    from ..store_files import remove_live_temps
+
+    remove_live_temps()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _silence_stdout() -> None:
@@ -59,10 +87,17 @@ def _silence_stdout() -> None:
 
 def _fail(ctx, exc: BaseException):
     """One line on stderr and the exit code for an exception out of a command."""
+    if _SIGNALLED and not isinstance(exc, KeyboardInterrupt):
+        # a signal came first: a library that caught it turned it into another error (matplotlib's
+        # "Invalid affine transformation matrix" ...); the command was terminated all the same
+        exc = Terminated() if _SIGNALLED[0] == signal.SIGTERM else KeyboardInterrupt()
     if isinstance(exc, GisplanError):  # library messages name options as the API does: show the flags
         _echo_err(f"gisplan: error: {cli_message(exc)}")
         ctx.exit(EXIT_BAD_INPUT)
     if isinstance(exc, KeyboardInterrupt):
+        from ..store_files import remove_live_temps
+
+        remove_live_temps()  # temp files of writes the signal cut short, whatever moment it came
         terminated = isinstance(exc, Terminated)
         _echo_err("gisplan: terminated" if terminated else "gisplan: interrupted")
         ctx.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
@@ -102,11 +137,14 @@ class Group(click.Group):
 
         root = logging.getLogger()
         quiet = logging.NullHandler()  # no "lastResort" printing of library log records
-        old_term = None
+        old_term = old_int = None
         try:
             old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                old_int = signal.signal(signal.SIGINT, _on_sigint)
         except (ValueError, OSError):  # not the main thread
             pass
+        del _SIGNALLED[:]
         if not _debug():
             root.addHandler(quiet)
         try:
@@ -134,8 +172,12 @@ class Group(click.Group):
             root.removeHandler(quiet)
             if old_term is not None:
                 signal.signal(signal.SIGTERM, old_term)
+            if old_int is not None:
+                signal.signal(signal.SIGINT, old_int)
         if not standalone_mode:
             return code
+        if _SIGNALLED and code in (EXIT_TERMINATED, EXIT_INTERRUPTED):
+            _end_now(code)
         sys.exit(code)
 
 
@@ -143,7 +185,7 @@ def protect_inputs(store=None, *inputs) -> None:
     """Outputs of this command never replace the store or an input file (exit 2 instead)."""
     from ..io.outputs import protect, unprotect
 
-    tokens = [protect(store, role="the store"), protect(*inputs, role="an input file")]
+    tokens = [protect(store, role="the store", store=True), protect(*inputs, role="an input file")]
     ctx = click.get_current_context()
     for token in tokens:
         ctx.call_on_close(lambda t=token: unprotect(t))
@@ -164,10 +206,9 @@ def check_outputs(*paths) -> None:
 @click.option("-q", "--quiet", "quiet_log", is_flag=True, help="Print no log lines but errors.")
 def main(verbose: int = 0, quiet_log: bool = False) -> None:
     """Screen project sites against 三线一单 zoning: control units, redline, reserves, water sources."""
-    if verbose or quiet_log:
-        from ..log import configure
+    from ..log import configure
 
-        configure(verbose, quiet=quiet_log)
+    configure(verbose, quiet=quiet_log)  # notices (a folder created for an output) show unless -q
 
 
 

@@ -72,6 +72,13 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
     from ..screening import screen as run
     from ..sites import describe_site, read_site
 
+    if quiet:  # nothing but errors: no notices either (unless -v asked for the log)
+        import logging
+
+        from ..log import logger
+
+        if logger.getEffectiveLevel() >= logging.WARNING:
+            logger.setLevel(logging.ERROR)
     reading = take_reading(opts)
     project = take_project(opts)
     reports = take_reports(opts)

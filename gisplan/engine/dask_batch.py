@@ -600,14 +600,11 @@ class _Run:
     def _choose(self, client):
         """(spilled?, (folder, done, lock) of the run to resume or None): the workers read the spill when they
         all see the output's folder; a resumed run goes on in the way it started."""
-        from ..errors import OutputError
-        from ..io.outputs import os_error_reason
+        from ..io.outputs import make_folder
         from .stream import _parts_prefix, _resumable
 
-        try:  # a new output folder is made now, so that the workers can be asked whether they see it
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot write {self.out}: {os_error_reason(exc)}") from None
+        # a new output folder is made now, so that the workers can be asked whether they see it
+        make_folder(self.out.parent, str(self.out))
         spilled = bool(self.streamable and self.total) and _workers_see(client, self.out.parent)
         found = None
         if spilled and self.resume:

@@ -112,10 +112,10 @@ def _new_parts_dir(out: Path):
     import tempfile
 
     from ..errors import OutputError
-    from ..io.outputs import os_error_reason
+    from ..io.outputs import make_folder, os_error_reason
 
+    make_folder(out.parent, str(out))
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=_parts_prefix(out), dir=out.parent))
     except OSError as exc:
         raise OutputError(f"cannot write {out}: {os_error_reason(exc)}") from exc
@@ -135,12 +135,12 @@ def _drop_unclaimed(out: Path, keep: Path | None) -> None:
 
 def _fingerprint(sites, store, options: dict, chunk_size: int, total) -> str:
     """What a partial run was for: the sites file (path, size, time), the store version and the options."""
-    def stat_key(p) -> list:
+    def stat_key(p) -> list:  # a file replaced or edited in place changes its inode or ctime (no tool sets it back)
         st = os.stat(p)
-        return [os.path.realpath(p), st.st_size, st.st_mtime_ns]
+        return [os.path.realpath(p), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
     store_path = getattr(store, "path", store)
-    version = getattr(store, "generation", None)  # a PostGIS store: its import counter
+    version = getattr(store, "identity", None)  # a PostGIS store: its content identity (not its import counter)
     data = {"sites": stat_key(sites), "store": stat_key(store_path) if version is None else [str(store_path), version],
             "options": options,
             "chunk_size": chunk_size, "total": total}
@@ -319,9 +319,12 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
         for k, window in enumerate(windows):
             part = parts_dir / f"part-{k:06d}{suffix}"
             if k in done and part.is_file():
-                counts.update(_part_verdicts(part, suffix))
-                bar.update(window[1] if window else 0)
-                continue
+                verdicts = _checked_part_verdicts(part, suffix, window, spill is not None)
+                if verdicts is not None:
+                    counts.update(verdicts)
+                    bar.update(window[1] if window else 0)
+                    continue
+                done.remove(k)  # damaged (a power cut before it reached the disk, an edit): screened again
             if spill is not None:
                 from .merge import write_part
                 from .spill import load_chunk
@@ -412,6 +415,23 @@ def _bar_size() -> dict:
     except (OSError, ValueError, AttributeError):
         return {}
     return {} if size.columns > 0 and size.lines > 0 else {"ncols": size.columns or 80, "nrows": size.lines or 20}
+
+
+def _checked_part_verdicts(part: Path, suffix: str, window, curve: bool) -> list[str] | None:
+    """The verdicts of a finished part when it is whole (every row of its chunk readable), else None."""
+    try:
+        verdicts = _part_verdicts(part, suffix)
+        if curve:
+            from .merge import positions_path
+
+            expected = len(np.load(positions_path(part)))
+        else:
+            expected = window[1] if window else None
+    except Exception:  # unreadable: truncated, damaged, not what the batch wrote
+        return None
+    if expected is not None and len(verdicts) != expected:
+        return None
+    return verdicts
 
 
 def _part_verdicts(part: Path, suffix: str) -> list[str]:

@@ -35,9 +35,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import GisplanError, OutputError
+from ..store_files import forget_temp, new_temp, pause_hook
 
 __all__ = [
-    "atomic_output", "atomic_output_folder", "check_output_folder", "check_output_path", "defuse_cell", "encodable", "protect", "unprotect",
+    "atomic_output", "atomic_output_folder", "check_output_folder", "check_output_path", "defuse_cell", "encodable",
+    "make_folder", "protect", "unprotect",
     "os_error_reason", "safe_file_stem", "store_of", "write_bytes", "write_text", "xml_safe", "MAX_NAME_BYTES",
 ]
 
@@ -56,8 +58,8 @@ _COMPANIONS = {
     ".gpkg": ("-wal", "-shm", "-journal"),
 }
 
-# (token, real path, (st_dev, st_ino) or None, role)
-_PROTECTED: list[tuple[int, str, tuple[int, int] | None, str]] = []
+# (token, real path, (st_dev, st_ino) or None, role, a store: its owned files too)
+_PROTECTED: list[tuple[int, str, tuple[int, int] | None, str, bool]] = []
 _TOKEN = [0]
 
 _REASONS = {
@@ -78,7 +80,7 @@ _REASONS = {
 # --------------------------------------------------------------------------- protected inputs
 
 
-def protect(*paths: str | os.PathLike | None, role: str = "an input") -> int:
+def protect(*paths: str | os.PathLike | None, role: str = "an input", store: bool = False) -> int:
     """Refuse writing over ``paths`` until :func:`unprotect` is called with the token.
 
     Parameters
@@ -89,23 +91,42 @@ def protect(*paths: str | os.PathLike | None, role: str = "an input") -> int:
         ``-wal``/``-shm``/``-journal`` are protected with it.
     role : str
         What they are, for the message (``"the store"``, ``"an input"``).
+    store : bool
+        ``paths`` are layer stores: every file a store owns is protected with
+        it (its lock file, SQLite sidecars, temp copies of writes and its
+        rasters folder; see :func:`gisplan.store_files.is_owned_by`), whatever
+        its file name's extension.
 
     Returns
     -------
     int
         A token for :func:`unprotect`.
     """
+    from ..store_files import owned_files
+
     _TOKEN[0] += 1
     token = _TOKEN[0]
-    for p in _with_companions(paths):
-        real = os.path.realpath(p)
-        try:
-            st = os.stat(real)
-            ident = (st.st_dev, st.st_ino)
-        except OSError:
-            ident = None
-        _PROTECTED.append((token, real, ident, role))
+    if not store:
+        for p in _with_companions(paths):
+            _protect_one(token, p, role, False)
+        return token
+    for p in paths:
+        if p is None or os.fspath(p) == "" or "://" in os.fspath(p):
+            continue
+        _protect_one(token, p, role, True)
+        for owned in owned_files(os.path.realpath(os.fspath(p)))[1:]:
+            _protect_one(token, owned, f"a file that belongs to {role}", False)
     return token
+
+
+def _protect_one(token: int, path: str | os.PathLike, role: str, store: bool) -> None:
+    real = os.path.realpath(path)
+    try:
+        st = os.stat(real)
+        ident = (st.st_dev, st.st_ino)
+    except OSError:
+        ident = None
+    _PROTECTED.append((token, real, ident, role, store))
 
 
 def _with_companions(paths) -> list[str]:
@@ -127,11 +148,15 @@ def unprotect(token: int) -> None:
 
 
 def _protected_role(real: str, st: os.stat_result | None) -> str | None:
-    for _, path, ident, role in _PROTECTED:
+    from ..store_files import is_owned_by
+
+    for _, path, ident, role, store in _PROTECTED:
         if path == real:
             return role
         if st is not None and ident is not None and ident == (st.st_dev, st.st_ino):
             return role  # a hard link or another spelling of the same file
+        if store and is_owned_by(path, real):
+            return f"a file that belongs to {role}"
     return None
 
 
@@ -198,11 +223,13 @@ def check_output_path(path: str | os.PathLike, *, protect_also: Iterable[str | o
 def _refuse_protected(shown: str, real: str, st: os.stat_result | None, protect_also) -> None:
     role = _protected_role(real, st)
     if role is None:
-        token = protect(*protect_also, role="the store")
+        token = protect(*protect_also, role="the store", store=True)
         try:
             role = _protected_role(real, st)
         finally:
             unprotect(token)
+    if role is None:
+        role = _any_store_role(real, st)
     if role is not None:
         raise OutputError(f"cannot write {shown}: it is {role}; choose another output file")
 
@@ -238,6 +265,48 @@ def check_output_folder(path: str | os.PathLike, *, protect_also: Iterable[str |
     return Path(real)
 
 
+def _is_gisplan_store(path: str) -> bool:
+    """Whether ``path`` is a gisplan layer store (a GeoPackage with gisplan's meta table); never raises."""
+    import sqlite3
+
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                return False
+        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error, ValueError):
+        return False
+    return {"gisplan_meta", "gpkg_contents"} <= names
+
+
+def _any_store_role(real: str, st: os.stat_result | None) -> str | None:
+    """Whether ``real`` is a gisplan layer store, or a file one owns, even a store this command does not use
+    (an output over another store would replace it without its lock and checks)."""
+    from ..store_files import is_owned_by
+
+    p = Path(real)
+    if st is not None and _is_gisplan_store(real):
+        return "a gisplan layer store"
+    owners = set()
+    for suffix in ("-wal", "-shm", "-journal", ".lock"):
+        if p.name.endswith(suffix) and len(p.name) > len(suffix):
+            owners.add(p.with_name(p.name[: -len(suffix)]))
+    if p.name.startswith(".") and ".tmp.gpkg" in p.name:
+        owners.update(q for q in p.parent.glob("*") if p.name.startswith(f".{q.name}."))
+    for parent in p.parents:
+        if parent.name.endswith(".rasters") and len(parent.name) > len(".rasters"):
+            owners.add(parent.with_name(parent.name[: -len(".rasters")]))
+            break
+    for owner in owners:
+        if is_owned_by(owner, p) and owner.is_file() and _is_gisplan_store(str(owner)):
+            return f"a file that belongs to the layer store {owner.name}"
+    return None
+
+
 def store_of(result) -> list[str]:
     """The store path of a screening result (never written over), as a list for ``protect_also``."""
     info = getattr(result, "store_info", None) or {}
@@ -262,6 +331,31 @@ def _disk_full(folder: Path) -> bool:
 
 
 # --------------------------------------------------------------------------- writing
+
+
+def make_folder(folder: str | os.PathLike, shown: str | None = None) -> Path:
+    """Create the output folder ``folder`` when it is missing, and say so (:func:`gisplan.log.notice`).
+
+    gisplan creates a missing output folder rather than refusing the output, and
+    tells the user (a mistyped folder would otherwise go unnoticed): the command
+    line prints ``gisplan: created folder ...`` unless ``-q``.
+
+    Raises
+    ------
+    OutputError
+        When the folder cannot be made (permission denied, a file in the way ...).
+    """
+    folder = Path(folder)
+    if folder.is_dir():
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown or folder}: {os_error_reason(exc)}") from exc
+    from ..log import notice
+
+    notice(f"created folder {folder} (it did not exist)")
+    return folder
 
 
 def _umask() -> int:
@@ -314,6 +408,7 @@ def _unlink_all(tmp: Path) -> None:
             pass
         except OSError:
             pass
+    forget_temp(tmp)
 
 
 def _fsync(path: Path, directory: bool = False) -> None:
@@ -365,22 +460,24 @@ def atomic_output(
     shown = os.fspath(path)
     target = check_output_path(path, protect_also=protect_also)
     folder = target.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot write {shown}: {os_error_reason(exc)}") from exc
+    make_folder(folder, shown)
     _remove_stale(folder)
     suffix = target.suffix[:16] if re.fullmatch(r"\.[\w.-]*", target.suffix[:16] or ".") else ""
-    try:
+
+    def make() -> str:
         fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=f".tmp{suffix}", dir=folder)
+        os.close(fd)
+        return name
+
+    try:
+        tmp = Path(new_temp(make))  # registered at once: a signal at any moment after this still removes it
     except OSError as exc:
         raise OutputError(f"cannot write {shown}: {os_error_reason(exc)}") from exc
-    tmp = Path(name)
     try:
-        os.close(fd)
         if not create:
             tmp.unlink()
         yield tmp
+        pause_hook(f"output_written{suffix}")
         try:
             mode = os.stat(target).st_mode & 0o7777
         except OSError:
@@ -388,6 +485,7 @@ def atomic_output(
         os.chmod(tmp, mode)
         _fsync(tmp)
         os.replace(tmp, target)
+        forget_temp(tmp)
         _fsync(folder, directory=True)
     except GisplanError:
         _unlink_all(tmp)

@@ -210,7 +210,7 @@ def _read(conninfo: dict[str, str], shown: str, schema: str | None, table: str, 
             frame, digest = _fetch(cur, schema, table, geom, attrs, crs)
     if len(frame) == 0:
         raise InputError(f"{shown}: table {name} has no rows")
-    return PostGISData(frame, "PostGIS", "UTF-8", name, [], shown, None, digest)
+    return PostGISData(frame, "PostGIS", "UTF-8", name, [], shown, None, sha256=digest)
 
 
 def _find_table(cur, shown: str, schema: str | None, table: str) -> tuple[str, str]:

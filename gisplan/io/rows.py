@@ -103,12 +103,19 @@ def xlsx_sheets(path: Path, display: str, notes: list[str], *, expand_merged: bo
     try:
         for ws in wb.worksheets:
             rows = []
-            for i, row in enumerate(ws.iter_rows(values_only=True)):
-                if i >= MAX_TABLE_ROWS:
-                    raise InputError(f"{display} sheet {ws.title!r} has more than {MAX_TABLE_ROWS} rows; refused")
-                rows.append(list(row))
-            if expand_merged:
-                _expand_merged(ws, rows)
+            try:  # read-only sheets are parsed here, row by row: a damaged sheet fails here, not at load
+                for i, row in enumerate(ws.iter_rows(values_only=True)):
+                    if i >= MAX_TABLE_ROWS:
+                        raise InputError(f"{display} sheet {ws.title!r} has more than {MAX_TABLE_ROWS} rows; refused")
+                    rows.append(list(row))
+                if expand_merged:
+                    _expand_merged(ws, rows)
+            except InputError:
+                raise
+            except Exception as exc:  # ParseError (broken XML), ValueError (a cell that is not its type) ...
+                what = "broken XML: " if type(exc).__name__ == "ParseError" else "a cell does not hold its type: "
+                raise InputError(f"cannot read {display} as an XLSX workbook: sheet {ws.title!r} is damaged "
+                                 f"({what}{one_line(exc)})") from exc
             out[ws.title] = rows
     finally:
         if hasattr(wb, "close"):

@@ -82,7 +82,17 @@ _TABLE_SUFFIXES = (".csv", ".txt", ".xls", ".xlsx", ".ods", ".dbf")
 _SHP_MAGIC = b"\x00\x00\x27\x0a"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DBF_SNIFF_BYTES = 16 * 1024 * 1024
-_IGNORED_WARNINGS = ("invalid value encountered",)  # NaN coordinates: sites.py reports them
+_IGNORED_WARNINGS = (
+    "invalid value encountered",  # NaN coordinates: sites.py reports them
+    "Several features with id =",  # GDAL renumbers duplicate GeoJSON ids: gisplan never uses feature ids
+)
+#: GDAL warnings said in gisplan's words (a fragment of GDAL's text -> the message, given the file's name).
+_TRANSLATED_WARNINGS = {
+    "couldn't be converted correctly from": "{display}: some text could not be decoded and was replaced; "
+                                            "pass `encoding` (e.g. GB18030) if names look wrong",
+    "parsed incompletely": "{display}: some attribute values do not match their field's type and were cut short",
+    "not successfully written": "{display}: some attribute values could not be read",
+}
 
 
 @dataclass
@@ -106,6 +116,9 @@ class VectorData:
         The path as given.
     member : str or None
         For a zip archive, the member read (relative path inside the archive).
+    crs_problem : str or None
+        Why the file's own CRS statement could not be used (a shapefile's
+        ``.prj`` that is not a coordinate system); ``frame.crs`` is None then.
     """
 
     frame: gpd.GeoDataFrame
@@ -115,6 +128,7 @@ class VectorData:
     warnings: list[str] = field(default_factory=list)
     path: str = ""
     member: str | None = None
+    crs_problem: str | None = None
 
 
 def read_vector(
@@ -492,17 +506,26 @@ def _read_file(
     _sniff(path, kind, display)
     notes: list[str] = []
     read_encoding, reported = encoding, encoding
+    crs_problem = None
     if kind == "shapefile":
         notes += _check_shapefile_parts(path, display)
         read_encoding, reported, guessed = _shapefile_encoding(path, encoding)
         notes += guessed
-    layers = _list_layers(path, display)
-    if kind == "kml" and layer is None:
-        frame, driver = _read_kml_layers(path, display, layers)
-        chosen = None
-    else:
-        chosen = _choose_layer(layers, layer, display)
-        frame, driver = _read_layer(path, display, chosen, read_encoding, notes, window)
+    try:
+        frame, driver, chosen = _read_any(path, display, kind, layer, read_encoding, notes, window)
+    except InputError:
+        prj = _sidecar(path, ".prj") if kind == "shapefile" else None
+        if prj is None or _prj_readable(prj):
+            raise
+        # GDAL stops at a damaged .prj: read the features without it, and say the .prj is unusable
+        with tempfile.TemporaryDirectory(prefix="gisplan-noprj-") as tmp:
+            bare = _without_prj(path, Path(tmp))
+            frame, driver, chosen = _read_any(bare, display, kind, layer, read_encoding, notes, window)
+        crs_problem = _prj_message(display)
+    if kind == "shapefile" and crs_problem is None and frame.crs is None:
+        prj = _sidecar(path, ".prj")
+        if prj is not None and prj.stat().st_size > 0:
+            crs_problem = _prj_message(display)
     if driver not in _DRIVERS[kind]:
         raise InputError(f"{display} is not {_kind_label(kind)} (GDAL reads it as {driver})")
     if kind != "shapefile" and reported is None:
@@ -515,7 +538,52 @@ def _read_file(
         layer=chosen,
         warnings=notes,
         path=display,
+        crs_problem=crs_problem,
     )
+
+
+def _read_any(path: Path, display: str, kind: str, layer: str | None, encoding: str | None, notes: list[str],
+              window: tuple[int, int] | None):
+    """(frame, driver, layer chosen) of a file: every KML folder, else the one layer chosen."""
+    layers = _list_layers(path, display)
+    if kind == "kml" and layer is None:
+        frame, driver = _read_kml_layers(path, display, layers)
+        return frame, driver, None
+    chosen = _choose_layer(layers, layer, display)
+    frame, driver = _read_layer(path, display, chosen, encoding, notes, window)
+    return frame, driver, chosen
+
+
+def _prj_message(display: str) -> str:
+    return (f"the .prj of {Path(display).name} is not a coordinate system gisplan can read "
+            "(damaged or not a .prj at all)")
+
+
+def _prj_readable(prj: Path) -> bool:
+    """Whether a ``.prj`` holds a coordinate system PROJ understands (WKT, ESRI WKT)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    text = prj.read_bytes()[:1 << 20].decode("utf-8", errors="replace").strip()
+    try:
+        CRS.from_user_input(text)
+    except (CRSError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _without_prj(shp: Path, folder: Path) -> Path:
+    """The shapefile's parts but its ``.prj``, linked (or copied) into ``folder``; the new ``.shp`` path."""
+    import shutil
+
+    for part in shp.parent.iterdir():
+        if part.stem == shp.stem and part.suffix.lower() != ".prj" and part.is_file():
+            target = folder / part.name
+            try:
+                os.symlink(part.resolve(), target)
+            except OSError:
+                shutil.copyfile(part, target)
+    return folder / shp.name
 
 
 def _kind_label(kind: str) -> str:
@@ -686,7 +754,11 @@ def _read_layer(
         frame = _gdal_call(display, pyogrio.read_dataframe, path, **kwargs)
     for item in caught:
         text = one_line(item.message)
-        if not any(part in text for part in _IGNORED_WARNINGS) and text not in notes:
+        if any(part in text for part in _IGNORED_WARNINGS):
+            continue
+        text = next((msg.format(display=Path(display).name) for part, msg in _TRANSLATED_WARNINGS.items()
+                     if part in text), text)
+        if text not in notes:
             notes.append(text)
     return frame, str(info["driver"])
 

@@ -153,7 +153,8 @@ def _checked(record: dict) -> str | None:
         st = path.stat()
     except OSError:
         return f"raster {record['name']}: file {path} is missing; its statistics are left out"
-    key = (str(path), st.st_mtime_ns, st.st_size)
+    # an edit in place changes the ctime (no tool sets it back) or, replaced, the inode: checksummed again
+    key = (str(path), st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
     if key not in _VERIFIED:
         h = hashlib.sha256()
         with open(path, "rb") as fh:

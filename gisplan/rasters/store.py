@@ -1,8 +1,12 @@
 """Import raster layers (land cover, DEM ...) beside a store and read their register.
 
-A raster is kept as a Cloud-Optimized GeoTIFF in ``STORE.rasters/NAME.tif`` and
+A raster is kept as a Cloud-Optimized GeoTIFF in ``STORE.rasters/NAME.<sha256[:16]>.tif``
+(named by its content; registers written before that name it ``NAME.tif``) and
 registered in the store table ``gisplan_rasters`` (written through the store's
-locked, atomic transaction).
+locked, atomic transaction). A file the store registers is never replaced: a
+re-import adds the new file, registers it and then removes the file no longer
+registered, so an import that fails or is killed at any moment leaves the store
+and its raster as they were.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, StoreError
+from ..errors import GisplanError, InputError, StoreError
+from ..store_files import forget_temp
 
 __all__ = ["RASTER_TABLE", "MAX_CELLS", "import_raster", "raster_dir", "raster_records", "read_class_table"]
 
@@ -28,6 +33,8 @@ MAX_CELLS = 200_000_000
 RASTER_COLUMNS = ["name", "kind", "file", "crs_wkt", "sha256", "nodata", "classes", "width", "height",
                   "imported_at", "version"]
 _NAME = re.compile(r"^[\w\-]{1,64}$")
+#: A raster file of a store: ``NAME.tif`` (older registers) or ``NAME.<16 hex digits of its SHA-256>.tif``.
+_RASTER_FILE = re.compile(r"^[\w\-]{1,64}(\.[0-9a-f]{16})?\.tif$")
 
 
 def raster_dir(store_path: str | os.PathLike) -> Path:
@@ -114,8 +121,14 @@ def _write_cog(file: str, dest_dir: Path) -> str:
     from rasterio.errors import RasterioError
     from rasterio.shutil import copy as rio_copy
 
-    fd, tmp = tempfile.mkstemp(suffix=".tif", prefix=".import-", dir=dest_dir)
-    os.close(fd)
+    from ..store_files import new_temp, writer_tag
+
+    def make() -> str:
+        fd, path = tempfile.mkstemp(suffix=".tif", prefix=f".import-{writer_tag()}.", dir=dest_dir)
+        os.close(fd)
+        return path
+
+    tmp = new_temp(make)  # removed on a signal, whatever its moment
     os.chmod(tmp, 0o644)  # mkstemp makes it private; the store's files are readable like the store
     try:
         with rasterio.Env() as env:
@@ -190,8 +203,12 @@ def import_raster(store_path: str | os.PathLike, name: str, file: str, *, classe
     folder.mkdir(exist_ok=True)
     tmp = _write_cog(file, folder)
     try:
+        sha = _sha256(tmp)
+        # named by content: the file of the version the store registers now is never replaced, so a write
+        # that fails (or is killed) after this point leaves the store and its raster as they were
+        stored = f"{name}.{sha[:16]}.tif"
         row = {"name": name, "kind": "classified" if table is not None else "continuous",
-               "file": f"{folder.name}/{name}.tif", "crs_wkt": crs.to_wkt(), "sha256": _sha256(tmp),
+               "file": f"{folder.name}/{stored}", "crs_wkt": crs.to_wkt(), "sha256": sha,
                "nodata": "" if nodata is None else repr(float(nodata)),
                "classes": json.dumps(table or [], ensure_ascii=False), "width": int(data.shape[1]),
                "height": int(data.shape[0]), "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -201,14 +218,39 @@ def import_raster(store_path: str | os.PathLike, name: str, file: str, *, classe
             previous = [] if old is None else [int(r["version"]) for r in old.to_dict("records") if r["name"] == name]
             row["version"] = (previous[0] + 1) if previous else 1
             _write_register(tx, records + [row])
-            os.replace(tmp, folder / f"{name}.tif")  # last step before the store is replaced
+            os.replace(tmp, folder / stored)
+        _drop_unregistered(store_path, folder)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        forget_temp(tmp)
     valid = int(np.ma.count(data))
     lines = [f"raster {name} ({row['kind']}, version {row['version']}): {data.shape[1]} x {data.shape[0]} cells, "
-             f"{valid} with data, CRS {crs.to_string()} -> {folder / (name + '.tif')}"]
+             f"{valid} with data, CRS {crs.to_string()} -> {folder / stored}"]
     return lines + [f"  note: {n}" for n in notes]
+
+
+def _drop_unregistered(store_path, folder: Path) -> None:
+    """Remove raster files the store (as it is now, under its lock) no longer registers, and temp files of
+    imports whose process is gone (best effort: a file in use elsewhere stays until the next import)."""
+    from ..store import Store
+    from ..store_files import _writer_gone, store_lock
+
+    try:
+        with store_lock(store_path, 0):
+            store = Store(store_path, verify=False)
+            try:
+                keep = {Path(r["path"]).name for r in raster_records(store)}
+            finally:
+                store.close()
+            for f in folder.iterdir():
+                if f.name.startswith(".import-"):
+                    if _writer_gone(f.name[len(".import-"):].split(".", 1)[0]):
+                        f.unlink(missing_ok=True)
+                elif f.suffix == ".tif" and f.name not in keep and _RASTER_FILE.match(f.name):
+                    f.unlink(missing_ok=True)
+    except (GisplanError, OSError):
+        pass  # another writer holds the lock: it cleans up after itself
 
 
 def _write_register(tx, records: list[dict]) -> None:
@@ -232,6 +274,9 @@ def raster_records(store) -> list[dict]:
         r["nodata"] = None if r["nodata"] in ("", None) else float(r["nodata"])
         if not _NAME.match(str(r["name"])):
             raise StoreError(f"store {store.path}: table {RASTER_TABLE} holds a bad raster name")
-        r["path"] = raster_dir(store.path) / f"{r['name']}.tif"  # beside the store wherever it was copied
+        stored = Path(str(r.get("file") or "")).name
+        if not (_RASTER_FILE.match(stored) and stored.startswith(f"{r['name']}.")):
+            stored = f"{r['name']}.tif"  # a register without a file name of this form: the raster's own name
+        r["path"] = raster_dir(store.path) / stored  # beside the store wherever it was copied
         out.append(r)
     return out

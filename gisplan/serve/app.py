@@ -305,6 +305,45 @@ def _save_upload(src, target: Path) -> int:
     return size
 
 
+def claim_data_dir(data_dir: Path, wait_s: float = 5.0) -> tuple[int | None, bool]:
+    """Hold the data folder's serving lock for the server's life: ``(descriptor, alone)``.
+
+    Every server and every screening worker holds ``.serve.lock`` shared; at
+    start-up a server first tries it exclusively (for up to ``wait_s``, while
+    the workers of a killed server end): ``alone`` means nobody else uses the
+    folder, so what killed screenings left behind can be removed safely.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no clean-up, nothing removed
+        return None, False
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / ".serve.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                alone = False
+                break
+            time.sleep(0.1)
+    if not alone:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd, alone
+
+
+def share_data_dir(fd: int | None) -> None:
+    """Turn the exclusive serving lock taken at start-up into a shared one (the workers take it shared too)."""
+    if fd is None:
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_SH)
+
+
 def _static(name: str) -> Path:
     return Path(str(resources.files("gisplan.serve").joinpath("static", name)))
 
@@ -325,12 +364,16 @@ def _utc(instant: str | None) -> str | None:
     return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def _packed(data: dict) -> tuple[bytes, bytes]:
-    """A large JSON answer kept as it is sent: plain and gzip-compressed (map layers of half a megabyte)."""
+def _packed_text(state, key: str, text: str) -> tuple[bytes, bytes]:
+    """A large JSON answer from a worker kept as it is sent, plain and gzip-compressed (again only when the text changed: a new store)."""
     import gzip
 
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return body, gzip.compress(body, compresslevel=6, mtime=0)
+    body = text.encode("utf-8")
+    kept = getattr(state, f"packed_{key}", None)
+    if kept is None or kept[0] != body:
+        kept = (body, gzip.compress(body, compresslevel=6, mtime=0))
+        setattr(state, f"packed_{key}", kept)
+    return kept
 
 
 def _json_maybe_gzip(request: Request, packed: tuple[bytes, bytes]) -> Response:
@@ -385,9 +428,14 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     pool = pool or EnginePool(str(config.store), workers=config.workers, timeout_s=config.timeout_s,
                               versions_dir=str(Path(config.data_dir) / "stores"))
     per_user, per_ip = RateLimiter(limit=5), RateLimiter(limit=20)  # failed logins per 5 minutes
-    tmp_dir = Path(config.data_dir) / "tmp"
-    shutil.rmtree(tmp_dir, ignore_errors=True)
+    claim, alone = claim_data_dir(Path(config.data_dir))
+    if alone:  # no other server (nor a worker of a killed one) uses the folder: clear what killed runs left
+        shutil.rmtree(Path(config.data_dir) / "tmp", ignore_errors=True)
+        app.state.orphans_removed = record.remove_orphans()
+        share_data_dir(claim)
+    tmp_dir = Path(config.data_dir) / "tmp" / f"{os.getpid()}-{secrets.token_hex(4)}"
     tmp_dir.mkdir(parents=True, exist_ok=True)
+    app.state.data_claim = claim
     app.state.record, app.state.pool, app.state.config = record, pool, config
     max_bytes = int(config.max_upload_mb * 1024 * 1024)
     app.add_middleware(BodyLimit, max_bytes=max_bytes + 256 * 1024)  # room for the form's other fields
@@ -428,11 +476,13 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         found = record.session(hash_token(cookie))
         if not found:
             return None
-        name, csrf = found
+        name, csrf, stamp = found
         if users is None:
             return (LOCAL_USER, csrf) if name == LOCAL_USER.name else None
         user = users.get(name)
-        return (user, csrf) if user else None
+        if user is None or not same(user.stamp or "-", stamp or "-"):  # removed, or its password was set since
+            return None
+        return user, csrf
 
     async def current_user(request: Request) -> User:  # async: no thread hand-off per request (all fast)
         auth = request.headers.get("authorization", "")
@@ -480,7 +530,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     def _start_session(request: Request, user: User, mode: str) -> JSONResponse:
         """A new session of ``user``: its cookie set on the answer, its CSRF token in the body."""
         token, csrf = new_token(), new_token()
-        record.add_session(hash_token(token), user.name, csrf, SESSION_TTL_S)
+        record.add_session(hash_token(token), user.name, csrf, SESSION_TTL_S, stamp=user.stamp)
         response = JSONResponse({"user": user.name, "role": user.role, "csrf": csrf, "mode": mode})
         _cookie(response, request, SESSION_COOKIE, token, SESSION_TTL_S)
         return response
@@ -530,16 +580,25 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         if not same(csrf_token or request.headers.get("x-csrf-token"), request.cookies.get(PRELOGIN_COOKIE)):
             raise ApiError(403, "missing or wrong CSRF token")
         ip = _client_ip(request)
-        if per_user.blocked(username) or per_ip.blocked(ip):
-            record.audit(username, "login_blocked", "rate limit", ip)
+        name_key = username[:200]
+        # a slot is taken before the (slow) password check: concurrent attempts cannot all be checked
+        if not per_ip.reserve(ip):
+            record.audit(name_key, "login_blocked", "rate limit (client address)", ip)
             raise ApiError(429, "too many failed logins; wait a few minutes and try again")
-        user = await run_in_threadpool(users.verify, username, password)
+        if not per_user.reserve(name_key):
+            per_ip.settle(ip, failed=False)
+            record.audit(name_key, "login_blocked", "rate limit (user)", ip)
+            raise ApiError(429, "too many failed logins; wait a few minutes and try again")
+        user = None
+        try:
+            user = await run_in_threadpool(users.verify, username, password)
+        finally:
+            per_user.settle(name_key, failed=user is None)
+            per_ip.settle(ip, failed=user is None)
         if not user:
-            per_user.fail(username)
-            per_ip.fail(ip)
-            record.audit(username, "login_failed", "", ip)
+            record.audit(name_key, "login_failed", "", ip)
             raise ApiError(401, "wrong user name or password")
-        per_user.clear(username)
+        per_user.clear(name_key)
         record.audit(user.name, "login", "", ip)
         response = _start_session(request, user, "users")
         response.delete_cookie(PRELOGIN_COOKIE, path="/")
@@ -730,12 +789,10 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     @app.get("/api/backdrop")
     async def backdrop(request: Request, user: CurrentUser):
         """The store's control units, simplified (GeoJSON), for the drawing map."""
-        if getattr(app.state, "backdrop", None) is None:
-            out = await pool.call(engine.backdrop)
-            if "error" in out:
-                raise ApiError(out["status"], out["error"])
-            app.state.backdrop = _packed(out)
-        return _json_maybe_gzip(request, app.state.backdrop)
+        out = await pool.call(engine.backdrop_json)  # the worker keeps it per store version: never stale
+        if "error" in out:
+            raise ApiError(out["status"], out["error"])
+        return _json_maybe_gzip(request, _packed_text(app.state, "backdrop", out["json"]))
 
     @app.get("/api/labels")
     async def labels_():
@@ -818,12 +875,10 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     @app.get("/api/basemap/offline")
     async def basemap_offline(request: Request, user: CurrentUser):
         """The offline basemap around the store (GeoJSON): county boundaries (lines) and seats (points)."""
-        if getattr(app.state, "offline", None) is None:
-            out = await pool.call(engine.offline_features)
-            if "error" in out:
-                raise ApiError(out["status"], out["error"])
-            app.state.offline = _packed(out)
-        return _json_maybe_gzip(request, app.state.offline)
+        out = await pool.call(engine.offline_json)  # the worker keeps it per store version: never stale
+        if "error" in out:
+            raise ApiError(out["status"], out["error"])
+        return _json_maybe_gzip(request, _packed_text(app.state, "offline", out["json"]))
 
     @app.get("/api/audit")
     async def audit(user: CurrentUser, limit: Annotated[int, Query(ge=1, le=5000)] = 500):
@@ -844,8 +899,6 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
             record.audit(user.name, f"{what}_refused", f"{label} {name}: {out['error']}", ip)
             raise ApiError(out["status"], out["error"])
         # no pool restart: each worker's open_store sees the replaced file on its next call
-        app.state.backdrop = None
-        app.state.offline = None
         record.audit(user.name, what, f"{label} {name}: " + " | ".join(out["lines"])[:2000], ip)
         return out
 

@@ -2,10 +2,14 @@
 
 The users file (``gisplan users add FILE NAME --role reviewer|admin``) is JSON::
 
-    {"users": {"alice": {"role": "reviewer", "hash": "$argon2id$...", "tokens": ["<sha256 of token>"]}}}
+    {"users": {"alice": {"role": "reviewer", "hash": "$argon2id$...", "tokens": ["<sha256 of token>"],
+                         "stamp": "<random>"}}}
 
 Passwords are hashed with argon2id (``argon2-cffi``); API tokens are random and
 only their SHA-256 is kept. The server re-reads the file when it changes.
+Setting a password (``users add`` of an existing user, ``users passwd``) gives
+the user a new ``stamp`` and drops their API tokens: sessions started under the
+old stamp and the old tokens stop working at once.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +32,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from ..errors import InputError
 
-__all__ = ["User", "Users", "LOCAL_USER", "RateLimiter", "ROLES", "add_user", "add_token", "remove_user",
-           "hash_token", "new_token", "same", "read_users_file"]
+__all__ = ["User", "Users", "LOCAL_USER", "RateLimiter", "ROLES", "add_user", "set_password", "add_token",
+           "remove_user", "hash_token", "new_token", "same", "read_users_file"]
 
 ROLES = ("reviewer", "admin")
 _NAME = re.compile(r"^[\w.\-@]{1,64}$")
@@ -42,6 +47,8 @@ class User:
 
     name: str
     role: str
+    #: Changes with every password set: a session started under another stamp is over.
+    stamp: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -82,12 +89,36 @@ def read_users_file(path: Path) -> dict:
 
 
 def _write(path: Path, data: dict) -> None:
+    """Replace the users file atomically (a unique temp file, fsync'ed, renamed over it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2)
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@contextmanager
+def _editing(path: Path):
+    """Hold the users file's lock for one read-modify-write (two `users add` at once lose nobody)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _check_name(name: str) -> None:
@@ -95,8 +126,16 @@ def _check_name(name: str) -> None:
         raise InputError(f"user name must be 1-64 letters, digits or ._-@, got {name!r}")
 
 
-def add_user(path: str | os.PathLike, name: str, role: str, password: str) -> None:
-    """Add user ``name`` (or replace their password and role) in the users file.
+def add_user(path: str | os.PathLike, name: str, role: str, password: str) -> bool:
+    """Add user ``name`` (or reset their password and role) in the users file.
+
+    Resetting an existing user's password ends their sessions and drops their
+    API tokens (a new ``stamp``).
+
+    Returns
+    -------
+    bool
+        Whether the user existed (their sessions and tokens were ended).
 
     Raises
     ------
@@ -106,35 +145,64 @@ def add_user(path: str | os.PathLike, name: str, role: str, password: str) -> No
     _check_name(name)
     if role not in ROLES:
         raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    _check_password(password)
+    path = Path(path)
+    digest = _HASHER.hash(password)
+    with _editing(path):
+        data = read_users_file(path)
+        existed = name in data["users"]
+        entry = data["users"].get(name, {})
+        entry.update(role=role, hash=digest, tokens=[], stamp=secrets.token_hex(16))
+        data["users"][name] = entry
+        _write(path, data)
+    return existed
+
+
+def set_password(path: str | os.PathLike, name: str, password: str) -> None:
+    """Reset the password of the existing user ``name``: their sessions end and their API tokens are dropped.
+
+    Raises
+    ------
+    InputError
+        For an unknown user or a password shorter than 8 characters.
+    """
+    _check_password(password)
+    path = Path(path)
+    digest = _HASHER.hash(password)
+    with _editing(path):
+        data = read_users_file(path)
+        if name not in data["users"]:
+            raise InputError(f"no user {name!r} in {path.name} (add one with `gisplan users add`)")
+        data["users"][name].update(hash=digest, tokens=[], stamp=secrets.token_hex(16))
+        _write(path, data)
+
+
+def _check_password(password: str) -> None:
     if len(password) < 8:
         raise InputError("the password must have at least 8 characters")
-    path = Path(path)
-    data = read_users_file(path)
-    entry = data["users"].get(name, {"tokens": []})
-    entry.update(role=role, hash=_HASHER.hash(password))
-    data["users"][name] = entry
-    _write(path, data)
 
 
 def add_token(path: str | os.PathLike, name: str) -> str:
     """Create an API token for user ``name``; returns it (only its hash is kept)."""
     path = Path(path)
-    data = read_users_file(path)
-    if name not in data["users"]:
-        raise InputError(f"no user {name!r} in {path.name}")
     token = new_token()
-    data["users"][name].setdefault("tokens", []).append(hash_token(token))
-    _write(path, data)
+    with _editing(path):
+        data = read_users_file(path)
+        if name not in data["users"]:
+            raise InputError(f"no user {name!r} in {path.name}")
+        data["users"][name].setdefault("tokens", []).append(hash_token(token))
+        _write(path, data)
     return token
 
 
 def remove_user(path: str | os.PathLike, name: str) -> None:
     """Remove user ``name`` (and their tokens) from the users file."""
     path = Path(path)
-    data = read_users_file(path)
-    if data["users"].pop(name, None) is None:
-        raise InputError(f"no user {name!r} in {path.name}")
-    _write(path, data)
+    with _editing(path):
+        data = read_users_file(path)
+        if data["users"].pop(name, None) is None:
+            raise InputError(f"no user {name!r} in {path.name}")
+        _write(path, data)
 
 
 class Users:
@@ -168,14 +236,16 @@ class Users:
         with self._lock:
             try:
                 self._load()
+            except FileNotFoundError:  # the file was removed: nobody may log in (gisplan replaces it, never removes)
+                self._data, self._stamp = {}, None
             except (OSError, InputError):
-                pass  # keep the last good copy while the file is being rewritten
+                pass  # an unreadable file (edited by hand this moment): keep the last good copy
             return self._data
 
     def get(self, name: str) -> User | None:
         """The user called ``name``, or None."""
         entry = self._entries().get(name)
-        return User(name, entry.get("role", "reviewer")) if entry else None
+        return _user(name, entry) if entry else None
 
     def verify(self, name: str, password: str) -> User | None:
         """The user when ``password`` is theirs, else None (same work either way)."""
@@ -185,19 +255,28 @@ class Users:
             ok = _HASHER.verify(stored, password or "")
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
-        return User(name, entry.get("role", "reviewer")) if ok and entry else None
+        return _user(name, entry) if ok and entry else None
 
     def for_token(self, token: str) -> User | None:
         """The user an API token belongs to, or None."""
         digest = hash_token(token)
         for name, entry in self._entries().items():
             if any(hmac.compare_digest(digest, t) for t in entry.get("tokens", [])):
-                return User(name, entry.get("role", "reviewer"))
+                return _user(name, entry)
         return None
+
+
+def _user(name: str, entry: dict) -> User:
+    return User(name, entry.get("role", "reviewer"), str(entry.get("stamp", "")))
 
 
 class RateLimiter:
     """At most ``limit`` failed logins per key (client address, user name) within ``window_s``.
+
+    A login attempt takes a slot (:meth:`reserve`) before its password is
+    checked and gives it back or records the failure afterwards
+    (:meth:`settle`): however many attempts arrive at once, at most ``limit``
+    per key are checked; the others are refused before the check.
 
     Parameters
     ----------
@@ -209,6 +288,7 @@ class RateLimiter:
         self.limit = limit
         self.window_s = window_s
         self._fails: dict[str, deque] = {}
+        self._pending: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def _recent(self, key: str, now: float) -> deque:
@@ -217,11 +297,39 @@ class RateLimiter:
             q.popleft()
         return q
 
+    def _used(self, key: str, now: float) -> int:
+        return len(self._recent(key, now)) + self._pending.get(key, 0)
+
     def blocked(self, *keys: str) -> bool:
-        """Whether any key has used up its failures."""
+        """Whether any key has used up its failures (attempts being checked count as failures)."""
         now = time.monotonic()
         with self._lock:
-            return any(len(self._recent(k, now)) >= self.limit for k in keys)
+            return any(self._used(k, now) >= self.limit for k in keys)
+
+    def reserve(self, *keys: str) -> bool:
+        """Take a slot for one attempt under every key, or none when any key is used up; whether taken."""
+        now = time.monotonic()
+        with self._lock:
+            if any(self._used(k, now) >= self.limit for k in keys):
+                return False
+            for k in keys:
+                self._pending[k] = self._pending.get(k, 0) + 1
+            return True
+
+    def settle(self, *keys: str, failed: bool) -> None:
+        """Give back the slots of one attempt; a failed attempt is counted for ``window_s``."""
+        now = time.monotonic()
+        with self._lock:
+            for k in keys:
+                left = self._pending.get(k, 0) - 1
+                if left > 0:
+                    self._pending[k] = left
+                else:
+                    self._pending.pop(k, None)
+                if failed:
+                    self._recent(k, now).append(now)
+                elif not self._fails.get(k):
+                    self._fails.pop(k, None)
 
     def fail(self, *keys: str) -> None:
         """Count one failed login against every key."""

@@ -72,6 +72,10 @@ def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeo
                          workers=workers, timeout_s=timeout_s, basemap=base)
     app = create_app(config)
     pool = app.state.pool
+    removed = getattr(app.state, "orphans_removed", [])
+    if removed:
+        click.echo(f"gisplan serve: removed {len(removed)} file(s) left by screenings or reports that were killed "
+                   f"({', '.join(removed[:3])}{' ...' if len(removed) > 3 else ''})", err=True)
     try:
         pool.warm()
         shown = f"[{host}]" if ":" in host else host
@@ -102,12 +106,28 @@ def users_add(file, name, role, password_stdin) -> None:
     """Add user NAME to FILE (or reset their password and role), prompting for the password."""
     from .auth import add_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    add_user(file, name, role, password)
-    click.echo(f"{name} ({role}) -> {file}")
+    password = _read_password(password_stdin)
+    existed = add_user(file, name, role, password)
+    click.echo(f"{name} ({role}) -> {file}" + (": password reset; their sessions and API tokens ended" if existed
+                                               else ""))
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("passwd")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin (scripts).")
+def users_passwd(file, name, password_stdin) -> None:
+    """Reset the password of NAME in FILE: their sessions end and their API tokens stop working."""
+    from .auth import set_password
+
+    set_password(file, name, _read_password(password_stdin))
+    click.echo(f"{name}: password reset in {file}; their sessions and API tokens ended")
 
 
 @users.command("token")

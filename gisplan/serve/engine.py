@@ -17,13 +17,16 @@ import os
 import pickle
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import GisplanError, StoreError
+from ..store_files import pause_hook
 
 __all__ = ["init_worker", "read_upload", "screen_upload", "screen_and_record", "render_output", "import_layer_file",
-           "import_rules_file", "store_info", "backdrop", "ping", "site_geojson", "unit_card", "offline_features",
-           "understood", "search_text", "record_verdict", "project_fields", "NATIONAL_MAJOR", "PROJECT_KEYS"]
+           "import_rules_file", "store_info", "backdrop", "backdrop_json", "after_call", "ping", "site_geojson",
+           "unit_card", "offline_features", "offline_json", "understood", "search_text", "record_verdict",
+           "project_fields", "NATIONAL_MAJOR", "PROJECT_KEYS"]
 
 #: Accepted values of the ``national_major`` field and what is passed on.
 NATIONAL_MAJOR = {"yes": True, "no": False, "unknown": None, "": None}
@@ -44,10 +47,26 @@ def init_worker(store_path: str, versions_dir: str | None = None) -> None:
     _exit_with_parent()
     _STATE["path"] = _store_location(store_path)
     _STATE["versions"] = Path(versions_dir) if versions_dir else None
+    if versions_dir:
+        _share_data_dir(Path(versions_dir).parent)
     try:
         _store()
     except GisplanError:
         pass  # reported on the first request
+    after_call()  # no database transaction held while the worker waits for its first request
+
+
+def _share_data_dir(data_dir: Path) -> None:
+    """Hold the data folder's serving lock shared while this worker lives (see ``gisplan.serve.app.claim_data_dir``):
+    a server restarted after a ``kill -9`` does not clear uploads while this worker may still commit one."""
+    try:
+        import fcntl
+
+        fd = os.open(data_dir / ".serve.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except (ImportError, OSError):
+        return
+    _STATE["data_lock"] = fd
 
 
 def _exit_with_parent(poll_s: float = 2.0) -> None:
@@ -118,26 +137,38 @@ def _store():
 
 
 def _database_store(url: _DatabaseStore):
-    """A PostGIS store's snapshot; its "checksum" names the URL and import counter (reports need the same one)."""
+    """A PostGIS store's snapshot; its "checksum" is the store's content identity (a digest of every table's rows,
+    recorded by the import and checked when a table is read), so a report is drawn only from the same data."""
     from ..resident import open_store
 
     if _STATE["resident"] is None:
         _STATE["resident"] = open_store(url)
     snapshot = _STATE["resident"].snapshot()
     if _STATE["store"] is not snapshot:
-        digest = hashlib.sha256(f"{url.name}\n{snapshot.generation}".encode()).hexdigest()
-        _STATE.update(store=snapshot, info={"name": url.name, "sha256": digest, "layers": snapshot.versions()})
+        _STATE.update(store=snapshot, info={"name": url.name, "sha256": snapshot.identity,
+                                            "layers": snapshot.versions()})
     return snapshot
 
 
+def after_call() -> None:
+    """After every call of the worker: end a PostGIS snapshot's transaction (no idle-in-transaction between
+    requests); the snapshot stays, and its next read locks the same table versions again."""
+    resident = _STATE.get("resident")
+    if resident is not None:
+        try:
+            resident.release()
+        except Exception:  # a broken connection: the next call reopens
+            pass
+
+
 def _keep_version(path: Path, digest: str, key: tuple) -> None:
-    """Keep this version of the store as ``<versions>/<sha256>.gpkg`` (a hard link, else a copy).
+    """Keep this version of the store as ``<versions>/<sha256>.gpkg``: a real copy (reflink where the file system
+    can, else a copy), one per content, checked against ``digest``.
 
     Reports are drawn later from the very version a screening read, even after
-    the store was replaced by a new import.
+    the store was replaced by a new import or edited in place by another tool
+    (a hard link would change with it).
     """
-    import shutil
-
     folder = _STATE["versions"]
     target = folder / f"{digest}.gpkg"
     if target.exists():
@@ -146,26 +177,36 @@ def _keep_version(path: Path, digest: str, key: tuple) -> None:
     tmp = folder / f".{digest}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     try:
-        try:
-            os.link(path, tmp)
-        except OSError:  # another file system, or no hard links: copy
-            shutil.copyfile(path, tmp)
-            if file_sha256(tmp) != digest:
-                raise StoreError("the store was being replaced; try again") from None
-        else:
-            st = tmp.stat()
-            if (st.st_dev, st.st_ino) != key[:2]:
-                raise StoreError("the store was being replaced; try again")
+        clone_file(path, tmp)
+        if file_sha256(tmp) != digest:
+            raise StoreError("the store was being replaced; try again") from None
         os.replace(tmp, target)
         _keep_rasters(path, target)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _keep_rasters(path: Path, target: Path) -> None:
-    """Keep the store's raster files beside the kept version (hard links, else copies; checksummed when read)."""
+def clone_file(source: Path, target: Path) -> None:
+    """Copy ``source`` to the new file ``target``: a reflink (shared blocks, copy on write) where the file
+    system supports it (Btrfs, XFS, ...), else a plain copy. Never a hard link: the copy must not change
+    when the source is edited in place."""
+    import fcntl
     import shutil
 
+    ficlone = 0x40049409  # _IOW(0x94, 9, int) from linux/fs.h
+    with open(source, "rb") as src, open(target, "xb") as dst:
+        try:
+            fcntl.ioctl(dst.fileno(), ficlone, src.fileno())
+            return
+        except OSError:  # another file system, or no reflinks: copy the bytes
+            pass
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _keep_rasters(path: Path, target: Path) -> None:
+    """Keep the store's raster files beside the kept version (reflinks or copies; checksummed when read)."""
     from ..rasters.store import raster_dir
 
     src, dst = raster_dir(path), raster_dir(target)
@@ -175,10 +216,13 @@ def _keep_rasters(path: Path, target: Path) -> None:
     for file in src.glob("*.tif"):
         if file.name.startswith(".") or (dst / file.name).exists():
             continue
+        tmp = dst / f".{file.name}.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)
         try:
-            os.link(file, dst / file.name)
-        except OSError:
-            shutil.copyfile(file, dst / file.name)
+            clone_file(file, tmp)
+            os.replace(tmp, dst / file.name)
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def _version(digest: str):
@@ -198,6 +242,9 @@ def _version(digest: str):
         if file is None or not file.is_file():
             raise StoreError(f"the store version this screening read (sha256 {digest[:12]}...) is no longer kept "
                              "in the data folder; its map and reports cannot be drawn")
+        if file_sha256(file) != digest:
+            raise StoreError(f"the kept copy of the store version this screening read (sha256 {digest[:12]}...) "
+                             "was changed in the data folder; its map and reports cannot be drawn")
         if len(kept) >= 4:
             kept.pop(next(iter(kept)))
         kept[digest] = Store(file)
@@ -219,13 +266,41 @@ def _attach_context(result, digest: str) -> None:
 _ABS_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
 
 
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _server_roots(replacements: dict[str, str]) -> tuple[str, ...]:
+    """Folders of this server whose paths never show: the known ones, gisplan's temp folders, Python's."""
+    import sys
+    import tempfile
+
+    roots = {os.path.join(tempfile.gettempdir(), "gisplan-"), sys.prefix + os.sep, sys.base_prefix + os.sep,
+             str(Path(__file__).resolve().parents[2]) + os.sep}
+    roots |= {old.rstrip(os.sep) + os.sep for old in replacements if old and old.startswith(os.sep)}
+    return tuple(sorted(roots, key=len, reverse=True))
+
+
 def scrub(message: str, replacements: dict[str, str]) -> str:
-    """One line with server paths replaced (known paths by names, any other by its last part)."""
+    """One line with server paths replaced (known paths by names, any other by its last part).
+
+    Quoted text (a zip member's name, a layer or field name the user gave) is
+    the user's, shown as it is, unless it is a path in one of this server's
+    own folders.
+    """
     text = " ".join(str(message).split())
     for old, new in sorted(replacements.items(), key=lambda kv: -len(kv[0])):
         if old:
             text = text.replace(old, new)
-    return _ABS_PATH.sub(r"\1", text)
+    roots = _server_roots(replacements)
+    out, last = [], 0
+    for m in _QUOTED.finditer(text):
+        out.append(_ABS_PATH.sub(r"\1", text[last:m.start()]))
+        quoted = m.group(0)
+        inner = quoted[1:-1]
+        out.append(quoted[0] + _ABS_PATH.sub(r"\1", inner) + quoted[-1] if inner.startswith(roots) else quoted)
+        last = m.end()
+    out.append(_ABS_PATH.sub(r"\1", text[last:]))
+    return "".join(out)
 
 
 def _guard(fn, replacements: dict[str, str], *args, **kwargs) -> dict:
@@ -489,6 +564,7 @@ def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user:
 
     synced = _syncer().submit(fsync_file, Path(upload))  # the disk works while the site is screened
     out = screen_upload(upload, client_name, opts)
+    pause_hook("screened")
     if "error" in out:
         synced.exception()  # wait, whatever happened (the server removes the upload next)
         return out
@@ -512,15 +588,39 @@ def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user:
 
 
 def _write_atomic(target: Path, write) -> None:
-    """``write(tmp_path)``, fsync, then rename onto ``target`` (readers never see half a file)."""
+    """``write(tmp_path)``, fsync, then link it in as ``target`` (readers never see half a file).
+
+    A rendered file is never replaced: when ``target`` exists already (another
+    worker rendered it first), the new rendering is dropped and the first one stays.
+    """
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp{target.suffix}")
     try:
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            pass
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _render_lock(folder: Path):
+    """One renderer at a time per screening (``flock`` on ``outputs/<id>/.render.lock``), across workers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the link above still keeps the first file
+        yield
+        return
+    fd = os.open(folder / ".render.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, lang: str,
@@ -541,10 +641,18 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
     """
     def run() -> dict:
         target_dir = Path(out_dir)
-        target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / name
         if target.is_file():
             return {"file": name}
+        with _render_lock(target_dir.parent):  # concurrent first downloads: one renders, the others wait
+            if target.is_file():
+                return {"file": name}
+            return render()
+
+    def render() -> dict:
+        target_dir = Path(out_dir)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / name
         try:
             result = pickle.loads(pickled)  # our own record, written by screen_upload
         except Exception:
@@ -552,6 +660,7 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
                 raise
             result = _rescreen(again, store_sha256)
         _attach_context(result, store_sha256)
+        pause_hook("render")
         if name in ("report.docx", "report.pdf"):  # the map drawn once: the PNG, the DOCX's and the PDF's figure
             png = target_dir / "report.png"
             if not png.is_file():
@@ -678,6 +787,36 @@ def offline_features(margin_deg: float = 0.5, tolerance_deg: float = 0.0008) -> 
             features.append({"type": "Feature", "properties": {"role": "seat", "name": r["name"], "adcode": r["adcode"]},
                              "geometry": shapely.geometry.mapping(r.geometry)})
         return {"type": "FeatureCollection", "features": features}
+
+    return _guard(run, {})
+
+
+def backdrop_json(tolerance_deg: float = 0.002) -> dict:
+    """:func:`backdrop` as JSON text, kept per store snapshot (a store replaced by any tool is drawn anew)."""
+    def run() -> dict:
+        store = _store()
+        cached = _STATE.get("backdrop")
+        if cached is None or cached[0] is not store:
+            out = backdrop(tolerance_deg)
+            if "error" in out:
+                return out
+            _STATE["backdrop"] = cached = (store, json.dumps(out, ensure_ascii=False))
+        return {"json": cached[1]}
+
+    return _guard(run, {})
+
+
+def offline_json(margin_deg: float = 0.5, tolerance_deg: float = 0.0008) -> dict:
+    """:func:`offline_features` as JSON text, kept per store snapshot (its frame follows the store's data)."""
+    def run() -> dict:
+        store = _store()
+        cached = _STATE.get("offline")
+        if cached is None or cached[0] is not store:
+            out = offline_features(margin_deg, tolerance_deg)
+            if "error" in out:
+                return out
+            _STATE["offline"] = cached = (store, json.dumps(out, ensure_ascii=False, separators=(",", ":")))
+        return {"json": cached[1]}
 
     return _guard(run, {})
 

@@ -42,6 +42,7 @@ def _serve_calls(conn, store_path: str, versions_dir: str | None) -> None:
             reply = ("ok", fn(*args))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, as an executor would
             reply = ("raise", exc)
+        engine.after_call()
         try:
             conn.send(reply)
         except Exception as exc:  # an unpicklable result: say so instead of breaking the pipe

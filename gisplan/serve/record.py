@@ -5,7 +5,7 @@ Layout of the data folder::
     record.sqlite            screenings (with the full result, pickled, to render reports
                              from later), audit log, sessions (WAL journal)
     uploads/<id><.ext>       the uploaded site file, under a generated name
-    stores/<sha256>.gpkg     every store version screened on (a hard link when possible), so
+    stores/<sha256>.gpkg     every store version screened on (a real copy: reflink or copy), so
                              maps and reports are drawn from the version a screening read
     outputs/<id>/<lang>/     reports rendered on first download, then served as they are
 
@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from ..errors import StoreError
 
 __all__ = ["Record", "ScreeningRow", "write_durable", "fsync_file", "now_iso", "search_words"]
 
@@ -65,7 +67,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,
     user TEXT NOT NULL,
     csrf TEXT NOT NULL,
-    expires REAL NOT NULL
+    expires REAL NOT NULL,
+    stamp TEXT NOT NULL DEFAULT ''
 );
 """
 
@@ -189,9 +192,21 @@ class Record:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.dir / "record.sqlite", check_same_thread=False, isolation_level=None,
                                    timeout=30.0)  # the server and its workers write to it
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(f"the record {self.dir / 'record.sqlite'} is not a readable SQLite database "
+                             f"({' '.join(str(exc).split())}); restore it from a backup or start with another "
+                             "--data-dir") from None
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(sessions)")}
+        if "stamp" not in columns:  # a record made before password stamps: its sessions count as stamp ''
+            try:
+                self._db.execute("ALTER TABLE sessions ADD COLUMN stamp TEXT NOT NULL DEFAULT ''")
+            except sqlite3.OperationalError:  # another process added it meanwhile
+                pass
         self._index_older_screenings()
 
     def _index_older_screenings(self) -> None:
@@ -264,6 +279,33 @@ class Record:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def remove_orphans(self) -> list[str]:
+        """Remove what killed screenings and renders left behind (call only while no other server uses the folder).
+
+        Uploads with no record row (the server was killed between keeping the
+        upload and committing the row), half-written reports and store copies.
+
+        Returns
+        -------
+        list of str
+            The removed files, relative to the data folder.
+        """
+        with self._lock:
+            known = {r[0] for r in self._db.execute("SELECT id FROM screenings")}
+        removed = []
+        for file in sorted((self.dir / "uploads").iterdir()):
+            sid = file.name.split(".", 1)[0]
+            if file.is_file() and (sid not in known or file.name.startswith(".")):
+                file.unlink(missing_ok=True)
+                removed.append(file.relative_to(self.dir).as_posix())
+        leftovers = [*(self.dir / "outputs").glob("*/*/.*.tmp*"), *(self.dir / "stores").glob(".*.tmp"),
+                     *(self.dir / "stores").glob("*.rasters/.*.tmp")]
+        for file in sorted(leftovers):
+            if file.is_file():
+                file.unlink(missing_ok=True)
+                removed.append(file.relative_to(self.dir).as_posix())
+        return removed
 
     def get(self, sid: str) -> ScreeningRow | None:
         """One screening, or None."""
@@ -347,21 +389,21 @@ class Record:
         return [dict(zip(("seq", "at", "user", "action", "detail", "ip"), r)) for r in rows]
 
     # -- sessions ------------------------------------------------------------
-    def add_session(self, token_hash: str, user: str, csrf: str, ttl_s: float) -> None:
-        """Remember a login session (by the hash of its cookie)."""
+    def add_session(self, token_hash: str, user: str, csrf: str, ttl_s: float, *, stamp: str = "") -> None:
+        """Remember a login session (by the hash of its cookie) and the user's password stamp at login."""
         with self._lock:
             self._db.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
-            self._db.execute("INSERT INTO sessions (token_hash, user, csrf, expires) VALUES (?,?,?,?)",
-                             (token_hash, user, csrf, time.time() + ttl_s))
+            self._db.execute("INSERT INTO sessions (token_hash, user, csrf, expires, stamp) VALUES (?,?,?,?,?)",
+                             (token_hash, user, csrf, time.time() + ttl_s, stamp))
 
-    def session(self, token_hash: str) -> tuple[str, str] | None:
-        """``(user, csrf)`` of a live session, or None."""
+    def session(self, token_hash: str) -> tuple[str, str, str] | None:
+        """``(user, csrf, stamp)`` of a live session, or None."""
         with self._lock:
-            row = self._db.execute("SELECT user, csrf, expires FROM sessions WHERE token_hash = ?",
+            row = self._db.execute("SELECT user, csrf, expires, stamp FROM sessions WHERE token_hash = ?",
                                    (token_hash,)).fetchone()
         if not row or row[2] < time.time():
             return None
-        return row[0], row[1]
+        return row[0], row[1], row[3]
 
     def drop_session(self, token_hash: str) -> None:
         """Forget a session (logout)."""
