@@ -164,12 +164,6 @@ def test_wrong_table_is_one_line(pg_tables, tmp_path):
     assert not (tmp_path / "w.gpkg").exists()  # refused before a store was created
 
 
-def _safe_kinds(path: Path) -> list[str]:
-    from gisplan.store import Store
-
-    return list(Store(path).kinds())
-
-
 @pytest.mark.parametrize("layer", ["zoning.units; DROP TABLE zoning.units", 'zoning."units"', "a.b.c", "units--"])
 def test_injection_like_layer_is_refused(pg_tables, tmp_path, layer):
     port, _ = pg_tables
