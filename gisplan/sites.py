@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -45,7 +46,10 @@ from .io.vector import read_gpkg_arrays, read_vector
 from ._lazy import instance_of, lazy_module
 from .tables import SiteTable
 
-gpd = lazy_module("geopandas")  # frames only for callers that want one (read_site_frame)
+if TYPE_CHECKING:  # the type checker sees the modules; at run time they load on first use
+    import geopandas as gpd
+else:
+    gpd = lazy_module("geopandas")  # frames only for callers that want one (read_site_frame)
 
 __all__ = [
     "Site",
