@@ -25,7 +25,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from .crs import CGCS2000, parse_crs
-from .errors import CRSInputError, InputError
+from .errors import CRSInputError
 
 __all__ = [
     "WEB_OFFSETS",
@@ -411,12 +411,3 @@ def web_offset_m(lon: float, lat: float, web: str) -> float:
     forward = chinacoords.gcj02_from_cgcs2000 if web == "gcj02" else chinacoords.bd09_from_cgcs2000
     flon, flat = forward(lon, lat)
     return float(GEOD.inv(lon, lat, flon, flat)[2])
-
-
-def check_web_lonlat(coords: np.ndarray, label: str) -> None:
-    """Refuse projected numbers given as GCJ-02 / BD-09 lon/lat."""
-    if len(coords) and (np.abs(coords[:, 0]).max() > 180 or np.abs(coords[:, 1]).max() > 90):
-        raise InputError(
-            f"{label} coordinates are longitude/latitude, but the site's numbers are "
-            f"projected (x={coords[0, 0]:.1f}); drop `source_crs` {label.split()[0].lower()}"
-        )

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from .crs import GEOD
 
-__all__ = ["geodesic_distance", "direction_word", "position_phrase"]
+__all__ = ["direction_word", "position_phrase"]
 
 _WORDS_ZH = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
 _WORDS_EN = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
-
-
-def geodesic_distance(lon1: float, lat1: float, lon2: float, lat2: float) -> tuple[float, float]:
-    """Distance (m) and forward azimuth (degrees from north) from point 1 to point 2."""
-    az, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
-    return float(dist), float(az % 360.0)
 
 
 def direction_word(azimuth: float, lang: str = "zh") -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -45,7 +46,10 @@ from .io.vector import read_gpkg_arrays, read_vector
 from ._lazy import instance_of, lazy_module
 from .tables import SiteTable
 
-gpd = lazy_module("geopandas")  # frames only for callers that want one (read_site_frame)
+if TYPE_CHECKING:  # the type checker sees the modules; at run time they load on first use
+    import geopandas as gpd
+else:
+    gpd = lazy_module("geopandas")  # frames only for callers that want one (read_site_frame)
 
 __all__ = [
     "Site",
@@ -55,7 +59,6 @@ __all__ = [
     "read_sites",
     "describe_site",
     "describe_site_frame",
-    "uses_site_reader",
     "site_from_geometry",
     "footprint",
     "china_boundary",
@@ -1242,19 +1245,6 @@ def _chunks(coords: np.ndarray) -> list[np.ndarray]:
             lo, hi = np.minimum(coords[start], coords[i]), np.maximum(coords[start], coords[i])
     out.append(coords[start:])
     return out
-
-
-def uses_site_reader(path, source_crs=None, cm=None, towgs84=None, dxf_layer=None) -> bool:
-    """Whether a batch sites file needs :func:`read_site_frame` (tables, DXF, new options)."""
-    from .coords import WEB_OFFSETS
-    from .io.table import TABLE_SUFFIXES
-
-    suffix = Path(str(path)).suffix.lower()
-    web = source_crs is not None and str(source_crs).strip().lower().replace("_", "") in WEB_OFFSETS
-    return (
-        suffix in TABLE_SUFFIXES or suffix == ".dxf" or web
-        or any(v not in (None, "") for v in (cm, towgs84, dxf_layer))
-    )
 
 
 def describe_site_frame(path, *, id_field: str | None = None, **options) -> list[str]:

@@ -42,6 +42,7 @@ from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -66,9 +67,14 @@ from .geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_
 from .vocab import KINDS, SCHEMA
 
 # frames and GDAL load only for the calls that need them: a CSV batch reads the store without them
-gpd = lazy_module("geopandas")
-pd = lazy_module("pandas")
-pyogrio = lazy_module("pyogrio")
+if TYPE_CHECKING:  # the type checker sees the modules; at run time they load on first use
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+else:
+    gpd = lazy_module("geopandas")
+    pd = lazy_module("pandas")
+    pyogrio = lazy_module("pyogrio")
 
 __all__ = ["Store", "StoreWriter", "PieceIndex", "prepare_layer", "store_lock", "MAX_PIECE_VERTICES", "LOCK_TIMEOUT"]
 

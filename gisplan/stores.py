@@ -8,13 +8,17 @@ Every command's ``--store`` (and every API function taking a store) goes through
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from ._lazy import lazy_module
 from .errors import StoreError
 from .store import LOCK_TIMEOUT, Store
 from .store_url import is_pg_store_url
 
-pd = lazy_module("pandas")  # a GeoPackage store never needs the PostGIS modules nor pandas here
+if TYPE_CHECKING:  # the type checker sees the modules; at run time they load on first use
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")  # a GeoPackage store never needs the PostGIS modules nor pandas here
 
 __all__ = ["open_store_at", "as_store", "open_or_create", "is_pg_store_url", "shown_store", "copy_store"]
 

@@ -1,4 +1,7 @@
-"""Builders of good and bad site files, shared by the site, vector-I/O and CLI tests.
+"""Builders of good and bad site files, shared by the tests (the one place for them).
+
+``write_site`` writes one geometry as a site file, ``write_sites`` several for a batch, ``row_of_boxes`` makes
+small squares for them; ``conftest.site_file`` is ``write_site`` as a fixture.
 
 Every builder is a plain function ``make_<case>(tmp_path) -> Path`` writing its
 file(s) under ``tmp_path`` and returning the path to give to gisplan. The two
@@ -53,6 +56,34 @@ def write_geojson(path: Path, features: list[dict], raw: str | None = None) -> P
     )
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_site(path: Path, geom, name: str | None = "测试项目", *, crs="EPSG:4490", **to_file) -> Path:
+    """Write one geometry as a one-feature site file (format by suffix: GeoJSON, GeoPackage, shapefile).
+
+    ``name`` goes into the ``name`` field (``None``: no attribute at all); ``crs`` is the geometry's CRS
+    (CGCS2000 lon/lat by default); ``to_file`` passes on to :meth:`GeoDataFrame.to_file` (``layer=``,
+    ``driver=``). Returns ``path``.
+    """
+    columns = {"name": [name]} if name is not None else {}
+    gpd.GeoDataFrame(columns, geometry=[geom], crs=crs).to_file(path, **to_file)
+    return path
+
+
+def write_sites(path: Path, ids, geoms=None, *, id_field: str = "sid", crs="EPSG:4490", **to_file) -> Path:
+    """Write several sites (one feature each, identified by ``id_field``) for ``gisplan batch``; returns ``path``.
+
+    Without ``geoms``, the sites are :func:`row_of_boxes` (small squares in unit A of the fixture store).
+    """
+    ids = list(ids)
+    geoms = row_of_boxes(len(ids)) if geoms is None else list(geoms)
+    gpd.GeoDataFrame({id_field: ids}, geometry=geoms, crs=crs).to_file(path, **to_file)
+    return path
+
+
+def row_of_boxes(n: int, x0: float = 129.45, y0: float = 42.85, size: float = 0.0005, step: float = 0.001) -> list:
+    """``n`` small lon/lat squares of side ``size`` (degrees) in a row eastwards from (``x0``, ``y0``), ``step`` apart."""
+    return [shapely.box(x0 + i * step, y0, x0 + size + i * step, y0 + size) for i in range(n)]
 
 
 def write_shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, **kwargs) -> Path:

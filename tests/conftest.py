@@ -96,10 +96,10 @@ def store_path(tmp_path_factory) -> Path:
 def site_file(tmp_path):
     """Write a lon/lat geometry as a GeoJSON site and return its path."""
 
+    from _site_fixtures import write_site
+
     def make(geom, name="测试项目", crs="EPSG:4490", suffix=".geojson"):
-        path = tmp_path / f"site{suffix}"
-        gpd.GeoDataFrame({"name": [name]}, geometry=[geom], crs=crs).to_file(path)
-        return path
+        return write_site(tmp_path / f"site{suffix}", geom, name, crs=crs)
 
     return make
 

@@ -186,6 +186,7 @@ print(json.dumps({"file": gisplan.__file__, "found": found, "failed": failed}))
     assert r.returncode == 0, r.stderr[-3000:]
     out = json.loads(r.stdout)
     assert Path(out["file"]).is_relative_to(core_python.parent.parent)  # the installed wheel, not this tree
+    assert (Path(out["file"]).parent / "py.typed").is_file()  # PEP 561: type checkers read the installed hints
     assert not any(out["found"].values()), out["found"]  # no extra came with the core
     expected = _module_level_extra_imports()
     assert expected == {"gisplan.serve.app", "gisplan.serve.auth"}  # the walk above found the web modules

@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -198,11 +197,7 @@ def test_read_and_screen_give_the_same_gk_area(store_path, tmp_path):
 
 
 def _many_sites(tmp_path: Path, n: int = 40) -> Path:
-    path = tmp_path / "many.geojson"
-    gpd.GeoDataFrame({"sid": [f"S{i}" for i in range(n)]},
-                     geometry=[shapely.box(129.45 + i * 0.002, 42.85, 129.451 + i * 0.002, 42.851) for i in range(n)],
-                     crs="EPSG:4490").to_file(path)
-    return path
+    return fx.write_sites(tmp_path / "many.geojson", [f"S{i}" for i in range(n)], fx.row_of_boxes(n, size=0.001, step=0.002))
 
 
 def _batch_with_reports(store_path, tmp_path, sites, reports, env_extra=None) -> subprocess.Popen:
@@ -247,7 +242,7 @@ def test_a_signal_the_instant_a_temp_file_is_made_still_removes_it(store_path, t
     """The narrowest window: the temp file exists and is not yet known to its writer's clean-up. The write
     stops right there (``GISPLAN_TEST_PAUSE=temp_made``), the signal is sent, then the write goes on."""
     site = tmp_path / "site.geojson"
-    gpd.GeoDataFrame({"name": ["厂区"]}, geometry=[SITE], crs="EPSG:4490").to_file(site)
+    fx.write_site(site, SITE, "厂区")
     go = tmp_path / "go"
     out = tmp_path / "out"
     out.mkdir()
@@ -319,7 +314,7 @@ def test_dxf_with_an_implausible_easting_is_refused_even_with_cm(tmp_path):
 @pytest.mark.parametrize("prj", ["this is garbage, not a coordinate system", 'PROJCS["x",GEOGCS['])
 def test_a_garbage_prj_is_reported_as_garbage_not_as_missing(store_path, tmp_path, prj):
     shp = tmp_path / "site.shp"
-    gpd.GeoDataFrame({"name": ["厂区"]}, geometry=[SITE], crs="EPSG:4490").to_file(shp)
+    fx.write_site(shp, SITE, "厂区")
     shp.with_suffix(".prj").write_text(prj, encoding="utf-8")
     for args in (("read", shp), ("screen", shp, "--store", store_path),
                  ("layers", "import", tmp_path / "s.gpkg", "eco_redline", shp)):
@@ -359,7 +354,7 @@ def test_no_raw_gdal_warning_in_a_cli_report_and_the_same_warnings_as_the_server
 
 def test_a_missing_output_folder_is_created_and_said(store_path, tmp_path, caplog):
     site = tmp_path / "site.geojson"
-    gpd.GeoDataFrame({"name": ["厂区"]}, geometry=[SITE], crs="EPSG:4490").to_file(site)
+    fx.write_site(site, SITE, "厂区")
     target = tmp_path / "new" / "deeper" / "r.json"
     proc = cli("screen", site, "--store", store_path, "--json", target)
     assert proc.returncode == 0 and target.is_file(), proc.stderr

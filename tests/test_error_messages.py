@@ -6,6 +6,7 @@ import ast
 import re
 from pathlib import Path
 
+from _site_fixtures import write_site
 from gisplan.errors import OPTION_NAMES, cli_message
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gisplan"
@@ -35,11 +36,10 @@ def test_the_cli_shows_flags_for_option_names(store_path, tmp_path):
 
     from gisplan.cli import main
 
-    import geopandas as gpd
     import shapely
 
     site = tmp_path / "p.geojson"
-    gpd.GeoDataFrame({"name": ["井"]}, geometry=[shapely.Point(129.45, 42.85)], crs="EPSG:4490").to_file(site)
+    write_site(site, shapely.Point(129.45, 42.85), "井")
     r = CliRunner().invoke(main, ["screen", str(site), "--store", str(store_path)])
     assert r.exit_code == 2 and "needs --radius" in r.stderr and "`" not in r.stderr
     assert cli_message("`not_an_option` and `radius`") == "`not_an_option` and --radius"

@@ -29,6 +29,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
+from _site_fixtures import write_site
 from click.testing import CliRunner
 
 import gisplan
@@ -478,7 +479,7 @@ def test_not_applicable_is_counted_apart_and_never_complies(listed_store, tmp_pa
 
     # JSON, terminal, DOCX and XLSX
     sfile = tmp_path / "s.geojson"
-    gpd.GeoDataFrame({"name": ["风电场"]}, geometry=[site("plain_unit")], crs="EPSG:4490").to_file(sfile)
+    write_site(sfile, site("plain_unit"), "风电场")
     out, rep, book = tmp_path / "r.json", tmp_path / "r.docx", tmp_path / "r.xlsx"
     r = CliRunner().invoke(main, ["screen", str(sfile), "--store", str(listed_store), "--industry", "风力发电",
                                   "--json", str(out), "--docx", str(rep), "--xlsx", str(book)])

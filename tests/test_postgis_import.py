@@ -161,13 +161,7 @@ def test_wrong_table_is_one_line(pg_tables, tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "no table zoning.nope" in lines[0]
-    assert not (tmp_path / "w.gpkg").exists() or "control_units" not in _safe_kinds(tmp_path / "w.gpkg")
-
-
-def _safe_kinds(path: Path) -> list[str]:
-    from gisplan.store import Store
-
-    return list(Store(path).kinds())
+    assert not (tmp_path / "w.gpkg").exists()  # refused before a store was created
 
 
 @pytest.mark.parametrize("layer", ["zoning.units; DROP TABLE zoning.units", 'zoning."units"', "a.b.c", "units--"])

@@ -19,6 +19,7 @@ import geopandas as gpd
 import psycopg
 import pytest
 import shapely
+from _site_fixtures import write_site
 from click.testing import CliRunner
 from conftest import UNITS, geod_area, write_sources
 
@@ -65,7 +66,7 @@ def stores(pg_server, tmp_path_factory):
     sites = {}
     for name, geom in {**SITES, "road": ROAD}.items():
         sites[name] = folder / f"{name}.geojson"
-        gpd.GeoDataFrame({"name": [name]}, geometry=[geom], crs="EPSG:4490").to_file(sites[name])
+        write_site(sites[name], geom, name)
     return {"gpkg": gpkg, "pg": pg, "sources": sources, "sites": sites, "folder": folder, "port": pg_server}
 
 

@@ -26,6 +26,7 @@ from PIL import Image
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
+from _site_fixtures import write_site
 from conftest import REPO
 
 from gisplan.errors import InputError
@@ -306,10 +307,9 @@ def _cli(*args) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def site_path(tmp_path_factory):
-    import geopandas as gpd
 
     path = tmp_path_factory.mktemp("raster_site") / "site.geojson"
-    gpd.GeoDataFrame({"name": ["栅格底图测试"]}, geometry=[SITE], crs="EPSG:4490").to_file(path)
+    write_site(path, SITE, "栅格底图测试")
     return path
 
 

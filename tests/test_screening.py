@@ -10,6 +10,7 @@ import pyproj
 import pytest
 import shapely
 
+from _site_fixtures import write_site
 from conftest import GEOD, PROTECTED, REDLINE, UNITS, WATER, geod_area, rel
 
 import gisplan
@@ -69,7 +70,7 @@ def test_site_given_in_gk_zone(store_path, tmp_path):
     x0, y0 = to_gk.transform(129.52, 42.88)
     rect = shapely.box(x0, y0, x0 + 1000.0, y0 + 1500.0)
     path = tmp_path / "gk_site.shp"
-    gpd.GeoDataFrame({"name": ["高斯投影地块"]}, geometry=[rect], crs="EPSG:4552").to_file(path)
+    write_site(path, rect, "高斯投影地块", crs="EPSG:4552")
     r = screen(path, store_path)
     # planimetric area in the same GK zone is exactly the drawn rectangle
     assert r.project["gk_crs"] == "EPSG:4552"

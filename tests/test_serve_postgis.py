@@ -18,6 +18,7 @@ import psycopg
 import pytest
 import shapely
 from _serve_helpers import Server, local_client
+from _site_fixtures import write_site
 from conftest import REPO, write_sources
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "ignore"}
@@ -58,7 +59,7 @@ def deliveries(folder):
 
 def site_file(folder):
     path = folder / "site.geojson"
-    gpd.GeoDataFrame({"name": ["西侧厂区"]}, geometry=[SITE], crs="EPSG:4490").to_file(path)
+    write_site(path, SITE, "西侧厂区")
     return path
 
 

@@ -141,14 +141,14 @@ def test_uploads_of_screenings_killed_before_their_row_are_removed_at_start(stor
     srv = Server(store, data).start()
     monkeypatch.delenv("GISPLAN_TEST_PAUSE")  # the servers started below screen normally
     try:
-        errors = []
+        outcomes = []
 
         def hanging():
             try:
                 with httpx.Client(base_url=srv.url, timeout=120) as client:
-                    client.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())})
+                    outcomes.append(client.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}))
             except httpx.HTTPError as exc:
-                errors.append(exc)
+                outcomes.append(exc)
 
         thread = threading.Thread(target=hanging, daemon=True)
         thread.start()
@@ -159,6 +159,9 @@ def test_uploads_of_screenings_killed_before_their_row_are_removed_at_start(stor
         workers = srv.kill9()
         assert srv.wait_gone(workers) == []
         thread.join(timeout=60)
+        # the server died mid-request: the client got no answer, only the connection closed under it
+        assert not thread.is_alive()
+        assert len(outcomes) == 1 and isinstance(outcomes[0], httpx.TransportError), outcomes
     finally:
         srv.stop()
     srv = Server(store, data).start()

@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from _site_fixtures import write_site, write_sites
 from click.testing import CliRunner
 from conftest import geod_area, rel
 
@@ -76,7 +77,7 @@ def run(*args):
 
 def site_path(tmp_path, key, name=None):
     path = tmp_path / f"{key}.geojson"
-    gpd.GeoDataFrame({"name": [name or key]}, geometry=[SITES[key]], crs="EPSG:4490").to_file(path)
+    write_site(path, SITES[key], name or key)
     return path
 
 
@@ -244,8 +245,8 @@ def test_quiet_prints_nothing(store, tmp_path):
 
 def test_screen_and_batch_take_layer_and_encoding(store, tmp_path):
     gpkg = tmp_path / "two.gpkg"
-    gpd.GeoDataFrame({"sid": ["a"]}, geometry=[SITES["level1"]], crs="EPSG:4490").to_file(gpkg, layer="road")
-    gpd.GeoDataFrame({"sid": ["b"]}, geometry=[SITES["quasi"]], crs="EPSG:4490").to_file(gpkg, layer="other")
+    write_sites(gpkg, ["a"], [SITES["level1"]], layer="road")
+    write_sites(gpkg, ["b"], [SITES["quasi"]], layer="other")
     r = run("screen", gpkg, "--store", store, "--industry", "公路")
     assert r.exit_code == 2 and "--layer" in r.stderr
     r = run("screen", gpkg, "--store", store, "--industry", "公路", "--layer", "road", "--encoding", "utf-8")

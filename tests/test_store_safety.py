@@ -22,6 +22,7 @@ import pyogrio
 import pytest
 import shapely
 from _signals import AS_IN_A_TERMINAL
+from _site_fixtures import write_sites
 from conftest import REPO, geod_area, rel, write_sources
 
 from gisplan.batch import screen_batch
@@ -396,7 +397,7 @@ def test_a_unit_appended_by_gdal_stops_screening_until_rebuilt(fixture_store, tm
     line = one_line_error(run("screen", site, "--store", fixture_store))
     assert "control_units" in line and f"gisplan layers rebuild {fixture_store}" in line
     out = tmp_path / "b.csv"
-    gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.box(129.65, 42.85, 129.66, 42.86)], crs="EPSG:4490").to_file(tmp_path / "b.geojson")
+    write_sites(tmp_path / "b.geojson", [1], [shapely.box(129.65, 42.85, 129.66, 42.86)], id_field="id")
     line = one_line_error(run("batch", tmp_path / "b.geojson", "--store", fixture_store, "--id-field", "id", "--out", out))
     assert "gisplan layers rebuild" in line
     r = run("layers", "rebuild", fixture_store)

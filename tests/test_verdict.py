@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from _site_fixtures import write_site
 from click.testing import CliRunner
 
 from gisplan.cli import main
@@ -246,7 +247,7 @@ def run(*args):
 
 def test_cli_screen_with_industry_and_lang(zones_store, tmp_path):
     site = tmp_path / "s.geojson"
-    gpd.GeoDataFrame({"name": ["化工厂"]}, geometry=[inner(WATER["二级保护区"])], crs="EPSG:4490").to_file(site)
+    write_site(site, inner(WATER["二级保护区"]), "化工厂")
     out = tmp_path / "r.json"
     r = run("screen", site, "--store", zones_store, "--industry", "化学原料制造", "--json", out)
     assert r.exit_code == 0, r.output + r.stderr

@@ -29,6 +29,7 @@ import warnings
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,9 +46,14 @@ from .safety import (
 )
 
 # GDAL (pyogrio imports geopandas and pandas with it) loads on first use: read_gpkg_arrays needs neither
-gpd = lazy_module("geopandas")
-pd = lazy_module("pandas")
-pyogrio = lazy_module("pyogrio")
+if TYPE_CHECKING:  # the type checker sees the modules; at run time they load on first use
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+else:
+    gpd = lazy_module("geopandas")
+    pd = lazy_module("pandas")
+    pyogrio = lazy_module("pyogrio")
 
 __all__ = ["VectorData", "VectorArrays", "read_vector", "read_gpkg_arrays", "feature_count", "SUPPORTED_SUFFIXES",
            "GB18030_WARNING"]

@@ -7,7 +7,6 @@ files always say the same. Cells keep raw values (floats stay floats, for Excel)
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
@@ -27,7 +26,6 @@ __all__ = [
     "location_text",
     "marked_citation",
     "verdict_shape",
-    "counts_text",
 ]
 
 #: Cell formats: how a raw value is printed (Word) and its Excel number format.
@@ -648,20 +646,6 @@ def _finding_row(f: dict, lang: str, with_dimension: bool = True) -> list:
     return [rule, text, decision_label(f.get("decision", ""), lang)]
 
 
-def counts_text(verdict: dict, lang: str = "zh") -> str:
-    """Findings per decision in words (``禁止准入（不相符） 0 条，……，不适用 13 条``); ``""`` without counts.
-
-    ``not_applicable`` is counted apart from ``allowed``: a clause that does not
-    concern the project is not one it complies with.
-    """
-    counts = (verdict or {}).get("counts") or {}
-    if not counts:
-        return ""
-    if lang == "zh":
-        return "，".join(f"{decision_label(d, lang)} {counts[d]} 条" for d in ACCESS_VERDICTS if d in counts)
-    return ", ".join(f"{decision_label(d, lang)} {counts[d]}" for d in ACCESS_VERDICTS if d in counts)
-
-
 def _clauses(result, L: dict, lang: str) -> Table:
     """The findings, grouped (:func:`gisplan.finding_groups.group_findings`): a heading row per group with its
     counts, prohibited/restricted/review findings first, not-applicable ones folded into the count."""
@@ -871,12 +855,3 @@ def footer_lines(result, lang: str = "zh") -> list[str]:
     date = (beijing_time(result.generated_at)[:10] if lang == "zh" else (result.generated_at or "")[:10]) or "—"
     return [L["footer"].format(version=version, date=date, params=params_text(result.params, lang)),
             L["footer_layers"].format(store=store_text((result.store_info or {}).get("path")))]
-
-
-def _json_default(value):  # pragma: no cover - only for odd finding values
-    return str(value)
-
-
-def findings_json(result) -> str:
-    """The verdict as JSON text (kept in the XLSX for machines)."""
-    return json.dumps(result.verdict, ensure_ascii=False, default=_json_default)

@@ -25,7 +25,7 @@ from ..errors import InputError
 
 __all__ = [
     "LANDCOVER_COLOURS", "MAX_HTML_PIXELS", "UNDERLAY_ALPHA", "CONTINUOUS_CMAP", "Underlay", "check_raster_name",
-    "class_colour", "raster_names", "raster_record", "underlay_for", "warp_underlay",
+    "class_colour", "raster_record", "underlay_for", "warp_underlay",
 ]
 
 #: Opacity of the underlay under the zoning layers.
@@ -125,11 +125,6 @@ def _records(store_path: str | os.PathLike) -> dict[str, dict]:
     from ..store import Store
 
     return {r["name"]: r for r in raster_records(Store(store_path))}
-
-
-def raster_names(store_path: str | os.PathLike) -> list[str]:
-    """Names of the rasters of the store at ``store_path`` (empty when it has none or is missing)."""
-    return list(_records(store_path)) if Path(store_path).is_file() else []
 
 
 def _checked_record(records: dict[str, dict], name: str, option: str) -> dict:

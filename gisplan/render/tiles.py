@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["TileFile", "open_tile_file", "tile_url", "fetch_tile", "lonlat_to_pixel", "pixel_to_lonlat",
+__all__ = ["TileFile", "open_tile_file", "tile_url", "fetch_tile", "lonlat_to_pixel",
            "warp_tiles", "TILE_SIZE", "WEB_MERCATOR_HALF"]
 
 TILE_SIZE = 256
@@ -194,14 +194,6 @@ def lonlat_to_pixel(lon, lat, z: int):
     px = (lon + 180.0) / 360.0 * n
     py = (1.0 - np.log(np.tan(np.radians(lat)) + 1.0 / np.cos(np.radians(lat))) / math.pi) / 2.0 * n
     return px, py
-
-
-def pixel_to_lonlat(px, py, z: int):
-    """The inverse of :func:`lonlat_to_pixel`."""
-    n = TILE_SIZE * (1 << z)
-    lon = np.asarray(px, dtype=float) / n * 360.0 - 180.0
-    lat = np.degrees(np.arctan(np.sinh(math.pi * (1 - 2 * np.asarray(py, dtype=float) / n))))
-    return lon, lat
 
 
 def _decode(data: bytes) -> np.ndarray | None:

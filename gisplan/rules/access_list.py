@@ -28,13 +28,17 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._lazy import lazy_module
 from ..errors import InputError, MappingError
 from ..vocab import normalise_value, to_simplified, unit_code_is_regular
 from .industry import Industry, selector_matches, split_tokens
 
-pd = lazy_module("pandas")  # loaded when a list is read or built, not by importing the rules
+if TYPE_CHECKING:  # the type checker sees the modules; at run time they load on first use
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")  # loaded when a list is read or built, not by importing the rules
 
 __all__ = [
     "ACCESS_TABLE", "COLUMNS", "DIMENSIONS", "DIMENSION_LABELS_EN", "TIERS", "TIER_LABELS_ZH",
