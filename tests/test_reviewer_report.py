@@ -90,7 +90,9 @@ def test_cli_outside_writes_the_refusal_and_exits_3(store_path, site_file, tmp_p
                                   "--docx", str(out / "r.docx"), "--pdf", str(out / "r.pdf")])
     assert r.exit_code == 3, r.output + r.stderr
     err = r.stderr.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("gisplan: 选址不在本系统数据范围（")
+    # the output folder did not exist: its creation is noted first, then the one refusal line
+    assert len(err) == 2 and err[0].startswith("gisplan: created folder") and str(out) in err[0]
+    assert err[1].startswith("gisplan: 选址不在本系统数据范围（")
     assert "数据范围外，不作判定" in r.output
     assert json.loads((out / "r.json").read_text(encoding="utf-8"))["coverage"]["status"] == "outside"
     assert (out / "r.pdf").read_bytes().startswith(b"%PDF") and (out / "r.docx").is_file()
