@@ -25,6 +25,7 @@ import shapely
 
 from .crs import CGCS2000, parse_crs
 from .errors import InputError, SiteError
+from .engine.coverage import outside_coverage, outside_urban_boundary
 from .engine.overlay import layer_overlaps
 from .geometry import to_equal_area
 from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_table, site_from_geometry
@@ -32,7 +33,7 @@ from .store import Store, attribute_columns
 from .stores import as_store
 from .tables import BatchTable, SiteTable, as_column, is_missing
 from .constants import MIN_OVERLAP_M2
-from .verdict import batch_attributes, batch_verdicts
+from .rules.decide import batch_attributes, decide_sites
 from .vocab import ELEMENT_KINDS
 
 if TYPE_CHECKING:  # frames are built at the edges only
@@ -395,20 +396,16 @@ layer, encoding, national_major, raster_stats :
                 cols[name] += np.bincount(site_of[sel], weights=overlap[sel], minlength=n)
         else:
             cols[_ZONE_COLUMN.get(kind) or PLANNING_COLUMNS[kind]] += np.bincount(site_of, weights=overlap, minlength=n)
-    covered = cols["priority_m2"] + cols["key_m2"] + cols["general_m2"]
-    outside = np.clip(area - covered, 0.0, None)
-    outside[outside < np.maximum(1.0, 1e-7 * area)] = 0.0
+    outside = outside_coverage(area, cols["priority_m2"] + cols["key_m2"] + cols["general_m2"])
     given = table[industry_field].tolist() if industry_field else [None] * n
     given = [industry if is_missing(g) or not str(g).strip() else g for g in given]
     missing = [k for k in ("control_units", *_ZONE_COLUMN) if k not in kinds]
     split = _redline_splits(store, geoms_ea, cols, ok)
     urban_outside = None
-    if "urban_boundary" in planning:  # the part outside every boundary feature, rounded as a single screening does
-        known = area - (outside if "control_units" in kinds else 0.0)  # judged only where the store has data
-        beyond = np.clip(known - cols["urban_boundary_m2"], 0.0, None)
-        beyond[beyond < np.maximum(1.0, 1e-7 * known)] = 0.0
-        urban_outside = ok & (beyond > MIN_OVERLAP_M2)
-    verdict, industry_label, deciding, industry_errors, counts = batch_verdicts(store, ok, outside, pairs, given,
+    if "urban_boundary" in planning:  # the part outside every boundary feature, as a single screening has it
+        urban_outside = outside_urban_boundary(area, outside if "control_units" in kinds else 0.0,
+                                               cols["urban_boundary_m2"])
+    verdict, industry_label, deciding, industry_errors, counts = decide_sites(store, ok, outside, pairs, given,
                                                                         national_major=national_major,
                                                                         redline_split=split, missing_kinds=missing,
                                                                         elements=element_sites(store, element_pairs, area,
@@ -490,8 +487,6 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
 
     Returns ``{(site index, redline feature id): (rest m², [(kind, feature id), ...])}``.
     """
-    from .constants import MIN_OVERLAP_M2
-
     both = np.flatnonzero(ok & (cols["redline_m2"] > MIN_OVERLAP_M2)
                           & (cols["protected_m2"] + cols["water_m2"] > MIN_OVERLAP_M2))
     out: dict = {}

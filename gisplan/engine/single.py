@@ -32,11 +32,12 @@ from ..vocab import (
     URBAN_ZONE_LABELS_ZH,
     ZONE_LABELS_ZH,
 )
+from .coverage import OUTSIDE_LABEL, coverage_of, extent_label, outside_coverage, outside_urban_boundary
 from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
-__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached", "redline_own_law",
-           "protected_area_type", "coverage_of", "extent_label", "OUTSIDE_LABEL"]
+__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "match_cached", "redline_own_law",
+           "protected_area_type", "screen_footprint", "screen_site"]
 
 #: Layer kinds that are hits/nearby features (the control units are tabulated apart): the statutory zones of
 #: 三线一单 and the planning kinds of the three control lines (permanent basic farmland, urban boundary).
@@ -55,73 +56,6 @@ _ATTRIBUTE_COLUMNS = {
     "urban_boundary": ["feature_id", "name", "zone", "zone_label", "code"],
 }
 _cache_lock = threading.Lock()
-
-
-#: ``verdict.overall_label`` of a site wholly outside the store's data (``overall`` stays ``review``).
-OUTSIDE_LABEL = "数据范围外，不作判定"
-#: Counties named one by one in :func:`extent_label`; more are summed up.
-_EXTENT_NAMES = 12
-
-
-def extent_label(unit_rows) -> str:
-    """The area a store covers, in words, from its control units' counties.
-
-    Counties are ordered by their units' codes (the administrative code inside
-    them), so the words are the same for every screening of a store.
-
-    Examples
-    --------
-    >>> extent_label([{"code": "ZH22240120001", "county": "图们市"}, {"code": "ZH22240110001", "county": "延吉市"}])
-    '延吉市、图们市'
-    >>> extent_label([{"code": "ZH1", "county": None}])
-    '库内环境管控单元范围'
-    """
-    first: dict[str, str] = {}
-    for r in unit_rows:
-        county = r.get("county")
-        if isinstance(county, str) and county.strip():
-            code = str(r.get("code") or "")
-            if county not in first or code < first[county]:
-                first[county] = code
-    names = sorted(first, key=lambda c: (first[c], c))
-    if not names:
-        return "库内环境管控单元范围"
-    if len(names) > _EXTENT_NAMES:
-        return f"{'、'.join(names[:3])}等 {len(names)} 个县级行政区"
-    return "、".join(names)
-
-
-def coverage_of(area_m2: float, outside_m2: float, has_units: bool, extent: str) -> dict:
-    """The JSON ``coverage`` object: whether the site lies inside the store's data.
-
-    ``status`` is ``inside``, ``partial`` (some of the site outside the control
-    units), ``outside`` (none of it inside: no verdict is given) or ``unknown``
-    (the store has no control units, so its extent is not known).
-
-    Examples
-    --------
-    >>> coverage_of(100.0, 0.0, True, "延吉市")["status"], coverage_of(100.0, 100.0, True, "延吉市")["status"]
-    ('inside', 'outside')
-    >>> coverage_of(100.0, 40.0, True, "延吉市")["outside_share"]
-    0.4
-    """
-    if not has_units:
-        return {"status": "unknown", "outside_m2": None, "outside_share": None, "extent_label": extent}
-    if outside_m2 <= 0:
-        status = "inside"
-    elif outside_m2 >= area_m2 - max(1.0, 1e-7 * area_m2):
-        status = "outside"
-    else:
-        status = "partial"
-    share = outside_m2 / area_m2 if area_m2 else 0.0
-    return {"status": status, "outside_m2": float(outside_m2), "outside_share": float(min(share, 1.0)),
-            "extent_label": extent}
-
-
-def outside_coverage(area_m2: float, covered_m2: float) -> float:
-    """Site area outside the control units; below max(1 m², 1e-7 of the site) it is 0 (rounding)."""
-    outside = max(area_m2 - covered_m2, 0.0)
-    return 0.0 if outside < max(1.0, 1e-7 * area_m2) else outside
 
 
 @lru_cache(maxsize=512)
@@ -379,11 +313,9 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     element_geoms = (list(from_equal_area(np.asarray(element_geoms_ea, dtype=object)))
                      if keep_geometry and element_geoms_ea else [])
     urban_m2 = sum(r["overlap_m2"] for r in hit_rows if r["kind"] == "urban_boundary")
-    # the part outside the urban boundary is judged only where the store has data (inside its control units)
-    known = area - (outside_coverage(area, sum(r["overlap_m2"] for r in unit_rows)) if "control_units" in cache.kinds
-                    else 0.0)
+    outside = outside_coverage(area, sum(r["overlap_m2"] for r in unit_rows)) if "control_units" in cache.kinds else 0.0
     return {
-        "urban_outside_m2": outside_coverage(known, urban_m2) if "urban_boundary" in cache.kinds else None,
+        "urban_outside_m2": outside_urban_boundary(area, outside, urban_m2) if "urban_boundary" in cache.kinds else None,
         "area_m2": area, "area_gk_m2": area_gk, "gk_crs": gk_crs, "centroid": [lon0, lat0], "site_ea": site_ea,
         "unit_rows": unit_rows, "hit_rows": hit_rows, "nearby_rows": near_rows, "piece_rows": piece_rows,
         "piece_geoms": piece_geoms, "element_rows": element_rows, "element_geoms": element_geoms,
@@ -486,16 +418,6 @@ def generated_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class _Rows(list):
-    """Rows as the verdict module iterates DataFrames (``iterrows``), without pandas."""
-
-    def iterrows(self):
-        return enumerate(self)
-
-    def reset_index(self, drop: bool = True):
-        return self
-
-
 def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0, source_crs=None,
                 industry=None, parameters: dict | None = None, verdict_options: dict | None = None,
                 project_fields: tuple[dict, list] | None = None):
@@ -524,6 +446,7 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     from ..crossings import line_crossings
     from ..rasters.stats import site_raster_stats
     from ..result import ScreeningResult, Verdict
+    from ..rules.decide import SiteOverlaps, decide
     from ..sites import footprint
 
     import time
@@ -553,9 +476,9 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     rasters, raster_warnings = site_raster_stats(store, fp, area)
     warnings += raster_warnings
     engine = cache.verdict_engine(match, **(verdict_options or {}))
-    verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units,
-                             missing_kinds=missing, elements=element_site(got, outside),
-                             urban_outside_m2=got["urban_outside_m2"])
+    verdict = decide(SiteOverlaps(units=tuple(got["unit_rows"]), hits=tuple(got["hit_rows"]), outside_m2=outside,
+                                  has_units=has_units, missing_kinds=tuple(missing), elements=element_site(got, outside),
+                                  urban_outside_m2=got["urban_outside_m2"]), engine)
     b = shapely.bounds(fp)
     form, form_warnings = project_fields or ({}, [])
     warnings += form_warnings
