@@ -5,7 +5,8 @@ layer versions, verdict engines per project type) is read once per snapshot
 and kept in an :class:`EngineCache` on the :class:`~gisplan.store.Store`
 object; a screening then reads only the pieces near its site. Tables for
 renderers are built lazily by :class:`~gisplan.result.ScreeningResult`; the
-map context and the county outline are loaded only when a map asks for them.
+map context and the county outline are read at screening time when asked for
+(``context=True``), so a result holds data, never a link to the store.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
 __all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "match_cached", "redline_own_law",
-           "protected_area_type", "screen_footprint", "screen_site"]
+           "protected_area_type", "screen_footprint", "screen_site", "map_context", "county_outline"]
 
 #: Layer kinds that are hits/nearby features (the control units are tabulated apart): the statutory zones of
 #: 三线一单 and the planning kinds of the three control lines (permanent basic farmland, urban boundary).
@@ -119,6 +120,7 @@ class EngineCache:
         self._access_read = False
         self._versions = None
         self._extent: str | None = None
+        self._counties: dict[tuple, object] = {}  # county outlines for map insets, by county names
         self._lock = threading.Lock()
 
     def rows(self, kind: str) -> dict[int, dict]:
@@ -340,27 +342,32 @@ def element_site(got: dict, outside_m2: float):
                                  outside_m2)
 
 
-def context_loader(store, site_ea, buffer_m: float):
-    """A function returning, per kind, the whole features within ``buffer_m`` of the site (for maps).
+def map_context(store, site_ea, buffer_m: float) -> dict:
+    """Per layer kind, the whole features within ``buffer_m`` of the site (CGCS2000), for maps.
 
     The planning kinds (basic farmland: a province holds hundreds of thousands of
     patches) are put together from the pieces of the features near the site, so a
     map never reads the whole layer; the others are taken from the layer.
+
+    Parameters
+    ----------
+    store : Store
+        The snapshot screened.
+    site_ea : shapely geometry
+        The site's footprint in the equal-area plane.
+    buffer_m : float
+        The screening's search distance (m).
     """
-
-    def load() -> dict:
-        out = {}
-        for kind in store.kinds():
-            index = store.index(kind)
-            cand = index.candidates(site_ea, distance=max(buffer_m, 1.0) * NEARBY_SEARCH_MARGIN)
-            ids = np.unique(index.feature[cand])
-            if kind in PLANNING_KINDS:
-                out[kind] = features_from_pieces(store, kind, ids)
-            else:
-                out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
-        return out
-
-    return load
+    out = {}
+    for kind in store.kinds():
+        index = store.index(kind)
+        cand = index.candidates(site_ea, distance=max(buffer_m, 1.0) * NEARBY_SEARCH_MARGIN)
+        ids = np.unique(index.feature[cand])
+        if kind in PLANNING_KINDS:
+            out[kind] = features_from_pieces(store, kind, ids)
+        else:
+            out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
+    return out
 
 
 def features_from_pieces(store, kind: str, ids) -> object:
@@ -394,23 +401,28 @@ def features_from_pieces(store, kind: str, ids) -> object:
     return frame
 
 
-def county_loader(store, counties: list[str]):
-    """A function returning the outline of the given counties (their units dissolved), for map insets."""
+def county_outline(store, counties: list[str]):
+    """The outline of the given counties (their control units dissolved, CGCS2000), for map insets.
 
-    def load():
-        import geopandas as gpd
+    Dissolved once per store snapshot and set of counties (kept in its :class:`EngineCache`).
+    """
+    import geopandas as gpd
 
-        empty = gpd.GeoDataFrame({"county": []}, geometry=[], crs=CGCS2000)
-        names = [c for c in counties if c and str(c).strip()]
-        if not names or not store.has("control_units"):
-            return empty
+    names = tuple(sorted({str(c) for c in counties if c and str(c).strip()}))
+    if not names or not store.has("control_units"):
+        return gpd.GeoDataFrame({"county": []}, geometry=[], crs=CGCS2000)
+    cache = engine_cache(store)
+    with cache._lock:
+        found = cache._counties.get(names)
+    if found is None:
         units = store.read("control_units")
         units = units[units["county"].isin(names)]
         groups = list(units.groupby("county", sort=False))
         geoms = [shapely.union_all(shapely.make_valid(np.asarray(g.geometry.values, dtype=object))) for _, g in groups]
-        return gpd.GeoDataFrame({"county": [c for c, _ in groups]}, geometry=geoms, crs=CGCS2000)
-
-    return load
+        found = gpd.GeoDataFrame({"county": [c for c, _ in groups]}, geometry=geoms, crs=CGCS2000)
+        with cache._lock:
+            cache._counties[names] = found
+    return found.copy()
 
 
 def generated_now() -> str:
@@ -420,7 +432,7 @@ def generated_now() -> str:
 
 def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0, source_crs=None,
                 industry=None, parameters: dict | None = None, verdict_options: dict | None = None,
-                project_fields: tuple[dict, list] | None = None):
+                project_fields: tuple[dict, list] | None = None, context: bool = True):
     """The full screening of one site (see :func:`gisplan.screen`).
 
     Parameters
@@ -438,6 +450,9 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     project_fields : (dict, list), optional
         The project form (:func:`gisplan.project_info.project_form`): fields for
         ``project`` and their warnings.
+    context : bool
+        Read what a map needs (the whole features near the site, the counties'
+        outline) into the result now, so it holds data and no link to the store.
 
     Returns
     -------
@@ -521,5 +536,6 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
         piece_rows=got["piece_rows"], piece_geoms=got["piece_geoms"],
         element_rows=got["element_rows"], element_geoms=got["element_geoms"],
         element_nearby_rows=got["element_nearby_rows"],
-        context_loader=context_loader(store, got["site_ea"], buffer), county_loader=county_loader(store, counties),
+        map_context=map_context(store, got["site_ea"], buffer) if context else None,
+        county_outline=county_outline(store, counties) if context else None,
     )
