@@ -11,7 +11,7 @@ deciding citation, the findings per decision).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..constants import MIN_OVERLAP_M2
 from ..errors import InputError
@@ -80,7 +80,6 @@ class SiteOverlaps:
     missing_kinds: tuple = ()
     elements: object = None
     urban_outside_m2: float | None = None
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def decide(site: SiteOverlaps, engine: VerdictEngine) -> dict:
