@@ -19,6 +19,7 @@ _LAZY = {
     "screen": "screening",
     "ScreeningResult": "screening",
     "screen_batch": "batch",
+    "run_batch": "engine.run",
     "Store": "store",
     "import_layer": "importer",
     "read_site": "sites",

@@ -17,7 +17,6 @@ import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,21 +24,22 @@ import shapely
 
 from .crs import CGCS2000, parse_crs
 from .errors import InputError, SiteError
+from .engine.coverage import outside_coverage, outside_urban_boundary
+from .io.batch_out import BATCH_SUFFIXES, write_batch
 from .engine.overlay import layer_overlaps
 from .geometry import to_equal_area
 from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_table, site_from_geometry
 from .store import Store, attribute_columns
 from .stores import as_store
-from .tables import BatchTable, SiteTable, as_column, is_missing
+from .tables import BatchTable, SiteTable, is_missing
 from .constants import MIN_OVERLAP_M2
-from .verdict import batch_attributes, batch_verdicts
+from .rules.decide import batch_attributes, decide_sites
 from .vocab import ELEMENT_KINDS
 
 if TYPE_CHECKING:  # frames are built at the edges only
     import geopandas as gpd
-    import pandas as pd
 
-__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "COUNT_COLUMNS", "PLANNING_COLUMNS", "write_batch", "layer_indexes", "overlap_pairs", "equal_area_sites",
+__all__ = ["screen_batch", "screen_sites", "BATCH_COLUMNS", "COUNT_COLUMNS", "PLANNING_COLUMNS", "write_batch", "BATCH_SUFFIXES", "layer_indexes", "overlap_pairs", "equal_area_sites",
            "unit_category_codes"]
 
 #: Findings per decision of a site's verdict, beside the verdict (0 for a site that could not be screened).
@@ -395,20 +395,16 @@ layer, encoding, national_major, raster_stats :
                 cols[name] += np.bincount(site_of[sel], weights=overlap[sel], minlength=n)
         else:
             cols[_ZONE_COLUMN.get(kind) or PLANNING_COLUMNS[kind]] += np.bincount(site_of, weights=overlap, minlength=n)
-    covered = cols["priority_m2"] + cols["key_m2"] + cols["general_m2"]
-    outside = np.clip(area - covered, 0.0, None)
-    outside[outside < np.maximum(1.0, 1e-7 * area)] = 0.0
+    outside = outside_coverage(area, cols["priority_m2"] + cols["key_m2"] + cols["general_m2"])
     given = table[industry_field].tolist() if industry_field else [None] * n
     given = [industry if is_missing(g) or not str(g).strip() else g for g in given]
     missing = [k for k in ("control_units", *_ZONE_COLUMN) if k not in kinds]
     split = _redline_splits(store, geoms_ea, cols, ok)
     urban_outside = None
-    if "urban_boundary" in planning:  # the part outside every boundary feature, rounded as a single screening does
-        known = area - (outside if "control_units" in kinds else 0.0)  # judged only where the store has data
-        beyond = np.clip(known - cols["urban_boundary_m2"], 0.0, None)
-        beyond[beyond < np.maximum(1.0, 1e-7 * known)] = 0.0
-        urban_outside = ok & (beyond > MIN_OVERLAP_M2)
-    verdict, industry_label, deciding, industry_errors, counts = batch_verdicts(store, ok, outside, pairs, given,
+    if "urban_boundary" in planning:  # the part outside every boundary feature, as a single screening has it
+        urban_outside = outside_urban_boundary(area, outside if "control_units" in kinds else 0.0,
+                                               cols["urban_boundary_m2"])
+    verdict, industry_label, deciding, industry_errors, counts = decide_sites(store, ok, outside, pairs, given,
                                                                         national_major=national_major,
                                                                         redline_split=split, missing_kinds=missing,
                                                                         elements=element_sites(store, element_pairs, area,
@@ -490,8 +486,6 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
 
     Returns ``{(site index, redline feature id): (rest m², [(kind, feature id), ...])}``.
     """
-    from .constants import MIN_OVERLAP_M2
-
     both = np.flatnonzero(ok & (cols["redline_m2"] > MIN_OVERLAP_M2)
                           & (cols["protected_m2"] + cols["water_m2"] > MIN_OVERLAP_M2))
     out: dict = {}
@@ -520,130 +514,3 @@ def _redline_splits(store: Store, geoms_ea: np.ndarray, cols: dict, ok: np.ndarr
             if s == j:
                 out[(int(i), int(fid))] = redline_own_law(g, own)
     return out
-
-
-#: Output formats of a batch table.
-BATCH_SUFFIXES = (".csv", ".gpkg", ".parquet")
-
-
-def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *, protect=()) -> Path:
-    """Write a batch table to ``.csv`` (UTF-8 with BOM, for Excel), ``.gpkg`` or ``.parquet`` (GeoParquet), atomically.
-
-    The file is written whole to a unique temporary file beside ``path`` and
-    renamed (:func:`gisplan.io.outputs.atomic_output`): two runs writing one path
-    leave exactly one run's rows. In the CSV, text cells that would start a
-    formula (``= + - @``, tab, CR) get a leading apostrophe; numbers stay numbers.
-
-    Parameters
-    ----------
-    table : GeoDataFrame or BatchTable
-        The result of :func:`screen_batch` (or :func:`screen_sites`: its CSV is
-        written with the csv module, byte for byte what the frame gives).
-    path : path
-        ``.csv``, ``.gpkg`` or ``.parquet``.
-    protect : iterable of paths
-        Files never to write over (the store, the sites file).
-
-    Raises
-    ------
-    InputError
-        For another suffix; :class:`~gisplan.errors.OutputError` when the path is
-        refused or cannot be written.
-    """
-    from .io.outputs import atomic_output, check_output_path
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in BATCH_SUFFIXES:
-        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {path.name!r}")
-    if suffix == ".parquet":
-        from .extras import require_extra
-
-        require_extra("parquet", "a GeoParquet table (.parquet)")
-    check_output_path(path, protect_also=protect)
-    with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
-        if suffix == ".csv" and isinstance(table, BatchTable) and _write_csv(table, tmp):
-            return path
-        if isinstance(table, BatchTable):  # GeoPackage output, or cells only pandas formats
-            table = table.to_frame()
-        if suffix == ".csv":
-            _csv_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig")
-        elif suffix == ".parquet":
-            table.to_parquet(tmp, index=False)  # GeoParquet: WKB geometry, CRS in the "geo" metadata
-        else:
-            import pyogrio
-
-            pyogrio.write_dataframe(table, tmp, layer="screening", driver="GPKG", promote_to_multi=True)
-    return path
-
-
-def _write_csv(table: BatchTable, path) -> bool:
-    """Write ``table`` as pandas' ``to_csv`` writes its frame (see :func:`_csv_frame`), with the csv module.
-
-    Returns False, writing nothing, when a column holds values (dates, ...) whose
-    text only pandas decides: the caller then writes the frame.
-    """
-    import csv
-
-    from .io.outputs import defuse_cell
-
-    names = table.columns
-    cells = [_csv_cells(table[c]) for c in names]
-    if any(c is None for c in cells):
-        return False
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow([defuse_cell(str(c)) for c in names])
-        writer.writerows(zip(*cells))
-    return True
-
-
-def _csv_cells(values: np.ndarray) -> list | None:
-    """One column's cells as pandas hands them to the csv module (None: a value only pandas formats).
-
-    Floats as numpy's shortest text (NaN empty), whole numbers and booleans as
-    they print, text defused (:func:`gisplan.io.outputs.defuse_cell`), missing
-    cells empty; other objects go to the csv module as they are, as pandas passes them.
-    """
-    from .io.outputs import defuse_cell, encodable
-
-    values = as_column(values)
-    kind = values.dtype.kind
-    if kind == "f":
-        text = np.full(len(values), "0.0", dtype=object)  # most area cells are 0.0: numpy's text for them
-        other = (values != 0) | np.signbit(values)  # -0.0 prints as "-0.0"; NaN is not 0
-        text[other] = values[other].astype(str)
-        text[np.isnan(values)] = ""
-        return text.tolist()
-    if kind in "iub":
-        return values.astype(object).tolist()
-    if kind != "O":
-        return None
-    out = []
-    for v in values:
-        if isinstance(v, str):
-            out.append(defuse_cell(v if v.isascii() else encodable(v)))
-        elif v is None or (isinstance(v, (float, np.floating)) and v != v):
-            out.append("")
-        elif isinstance(v, (int, float, bool, np.integer, np.floating, np.bool_)):
-            out.append(v)
-        else:
-            return None
-    return out
-
-
-def _csv_frame(table: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The table without geometry, text cells defused against formula injection."""
-    from .io.outputs import defuse_cell, encodable
-
-    def cell(value):  # lone surrogates out (the encoder cannot write them), then defused
-        return defuse_cell(encodable(value))
-
-    import pandas as pd
-
-    frame = pd.DataFrame(table.drop(columns=table.geometry.name))
-    for col in frame.columns:
-        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-            frame[col] = frame[col].map(cell)
-    frame.columns = [defuse_cell(str(c)) for c in frame.columns]
-    return frame

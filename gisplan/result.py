@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from typing import Any
-from collections.abc import Callable
 
 __all__ = ["ScreeningResult", "Verdict", "Finding", "UNIT_COLUMNS", "HIT_COLUMNS", "NEARBY_COLUMNS",
            "PIECE_COLUMNS", "CATEGORIES"]
@@ -222,8 +221,8 @@ class ScreeningResult:
     element_rows: list = field(default_factory=list, repr=False)
     element_geoms: list = field(default_factory=list, repr=False)
     element_nearby_rows: list = field(default_factory=list, repr=False)
-    context_loader: Callable[[], dict] | None = field(default=None, repr=False)
-    county_loader: Callable[[], Any] | None = field(default=None, repr=False)
+    map_context: dict | None = field(default=None, repr=False)
+    county_outline: Any = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- tables (built on first use) --------------------------------------------------
@@ -272,17 +271,17 @@ class ScreeningResult:
 
     @property
     def context(self) -> dict:
-        """Per layer kind, the whole features within the search buffer (for maps)."""
-        if "context" not in self._cache:
-            self._cache["context"] = self.context_loader() if self.context_loader else {}
-        return self._cache["context"]
+        """Per layer kind, the whole features within the search buffer (for maps).
+
+        Read from the store at screening time (``gisplan.screen(..., context=True)``,
+        the default); empty for a screening made with ``context=False``.
+        """
+        return self.map_context or {}
 
     @property
     def county(self):
-        """Outline of the hit units' county (or counties), for map insets."""
-        if "county" not in self._cache:
-            self._cache["county"] = self.county_loader() if self.county_loader else None
-        return self._cache["county"]
+        """Outline of the hit units' county (or counties), for map insets (None when not read, see :attr:`context`)."""
+        return self.county_outline
 
     @property
     def three_lines(self) -> list[dict]:

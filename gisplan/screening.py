@@ -48,6 +48,7 @@ def screen(
     builder: str | None = None,
     project_code: str | None = None,
     construction_nature: str | None = None,
+    context: bool = True,
 ) -> ScreeningResult:
     """Screen one project site against a layer store.
 
@@ -85,6 +86,12 @@ def screen(
     construction_nature : str, optional
         建设性质: ``new`` 新建, ``reconstruction`` 改建, ``expansion`` 扩建,
         ``renovation`` 技术改造 or ``relocation`` 迁建 (code or Chinese word).
+    context : bool
+        Read what a map of the result needs (the whole features within
+        ``buffer`` of the site, the outline of its counties) into the result
+        now (default). ``False`` for a screening whose result is never mapped:
+        ``result.context`` is then empty. Either way the result holds data,
+        no link to the store (it can be pickled or sent to another process).
 
     Returns
     -------
@@ -114,4 +121,4 @@ def screen(
                        industry=match if match is not None else None,
                        parameters={"industry": industry if isinstance(industry, str) or industry is None else match.query,
                                    "national_major": national_major},
-                       verdict_options={"national_major": national_major}, project_fields=form)
+                       verdict_options={"national_major": national_major}, project_fields=form, context=context)

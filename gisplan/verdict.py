@@ -20,6 +20,10 @@ it. ``not_applicable`` findings are counted apart and never make the overall
 verdict: when nothing but them was found (no rule or clause applies), the
 overall verdict is ``review`` with a finding saying so
 (``verdict:nothing_applies``), never ``allowed``.
+
+:class:`VerdictEngine` decides units and zones for one project type;
+:func:`gisplan.rules.decide.decide` puts a site's verdict together from them
+(the one function single screenings and batches share).
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ from ._lazy import lazy_module
 from .constants import MIN_OVERLAP_M2
 from .errors import InputError
 from .labels import DECISION_LABELS as _WORDS
-from .labels import unverified_mark
 from .rules.access_list import (
     DIMENSION_LABELS_EN,
     DIMENSIONS,
@@ -43,7 +46,6 @@ from .rules.statutory import FOLLOW_UP_DECISIONS, RuleSet, ZoneRule, default_rul
 from .vocab import UNZONED, strictest_zone_for_unzoned
 from .vocab import (
     CATEGORY_LABELS_ZH,
-    FARMLAND_ZONE,
     KIND_LABELS_ZH,
     LEVEL_LABELS_ZH,
     OPTIONAL,
@@ -57,7 +59,7 @@ from .vocab import (
 pd = lazy_module("pandas")  # frames for single screenings and access lists; a batch without them never loads it
 
 __all__ = [
-    "screening_verdict", "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
+    "VerdictEngine", "missing_layer_findings", "strictest", "DECISIONS", "DECISION_LABELS",
     "PROHIBITED", "RESTRICTED", "REVIEW", "ALLOWED", "NOT_APPLICABLE", "CONFLICT", "CLEAR", "MIN_OVERLAP_M2",
     "OWN_LAW_KINDS", "follows_own_law", "overall_decision", "nothing_applies_finding", "zone_finding_key",
     "URBAN_OUTSIDE_NAME",
@@ -77,12 +79,6 @@ CONFLICT = "conflict"
 CLEAR = "clear"
 _NO_LIST = "该环境管控单元的生态环境准入清单未入库，须对照发布的准入清单逐条核对。"
 _NO_LIST_EN = "No access list for this unit in the store: check the published list clause by clause."
-_OUTSIDE = "项目部分位于本系统环境管控单元数据范围外，范围外部分须对照所在地的环境管控单元及生态环境准入清单核对。"
-_OUTSIDE_EN = "Part of the site lies outside the store's control units: check that part against the local units and lists."
-_OUTSIDE_ALL = ("选址全部位于本系统环境管控单元数据范围外，本系统不作判定；须对照所在地的环境管控单元及生态环境准入清单"
-                "核对。")
-_OUTSIDE_ALL_EN = ("The site lies wholly outside the store's control units: gisplan gives no verdict; check it against "
-                   "the local units and lists.")
 
 
 _MISSING = "库内缺少{label}图层，无法判定项目与其关系，须人工核对。"
@@ -153,23 +149,6 @@ def zone_finding_key(rule_id: str, kind: str, name: str, zone: str) -> str:
     'farmland.default@basic_farmland:*:farmland'
     """
     return f"{rule_id}@{kind}:{'*' if kind in PLANNING_KINDS else name}:{zone}"
-
-
-def _merged_planning_finding(found: dict, name: str, overlap_m2: float) -> dict:
-    """A planning-kind finding that covers one more feature of the same zone (names kept, areas summed)."""
-    names = list(found.get("names") or [found.get("name", "")])
-    if name not in names:
-        names.append(name)
-    first = names[0]
-    if found.get("kind") == "basic_farmland":
-        label = first if len(names) == 1 else f"{first}等 {len(names)} 个图斑"
-    else:
-        label = "、".join(names[:3]) + (f"等 {len(names)} 处" if len(names) > 3 else "")
-    return dict(found, name=label, names=names, overlap_m2=float(found.get("overlap_m2") or 0.0) + float(overlap_m2))
-
-
-#: The batch ``deciding`` cell of findings without a citation, in words.
-_DECIDING_WORDS = {"verdict:nothing_applies": "未发现适用于本项目类型的规则或条款（不适用不等于相符）"}
 
 
 def nothing_applies_finding() -> dict:
@@ -272,6 +251,7 @@ class VerdictEngine:
         self._unit_cache: dict[str, list[dict]] = {}
         self._zone_cache: dict[tuple[str, str], dict] = {}
         self._elements: StoreElements | None = None
+        self._rules_info: dict | None = None
 
     # -- element zones ------------------------------------------------------------
     def store_elements(self) -> StoreElements:
@@ -481,175 +461,14 @@ class VerdictEngine:
             own["follow_up"] = f"{worst['follow_up']}（依{worst.get('name', '')}{worst.get('zone_label', '')}的判定）"
         return {**{k: v for k, v in finding.items() if k != "follow_up"}, **own}
 
-    # -- whole verdicts -----------------------------------------------------------
-    def verdict(self, units: pd.DataFrame | None, hits: pd.DataFrame, *, outside_m2: float = 0.0,
-                has_units: bool = True, missing_kinds=(), elements: ElementSite | None = None,
-                urban_outside_m2: float | None = None) -> dict:
-        """The verdict object of the JSON report.
-
-        Parameters
-        ----------
-        units : DataFrame
-            Hit control units (``code``, ``name``, ``category``, ``county``,
-            ``overlap_m2``, optional ``feature_id``).
-        hits : DataFrame
-            Zone hits (``kind``, ``name``, ``zone``, ``zone_label``, ``overlap_m2``).
-        outside_m2 : float
-            Site area outside the store's units (a ``review`` finding when > 0).
-        missing_kinds : iterable of str
-            Layer kinds the store lacks (a ``review`` finding each).
-        elements : ElementSite, optional
-            Where the site lies in the element zones: decides clauses tagged with
-            an element zone (None: such clauses stay ``review``).
-        urban_outside_m2 : float, optional
-            Site area outside every urban-boundary feature (None: the store has no
-            urban-boundary layer); above :data:`MIN_OVERLAP_M2` it is weighed by
-            the rules of zone ``urban_boundary/outside``.
-
-        Planning kinds (basic farmland, urban boundary) give one finding per rule
-        and zone (:func:`zone_finding_key`), naming the features and summing their areas.
-        """
-        findings: dict[str, dict] = {}
-        features = []
-        for _, u in (units if units is not None else pd.DataFrame()).iterrows():
-            fid = u.get("feature_id")
-            unit_found = self.unit_findings(u["code"], name=u["name"], category=u["category"], county=u.get("county", ""),
-                                            feature_id=None if fid is None or pd.isna(fid) else int(fid))
-            unit_found = self.element_findings(unit_found, elements)
-            for f in unit_found:
-                if f["id"] in findings:
-                    findings[f["id"]]["units"] = sorted(set(findings[f["id"]]["units"]) | {u["code"]})
-                else:
-                    findings[f["id"]] = dict(f, units=[u["code"]])
-            decision = strictest(f["decision"] for f in unit_found)
-            features.append({"kind": "control_units", "name": u["name"], "code": u["code"], "zone": u["category"],
-                             "overlap_m2": float(u["overlap_m2"]), "decision": decision,
-                             "deciding": [f["id"] for f in unit_found if f["decision"] == decision]})
-        hit_list = [h for _, h in hits.reset_index(drop=True).iterrows()]
-        if urban_outside_m2 is not None and urban_outside_m2 > MIN_OVERLAP_M2:
-            hit_list.append(urban_outside_hit(urban_outside_m2))
-        for h in hit_list:
-            f = self.zone_finding(h["kind"], h["name"], h["zone"], h.get("zone_label", ""),
-                                  pa_type=h.get("pa_type"), pa_level=h.get("pa_level"))
-            f = dict(f, overlap_m2=float(h["overlap_m2"]))
-            f = self.own_law_finding(f, _rest(h.get("redline_rest_m2")), h.get("own_law_zones"))
-            fid = zone_finding_key(f["id"], h["kind"], h["name"], h["zone"])
-            if fid in findings:  # a planning kind: one finding per zone, its features named in it
-                findings[fid] = _merged_planning_finding(findings[fid], h["name"], float(h["overlap_m2"]))
-            else:
-                findings[fid] = dict(f, id=fid, rule_id=f["id"])
-            features.append({"kind": h["kind"], "name": h["name"], "code": h.get("code") or "", "zone": h["zone"],
-                             "overlap_m2": float(h["overlap_m2"]), "decision": f["decision"], "deciding": [fid]})
-        if has_units and outside_m2 > 0:
-            wholly = units is None or not len(units)  # no control unit touched: the whole site is outside the data
-            findings["coverage:outside"] = {"kind": "coverage", "name": "库内管控单元范围外", "zone": "outside",
-                                            "zone_label": "范围外", "decision": REVIEW,
-                                            "rule": _OUTSIDE_ALL if wholly else _OUTSIDE,
-                                            "rule_en": _OUTSIDE_ALL_EN if wholly else _OUTSIDE_EN,
-                                            "citation": "", "source": "", "article": "", "id": "coverage:outside",
-                                            "tier": "", "dimension": "", "dimension_label": "", "overlap_m2": float(outside_m2)}
-        for f in self.statutory_element_findings(elements):
-            findings[f["id"]] = f
-            features.append({"kind": f["kind"], "name": f["name"], "code": "", "zone": f["zone"],
-                             "overlap_m2": f["overlap_m2"], "decision": f["decision"], "deciding": [f["id"]]})
-        for f in missing_layer_findings(missing_kinds):
-            findings[f["id"]] = f
-        if overall_decision(f["decision"] for f in findings.values()) != strictest(
-                f["decision"] for f in findings.values()) or not findings:
-            f = nothing_applies_finding()
-            findings[f["id"]] = f
-        listed = sorted(findings.values(), key=lambda f: -_RANK[f["decision"]])
-        overall = overall_decision(f["decision"] for f in listed)
-        return {
-            "overall": overall,
-            "overall_label": DECISION_LABELS["zh"][overall],
-            "industry": self.match.to_dict() if self.match else None,
-            "findings": listed,
-            "features": features,
-            "deciding": [f["id"] for f in listed if f["decision"] == overall] if listed else [],
-            "counts": {d: sum(f["decision"] == d for f in listed) for d in DECISIONS},
-            "national_major": self.national_major,
-            "unverified_citations": sum(f.get("verified") is False for f in listed),
-            "rules": {"statutory": self.rules.describe(),
-                      "access_list_clauses": len(self.access) if self.access is not None else 0,
-                      "access_list_demo": bool(self.access is not None and self.access.frame["demo"].astype(int).any())},
-        }
-
-    def overall(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple[str, str, str]],
-                outside: bool, missing_kinds=(), elements: ElementSite | None = None,
-                urban_outside: bool = False) -> tuple[str, str]:
-        """Overall decision and the first deciding rule's citation, for batch rows.
-
-        ``unit_codes``: (code, name, category, county, feature_id); ``zones``: (kind, name, zone, pa_type,
-        pa_level) (the last two empty but for protected areas), followed by (redline_rest_m2, own_law_zones)
-        for a redline split by :meth:`own_law_finding`.
-        ``missing_kinds``: layer kinds the store lacks. ``elements``: where the site lies in the element zones.
-        ``urban_outside``: part of the site lies outside every urban-boundary feature (of a store that has them).
-        """
-        overall, cite, _ = self.overall_counts(unit_codes, zones, outside, missing_kinds, elements, urban_outside)
-        return overall, cite
-
-    def overall_counts(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple],
-                       outside: bool, missing_kinds=(), elements: ElementSite | None = None,
-                       urban_outside: bool = False) -> tuple[str, str, dict]:
-        """:meth:`overall` and the number of findings per decision (as :meth:`verdict` counts them)."""
-        found: dict[str, dict] = {}
-        for code, name, category, county, fid in unit_codes:
-            for f in self.element_findings(
-                    self.unit_findings(code, name=name, category=category, county=county, feature_id=fid), elements):
-                found.setdefault(f["id"], f)
-        outside_zone = [("urban_boundary", URBAN_OUTSIDE_NAME, URBAN_OUTSIDE_ZONE)] if urban_outside else []
-        for z in list(zones) + outside_zone:
-            f = self.zone_finding(*z[:3], pa_type=_at(z, 3), pa_level=_at(z, 4))
-            f = self.own_law_finding(f, z[5], z[6]) if len(z) > 5 else f
-            found[zone_finding_key(f["id"], *z[:3])] = f
-        if outside:
-            found["coverage:outside"] = {"decision": REVIEW, "id": "coverage:outside", "citation": ""}
-        for f in self.statutory_element_findings(elements) + missing_layer_findings(missing_kinds):
-            found[f["id"]] = f
-        listed = list(found.values())
-        overall = overall_decision(f["decision"] for f in listed)
-        if overall != strictest(f["decision"] for f in listed) or not listed:
-            listed.append(nothing_applies_finding())
-        first = next((f for f in listed if f["decision"] == overall), None)
-        cite = "" if first is None else (first.get("citation") or _DECIDING_WORDS.get(first["id"], first["id"]))
-        if first is not None and first.get("citation") and first.get("verified") is False:
-            cite += unverified_mark("zh")
-        return overall, cite, {d: sum(f["decision"] == d for f in listed) for d in DECISIONS}
-
-
-def screening_verdict(hits: pd.DataFrame, control_units: pd.DataFrame | None = None, *, store=None, industry=None,
-                      outside_m2: float = 0.0, has_units: bool | None = None, rules: RuleSet | None = None,
-                      national_major: bool | None = None, missing_kinds=()) -> dict:
-    """The verdict of one screening (see :class:`VerdictEngine`).
-
-    Parameters
-    ----------
-    hits : DataFrame
-        Redline / protected-area / water-source features the site occupies.
-    control_units : DataFrame, optional
-        Control units the site occupies.
-    store : Store, optional
-        For the access list and unit attributes.
-    industry : str or IndustryMatch, optional
-        The project type (``--industry``).
-    outside_m2 : float
-        Site area outside the store's units.
-    national_major : bool or None
-        Whether the project is a national major project (``--national-major``); None when unknown.
-    missing_kinds : iterable of str
-        Layer kinds the store lacks: one ``review`` finding each.
-
-    Returns
-    -------
-    dict
-        ``{"overall", "overall_label", "industry", "findings": [{"kind", "name",
-        "zone", "decision", "rule", "citation", ...}], "features", "deciding",
-        "counts", "rules"}``.
-    """
-    engine = VerdictEngine(store, industry, rules=rules, national_major=national_major)
-    has = has_units if has_units is not None else bool(store is not None and store.has("control_units"))
-    return engine.verdict(control_units, hits, outside_m2=outside_m2, has_units=has, missing_kinds=missing_kinds)
+    def rules_info(self) -> dict:
+        """The verdict's ``rules``: the statutory rules file and the access list weighed (read once)."""
+        if self._rules_info is None:
+            self._rules_info = {
+                "statutory": self.rules.describe(),
+                "access_list_clauses": len(self.access) if self.access is not None else 0,
+                "access_list_demo": bool(self.access is not None and self.access.frame["demo"].astype(int).any())}
+        return dict(self._rules_info)
 
 
 def _rule_fields(rule: ZoneRule) -> dict:
@@ -666,36 +485,10 @@ def _rule_fields(rule: ZoneRule) -> dict:
     return out
 
 
-def _rest(value) -> float | None:
-    """A redline_rest_m2 cell as a float, None when not computed."""
-    if value is None:
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if value != value else value
-
-
-def _zone_value(col: dict, fid: int, kind: str = "") -> str:
-    if kind == "basic_farmland":
-        return FARMLAND_ZONE
-    return (col["zone"][fid] if "zone" in col else col["level"][fid] if "level" in col else None) or "redline"
-
-
 def urban_outside_hit(outside_m2: float) -> dict:
     """The hit row the verdict weighs for a site's part outside every urban-boundary feature."""
     return {"kind": "urban_boundary", "name": URBAN_OUTSIDE_NAME, "zone": URBAN_OUTSIDE_ZONE,
             "zone_label": URBAN_OUTSIDE_NAME, "overlap_m2": float(outside_m2), "code": ""}
-
-
-def _zone_ref(kind: str, col: dict, fid: int) -> tuple:
-    """``(kind, name, zone, pa_type, pa_level)`` of one zone feature (type and level empty but for protected areas)."""
-    def text(field: str) -> str:
-        value = col[field][fid] if field in col else None
-        return "" if value is None or value != value else str(value)
-
-    return (kind, col["name"][fid], _zone_value(col, fid, kind), text("pa_type"), text("pa_level"))
 
 
 def present_optional_columns(store, kind: str) -> list[str]:
@@ -717,125 +510,3 @@ def kind_label(kind: str, lang: str = "zh") -> str:
     if lang == "en":
         return {"access_list": "access list", "coverage": "coverage"}.get(kind, kind.replace("_", " "))
     return {"access_list": "准入清单", "coverage": "覆盖范围"}.get(kind, KIND_LABELS_ZH.get(kind, kind))
-
-
-def batch_attributes(store, kind: str) -> list[str]:
-    """The attribute columns :func:`batch_verdicts` reads of layer ``kind`` (``feature_id`` first).
-
-    The schema's columns and the optional ones the store's layer has
-    (:func:`present_optional_columns`).
-    """
-    if kind == "control_units":
-        cols = ["feature_id", "code", "name", "category", "county"]
-    else:
-        cols = ["feature_id", "name"] + (["zone"] if kind in ("protected_areas", "urban_boundary") else
-                                         ["level"] if kind == "water_sources" else [])
-    return cols + present_optional_columns(store, kind)
-
-
-def batch_verdicts(store, ok, outside, pairs: list[tuple], industries: list, *, national_major: bool | None = None,
-                   redline_split: dict | None = None,
-                   missing_kinds=(), elements: list | None = None, urban_outside=None) -> tuple[list[str], list[str], list[str], list[str],
-                                                                             list[dict]]:
-    """Per-site verdicts for :func:`gisplan.batch.screen_batch`, the same as single screenings give.
-
-    Parameters
-    ----------
-    store : Store
-    ok : ndarray of bool
-        Sites that could be screened.
-    outside : ndarray of float
-        Site area outside the store's units (m²).
-    pairs : list of (kind, site index, feature id, overlap m²)
-        Overlaps of site pieces with features, as the batch computes them.
-    industries : list of str or None
-        Per site, the project type as given.
-    national_major : bool or None
-        Whether the projects are national major projects (None: unknown).
-    redline_split : dict, optional
-        ``{(site index, redline feature id): (rest m², [(kind, feature id), ...])}``:
-        the part of a site's redline overlap outside protected-area and
-        water-source zones and the zones covering the rest
-        (:func:`gisplan.screening.redline_own_law`), for the sites that hit both.
-    missing_kinds : iterable of str
-        Layer kinds the store lacks (every site gets a ``review`` finding each).
-    elements : list of ElementSite, optional
-        Per site, where it lies in the element zones (:func:`gisplan.batch.element_sites`).
-    urban_outside : ndarray of bool, optional
-        Per site, whether part of it lies outside every urban-boundary feature
-        (None: the store has no urban-boundary layer).
-
-    Returns
-    -------
-    verdicts, industry labels, deciding citations, per-site errors (``""`` when none), per-site counts of
-    findings per decision (``{}`` for a site that could not be screened)
-    """
-    import numpy as np
-
-    from .store import attribute_columns
-
-    n = len(ok)
-    per_site: list[dict] = [{"units": [], "zones": []} for _ in range(n)]
-    attrs: dict[str, dict] = {}
-    for kind in {p[0] for p in pairs}:
-        cols = batch_attributes(store, kind)
-        table = attribute_columns(store, kind, cols)
-        ids = np.asarray(table["feature_id"], dtype=np.int64)
-        attrs[kind] = {c: dict(zip(ids.tolist(), table[c])) for c in cols[1:]}
-    split = {(int(a), int(b)): v for (a, b), v in (redline_split or {}).items()}
-    by_kind: dict[str, list] = {}
-    for kind, site_of, feature_of, overlap in pairs:
-        by_kind.setdefault(kind, []).append((site_of, feature_of, overlap))
-    for kind, parts in by_kind.items():
-        s = np.concatenate([p[0] for p in parts]).astype(np.int64)
-        f = np.concatenate([p[1] for p in parts]).astype(np.int64)
-        a = np.concatenate([p[2] for p in parts])
-        if len(s) == 0:
-            continue
-        width = int(f.max()) + 1
-        uniq, inv = np.unique(s * width + f, return_inverse=True)
-        sums = np.bincount(inv, weights=a)
-        kept = uniq[sums > MIN_OVERLAP_M2]
-        col = attrs[kind]
-        for site, fid in zip((kept // width).tolist(), (kept % width).tolist()):
-            if kind == "control_units":
-                per_site[site]["units"].append((col["code"][fid], col["name"][fid], col["category"][fid], col["county"][fid], fid))
-            else:
-                zone = _zone_ref(kind, col, fid)
-                if kind == "eco_redline" and (site, fid) in split:
-                    rest, own = split[(site, fid)]
-                    zone += (float(rest), tuple(_zone_ref(k, attrs[k], f) for k, f in own if k in attrs))
-                per_site[site]["zones"].append(zone)
-    has_units = store.has("control_units")
-    engines: dict[str, VerdictEngine] = {}
-    access = AccessList.from_store(store)
-    verdicts, labels, deciding, errors, counts = [], [], [], [], []
-    decided: dict[tuple, tuple[str, str, dict]] = {}
-    for i in range(n):
-        if not ok[i]:
-            verdicts.append("error"), labels.append(""), deciding.append(""), errors.append(""), counts.append({})
-            continue
-        raw = industries[i]
-        key = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw).strip()
-        try:
-            if key not in engines:
-                engines[key] = VerdictEngine(store, key or None, access=access, national_major=national_major)
-        except InputError as exc:
-            verdicts.append("error"), labels.append(""), deciding.append(""), errors.append(str(exc)), counts.append({})
-            continue
-        engine = engines[key]
-        units = tuple(sorted(per_site[i]["units"], key=lambda u: u[0]))
-        zones = tuple(per_site[i]["zones"])
-        site_elements = elements[i] if elements is not None else None
-        beyond = bool(urban_outside is not None and urban_outside[i])
-        case = (key, units, zones, bool(has_units and outside[i] > 0), site_elements, beyond)
-        if case not in decided:  # most sites share a unit and industry with others
-            decided[case] = engine.overall_counts(list(units), list(zones), case[3], tuple(missing_kinds),
-                                                  elements=site_elements, urban_outside=beyond)
-        overall, cite, site_counts = decided[case]
-        verdicts.append(overall)
-        labels.append(f"{engine.industry.code} {engine.industry.name}" if engine.industry else "")
-        deciding.append(cite)
-        errors.append("")
-        counts.append(site_counts)
-    return verdicts, labels, deciding, errors, counts

@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from gisplan.errors import InputError
@@ -258,10 +257,10 @@ def test_new_attributes():
 
 def test_json_fields_and_labels():
     from gisplan.report import verdict_lines
-    from gisplan.verdict import screening_verdict
+    from gisplan.rules.decide import SiteOverlaps, decide
+    from gisplan.verdict import VerdictEngine
 
-    empty = pd.DataFrame(columns=["kind", "name", "zone", "zone_label", "overlap_m2"])
-    v = json.loads(json.dumps(screening_verdict(empty, industry="公路"), ensure_ascii=False))
+    v = json.loads(json.dumps(decide(SiteOverlaps(has_units=False), VerdictEngine(None, "公路")), ensure_ascii=False))
     ind = v["industry"]
     assert ind["catalogue_item"] == 130 and ind["catalogue_section"] == "五十二、交通运输业、管道运输业"
     assert ind["code"] == "EIA2021-130" and ind["query"] == "公路"

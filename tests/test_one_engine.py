@@ -1,9 +1,12 @@
 """One engine: a single screening equals its row in screen_many and in `gisplan batch`.
 
-For every bundled sample site (and sites of the fixture store), screened with
-the same options and project type three ways: ``store.screen(site)``, the row
-of ``store.screen_many(frame)`` and the row of the ``gisplan batch`` CLI.
-Areas, zone areas, coverage and the verdict must agree.
+Both decide their verdict with :func:`gisplan.rules.decide.decide` from the
+same overlay kernel and the one coverage rule; these tests check that the
+figures agree. For every bundled sample site (and sites of the fixture store),
+screened with the same options and project type three ways:
+``store.screen(site)``, the row of ``store.screen_many(frame)`` and the row of
+the ``gisplan batch`` CLI. Areas, zone areas, coverage, the verdict and its
+findings per decision must agree.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from click.testing import CliRunner
 import gisplan
 from gisplan.cli import main
 from gisplan.demo import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
+from gisplan.errors import SiteError
 from gisplan.result import Finding, ScreeningResult, Verdict
 from gisplan.sites import read_site
 
@@ -39,6 +43,13 @@ def _check_row(single, row: dict) -> None:
         expected = sum(h["overlap_m2"] for h in single.hit_rows if h["kind"] == kind)
         assert _close(float(row[col]), expected), kind
     assert row["verdict"] == single.verdict["overall"]
+    counts = single.verdict["counts"]
+    for decision in ("prohibited", "restricted", "review", "allowed", "not_applicable"):
+        assert int(row[f"n_{decision}"]) == counts[decision], decision
+    deciding = [f for f in single.verdict["findings"] if f["decision"] == single.verdict["overall"]]
+    cited = {f.get("citation") for f in deciding} | {f.get("rule_id") or f["id"] for f in deciding}
+    assert any(c and str(row["deciding"]).startswith(c) for c in cited) or row["deciding"] in (
+        "未发现适用于本项目类型的规则或条款（不适用不等于相符）",), row["deciding"]
 
 
 def _cases():
@@ -103,3 +114,31 @@ def test_attribute_and_json_key_share_names(store_path):
     for f, fd in zip(r.verdict.findings, d["verdict"]["findings"]):
         for name in ("id", "kind", "decision", "rule", "citation"):
             assert getattr(f, name) == fd[name]
+
+
+def test_many_random_sites_single_equals_batch_row(demo_store):
+    """Thirty boxes across the demo area (inside, on unit borders, partly or wholly outside) x project types."""
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    sites = []
+    for _ in range(30):
+        x, y, d = rng.uniform(127.6, 131.3), rng.uniform(41.9, 44.1), rng.uniform(0.003, 0.04)
+        sites.append(shapely.box(x, y, x + d, y + d * rng.uniform(0.5, 2.0)))
+    types = ["C26", "公路", "房地产", None, "水力发电", "D4411"]
+    frame = gpd.GeoDataFrame({"site_id": range(len(sites)), "HYLB": [types[i % len(types)] for i in range(len(sites))]},
+                             geometry=sites, crs="EPSG:4490")
+    with gisplan.open_store(demo_store) as store:
+        many = store.screen_many(frame, id_field="site_id", industry_field="HYLB")
+        verdicts = set()
+        for i, g in enumerate(sites):
+            row = many.iloc[i].to_dict()
+            if row["verdict"] == "error":  # a site the batch refuses, the single screening refuses with the same reason
+                with pytest.raises(SiteError) as refused:
+                    store.screen(g, industry=types[i % len(types)])
+                assert str(refused.value) in row["warnings"]
+                continue
+            single = store.screen(g, industry=types[i % len(types)], context=False)
+            _check_row(single, row)
+            verdicts.add(single.verdict["overall"])
+    assert len(verdicts) >= 3, verdicts  # the sample reaches several decisions, not one

@@ -474,7 +474,7 @@ def test_batch_csv_float_cells_are_numpys_text():
     """Float cells as numpy writes each value (0.0 and -0.0 apart, NaN empty), whatever shortcut makes them."""
     import numpy as np
 
-    from gisplan.batch import _csv_cells
+    from gisplan.io.batch_out import _csv_cells
 
     rng = np.random.default_rng(2)
     values = np.concatenate([[0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, 1e16, 1e-5, 123.0],

@@ -161,3 +161,25 @@ def test_api_accepts_geometry_and_returns_frames(store_path):
     assert len(r.pieces[r.pieces["kind"] == "control_units"]) == 3
     assert r.pieces["overlap_m2"].sum() == pytest.approx(r.project["area_m2"], rel=1e-9)
     assert isinstance(r.footprint_frame, gpd.GeoDataFrame)
+
+
+def test_result_holds_its_map_context_as_data(store_path, tmp_path):
+    """The map context is read at screening time: the result pickles without the store and still draws its map."""
+    import pickle
+    import shutil
+
+    copy = tmp_path / "copy.gpkg"
+    shutil.copy(store_path, copy)
+    box = shapely.box(129.48, 42.86, 129.53, 42.89)
+    r = screen(box, copy, industry="公路")
+    hit_units = {int(u["feature_id"]) for u in r.unit_rows}
+    assert hit_units and hit_units <= set(r.context["control_units"]["feature_id"].astype(int))
+    assert len(r.county) >= 1
+    copy.unlink()  # the store is gone: the result needs nothing from it
+    again = pickle.loads(pickle.dumps(r))
+    assert set(again.context) == set(r.context) and again.to_dict() == r.to_dict()
+    again.to_png(tmp_path / "map.png")
+    assert (tmp_path / "map.png").stat().st_size > 10_000
+    bare = screen(box, store_path, industry="公路", context=False)
+    assert bare.context == {} and bare.county is None and bare.to_dict()["by_category"] == r.to_dict()["by_category"]
+    pickle.loads(pickle.dumps(bare))

@@ -16,7 +16,8 @@ from gisplan.errors import InputError
 from gisplan.importer import import_layer
 from gisplan.rules.access_list import import_access_list
 from gisplan.screening import screen
-from gisplan.verdict import screening_verdict, strictest
+from gisplan.rules.decide import SiteOverlaps, decide
+from gisplan.verdict import VerdictEngine, strictest
 
 UNITS = {  # code: (name, category, box)
     "ZH22240110001": ("延吉市生态优先保护单元（测试）", "优先保护单元", (129.40, 42.80, 129.50, 42.95)),
@@ -229,12 +230,11 @@ def test_batch_rows_match_single_screenings(zones_store, tmp_path):
     assert "matches no" in table["warnings"].iloc[3] and table["redline_m2"].iloc[3] > 0
 
 
-def test_screening_verdict_keeps_its_old_call():
-    empty = pd.DataFrame(columns=["kind", "name", "zone", "zone_label", "overlap_m2"])
-    nothing = screening_verdict(empty)
+def test_decide_from_overlaps_alone():
+    nothing = decide(SiteOverlaps(has_units=False), VerdictEngine(None, None))
     assert nothing["overall"] == "review" and nothing["deciding"] == ["verdict:nothing_applies"]  # nothing found: no `allowed`
-    hits = pd.DataFrame([{"kind": "water_sources", "name": "水源", "zone": "level1", "zone_label": "一级保护区", "overlap_m2": 5.0}])
-    v = screening_verdict(hits, industry="房地产")
+    hit = {"kind": "water_sources", "name": "水源", "zone": "level1", "zone_label": "一级保护区", "overlap_m2": 5.0}
+    v = decide(SiteOverlaps(hits=(hit,), has_units=False), VerdictEngine(None, "房地产"))
     assert v["overall"] == "prohibited" and v["findings"][0]["overlap_m2"] == 5.0
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..errors import InputError
-from ..extras import require_extra
-from .app import check_outputs, main, protect_inputs
+from .app import main, protect_inputs
 from .options import (
     arrival_options,
     layers_out_option,
@@ -17,7 +15,6 @@ from .options import (
     report_options,
     site_options,
     take_map,
-    take_map_raster,
     take_reading,
     take_reports,
 )
@@ -62,40 +59,17 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
           chunk_size, resume, raster_stats=(), engine="local", scheduler=None, workers=None, partitions=None,
           layers_out=None, **opts) -> None:
     """Screen every feature of SITES as its own site; one row per site."""
-    from ..batch import screen_batch, write_batch
+    from ..engine.run import check_batch, run_batch
 
     reading = take_reading(opts)
     reports = take_reports(opts)
-    if not out.lower().endswith((".csv", ".gpkg", ".parquet")):
-        raise InputError(f"--out must end in .csv, .gpkg or .parquet, got {out!r}")
-    if engine == "dask":
-        require_extra("dask", "the Dask engine (--engine dask)")
-    if out.lower().endswith(".parquet"):
-        require_extra("parquet", "a GeoParquet table (.parquet)")
-    protect_inputs(store, sites)
-    check_outputs(out)
-    if engine != "dask" and (scheduler or workers or partitions):
-        raise InputError("--scheduler, --workers and --partitions go with --engine dask")
-    if scheduler and workers:
-        raise InputError("--workers sizes the local Dask cluster; a --scheduler has the workers started there")
-    if engine == "dask" and reports.get("report_dir"):
-        raise InputError("--report-dir needs the local engine (--engine local)")
-    if engine == "dask" and layers_out:
-        raise InputError("--layers-out needs the local engine (--engine local)")
-    if layers_out:
-        from ..render.layers_out import check_layers_path
-
-        check_layers_path(layers_out)
-    if opts.get("map_raster") and not reports.get("report_dir"):
-        raise InputError("--map-raster needs --report-dir (the batch table has no map)")
-    map_raster = take_map_raster(opts, store, {"report_dir": reports.get("report_dir")})
-    if opts.get("basemap") is not None and not reports.get("report_dir"):
-        raise InputError("--basemap draws under the report maps: it needs --report-dir")
-    _, basemap = take_map(opts, None, static=bool(reports.get("report_dir")))
+    report_dir = reports.get("report_dir")
     form_fields = {k: opts.pop(f"{k}_field", None) for k in ("project_name", "builder", "project_code", "construction_nature")}
-    if any(form_fields.values()) and not reports.get("report_dir"):
-        raise InputError("--project-name-field/--builder-field/--project-code-field/--construction-nature-field "
-                         "fill the reports: they need --report-dir")
+    protect_inputs(store, sites)
+    plan = dict(engine=engine, scheduler=scheduler, workers=workers, partitions=partitions, chunk_size=chunk_size,
+                resume=resume, report_dir=report_dir, layers_out=layers_out, map_raster=opts.pop("map_raster", None))
+    check_batch(store, out, basemap=opts.get("basemap"), project_fields=form_fields, protect=(store, sites), **plan)
+    _, basemap = take_map(opts, None, static=bool(report_dir))
     if dry_run:
         from ..sites import describe_site_frame
 
@@ -108,48 +82,7 @@ def batch(sites, store, id_field, out, radius, width, progress, industry, indust
     # The application, not the library, may switch the cyclic collector off: a batch
     # allocates many short-lived geometries and none form cycles.
     gc.disable()
-    options = dict(radius=radius, width=width, industry=industry, industry_field=industry_field,
-                   national_major=national_major, raster_stats=tuple(raster_stats), **reading)
-    if engine == "dask":  # the same chunks and parts as the local engine, screened on the cluster
-        from ..engine.dask_batch import DEFAULT_WORKERS, dask_batch
-
-        counts = dask_batch(sites, store, out, id_field=id_field, scheduler=scheduler, n_workers=workers or DEFAULT_WORKERS,
-                            partitions=partitions, chunk_size=chunk_size, resume=resume, progress=progress,
-                            protect=(store, sites), **options)
-    elif not reports.get("report_dir") and not layers_out:  # streamed in chunks, resumable
-        from ..engine.stream import DEFAULT_CHUNK_SIZE, stream_batch
-
-        counts = stream_batch(sites, store, out, id_field=id_field, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
-                              resume=resume, progress=progress, protect=(store, sites), **options)
-    if engine == "dask" or not (reports.get("report_dir") or layers_out):
-        click.echo(f"{sum(counts.values())} site(s) screened -> {out}: "
-                   + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-        return
-    if resume or chunk_size:
-        raise InputError("--resume/--chunk-size stream the table; with --report-dir or --layers-out the batch is "
-                         "kept in memory")
-    forms = None
-    if any(form_fields.values()):  # checked before any screening: a bad cell stops the batch with one line
-        from ..batch_reports import project_forms
-        from ..sites import read_site_frame
-
-        frame, _, _ = read_site_frame(sites, **reading)
-        forms = project_forms(frame, id_field, form_fields)
-    table = screen_batch(sites, store, id_field=id_field, progress=progress, **options)
-    write_batch(table, out)
-    counts = table["verdict"].value_counts().to_dict()
-    click.echo(f"{len(table)} site(s) screened -> {out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    if reports.get("report_dir"):
-        from ..batch_reports import write_site_reports
-
-        written = write_site_reports(table, store, reports["report_dir"], id_field=id_field, lang=reports["lang"],
-                                     progress=progress, national_major=national_major, raster=map_raster, forms=forms,
-                                     basemap=basemap)
-        click.echo(f"{(written['docx'] != '').sum()} DOCX report(s) and PNG map(s) -> {reports['report_dir']}")
-    if layers_out:
-        from ..batch_layers import write_batch_layers
-
-        write_batch_layers(sites, store, layers_out, id_field=id_field, table=table, progress=progress,
-                           radius=radius, width=width, industry=industry, industry_field=industry_field,
-                           national_major=national_major, **reading)
-        click.echo(f"overlay layers of {(table['verdict'] != 'error').sum()} site(s) -> {layers_out}")
+    run_batch(sites, store, out, id_field=id_field, radius=radius, width=width, industry=industry,
+              industry_field=industry_field, national_major=national_major, raster_stats=tuple(raster_stats),
+              progress=progress, lang=reports["lang"], basemap=basemap, project_fields=form_fields, say=click.echo,
+              **plan, **reading)

@@ -105,7 +105,8 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
     project_form(name=project["project_name"], builder=project["builder"], project_code=project["project_code"],
                  construction_nature_value=project["construction_nature"])  # a bad form fails before screening too
     result = run(s, store, radius=radius, width=width, buffer=buffer, source_crs=reading["source_crs"],
-                 industry=industry, national_major=national_major, **project)
+                 industry=industry, national_major=national_major, **project,
+                 context=bool(html_map or layers_out or any(reports.get(k) for k in ("docx", "xlsx", "png", "pdf"))))
     if json_out:
         result.to_json(json_out)
     if html_map:

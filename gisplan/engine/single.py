@@ -5,7 +5,8 @@ layer versions, verdict engines per project type) is read once per snapshot
 and kept in an :class:`EngineCache` on the :class:`~gisplan.store.Store`
 object; a screening then reads only the pieces near its site. Tables for
 renderers are built lazily by :class:`~gisplan.result.ScreeningResult`; the
-map context and the county outline are loaded only when a map asks for them.
+map context and the county outline are read at screening time when asked for
+(``context=True``), so a result holds data, never a link to the store.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from ..vocab import (
     URBAN_ZONE_LABELS_ZH,
     ZONE_LABELS_ZH,
 )
+from .coverage import OUTSIDE_LABEL, coverage_of, extent_label, outside_coverage, outside_urban_boundary
 from .nearby import NEARBY_SEARCH_MARGIN, nearby_features
 from .overlay import layer_overlaps
 
-__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "outside_coverage", "match_cached", "redline_own_law",
-           "protected_area_type", "coverage_of", "extent_label", "OUTSIDE_LABEL"]
+__all__ = ["EngineCache", "engine_cache", "ZONE_KINDS", "zone_of", "match_cached", "redline_own_law",
+           "protected_area_type", "screen_footprint", "screen_site", "map_context", "county_outline"]
 
 #: Layer kinds that are hits/nearby features (the control units are tabulated apart): the statutory zones of
 #: 三线一单 and the planning kinds of the three control lines (permanent basic farmland, urban boundary).
@@ -55,73 +57,6 @@ _ATTRIBUTE_COLUMNS = {
     "urban_boundary": ["feature_id", "name", "zone", "zone_label", "code"],
 }
 _cache_lock = threading.Lock()
-
-
-#: ``verdict.overall_label`` of a site wholly outside the store's data (``overall`` stays ``review``).
-OUTSIDE_LABEL = "数据范围外，不作判定"
-#: Counties named one by one in :func:`extent_label`; more are summed up.
-_EXTENT_NAMES = 12
-
-
-def extent_label(unit_rows) -> str:
-    """The area a store covers, in words, from its control units' counties.
-
-    Counties are ordered by their units' codes (the administrative code inside
-    them), so the words are the same for every screening of a store.
-
-    Examples
-    --------
-    >>> extent_label([{"code": "ZH22240120001", "county": "图们市"}, {"code": "ZH22240110001", "county": "延吉市"}])
-    '延吉市、图们市'
-    >>> extent_label([{"code": "ZH1", "county": None}])
-    '库内环境管控单元范围'
-    """
-    first: dict[str, str] = {}
-    for r in unit_rows:
-        county = r.get("county")
-        if isinstance(county, str) and county.strip():
-            code = str(r.get("code") or "")
-            if county not in first or code < first[county]:
-                first[county] = code
-    names = sorted(first, key=lambda c: (first[c], c))
-    if not names:
-        return "库内环境管控单元范围"
-    if len(names) > _EXTENT_NAMES:
-        return f"{'、'.join(names[:3])}等 {len(names)} 个县级行政区"
-    return "、".join(names)
-
-
-def coverage_of(area_m2: float, outside_m2: float, has_units: bool, extent: str) -> dict:
-    """The JSON ``coverage`` object: whether the site lies inside the store's data.
-
-    ``status`` is ``inside``, ``partial`` (some of the site outside the control
-    units), ``outside`` (none of it inside: no verdict is given) or ``unknown``
-    (the store has no control units, so its extent is not known).
-
-    Examples
-    --------
-    >>> coverage_of(100.0, 0.0, True, "延吉市")["status"], coverage_of(100.0, 100.0, True, "延吉市")["status"]
-    ('inside', 'outside')
-    >>> coverage_of(100.0, 40.0, True, "延吉市")["outside_share"]
-    0.4
-    """
-    if not has_units:
-        return {"status": "unknown", "outside_m2": None, "outside_share": None, "extent_label": extent}
-    if outside_m2 <= 0:
-        status = "inside"
-    elif outside_m2 >= area_m2 - max(1.0, 1e-7 * area_m2):
-        status = "outside"
-    else:
-        status = "partial"
-    share = outside_m2 / area_m2 if area_m2 else 0.0
-    return {"status": status, "outside_m2": float(outside_m2), "outside_share": float(min(share, 1.0)),
-            "extent_label": extent}
-
-
-def outside_coverage(area_m2: float, covered_m2: float) -> float:
-    """Site area outside the control units; below max(1 m², 1e-7 of the site) it is 0 (rounding)."""
-    outside = max(area_m2 - covered_m2, 0.0)
-    return 0.0 if outside < max(1.0, 1e-7 * area_m2) else outside
 
 
 @lru_cache(maxsize=512)
@@ -185,6 +120,7 @@ class EngineCache:
         self._access_read = False
         self._versions = None
         self._extent: str | None = None
+        self._counties: dict[tuple, object] = {}  # county outlines for map insets, by county names
         self._lock = threading.Lock()
 
     def rows(self, kind: str) -> dict[int, dict]:
@@ -379,11 +315,9 @@ def screen_footprint(cache: EngineCache, fp, *, buffer: float, keep_geometry: bo
     element_geoms = (list(from_equal_area(np.asarray(element_geoms_ea, dtype=object)))
                      if keep_geometry and element_geoms_ea else [])
     urban_m2 = sum(r["overlap_m2"] for r in hit_rows if r["kind"] == "urban_boundary")
-    # the part outside the urban boundary is judged only where the store has data (inside its control units)
-    known = area - (outside_coverage(area, sum(r["overlap_m2"] for r in unit_rows)) if "control_units" in cache.kinds
-                    else 0.0)
+    outside = outside_coverage(area, sum(r["overlap_m2"] for r in unit_rows)) if "control_units" in cache.kinds else 0.0
     return {
-        "urban_outside_m2": outside_coverage(known, urban_m2) if "urban_boundary" in cache.kinds else None,
+        "urban_outside_m2": outside_urban_boundary(area, outside, urban_m2) if "urban_boundary" in cache.kinds else None,
         "area_m2": area, "area_gk_m2": area_gk, "gk_crs": gk_crs, "centroid": [lon0, lat0], "site_ea": site_ea,
         "unit_rows": unit_rows, "hit_rows": hit_rows, "nearby_rows": near_rows, "piece_rows": piece_rows,
         "piece_geoms": piece_geoms, "element_rows": element_rows, "element_geoms": element_geoms,
@@ -408,27 +342,32 @@ def element_site(got: dict, outside_m2: float):
                                  outside_m2)
 
 
-def context_loader(store, site_ea, buffer_m: float):
-    """A function returning, per kind, the whole features within ``buffer_m`` of the site (for maps).
+def map_context(store, site_ea, buffer_m: float) -> dict:
+    """Per layer kind, the whole features within ``buffer_m`` of the site (CGCS2000), for maps.
 
     The planning kinds (basic farmland: a province holds hundreds of thousands of
     patches) are put together from the pieces of the features near the site, so a
     map never reads the whole layer; the others are taken from the layer.
+
+    Parameters
+    ----------
+    store : Store
+        The snapshot screened.
+    site_ea : shapely geometry
+        The site's footprint in the equal-area plane.
+    buffer_m : float
+        The screening's search distance (m).
     """
-
-    def load() -> dict:
-        out = {}
-        for kind in store.kinds():
-            index = store.index(kind)
-            cand = index.candidates(site_ea, distance=max(buffer_m, 1.0) * NEARBY_SEARCH_MARGIN)
-            ids = np.unique(index.feature[cand])
-            if kind in PLANNING_KINDS:
-                out[kind] = features_from_pieces(store, kind, ids)
-            else:
-                out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
-        return out
-
-    return load
+    out = {}
+    for kind in store.kinds():
+        index = store.index(kind)
+        cand = index.candidates(site_ea, distance=max(buffer_m, 1.0) * NEARBY_SEARCH_MARGIN)
+        ids = np.unique(index.feature[cand])
+        if kind in PLANNING_KINDS:
+            out[kind] = features_from_pieces(store, kind, ids)
+        else:
+            out[kind] = store.read(kind).loc[ids].reset_index(drop=True)
+    return out
 
 
 def features_from_pieces(store, kind: str, ids) -> object:
@@ -462,23 +401,28 @@ def features_from_pieces(store, kind: str, ids) -> object:
     return frame
 
 
-def county_loader(store, counties: list[str]):
-    """A function returning the outline of the given counties (their units dissolved), for map insets."""
+def county_outline(store, counties: list[str]):
+    """The outline of the given counties (their control units dissolved, CGCS2000), for map insets.
 
-    def load():
-        import geopandas as gpd
+    Dissolved once per store snapshot and set of counties (kept in its :class:`EngineCache`).
+    """
+    import geopandas as gpd
 
-        empty = gpd.GeoDataFrame({"county": []}, geometry=[], crs=CGCS2000)
-        names = [c for c in counties if c and str(c).strip()]
-        if not names or not store.has("control_units"):
-            return empty
+    names = tuple(sorted({str(c) for c in counties if c and str(c).strip()}))
+    if not names or not store.has("control_units"):
+        return gpd.GeoDataFrame({"county": []}, geometry=[], crs=CGCS2000)
+    cache = engine_cache(store)
+    with cache._lock:
+        found = cache._counties.get(names)
+    if found is None:
         units = store.read("control_units")
         units = units[units["county"].isin(names)]
         groups = list(units.groupby("county", sort=False))
         geoms = [shapely.union_all(shapely.make_valid(np.asarray(g.geometry.values, dtype=object))) for _, g in groups]
-        return gpd.GeoDataFrame({"county": [c for c, _ in groups]}, geometry=geoms, crs=CGCS2000)
-
-    return load
+        found = gpd.GeoDataFrame({"county": [c for c, _ in groups]}, geometry=geoms, crs=CGCS2000)
+        with cache._lock:
+            cache._counties[names] = found
+    return found.copy()
 
 
 def generated_now() -> str:
@@ -486,19 +430,9 @@ def generated_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class _Rows(list):
-    """Rows as the verdict module iterates DataFrames (``iterrows``), without pandas."""
-
-    def iterrows(self):
-        return enumerate(self)
-
-    def reset_index(self, drop: bool = True):
-        return self
-
-
 def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0, source_crs=None,
                 industry=None, parameters: dict | None = None, verdict_options: dict | None = None,
-                project_fields: tuple[dict, list] | None = None):
+                project_fields: tuple[dict, list] | None = None, context: bool = True):
     """The full screening of one site (see :func:`gisplan.screen`).
 
     Parameters
@@ -516,6 +450,9 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     project_fields : (dict, list), optional
         The project form (:func:`gisplan.project_info.project_form`): fields for
         ``project`` and their warnings.
+    context : bool
+        Read what a map needs (the whole features near the site, the counties'
+        outline) into the result now, so it holds data and no link to the store.
 
     Returns
     -------
@@ -524,6 +461,7 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     from ..crossings import line_crossings
     from ..rasters.stats import site_raster_stats
     from ..result import ScreeningResult, Verdict
+    from ..rules.decide import SiteOverlaps, decide
     from ..sites import footprint
 
     import time
@@ -553,9 +491,9 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
     rasters, raster_warnings = site_raster_stats(store, fp, area)
     warnings += raster_warnings
     engine = cache.verdict_engine(match, **(verdict_options or {}))
-    verdict = engine.verdict(_Rows(got["unit_rows"]), _Rows(got["hit_rows"]), outside_m2=outside, has_units=has_units,
-                             missing_kinds=missing, elements=element_site(got, outside),
-                             urban_outside_m2=got["urban_outside_m2"])
+    verdict = decide(SiteOverlaps(units=tuple(got["unit_rows"]), hits=tuple(got["hit_rows"]), outside_m2=outside,
+                                  has_units=has_units, missing_kinds=tuple(missing), elements=element_site(got, outside),
+                                  urban_outside_m2=got["urban_outside_m2"]), engine)
     b = shapely.bounds(fp)
     form, form_warnings = project_fields or ({}, [])
     warnings += form_warnings
@@ -598,5 +536,6 @@ def screen_site(store, site, *, radius=None, width=None, buffer: float = 5000.0,
         piece_rows=got["piece_rows"], piece_geoms=got["piece_geoms"],
         element_rows=got["element_rows"], element_geoms=got["element_geoms"],
         element_nearby_rows=got["element_nearby_rows"],
-        context_loader=context_loader(store, got["site_ea"], buffer), county_loader=county_loader(store, counties),
+        map_context=map_context(store, got["site_ea"], buffer) if context else None,
+        county_outline=county_outline(store, counties) if context else None,
     )

@@ -253,14 +253,14 @@ def _version(digest: str):
 
 def _attach_context(result, digest: str) -> None:
     """Give a kept result its map context again, read from the store version it was screened on."""
-    from ..engine.single import context_loader, county_loader
+    from ..engine.single import county_outline, map_context
     from ..geometry import to_equal_area
 
     store = _version(digest)
     buffer = result.parameters.get("buffer_m", 5000.0)
     counties = sorted({r["county"] for r in result.unit_rows if r.get("county")}, key=str)
-    result.context_loader = context_loader(store, to_equal_area(result.footprint), buffer)
-    result.county_loader = county_loader(store, counties)
+    result.map_context = map_context(store, to_equal_area(result.footprint), buffer)
+    result.county_outline = county_outline(store, counties)
 
 
 _ABS_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
@@ -441,8 +441,8 @@ def _keep_store_name(result, info: dict) -> None:
 
 def _pickle_result(result) -> bytes:
     """The full result as bytes, without its map context (read again from the kept store version)."""
-    result.context_loader = None  # closures over the open store: not kept
-    result.county_loader = None
+    result.map_context = None  # read again from the kept store version when a map is drawn
+    result.county_outline = None
     return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -467,7 +467,7 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
         form = project_fields(opts)
         result = screen(site, store, radius=opts.get("radius"), width=opts.get("width"),
                         buffer=opts.get("buffer", 5000.0), industry=opts.get("industry") or None,
-                        national_major=major, **form)
+                        national_major=major, **form, context=False)  # maps read it from the kept version
         _keep_store_name(result, info)
         params = {k: opts.get(k) for k in (*_READ_KEYS, "radius", "width", "buffer", "industry", "national_major")}
         params["national_major_applied"] = True
