@@ -62,6 +62,8 @@ OPTION_NAMES = frozenset({
     "json", "xlsx", "png", "pdf", "docx", "html_map", "report_dir", "lock_timeout", "tiles", "basemap", "tiles_crs",
     "tiles_attr", "kind", "redline", "sites", "sliver_m2", "clear", "lang", "data_dir", "resume", "chunk_size",
     "scheduler", "partitions", "layers_out", "project_name", "builder", "project_code", "construction_nature",
+    "engine", "workers", "map_raster", "project_name_field", "builder_field", "project_code_field",
+    "construction_nature_field",
 })
 
 

@@ -49,10 +49,10 @@ def test_run_batch_keeps_the_table_for_layers(store_path, sites_file, tmp_path):
 
 
 @pytest.mark.parametrize("options,message", [
-    ({"scheduler": "tcp://127.0.0.1:8786"}, "go with --engine dask"),
+    ({"scheduler": "tcp://127.0.0.1:8786"}, "go with `engine` dask"),
     ({"report_dir": "r", "resume": True}, "kept in memory"),
-    ({"map_raster": "landcover"}, "needs --report-dir"),
-    ({"project_fields": {"builder": "JSDW"}}, "need --report-dir"),
+    ({"map_raster": "landcover"}, "needs `report_dir`"),
+    ({"project_fields": {"builder": "JSDW"}}, "need `report_dir`"),
 ])
 def test_run_batch_refuses_before_reading(store_path, sites_file, tmp_path, options, message):
     with pytest.raises(InputError, match=message):

@@ -74,40 +74,40 @@ def check_batch(store, out, *, engine: str = "local", scheduler: str | None = No
     from ..io.outputs import check_output_path
 
     if not str(out).lower().endswith((".csv", ".gpkg", ".parquet")):
-        raise InputError(f"--out must end in .csv, .gpkg or .parquet, got {str(out)!r}")
+        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {str(out)!r}")
     if engine not in BATCH_ENGINES:
         raise InputError(f"engine must be one of {', '.join(BATCH_ENGINES)}, got {engine!r}")
     if engine == "dask":
-        require_extra("dask", "the Dask engine (--engine dask)")
+        require_extra("dask", "the Dask engine (`engine` dask)")
     if str(out).lower().endswith(".parquet"):
         require_extra("parquet", "a GeoParquet table (.parquet)")
     check_output_path(out, protect_also=protect)
     if engine != "dask" and (scheduler or workers or partitions):
-        raise InputError("--scheduler, --workers and --partitions go with --engine dask")
+        raise InputError("`scheduler`, `workers` and `partitions` go with `engine` dask")
     if scheduler and workers:
-        raise InputError("--workers sizes the local Dask cluster; a --scheduler has the workers started there")
+        raise InputError("`workers` sizes the local Dask cluster; a `scheduler` has the workers started there")
     if engine == "dask" and report_dir:
-        raise InputError("--report-dir needs the local engine (--engine local)")
+        raise InputError("`report_dir` needs the local engine (`engine` local)")
     if engine == "dask" and layers_out:
-        raise InputError("--layers-out needs the local engine (--engine local)")
+        raise InputError("`layers_out` needs the local engine (`engine` local)")
     if layers_out:
         from ..render.layers_out import check_layers_path
 
         check_layers_path(layers_out)
     if map_raster is not None:
         if not report_dir:
-            raise InputError("--map-raster needs --report-dir (the batch table has no map)")
+            raise InputError("`map_raster` needs `report_dir` (the batch table has no map)")
         if isinstance(store, (str, os.PathLike)) and Path(store).is_file():  # a missing store: the screening says so
             from ..render.raster_underlay import check_raster_name
 
             check_raster_name(store, map_raster)
     if basemap is not None and not report_dir:
-        raise InputError("--basemap draws under the report maps: it needs --report-dir")
+        raise InputError("`basemap` draws under the report maps: it needs `report_dir`")
     if any((project_fields or {}).values()) and not report_dir:
-        raise InputError("--project-name-field/--builder-field/--project-code-field/--construction-nature-field "
-                         "fill the reports: they need --report-dir")
+        raise InputError("`project_name_field`/`builder_field`/`project_code_field`/`construction_nature_field` "
+                         "fill the reports: they need `report_dir`")
     if (report_dir or layers_out) and (resume or chunk_size):
-        raise InputError("--resume/--chunk-size stream the table; with --report-dir or --layers-out the batch is "
+        raise InputError("`resume`/`chunk_size` stream the table; with `report_dir` or `layers_out` the batch is "
                          "kept in memory")
 
 
