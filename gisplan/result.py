@@ -7,6 +7,13 @@ and the JSON key of the same thing share one name (``parameters``, ``store``,
 the fields. The tables (``control_units``, ``hits``, ``nearby``, ``pieces``)
 are GeoDataFrames built on first use from plain rows, so a screening that is
 only counted or tested never pays for pandas.
+
+A result is plain data: :meth:`ScreeningResult.to_dict` with ``full=True``
+adds a ``record`` section (the site and footprint, the overlap geometries, the
+table rows in full) and :meth:`ScreeningResult.from_dict` reads it back, so
+every report drawn from the read-back result equals the original's. The map
+context (whole features around the site) and the county outline are not kept:
+they come from the store the screening read (:func:`gisplan.screening.read_result`).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 from collections.abc import Callable
 
 __all__ = ["ScreeningResult", "Verdict", "Finding", "UNIT_COLUMNS", "HIT_COLUMNS", "NEARBY_COLUMNS",
-           "PIECE_COLUMNS", "CATEGORIES"]
+           "PIECE_COLUMNS", "CATEGORIES", "RECORD_VERSION"]
 
 CATEGORIES = ("priority", "key", "general")
 UNIT_COLUMNS = ["feature_id", "code", "name", "category", "category_label", "county", "overlap_m2",
@@ -27,6 +34,8 @@ NEARBY_COLUMNS = ["kind", "feature_id", "name", "zone", "zone_label", "distance_
                   "position", "site_point", "feature_point"]
 PIECE_COLUMNS = ["kind", "feature_id", "name", "class", "overlap_m2"]
 _CGCS2000 = "EPSG:4490"
+#: Version of the ``record`` section written by ``to_dict(full=True)``.
+RECORD_VERSION = 1
 
 
 class _MappingMixin:
@@ -144,7 +153,8 @@ class Verdict(_MappingMixin):
         known["counts"] = dict(data.get("counts") or {})
         known["rules"] = dict(data.get("rules") or {})
         known["overall_label"] = known["overall_label"] or ""
-        return cls(**known, extra={k: v for k, v in data.items() if k not in names})
+        # ``groups`` is derived from the findings (written again by to_dict), never kept as data
+        return cls(**known, extra={k: v for k, v in data.items() if k not in names and k != "groups"})
 
     @property
     def groups(self) -> list[dict]:
@@ -224,6 +234,7 @@ class ScreeningResult:
     element_nearby_rows: list = field(default_factory=list, repr=False)
     context_loader: Callable[[], dict] | None = field(default=None, repr=False)
     county_loader: Callable[[], Any] | None = field(default=None, repr=False)
+    recorded: dict = field(default_factory=dict, repr=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- tables (built on first use) --------------------------------------------------
@@ -241,7 +252,8 @@ class ScreeningResult:
 
     def _piece_geometry(self, rows: list, kinds: tuple[str, ...] | None) -> list:
         by_key = {(r["kind"], int(r["feature_id"])): g for r, g in zip(self.piece_rows, self.piece_geoms)}
-        return [by_key.get((r.get("kind", "control_units"), int(r["feature_id"]))) for r in rows]
+        return [by_key.get((r.get("kind", "control_units"), int(r["feature_id"])))
+                if r.get("feature_id") is not None else None for r in rows]
 
     @property
     def control_units(self):
@@ -340,27 +352,92 @@ class ScreeningResult:
                                 geometry=[self.footprint], crs=_CGCS2000)
 
     # -- outputs ---------------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        """The JSON report as plain Python data."""
+    def to_dict(self, *, full: bool = False) -> dict:
+        """The JSON report as plain Python data.
+
+        ``full=True`` adds a ``record`` section after the report's keys (which
+        stay as they are): what reports and maps are drawn from besides the
+        report's tables, so that :meth:`from_dict` gives back a result whose
+        reports equal this one's (see :func:`record_of`).
+        """
         from .report import result_to_dict
 
-        return result_to_dict(self)
+        out = result_to_dict(self)
+        if full:
+            out["record"] = record_of(self)
+        return out
 
-    def to_json(self, path: str | os.PathLike | None = None) -> str:
-        """The JSON report as text; written to ``path`` too when given."""
+    def to_json(self, path: str | os.PathLike | None = None, *, full: bool = False) -> str:
+        """The JSON report as text; written to ``path`` too when given (``full``: as :meth:`to_dict`)."""
         from .report import result_to_json
 
-        return result_to_json(self, path)
+        return result_to_json(self, path, full=full)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ScreeningResult:
+        """The result :meth:`to_dict` wrote, read back.
+
+        With the ``record`` section (``to_dict(full=True)``) every report (JSON,
+        text summary, XLSX, DOCX, PDF, maps, layers) drawn from the read-back
+        result equals the original's, once the map context is attached from the
+        store the screening read (:func:`gisplan.screening.read_result`; without
+        it a map refuses with :class:`~gisplan.errors.StoreError` rather than
+        draw the site without the zones around it). Without the ``record``
+        section, the tables are those of the JSON report (no feature ids, no
+        geometry): the JSON, the text summary and the XLSX can be drawn, maps
+        and the DOCX/PDF cannot.
+
+        Raises
+        ------
+        InputError
+            ``data`` is not a screening's JSON report (or its record is of a newer version).
+        """
+        return _result_from_dict(cls, data)
+
+    @classmethod
+    def from_json(cls, source: str | os.PathLike) -> ScreeningResult:
+        """:meth:`from_dict` of a JSON text, or of the JSON file at ``source`` (a path)."""
+        import json
+
+        from .errors import InputError
+
+        text = source
+        if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith("{")):
+            try:
+                with open(source, encoding="utf-8") as fh:
+                    text = fh.read()
+            except OSError as exc:
+                raise InputError(f"cannot read the screening JSON {os.fspath(source)}: "
+                                 f"{exc.strerror or exc}") from None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InputError(f"not a screening's JSON report ({exc})") from None
+        return cls.from_dict(data)
+
+    @property
+    def has_geometry(self) -> bool:
+        """Whether the result holds its site's geometry (false when read back from a JSON report without its record)."""
+        return self.footprint is not None
+
+    def _need_geometry(self) -> None:
+        if self.footprint is None:
+            from .errors import InputError
+
+            raise InputError("this result was read back from a JSON report without its record section: maps and "
+                             "the DOCX/PDF need the geometry (write it with to_dict(full=True) or to_json(full=True))")
 
     def to_html(self, path: str | os.PathLike, **kwargs):
         """Write the interactive HTML map (options as ``--html-map``; ``raster="NAME"`` draws a raster of the store
         under the zoning)."""
+        self._need_geometry()
         from .render.html_map import write_html_map
 
         return write_html_map(self, path, **kwargs)
 
     def to_docx(self, path: str | os.PathLike, *, lang: str = "zh", raster: str | None = None):
         """Write the EIA report section (DOCX) with its map (``raster``: as :meth:`to_png`)."""
+        self._need_geometry()
         from .render.eia_outputs import write_eia_outputs
 
         return write_eia_outputs(self, docx=path, lang=lang, raster=raster)
@@ -378,6 +455,7 @@ class ScreeningResult:
         ``.kmz`` (Google Earth, 奥维) or ``.dxf`` (CAD, in the site's Gauss-Kruger zone); see
         :func:`gisplan.render.layers_out.write_layers`.
         """
+        self._need_geometry()
         from .render.layers_out import write_layers
 
         return write_layers(self, path)
@@ -389,6 +467,7 @@ class ScreeningResult:
         ``figure_png``: the map already drawn (:func:`gisplan.render.static_map.static_map_png`), so a
         caller writing PNG, DOCX and PDF draws it once.
         """
+        self._need_geometry()
         from .render.pdf_report import write_pdf
 
         return write_pdf(self, path, lang=lang, raster=raster, figure_png=figure_png)
@@ -398,6 +477,7 @@ class ScreeningResult:
 
         ``raster="NAME"`` draws the store's raster NAME (e.g. ``"landcover_demo"``) under the zoning.
         """
+        self._need_geometry()
         from .render.static_map import write_static_map
 
         return write_static_map(self, path, lang=lang, raster=raster)
@@ -415,12 +495,120 @@ class ScreeningResult:
 
     def explore(self, **kwargs):
         """Interactive folium map (offline); options as :func:`gisplan.render.html_map.html_map`."""
+        self._need_geometry()
         from .render.html_map import html_map
 
         return html_map(self, **kwargs)
 
     def plot(self, ax=None, **kwargs):
         """Quick matplotlib map of units, zones and the site; returns the Axes."""
+        self._need_geometry()
         from .render.notebook import plot_result
 
         return plot_result(self, ax=ax, **kwargs)
+
+
+# -- reading back ---------------------------------------------------------------------------------
+
+
+def _wkb(geometry) -> str | None:
+    """A geometry as hex WKB (exact: every coordinate bit kept), None for none."""
+    if geometry is None:
+        return None
+    import shapely
+
+    return shapely.to_wkb(geometry, hex=True)
+
+
+def _from_wkb(text):
+    if text is None:
+        return None
+    import shapely
+
+    return shapely.from_wkb(text)
+
+
+def record_of(result: ScreeningResult) -> dict:
+    """The ``record`` section of ``to_dict(full=True)``: what the JSON report leaves out and reports are drawn from.
+
+    ``version`` (:data:`RECORD_VERSION`), ``site`` (as read: name, path,
+    format, source CRS and its note, warnings, details and ``geometry``),
+    ``footprint``, the table rows in full (``rows``: with feature ids, codes,
+    protected-area types, the redline's part outside zones of their own law),
+    the overlap geometries (``geometries``: ``pieces``, ``elements``, one per
+    row), ``crossings`` and ``rasters``. Geometries are hex WKB in CGCS2000
+    lon/lat, exact to the bit. Not kept: the map context and the county outline
+    (read from the store the screening read).
+    """
+    from .report import clean
+
+    site = result.site
+    return clean({
+        "version": RECORD_VERSION,
+        "site": {"name": getattr(site, "name", None), "path": getattr(site, "path", ""),
+                 "format": getattr(site, "format", ""), "source_crs": getattr(site, "source_crs", ""),
+                 "crs_note": getattr(site, "crs_note", ""), "warnings": list(getattr(site, "warnings", []) or []),
+                 "details": list(getattr(site, "details", []) or []),
+                 "geometry": _wkb(getattr(site, "geometry", None))},
+        "footprint": _wkb(result.footprint),
+        "rows": {"control_units": list(result.unit_rows), "hits": list(result.hit_rows),
+                 "nearby": list(result.nearby_rows), "pieces": list(result.piece_rows),
+                 "elements": list(result.element_rows), "element_nearby": list(result.element_nearby_rows)},
+        "geometries": {"pieces": [_wkb(g) for g in result.piece_geoms],
+                       "elements": [_wkb(g) for g in result.element_geoms]},
+        "crossings": list(result.crossings),
+        "rasters": list(result.rasters),
+    })
+
+
+def _no_store(what: str):
+    def load():
+        from .errors import StoreError
+
+        raise StoreError(f"this result was read back from JSON: its {what} comes from the store it was screened on "
+                         "(gisplan.screening.read_result(data, store=...))")
+
+    return load
+
+
+def _result_from_dict(cls, data) -> ScreeningResult:
+    from .errors import InputError
+    from .sites import Site
+
+    if not isinstance(data, dict) or not isinstance(data.get("project"), dict) or "verdict" not in data:
+        raise InputError("not a screening's JSON report (no project and verdict)")
+    record = data.get("record") or {}
+    if record and int(record.get("version") or 0) > RECORD_VERSION:
+        raise InputError(f"the record of this screening is of a newer gisplan (version {record.get('version')}); "
+                         "read it with that version")
+    project = dict(data["project"])
+    s = record.get("site") or {}
+    site = Site(geometry=_from_wkb(s.get("geometry")), name=s.get("name", project.get("site_name")),
+                path=s.get("path", project.get("source") or ""), format=s.get("format", project.get("format") or ""),
+                source_crs=s.get("source_crs", project.get("source_crs") or ""),
+                crs_note=s.get("crs_note", project.get("crs_note") or ""), warnings=list(s.get("warnings") or []),
+                details=list(s.get("details") or []))
+    rows = record.get("rows")
+    geoms = record.get("geometries") or {}
+    elements = data.get("element_zones") or {}
+    if rows is None:  # the JSON report alone: its tables as they are
+        rows = {"control_units": data.get("control_units") or [], "hits": data.get("hits") or [],
+                "nearby": data.get("nearby") or [], "pieces": [], "elements": elements.get("hits") or [],
+                "element_nearby": elements.get("nearby") or []}
+    copy = [dict(r) for r in rows.get("nearby") or []]
+    result = cls(
+        site=site, footprint=_from_wkb(record.get("footprint")), parameters=dict(data.get("parameters") or {}),
+        project=project, verdict=Verdict.from_dict(data["verdict"]), warnings=list(data.get("warnings") or []),
+        store=dict(data.get("store") or {}), generated_at=data.get("generated_at") or "",
+        crossings=list(record.get("crossings", data.get("crossings")) or []),
+        coverage=dict(data.get("coverage") or {}), rasters=list(record.get("rasters", data.get("rasters")) or []),
+        unit_rows=[dict(r) for r in rows.get("control_units") or []], hit_rows=[dict(r) for r in rows.get("hits") or []],
+        nearby_rows=copy, piece_rows=[dict(r) for r in rows.get("pieces") or []],
+        piece_geoms=[_from_wkb(g) for g in geoms.get("pieces") or []],
+        element_rows=[dict(r) for r in rows.get("elements") or []],
+        element_geoms=[_from_wkb(g) for g in geoms.get("elements") or []],
+        element_nearby_rows=[dict(r) for r in rows.get("element_nearby") or []],
+        context_loader=_no_store("map context"), county_loader=_no_store("county outline"),
+        recorded={"three_lines": data["three_lines"]} if isinstance(data.get("three_lines"), list) else {},
+    )
+    return result
