@@ -384,8 +384,9 @@ class ScreeningResult:
         it a map refuses with :class:`~gisplan.errors.StoreError` rather than
         draw the site without the zones around it). Without the ``record``
         section, the tables are those of the JSON report (no feature ids, no
-        geometry): the JSON, the text summary and the XLSX can be drawn, maps
-        and the DOCX/PDF cannot.
+        geometry): the JSON and the text summary can be drawn, the XLSX too
+        with the store (its location names the counties of the store's
+        outline), maps and the DOCX/PDF cannot.
 
         Raises
         ------

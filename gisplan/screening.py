@@ -127,14 +127,14 @@ def attach_map_context(result: ScreeningResult, store: Store) -> ScreeningResult
     from .engine.single import context_loader, county_loader
     from .geometry import to_equal_area
 
-    if result.footprint is None:
-        return result
-    buffer = result.parameters.get("buffer_m")
     counties = sorted({r["county"] for r in result.unit_rows if r.get("county")}, key=str)
-    result.context_loader = context_loader(store, to_equal_area(result.footprint), 5000.0 if buffer is None else buffer)
     result.county_loader = county_loader(store, counties)
-    result._cache.pop("context", None)
     result._cache.pop("county", None)
+    if result.footprint is not None:  # a JSON report without its record has no site geometry: no map context
+        buffer = result.parameters.get("buffer_m")
+        result.context_loader = context_loader(store, to_equal_area(result.footprint),
+                                               5000.0 if buffer is None else buffer)
+        result._cache.pop("context", None)
     return result
 
 

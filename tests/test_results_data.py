@@ -138,7 +138,7 @@ def test_maps_refuse_without_the_store_and_with_another_store(screened, store_pa
         read_result(data, store_path)  # another store (the fixture store): refused, not drawn over other data
 
 
-def test_the_json_report_alone_reads_back_its_tables_and_refuses_maps(screened, tmp_path):
+def test_the_json_report_alone_reads_back_its_tables_and_refuses_maps(screened, demo_store, tmp_path):
     result = screened["road_corridor_helong"]
     path = tmp_path / "r.json"
     result.to_json(path)  # as `gisplan screen --json` writes it: no record
@@ -146,6 +146,9 @@ def test_the_json_report_alone_reads_back_its_tables_and_refuses_maps(screened, 
     assert back.to_json() == result.to_json()
     assert summary_text(back) == summary_text(result)
     assert not back.has_geometry
+    read_result(back, demo_store).to_xlsx(tmp_path / "b.xlsx")  # the tables, with the county names of the store
+    result.to_xlsx(tmp_path / "a.xlsx")
+    assert xlsx_content(tmp_path / "a.xlsx") == xlsx_content(tmp_path / "b.xlsx")
     with pytest.raises(InputError, match="full=True"):
         back.to_docx(tmp_path / "r.docx")
 
