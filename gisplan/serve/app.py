@@ -724,9 +724,8 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     async def screening_site(sid: str, user: CurrentUser):
         """The site and its screened footprint (GeoJSON, CGCS2000 lon/lat) of a recorded screening."""
         row = _visible(user, sid)
-        pickled = await run_in_threadpool(record.result_pickle, sid)
         again = {"upload": str(record.dir / row.upload), "client": row.client_filename, "params": row.params}
-        out = await pool.call(engine.site_geojson, pickled, again)
+        out = await pool.call(engine.site_geojson, sid, str(record.dir), again)
         if "error" in out:
             raise ApiError(out["status"], out["error"], file=row.client_filename)
         return out
@@ -762,12 +761,11 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         basemap = config.basemap
         folder = record.outputs_dir(sid, lang if basemap.kind == "offline" else f"{lang}-{basemap.key}")
         if not (folder / name).is_file():
-            pickled = await run_in_threadpool(record.result_pickle, sid)
+            text = await run_in_threadpool(record.result_json, sid)
             again = {"upload": str(record.dir / row.upload), "client": row.client_filename, "params": row.params,
-                     "generated_at": json.loads(record.result_json(sid)).get("generated_at", ""),
-                     "store_name": row.store_name}
-            out = await pool.call(engine.render_output, pickled, row.store_sha256, str(folder), name, lang, again,
-                                  basemap)
+                     "generated_at": json.loads(text).get("generated_at", ""), "store_name": row.store_name}
+            out = await pool.call(engine.render_output, sid, str(record.dir), row.store_sha256, str(folder), name,
+                                  lang, again, basemap)
             if "error" in out:
                 raise ApiError(out["status"], out["error"])
             record.audit(user.name, "render", f"{sid} {name} {lang}", _client_ip(request))
