@@ -215,3 +215,29 @@ def test_a_screening_still_collects_its_warnings_as_text(screened):
     assert outside.warnings and all(isinstance(w, str) for w in outside.warnings)
     assert any("wholly outside" in w for w in outside.warnings)
     assert outside.to_dict()["warnings"] == outside.warnings
+
+
+def test_maps_and_layers_of_the_read_back_result_equal_the_original(screened, demo_store, tmp_path):
+    import re
+
+    import geopandas as gpd
+    import pyogrio
+
+    result = screened["industrial_park_yanji"]
+    back = _read_back(result, demo_store)
+    for tag, r in (("a", result), ("b", back)):
+        r.to_png(tmp_path / f"{tag}.png")
+        r.to_html(tmp_path / f"{tag}.html")
+        r.to_layers(tmp_path / f"{tag}.gpkg")
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    ids = re.compile(r"[0-9a-f]{32}")  # folium names its elements at random
+
+    def html(tag):
+        return ids.sub("#", (tmp_path / f"{tag}.html").read_text(encoding="utf-8"))
+
+    assert html("a") == html("b")
+    for layer in ("site", "pieces", "nearby", "store_context"):
+        a, b = (gpd.read_file(tmp_path / f"{t}.gpkg", layer=layer) for t in "ab")
+        assert len(a) and a.drop(columns="geometry").equals(b.drop(columns="geometry")), layer
+        assert a.geometry.geom_equals_exact(b.geometry, 0).all(), layer
+    assert set(pyogrio.list_layers(tmp_path / "a.gpkg")[:, 0]) == set(pyogrio.list_layers(tmp_path / "b.gpkg")[:, 0])
