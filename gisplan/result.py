@@ -512,21 +512,27 @@ class ScreeningResult:
 # -- reading back ---------------------------------------------------------------------------------
 
 
-def _wkb(geometry) -> str | None:
-    """A geometry as hex WKB (exact: every coordinate bit kept), None for none."""
-    if geometry is None:
-        return None
+def _wkb_all(geometries: list) -> list:
+    """Geometries as base64 WKB text (exact: every coordinate bit kept; one GEOS call for all), None for none."""
+    if not geometries:
+        return []
+    import base64
+
+    import numpy as np
     import shapely
 
-    return shapely.to_wkb(geometry, hex=True)
+    blobs = shapely.to_wkb(np.asarray(geometries + [None], dtype=object))[:-1]  # the None keeps a 1-d array
+    return [None if b is None else base64.b64encode(b).decode("ascii") for b in blobs]
 
 
 def _from_wkb(text):
     if text is None:
         return None
+    import base64
+
     import shapely
 
-    return shapely.from_wkb(text)
+    return shapely.from_wkb(base64.b64decode(text))
 
 
 def record_of(result: ScreeningResult) -> dict:
@@ -537,26 +543,27 @@ def record_of(result: ScreeningResult) -> dict:
     ``footprint``, the table rows in full (``rows``: with feature ids, codes,
     protected-area types, the redline's part outside zones of their own law),
     the overlap geometries (``geometries``: ``pieces``, ``elements``, one per
-    row), ``crossings`` and ``rasters``. Geometries are hex WKB in CGCS2000
-    lon/lat, exact to the bit. Not kept: the map context and the county outline
+    row), ``crossings`` and ``rasters``. Geometries are WKB (base64 text) in
+    CGCS2000 lon/lat, exact to the bit. Not kept: the map context and the county outline
     (read from the store the screening read).
     """
     from .report import clean
 
     site = result.site
+    pieces, elements = list(result.piece_geoms), list(result.element_geoms)
+    site_wkb, footprint_wkb, *rest = _wkb_all([getattr(site, "geometry", None), result.footprint, *pieces, *elements])
     return clean({
         "version": RECORD_VERSION,
         "site": {"name": getattr(site, "name", None), "path": getattr(site, "path", ""),
                  "format": getattr(site, "format", ""), "source_crs": getattr(site, "source_crs", ""),
                  "crs_note": getattr(site, "crs_note", ""), "warnings": list(getattr(site, "warnings", []) or []),
                  "details": list(getattr(site, "details", []) or []),
-                 "geometry": _wkb(getattr(site, "geometry", None))},
-        "footprint": _wkb(result.footprint),
+                 "geometry": site_wkb},
+        "footprint": footprint_wkb,
         "rows": {"control_units": list(result.unit_rows), "hits": list(result.hit_rows),
                  "nearby": list(result.nearby_rows), "pieces": list(result.piece_rows),
                  "elements": list(result.element_rows), "element_nearby": list(result.element_nearby_rows)},
-        "geometries": {"pieces": [_wkb(g) for g in result.piece_geoms],
-                       "elements": [_wkb(g) for g in result.element_geoms]},
+        "geometries": {"pieces": rest[:len(pieces)], "elements": rest[len(pieces):]},
         "crossings": list(result.crossings),
         "rasters": list(result.rasters),
     })
