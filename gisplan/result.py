@@ -211,6 +211,9 @@ class ScreeningResult:
         ``zone_label``, ``overlap_m2`` or ``distance_m`` ...).
     element_geoms : list
         The overlap geometry (CGCS2000) of each element row.
+    recorded : dict
+        Of a result read back from JSON (:meth:`from_dict`): what is taken as
+        the screening wrote it rather than computed again (``three_lines``).
     """
 
     site: Any
