@@ -458,6 +458,15 @@ def test_reports_are_drawn_again_from_the_upload_when_an_old_pickle_cannot_be_re
         assert first == second == {"file": "report.xlsx"}
         refused = engine.render_output(sid, str(data_dir), row.store_sha256, str(tmp_path / "c"), "report.xlsx", "zh")
         assert refused["status"] == 500 and "Traceback" not in refused["error"]
+        # a damaged JSON record is screened again the same way
+        con = sqlite3.connect(data_dir / "record.sqlite")
+        con.execute("UPDATE screenings SET result_record = '{\"version\": 1, \"site\"', result_pickle = x'' WHERE id = ?",
+                    (sid,))
+        con.commit()
+        con.close()
+        third = engine.render_output(sid, str(data_dir), row.store_sha256, str(tmp_path / "d"), "report.xlsx", "zh",
+                                     again)
+        assert third == {"file": "report.xlsx"}
     finally:
         engine._STATE.clear()
         engine._STATE.update(saved)
@@ -467,6 +476,7 @@ def test_reports_are_drawn_again_from_the_upload_when_an_old_pickle_cannot_be_re
         return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
 
     assert cells(tmp_path / "a" / "report.xlsx") == cells(tmp_path / "b" / "report.xlsx")
+    assert cells(tmp_path / "a" / "report.xlsx") == cells(tmp_path / "d" / "report.xlsx")
 
 
 def test_the_project_form_goes_through_gisplan_screen_and_its_checks_speak_the_pages_words(server):

@@ -263,7 +263,7 @@ def _kept_result(sid: str, data_dir: str, store_sha256: str, again: dict | None)
     A screening recorded pickled (by an older gisplan) is read from its pickle
     once -- our own record, written by ``screen_upload`` then -- and its JSON
     record section kept in the pickle's place. When there is neither, or the
-    pickle cannot be loaded (another gisplan version), ``again`` (the kept
+    pickle cannot be loaded (another gisplan version) or the JSON is damaged, ``again`` (the kept
     upload, its client name, the parameters, the original ``generated_at`` and
     store name) screens it once more on the same store version.
     """
@@ -275,9 +275,14 @@ def _kept_result(sid: str, data_dir: str, store_sha256: str, again: dict | None)
         raise StoreError("no such screening in the record")
     text, record_text, pickled = kept
     if record_text:
-        data = json.loads(text)
-        data["record"] = json.loads(record_text)
-        return ScreeningResult.from_dict(data)
+        try:
+            data = json.loads(text)
+            data["record"] = json.loads(record_text)
+            return ScreeningResult.from_dict(data)
+        except (ValueError, TypeError, KeyError, AttributeError):  # a damaged record: screened again, as a pickle
+            if not again:
+                raise
+            return _rescreen(again, store_sha256)
     try:
         if not pickled:
             raise ValueError("no kept result")
