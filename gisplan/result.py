@@ -584,12 +584,29 @@ def _no_store(what: str):
 
 def _result_from_dict(cls, data) -> ScreeningResult:
     from .errors import InputError
+
+    try:
+        return _build(cls, data)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged record: wrong types, bad base64, bad WKB
+        raise InputError(f"the JSON of this screening is damaged ({type(exc).__name__}: "
+                         f"{' '.join(str(exc).split())[:200]})") from None
+
+
+def _build(cls, data) -> ScreeningResult:
+    from .errors import InputError
     from .sites import Site
 
-    if not isinstance(data, dict) or not isinstance(data.get("project"), dict) or "verdict" not in data:
+    if not isinstance(data, dict) or not isinstance(data.get("project"), dict) or not isinstance(data.get("verdict"),
+                                                                                              dict):
         raise InputError("not a screening's JSON report (no project and verdict)")
     record = data.get("record") or {}
-    if record and int(record.get("version") or 0) > RECORD_VERSION:
+    if not isinstance(record, dict):
+        raise InputError("the record section of this screening's JSON is damaged (not an object)")
+    if record and not isinstance(record.get("version"), int):
+        raise InputError("the record section of this screening's JSON is damaged (no version)")
+    if record and record["version"] > RECORD_VERSION:
         raise InputError(f"the record of this screening is of a newer gisplan (version {record.get('version')}); "
                          "read it with that version")
     project = dict(data["project"])
@@ -606,7 +623,6 @@ def _result_from_dict(cls, data) -> ScreeningResult:
         rows = {"control_units": data.get("control_units") or [], "hits": data.get("hits") or [],
                 "nearby": data.get("nearby") or [], "pieces": [], "elements": elements.get("hits") or [],
                 "element_nearby": elements.get("nearby") or []}
-    copy = [dict(r) for r in rows.get("nearby") or []]
     result = cls(
         site=site, footprint=_from_wkb(record.get("footprint")), parameters=dict(data.get("parameters") or {}),
         project=project, verdict=Verdict.from_dict(data["verdict"]), warnings=list(data.get("warnings") or []),
@@ -614,7 +630,7 @@ def _result_from_dict(cls, data) -> ScreeningResult:
         crossings=list(record.get("crossings", data.get("crossings")) or []),
         coverage=dict(data.get("coverage") or {}), rasters=list(record.get("rasters", data.get("rasters")) or []),
         unit_rows=[dict(r) for r in rows.get("control_units") or []], hit_rows=[dict(r) for r in rows.get("hits") or []],
-        nearby_rows=copy, piece_rows=[dict(r) for r in rows.get("pieces") or []],
+        nearby_rows=[dict(r) for r in rows.get("nearby") or []], piece_rows=[dict(r) for r in rows.get("pieces") or []],
         piece_geoms=[_from_wkb(g) for g in geoms.get("pieces") or []],
         element_rows=[dict(r) for r in rows.get("elements") or []],
         element_geoms=[_from_wkb(g) for g in geoms.get("elements") or []],

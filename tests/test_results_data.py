@@ -153,10 +153,20 @@ def test_the_json_report_alone_reads_back_its_tables_and_refuses_maps(screened, 
         back.to_docx(tmp_path / "r.docx")
 
 
-@pytest.mark.parametrize("bad", [{}, {"project": {}}, [1, 2], {"project": {}, "verdict": {}, "record": {"version": 99}}])
+@pytest.mark.parametrize("bad", [{}, {"project": {}}, [1, 2], {"project": {}, "verdict": "allowed"},
+                                 {"project": {}, "verdict": {}, "record": {"version": 99}},
+                                 {"project": {}, "verdict": {}, "record": [1]}])
 def test_what_is_not_a_report_is_refused_in_one_line(bad):
     with pytest.raises(InputError):
         ScreeningResult.from_dict(bad)
+
+
+def test_a_damaged_record_is_refused_in_one_line(screened):
+    data = screened["industrial_park_yanji"].to_dict(full=True)
+    data["record"]["footprint"] = "not base64 WKB!"
+    with pytest.raises(InputError, match="damaged") as err:
+        ScreeningResult.from_dict(data)
+    assert "\n" not in str(err.value)
 
 
 def test_a_file_that_is_not_json_is_refused(tmp_path):
