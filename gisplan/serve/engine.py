@@ -267,7 +267,8 @@ def _kept_result(sid: str, data_dir: str, store_sha256: str, again: dict | None)
     upload, its client name, the parameters, the original ``generated_at`` and
     store name) screens it once more on the same store version.
     """
-    from ..result import ScreeningResult, record_of
+    from ..result import ScreeningResult
+    from ..result_record import record_of
 
     record = _record(data_dir)
     kept = record.result_data(sid)
@@ -503,7 +504,7 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
         params.update(form)
         text = result.to_json()
         verdict = record_verdict(result.verdict.get("overall"), result.coverage)
-        from ..result import record_of
+        from ..result_record import record_of
 
         return {"json": text, "record": json.dumps(record_of(result), ensure_ascii=False),
                 "verdict": verdict, "site_name": result.project.get("name") or site.name or Path(client_name).stem,
