@@ -26,7 +26,7 @@ from .context import ServeContext
 from .http import ApiError, BodyLimit, Headers, error_response, tile_origins
 from .pool import EnginePool
 from .record import Record
-from .routes import ROUTERS
+from .routes import routers
 
 __all__ = ["ServeConfig", "create_app", "claim_data_dir", "share_data_dir", "KINDS"]
 
@@ -175,7 +175,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
     app.state.serve = ServeContext(config=config, record=record, users=users, pool=pool, tmp_dir=tmp_dir,
                                    per_user=RateLimiter(limit=5), per_ip=RateLimiter(limit=20),  # per 5 minutes
                                    tile_file=tile_file)
-    for router in ROUTERS:
+    for router in routers():
         app.include_router(router)
 
     @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
