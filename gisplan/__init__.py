@@ -10,13 +10,14 @@
 from ._version import __version__  # noqa: E402
 
 from . import errors  # noqa: E402
-from .errors import GisplanError, InputError, SiteError, StoreError  # noqa: E402
+from .errors import GisplanError, GisplanWarning, InputError, SiteError, StoreError  # noqa: E402
 
 #: Public names loaded on first use (importing gisplan stays cheap for the CLI): name -> module.
 _LAZY = {
     "open_store": "resident",
     "ResidentStore": "resident",
     "screen": "screening",
+    "read_result": "screening",
     "ScreeningResult": "screening",
     "screen_batch": "batch",
     "run_batch": "engine.run",
@@ -42,4 +43,4 @@ def __dir__():  # so Jupyter completes the lazy names too
     return sorted(set(globals()) | set(_LAZY))
 
 
-__all__ = sorted(_LAZY) + ["errors", "GisplanError", "InputError", "SiteError", "StoreError", "__version__"]
+__all__ = sorted(_LAZY) + ["errors", "GisplanError", "GisplanWarning", "InputError", "SiteError", "StoreError", "__version__"]

@@ -8,7 +8,7 @@ Like rasterio's, they also subclass built-ins so ``except ValueError`` works.
 from __future__ import annotations
 
 __all__ = ["GisplanError", "InputError", "SiteError", "StoreError", "MappingError", "CRSInputError", "OutputError",
-           "CJKFontError", "ClusterError", "MissingExtraError", "OPTION_NAMES", "option", "cli_message"]
+           "CJKFontError", "ClusterError", "MissingExtraError", "GisplanWarning", "OPTION_NAMES", "option", "cli_message"]
 
 
 class GisplanError(Exception):
@@ -43,6 +43,19 @@ class MissingExtraError(GisplanError, ImportError):
     """A feature needs an optional extra that is not installed (``pip install 'gisplan[serve]'`` ...).
 
     An ``ImportError`` too, so ``except ImportError`` works; see :mod:`gisplan.extras`.
+    """
+
+
+class GisplanWarning(UserWarning):
+    """A warning of gisplan (a ``UserWarning``, so the usual filters apply).
+
+    What a screening warns of is collected, as one-line text, into the
+    result's ``warnings`` (and its JSON report); where the library issues a
+    Python warning with :func:`warnings.warn`, it is of this category, so a
+    notebook can filter gisplan's own warnings apart from those of GDAL,
+    shapely or pandas::
+
+        warnings.simplefilter("error", gisplan.GisplanWarning)
     """
 
 

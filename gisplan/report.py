@@ -14,27 +14,28 @@ __all__ = ["result_to_dict", "result_to_json", "summary_text", "verdict_lines", 
            "project_form_lines", "industry_line", "three_lines_line"]
 
 
-def _clean(value):
+def clean(value):
+    """``value`` as JSON data: NaN as None, tuples as lists, numpy scalars as Python numbers."""
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [clean(v) for v in value]
     if hasattr(value, "item"):  # numpy scalars
-        return _clean(value.item())
+        return clean(value.item())
     return value
 
 
 def _records(frame, columns) -> list[dict]:
-    return [_clean({c: row[c] for c in columns}) for _, row in frame.iterrows()]
+    return [clean({c: row[c] for c in columns}) for _, row in frame.iterrows()]
 
 
 def _table(result, rows_attr: str, frame_attr: str, columns: list[str]) -> list[dict]:
     """Records of a result table: from its plain rows when it has them (no pandas), else from the frame."""
     rows = getattr(result, rows_attr, None)
     if rows is not None:
-        return [_clean({c: r.get(c) for c in columns}) for r in rows]
+        return [clean({c: r.get(c) for c in columns}) for r in rows]
     return _records(getattr(result, frame_attr), columns)
 
 
@@ -43,7 +44,7 @@ def result_to_dict(result) -> dict:
     unit_cols = ["code", "name", "category", "category_label", "county", "overlap_m2", "overlap_gk_m2", "share_of_project"]
     hit_cols = ["kind", "name", "zone", "zone_label", "overlap_m2", "overlap_gk_m2", "share_of_project"]
     near_cols = ["kind", "name", "zone", "zone_label", "distance_m", "azimuth_deg", "direction", "position", "site_point", "feature_point"]
-    return _clean({
+    return clean({
         "gisplan_version": __version__,
         "generated_at": result.generated_at,
         "units_note": "areas are ellipsoidal m² on CGCS2000/GRS80; *_gk_m2 are planimetric in the site's 3-degree Gauss-Kruger zone; distances are geodesic metres",
@@ -86,7 +87,7 @@ def element_zones_dict(result) -> dict:
         z["overlap_m2"] += r["overlap_m2"]
         z["overlap_gk_m2"] += r["overlap_gk_m2"]
         z["features"] += 1
-    return {"element_zones": _clean({
+    return {"element_zones": clean({
         "hits": [{c: r.get(c) for c in _ELEMENT_COLS} for r in rows],
         "nearby": [{c: r.get(c) for c in _ELEMENT_NEAR_COLS} for r in near],
         "by_zone": list(by_zone.values()),
@@ -94,9 +95,13 @@ def element_zones_dict(result) -> dict:
     })}
 
 
-def result_to_json(result, path: str | os.PathLike | None = None) -> str:
-    """JSON text of the report (UTF-8, Chinese kept readable); written to ``path`` when given."""
-    text = json.dumps(result_to_dict(result), ensure_ascii=False, indent=2)
+def result_to_json(result, path: str | os.PathLike | None = None, *, full: bool = False) -> str:
+    """JSON text of the report (UTF-8, Chinese kept readable); written to ``path`` when given.
+
+    ``full``: with the ``record`` section a result is read back from
+    (:meth:`~gisplan.result.ScreeningResult.to_dict`).
+    """
+    text = json.dumps(result.to_dict(full=True) if full else result_to_dict(result), ensure_ascii=False, indent=2)
     if path is not None:
         from .io.outputs import store_of, write_text
 

@@ -7,6 +7,13 @@ and the JSON key of the same thing share one name (``parameters``, ``store``,
 the fields. The tables (``control_units``, ``hits``, ``nearby``, ``pieces``)
 are GeoDataFrames built on first use from plain rows, so a screening that is
 only counted or tested never pays for pandas.
+
+A result is plain data: :meth:`ScreeningResult.to_dict` with ``full=True``
+adds a ``record`` section (the site and footprint, the overlap geometries, the
+table rows in full) and :meth:`ScreeningResult.from_dict` reads it back, so
+every report drawn from the read-back result equals the original's. The map
+context (whole features around the site) and the county outline are not kept:
+they come from the store the screening read (:func:`gisplan.screening.read_result`).
 """
 
 from __future__ import annotations
@@ -143,7 +150,8 @@ class Verdict(_MappingMixin):
         known["counts"] = dict(data.get("counts") or {})
         known["rules"] = dict(data.get("rules") or {})
         known["overall_label"] = known["overall_label"] or ""
-        return cls(**known, extra={k: v for k, v in data.items() if k not in names})
+        # ``groups`` is derived from the findings (written again by to_dict), never kept as data
+        return cls(**known, extra={k: v for k, v in data.items() if k not in names and k != "groups"})
 
     @property
     def groups(self) -> list[dict]:
@@ -200,6 +208,9 @@ class ScreeningResult:
         ``zone_label``, ``overlap_m2`` or ``distance_m`` ...).
     element_geoms : list
         The overlap geometry (CGCS2000) of each element row.
+    recorded : dict
+        Of a result read back from JSON (:meth:`from_dict`): what is taken as
+        the screening wrote it rather than computed again (``three_lines``).
     """
 
     site: Any
@@ -223,6 +234,7 @@ class ScreeningResult:
     element_nearby_rows: list = field(default_factory=list, repr=False)
     map_context: dict | None = field(default=None, repr=False)
     county_outline: Any = field(default=None, repr=False)
+    recorded: dict = field(default_factory=dict, repr=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- tables (built on first use) --------------------------------------------------
@@ -240,7 +252,8 @@ class ScreeningResult:
 
     def _piece_geometry(self, rows: list, kinds: tuple[str, ...] | None) -> list:
         by_key = {(r["kind"], int(r["feature_id"])): g for r, g in zip(self.piece_rows, self.piece_geoms)}
-        return [by_key.get((r.get("kind", "control_units"), int(r["feature_id"]))) for r in rows]
+        return [by_key.get((r.get("kind", "control_units"), int(r["feature_id"])))
+                if r.get("feature_id") is not None else None for r in rows]
 
     @property
     def control_units(self):
@@ -274,9 +287,23 @@ class ScreeningResult:
         """Per layer kind, the whole features within the search buffer (for maps).
 
         Read from the store at screening time (``gisplan.screen(..., context=True)``,
-        the default); empty for a screening made with ``context=False``.
+        the default) or attached to a result read back from JSON
+        (:func:`gisplan.read_result` with the store it was screened on).
+
+        Raises
+        ------
+        StoreError
+            The result holds no map context (screened with ``context=False``,
+            or read back without its store): a map drawn without the zones
+            around the site would mislead, so it is refused.
         """
-        return self.map_context or {}
+        if self.map_context is None:
+            from .errors import StoreError
+
+            raise StoreError("this result holds no map context (screened with context=False, or read back from JSON "
+                             "without its store): screen with context=True, or read it back with "
+                             "gisplan.read_result(data, store=...) from the store it was screened on")
+        return self.map_context
 
     @property
     def county(self):
@@ -339,27 +366,97 @@ class ScreeningResult:
                                 geometry=[self.footprint], crs=_CGCS2000)
 
     # -- outputs ---------------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        """The JSON report as plain Python data."""
+    def to_dict(self, *, full: bool = False) -> dict:
+        """The JSON report as plain Python data.
+
+        ``full=True`` adds a ``record`` section after the report's keys (which
+        stay as they are): what reports and maps are drawn from besides the
+        report's tables, so that :meth:`from_dict` gives back a result whose
+        reports equal this one's (see :func:`gisplan.result_record.record_of`).
+        """
         from .report import result_to_dict
 
-        return result_to_dict(self)
+        out = result_to_dict(self)
+        if full:
+            from .result_record import record_of
 
-    def to_json(self, path: str | os.PathLike | None = None) -> str:
-        """The JSON report as text; written to ``path`` too when given."""
+            out["record"] = record_of(self)
+        return out
+
+    def to_json(self, path: str | os.PathLike | None = None, *, full: bool = False) -> str:
+        """The JSON report as text; written to ``path`` too when given (``full``: as :meth:`to_dict`)."""
         from .report import result_to_json
 
-        return result_to_json(self, path)
+        return result_to_json(self, path, full=full)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ScreeningResult:
+        """The result :meth:`to_dict` wrote, read back.
+
+        With the ``record`` section (``to_dict(full=True)``) every report (JSON,
+        text summary, XLSX, DOCX, PDF, maps, layers) drawn from the read-back
+        result equals the original's, once the map context is attached from the
+        store the screening read (:func:`gisplan.screening.read_result`; without
+        it a map refuses with :class:`~gisplan.errors.StoreError` rather than
+        draw the site without the zones around it). Without the ``record``
+        section, the tables are those of the JSON report (no feature ids, no
+        geometry): the JSON and the text summary can be drawn, the XLSX too
+        with the store (its location names the counties of the store's
+        outline), maps and the DOCX/PDF cannot.
+
+        Raises
+        ------
+        InputError
+            ``data`` is not a screening's JSON report (or its record is of a newer version).
+        """
+        from .result_record import result_from_dict
+
+        return result_from_dict(cls, Verdict, data)
+
+    @classmethod
+    def from_json(cls, source: str | os.PathLike) -> ScreeningResult:
+        """:meth:`from_dict` of a JSON text, or of the JSON file at ``source`` (a path)."""
+        import json
+
+        from .errors import InputError
+
+        text = source
+        if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith("{")):
+            try:
+                with open(source, encoding="utf-8") as fh:
+                    text = fh.read()
+            except OSError as exc:
+                raise InputError(f"cannot read the screening JSON {os.fspath(source)}: "
+                                 f"{exc.strerror or exc}") from None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InputError(f"not a screening's JSON report ({exc})") from None
+        return cls.from_dict(data)
+
+    @property
+    def has_geometry(self) -> bool:
+        """Whether the result holds its site's geometry (false when read back from a JSON report without its record)."""
+        return self.footprint is not None
+
+    def _need_geometry(self) -> None:
+        if self.footprint is None:
+            from .errors import InputError
+
+            raise InputError("this result was read back from a JSON report without its record section: maps and "
+                             "the DOCX/PDF need the geometry (write it with to_dict(full=True) or to_json(full=True))")
 
     def to_html(self, path: str | os.PathLike, **kwargs):
         """Write the interactive HTML map (options as ``--html-map``; ``raster="NAME"`` draws a raster of the store
         under the zoning)."""
+        self._need_geometry()
         from .render.html_map import write_html_map
 
         return write_html_map(self, path, **kwargs)
 
     def to_docx(self, path: str | os.PathLike, *, lang: str = "zh", raster: str | None = None):
         """Write the EIA report section (DOCX) with its map (``raster``: as :meth:`to_png`)."""
+        self._need_geometry()
         from .render.eia_outputs import write_eia_outputs
 
         return write_eia_outputs(self, docx=path, lang=lang, raster=raster)
@@ -377,6 +474,7 @@ class ScreeningResult:
         ``.kmz`` (Google Earth, 奥维) or ``.dxf`` (CAD, in the site's Gauss-Kruger zone); see
         :func:`gisplan.render.layers_out.write_layers`.
         """
+        self._need_geometry()
         from .render.layers_out import write_layers
 
         return write_layers(self, path)
@@ -388,6 +486,7 @@ class ScreeningResult:
         ``figure_png``: the map already drawn (:func:`gisplan.render.static_map.static_map_png`), so a
         caller writing PNG, DOCX and PDF draws it once.
         """
+        self._need_geometry()
         from .render.pdf_report import write_pdf
 
         return write_pdf(self, path, lang=lang, raster=raster, figure_png=figure_png)
@@ -397,6 +496,7 @@ class ScreeningResult:
 
         ``raster="NAME"`` draws the store's raster NAME (e.g. ``"landcover_demo"``) under the zoning.
         """
+        self._need_geometry()
         from .render.static_map import write_static_map
 
         return write_static_map(self, path, lang=lang, raster=raster)
@@ -414,12 +514,14 @@ class ScreeningResult:
 
     def explore(self, **kwargs):
         """Interactive folium map (offline); options as :func:`gisplan.render.html_map.html_map`."""
+        self._need_geometry()
         from .render.html_map import html_map
 
         return html_map(self, **kwargs)
 
     def plot(self, ax=None, **kwargs):
         """Quick matplotlib map of units, zones and the site; returns the Axes."""
+        self._need_geometry()
         from .render.notebook import plot_result
 
         return plot_result(self, ax=ax, **kwargs)

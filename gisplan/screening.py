@@ -16,14 +16,14 @@ import numpy as np
 
 from .crs import CGCS2000
 from .engine.single import ZONE_KINDS, screen_site
-from .errors import InputError
+from .errors import InputError, StoreError
 from .project_info import project_form
 from .result import CATEGORIES, ScreeningResult
 from .sites import MAX_BUFFER_M, Site, read_site, site_from_geometry
 from .store import Store
 from .stores import as_store
 
-__all__ = ["screen", "ScreeningResult", "ZONE_KINDS", "CATEGORIES"]
+__all__ = ["screen", "read_result", "attach_map_context", "ScreeningResult", "ZONE_KINDS", "CATEGORIES"]
 
 
 def _as_site(site, source_crs: str | None) -> Site:
@@ -122,3 +122,75 @@ def screen(
                        parameters={"industry": industry if isinstance(industry, str) or industry is None else match.query,
                                    "national_major": national_major},
                        verdict_options={"national_major": national_major}, project_fields=form, context=context)
+
+
+def attach_map_context(result: ScreeningResult, store: Store) -> ScreeningResult:
+    """Give a read-back result its map context and county outline, read now from ``store``.
+
+    ``store`` must be the store (the very version) the screening read; the
+    caller checks that (:func:`read_result` compares the layer versions,
+    ``gisplan serve`` the kept version's checksum).
+    """
+    from .engine.single import county_outline, map_context
+    from .geometry import to_equal_area
+
+    counties = sorted({r["county"] for r in result.unit_rows if r.get("county")}, key=str)
+    result.county_outline = county_outline(store, counties)
+    if result.footprint is not None:  # a JSON report without its record has no site geometry: no map context
+        buffer = result.parameters.get("buffer_m")
+        result.map_context = map_context(store, to_equal_area(result.footprint), 5000.0 if buffer is None else buffer)
+    return result
+
+
+def read_result(data, store: Store | str | os.PathLike | None = None) -> ScreeningResult:
+    """A screening result read back from its JSON, with its maps' context from the store it read.
+
+    Parameters
+    ----------
+    data : dict, str or path
+        ``ScreeningResult.to_dict(full=True)`` (or its JSON text, or a file of it:
+        ``gisplan screen --json`` writes the report without the ``record``
+        section, enough for the JSON, the text summary and the XLSX).
+    store : Store or path, optional
+        The store the screening read. Its layer versions must be those the
+        result names (``store.layers``), else :class:`~gisplan.errors.StoreError`:
+        a map drawn over other data would show zones the screening did not
+        weigh. Default: the store at the path the result names, when it is
+        there and holds those versions; otherwise maps refuse with that error.
+
+    Returns
+    -------
+    ScreeningResult
+        Its reports equal the original's (:meth:`~gisplan.result.ScreeningResult.from_dict`).
+
+    Examples
+    --------
+    >>> import gisplan                                                       # doctest: +SKIP
+    >>> data = gisplan.screen("data/sites/industrial_park_yanji.geojson",
+    ...                       "layers/demo_yanbian.gpkg").to_dict(full=True)    # doctest: +SKIP
+    >>> read_result(data).to_docx("again.docx")                              # doctest: +SKIP
+    """
+    if isinstance(data, ScreeningResult):
+        result = data
+    elif isinstance(data, dict):
+        result = ScreeningResult.from_dict(data)
+    else:
+        result = ScreeningResult.from_json(data)
+    wanted = result.store.get("layers")
+    if store is None:
+        from pathlib import Path
+
+        path = result.store.get("path")
+        if not path or not Path(path).is_file():
+            return result
+        try:
+            named = as_store(path)
+            same = named.versions() == wanted
+        except (StoreError, InputError):
+            return result
+        return attach_map_context(result, named) if same else result
+    store = as_store(store)
+    if store.versions() != wanted:
+        raise StoreError(f"the store {getattr(store, 'path', store)} does not hold the layer versions this screening "
+                         "read; its maps cannot be drawn from it (give the store it was screened on)")
+    return attach_map_context(result, store)

@@ -105,7 +105,13 @@ def three_lines(hit_rows, nearby_rows, area_m2: float, layers, buffer_m: float |
 
 
 def three_lines_of(result) -> list[dict]:
-    """:func:`three_lines` of a :class:`~gisplan.result.ScreeningResult` (its rows, store layers and search distance)."""
+    """:func:`three_lines` of a :class:`~gisplan.result.ScreeningResult` (its rows, store layers and search distance).
+
+    A result read back from JSON gives them as the screening wrote them (its ``recorded`` copy).
+    """
+    recorded = (getattr(result, "recorded", None) or {}).get("three_lines")
+    if recorded is not None:
+        return [dict(line) for line in recorded]
     layers = ((getattr(result, "store", None) or {}).get("layers") or {}).keys()
     params = getattr(result, "parameters", None) or {}
     return three_lines(list(getattr(result, "hit_rows", None) or []), list(getattr(result, "nearby_rows", None) or []),

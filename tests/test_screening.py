@@ -14,6 +14,7 @@ from _site_fixtures import write_site
 from conftest import GEOD, PROTECTED, REDLINE, UNITS, WATER, geod_area, rel
 
 import gisplan
+from gisplan.errors import StoreError
 from gisplan.screening import screen
 
 TOL = 2e-6  # relative; the engine's equal-area plane versus geodesic edges over ~100 m
@@ -181,5 +182,8 @@ def test_result_holds_its_map_context_as_data(store_path, tmp_path):
     again.to_png(tmp_path / "map.png")
     assert (tmp_path / "map.png").stat().st_size > 10_000
     bare = screen(box, store_path, industry="公路", context=False)
-    assert bare.context == {} and bare.county is None and bare.to_dict()["by_category"] == r.to_dict()["by_category"]
+    assert bare.county is None and bare.to_dict()["by_category"] == r.to_dict()["by_category"]
+    with pytest.raises(StoreError, match="no map context"):  # a map without the zones around the site: refused
+        bare.to_png(tmp_path / "bare.png")
+    assert not (tmp_path / "bare.png").exists()
     pickle.loads(pickle.dumps(bare))

@@ -430,25 +430,51 @@ def test_a_screening_over_the_time_limit_gets_504_and_the_pool_recovers():
         pool.close()
 
 
-def test_reports_are_drawn_again_from_the_upload_when_the_pickle_cannot_be_read(demo_store, tmp_path):
+def test_reports_are_drawn_again_from_the_upload_when_an_old_pickle_cannot_be_read(demo_store, tmp_path):
+    import sqlite3
+    import time
+
     import openpyxl
 
     from gisplan.serve import engine
+    from gisplan.serve.record import Record
 
     saved = dict(engine._STATE)
+    data_dir = tmp_path / "data"
     try:
-        engine.init_worker(str(demo_store), str(tmp_path / "stores"))
-        upload = tmp_path / "0123456789abcdef.geojson"
+        engine.init_worker(str(demo_store), str(data_dir / "stores"))
+        record = Record(data_dir)
+        sid = record.new_id()
+        upload = record.upload_path(sid, ".geojson")
         upload.write_bytes(SITE.read_bytes())
-        out = engine.screen_upload(str(upload), SITE.name, {"industry": "C26", "buffer": 5000.0})
-        sha = out["store"]["sha256"]
-        first = engine.render_output(out["pickle"], sha, str(tmp_path / "a"), "report.xlsx", "zh")
-        again = {"upload": str(upload), "client": SITE.name, "params": out["params"],
-                 "generated_at": json.loads(out["json"])["generated_at"], "store_name": demo_store.name}
-        second = engine.render_output(b"not a pickle", sha, str(tmp_path / "b"), "report.xlsx", "zh", again)
+        out = engine.screen_and_record(sid, str(upload), SITE.name, {"industry": "C26", "buffer": 5000.0}, "local",
+                                       "127.0.0.1", str(data_dir), time.monotonic() + 600, 600)
+        assert "body" in out, out
+        row = record.get(sid)
+        text, kept, pickled = record.result_data(sid)
+        assert kept and pickled is None  # recorded as JSON: no pickle
+        first = engine.render_output(sid, str(data_dir), row.store_sha256, str(tmp_path / "a"), "report.xlsx", "zh")
+        # a screening recorded by an older gisplan whose pickle this one cannot load
+        con = sqlite3.connect(data_dir / "record.sqlite")
+        con.execute("UPDATE screenings SET result_record = NULL, result_pickle = ? WHERE id = ?", (b"not a pickle", sid))
+        con.commit()
+        con.close()
+        again = {"upload": str(upload), "client": SITE.name, "params": row.params,
+                 "generated_at": json.loads(text)["generated_at"], "store_name": demo_store.name}
+        second = engine.render_output(sid, str(data_dir), row.store_sha256, str(tmp_path / "b"), "report.xlsx", "zh",
+                                      again)
         assert first == second == {"file": "report.xlsx"}
-        refused = engine.render_output(b"not a pickle", sha, str(tmp_path / "c"), "report.xlsx", "zh")
+        refused = engine.render_output(sid, str(data_dir), row.store_sha256, str(tmp_path / "c"), "report.xlsx", "zh")
         assert refused["status"] == 500 and "Traceback" not in refused["error"]
+        # a damaged JSON record is screened again the same way
+        con = sqlite3.connect(data_dir / "record.sqlite")
+        con.execute("UPDATE screenings SET result_record = '{\"version\": 1, \"site\"', result_pickle = x'' WHERE id = ?",
+                    (sid,))
+        con.commit()
+        con.close()
+        third = engine.render_output(sid, str(data_dir), row.store_sha256, str(tmp_path / "d"), "report.xlsx", "zh",
+                                     again)
+        assert third == {"file": "report.xlsx"}
     finally:
         engine._STATE.clear()
         engine._STATE.update(saved)
@@ -458,6 +484,7 @@ def test_reports_are_drawn_again_from_the_upload_when_the_pickle_cannot_be_read(
         return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
 
     assert cells(tmp_path / "a" / "report.xlsx") == cells(tmp_path / "b" / "report.xlsx")
+    assert cells(tmp_path / "a" / "report.xlsx") == cells(tmp_path / "d" / "report.xlsx")
 
 
 def test_the_project_form_goes_through_gisplan_screen_and_its_checks_speak_the_pages_words(server):

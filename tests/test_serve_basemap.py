@@ -106,7 +106,7 @@ def test_serve_refuses_a_vector_basemap_with_exit_2(demo_store, tmp_path):
 
 
 def test_a_url_basemap_is_allowed_by_the_pages_content_policy():
-    from gisplan.serve.app import _tile_origins
+    from gisplan.serve.http import tile_origins as _tile_origins
 
     spec = basemap_spec("https://t{s}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=K")
     origins = _tile_origins(spec).split()

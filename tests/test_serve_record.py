@@ -231,3 +231,50 @@ def test_damaged_xlsx_and_zip_slip_are_one_line_400_naming_what_was_sent(store, 
     finally:
         srv.stop()
     assert os.listdir(tmp_path / "data" / "uploads") == []
+
+
+def test_screenings_are_kept_as_json_and_an_older_pickled_one_is_read_once(store, tmp_path):
+    """A new screening's row holds JSON only (its report and the record section), no pickle; a screening recorded
+    pickled by an older gisplan still opens: its pickle is read once, its record kept as JSON in its place."""
+    import json
+    import pickle
+
+    from gisplan.screening import screen
+
+    data = tmp_path / "data"
+    srv = Server(store, data).start()
+    try:
+        with local_client(srv) as c:
+            first = c.post("/api/screen", files={"file": (SITE.name, SITE.read_bytes())}, data={"industry": "C26"})
+            assert first.status_code == 200, first.text
+            sid = first.json()["id"]
+            con = sqlite3.connect(data / "record.sqlite")
+            text, kept, pickled = con.execute("SELECT result_json, result_record, result_pickle FROM screenings "
+                                              "WHERE id = ?", (sid,)).fetchone()
+            assert bytes(pickled) == b"" and json.loads(kept)["version"] == 1
+            assert json.loads(kept)["rows"]["control_units"][0]["code"] == UNIT
+            from_json = c.get(f"/api/screenings/{sid}/report.xlsx")
+            assert from_json.status_code == 200, from_json.text
+            # the same screening as an older gisplan recorded it: the result pickled, no JSON record
+            result = screen(SITE, store, industry="C26")
+            recorded = json.loads(text)
+            result.generated_at, result.store = recorded["generated_at"], recorded["store"]
+            result.site.path = SITE.name  # as the server reads an upload: the client's file name
+            result.map_context = result.county_outline = None
+            con.execute("UPDATE screenings SET result_record = NULL, result_pickle = ? WHERE id = ?",
+                        (pickle.dumps(result), sid))
+            con.commit()
+            shutil.rmtree(data / "outputs" / sid)
+            from_pickle = c.get(f"/api/screenings/{sid}/report.xlsx")
+            assert from_pickle.status_code == 200, from_pickle.text
+            assert _xlsx_cells(from_pickle.content) == _xlsx_cells(from_json.content)
+            kept_now, pickled_now = con.execute("SELECT result_record, result_pickle FROM screenings WHERE id = ?",
+                                                (sid,)).fetchone()
+            assert bytes(pickled_now) == b"" and json.loads(kept_now) == json.loads(kept)  # read once: JSON now
+            site = c.get(f"/api/screenings/{sid}/site")
+            assert site.status_code == 200 and [f["properties"]["role"] for f in site.json()["features"]] == ["site"]
+            docx = c.get(f"/api/screenings/{sid}/report.docx")
+            assert docx.status_code == 200 and docx.content[:2] == b"PK"
+            con.close()
+    finally:
+        srv.stop()

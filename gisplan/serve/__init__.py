@@ -11,7 +11,15 @@ record
 auth
     Accounts (argon2 hashes), sessions, CSRF tokens, login rate limiting, API tokens.
 app
-    The FastAPI application factory (page + API).
+    The FastAPI application factory: what the routes share, middleware, error answers.
+context
+    What every route reaches (:class:`~gisplan.serve.context.ServeContext`) and who is asking (session, API
+    token, CSRF, admin).
+http
+    The error answer, the middleware and the upload and form helpers the routes share.
+routes
+    The routes by concern, one ``APIRouter`` each: ``pages``, ``auth``, ``screening``, ``record``, ``store``,
+    ``basemap``, ``admin``.
 """
 
 from __future__ import annotations

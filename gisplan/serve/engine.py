@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import re
 import time
 from contextlib import contextmanager
@@ -253,14 +252,51 @@ def _version(digest: str):
 
 def _attach_context(result, digest: str) -> None:
     """Give a kept result its map context again, read from the store version it was screened on."""
-    from ..engine.single import county_outline, map_context
-    from ..geometry import to_equal_area
+    from ..screening import attach_map_context
 
-    store = _version(digest)
-    buffer = result.parameters.get("buffer_m", 5000.0)
-    counties = sorted({r["county"] for r in result.unit_rows if r.get("county")}, key=str)
-    result.map_context = map_context(store, to_equal_area(result.footprint), buffer)
-    result.county_outline = county_outline(store, counties)
+    attach_map_context(result, _version(digest))
+
+
+def _kept_result(sid: str, data_dir: str, store_sha256: str, again: dict | None):
+    """The recorded result of screening ``sid``, read back from its JSON (:meth:`ScreeningResult.from_dict`).
+
+    A screening recorded pickled (by an older gisplan) is read from its pickle
+    once -- our own record, written by ``screen_upload`` then -- and its JSON
+    record section kept in the pickle's place. When there is neither, or the
+    pickle cannot be loaded (another gisplan version) or the JSON is damaged, ``again`` (the kept
+    upload, its client name, the parameters, the original ``generated_at`` and
+    store name) screens it once more on the same store version.
+    """
+    from ..result import ScreeningResult
+    from ..result_record import record_of
+
+    record = _record(data_dir)
+    kept = record.result_data(sid)
+    if kept is None:
+        raise StoreError("no such screening in the record")
+    text, record_text, pickled = kept
+    if record_text:
+        try:
+            data = json.loads(text)
+            data["record"] = json.loads(record_text)
+            return ScreeningResult.from_dict(data)
+        except (ValueError, TypeError, KeyError, AttributeError):  # a damaged record: screened again, as a pickle
+            if not again:
+                raise
+            return _rescreen(again, store_sha256)
+    try:
+        if not pickled:
+            raise ValueError("no kept result")
+        import pickle
+
+        result = pickle.loads(pickled)  # our own record, written by screen_upload of an older gisplan
+        section = json.dumps(record_of(result), ensure_ascii=False)
+    except Exception:
+        if not again:
+            raise
+        return _rescreen(again, store_sha256)
+    record.keep_result_record(sid, section)  # read once: JSON from now on
+    return result
 
 
 _ABS_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
@@ -439,21 +475,15 @@ def _keep_store_name(result, info: dict) -> None:
     result.store = dict(result.store, path=info["name"], sha256=info["sha256"])
 
 
-def _pickle_result(result) -> bytes:
-    """The full result as bytes, without its map context (read again from the kept store version)."""
-    result.map_context = None  # read again from the kept store version when a map is drawn
-    result.county_outline = None
-    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-
-
 def screen_upload(path: str, client_name: str, opts: dict) -> dict:
     """Read and screen an uploaded site against the worker's store.
 
     Returns
     -------
     dict
-        ``json`` (exactly ``gisplan screen --json``), ``pickle`` (the full result,
-        to render reports later), ``verdict``, ``site_name``, ``store`` (name,
+        ``json`` (exactly ``gisplan screen --json``), ``record`` (the JSON of the
+        ``record`` section of ``to_dict(full=True)``: with ``json``, what reports
+        are rendered from later), ``verdict``, ``site_name``, ``store`` (name,
         sha256, layer versions), ``params``; or ``error`` and ``status``.
     """
     def run() -> dict:
@@ -474,7 +504,9 @@ def screen_upload(path: str, client_name: str, opts: dict) -> dict:
         params.update(form)
         text = result.to_json()
         verdict = record_verdict(result.verdict.get("overall"), result.coverage)
-        return {"json": text, "pickle": _pickle_result(result),
+        from ..result_record import record_of
+
+        return {"json": text, "record": json.dumps(record_of(result), ensure_ascii=False),
                 "verdict": verdict, "site_name": result.project.get("name") or site.name or Path(client_name).stem,
                 "store": info, "params": params, "seconds": time.perf_counter() - t0,
                 "search": search_text(result, params)}
@@ -532,7 +564,7 @@ def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user:
 
     The upload (already written by the server under its generated name) is
     fsync'ed with its folder (on a helper thread, while the site is screened), then the row (parameters, store name, layer
-    versions and checksum, result JSON, pickled result) and its audit line are
+    versions and checksum, result JSON and its record section) and its audit line are
     committed in one transaction (``synchronous=FULL``): when this returns,
     the screening survives a ``kill -9`` of the server or a power cut. Nothing
     is committed once ``deadline`` (``time.monotonic()``, shared by the
@@ -578,7 +610,7 @@ def screen_and_record(sid: str, upload: str, client_name: str, opts: dict, user:
         record.add_screening(sid=sid, user=user, site_name=out["site_name"], client_filename=client_name,
                              upload=Path(upload), params=out["params"], store_name=out["store"]["name"],
                              store_versions=out["store"]["layers"], store_sha256=out["store"]["sha256"],
-                             verdict=out["verdict"], result_json=out["json"], result_pickle=out["pickle"], ip=ip,
+                             verdict=out["verdict"], result_json=out["json"], result_record=out["record"], ip=ip,
                              search=out.get("search", ""))
         text = out["json"].lstrip()
         body = '{"id": ' + json.dumps(sid) + (", " + text[1:] if text.strip() != "{}" else "}")
@@ -623,18 +655,17 @@ def _render_lock(folder: Path):
         os.close(fd)
 
 
-def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, lang: str,
+def render_output(sid: str, data_dir: str, store_sha256: str, out_dir: str, name: str, lang: str,
                   again: dict | None = None, basemap=None) -> dict:
-    """Render one output (``report.docx|xlsx|png|pdf``, ``map.html`` or ``layers.gpkg|kmz``) of a kept result into
-    ``out_dir``.
+    """Render one output (``report.docx|xlsx|png|pdf``, ``map.html`` or ``layers.gpkg|kmz``) of the recorded
+    screening ``sid`` of the record in ``data_dir`` into ``out_dir``.
 
     A file once written is never rewritten, so every later download is identical.
-    The map context (features around the site) is read from the store version
-    ``store_sha256`` kept in the data folder: never from a newer store.
-    When the pickled result cannot be loaded (e.g. written by another gisplan
-    version), ``again`` (the kept upload, its client name, the parameters, the
-    original ``generated_at`` and store name) screens it once more on that
-    same store version. ``basemap`` (a :class:`~gisplan.render.basemap.BasemapSpec`)
+    The result is read back from the record's JSON (see :func:`_kept_result`:
+    an older record's pickle is read once, an unreadable one screened again
+    with ``again``). The map context (features around the site) is read from
+    the store version ``store_sha256`` kept in the data folder: never from a
+    newer store. ``basemap`` (a :class:`~gisplan.render.basemap.BasemapSpec`)
     is drawn under the HTML map and the PNG map. ``report.pdf`` is the whole
     report (:meth:`~gisplan.result.ScreeningResult.to_pdf`); the DOCX and the PDF
     take the PNG map of the same folder as their figure (rendered first when missing).
@@ -653,12 +684,7 @@ def render_output(pickled: bytes, store_sha256: str, out_dir: str, name: str, la
         target_dir = Path(out_dir)
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / name
-        try:
-            result = pickle.loads(pickled)  # our own record, written by screen_upload
-        except Exception:
-            if not again:
-                raise
-            result = _rescreen(again, store_sha256)
+        result = _kept_result(sid, data_dir, store_sha256, again)
         _attach_context(result, store_sha256)
         pause_hook("render")
         if name in ("report.docx", "report.pdf"):  # the map drawn once: the PNG, the DOCX's and the PDF's figure
@@ -848,19 +874,22 @@ def import_rules_file(path: str, client_name: str, opts: dict) -> dict:
     return _guard(run, {path: client_name, str(Path(path).parent): ""})
 
 
-def site_geojson(pickled: bytes, again: dict | None = None) -> dict:
-    """The site and its screened footprint of a kept screening, as GeoJSON (to show a reopened screening).
+def site_geojson(sid: str, data_dir: str, again: dict | None = None) -> dict:
+    """The site and its screened footprint of the recorded screening ``sid``, as GeoJSON (to show a reopened
+    screening).
 
-    The pickled result holds both; when it cannot be read (another gisplan
-    version), the kept upload is read again with the recorded options
-    (the site alone, no footprint).
+    The recorded result holds both (an older record's pickle is read once, see
+    :func:`_kept_result`); when it cannot be read (another gisplan version),
+    the kept upload is read again with the recorded options (the site alone, no footprint).
     """
     def run() -> dict:
         import shapely
 
         try:
-            result = pickle.loads(pickled)
+            result = _kept_result(sid, data_dir, "", None)
             site, footprint = result.site.geometry, result.footprint
+            if site is None:
+                raise ValueError("no geometry kept")
         except Exception:
             if not again:
                 raise

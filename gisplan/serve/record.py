@@ -2,19 +2,26 @@
 
 Layout of the data folder::
 
-    record.sqlite            screenings (with the full result, pickled, to render reports
-                             from later), audit log, sessions (WAL journal)
+    record.sqlite            screenings (with the result JSON and its record section, to render
+                             reports from later), audit log, sessions (WAL journal)
     uploads/<id><.ext>       the uploaded site file, under a generated name
     stores/<sha256>.gpkg     every store version screened on (a real copy: reflink or copy), so
                              maps and reports are drawn from the version a screening read
     outputs/<id>/<lang>/     reports rendered on first download, then served as they are
 
 Every screening's row (parameters, the store's layer versions and checksum,
-the result JSON and the pickled result) is committed (``synchronous=FULL``), and
+the result JSON and the record section ``ScreeningResult.to_dict(full=True)``
+adds to it) is committed (``synchronous=FULL``), and
 its upload fsync'ed, before the HTTP response returns, so a restart, a
 ``kill -9`` or a power cut loses nothing. The screening worker that ran it
 commits it (:func:`gisplan.serve.engine.screen_and_record`); the server process
 writes sessions and the other audit lines. Both open the same WAL database.
+
+Screenings recorded by gisplan before results were kept as JSON hold the
+result pickled (``result_pickle``): the worker that first draws a report of one
+reads the pickle once and keeps its record section as JSON in its place
+(:meth:`Record.keep_result_record`); a pickle that cannot be read is screened
+again from the kept upload, on the kept store version.
 """
 
 from __future__ import annotations
@@ -48,7 +55,8 @@ CREATE TABLE IF NOT EXISTS screenings (
     store_sha256 TEXT NOT NULL,
     verdict TEXT NOT NULL,
     result_json TEXT NOT NULL,
-    result_pickle BLOB NOT NULL
+    result_pickle BLOB NOT NULL,
+    result_record TEXT
 );
 CREATE INDEX IF NOT EXISTS screenings_user ON screenings(user, created_at);
 CREATE TABLE IF NOT EXISTS screening_search (
@@ -207,6 +215,12 @@ class Record:
                 self._db.execute("ALTER TABLE sessions ADD COLUMN stamp TEXT NOT NULL DEFAULT ''")
             except sqlite3.OperationalError:  # another process added it meanwhile
                 pass
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(screenings)")}
+        if "result_record" not in columns:  # a record made when results were pickled: they are read once
+            try:
+                self._db.execute("ALTER TABLE screenings ADD COLUMN result_record TEXT")
+            except sqlite3.OperationalError:  # another process added it meanwhile
+                pass
         self._index_older_screenings()
 
     def _index_older_screenings(self) -> None:
@@ -255,8 +269,12 @@ class Record:
 
     def add_screening(self, *, sid: str, user: str, site_name: str, client_filename: str, upload: Path,
                       params: dict, store_name: str, store_versions: dict, store_sha256: str, verdict: str,
-                      result_json: str, result_pickle: bytes, ip: str, search: str = "") -> None:
+                      result_json: str, result_record: str, ip: str, search: str = "") -> None:
         """Store one screening and its audit line in one committed transaction (the upload is already on disk).
+
+        ``result_json`` is the JSON report as the client got it; ``result_record``
+        the JSON of its ``record`` section (``ScreeningResult.to_dict(full=True)``),
+        what reports and maps are drawn from later.
 
         ``search`` holds the words the record is searched by besides the site and
         file names (project form, industry, verdict, unit codes; see
@@ -264,14 +282,14 @@ class Record:
         """
         values = (sid, now_iso(), user, site_name, client_filename, upload.relative_to(self.dir).as_posix(),
                   json.dumps(params, ensure_ascii=False), store_name, json.dumps(store_versions, ensure_ascii=False),
-                  store_sha256, verdict, result_json, sqlite3.Binary(result_pickle))
+                  store_sha256, verdict, result_json, sqlite3.Binary(b""), result_record)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute(
                     "INSERT INTO screenings (id, created_at, user, site_name, client_filename, upload, params, "
-                    "store_name, store_versions, store_sha256, verdict, result_json, result_pickle) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+                    "store_name, store_versions, store_sha256, verdict, result_json, result_pickle, result_record) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
                 self._db.execute("INSERT OR REPLACE INTO screening_search (id, words) VALUES (?, ?)",
                                  (sid, search.casefold()))
                 self._audit(user, "screen", f"{sid} {client_filename} -> {verdict}", ip)
@@ -314,11 +332,29 @@ class Record:
             values = cur.fetchone()
         return _row(values) if values else None
 
-    def result_pickle(self, sid: str) -> bytes | None:
-        """The pickled full result of a screening, or None."""
+    def result_data(self, sid: str) -> tuple[str, str | None, bytes | None] | None:
+        """``(result JSON, its record section's JSON, pickled result)`` of a screening, or None.
+
+        A screening recorded as JSON has no pickle (None); one recorded before
+        (pickled) has no record section until :meth:`keep_result_record` gives it one.
+        """
         with self._lock:
-            values = self._db.execute("SELECT result_pickle FROM screenings WHERE id = ?", (sid,)).fetchone()
-        return bytes(values[0]) if values else None
+            values = self._db.execute("SELECT result_json, result_record, result_pickle FROM screenings WHERE id = ?",
+                                      (sid,)).fetchone()
+        if not values:
+            return None
+        text, record, pickled = values
+        return text, record or None, bytes(pickled) if pickled else None
+
+    def keep_result_record(self, sid: str, result_record: str) -> bool:
+        """Keep the record section of a screening recorded pickled, and drop its pickle (committed at once).
+
+        Returns whether it was kept (False: the screening has one already, or is gone).
+        """
+        with self._lock:
+            cur = self._db.execute("UPDATE screenings SET result_record = ?, result_pickle = x'' WHERE id = ? AND "
+                                   "(result_record IS NULL OR result_record = '')", (result_record, sid))
+        return cur.rowcount == 1
 
     def result_json(self, sid: str) -> str | None:
         """The stored result JSON text of a screening, or None."""
