@@ -749,9 +749,9 @@ class Store:
 
     def versions(self) -> dict[str, str]:
         """Per kind, the source checksum and import time: what a report footer cites."""
-        meta = self.meta()
+        records = self._plain_records(META_LAYER) if META_LAYER in self._layers else None  # without pandas
         out = {}
-        for _, r in meta.iterrows():
+        for r in records if records is not None else (r for _, r in self.meta().iterrows()):
             sha = str(r["source_sha256"] or "")
             origin = f"source sha256 {sha[:12]}" if sha else str(r["source"] or "no source file")
             out[r["kind"]] = f"{r['features']} features, {origin}, imported {r['imported_at']}"
@@ -784,31 +784,38 @@ class Store:
         """
         if name not in self._layers:
             return None
-        if type(self)._read_frame is Store._read_frame:
-            self._verify(name)
-            try:
-                info = self._reader.fetchall(f"PRAGMA table_info({_quote(name)})")
-                cols, rows = self._reader.query(f"SELECT * FROM {_quote(name)} ORDER BY rowid")
-            except sqlite3.Error as exc:
-                raise StoreError(f"store {self.path}: cannot read {name} ({_one_line(exc)}); {self._rebuild_hint()}") from None
-            declared = {r[1]: (r[2] or "").upper().split("(")[0] for r in info}
-            primary = {r[1] for r in info if r[5]}
-            keep = [i for i, c in enumerate(cols) if c not in primary]
-            floats = {i for i in keep if declared.get(cols[i]) in _FLOAT_TYPES}
-            ints = {i for i in keep if declared.get(cols[i]) in _INT_TYPES}
+        self._verify(name)
+        records = self._plain_records(name)
+        return records if records is not None else self.read_table(name).to_dict("records")
 
-            def cell_ok(i: int, v) -> bool:
-                if i in floats:
-                    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
-                if i in ints:
-                    return type(v) is int
-                return isinstance(v, str) and declared.get(cols[i]) not in ("BOOLEAN", "DATE", "DATETIME")
+    def _plain_records(self, name: str) -> list[dict] | None:
+        """The rows of a plain table as :meth:`table_records` describes, else None (unverified: callers check)."""
+        if type(self)._read_frame is not Store._read_frame:
+            return None
+        try:
+            info = self._reader.fetchall(f"PRAGMA table_info({_quote(name)})")
+            cols, rows = self._reader.query(f"SELECT * FROM {_quote(name)} ORDER BY rowid")
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.path}: cannot read {name} ({_one_line(exc)}); {self._rebuild_hint()}") from None
+        if not info:
+            return None
+        declared = {r[1]: (r[2] or "").upper().split("(")[0] for r in info}
+        primary = {r[1] for r in info if r[5]}
+        keep = [i for i, c in enumerate(cols) if c not in primary]
+        floats = {i for i in keep if declared.get(cols[i]) in _FLOAT_TYPES}
+        ints = {i for i in keep if declared.get(cols[i]) in _INT_TYPES}
 
-            plain = all(cell_ok(i, row[i]) for row in rows for i in keep)
-            if plain:
-                return [{cols[i]: (float("nan") if row[i] is None else float(row[i])) if i in floats else row[i]
-                         for i in keep} for row in rows]
-        return self.read_table(name).to_dict("records")
+        def cell_ok(i: int, v) -> bool:
+            if i in floats:
+                return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+            if i in ints:
+                return type(v) is int
+            return isinstance(v, str) and declared.get(cols[i]) not in ("BOOLEAN", "DATE", "DATETIME")
+
+        if not all(cell_ok(i, row[i]) for row in rows for i in keep):
+            return None
+        return [{cols[i]: (float("nan") if row[i] is None else float(row[i])) if i in floats else row[i]
+                 for i in keep} for row in rows]
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, kinds={self.kinds()})"

@@ -519,7 +519,8 @@ class VerdictEngine:
         for _, u in (units if units is not None else pd.DataFrame()).iterrows():
             fid = u.get("feature_id")
             unit_found = self.unit_findings(u["code"], name=u["name"], category=u["category"], county=u.get("county", ""),
-                                            feature_id=None if fid is None or pd.isna(fid) else int(fid))
+                                            feature_id=None if fid is None or (not isinstance(fid, int) and pd.isna(fid))
+                                            else int(fid))  # a plain int needs no pandas
             unit_found = self.element_findings(unit_found, elements)
             for f in unit_found:
                 if f["id"] in findings:
