@@ -578,7 +578,7 @@ class VerdictEngine:
             "unverified_citations": sum(f.get("verified") is False for f in listed),
             "rules": {"statutory": self.rules.describe(),
                       "access_list_clauses": len(self.access) if self.access is not None else 0,
-                      "access_list_demo": bool(self.access is not None and self.access.frame["demo"].astype(int).any())},
+                      "access_list_demo": bool(self.access is not None and self.access.has_demo())},
         }
 
     def overall(self, unit_codes: list[tuple[str, str, str, str, int | None]], zones: list[tuple[str, str, str]],

@@ -49,11 +49,12 @@ def test_json_screening_loads_neither_the_map_stack_nor_frames(store_path, tmp_p
 
 
 def test_json_screening_on_the_demo_store_loads_no_map_stack(demo_store, tmp_path):
-    """The demo store holds an access list (kept as a pandas table) and a raster: pandas loads, frames do not."""
+    """The demo store holds an access list, element zones and a raster: still no frames, no pandas."""
     out = tmp_path / "out.json"
     loaded = _loaded_modules(["screen", SITE, "--store", demo_store, "--industry", "化工", "--json", out], tmp_path)
     assert json.loads(out.read_text(encoding="utf-8"))["rasters"]  # the raster statistics were computed
-    heavy = set(MAP_AND_REPORTS + ("geopandas", "pyogrio"))  # pandas brings pyarrow
+    assert {"rasterio", "exactextract"} <= loaded  # what the raster statistics need
+    heavy = set(MAP_AND_REPORTS + FRAMES + ("pandas",))
     assert not loaded & heavy, sorted(loaded & heavy)
 
 
