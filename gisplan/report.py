@@ -181,16 +181,16 @@ def summary_text(result, lang: str = "zh") -> str:
         f"  {names[0]} {cat['priority'] / 1e4:.2f} ha | {names[1]} {cat['key'] / 1e4:.2f} ha | "
         f"{names[2]} {cat['general'] / 1e4:.2f} ha | {names[3]} {p['outside_coverage_m2'] / 1e4:.2f} ha"
     )
-    for _, u in result.control_units.iterrows():
+    for u in _table_rows(result.unit_rows):
         label = u["category"] if en else u["category_label"]
         lines.append(f"  {u['code']} {u['name']} ({label}): {u['overlap_m2'] / 1e4:.2f} ha, {u['share_of_project']:.1%}")
     planning = _planning_in_store(result)
-    for _, h in result.hits.iterrows():
+    for h in _table_rows(result.hit_rows):
         if h["kind"] in PLANNING_KINDS:  # the three-lines line below says it once
             continue
         kind = h["kind"].replace("_", " ") if en else KIND_LABELS_ZH[h["kind"]]
         lines.append(f"  {'occupies' if en else '占用'} {kind} {h['name']} {h['zone'] if en else h['zone_label']}: {h['overlap_m2'] / 1e4:.2f} ha")
-    for _, n in result.nearby.iterrows():
+    for n in _table_rows(result.nearby_rows):
         if n["kind"] in PLANNING_KINDS:
             continue
         kind = n["kind"].replace("_", " ") if en else KIND_LABELS_ZH[n["kind"]]
@@ -206,6 +206,16 @@ def summary_text(result, lang: str = "zh") -> str:
     lines += verdict_lines(result.verdict, getattr(result, "crossings", []), lang)
     lines += [f"  {'warning' if en else '警告'}: {w}" for w in result.warnings]
     return "\n".join(lines)
+
+
+def _table_rows(rows: list[dict]) -> list[dict]:
+    """A result's rows as its frames hold them (a missing cell is NaN), without building the frames."""
+    return [_NanDict(r) for r in rows]
+
+
+class _NanDict(dict):
+    def __missing__(self, key):
+        return math.nan
 
 
 def _planning_in_store(result) -> list[str]:

@@ -42,7 +42,7 @@ from .coords import (
 from .crs import CGCS2000, EQUAL_AREA, GEOD, gk_epsg_for_lon, parse_crs, transform_geometry
 from .errors import CRSInputError, SiteError
 from .io.safety import check_path_text
-from .io.vector import read_gpkg_arrays, read_vector
+from .io.vector import VectorArrays, read_gpkg_arrays, read_vector
 from ._lazy import instance_of, lazy_module
 from .tables import SiteTable
 
@@ -494,6 +494,8 @@ def _read_raw(path, *, source_crs, layer, encoding, cm, towgs84, dxf_layer, wind
 def _raw_from_vector(path, spec: SourceSpec, layer, encoding, window=None, lean=False, data=None) -> _Raw:
     # ``data``: already read (gisplan.serve.fastread); ``lean``: a plain GeoPackage read without GDAL or frames
     arrays = read_gpkg_arrays(path, layer=layer, encoding=encoding, window=window) if lean and data is None else None
+    if isinstance(data, VectorArrays):  # read already without frames (gisplan.serve.fastread, lean)
+        arrays = data
     if arrays is not None:
         data, file_crs, table = arrays, arrays.crs, SiteTable(arrays.geometry, arrays.columns, arrays.crs)
     else:

@@ -665,6 +665,32 @@ class Store:
             return pd.DataFrame(self._frames[kind][columns])
         return pd.DataFrame.from_records(self._attribute_rows(kind, columns), columns=columns)
 
+    def text_attributes(self, kind: str) -> dict[int, dict[str, str]]:
+        """Per feature id, the attributes of layer ``kind`` that hold text (what an access list's tiers match).
+
+        The same values as the text cells of :meth:`read`'s frame (a column declared
+        as a number, flag or date holds no text there, nor does a missing value),
+        read with SQLite alone: no frame, no geometries, pandas not imported.
+        Stores that read their frames another way (PostGIS) answer from the frame.
+        """
+        _check_kind(kind)
+        if kind in self._frames or type(self)._read_frame is not Store._read_frame:
+            frame = self.read(kind)
+            records = frame.drop(columns=frame.geometry.name).to_dict("records")
+            return {int(i): {k: v for k, v in r.items() if isinstance(v, str)}
+                    for i, r in zip(frame.index.tolist(), records)}
+        if kind not in self._layers:
+            raise StoreError(f"store {self.path.name} has no {kind} layer (import one with `gisplan layers import`)")
+        try:
+            info = self._reader.fetchall(f"PRAGMA table_info({_quote(kind)})")
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.path.name}: cannot read {kind} columns ({exc})") from None
+        not_text = (*_INT_TYPES, *_FLOAT_TYPES, "BOOLEAN", "DATE", "DATETIME")  # _column gives these no str cells
+        text = [r[1] for r in info if not r[5] and r[1] != self._geom_cols.get(kind)
+                and (r[2] or "").upper().split("(")[0] not in not_text]
+        rows = self._attribute_rows(kind, ["feature_id", *text])
+        return {int(r[0]): {c: v for c, v in zip(text, r[1:]) if isinstance(v, str)} for r in rows}
+
     def layer_columns(self, kind: str) -> list[str]:
         """The attribute column names of layer ``kind`` (no rows read: the table's declaration)."""
         _check_kind(kind)
@@ -729,9 +755,9 @@ class Store:
 
     def versions(self) -> dict[str, str]:
         """Per kind, the source checksum and import time: what a report footer cites."""
-        meta = self.meta()
+        records = self._plain_records(META_LAYER) if META_LAYER in self._layers else None  # without pandas
         out = {}
-        for _, r in meta.iterrows():
+        for r in records if records is not None else (r for _, r in self.meta().iterrows()):
             sha = str(r["source_sha256"] or "")
             origin = f"source sha256 {sha[:12]}" if sha else str(r["source"] or "no source file")
             out[r["kind"]] = f"{r['features']} features, {origin}, imported {r['imported_at']}"
@@ -754,6 +780,48 @@ class Store:
             return None
         self._verify(name)
         return self._read_frame(name, geometry=False)
+
+    def table_records(self, name: str) -> list[dict] | None:
+        """``read_table(name).to_dict("records")``, read with SQLite alone when the table is plain (no pandas).
+
+        Plain: columns of text, whole numbers and real numbers, and missing values
+        only among the real numbers (NaN then, as in the frame); any other table,
+        and stores that read their frames another way (PostGIS), go through the frame.
+        """
+        if name not in self._layers:
+            return None
+        self._verify(name)
+        records = self._plain_records(name)
+        return records if records is not None else self.read_table(name).to_dict("records")
+
+    def _plain_records(self, name: str) -> list[dict] | None:
+        """The rows of a plain table as :meth:`table_records` describes, else None (unverified: callers check)."""
+        if type(self)._read_frame is not Store._read_frame:
+            return None
+        try:
+            info = self._reader.fetchall(f"PRAGMA table_info({_quote(name)})")
+            cols, rows = self._reader.query(f"SELECT * FROM {_quote(name)} ORDER BY rowid")
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.path}: cannot read {name} ({_one_line(exc)}); {self._rebuild_hint()}") from None
+        if not info:
+            return None
+        declared = {r[1]: (r[2] or "").upper().split("(")[0] for r in info}
+        primary = {r[1] for r in info if r[5]}
+        keep = [i for i, c in enumerate(cols) if c not in primary]
+        floats = {i for i in keep if declared.get(cols[i]) in _FLOAT_TYPES}
+        ints = {i for i in keep if declared.get(cols[i]) in _INT_TYPES}
+
+        def cell_ok(i: int, v) -> bool:
+            if i in floats:
+                return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+            if i in ints:
+                return type(v) is int
+            return isinstance(v, str) and declared.get(cols[i]) not in ("BOOLEAN", "DATE", "DATETIME")
+
+        if not all(cell_ok(i, row[i]) for row in rows for i in keep):
+            return None
+        return [{cols[i]: (float("nan") if row[i] is None else float(row[i])) if i in floats else row[i]
+                 for i in keep} for row in rows]
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, kinds={self.kinds()})"

@@ -306,11 +306,16 @@ class VerdictEngine:
     def _unit_attrs(self, feature_id: int | None, fallback: dict) -> dict:
         if feature_id is None or self._store is None or not self._store.has("control_units"):
             return fallback
-        if self._units_frame is None:
-            frame = self._store.read("control_units")
-            self._units_frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-        row = self._units_frame.loc[int(feature_id)].to_dict()
-        return {k: v for k, v in row.items() if isinstance(v, str)}
+        if self._units_frame is None:  # feature id -> text attributes (read without frames where the store can)
+            lean = getattr(self._store, "text_attributes", None)
+            if lean is not None:
+                self._units_frame = lean("control_units")
+            else:
+                frame = self._store.read("control_units")
+                records = frame.drop(columns=frame.geometry.name).to_dict("records")
+                self._units_frame = {int(i): {k: v for k, v in r.items() if isinstance(v, str)}
+                                     for i, r in zip(frame.index.tolist(), records)}
+        return dict(self._units_frame[int(feature_id)])
 
     def unit_findings(self, code: str, name: str, category: str, county: str = "", feature_id: int | None = None) -> list[dict]:
         """Findings of one unit: one per applicable clause, or one ``review`` when it has none."""
@@ -467,7 +472,7 @@ class VerdictEngine:
             self._rules_info = {
                 "statutory": self.rules.describe(),
                 "access_list_clauses": len(self.access) if self.access is not None else 0,
-                "access_list_demo": bool(self.access is not None and self.access.frame["demo"].astype(int).any())}
+                "access_list_demo": bool(self.access is not None and self.access.has_demo())}
         return dict(self._rules_info)
 
 

@@ -67,7 +67,6 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
     Exit code 3 (after writing the outputs asked for): the site lies wholly
     outside the store's data, so no verdict is given.
     """
-    from ..render.html_map import write_html_map
     from ..report import summary_text
     from ..screening import screen as run
     from ..sites import describe_site, read_site
@@ -90,7 +89,10 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
 
         check_layers_path(layers_out)
     map_raster = take_map_raster(opts, store, {k: reports.get(k) for k in ("png", "pdf", "docx")} | {"html_map": html_map})
-    s = read_site(site, **reading)
+    from ..serve.fastread import read_site_fast
+
+    # a plain GeoJSON is parsed without GDAL or frames (the same Site: tests/test_serve_fastread.py), else GDAL
+    s = read_site_fast(site, reading) or read_site(site, **reading)
     if dry_run:
         for line in describe_site(s):
             click.echo(line)
@@ -110,6 +112,8 @@ def screen(site, store, radius, width, buffer, json_out, html_map, quiet, indust
     if json_out:
         result.to_json(json_out)
     if html_map:
+        from ..render.html_map import write_html_map
+
         write_html_map(result, html_map, raster=map_raster, **map_kwargs)
     if layers_out:
         result.to_layers(layers_out)

@@ -59,6 +59,19 @@ _ATTRIBUTE_COLUMNS = {
 _cache_lock = threading.Lock()
 
 
+def _as_framed(values: list) -> list:
+    """A column's values as a pandas frame built from the rows would give them, missing ones as None.
+
+    (Whole numbers beside a missing value become floats there, as in any numeric column with a gap.)
+    """
+    present = [v for v in values if v is not None and v == v]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+    gaps = len(present) < len(values)
+    if present and numeric and (gaps or any(isinstance(v, float) for v in present)):
+        return [float(v) if v is not None and v == v else None for v in values]
+    return [v if v is not None and v == v else None for v in values]
+
+
 @lru_cache(maxsize=512)
 def match_cached(query: str):
     """:func:`gisplan.rules.industry.match_industry`, remembered per query."""
@@ -128,11 +141,12 @@ class EngineCache:
         if kind not in self._rows:
             from ..verdict import present_optional_columns
 
+            from ..store import attribute_columns
+
             cols = _ATTRIBUTE_COLUMNS[kind] + present_optional_columns(self.store, kind)
-            frame = self.store.attributes(kind, cols)
-            ids = frame["feature_id"].astype("int64").tolist()
-            records = frame.to_dict("records")
-            self._rows[kind] = {int(i): {k: (v if v == v else None) for k, v in r.items()} for i, r in zip(ids, records)}
+            table = {c: _as_framed(v) for c, v in attribute_columns(self.store, kind, cols).items()}  # no pandas
+            records = [dict(zip(cols, values)) for values in zip(*(table[c] for c in cols))]
+            self._rows[kind] = {int(r["feature_id"]): r for r in records}
         return self._rows[kind]
 
     def extent_label(self) -> str:

@@ -239,15 +239,15 @@ class VectorArrays:
         and dtypes a frame read by :func:`read_vector` holds (``int64`` for
         whole-number columns without nulls, ``float64`` with NaN for numbers
         with nulls, ``object`` with NaN for missing text).
-    crs : str
-        ``EPSG:<code>`` of the layer.
+    crs : str or pyproj.CRS
+        ``EPSG:<code>`` of the layer (the CRS itself from the plain GeoJSON reader).
     format, encoding, layer, warnings, path :
         As :class:`VectorData`.
     """
 
     geometry: np.ndarray
     columns: dict
-    crs: str
+    crs: object
     format: str
     encoding: str | None
     layer: str | None

@@ -267,9 +267,10 @@ def raster_records(store) -> list[dict]:
     """The raster register of an open :class:`~gisplan.store.Store` (empty list when it has none)."""
     if not store.has_table(RASTER_TABLE):
         return []
-    frame = store.read_table(RASTER_TABLE)
+    lean = getattr(store, "table_records", None)  # the register's rows without pandas where the store can
+    records = lean(RASTER_TABLE) if lean is not None else store.read_table(RASTER_TABLE).to_dict("records")
     out = []
-    for r in frame.to_dict("records"):
+    for r in records:
         r["classes"] = json.loads(r["classes"] or "[]")
         r["nodata"] = None if r["nodata"] in ("", None) else float(r["nodata"])
         if not _NAME.match(str(r["name"])):

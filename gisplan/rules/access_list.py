@@ -498,15 +498,35 @@ class _Clause:
     element_zone: str = ""
 
 
+class _Row:
+    """One clause's cells by column name (as ``itertuples`` gives a frame's rows)."""
+
+    def __init__(self, **cells):
+        self.__dict__.update(cells)
+
+
+def _filled(value):
+    """A cell as ``fillna("")`` leaves it: missing (None, NaN) becomes empty text."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return value
+
+
 class AccessList:
     """The store's access-list clauses, with tier lookup for units."""
 
-    def __init__(self, frame: pd.DataFrame):
-        frame = frame.reindex(columns=COLUMNS).fillna("")
-        self.frame = frame
+    def __init__(self, frame: pd.DataFrame | None = None, *, records: list[dict] | None = None):
+        if frame is not None:
+            frame = frame.reindex(columns=COLUMNS).fillna("")
+            rows = frame.itertuples(index=False)
+            self._records = None
+        else:  # plain rows (the store's table read without pandas): the same cells the frame would hold
+            self._records = [{c: _filled(r.get(c)) for c in COLUMNS} for r in records or []]
+            rows = (_Row(**r) for r in self._records)
+        self._frame = frame
         self._by_unit: dict[str, list[_Clause]] = {}
         self._general: list[_Clause] = []
-        for r in frame.itertuples(index=False):
+        for r in rows:
             codes = split_tokens(r.admin_codes) or ([r.scope] if re.fullmatch(r"\d{6}", str(r.scope)) else [])
             c = _Clause(str(r.clause_id), r.tier, str(r.scope), str(r.scope_name), str(r.category),
                         tuple(_admin_prefix(x) for x in codes), r.dimension, str(r.text), str(r.source),
@@ -514,14 +534,37 @@ class AccessList:
                         str(r.element_zone or ""))
             (self._by_unit.setdefault(c.scope, []) if c.tier == "unit" else self._general).append(c)
 
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The clauses as a table (columns :data:`COLUMNS`, missing cells empty)."""
+        if self._frame is None:
+            self._frame = pd.DataFrame(self._records, columns=COLUMNS)
+        return self._frame
+
     @classmethod
     def from_store(cls, store) -> AccessList | None:
         """The store's list, or None when it has none."""
+        lean = getattr(store, "table_records", None)  # without pandas where the store can
+        if lean is not None:
+            records = lean(ACCESS_TABLE)
+            return None if not records else cls(records=records)
         frame = store.read_table(ACCESS_TABLE)
         return None if frame is None or len(frame) == 0 else cls(frame)
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self._records) if self._records is not None else len(self._frame)
+
+    def has_demo(self) -> bool:
+        """Whether any clause is a demo clause (示例)."""
+        if self._records is not None:
+            return any(int(r["demo"] or 0) for r in self._records)
+        return bool(self._frame["demo"].astype(int).any())
+
+    def element_zone_tags(self) -> set[str]:
+        """The distinct element-zone tags of the clauses (``""`` for clauses without one)."""
+        if self._records is not None:
+            return {str(r["element_zone"]) for r in self._records}
+        return set(self._frame["element_zone"].fillna("").astype(str))
 
     def for_unit(self, unit: dict) -> list[_Clause]:
         """Clauses that apply to a unit, province tier first and the unit's own last.

@@ -109,10 +109,9 @@ def tagged_element_kinds(access) -> tuple[str, ...]:
     ----------
     access : AccessList or None
     """
-    if access is None or "element_zone" not in access.frame.columns:
+    if access is None:
         return ()
-    kinds = {k for tag in set(access.frame["element_zone"].fillna("").astype(str)) if tag
-             for k, _ in parse_element_tag(tag)}
+    kinds = {k for tag in access.element_zone_tags() if tag for k, _ in parse_element_tag(tag)}
     return tuple(k for k in ELEMENT_KINDS if k in kinds)
 
 
@@ -127,10 +126,15 @@ class StoreElements:
         """Read the zone column of each element layer the store has (empty without a store)."""
         if store is None:
             return cls({})
+        from ..store import attribute_columns
+
         out = {}
         for kind in ELEMENT_KINDS:
             if store.has(kind):
-                out[kind] = frozenset(str(z) for z in store.attributes(kind, ["feature_id", "zone"])["zone"])
+                zones = attribute_columns(store, kind, ["feature_id", "zone"])["zone"]  # plain lists: no pandas
+                if any(z is None or z != z for z in zones):  # a gap: the frame's own wording of it
+                    zones = store.attributes(kind, ["feature_id", "zone"])["zone"]
+                out[kind] = frozenset(str(z) for z in zones)
         return cls(out)
 
 

@@ -52,7 +52,41 @@ def init_worker(store_path: str, versions_dir: str | None = None) -> None:
         _store()
     except GisplanError:
         pass  # reported on the first request
+    _prewarm_reports()
     after_call()  # no database transaction held while the worker waits for its first request
+
+
+def _prewarm_reports() -> None:
+    """Load once per worker what every report download needs, so that the first one does not wait for it.
+
+    The renderers and their libraries (matplotlib, python-docx, fpdf2 with the
+    font subsetter), the CJK font found and registered with matplotlib (its
+    outlines read by drawing one label), the PDF's font faces located, and the
+    current store version kept for drawing opened, with its file and tables
+    checked against their checksums. Anything failing here is left for the
+    request itself to report.
+    """
+    try:
+        import fontTools.subset  # noqa: F401  (fpdf2 imports it when a PDF is written)
+        import fpdf  # noqa: F401
+
+        from ..render import docx_report, pdf_report, static_map  # noqa: F401
+        from ..render.fonts import cjk_font, mpl_rc, pdf_faces
+
+        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        with matplotlib.rc_context(mpl_rc(cjk_font())):
+            figure = Figure(figsize=(1, 1), dpi=50)
+            figure.text(0.5, 0.5, "环评 图例 1:50,000")
+            FigureCanvasAgg(figure).draw()
+        pdf_faces()
+        info = _STATE.get("info")
+        if info and _STATE["versions"] is not None:
+            _version(info["sha256"]).verify()
+    except Exception:  # noqa: BLE001 - a missing font or library is reported by the download that needs it
+        pass
 
 
 def _share_data_dir(data_dir: Path) -> None:

@@ -121,33 +121,36 @@ def _crs(name: str):
     return CRS.from_user_input(name)
 
 
-def read_plain_geojson(path: str | Path):
+def read_plain_geojson(path: str | Path, *, lean: bool = False):
     """The :class:`~gisplan.io.VectorData` ``read_vector(path)`` gives, for a plain GeoJSON file; else None.
 
     Parameters
     ----------
     path : str or Path
         A ``.geojson`` or ``.json`` file.
+    lean : bool
+        Return the features as :class:`~gisplan.io.vector.VectorArrays` (geometries
+        and plain value arrays, no frame: neither pandas nor geopandas is imported),
+        which is all :func:`~gisplan.sites.read_site` needs of them.
 
     Returns
     -------
-    gisplan.io.VectorData or None
+    gisplan.io.VectorData or gisplan.io.vector.VectorArrays or None
         None whenever the file is not plainly within what is handled here
         (the caller then reads it with :func:`gisplan.io.read_vector`). It
         also carries ``rows``, the attributes as plain dicts (JSON values, not
         GDAL's typed ones): ``read_site`` uses only their field names.
     """
-    import geopandas as gpd
     import numpy as np
     import shapely.geometry
 
-    from ..io.vector import VectorData
+    from ..io.vector import VectorArrays, VectorData
 
     path = Path(path)
     if path.suffix.lower() not in (".geojson", ".json"):
         return None
     try:
-        if path.stat().st_size > MAX_BYTES:
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:  # a FIFO, device or folder: read_vector words it
             return None
         raw = path.read_bytes()
         obj = json.loads(raw.decode("utf-8"))  # no BOM: json.loads refuses one
@@ -179,9 +182,16 @@ def read_plain_geojson(path: str | Path):
     values = {c: [f.get("id") if c == "id" and "id" not in f["properties"] else f["properties"].get(c)
                   for f in features] for c in columns}
     geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
-    values["geometry"] = gpd.array.from_shapely(geoms, crs=_crs(crs))
-    frame = gpd.GeoDataFrame(values, geometry="geometry")
-    data = VectorData(frame=frame, format="GeoJSON", encoding="UTF-8", layer=layer, warnings=[], path=str(path))
+    if lean:
+        columns_out = {c: np.array(values[c] + [None], dtype=object)[:-1] for c in columns}  # 1-D even for lists
+        data = VectorArrays(geometry=geoms, columns=columns_out, crs=_crs(crs), format="GeoJSON", encoding="UTF-8",
+                            layer=layer, warnings=[], path=str(path))
+    else:
+        import geopandas as gpd
+
+        values["geometry"] = gpd.array.from_shapely(geoms, crs=_crs(crs))
+        frame = gpd.GeoDataFrame(values, geometry="geometry")
+        data = VectorData(frame=frame, format="GeoJSON", encoding="UTF-8", layer=layer, warnings=[], path=str(path))
     # the attribute rows as plain dicts (what sites.py would build from the frame, at ~0.7 ms a site)
     data.rows = [{c: values[c][i] for c in columns} for i in range(len(features))]
     return data
@@ -193,7 +203,7 @@ def read_site_fast(path: str | Path, opts: dict):
 
     if any(opts.get(k) not in (None, "") for k in ("source_crs", "layer", "encoding", "cm", "towgs84", "dxf_layer")):
         return None
-    data = read_plain_geojson(path)
+    data = read_plain_geojson(path, lean=True)  # no frames: a single site needs its geometries and field names
     if data is None:
         return None
     return _read_site_with(str(path), data)
