@@ -19,6 +19,7 @@ _LAZY = {
     "screen": "screening",
     "ScreeningResult": "screening",
     "screen_batch": "batch",
+    "guide": "engine.guide",
     "Store": "store",
     "import_layer": "importer",
     "read_site": "sites",
