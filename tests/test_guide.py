@@ -200,3 +200,65 @@ def test_resident_store_and_package_function(planted_store):
     b = gisplan.guide(str(planted_store), "光伏")
     assert list(a["verdict"]) == list(b["verdict"])
     assert a.crs.to_epsg() == b.crs.to_epsg() == 4490
+
+
+def test_cli_writes_faces_totals_and_matrix(planted_store, tmp_path):
+    import json
+
+    import openpyxl
+    import pyogrio
+
+    inds = tmp_path / "行业.txt"
+    inds.write_text("# 项目类型\n光伏\n房地产\n", encoding="utf-8")
+    out, xlsx, js = tmp_path / "guide.gpkg", tmp_path / "totals.xlsx", tmp_path / "totals.json"
+    r = run("guide", "--store", planted_store, "--industry", "化工", "--industries", inds, "--out", out,
+            "--xlsx", xlsx, "--json", js)
+    assert r.exit_code == 0, r.output
+    assert "选址引导：化工" in r.output and "合计" in r.output and "禁止准入" in r.output
+    layers = [name for name, _ in pyogrio.list_layers(out)]
+    assert layers == ["化工", "光伏", "房地产"]
+    faces = gpd.read_file(out, layer="光伏")
+    with Store(planted_store) as store:
+        want = guide_many(store, ["光伏"])["光伏"]
+        units_geod = sum(geod_area(g) for g in store.read("control_units").geometry)
+    assert list(faces["verdict"]) == list(want["verdict"])
+    doc = json.loads(js.read_text(encoding="utf-8"))
+    assert [i["query"] for i in doc["industries"]] == ["化工", "光伏", "房地产"]
+    for ind in doc["industries"]:
+        total = ind["total"]
+        assert abs(total["area_km2"] * 1e6 - units_geod) <= 1e-5 * units_geod
+        assert abs(sum(v["area_km2"] for v in total["verdicts"].values()) - total["area_km2"]) <= 1e-9 * total["area_km2"]
+        assert abs(sum(v["share"] for v in total["verdicts"].values()) - 1) < 1e-9
+        # the county rows add up to the total, verdict by verdict
+        for verdict, v in total["verdicts"].items():
+            assert abs(sum(c["verdicts"][verdict]["area_km2"] for c in ind["counties"]) - v["area_km2"]) < 1e-9
+    # the prohibited area for 化工 includes the whole redline (it lies inside the units): Geod of the planted box
+    chem = doc["industries"][0]["total"]["verdicts"]["prohibited"]["area_km2"] * 1e6
+    assert chem >= geod_area(shapely.box(129.41, 42.81, 129.46, 42.86)) * (1 - 1e-6)
+    wb = openpyxl.load_workbook(xlsx)
+    head = [c.value for c in wb.worksheets[0][1]]
+    assert head[:5] == ["行业类别", "环评类别", "县（市、区）", "行政区划代码", "面积（km²）"]
+    assert all(not any(tok in str(h) for tok in ("prohibited", "review", "_")) for h in head)
+    assert len(wb.worksheets) == 4  # the matrix and one sheet per industry
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--industry", "不存在的行业类型xyz"], "industry"),
+    (["--industry", "公路", "--county", "999999"], "not in the store"),
+    ([], "--industry"),
+    (["--industry", "公路", "--png", "x.jpg"], "--png"),
+])
+def test_cli_bad_input_is_one_line_exit_2(planted_store, tmp_path, args, words):
+    r = run("guide", "--store", planted_store, "--out", tmp_path / "g.gpkg", *args)
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in r.output
+    assert not (tmp_path / "g.gpkg").exists()
+
+
+def test_cli_store_without_units_is_one_line_exit_2(tmp_path):
+    src = write_sources(tmp_path / "src")
+    path = tmp_path / "nounits.gpkg"
+    assert run("layers", "import", path, "eco_redline", src["eco_redline"]).exit_code == 0
+    r = run("guide", "--store", path, "--industry", "公路", "--out", tmp_path / "g.gpkg")
+    assert r.exit_code == 2 and "no control units" in r.output and len(r.output.strip().splitlines()) == 1

@@ -182,12 +182,11 @@ def _unit_faces(unit_pieces: np.ndarray, layers: list[tuple]) -> list[tuple]:
     """One unit's faces: ``[(geometry, {kind: feature ids}), ...]`` (equal-area plane), same members merged.
 
     The lines noded are the unit's pieces' outlines and those of every other layer's pieces whose interior
-    meets the unit, clipped to the unit's box; a piece identical to one already taken (element zones are
+    meets the unit; a piece identical to one already taken (element zones are
     often the units themselves) adds no line. Every piece outline is then a line of the partition, so a
     face's interior point lies inside or outside each piece, never on its edge.
     """
     unit = shapely.union_all(unit_pieces)
-    box = shapely.bounds(unit).tolist()
     seen = set(shapely.to_wkb(unit_pieces).tolist())
     lines = shapely.boundary(unit_pieces).tolist()
     found = []
