@@ -68,7 +68,8 @@ def guide_cmd(store, industry, industries_file, national_major, county, out, png
     snapshot = as_store(store)
     select_units(snapshot, county)  # no units, or a county not in the store: one line before the work
     frames = guide_many(snapshot, names, national_major=national_major, county=county)
-    demo = any("synthetic" in str(v) for v in snapshot.versions().values())
+    store_info = {"layers": snapshot.versions()}
+    demo = any("synthetic" in str(v) for v in store_info["layers"].values())
     write_guide_gpkg(frames, out, protect=[store])
     totals = guide_totals(frames)
     if xlsx:
@@ -80,11 +81,11 @@ def guide_cmd(store, industry, industries_file, national_major, county, out, png
     if png:
         from ..render.guide_map import write_guide_png
 
-        write_guide_png(frames[first], png, industry=first, demo=demo, protect=[store])
+        write_guide_png(frames[first], png, industry=first, store_info=store_info, protect=[store])
     if html_map:
         from ..render.guide_map import write_guide_html
 
-        write_guide_html(frames, html_map, demo=demo, protect=[store])
+        write_guide_html(frames, html_map, store_info=store_info, protect=[store])
     if not quiet:
         for line in totals_text(totals):
             click.echo(line)

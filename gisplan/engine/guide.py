@@ -29,7 +29,7 @@ import shapely
 
 from ..crs import CGCS2000
 from ..errors import InputError
-from ..geometry import from_equal_area
+from ..geometry import from_equal_area, polygonal_part
 from ..labels import DECISION_LABELS
 from ..vocab import (
     CATEGORY_LABELS_ZH,
@@ -178,6 +178,28 @@ def _covered(polys: np.ndarray, pts: np.ndarray, sure: np.ndarray, geoms: np.nda
     return qp, qg
 
 
+def _sliver_owner(polys: np.ndarray) -> np.ndarray:
+    """For each face, the face whose members it takes: itself, or for a sliver (below
+    :data:`~gisplan.constants.MIN_OVERLAP_M2`, what screening counts as boundary contact, not
+    occupation) the neighbour it shares the longest edge with. Slivers are noding residue along nearly
+    coincident outlines; merged into a neighbour the faces still tile the unit."""
+    from ..constants import MIN_OVERLAP_M2
+
+    into = np.arange(len(polys))
+    area = shapely.area(polys)
+    small = area < MIN_OVERLAP_M2
+    if not small.any() or small.all():
+        return into
+    big = np.flatnonzero(~small)
+    tree = shapely.STRtree(polys[big])
+    for i in np.flatnonzero(small).tolist():
+        cand = big[tree.query(polys[i], predicate="intersects")]
+        if len(cand):
+            shared = shapely.length(shapely.intersection(shapely.boundary(polys[i]), shapely.boundary(polys[cand])))
+            into[i] = int(cand[int(np.argmax(shared))])
+    return into
+
+
 def _unit_faces(unit_pieces: np.ndarray, layers: list[tuple]) -> list[tuple]:
     """One unit's faces: ``[(geometry, {kind: feature ids}), ...]`` (equal-area plane), same members merged.
 
@@ -187,6 +209,7 @@ def _unit_faces(unit_pieces: np.ndarray, layers: list[tuple]) -> list[tuple]:
     face's interior point lies inside or outside each piece, never on its edge.
     """
     unit = shapely.union_all(unit_pieces)
+    shapely.prepare(unit)
     seen = set(shapely.to_wkb(unit_pieces).tolist())
     lines = shapely.boundary(unit_pieces).tolist()
     found = []
@@ -195,7 +218,8 @@ def _unit_faces(unit_pieces: np.ndarray, layers: list[tuple]) -> list[tuple]:
         if not len(idx):
             continue
         geoms = index.geoms(idx)
-        keep = shapely.relate_pattern(geoms, unit, "T********")  # interiors meet: touching pieces cover no face
+        keep = shapely.intersects(unit, geoms)  # the unit prepared: fast
+        # (pieces that only touch the unit add lines outside it, which cut no face of it)
         if not keep.any():
             continue
         idx, geoms = idx[keep], geoms[keep]
@@ -209,6 +233,7 @@ def _unit_faces(unit_pieces: np.ndarray, layers: list[tuple]) -> list[tuple]:
         return [(unit, {})]
     noded = shapely.union_all(np.asarray(lines, dtype=object))
     polys = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    polys = polys[shapely.area(polys) > 0]  # rings of no area (repeated points) bound nothing
     if len(polys) == 0:  # pragma: no cover - a unit's own outline always closes
         return [(unit, {})]
     pts, sure = _interior_points(polys)
@@ -220,13 +245,15 @@ def _unit_faces(unit_pieces: np.ndarray, layers: list[tuple]) -> list[tuple]:
         qp, qg = _covered(polys, pts, sure, geoms)
         for p in np.unique(qp).tolist():
             members[p][kind] = tuple(sorted(set(feats[qg[qp == p]].tolist())))
+    into = _sliver_owner(polys)
     groups: dict[tuple, list[int]] = {}
-    for i, m in enumerate(members):
-        groups.setdefault(tuple(sorted(m.items())), []).append(i)
+    for i in range(len(members)):
+        groups.setdefault(tuple(sorted(members[into[i]].items())), []).append(i)
     out = []
     for key, idx in groups.items():
-        geom = polys[idx[0]] if len(idx) == 1 else shapely.union_all(polys[idx])
-        out.append((geom, dict(key)))
+        geom = polys[idx[0]] if len(idx) == 1 else polygonal_part(shapely.union_all(polys[idx]))
+        if not geom.is_empty and geom.area > 0:
+            out.append((geom, dict(key)))
     return out
 
 
@@ -262,8 +289,11 @@ def guide_faces(store, county: str | None = None, *, workers: int = _WORKERS) ->
             return []
         return _unit_faces(uindex.geoms(idx), layers)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(pool.map(one, range(len(units))))
+    if workers <= 1:
+        results = [one(j) for j in range(len(units))]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(one, range(len(units))))
     geoms, unit_of, members = [], [], []
     for u, faces in zip(units.tolist(), results):
         for g, m in faces:
