@@ -262,3 +262,22 @@ def test_cli_store_without_units_is_one_line_exit_2(tmp_path):
     assert run("layers", "import", path, "eco_redline", src["eco_redline"]).exit_code == 0
     r = run("guide", "--store", path, "--industry", "公路", "--out", tmp_path / "g.gpkg")
     assert r.exit_code == 2 and "no control units" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_cli_maps_png_and_html(planted_store, tmp_path):
+    png, page = tmp_path / "guide.png", tmp_path / "guide.html"
+    r = run("guide", "--store", planted_store, "--industry", "化工", "--industry", "公路", "--out", tmp_path / "g.gpkg",
+            "--png", png, "--html-map", page, "--quiet")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == ""
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.size[0] > 800
+        # the verdict colours are drawn: red (prohibited) and grey-blue (review) pixels are there
+        colours = {tuple(c[1][:3]) for c in im.convert("RGB").getcolors(maxcolors=1 << 20)}
+        assert (0xC6, 0x28, 0x28) in colours and (0x8E, 0x9B, 0xB0) in colours
+    text = page.read_text(encoding="utf-8")
+    assert "选址引导：判定" in text and "禁止准入（不相符）" in text and "需人工核对" in text
+    assert text.count("L.featureGroup(") == 2  # one layer per industry
+    assert "示例数据" not in text  # not the demo store

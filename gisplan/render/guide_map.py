@@ -145,9 +145,10 @@ def _display(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     try:
         ea = to_equal_area(geoms)
         ea = np.where(np.isin(shapely.get_type_id(ea), (3, 6)), ea, shapely.Polygon())
-        simple = shapely.set_precision(from_equal_area(shapely.coverage_simplify(ea, _HTML_TOLERANCE_M)), 1e-6)
+        simple = from_equal_area(shapely.coverage_simplify(ea, _HTML_TOLERANCE_M))
     except (shapely.errors.GEOSException, TypeError):  # not a clean coverage: drawn as they are
         simple = geoms
+    simple = shapely.transform(simple, lambda xy: np.round(xy, 6))  # 0.1 m: a lighter page
     shown = frame.set_geometry(list(simple), crs=CGCS2000)
     return shown[np.isin(shapely.get_type_id(np.asarray(shown.geometry.values, dtype=object)), (3, 6))
                  & ~shown.geometry.is_empty]
