@@ -831,6 +831,22 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
         return {"industries": [dict(s, eia_section=s.get("catalogue_section") or "")
                                for s in suggest(q, limit, catalogue_only=False)]}
 
+    @app.get("/api/guide")
+    async def guide_(request: Request, user: CurrentUser, industry: str,
+                     national_major: Annotated[str | None, Query(pattern="^(yes|no)$")] = None,
+                     county: Annotated[str | None, Query(max_length=40)] = None):
+        """Siting guidance (选址引导): the store's faces with the verdict ``industry`` gets there (GeoJSON,
+        simplified for display) and the area totals per county; kept per store version and parameters."""
+        from .guide import guide_json
+
+        if not industry.strip() or len(industry) > 100:
+            raise ApiError(400, "industry: give a project type (e.g. 化工, 公路, 光伏)")
+        major = None if national_major is None else national_major == "yes"
+        out = await pool.call(guide_json, industry.strip(), major, county)
+        if "error" in out:
+            raise ApiError(out["status"], out["error"])
+        return _json_maybe_gzip(request, _packed_text(app.state, "guide", out["json"]))
+
     @app.get("/api/units/{code}")
     async def unit(code: str, user: CurrentUser):
         """A control unit's card: code, name, category, county, area and its access-list clauses by dimension."""
