@@ -46,3 +46,11 @@ def test_guide_bad_input_is_one_line_400(server):
     assert missing.status_code == 422
     for r in (bad, county):
         assert "\n" not in r.json()["error"] and "/" not in r.json()["error"].split("(")[0]
+
+
+def test_the_page_loads_the_guide_script_and_offers_the_choice(server):
+    with local_client(server) as c:
+        page = c.get("/")
+        script = c.get("/static/guide.js")
+    assert page.status_code == 200 and 'id="guide"' in page.text and "/static/guide.js" in page.text
+    assert script.status_code == 200 and "/api/guide?" in script.text and "选址引导" in script.text

@@ -414,6 +414,8 @@ def _members_text(members: dict, texts: dict, kinds, urban_outside: bool, has_ur
         part = f"{KIND_LABELS_ZH.get(kind, kind)}：{'、'.join(w for w in words if w)}"
         if kind == "basic_farmland":
             part = KIND_LABELS_ZH.get(kind, kind)
+        elif kind in ELEMENT_KINDS:  # the zone's name says its element (大气环境一般管控区)
+            part = "、".join(w for w in words if w)
         (element_parts if kind in ELEMENT_KINDS else zone_parts).append(part)
     if has_urban and urban_outside:
         zone_parts.append("城镇开发边界外")

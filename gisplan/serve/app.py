@@ -550,7 +550,7 @@ def create_app(config: ServeConfig, *, pool: EnginePool | None = None) -> FastAP
 
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str):
-        if name in ("app.js", "i18n.js", "map.js", "app.css", "index.html", "docs.js"):
+        if name in ("app.js", "i18n.js", "map.js", "app.css", "index.html", "docs.js", "guide.js"):
             return FileResponse(_static(name))
         if name in ("leaflet.js", "leaflet.css"):
             return FileResponse(_leaflet(name))
