@@ -749,12 +749,6 @@ class Store:
         self._verify(name)
         return self._read_frame(name, geometry=False)
 
-    def guide(self, industry: str, *, national_major: bool | None = None, county: str | None = None):
-        """Siting guidance for one project type on this store (see :func:`gisplan.engine.guide.guide`)."""
-        from .engine.guide import guide
-
-        return guide(self, industry, national_major=national_major, county=county)
-
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, kinds={self.kinds()})"
 

@@ -174,9 +174,9 @@ def test_planted_faces_cut_by_every_layer(planted_guides):
 
 
 def test_county_and_bad_input(planted_store):
-    with Store(planted_store) as store:
+    with gisplan.open_store(planted_store) as store:
         by_code = store.guide("公路", county="222401")
-        by_name = store.guide("公路", county=str(store.read("control_units")["county"].iloc[0]))
+        by_name = store.guide("公路", county=str(store.snapshot().read("control_units")["county"].iloc[0]))
         assert len(by_code) == len(by_name) > 0
         with pytest.raises(InputError, match="not in the store"):
             store.guide("公路", county="999999")
@@ -191,7 +191,7 @@ def test_store_without_control_units_is_refused(tmp_path):
     path = tmp_path / "nounits.gpkg"
     assert run("layers", "import", path, "eco_redline", src["eco_redline"]).exit_code == 0
     with Store(path) as store, pytest.raises(InputError, match="no control units"):
-        store.guide("公路")
+        gisplan.guide(store, "公路")
 
 
 def test_resident_store_and_package_function(planted_store):
