@@ -100,7 +100,7 @@ def write_totals_xlsx(totals: list[dict], path: str | os.PathLike, *, demo: bool
     ws.title = "行业×县×判定面积"
     head = ["行业类别", "环评类别", "县（市、区）", "行政区划代码", "面积（km²）"]
     for v in VERDICT_ORDER:
-        head += [f"{VERDICT_WORDS[v]}（km²）", f"{VERDICT_WORDS[v]}占比"]
+        head += [f"{VERDICT_WORDS[v]}面积（km²）", f"{VERDICT_WORDS[v]}占比"]
     ws.append(head)
     for ind in totals:
         for entry in ind["counties"] + [ind["total"]]:
@@ -113,7 +113,7 @@ def write_totals_xlsx(totals: list[dict], path: str | os.PathLike, *, demo: bool
         sh = wb.create_sheet(sheet_name(f"{ind['query']}"))
         sh.append([f"选址引导：{ind['query']}（{ind['industry']}）"])
         sh.append([])
-        sub = ["县（市、区）", "行政区划代码", "面积（km²）"] + [f"{VERDICT_WORDS[v]}（km²）" for v in VERDICT_ORDER] + \
+        sub = ["县（市、区）", "行政区划代码", "面积（km²）"] + [f"{VERDICT_WORDS[v]}面积（km²）" for v in VERDICT_ORDER] + \
               [f"{VERDICT_WORDS[v]}占比" for v in VERDICT_ORDER]
         sh.append(sub)
         for entry in ind["counties"] + [ind["total"]]:
