@@ -4,8 +4,8 @@ What must hold, checked against independent computations:
 
 - a small site (a 20 m box) screened with :func:`gisplan.screen` anywhere inside a face gets that face's
   verdict: points sampled in faces of every verdict that occurs, for several industries, on the demo store
-  and on a planted store (conftest layers plus a reserve across the redline and three units, basic farmland
-  and an urban boundary);
+  and on a planted store (conftest layers plus a reserve across the redline and three units, basic farmland,
+  an urban boundary and an access list allowing solar);
 - the faces tile the units: their areas add up to the units' areas (1e-6), no two overlap, and each face's
   ``area_m2`` agrees with pyproj.Geod on the ellipsoid.
 """
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import geod_area, write_sources
+from conftest import UNITS, geod_area, write_sources
 
 import gisplan
 from gisplan.cli import main
@@ -58,6 +58,12 @@ def planted_store(tmp_path_factory) -> Path:
     for kind, source in src.items():
         r = run("layers", "import", path, kind, source)
         assert r.exit_code == 0, r.output
+    rules = folder / "src" / "准入清单.csv"  # a clause a machine can decide: solar allowed in every unit
+    rules.write_text("层级,环境管控单元编码,管控维度,管控要求,来源,条目,适用行业,判定\n"
+                     + "".join(f"单元,{code},空间布局约束,允许建设光伏发电项目（测试）,单元清单（测试）,1,光伏,允许\n"
+                               for code in UNITS), encoding="utf-8")
+    r = run("rules", "import", path, rules)
+    assert r.exit_code == 0, r.output
     return path
 
 
@@ -115,16 +121,20 @@ def test_a_small_site_anywhere_in_a_face_gets_its_verdict_on_the_demo_store(demo
 
 def test_a_small_site_anywhere_in_a_face_gets_its_verdict_on_a_planted_store(planted_store, planted_guides):
     seen = _check_sites_get_face_verdicts(planted_store, planted_guides, seed=7)
-    assert {"prohibited", "review"} <= seen
+    assert {"prohibited", "review", "allowed"} <= seen
 
 
 def test_verdicts_are_the_four_screening_codes_and_allowed_only_where_screening_allows(demo_guides, planted_guides):
     for guides in (demo_guides, planted_guides):
         for frame in guides.values():
             assert set(frame["verdict"]) <= set(VERDICT_ORDER)
-    # the planted store has no access list: nowhere may a project be "allowed" there
-    for frame in planted_guides.values():
-        assert "allowed" not in set(frame["verdict"])
+    # the planted access list allows solar only: no other type is "allowed" anywhere, and solar never in the
+    # redline or the reserve's core zone
+    for industry, frame in planted_guides.items():
+        allowed = frame[frame["verdict"] == "allowed"]
+        assert len(allowed) == 0 or industry == "光伏"
+        assert not allowed["zones"].str.contains("生态保护红线|核心区").any()
+    assert (planted_guides["光伏"]["verdict"] == "allowed").any()
 
 
 @pytest.mark.parametrize("which", ["demo", "planted"])
