@@ -21,6 +21,7 @@ _LAZY = {
     "ScreeningResult": "screening",
     "screen_batch": "batch",
     "run_batch": "engine.run",
+    "guide": "engine.guide",
     "Store": "store",
     "import_layer": "importer",
     "read_site": "sites",

@@ -180,6 +180,15 @@ class ResidentStore:
             self.release()
 
     # -- life cycle ----------------------------------------------------------------
+    def guide(self, industry: str, *, national_major: bool | None = None, county: str | None = None):
+        """Siting guidance for one project type on the current snapshot (see :func:`gisplan.engine.guide.guide`)."""
+        from .engine.guide import guide
+
+        try:
+            return guide(self.snapshot(), industry, national_major=national_major, county=county)
+        finally:
+            self.release()
+
     def close(self) -> None:
         """Drop the snapshot; the object cannot screen afterwards."""
         with self._lock:

@@ -16,6 +16,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from . import batch, demo, layers, rules, screen, serve  # noqa: F401  (they register their commands)
+from . import guide  # noqa: F401,E402  (gisplan guide)
 from .app import EXIT_BAD_INPUT, main
 
 __all__ = ["main", "EXIT_BAD_INPUT"]

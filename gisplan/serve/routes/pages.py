@@ -28,7 +28,7 @@ async def docs():
 
 @router.get("/static/{name}", include_in_schema=False)
 async def static(name: str):
-    if name in ("app.js", "i18n.js", "map.js", "app.css", "index.html", "docs.js"):
+    if name in ("app.js", "i18n.js", "map.js", "app.css", "index.html", "docs.js", "guide.js"):
         return FileResponse(static_file(name))
     if name in ("leaflet.js", "leaflet.css"):
         return FileResponse(leaflet_file(name))
