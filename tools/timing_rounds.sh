@@ -13,6 +13,15 @@ PY=${PYTHON:-.venv/bin/python}
 TESTS=(
   tests/test_store_writers.py
   "tests/test_store_safety.py::test_stale_temps_are_removed_only_when_their_writer_is_provably_gone"
+  "tests/test_store_safety.py::test_kill_9_leaves_the_old_or_the_new_store_whole"
+  "tests/test_store_safety.py::test_kill_9_after_random_delays_never_mixes_versions"
+  "tests/test_store_safety.py::test_sigterm_and_sigint_remove_the_temp_and_keep_the_store"
+  "tests/test_postgis_store.py::test_killed_import_changes_nothing"
+  "tests/test_postgis_store.py::test_concurrent_imports_serialise"
+  "tests/test_serve.py::test_the_record_survives_a_restart_and_a_kill_9"
+  "tests/test_serve_pool.py::test_a_worker_killed_mid_call_answers_503_and_is_replaced"
+  "tests/test_serve_pool.py::test_concurrent_screenings_each_get_their_own_answer"
+  "tests/test_stream_batch.py::test_resume_after_kill_equals_a_clean_run"
   "tests/test_error_contract.py::test_signal_during_writes_leaves_no_temp_files"
   "tests/test_error_contract.py::test_a_signal_the_instant_a_temp_file_is_made_still_removes_it"
   "tests/test_error_contract.py::test_a_signal_at_any_moment_of_the_reports_leaves_no_temp_files"
