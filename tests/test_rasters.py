@@ -148,6 +148,10 @@ def test_site_on_the_edge_and_partly_outside(tmp_path):
     assert rel(sum(c["area_m2"] for c in got.values()), inside_area) < TOL
     assert rel(sum(c["share"] for c in got.values()), inside_area / area) < TOL
     assert len(warnings) == 1 and f"{(area - inside_area) / 1e4:.2f} ha" in warnings[0] and "outside the raster" in warnings[0]
+    sliver = shapely.box(129.0 - 2e-7, 42.95, 129.02, 42.97)  # ~36 m² west of the raster: reads "0.00 ha (0.0%)"
+    got, warnings, area = classes_of(store, sliver)
+    outside = area - sum(c["area_m2"] for c in got.values())
+    assert 1.0 < outside < 50.0 and warnings == []  # not counted, and too small to show in a report's figures
 
 
 def test_nodata_cells_not_counted(tmp_path):

@@ -177,7 +177,9 @@ def site_raster_stats(store, site, site_area_m2: float) -> tuple[list[dict], lis
         stats, outside = raster_stats(record["path"], site, kind=record["kind"], classes=record["classes"],
                                       site_area_m2=site_area_m2, name=record["name"])
         results.append(stats)
-        if site_area_m2 > 0 and outside > max(1.0, site_area_m2 * 1e-6):
+        # said only when it shows: below 0.005 ha and 0.05 % it would read "0.00 ha (0.0%)"
+        if site_area_m2 > 0 and outside > max(1.0, site_area_m2 * 1e-6) and (
+                outside >= 50.0 or outside / site_area_m2 >= 0.0005):
             warnings.append(f"raster {record['name']}: {outside / 1e4:.2f} ha ({outside / site_area_m2:.1%}) of the "
                             "site lies outside the raster or on its nodata cells (not counted)")
     return results, warnings
