@@ -208,3 +208,11 @@ def test_the_land_texts_are_quoted_as_they_are():
     assert occurs(by_id["farmland.destructive"].cites[0].quote, text)
     assert not occurs("禁止任何单位和个人在基本农田保护区内建设光伏电站", text)  # the check can fail here too
     assert "第十七条第一款" in by_id["farmland.destructive"].citation
+
+
+def test_rule_texts_speak_to_a_reviewer_not_to_the_command_line():
+    """A rule's words reach the page, the DOCX and the PDF: no command-line flag in them (zh or en)."""
+    flag = re.compile(r"--[a-z][a-z-]+")
+    rules = default_rules()
+    bad = [(r.id, t) for r in rules.all_rules() for t in (r.text, r.text_en) if flag.search(t or "")]
+    assert bad == []
