@@ -302,3 +302,22 @@ def test_a_zone_whose_rules_do_not_apply_is_not_said_to_comply(store_path):
     assert comp.rows[1].cells[2].text == "不适用"
     text = "\n".join(c.text for t in d.tables for row in t.rows for c in row.cells)
     assert "not_applicable" not in text and "不适用的规则" not in text
+
+
+def test_batch_deciding_cell_of_a_site_outside_the_data_is_words_not_an_id(store_path, tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+
+    sites = tmp_path / "sites.geojson"
+    gpd.GeoDataFrame({"sid": ["beijing", "inside"]}, geometry=[BEIJING, INSIDE], crs="EPSG:4490").to_file(sites)
+    out = tmp_path / "b.csv"
+    r = CliRunner().invoke(main, ["batch", str(sites), "--store", str(store_path), "--id-field", "sid",
+                                  "--industry", "公路", "--out", str(out)])
+    assert r.exit_code == 0, r.output + r.stderr
+    table = pd.read_csv(out, encoding="utf-8-sig").set_index("sid")
+    assert table.loc["beijing", "verdict"] == "review"
+    # the finding has no citation: the cell carries its words (what the single report says), not "coverage:outside"
+    assert table.loc["beijing", "deciding"].startswith("选址全部位于本系统环境管控单元数据范围外")
+    single = screen(BEIJING, store_path, industry="公路")
+    assert table.loc["beijing", "deciding"] == next(f["rule"] for f in single.verdict["findings"]
+                                                    if f["id"] in single.verdict["deciding"])

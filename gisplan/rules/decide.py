@@ -187,7 +187,7 @@ def verdict_summary(verdict: dict) -> tuple[str, str, dict]:
 
     The citation is the first deciding finding's (with the unverified mark when
     it could not be checked against the original), or, for a finding without
-    one, its rule id or its words (``verdict:nothing_applies``).
+    one, its words (what a reviewer reads, never an internal id).
 
     Examples
     --------
@@ -199,7 +199,8 @@ def verdict_summary(verdict: dict) -> tuple[str, str, dict]:
     cite = ""
     if first is not None:
         rule_id = first.get("rule_id") or first["id"]
-        cite = first.get("citation") or _DECIDING_WORDS.get(rule_id, rule_id)
+        # a finding without a citation (outside the data, a missing layer, a unit without clauses): its words
+        cite = first.get("citation") or _DECIDING_WORDS.get(rule_id) or first.get("rule") or rule_id
         if first.get("citation") and first.get("verified") is False:
             cite += unverified_mark("zh")
     return overall, cite, dict(verdict["counts"])
