@@ -10,7 +10,9 @@ ecological plans, Yanbian's 2021 pollution-prevention work plan): 严把"两高"
 
 Most clauses are text for a reviewer (decision ``review``); those that name
 industries carry ``applies_to`` and ``decision`` so the verdict can show a
-machine-judged clause next to them.
+machine-judged clause next to them. A machine-judged clause applies to the
+whole of its scope (or of its element zone), so its words name no narrower
+place (a river bank, a built-up area) that the data cannot locate.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ _CLAUSES = [
      "沿江化工、医药、涉重金属企业应编制突发环境事件应急预案，设置事故应急池，落实水环境风险三级防控措施。",
      _SONGHUA, "三、1", "", ""),
     ("TM-01", "basin", "图们江流域", "图们江流域", "", _TUMEN_COUNTIES, S,
-     "图们江、布尔哈通河、海兰江沿岸严格控制新建化工、造纸、制革、印染等高耗水、高污染项目。", _TUMEN, "一、1",
+     "图们江流域内严格控制新建化工、造纸、制革、印染等高耗水、高污染项目。", _TUMEN, "一、1",
      "C26;C22;C191;C171;印染", "restricted"),
     ("TM-02", "basin", "图们江流域", "图们江流域", "", _TUMEN_COUNTIES, P,
      "流域内城镇污水处理厂出水执行《城镇污水处理厂污染物排放标准》（GB 18918—2002）一级A标准。", _TUMEN, "二、1",
@@ -138,7 +140,7 @@ _CLAUSES = [
      "落实用水总量和强度控制要求，推进农业面源污染防治和化肥农药减量。", _YB, "五、（三）2", "", ""),
     # -- counties ----------------------------------------------------------------------
     ("YJ-01", "county", "222401", "延吉市", "", "", S,
-     "延吉市城市建成区及布尔哈通河、烟集河沿岸禁止新建、扩建化工、水泥、钢铁等重污染项目。", _YB, "六、延吉市1",
+     "延吉市行政区域内禁止新建、扩建化工、水泥、钢铁等重污染项目。", _YB, "六、延吉市1",
      "C26;C3011;C31", "prohibited"),
     ("DH-01", "county", "222403", "敦化市", "", "", S,
      "雁鸣湖、牡丹江源头区域限制发展规模化水产养殖和畜禽养殖。", _YB, "六、敦化市1", "", ""),
