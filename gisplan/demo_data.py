@@ -38,7 +38,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from .crs import CGCS2000, EQUAL_AREA, transform_geometry
+from .geo.crs import CGCS2000, EQUAL_AREA, transform_geometry
 from .demo_inputs import demo_inputs_dir
 
 __all__ = [

@@ -26,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .crs import CGCS2000, EQUAL_AREA, transform_geometry
+from .geo.crs import CGCS2000, EQUAL_AREA, transform_geometry
 
 __all__ = ["planning_layers", "CONFLICT_COUNTY", "CONFLICT_MARK"]
 

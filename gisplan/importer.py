@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .crs import CGCS2000, parse_crs, transform_geometry
+from .geo.crs import CGCS2000, parse_crs, transform_geometry
 from .errors import CRSInputError, InputError
 from .io.postgis import PostGISData, is_postgis_source, read_postgis_layer
 from .io.vector import VectorData, read_vector
@@ -114,7 +114,7 @@ def _clean_geometries(frame: gpd.GeoDataFrame, kind: str) -> tuple[gpd.GeoDataFr
         raise InputError(f"{kind} must be polygons; the source has {', '.join(sorted({g.geom_type for g in geoms}))}")
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
-        from .geometry import polygonal_part
+        from .geo.geometry import polygonal_part
 
         before = shapely.area(geoms[invalid]).sum()
         geoms = geoms.copy()

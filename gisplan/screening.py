@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from .crs import CGCS2000
+from .geo.crs import CGCS2000
 from .engine.single import ZONE_KINDS, screen_site
 from .errors import InputError, StoreError
 from .project_info import project_form
@@ -132,7 +132,7 @@ def attach_map_context(result: ScreeningResult, store: Store) -> ScreeningResult
     ``gisplan serve`` the kept version's checksum).
     """
     from .engine.single import county_outline, map_context
-    from .geometry import to_equal_area
+    from .geo.geometry import to_equal_area
 
     counties = sorted({r["county"] for r in result.unit_rows if r.get("county")}, key=str)
     result.county_outline = county_outline(store, counties)

@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from pathlib import Path
 
-from .coords import (
+from .geo.coords import (
     SourceSpec,
     gk_epsg_for_zone,
     parse_source,
@@ -39,7 +39,7 @@ from .coords import (
     with_towgs84,
     zone_of_easting,
 )
-from .crs import CGCS2000, EQUAL_AREA, GEOD, gk_epsg_for_lon, parse_crs, transform_geometry
+from .geo.crs import CGCS2000, EQUAL_AREA, GEOD, gk_epsg_for_lon, parse_crs, transform_geometry
 from .errors import CRSInputError, SiteError
 from .io.safety import check_path_text
 from .io.vector import VectorArrays, read_gpkg_arrays, read_vector
@@ -340,7 +340,7 @@ def _crs_label(crs: CRS) -> str:
 
 
 def _crs_source(crs: CRS) -> str:
-    """A string :func:`gisplan.crs.transform_geometry` accepts for ``crs``."""
+    """A string :func:`gisplan.geo.crs.transform_geometry` accepts for ``crs``."""
     epsg = crs.to_epsg(min_confidence=70)
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
@@ -1289,7 +1289,7 @@ def bulk_footprints(geoms, radii: list, widths: list, crs: str | None, candidate
     least 2 m, every coordinate finite, the whole geometry inside China's
     outline, given in CGCS2000 or WGS84 lon/lat. The discs and corridor pieces
     of all such rows are made with one geodesic call each way
-    (:data:`~gisplan.crs.GEOD` on arrays) and one GEOS call per step, by the
+    (:data:`~gisplan.geo.crs.GEOD` on arrays) and one GEOS call per step, by the
     same operations as :func:`_disc` and :func:`_corridor`, so the vertices are
     the same. Every other row is left to the per-site path (its checks, warnings
     and errors).

@@ -49,7 +49,7 @@ import shapely
 
 from ._lazy import lazy_module
 from ._version import __version__
-from .crs import CGCS2000, EQUAL_AREA
+from .geo.crs import CGCS2000, EQUAL_AREA
 from .errors import StoreError
 from .store_files import (
     LOCK_TIMEOUT,
@@ -63,7 +63,7 @@ from .store_files import (
 )
 from .store_files import one_line as _one_line
 from .io.outputs import make_folder
-from .geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_gk
+from .geo.geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_gk
 from .vocab import KINDS, SCHEMA
 
 # frames and GDAL load only for the calls that need them: a CSV batch reads the store without them
@@ -329,7 +329,7 @@ def prepare_layer(kind: str, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame,
     layer : GeoDataFrame
         ``frame`` with ``feature_id``, ``area_m2`` and ``area_gk_m2``.
     pieces : GeoDataFrame
-        Columns ``feature_id``, ``area_m2`` and the bounding box, geometry in :data:`gisplan.crs.EQUAL_AREA`.
+        Columns ``feature_id``, ``area_m2`` and the bounding box, geometry in :data:`gisplan.geo.crs.EQUAL_AREA`.
     edges : GeoDataFrame
         The features' boundaries cut into lines of at most the same number of
         vertices (same columns, ``area_m2`` 0): a site that touches no edge of

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import CGCS2000, EQUAL_AREA
+from .geo.crs import CGCS2000, EQUAL_AREA
 from .errors import StoreError
 from .io.postgis import _first_line, _password_guess, _scrub, redact_source
 from .store import (

@@ -4,7 +4,7 @@ Each tile is a pale paper colour with a faint grid; a known point is marked by a
 magenta disc (radius 3 px) centred where the point lies on the tile. Positions
 are computed here independently of gisplan: pyproj's EPSG:3857 for Web Mercator
 and the XYZ tile numbering of the OSM slippy-map convention; a GCJ-02 source
-marks ``gisplan.chinacoords.gcj02_from_cgcs2000`` of the point (what AMap
+marks ``gisplan.geo.chinacoords.gcj02_from_cgcs2000`` of the point (what AMap
 imagery shows there).
 """
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pyproj import CRS, Transformer
 
-from gisplan.crs import CGCS2000, EQUAL_AREA, transformer
+from gisplan.geo.crs import CGCS2000, EQUAL_AREA, transformer
 
 GK_ZONES = [f"EPSG:{code}" for code in range(4534, 4555)]
 OWN = [CGCS2000, EQUAL_AREA, *GK_ZONES]

@@ -25,7 +25,7 @@ import gisplan
 from gisplan.cli import main
 from gisplan.engine.guide import VERDICT_ORDER, guide_faces, guide_many
 from gisplan.errors import InputError
-from gisplan.geometry import from_equal_area, to_equal_area
+from gisplan.geo.geometry import from_equal_area, to_equal_area
 from gisplan.store import Store
 
 INDUSTRIES = ("化工", "房地产", "公路", "光伏")

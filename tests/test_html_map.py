@@ -82,7 +82,7 @@ def test_tile_url_and_attribution(result, tmp_path):
 
 
 def test_amap_preset_shifts_overlays_to_gcj02(result):
-    from gisplan.chinacoords import gcj02_from_cgcs2000
+    from gisplan.geo.chinacoords import gcj02_from_cgcs2000
 
     m = html_map(result, basemap="amap")
     page = m.get_root().render()

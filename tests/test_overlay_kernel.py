@@ -9,7 +9,7 @@ import shapely
 from conftest import REDLINE, UNITS, geod_area, rel
 
 from gisplan.engine.overlay import layer_overlaps
-from gisplan.geometry import from_equal_area, to_equal_area
+from gisplan.geo.geometry import from_equal_area, to_equal_area
 from gisplan.store import Store
 
 
@@ -115,7 +115,7 @@ def test_equal_area_sites_in_blocks_equal_one_projection():
     import shapely
 
     from gisplan.batch import equal_area_sites
-    from gisplan.geometry import to_equal_area
+    from gisplan.geo.geometry import to_equal_area
 
     rng = np.random.default_rng(11)
     n = 2600  # more than two blocks, the last one short

@@ -278,7 +278,7 @@ def test_html_overlay_is_web_mercator_not_stretched_lonlat(result, monkeypatch):
 
 
 def test_html_gcj02_basemap_shifts_the_overlay_like_the_zoning(result):
-    from gisplan.chinacoords import gcj02_from_cgcs2000
+    from gisplan.geo.chinacoords import gcj02_from_cgcs2000
 
     plain = _overlay(html_map(result, raster="lc").get_root().render())[1]
     shifted = _overlay(html_map(result, raster="lc", basemap="amap").get_root().render())[1]

@@ -117,8 +117,8 @@ def test_a_url_basemap_is_allowed_by_the_pages_content_policy():
 @pytest.mark.parametrize("crs", ["cgcs2000", "gcj02"])
 def test_warped_tiles_put_each_point_where_the_map_has_it(crs):
     """Tiles resampled onto a Gauss-Kruger grid: the mark of a point lands on that point's pixel (< 1 px)."""
-    from gisplan.chinacoords import gcj02_from_cgcs2000
-    from gisplan.crs import CGCS2000, transformer
+    from gisplan.geo.chinacoords import gcj02_from_cgcs2000
+    from gisplan.geo.crs import CGCS2000, transformer
     from gisplan.render.tiles import warp_tiles
 
     marks = [YANJI, (129.52, 42.90)]

@@ -663,7 +663,7 @@ def _marks(lon: float, lat: float) -> list[tuple[float, float]]:
 
 @pytest.fixture(scope="module")
 def tile_files(tmp_path_factory):
-    from gisplan.chinacoords import gcj02_from_cgcs2000
+    from gisplan.geo.chinacoords import gcj02_from_cgcs2000
 
     folder = tmp_path_factory.mktemp("tiles")
     lon, lat = 129.6309, 42.8980
@@ -749,7 +749,7 @@ def _tiles_reach_the_png_and_the_docx(srv, tile_files) -> None:
 
 def test_the_static_map_and_docx_figure_draw_the_same_tiles_in_line(demo_store, tile_files):
     """The PNG map (and so the DOCX figure) over the same tiles: the marks fall where the points are (GK zone)."""
-    from gisplan.crs import CGCS2000, transformer
+    from gisplan.geo.crs import CGCS2000, transformer
     from gisplan.render.basemap import basemap_spec
     from gisplan.render.static_map import static_map
     from gisplan.screening import screen

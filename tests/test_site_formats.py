@@ -15,7 +15,7 @@ import shapely
 from click.testing import CliRunner
 
 import _site_fixtures as fx
-from gisplan import chinacoords
+from gisplan.geo import chinacoords
 from gisplan.cli import main
 from gisplan.errors import CRSInputError, InputError, SiteError
 from gisplan.sites import describe_site, read_site, read_site_frame

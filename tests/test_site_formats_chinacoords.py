@@ -1,4 +1,4 @@
-"""GCJ-02 / BD-09 conversions (gisplan.chinacoords)."""
+"""GCJ-02 / BD-09 conversions (gisplan.geo.chinacoords)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pyproj
 import pytest
 
-from gisplan import chinacoords as cc
+from gisplan.geo import chinacoords as cc
 
 GEOD = pyproj.Geod(ellps="GRS80")
 

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from gisplan.crs import GEOD
+from gisplan.geo.crs import GEOD
 from gisplan.errors import cli_message
 from gisplan.errors import CRSInputError, InputError, SiteError
 from gisplan.sites import Site, china_boundary, footprint, read_site, site_from_geometry

@@ -10,7 +10,7 @@ one verdict function of single screenings and batch rows
 :func:`_face_verdict`), never by a rule engine of its own.
 
 How the faces are cut, per control unit, in the equal-area plane of the store's
-pieces (:data:`gisplan.crs.EQUAL_AREA`, where planar area is the ellipsoidal
+pieces (:data:`gisplan.geo.crs.EQUAL_AREA`, where planar area is the ellipsoidal
 area gisplan reports everywhere): the unit's outline and the outlines of every
 piece of every other layer touching it are noded together (``union_all`` of the
 lines) and polygonized; each polygon inside the unit is given the features
@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from ..crs import CGCS2000
+from ..geo.crs import CGCS2000
 from ..errors import InputError
-from ..geometry import from_equal_area, polygonal_part
+from ..geo.geometry import from_equal_area, polygonal_part
 from ..labels import DECISION_LABELS
 from ..vocab import (
     CATEGORY_LABELS_ZH,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..crs import GEOD
-from ..geometry import from_equal_area
+from ..geo.crs import GEOD
+from ..geo.geometry import from_equal_area
 
 __all__ = ["NEARBY_SEARCH_MARGIN", "Nearby", "nearby_features"]
 

@@ -18,9 +18,9 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from ..crs import CGCS2000, EQUAL_AREA, gk_epsg_for_lon, transform_geometry
-from ..geodesy import direction_word, position_phrase
-from ..geometry import from_equal_area, to_equal_area
+from ..geo.crs import CGCS2000, EQUAL_AREA, gk_epsg_for_lon, transform_geometry
+from ..geo.geodesy import direction_word, position_phrase
+from ..geo.geometry import from_equal_area, to_equal_area
 from ..vocab import (
     BASE_KINDS,
     CATEGORY_LABELS_ZH,

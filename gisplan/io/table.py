@@ -15,7 +15,7 @@ X is the northing, and the reading is said in a warning. Columns may be separate
 by commas, semicolons, tabs or (a ``.txt`` or pasted table) spaces.
 
 Values are numbers or text: Gauss-Kruger metres (with or without the zone
-prefix in the easting), decimal degrees or DMS (see :func:`gisplan.coords.parse_angle`).
+prefix in the easting), decimal degrees or DMS (see :func:`gisplan.geo.coords.parse_angle`).
 Rings are told apart by the parcel column or by blank rows; each ring is
 closed (with a warning when the table did not repeat its first point) and
 consecutive duplicate points are dropped (with a warning).
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..coords import parse_angle, parse_number
+from ..geo.coords import parse_angle, parse_number
 from ..errors import InputError, SiteError
 from .rows import MAX_TABLE_BYTES, checked_table_path, csv_rows, xlsx_sheets
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ..geometry import from_equal_area, polygonal_part, to_equal_area
+from ..geo.geometry import from_equal_area, polygonal_part, to_equal_area
 from .source import LayerSet, column
 from .stats import layer_statistics
 from .three_lines_check import PAIRS, THREE_LINE_CHECKS, three_line_conflicts

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..crs import CGCS2000, EQUAL_AREA
+from ..geo.crs import CGCS2000, EQUAL_AREA
 from ..errors import InputError
-from ..geometry import from_equal_area, polygonal_part
+from ..geo.geometry import from_equal_area, polygonal_part
 from .check import NOISE_M2, SLIVER_M2
 from .source import LayerSet, column
 from .stats import county_keys

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError
-from ..geometry import to_equal_area
+from ..geo.geometry import to_equal_area
 from ..vocab import KINDS
 
 __all__ = ["LayerSet", "is_store", "load_layers", "load_source_layer"]

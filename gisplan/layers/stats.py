@@ -40,7 +40,7 @@ def _union(geoms) -> shapely.Geometry:
 
 def gk_areas(frame) -> np.ndarray:
     """Planimetric areas (m²) in each feature's 3-degree Gauss-Kruger zone (``area_gk_m2`` where stored)."""
-    from ..geometry import to_gk
+    from ..geo.geometry import to_gk
 
     if "area_gk_m2" in frame.columns:
         return frame["area_gk_m2"].to_numpy(dtype=float)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from ..geometry import from_equal_area, polygonal_part
+from ..geo.geometry import from_equal_area, polygonal_part
 from .source import LayerSet, column
 
 __all__ = ["PAIRS", "THREE_LINE_CHECKS", "three_line_conflicts"]

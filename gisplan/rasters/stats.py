@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from ..crs import CGCS2000, EQUAL_AREA
+from ..geo.crs import CGCS2000, EQUAL_AREA
 from .store import raster_records
 
 __all__ = ["band_cell_areas", "batch_raster_columns", "raster_stats", "site_raster_stats"]

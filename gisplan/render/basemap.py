@@ -199,12 +199,12 @@ def display_geoms(geoms, crs: str = "cgcs2000"):
     """Geometries (CGCS2000 lon/lat) as drawn over a basemap in ``crs``.
 
     For ``gcj02`` the coordinates go through
-    :func:`gisplan.chinacoords.gcj02_from_cgcs2000`; otherwise they are returned as they are.
+    :func:`gisplan.geo.chinacoords.gcj02_from_cgcs2000`; otherwise they are returned as they are.
     Works on one geometry or an array of them.
     """
     if crs != "gcj02":
         return geoms
-    from ..chinacoords import gcj02_from_cgcs2000
+    from ..geo.chinacoords import gcj02_from_cgcs2000
 
     def shift(xy: np.ndarray) -> np.ndarray:
         if len(xy) == 0:

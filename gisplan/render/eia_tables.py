@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 
-from ..geodesy import position_phrase
+from ..geo.geodesy import position_phrase
 from ..labels import unverified_mark
 from .labels import category_label, decision_label, kind_label, labels, zone_label
 

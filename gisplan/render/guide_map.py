@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ..crs import CGCS2000, gk_central_meridian, gk_epsg_for_lon
+from ..geo.crs import CGCS2000, gk_central_meridian, gk_epsg_for_lon
 from ..engine.guide import VERDICT_ORDER
 from .guide_tables import VERDICT_WORDS
 
@@ -139,7 +139,7 @@ def write_guide_png(frame: gpd.GeoDataFrame, path: str | os.PathLike, *, industr
 
 def _display(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The faces simplified for display (the faces form a coverage: shared edges stay shared)."""
-    from ..geometry import from_equal_area, to_equal_area
+    from ..geo.geometry import from_equal_area, to_equal_area
 
     geoms = np.asarray(frame.geometry.values, dtype=object)
     try:

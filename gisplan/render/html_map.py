@@ -22,8 +22,8 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from ..crs import CGCS2000
-from ..geometry import from_equal_area, to_equal_area
+from ..geo.crs import CGCS2000
+from ..geo.geometry import from_equal_area, to_equal_area
 from ..three_lines import nearby_to_mark
 from ..vocab import (
     ELEMENT_KINDS,
@@ -477,7 +477,7 @@ def _nearby_lines(nearby, crs: str, lang: str = "zh") -> folium.FeatureGroup:
         if lang == "zh":
             label = html.escape(f"{KIND_LABELS_ZH.get(row['kind'], row['kind'])} {row['name']} {row['zone_label']}: {row['position']}")
         else:
-            from ..geodesy import position_phrase
+            from ..geo.geodesy import position_phrase
 
             label = html.escape(f"{kind_label(row['kind'], lang)} {row['name']}: "
                                 f"{position_phrase(float(row['azimuth_deg']), float(row['distance_m']), 'en')}")

@@ -147,7 +147,7 @@ def _drawing_scale(geoms) -> float:
 
 def gk_coordinates(geoms, gk_crs: str):
     """Geometries from CGCS2000 lon/lat to ``gk_crs`` metres (x easting, y northing: CAD's axes)."""
-    from ..crs import CGCS2000, transformer
+    from ..geo.crs import CGCS2000, transformer
 
     tf = transformer(CGCS2000, gk_crs)
     return shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.column_stack(tf.transform(xy[:, 0], xy[:, 1])))

@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ..crs import CGCS2000, gk_epsg_for_lon
+from ..geo.crs import CGCS2000, gk_epsg_for_lon
 from ..errors import InputError, OutputError
-from ..geometry import polygonal_part
+from ..geo.geometry import polygonal_part
 from ..labels import decision_words
 from ..vocab import FARMLAND_ZONE, KIND_LABELS_ZH
 from .layer_styles import (

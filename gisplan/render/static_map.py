@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon, Rectangle
 
-from ..crs import CGCS2000, gk_central_meridian, transform_geometry, transformer
+from ..geo.crs import CGCS2000, gk_central_meridian, transform_geometry, transformer
 from ..errors import InputError
 from ..three_lines import nearby_to_mark
 from .eia_tables import is_demo
@@ -271,7 +271,7 @@ def _site(ax, result, crs: str, lang: str) -> object:
             raw.plot(ax=ax, color=SITE_COLOUR, linewidth=0.8, linestyle="-.", zorder=11)
     buf = result.params.get("buffer_m") or 0
     if buf > 0:
-        from ..geometry import from_equal_area, to_equal_area
+        from ..geo.geometry import from_equal_area, to_equal_area
 
         ring = from_equal_area(shapely.buffer(to_equal_area(result.footprint), buf, quad_segs=24))
         gpd.GeoSeries([transform_geometry(ring, CGCS2000, crs)], crs=crs).boundary.plot(
@@ -284,7 +284,7 @@ def _nearby_marks(ax, result, crs: str, box, lang: str) -> None:
     near = result.nearby
     if not len(near):
         return
-    from ..geodesy import position_phrase
+    from ..geo.geodesy import position_phrase
 
     tf = transformer(CGCS2000, crs)
     minx, miny, maxx, maxy = box

@@ -232,7 +232,7 @@ def warp_tiles(get_tile, *, minzoom: int, maxzoom: int, dst_crs: str, box, width
     numpy.ndarray or None
         ``uint8`` RGBA; transparent where no tile was found.
     """
-    from ..crs import CGCS2000, transformer
+    from ..geo.crs import CGCS2000, transformer
 
     minx, miny, maxx, maxy = box
     # pixel centres of the map grid, as lon/lat of the data (CGCS2000)
@@ -242,7 +242,7 @@ def warp_tiles(get_tile, *, minzoom: int, maxzoom: int, dst_crs: str, box, width
     lon, lat = transformer(dst_crs, CGCS2000).transform(gx.ravel(), gy.ravel())
     lon, lat = np.asarray(lon), np.asarray(lat)
     if tiles_crs == "gcj02":  # where GCJ-02 imagery shows the point
-        from ..chinacoords import gcj02_from_cgcs2000
+        from ..geo.chinacoords import gcj02_from_cgcs2000
 
         lon, lat = gcj02_from_cgcs2000(lon, lat)
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)

@@ -460,8 +460,8 @@ def understood(site, client_name: str) -> dict:
     """
     import shapely
 
-    from ..crs import CGCS2000, GEOD, gk_epsg_for_lon, transform_geometry
-    from ..geometry import to_equal_area
+    from ..geo.crs import CGCS2000, GEOD, gk_epsg_for_lon, transform_geometry
+    from ..geo.geometry import to_equal_area
     from .messages import crs_note_words, page_note
 
     parts = {"point": 0, "line": 0, "polygon": 0}
@@ -953,7 +953,7 @@ def unit_card(code: str) -> dict:
     def run() -> dict:
         import shapely
 
-        from ..geometry import to_equal_area
+        from ..geo.geometry import to_equal_area
         from ..rules.access_list import DIMENSION_LABELS_EN, DIMENSIONS, TIER_LABELS_ZH, AccessList
         from ..vocab import CATEGORY_LABELS_ZH
 

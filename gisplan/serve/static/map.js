@@ -1,7 +1,7 @@
 /* gisplan serve: the drawing map (basemap, zoning, site, drawing tools). Needs i18n.js; app.js calls it. */
 "use strict";
 
-/* ---------- GCJ-02 (as gisplan/chinacoords.py): a GCJ-02 basemap gets the overlays shifted on screen ---------- */
+/* ---------- GCJ-02 (as gisplan/geo/chinacoords.py): a GCJ-02 basemap gets the overlays shifted on screen ---------- */
 const GCJ = { a: 6378245.0, ee: 0.00669342162296594323 };
 
 function gcjOutside(lon, lat) { return lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271; }

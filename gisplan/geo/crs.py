@@ -15,7 +15,7 @@ import pyproj
 import shapely
 from pyproj import CRS, Transformer
 
-from .errors import CRSInputError
+from ..errors import CRSInputError
 
 __all__ = [
     "CGCS2000",

@@ -25,7 +25,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from .crs import CGCS2000, parse_crs
-from .errors import CRSInputError
+from ..errors import CRSInputError
 
 __all__ = [
     "WEB_OFFSETS",
