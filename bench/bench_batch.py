@@ -111,7 +111,7 @@ def gisplan_run(sites_path: Path, store, out: Path) -> pd.DataFrame:
     """What ``gisplan batch`` does (the command switches the cyclic garbage collector off, as here).
 
     ``store`` is a path (opened afresh: indexes built, pieces read) or an open
-    :class:`gisplan.store.Store` (resident: what a server keeps warm, like PostGIS's buffers).
+    :class:`gisplan.store.gpkg.Store` (resident: what a server keeps warm, like PostGIS's buffers).
     """
     import gc
 
@@ -328,7 +328,7 @@ def postgis(work: Path, store: Path, layers, repeat: int) -> dict | None:
                 conn.execute(_ZONE_SQL.format(table=table)).fetchall()
             return rows
 
-        from gisplan.store import Store
+        from gisplan.store.gpkg import Store
 
         resident = Store(store)
         site_geoms = np.asarray(layers[4].geometry.values, dtype=object)  # in memory, as PostGIS holds its sites table

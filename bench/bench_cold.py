@@ -107,7 +107,7 @@ def main(argv=None) -> int:
     if store is None:
         store = work / "demo.gpkg"
         if not store.is_file():
-            from gisplan.demo import build_demo_store
+            from gisplan.demo.run import build_demo_store
 
             build_demo_store(store)
     trees = {"before": before, "after": REPO}

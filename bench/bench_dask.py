@@ -79,7 +79,7 @@ def province_store(work: Path, units: int, spacing: float) -> tuple[Path, tuple]
 
 
 def demo_store(work: Path) -> tuple[Path, tuple]:
-    from gisplan.demo import build_demo_store
+    from gisplan.demo.run import build_demo_store
 
     store = REPO / "layers" / "demo_yanbian.gpkg"
     if not store.exists():
@@ -196,7 +196,7 @@ def per_kind(store: Path, sites: Path) -> dict:
 
     from gisplan.batch import screen_batch
     from gisplan.sites import read_site_frame
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     snapshot = Store(store)
     frame, _, _ = read_site_frame(sites, window=(10_000, 8_000))

@@ -88,7 +88,7 @@ def baseline_sites(faces):
 def measure(name: str, store_path: Path, county: str | None) -> list[str]:
     from gisplan.batch import screen_sites
     from gisplan.engine.guide import guide, guide_faces, guide_many
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     lines = [f"== {name}: {store_path.name}" + (f", county {county}" if county else "")]
     with Store(store_path) as store:
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
     if not args.skip_province:
         store, _ = province_store(work, args.units, args.spacing)
         from gisplan.engine.guide import county_code
-        from gisplan.store import Store
+        from gisplan.store.gpkg import Store
 
         with Store(store) as s:
             codes = sorted({county_code(c) for c in s.attribute_columns("control_units", ["code"])["code"]} - {""})

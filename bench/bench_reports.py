@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import gisplan
-from gisplan.demo import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS, build_demo_store
+from gisplan.demo.run import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS, build_demo_store
 from gisplan.render.docx_report import docx_report
 from gisplan.render.pdf_report import pdf_report
 from gisplan.render.static_map import static_map_png

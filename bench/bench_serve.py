@@ -59,7 +59,7 @@ def province_store(work: Path, units: int, spacing: float, seed: int, n_sites: i
     store = work / f"province_{units}_{int(spacing)}.gpkg"
     if store.exists():
         from gisplan.errors import StoreError
-        from gisplan.store import Store
+        from gisplan.store.gpkg import Store
 
         try:
             Store(store)

@@ -29,8 +29,8 @@ from .io.batch_out import BATCH_SUFFIXES, write_batch
 from .engine.overlay import layer_overlaps
 from .geo.geometry import to_equal_area
 from .sites import MIN_FOOTPRINT_M2, check_footprint_area, china_boundary, footprint, read_site_table, site_from_geometry
-from .store import Store, attribute_columns
-from .stores import as_store
+from .store.gpkg import Store, attribute_columns
+from .store.spec import as_store
 from .tables import BatchTable, SiteTable, is_missing
 from .constants import MIN_OVERLAP_M2
 from .rules.decide import batch_attributes, decide_sites

@@ -93,7 +93,7 @@ dxf_layer :
     from .render.layers_out import OverlayLayers, add_result, combine_layers
     from .screening import screen
     from .sites import site_from_geometry
-    from .stores import as_store
+    from .store.spec import as_store
 
     store = as_store(store)
     sites_table, crs = _site_table(sites, source_crs=source_crs, layer=layer, encoding=encoding, cm=cm,
@@ -181,7 +181,7 @@ def write_batch_layers(sites, store, path: str | os.PathLike, *, id_field: str, 
     Path
     """
     from .render.layers_out import check_layers_path, write_layers
-    from .stores import as_store
+    from .store.spec import as_store
 
     store = as_store(store)
     protect = [*protect, str(getattr(store, "path", "") or "") or None]

@@ -21,8 +21,8 @@ from .geo.crs import CGCS2000
 from .errors import OutputError
 from .io.outputs import make_folder, os_error_reason, safe_file_stem
 from .render.labels import check_lang
-from .store import Store
-from .stores import as_store
+from .store.gpkg import Store
+from .store.spec import as_store
 
 __all__ = ["report_stem", "row_industry", "write_site_reports", "project_forms", "FORM_FIELDS"]
 

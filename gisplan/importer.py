@@ -21,9 +21,9 @@ from .mapping import (
     layer_mapping,
     resolve_mapping,
 )
-from .store import LOCK_TIMEOUT, Store, StoreWriter, prepare_for_store
-from .stores import open_or_create, open_store_at
-from .store_files import pause_hook
+from .store.gpkg import LOCK_TIMEOUT, Store, StoreWriter, prepare_for_store
+from .store.spec import open_or_create, open_store_at
+from .store.files import pause_hook
 from .vocab import CATEGORY_LABELS_ZH, KINDS, LEVEL_LABELS_ZH, SCHEMA, ZONE_LABELS_BY_KIND, ZONE_LABELS_ZH
 
 __all__ = ["import_layer", "rebuild_store", "ImportReport"]

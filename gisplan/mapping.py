@@ -198,7 +198,7 @@ def mapping_from_store(store, kind: str) -> MappingSpec:
         When the store has no such layer; MappingError for an unreadable record.
     """
     from .errors import StoreError
-    from .stores import as_store
+    from .store.spec import as_store
 
     st = as_store(store)
     meta = st.meta()

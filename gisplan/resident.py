@@ -5,7 +5,7 @@
 ...     r = store.screen("data/sites/road_corridor_helong.geojson", width=60, industry="公路")
 ...     rows = store.screen_many("data/sites/batch_sites.geojson", id_field="site_id")
 
-The object keeps one :class:`~gisplan.store.Store` (the layer index, the pieces
+The object keeps one :class:`~gisplan.store.gpkg.Store` (the layer index, the pieces
 read so far and the rules) and hands every screening that one snapshot, so a
 screening never mixes two versions of the store. Before each call it checks
 whether the file on disk was replaced (a new import) -- for a PostGIS store
@@ -52,7 +52,7 @@ class ResidentStore:
     """
 
     def __init__(self, path: str | os.PathLike, *, preload: bool = False):
-        from .stores import is_pg_store_url
+        from .store.spec import is_pg_store_url
 
         self._pg = is_pg_store_url(path)
         self.path = str(path).strip() if self._pg else Path(path)
@@ -69,9 +69,9 @@ class ResidentStore:
 
         Returns
         -------
-        gisplan.store.Store
+        gisplan.store.gpkg.Store
         """
-        from .stores import open_store_at, shown_store
+        from .store.spec import open_store_at, shown_store
 
         if self._closed:
             raise StoreError(f"the store {shown_store(self.path)} was closed")
@@ -204,7 +204,7 @@ class ResidentStore:
         self.close()
 
     def __repr__(self) -> str:
-        from .stores import shown_store
+        from .store.spec import shown_store
 
         state = "closed" if self._closed else f"kinds={self._store.kinds() if self._store else []}"
         return f"ResidentStore({shown_store(self.path)!r}, {state})"

@@ -20,8 +20,8 @@ from .errors import InputError, StoreError
 from .project_info import project_form
 from .result import CATEGORIES, ScreeningResult
 from .sites import MAX_BUFFER_M, Site, read_site, site_from_geometry
-from .store import Store
-from .stores import as_store
+from .store.gpkg import Store
+from .store.spec import as_store
 
 __all__ = ["screen", "read_result", "attach_map_context", "ScreeningResult", "ZONE_KINDS", "CATEGORIES"]
 

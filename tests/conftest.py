@@ -107,7 +107,7 @@ def site_file(tmp_path):
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory) -> Path:
     """The bundled demo store, built once per test session."""
-    from gisplan.demo import build_demo_store
+    from gisplan.demo.run import build_demo_store
 
     path = tmp_path_factory.mktemp("demo") / "demo_yanbian.gpkg"
     build_demo_store(path)

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from gisplan.demo import DEFAULT_DATA_DIR
+from gisplan.demo.run import DEFAULT_DATA_DIR
 
 try:
     import distributed  # noqa: F401

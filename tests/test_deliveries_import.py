@@ -19,7 +19,7 @@ from gisplan.errors import InputError, MappingError
 from gisplan.importer import import_layer
 from gisplan.io.vector import read_vector
 from gisplan.mapping import parse_value_map_options
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 from gisplan.vocab import normalise_value, strictest_zone_for_unzoned
 
 CORE = shapely.box(129.42, 42.90, 129.44, 42.92)

@@ -18,7 +18,7 @@ from pyproj import Geod
 from shapely.geometry import shape
 from shapely.geometry.polygon import orient
 
-from gisplan import demo_data
+from gisplan.demo import zoning as demo_data
 from gisplan.vocab import CATEGORY_LABELS_ZH, OPTIONAL, SCHEMA, unit_code_is_regular
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gisplan.rules.demo_list import demo_access_list
+from gisplan.demo.access_list import demo_access_list
 
 #: Words that narrow a clause to a place the store has no layer for.
 PLACES = re.compile(r"沿岸|建成区|源头|周边|两侧|河段|库区|湖区")

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO, geod_area, rel
 
-from gisplan.demo import SAMPLE_SITE_PARAMS, run_demo
+from gisplan.demo.run import SAMPLE_SITE_PARAMS, run_demo
 from gisplan.sites import read_site
 
 

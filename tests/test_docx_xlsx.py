@@ -163,7 +163,7 @@ def test_xlsx_has_the_same_tables(result, tmp_path):
 
 
 def test_demo_report_names_the_county(demo_store, tmp_path):
-    from gisplan.demo import DEFAULT_DATA_DIR
+    from gisplan.demo.run import DEFAULT_DATA_DIR
 
     r = screen(DEFAULT_DATA_DIR / "sites" / "road_corridor_helong.geojson", demo_store, width=60.0)
     assert list(r.county["county"]) == ["和龙市"] and r.county.geometry.iloc[0].area > 0.1

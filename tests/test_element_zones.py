@@ -98,7 +98,7 @@ def _finding(result, text):
 
 
 def test_import_reads_provincial_fields_and_traditional_values(element_store):
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     store = Store(element_store)
     air = store.read("air_zones").sort_values("code")
@@ -132,7 +132,7 @@ def test_element_tags_are_read_and_checked():
 
 def test_access_list_import_keeps_the_tag(element_store):
     from gisplan.rules.access_list import AccessList
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     clauses = AccessList.from_store(Store(element_store)).frame
     assert set(clauses["element_zone"]) == {"resource:no_burn", "resource:shoreline_priority"}
@@ -267,7 +267,7 @@ def test_batch_equals_single_screenings(element_store, tmp_path):
 def test_demo_store_has_element_zones_and_tagged_clauses(demo_store):
     from gisplan.rules.access_list import AccessList
     from gisplan.screening import screen
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     store = Store(demo_store)
     for kind in ("air_zones", "water_zones", "soil_zones", "resource_zones"):

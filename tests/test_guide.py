@@ -26,7 +26,7 @@ from gisplan.cli import main
 from gisplan.engine.guide import VERDICT_ORDER, guide_faces, guide_many
 from gisplan.errors import InputError
 from gisplan.geo.geometry import from_equal_area, to_equal_area
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 
 INDUSTRIES = ("化工", "房地产", "公路", "光伏")
 #: A reserve's experimental zone across the redline's north-east corner and the three units' meeting point.

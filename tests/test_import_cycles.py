@@ -85,10 +85,10 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_scanner_finds_a_planted_cycle():
     graph = _graph()
-    assert "gisplan.screening" in graph and "gisplan.store" in graph["gisplan.screening"]
+    assert "gisplan.screening" in graph and "gisplan.store.gpkg" in graph["gisplan.screening"]
     planted = {k: set(v) for k, v in graph.items()}
-    planted["gisplan.store"].add("gisplan.screening")
-    assert any({"gisplan.screening", "gisplan.store"} <= set(c) for c in _cycles(planted))
+    planted["gisplan.store.gpkg"].add("gisplan.screening")
+    assert any({"gisplan.screening", "gisplan.store.gpkg"} <= set(c) for c in _cycles(planted))
 
 
 def test_no_import_cycles():

@@ -159,7 +159,7 @@ def zone_finding(result, key: str) -> dict:
 
 
 def test_the_store_holds_every_zone(law_store):
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     store = Store(law_store)
     prot = store.read("protected_areas").set_index("name")

@@ -107,7 +107,7 @@ def test_code_division_against_bundled_counties(tmp_path):
 
 def test_demo_store_statistics_reproduce_published_figures(demo_store):
     result = check_layers(load_layers(demo_store))
-    # the one planted conflict of the demo: a farmland patch across the redline (gisplan.demo_lines)
+    # the one planted conflict of the demo: a farmland patch across the redline (gisplan.demo.lines)
     assert [p["check"] for p in result.problems] == ["redline_farmland_overlap"]
     assert result.problems[0]["layers"] == ["eco_redline", "basic_farmland"]
     total = result.stats["total"]

@@ -17,7 +17,7 @@ import shapely
 from conftest import REPO, geod_area
 
 from gisplan.rules.access_list import ACCESS_TABLE
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 from gisplan.vocab import SCHEMA
 
 CLASSES = ("priority", "key", "general", "none")

@@ -23,7 +23,7 @@ import shapely
 from gisplan.batch import BATCH_COLUMNS, screen_batch, screen_sites, write_batch
 from gisplan.io.vector import read_gpkg_arrays, read_vector
 from gisplan.sites import read_site_frame, read_site_table
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 from gisplan.tables import BatchTable, SiteTable
 
 from conftest import REPO, geod_area

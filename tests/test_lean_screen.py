@@ -20,7 +20,7 @@ import shapely
 
 from gisplan.engine.single import _as_framed
 from gisplan.importer import import_layer
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 
 from conftest import REPO
 from test_lean_batch import _loaded_modules

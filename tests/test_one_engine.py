@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 import gisplan
 from gisplan.cli import main
-from gisplan.demo import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
+from gisplan.demo.run import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
 from gisplan.errors import SiteError
 from gisplan.result import Finding, ScreeningResult, Verdict
 from gisplan.sites import read_site

@@ -10,7 +10,7 @@ from conftest import REDLINE, UNITS, geod_area, rel
 
 from gisplan.engine.overlay import layer_overlaps
 from gisplan.geo.geometry import from_equal_area, to_equal_area
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 
 
 def _random_sites(n: int, seed: int) -> list:

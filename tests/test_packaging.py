@@ -69,7 +69,7 @@ IMPORT_TO_DIST = {
 #: Code that may import the modules of an extra (besides the core's): path prefix under gisplan/ -> extra.
 EXTRA_OF_CODE = {
     "serve/": "serve",
-    "store_pg.py": "postgis",
+    "store/postgis.py": "postgis",
     "io/postgis.py": "postgis",
     "engine/dask_batch.py": "dask",
     "engine/merge.py": "parquet",
@@ -220,8 +220,8 @@ def test_every_package_folder_is_listed_and_the_demo_inputs_are_packaged():
     assert folders | {"gisplan"} <= listed, sorted(folders - listed)
     assert PYPROJECT["tool"]["setuptools"]["package-dir"] == {"gisplan._demo_inputs": "data"}
     data = PYPROJECT["tool"]["setuptools"]["package-data"]
-    from gisplan.demo import SAMPLE_SITE_PARAMS
-    from gisplan.demo_data import COUNTIES, PREFECTURE_ADCODE
+    from gisplan.demo.run import SAMPLE_SITE_PARAMS
+    from gisplan.demo.zoning import COUNTIES, PREFECTURE_ADCODE
 
     admin = {p.name for p in (REPO / "data" / "admin").iterdir() if any(p.match(g) for g in data["gisplan._demo_inputs.admin"])}
     sites = {p.name for p in (REPO / "data" / "sites").iterdir() if any(p.match(g) for g in data["gisplan._demo_inputs.sites"])}
@@ -231,8 +231,8 @@ def test_every_package_folder_is_listed_and_the_demo_inputs_are_packaged():
 
 
 def test_demo_inputs_resolve_to_the_repository_data_in_a_clone():
-    from gisplan.demo import DEFAULT_DATA_DIR
-    from gisplan.demo_data import DEFAULT_ADMIN_DIR
+    from gisplan.demo.run import DEFAULT_DATA_DIR
+    from gisplan.demo.zoning import DEFAULT_ADMIN_DIR
 
     assert DEFAULT_DATA_DIR == REPO / "data" and DEFAULT_ADMIN_DIR == REPO / "data" / "admin"
 

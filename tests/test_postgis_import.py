@@ -71,14 +71,14 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def _areas(store: Path) -> dict[str, float]:
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     frame = Store(store).read("control_units")
     return dict(zip(frame["code"], frame["area_m2"]))
 
 
 def _geoms(store: Path) -> dict[str, object]:
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     frame = Store(store).read("control_units")
     return dict(zip(frame["code"], frame.geometry))
@@ -106,7 +106,7 @@ def test_import_from_postgis_matches_geojson_and_geod(pg_tables, geojson_store, 
     for code, (_name, _cat, box) in UNITS.items():
         assert got[code] == pytest.approx(ref[code], rel=1e-9)
         assert got[code] == pytest.approx(geod_area(box), rel=2e-6)
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     frame = Store(store).read("control_units")
     assert set(frame["name"]) == {v[0] for v in UNITS.values()}  # Chinese text intact
@@ -183,7 +183,7 @@ def test_password_never_shown_or_recorded(pg_tables, tmp_path):
                   f"postgresql://postgres:{secret}@127.0.0.1:{port}/gis", "--layer", "zoning.units")
     assert result.returncode == 0, result.stderr
     assert secret not in result.stdout + result.stderr
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     meta = Store(store).meta()
     assert secret not in meta.to_csv()

@@ -183,7 +183,7 @@ def test_rules_import_and_list(stores, tmp_path):
 
 
 def test_demo_store_copied_into_postgis_screens_the_same(demo_store, pg_server, tmp_path):
-    from gisplan.demo import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
+    from gisplan.demo.run import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
 
     url = _url(pg_server, "demo")
     r = run("layers", "copy", demo_store, url)
@@ -215,14 +215,14 @@ def test_demo_store_copied_into_postgis_screens_the_same(demo_store, pg_server, 
 
 
 def _count(url: str, kind: str) -> int:
-    from gisplan.stores import open_store_at
+    from gisplan.store.spec import open_store_at
 
     with open_store_at(url) as s:
         return len(s.read(kind))
 
 
 def _generation(url: str) -> int:
-    from gisplan.store_pg import PgStore
+    from gisplan.store.postgis import PgStore
 
     with PgStore(url) as s:
         return s.generation
@@ -308,7 +308,7 @@ def test_concurrent_imports_serialise(stores, tmp_path):
 
 def test_a_reader_keeps_its_snapshot_while_an_import_commits(stores, tmp_path):
     from gisplan.resident import open_store
-    from gisplan.store_pg import PgStore
+    from gisplan.store.postgis import PgStore
 
     url = _url(stores["port"], "snapshot")
     assert run("layers", "import", url, "control_units", stores["sources"]["control_units"]).exit_code == 0
@@ -350,7 +350,7 @@ def test_a_password_in_the_url_is_never_shown(stores, tmp_path):
 
 def test_a_table_edited_by_another_tool_is_refused(stores):
     from gisplan.errors import StoreError
-    from gisplan.store_pg import PgStore
+    from gisplan.store.postgis import PgStore
 
     url = _url(stores["port"], "edited")
     assert run("layers", "import", url, "control_units", stores["sources"]["control_units"]).exit_code == 0

@@ -18,7 +18,7 @@ import shapely
 
 import gisplan
 from gisplan.importer import import_layer
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 
 AREAS = [  # name, zone, type, level, geometry (lon/lat); units A/B/C of conftest lie under them
     ("测试国家级自然保护区", "核心区", "自然保护区", "国家级", shapely.box(129.42, 42.90, 129.44, 42.92)),

@@ -167,7 +167,7 @@ def test_diff_equals_the_cli(qgis_run):
 
 
 def test_import_equals_the_cli(qgis_run):
-    from gisplan.stores import open_store_at
+    from gisplan.store.spec import open_store_at
 
     want = open_store_at(qgis_run["cli"] / "store.gpkg").read("control_units")
     for name in ("store.gpkg", "store_memory.gpkg"):  # the delivered file itself, and a memory layer of it

@@ -337,7 +337,7 @@ def test_cli_map_raster_png_and_html(store, site_path, tmp_path):
 
 def test_tampered_raster_is_refused_before_screening(store, site_path, tmp_path):
     from gisplan.rasters.store import raster_dir, raster_records
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     copy = tmp_path / "store.gpkg"
     shutil.copy(store, copy)

@@ -26,7 +26,7 @@ from conftest import REPO, geod_area, rel
 from gisplan.errors import InputError, StoreError
 from gisplan.rasters.stats import site_raster_stats
 from gisplan.rasters.store import raster_dir, raster_records
-from gisplan.store import Store, store_lock
+from gisplan.store.gpkg import Store, store_lock
 
 DENSE_DEG = 1e-4
 #: Method tolerance: coverage fractions are planar in the raster's CRS, so inside one 0.01° cell the

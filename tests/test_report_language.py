@@ -18,7 +18,7 @@ import pypdfium2
 import pytest
 import shapely
 
-from gisplan.demo import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
+from gisplan.demo.run import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
 from gisplan.render.eia_outputs import write_eia_outputs
 from gisplan.result import Finding
 from gisplan.screening import screen

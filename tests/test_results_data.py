@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 import gisplan
-from gisplan.demo import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
+from gisplan.demo.run import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
 from gisplan.errors import GisplanWarning, InputError, StoreError
 from gisplan.report import summary_text
 from gisplan.result import ScreeningResult

@@ -157,7 +157,7 @@ def test_report_groups_findings_folds_not_applicable_and_ends_with_follow_ups(st
 
 
 def test_json_groups_cover_every_finding_once(demo_store):
-    from gisplan.demo import DEFAULT_DATA_DIR
+    from gisplan.demo.run import DEFAULT_DATA_DIR
 
     r = screen(DEFAULT_DATA_DIR / "sites" / "industrial_park_yanji.geojson", demo_store, industry="化学原料制造")
     v = r.to_dict()["verdict"]

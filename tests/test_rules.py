@@ -18,7 +18,7 @@ from gisplan.rules.access_list import (
 )
 from gisplan.rules.industry import industries, match_industry, selector_matches
 from gisplan.rules.statutory import default_rules
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 
 # ----------------------------------------------------------------------------- industries
 

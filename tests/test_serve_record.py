@@ -41,7 +41,7 @@ def store(demo_store, tmp_path):
 
 def _gpkg_functions(con: sqlite3.Connection) -> None:
     """The SQL functions GeoPackage r-tree triggers call (GDAL registers them; plain sqlite3 does not)."""
-    from gisplan.store import _gpkg_wkb
+    from gisplan.store.gpkg import _gpkg_wkb
 
     def bound(i):
         return lambda blob: None if blob is None else shapely.from_wkb(_gpkg_wkb(blob)).bounds[i]

@@ -112,7 +112,7 @@ def test_scale_bar_lengths_and_true_north():
 
 @pytest.mark.parametrize("stem", ["industrial_park_yanji", "solar_farm_dunhua", "quarry_point_antu"])
 def test_scale_bar_labels_do_not_overlap(demo_store, stem):
-    from gisplan.demo import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
+    from gisplan.demo.run import DEFAULT_DATA_DIR, SAMPLE_SITE_PARAMS
 
     params = {k: v for k, v in SAMPLE_SITE_PARAMS.get(stem, {}).items() if k in ("radius", "width")}
     fig = static_map(screen(str(DEFAULT_DATA_DIR / "sites" / f"{stem}.geojson"), demo_store, **params))
@@ -127,7 +127,7 @@ def test_scale_bar_labels_do_not_overlap(demo_store, stem):
 def test_a_long_legend_ends_above_the_notes_and_within_the_figure(demo_store, lang):
     """The road's legend (zoning, farmland, urban zones, a no-burn zone, the element zones it crosses, the ring)
     is the longest of the demo: set tighter until it ends above the CRS note, and no row runs off the page."""
-    from gisplan.demo import DEFAULT_DATA_DIR
+    from gisplan.demo.run import DEFAULT_DATA_DIR
 
     r = screen(str(DEFAULT_DATA_DIR / "sites" / "road_corridor_helong.geojson"), demo_store, width=60,
                industry="公路")
@@ -148,7 +148,7 @@ def test_the_redline_and_farmland_differ_in_pattern_not_only_colour(demo_store):
     (a report printed in grey must keep them apart)."""
     from matplotlib.patches import Patch
 
-    from gisplan.demo import DEFAULT_DATA_DIR
+    from gisplan.demo.run import DEFAULT_DATA_DIR
 
     r = screen(str(DEFAULT_DATA_DIR / "sites" / "road_corridor_helong.geojson"), demo_store, width=60,
                industry="公路")

@@ -15,7 +15,7 @@ from conftest import UNITS, geod_area, rel
 
 from gisplan.errors import CRSInputError, MappingError, StoreError
 from gisplan.importer import import_layer
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 from gisplan.vocab import normalise_value
 
 

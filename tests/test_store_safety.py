@@ -30,7 +30,7 @@ from gisplan.errors import SiteError, StoreError
 from gisplan.importer import import_layer
 from gisplan.rules.access_list import ACCESS_TABLE, import_access_list
 from gisplan.screening import screen
-from gisplan.store import Store, store_lock
+from gisplan.store.gpkg import Store, store_lock
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "ignore"}
 #: The site of the reader/writer and kill tests: in the west half of both versions' units.
@@ -244,7 +244,7 @@ def test_sigterm_and_sigint_remove_the_temp_and_keep_the_store(tmp_path, sig):
 
 
 def test_stale_temps_are_removed_only_when_their_writer_is_provably_gone(tmp_path):
-    from gisplan.store_files import _boot_tag, _host_tag, writer_tag
+    from gisplan.store.files import _boot_tag, _host_tag, writer_tag
 
     src = write_sources(tmp_path / "src")
     store = tmp_path / "s.gpkg"
@@ -412,7 +412,7 @@ def test_a_unit_appended_by_gdal_stops_screening_until_rebuilt(fixture_store, tm
 
 def _gpkg_functions(con: sqlite3.Connection) -> None:
     """The SQL functions GeoPackage r-tree triggers call (GDAL registers them; plain sqlite3 does not)."""
-    from gisplan.store import _gpkg_wkb
+    from gisplan.store.gpkg import _gpkg_wkb
 
     def bound(i):
         return lambda blob: None if blob is None else shapely.from_wkb(_gpkg_wkb(blob)).bounds[i]
@@ -482,8 +482,7 @@ def test_the_store_as_written_verifies_and_quick_checks(fixture_store):
 
 
 def test_verification_is_remembered_per_file_version_and_an_edit_still_shows(fixture_store, monkeypatch):
-    from gisplan import store as store_mod
-
+    from gisplan.store import gpkg as store_mod
     old = time.time() - 60
     os.utime(fixture_store, (old, old))  # ctime stays now: wait out the coarse-timestamp guard instead
     time.sleep(2.1)

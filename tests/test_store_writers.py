@@ -22,7 +22,7 @@ import shapely
 from conftest import REPO, write_sources
 
 from gisplan.importer import import_layer
-from gisplan.store import Store
+from gisplan.store.gpkg import Store
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "ignore"}
 

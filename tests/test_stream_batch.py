@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from gisplan.batch import screen_batch, write_batch
-from gisplan.demo import DEFAULT_DATA_DIR
+from gisplan.demo.run import DEFAULT_DATA_DIR
 
 SITES = DEFAULT_DATA_DIR / "sites" / "batch_sites.geojson"
 CLI = [sys.executable, "-m", "gisplan.cli"]
@@ -238,7 +238,7 @@ def test_parquet_parts_join_when_a_column_is_empty_in_one_chunk(tmp_path):
 def test_forgotten_pieces_are_read_again_the_same(demo_store):
     import shapely
 
-    from gisplan.store import Store
+    from gisplan.store.gpkg import Store
 
     store = Store(demo_store)
     index = store.index("control_units")

@@ -446,7 +446,7 @@ def test_a_delivered_farmland_file_is_checked_against_a_redline_file(tmp_path):
 
 
 def test_the_demo_store_has_its_one_planted_conflict(demo_store):
-    from gisplan.demo_lines import CONFLICT_MARK
+    from gisplan.demo.lines import CONFLICT_MARK
     from gisplan.layers.check import check_layers
     from gisplan.layers.source import load_layers
 

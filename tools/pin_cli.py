@@ -298,7 +298,7 @@ def main(argv: list[str]) -> int:
     if "cli" in which:
         _write("cli_options.json", cli_tree())
     if which & {"json", "batch"}:
-        from gisplan.demo import build_demo_store
+        from gisplan.demo.run import build_demo_store
 
         with tempfile.TemporaryDirectory(prefix="gisplan-pins-") as tmp:
             store = Path(tmp) / "demo.gpkg"

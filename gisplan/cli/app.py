@@ -64,7 +64,7 @@ def _end_now(code: int) -> None:
     call back into Python while the interpreter finalizes, which aborts the
     process (exit -6) instead of 143/130; every ``finally`` block has run by now.
     """
-    from ..store_files import remove_live_temps
+    from ..store.files import remove_live_temps
 
     remove_live_temps()
     for stream in (sys.stdout, sys.stderr):
@@ -95,7 +95,7 @@ def _fail(ctx, exc: BaseException):
         _echo_err(f"gisplan: error: {cli_message(exc)}")
         ctx.exit(EXIT_BAD_INPUT)
     if isinstance(exc, KeyboardInterrupt):
-        from ..store_files import remove_live_temps
+        from ..store.files import remove_live_temps
 
         remove_live_temps()  # temp files of writes the signal cut short, whatever moment it came
         terminated = isinstance(exc, Terminated)

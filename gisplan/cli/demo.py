@@ -17,7 +17,7 @@ __all__ = ["demo"]
 @click.option("--data-dir", default=None, type=click.Path(file_okay=False), help="Folder of the demo's inputs, admin/ and sites/ (default: the bundled ones).")
 def demo(store, out_dir, data_dir) -> None:
     """Build the synthetic Yanbian demo store and screen the bundled sample sites."""
-    from ..demo import run_demo
+    from ..demo.run import run_demo
 
     for line in run_demo(Path(store), Path(out_dir), Path(data_dir) if data_dir else None):
         click.echo(line)

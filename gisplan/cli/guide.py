@@ -52,7 +52,7 @@ def guide_cmd(store, industry, industries_file, national_major, county, out, png
     from ..engine.guide import guide_many, select_units
     from ..render.guide_tables import guide_totals, totals_text, write_guide_gpkg, write_totals_json, write_totals_xlsx
     from ..rules.industry import match_industry
-    from ..stores import as_store
+    from ..store.spec import as_store
 
     names = _industries(industry, industries_file)
     if Path(out).suffix.lower() != ".gpkg":

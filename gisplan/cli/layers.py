@@ -177,7 +177,7 @@ def layers_rebuild(store, lock_timeout) -> None:
 @lock_timeout_option
 def layers_copy(source, target, lock_timeout) -> None:
     """Copy the layers and tables of store SOURCE into store TARGET (e.g. a GeoPackage into PostGIS), uncut."""
-    from ..stores import copy_store
+    from ..store.spec import copy_store
 
     for line in copy_store(source, target, lock_timeout=lock_timeout):
         click.echo(line)
@@ -187,7 +187,7 @@ def layers_copy(source, target, lock_timeout) -> None:
 @click.argument("store", type=click.Path(dir_okay=False))
 def layers_list(store) -> None:
     """Show the kinds, feature counts and areas a STORE holds."""
-    from ..stores import open_store_at, shown_store
+    from ..store.spec import open_store_at, shown_store
 
     s = open_store_at(store)
     store = shown_store(store)

@@ -46,7 +46,7 @@ def rules_list(store, unit) -> None:
     """Show how many clauses STORE holds per tier and dimension, or one unit's clauses."""
     from ..errors import InputError
     from ..rules.access_list import DIMENSIONS, TIER_LABELS_ZH, AccessList
-    from ..stores import open_store_at, shown_store
+    from ..store.spec import open_store_at, shown_store
 
     s = open_store_at(store)
     store = shown_store(store)

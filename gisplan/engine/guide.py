@@ -310,7 +310,7 @@ def guide_faces(store, county: str | None = None, *, workers: int = _WORKERS) ->
 def _own_law_splits(store, cases: list[tuple]) -> dict:
     """``{(case, redline fid): (0.0, [(kind, fid), ...])}`` for cases in the redline and in zones following
     their own laws (142号 一、（一）): a small site inside such a face has no redline part outside them."""
-    from ..store import attribute_columns
+    from ..store.gpkg import attribute_columns
     from ..verdict import OWN_LAW_KINDS, follows_own_law, present_optional_columns
 
     pa_types: dict[int, str] = {}
@@ -380,7 +380,7 @@ def _face_verdict(store, cases: list[tuple], industry: str | None, national_majo
 
 def _zone_texts(store, kinds) -> dict:
     """Per kind, feature id -> its words in a face's ``zones`` cell (name and zone, in Chinese)."""
-    from ..store import attribute_columns
+    from ..store.gpkg import attribute_columns
     from ..rules.element_zones import zone_label
 
     out = {}
@@ -554,6 +554,6 @@ def _snapshot(store):
         return store.snapshot()
     if hasattr(store, "index") and hasattr(store, "has"):
         return store
-    from ..stores import as_store
+    from ..store.spec import as_store
 
     return as_store(store)

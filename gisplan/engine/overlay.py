@@ -189,9 +189,9 @@ def layer_overlaps(sites_ea, index, edges=None, *, keep_geometry: bool = False) 
         Site footprints in the equal-area plane (None or empty for sites that
         cannot be screened: they get no rows).
     index : PieceIndex
-        The layer's equal-area pieces (:meth:`gisplan.store.Store.index`).
+        The layer's equal-area pieces (:meth:`gisplan.store.gpkg.Store.index`).
     edges : PieceIndex, optional
-        The layer's boundary lines (:meth:`gisplan.store.Store.edge_index`);
+        The layer's boundary lines (:meth:`gisplan.store.gpkg.Store.edge_index`);
         without them only fast path 1 and the overlay run.
     keep_geometry : bool
         Also return the overlap geometries (single screenings: maps, crossings).

@@ -2,7 +2,7 @@
 
 Everything that depends only on the store (attribute tables, the access list,
 layer versions, verdict engines per project type) is read once per snapshot
-and kept in an :class:`EngineCache` on the :class:`~gisplan.store.Store`
+and kept in an :class:`EngineCache` on the :class:`~gisplan.store.gpkg.Store`
 object; a screening then reads only the pieces near its site. Tables for
 renderers are built lazily by :class:`~gisplan.result.ScreeningResult`; the
 map context and the county outline are read at screening time when asked for
@@ -141,7 +141,7 @@ class EngineCache:
         if kind not in self._rows:
             from ..verdict import present_optional_columns
 
-            from ..store import attribute_columns
+            from ..store.gpkg import attribute_columns
 
             cols = _ATTRIBUTE_COLUMNS[kind] + present_optional_columns(self.store, kind)
             table = {c: _as_framed(v) for c, v in attribute_columns(self.store, kind, cols).items()}  # no pandas

@@ -269,7 +269,7 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     from ..batch import BATCH_SUFFIXES, write_batch
     from ..io.vector import feature_count
     from ..sites import read_site_table
-    from ..stores import as_store
+    from ..store.spec import as_store
 
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise InputError(f"`chunk_size` must be a positive whole number, got {chunk_size!r}")

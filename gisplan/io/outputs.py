@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import GisplanError, OutputError
-from ..store_files import forget_temp, new_temp, pause_hook
+from ..store.files import forget_temp, new_temp, pause_hook
 
 __all__ = [
     "atomic_output", "atomic_output_folder", "check_output_folder", "check_output_path", "defuse_cell", "encodable",
@@ -94,7 +94,7 @@ def protect(*paths: str | os.PathLike | None, role: str = "an input", store: boo
     store : bool
         ``paths`` are layer stores: every file a store owns is protected with
         it (its lock file, SQLite sidecars, temp copies of writes and its
-        rasters folder; see :func:`gisplan.store_files.is_owned_by`), whatever
+        rasters folder; see :func:`gisplan.store.files.is_owned_by`), whatever
         its file name's extension.
 
     Returns
@@ -102,7 +102,7 @@ def protect(*paths: str | os.PathLike | None, role: str = "an input", store: boo
     int
         A token for :func:`unprotect`.
     """
-    from ..store_files import owned_files
+    from ..store.files import owned_files
 
     _TOKEN[0] += 1
     token = _TOKEN[0]
@@ -148,7 +148,7 @@ def unprotect(token: int) -> None:
 
 
 def _protected_role(real: str, st: os.stat_result | None) -> str | None:
-    from ..store_files import is_owned_by
+    from ..store.files import is_owned_by
 
     for _, path, ident, role, store in _PROTECTED:
         if path == real:
@@ -286,7 +286,7 @@ def _is_gisplan_store(path: str) -> bool:
 def _any_store_role(real: str, st: os.stat_result | None) -> str | None:
     """Whether ``real`` is a gisplan layer store, or a file one owns, even a store this command does not use
     (an output over another store would replace it without its lock and checks)."""
-    from ..store_files import is_owned_by
+    from ..store.files import is_owned_by
 
     p = Path(real)
     if st is not None and _is_gisplan_store(real):

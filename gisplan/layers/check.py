@@ -193,7 +193,7 @@ def _codes(units, ea: np.ndarray) -> list[dict]:
 
 def county_outlines(admin_dir: Path | None = None) -> dict[str, shapely.Geometry]:
     """Division code -> outline (lon/lat) of the bundled ``data/admin/<code>.geojson`` files."""
-    from ..demo import DEFAULT_DATA_DIR
+    from ..demo.run import DEFAULT_DATA_DIR
 
     folder = Path(admin_dir) if admin_dir is not None else DEFAULT_DATA_DIR / "admin"
     out = {}

@@ -303,7 +303,7 @@ def _store_path(layers: LayerSet, folder: Path, name: str) -> Path:
         return layers.store
     if layers.from_store:
         return Path(layers.source)
-    from ..store import Store
+    from ..store.gpkg import Store
 
     path = folder / f"{name}.gpkg"
     store = Store.create(path, overwrite=True)

@@ -67,7 +67,7 @@ class LayerSet:
 def is_store(path: str | os.PathLike) -> bool:
     """True when ``path`` is a GeoPackage holding a gisplan store (a ``gisplan_meta`` table),
     or a ``postgresql://...?schema=NAME`` URL (a PostGIS source table is named without ``schema``)."""
-    from ..store_pg import is_pg_store_url, names_schema
+    from ..store.postgis import is_pg_store_url, names_schema
 
     if is_pg_store_url(path):
         return names_schema(str(path))
@@ -116,7 +116,7 @@ def load_layers(
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown layer kind {kind!r}; expected one of {', '.join(KINDS)}")
     if is_store(source):
-        from ..stores import open_store_at, shown_store
+        from ..store.spec import open_store_at, shown_store
 
         store = open_store_at(source)
         kinds = [k for k in store.kinds() if kind in (None, k)]

@@ -70,7 +70,7 @@ def write_demo_landcover(admin_dir: Path, folder: Path, seed: int) -> tuple[Path
     from rasterio.features import geometry_mask
     from rasterio.transform import from_origin
 
-    from ..demo_data import load_admin
+    from ..demo.zoning import load_admin
 
     prefecture, _ = load_admin(admin_dir)
     x0, y0, x1, y1 = prefecture.bounds

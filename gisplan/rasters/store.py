@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import GisplanError, InputError, StoreError
-from ..store_files import forget_temp
+from ..store.files import forget_temp
 
 __all__ = ["RASTER_TABLE", "MAX_CELLS", "import_raster", "raster_dir", "raster_records", "read_class_table"]
 
@@ -121,7 +121,7 @@ def _write_cog(file: str, dest_dir: Path) -> str:
     from rasterio.errors import RasterioError
     from rasterio.shutil import copy as rio_copy
 
-    from ..store_files import new_temp, writer_tag
+    from ..store.files import new_temp, writer_tag
 
     def make() -> str:
         fd, path = tempfile.mkstemp(suffix=".tif", prefix=f".import-{writer_tag()}.", dir=dest_dir)
@@ -187,7 +187,7 @@ def import_raster(store_path: str | os.PathLike, name: str, file: str, *, classe
         Bad name, unreadable or corrupt raster, no CRS, too many cells,
         non-integer values with a class table.
     """
-    from ..stores import is_pg_store_url, open_or_create
+    from ..store.spec import is_pg_store_url, open_or_create
 
     if not _NAME.match(name or ""):
         raise InputError(f"raster name {name!r}: use 1-64 letters, digits, '_' or '-'")
@@ -233,8 +233,8 @@ def import_raster(store_path: str | os.PathLike, name: str, file: str, *, classe
 def _drop_unregistered(store_path, folder: Path) -> None:
     """Remove raster files the store (as it is now, under its lock) no longer registers, and temp files of
     imports whose process is gone (best effort: a file in use elsewhere stays until the next import)."""
-    from ..store import Store
-    from ..store_files import _writer_gone, store_lock
+    from ..store.gpkg import Store
+    from ..store.files import _writer_gone, store_lock
 
     try:
         with store_lock(store_path, 0):
@@ -264,7 +264,7 @@ def _write_register(tx, records: list[dict]) -> None:
 
 
 def raster_records(store) -> list[dict]:
-    """The raster register of an open :class:`~gisplan.store.Store` (empty list when it has none)."""
+    """The raster register of an open :class:`~gisplan.store.gpkg.Store` (empty list when it has none)."""
     if not store.has_table(RASTER_TABLE):
         return []
     lean = getattr(store, "table_records", None)  # the register's rows without pandas where the store can

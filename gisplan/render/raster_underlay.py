@@ -122,7 +122,7 @@ def _store_path(result) -> str:
 
 def _records(store_path: str | os.PathLike) -> dict[str, dict]:
     from ..rasters.store import raster_records
-    from ..store import Store
+    from ..store.gpkg import Store
 
     return {r["name"]: r for r in raster_records(Store(store_path))}
 

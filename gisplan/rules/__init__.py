@@ -3,7 +3,7 @@
 - :mod:`gisplan.rules.industry`: project types (GB/T 4754-2017, EIA catalogue 2021);
 - :mod:`gisplan.rules.statutory`: redline, nature-reserve and water-source rules (YAML);
 - :mod:`gisplan.rules.access_list`: access-list clauses (生态环境准入清单) in the store;
-- :mod:`gisplan.rules.demo_list`: the demo list for the synthetic Yanbian units;
+- :mod:`gisplan.demo.access_list`: the demo list for the synthetic Yanbian units;
 - ``gisplan rules ...`` commands: :mod:`gisplan.cli.rules`.
 """
 

@@ -356,7 +356,7 @@ def write_clauses(store, clauses: pd.DataFrame, origin: str, *, clear: bool = Fa
     Parameters
     ----------
     store : Store or StoreWriter
-        A :class:`~gisplan.store.Store` (the read-modify-write then runs in its
+        A :class:`~gisplan.store.gpkg.Store` (the read-modify-write then runs in its
         own locked transaction) or an open transaction's writer (the clauses go
         into that transaction's atomic replacement).
     clauses : DataFrame
@@ -365,14 +365,14 @@ def write_clauses(store, clauses: pd.DataFrame, origin: str, *, clear: bool = Fa
     clear : bool
         Drop every clause of the list first.
     lock_timeout : float, optional
-        Seconds to wait for another writer (default :data:`gisplan.store.LOCK_TIMEOUT`).
+        Seconds to wait for another writer (default :data:`gisplan.store.gpkg.LOCK_TIMEOUT`).
 
     Returns
     -------
     int
         Clauses the store's list holds afterwards.
     """
-    from ..store import LOCK_TIMEOUT, Store
+    from ..store.gpkg import LOCK_TIMEOUT, Store
 
     if isinstance(store, Store):
         with store.transaction(lock_timeout=LOCK_TIMEOUT if lock_timeout is None else lock_timeout) as tx:
@@ -420,10 +420,10 @@ def import_access_list(store, path: str | Path, *, sheet: str | None = None, map
         See :func:`read_clause_table`.
     StoreError
         The store is locked longer than ``lock_timeout`` (default
-        :data:`gisplan.store.LOCK_TIMEOUT`) or the device is full.
+        :data:`gisplan.store.gpkg.LOCK_TIMEOUT`) or the device is full.
     """
-    from ..store import LOCK_TIMEOUT
-    from ..stores import as_store
+    from ..store.gpkg import LOCK_TIMEOUT
+    from ..store.spec import as_store
 
     store = as_store(store, verify=False)  # writes only the list
     clauses, used, warnings = read_clause_table(path, sheet=sheet, mapping=mapping)

@@ -305,7 +305,7 @@ def decide_sites(store, ok, outside, pairs: list[tuple], industries: list, *, na
     """
     import numpy as np
 
-    from ..store import attribute_columns
+    from ..store.gpkg import attribute_columns
     from .access_list import AccessList
 
     n = len(ok)

@@ -126,7 +126,7 @@ class StoreElements:
         """Read the zone column of each element layer the store has (empty without a store)."""
         if store is None:
             return cls({})
-        from ..store import attribute_columns
+        from ..store.gpkg import attribute_columns
 
         out = {}
         for kind in ELEMENT_KINDS:

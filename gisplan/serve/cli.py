@@ -54,7 +54,7 @@ def serve(store, data_dir, host, port, users_file, max_upload_mb, workers, timeo
     from ..errors import InputError
     from ..extras import require_extra
     from ..render.basemap import basemap_spec
-    from ..stores import is_pg_store_url, open_store_at, shown_store
+    from ..store.spec import is_pg_store_url, open_store_at, shown_store
 
     require_extra("serve", "gisplan serve")
     if not users_file and not is_loopback(host):

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import GisplanError, StoreError
-from ..store_files import pause_hook
+from ..store.files import pause_hook
 
 __all__ = ["init_worker", "read_upload", "screen_upload", "screen_and_record", "render_output", "import_layer_file",
            "import_rules_file", "store_info", "backdrop", "backdrop_json", "after_call", "ping", "site_geojson",
@@ -131,13 +131,13 @@ class _DatabaseStore(str):
 
     @property
     def name(self) -> str:
-        from ..stores import shown_store
+        from ..store.spec import shown_store
 
         return shown_store(self)
 
 
 def _store_location(spec: str):
-    from ..stores import is_pg_store_url
+    from ..store.spec import is_pg_store_url
 
     return _DatabaseStore(spec) if is_pg_store_url(spec) else Path(spec)
 
@@ -260,7 +260,7 @@ def _keep_rasters(path: Path, target: Path) -> None:
 
 def _version(digest: str):
     """The kept store version ``digest`` (opened once per worker), for drawing reports."""
-    from ..store import Store
+    from ..store.gpkg import Store
 
     kept = _STATE["kept"]
     if isinstance(_STATE["path"], _DatabaseStore):  # a database keeps no old versions: only the current one

@@ -158,7 +158,7 @@ class ScreenAlgorithm(_Algorithm):
 
         from gisplan.batch import screen_batch
         from gisplan.batch_layers import write_batch_layers
-        from gisplan.stores import as_store
+        from gisplan.store import as_store
 
         source = self.parameterAsSource(parameters, "INPUT", context)
         if source is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 __all__ = ["demo_inputs_dir"]
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # the gisplan package (this module is in gisplan/demo/)
 
 
 def demo_inputs_dir() -> Path:

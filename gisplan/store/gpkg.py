@@ -47,11 +47,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from ._lazy import lazy_module
-from ._version import __version__
-from .geo.crs import CGCS2000, EQUAL_AREA
-from .errors import StoreError
-from .store_files import (
+from .._lazy import lazy_module
+from .._version import __version__
+from ..geo.crs import CGCS2000, EQUAL_AREA
+from ..errors import StoreError
+from .files import (
     LOCK_TIMEOUT,
     cached_verified,
     connect_rw,
@@ -61,10 +61,10 @@ from .store_files import (
     store_lock,
     write_session,
 )
-from .store_files import one_line as _one_line
-from .io.outputs import make_folder
-from .geo.geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_gk
-from .vocab import KINDS, SCHEMA
+from .files import one_line as _one_line
+from ..io.outputs import make_folder
+from ..geo.geometry import polygonal_part, split_lines, subdivide, to_equal_area, to_gk
+from ..vocab import KINDS, SCHEMA
 
 # frames and GDAL load only for the calls that need them: a CSV batch reads the store without them
 if TYPE_CHECKING:  # the type checker sees the modules; at run time they load on first use

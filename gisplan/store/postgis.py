@@ -2,7 +2,7 @@
 
 ``--store postgresql://user@host:port/db?schema=gisplan`` names a store in schema
 ``gisplan`` (the default) of that database. It holds the same tables and columns as a
-GeoPackage store (:mod:`gisplan.store`), and the same figures: every area is computed by
+GeoPackage store (:mod:`gisplan.store.gpkg`), and the same figures: every area is computed by
 gisplan at import and stored as ``float8``; geometries travel as WKB, bit for bit.
 
 Layout of the schema:
@@ -55,10 +55,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .geo.crs import CGCS2000, EQUAL_AREA
-from .errors import StoreError
-from .io.postgis import _first_line, _password_guess, _scrub, redact_source
-from .store import (
+from ..geo.crs import CGCS2000, EQUAL_AREA
+from ..errors import StoreError
+from ..io.postgis import _first_line, _password_guess, _scrub, redact_source
+from .gpkg import (
     CHECKSUM_TABLE,
     LOCK_TIMEOUT,
     META_COLUMNS,
@@ -74,9 +74,9 @@ from .store import (
     _kind_of,
     _pieces_layer,
 )
-from .store_files import pause_hook
-from .store_url import is_pg_store_url
-from .vocab import KINDS
+from .files import pause_hook
+from .url import is_pg_store_url
+from ..vocab import KINDS
 
 __all__ = ["PgStore", "PgStoreWriter", "is_pg_store_url", "parse_store_url", "DEFAULT_SCHEMA"]
 
@@ -90,7 +90,7 @@ READ_LOCK_TIMEOUT_S = 15
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 #: PostgreSQL's system column names: a table cannot have columns so named.
 _SYSTEM_COLUMNS = {"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"}
-#: Declared types as :func:`gisplan.store._column` understands them.
+#: Declared types as :func:`gisplan.store.gpkg._column` understands them.
 _DECLARED = {"bigint": "BIGINT", "integer": "INTEGER", "smallint": "SMALLINT", "double precision": "DOUBLE",
              "real": "REAL", "boolean": "BOOLEAN", "date": "DATE", "timestamp without time zone": "DATETIME",
              "timestamp with time zone": "DATETIME"}
@@ -277,7 +277,7 @@ class _PgReader:
             (f'"{self.schema}"."{self.physical(name)}"',))
 
     def frame(self, name: str, geometry: bool = True) -> pd.DataFrame:
-        """Table ``name`` as :func:`gisplan.store._frame_from_sqlite` gives a GeoPackage table."""
+        """Table ``name`` as :func:`gisplan.store.gpkg._frame_from_sqlite` gives a GeoPackage table."""
         from psycopg import sql
 
         _, geom_col, _ = self.tables[name]
@@ -378,7 +378,7 @@ class PgStore(Store):
 
     Notes
     -----
-    The same reading API as :class:`gisplan.store.Store` (it is one). The store
+    The same reading API as :class:`gisplan.store.gpkg.Store` (it is one). The store
     keeps one connection, reading in read-only ``REPEATABLE READ`` transactions
     that lock the table versions it opened; :meth:`release` ends the current
     one (a service calls it after each request; the next read begins another,
@@ -901,7 +901,7 @@ class PgStoreWriter(StoreWriter):
         self._write_frame(META_LAYER, meta[meta["kind"] != kind][META_COLUMNS])
 
     def write_table(self, name: str, frame: pd.DataFrame, *, internal: bool = False) -> None:
-        """Replace the non-spatial table ``name`` (see :meth:`gisplan.store.Store.write_table`)."""
+        """Replace the non-spatial table ``name`` (see :meth:`gisplan.store.gpkg.Store.write_table`)."""
         if not internal:
             _check_table_name(name)
         self._write_frame(name, pd.DataFrame(frame))

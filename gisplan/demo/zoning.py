@@ -19,7 +19,7 @@ package, AMap-derived, so they carry the GCJ-02 offset). Everything else is
   reserves and sources named in the Yanbian plan, as nested rings.
 - ``basic_farmland`` and ``urban_boundary``: blocks of farmland patches in the
   countryside and each seat's urban development boundary with its planning zones
-  (:mod:`gisplan.demo_lines`), one farmland block across the redline on purpose.
+  (:mod:`gisplan.demo.lines`), one farmland block across the redline on purpose.
 
 Every name carries "（示例）" and every layer a ``source`` column saying it is not
 official. :func:`write_sample_sites` writes the bundled sample project sites.
@@ -38,8 +38,8 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from .geo.crs import CGCS2000, EQUAL_AREA, transform_geometry
-from .demo_inputs import demo_inputs_dir
+from ..geo.crs import CGCS2000, EQUAL_AREA, transform_geometry
+from .inputs import demo_inputs_dir
 
 __all__ = [
     "DEMO_SOURCE",
@@ -845,8 +845,8 @@ def build_demo_layers(admin_dir: Path | None = None, seed: int = DEFAULT_SEED) -
 
 
 def _planning(base: dict, prefecture, seed: int) -> dict[str, gpd.GeoDataFrame]:
-    """The synthetic farmland and urban boundary (:mod:`gisplan.demo_lines`), kept off the sample sites."""
-    from .demo_lines import planning_layers
+    """The synthetic farmland and urban boundary (:mod:`gisplan.demo.lines`), kept off the sample sites."""
+    from .lines import planning_layers
 
     footprints = []
     sites = _SiteContext(base).base_sites()
@@ -924,7 +924,7 @@ def element_zone_layers(units: gpd.GeoDataFrame, prefecture, seed: int = DEFAULT
         ``air_zones``, ``water_zones``, ``soil_zones``, ``resource_zones`` with
         ``name``, ``zone``, ``zone_label``, ``code`` in EPSG:4490.
     """
-    from .vocab import ELEMENT_ZONE_LABELS_ZH
+    from ..vocab import ELEMENT_ZONE_LABELS_ZH
 
     code_of = {c.name: c.adcode for c in COUNTIES.values()}
     out = {}
@@ -1281,7 +1281,7 @@ class _SiteContext:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Regenerate the bundled sample sites: ``python -m gisplan.demo_data [OUT_DIR]``."""
+    """Regenerate the bundled sample sites: ``python -m gisplan.demo.zoning [OUT_DIR]``."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv

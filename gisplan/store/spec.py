@@ -2,7 +2,7 @@
 
 Every command's ``--store`` (and every API function taking a store) goes through
 :func:`open_store_at` / :func:`as_store`, so a PostGIS store
-(:class:`gisplan.store_pg.PgStore`) works wherever a GeoPackage store does.
+(:class:`gisplan.store.postgis.PgStore`) works wherever a GeoPackage store does.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_module
-from .errors import StoreError
-from .store import LOCK_TIMEOUT, Store
-from .store_url import is_pg_store_url
+from .._lazy import lazy_module
+from ..errors import StoreError
+from .gpkg import LOCK_TIMEOUT, Store
+from .url import is_pg_store_url
 
 if TYPE_CHECKING:  # the type checker sees the modules; at run time they load on first use
     import pandas as pd
@@ -35,12 +35,12 @@ def open_store_at(spec: str | os.PathLike, *, verify: bool = True) -> Store:
     spec : str or Path
         The store.
     verify : bool
-        Check the tables against what gisplan wrote (see :class:`gisplan.store.Store`).
+        Check the tables against what gisplan wrote (see :class:`gisplan.store.gpkg.Store`).
 
     Returns
     -------
     Store
-        A :class:`~gisplan.store.Store` or a :class:`~gisplan.store_pg.PgStore`.
+        A :class:`~gisplan.store.gpkg.Store` or a :class:`~gisplan.store.postgis.PgStore`.
 
     Raises
     ------
@@ -49,7 +49,7 @@ def open_store_at(spec: str | os.PathLike, *, verify: bool = True) -> Store:
     """
     if is_pg_store_url(spec):
         _require_postgis()
-        from .store_pg import PgStore
+        from .postgis import PgStore
 
         return PgStore(str(spec), verify=verify)
     return Store(spec, verify=verify)
@@ -64,14 +64,14 @@ def open_or_create(spec: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOU
     """Open the store ``spec``, creating an empty one when there is none (see :meth:`Store.open_or_create`)."""
     if is_pg_store_url(spec):
         _require_postgis()
-        from .store_pg import PgStore
+        from .postgis import PgStore
 
         return PgStore.open_or_create(str(spec), lock_timeout=lock_timeout, verify=verify)
     return Store.open_or_create(spec, lock_timeout=lock_timeout, verify=verify)
 
 
 def _require_postgis() -> None:
-    from .extras import require_extra
+    from ..extras import require_extra
 
     require_extra("postgis", "a PostGIS store (postgresql://...)")
 
@@ -80,7 +80,7 @@ def shown_store(spec: str | os.PathLike) -> str:
     """How messages show the store ``spec``: a database URL without its password, else the path."""
     if not is_pg_store_url(spec):
         return str(spec)
-    from .io.postgis import redact_source
+    from ..io.postgis import redact_source
 
     return redact_source(str(spec))
 
@@ -105,7 +105,7 @@ def copy_store(source: str | os.PathLike, target: str | os.PathLike, *, lock_tim
     list of str
         One line per layer or table copied.
     """
-    from .store import _edges_layer, _pieces_layer
+    from .gpkg import _edges_layer, _pieces_layer
 
     src = open_store_at(source)
     if shown_store(source) == shown_store(target):

@@ -15,7 +15,7 @@ redline, generated from a seed on the demo's other layers:
 
 Codes are a demo convention (county code + 3-digit block + 2-digit patch), every
 name carries 示例 and no figure is official. :func:`planning_layers` is called by
-:func:`gisplan.demo_data.build_demo_layers`; it does not read the demo module.
+:func:`gisplan.demo.zoning.build_demo_layers`; it does not read the demo module.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .geo.crs import CGCS2000, EQUAL_AREA, transform_geometry
+from ..geo.crs import CGCS2000, EQUAL_AREA, transform_geometry
 
 __all__ = ["planning_layers", "CONFLICT_COUNTY", "CONFLICT_MARK"]
 
@@ -41,7 +41,7 @@ _BLOCKS_PER_COUNTY = 18
 _RING_M = (3000.0, 25000.0)
 _LAND_CLASSES = ("旱地", "旱地", "旱地", "水田", "水田", "水浇地")
 _ROAD_M = 8.0  # field roads between the patches of a block
-#: The ``source`` of every synthetic feature (as :data:`gisplan.demo_data.DEMO_SOURCE`).
+#: The ``source`` of every synthetic feature (as :data:`gisplan.demo.zoning.DEMO_SOURCE`).
 _SOURCE = "synthetic demo (gisplan), not official"
 
 

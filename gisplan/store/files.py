@@ -1,6 +1,6 @@
 """Files behind a store: the write lock, temp copies replaced atomically, and the verification cache.
 
-Every write of a store (:mod:`gisplan.store`) runs in :func:`write_session`:
+Every write of a store (:mod:`gisplan.store.gpkg`) runs in :func:`write_session`:
 
 - it takes the store's exclusive lock (``flock`` on a ``.lock`` file beside the
   store, waiting up to a timeout) and checks that the lock it holds is on the
@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from .errors import GisplanError, StoreError
+from ..errors import GisplanError, StoreError
 
 try:
     import fcntl
@@ -729,7 +729,7 @@ def file_id(path: Path) -> list[int] | None:
 
 
 def _cache_file() -> Path:
-    from .user_cache import cache_dir
+    from ..user_cache import cache_dir
 
     return cache_dir() / "verified.json"
 

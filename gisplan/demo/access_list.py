@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .access_list import COLUMNS
+from ..rules.access_list import COLUMNS
 
 __all__ = ["demo_access_list", "DEMO_ORIGIN"]
 
