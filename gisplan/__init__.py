@@ -10,6 +10,7 @@
 from ._version import __version__  # noqa: E402
 
 from . import errors  # noqa: E402
+from ._lazy import lazy_names  # noqa: E402
 from .errors import GisplanError, GisplanWarning, InputError, SiteError, StoreError  # noqa: E402
 
 #: Public names loaded on first use (importing gisplan stays cheap for the CLI): name -> module.
@@ -31,17 +32,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'gisplan' has no attribute {name!r}")
-    from importlib import import_module
-
-    return getattr(import_module(f".{module}", __name__), name)
-
-
-def __dir__():  # so Jupyter completes the lazy names too
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = sorted(_LAZY) + ["errors", "GisplanError", "GisplanWarning", "InputError", "SiteError", "StoreError", "__version__"]

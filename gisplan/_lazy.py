@@ -15,7 +15,7 @@ import sys
 from importlib import import_module
 from types import ModuleType
 
-__all__ = ["lazy_module", "instance_of"]
+__all__ = ["lazy_module", "instance_of", "lazy_names"]
 
 
 class _LazyModule:
@@ -77,3 +77,33 @@ def instance_of(obj, module: str, cls: str) -> bool:
     """
     loaded = sys.modules.get(module)
     return loaded is not None and isinstance(obj, getattr(loaded, cls))
+
+
+def lazy_names(package: str, names: dict[str, str]):
+    """``__getattr__`` and ``__dir__`` for a package whose public names live in its modules, imported on first use.
+
+    Parameters
+    ----------
+    package : str
+        The package's ``__name__``.
+    names : dict
+        Public name -> the module of the package that defines it (relative, e.g. ``"gpkg"``).
+
+    Returns
+    -------
+    tuple of callables
+        ``(__getattr__, __dir__)`` to assign at the package's top level (PEP 562).
+    """
+
+    def __getattr__(name: str):
+        module = names.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(import_module(f".{module}", package), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    def __dir__():  # so Jupyter completes the lazy names too
+        return sorted(set(vars(sys.modules[package])) | set(names))
+
+    return __getattr__, __dir__

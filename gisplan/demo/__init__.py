@@ -10,7 +10,7 @@ first use.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_names
 
 _LAZY = {
     "build_demo_store": "run", "run_demo": "run", "SAMPLE_SITE_PARAMS": "run", "DEFAULT_DATA_DIR": "run",
@@ -18,11 +18,4 @@ _LAZY = {
 }
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

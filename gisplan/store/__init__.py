@@ -10,7 +10,7 @@ verification cache). The names below are imported on first use.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_names
 
 _LAZY = {
     "Store": "gpkg", "StoreWriter": "gpkg", "LOCK_TIMEOUT": "gpkg", "MAX_PIECE_VERTICES": "gpkg",
@@ -19,11 +19,4 @@ _LAZY = {
 }
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
