@@ -774,3 +774,26 @@ def test_the_static_map_and_docx_figure_draw_the_same_tiles_in_line(demo_store, 
             px, py = ax.transData.transform((gx, gy))
             errors.append(nearest(blobs, (px, img.shape[0] - py)))
         assert len(errors) == 3 and max(errors) <= 2.0, (kind, errors)  # 2 px at 300 dpi: 0.17 mm
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
+def test_the_siting_guidance_box_sits_where_its_table_is_read(server, open_page, shots, viewport):
+    """On a desk the totals go under the map (the wide column: every verdict column shown); on a phone right
+    under the 选址引导 button that asked for them."""
+    page = open_page(server.url, viewport)
+    page.fill("#industry", "公路")
+    page.keyboard.press("Escape")
+    page.click("#guide")
+    page.wait_for_selector("#guide-box:not([hidden]) table", timeout=120_000)
+    box = page.locator("#guide-box").bounding_box()
+    options = page.locator("#options-card").bounding_box()
+    if viewport is DESK:
+        assert box["x"] > options["x"] + options["width"]  # the right column
+        assert box["y"] > page.locator("#map").bounding_box()["y"]  # under the map
+        fits = page.evaluate("() => { const s = document.querySelector('#guide-box .scroll');"
+                             " return s.scrollWidth <= s.clientWidth; }")
+        assert fits  # every column visible, nothing to scroll
+    else:
+        assert 0 <= box["y"] - (options["y"] + options["height"]) < 40  # the next card after the button's
+        _no_sideways_scroll(page)
+    page.screenshot(path=str(shots / f"guide_{'desk' if viewport is DESK else 'phone'}.png"), full_page=True)
