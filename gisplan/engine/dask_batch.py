@@ -485,13 +485,10 @@ def dask_batch(sites, store, out, *, id_field: str, scheduler: str | None = None
     if not isinstance(n_workers, int) or n_workers < 1:
         raise InputError(f"the number of workers must be a positive whole number, got {n_workers!r}")
     out = Path(out)
-    if out.suffix.lower() not in (".csv", ".gpkg", ".parquet"):
-        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {out.name!r}")
-    _require_dask()
-    if out.suffix.lower() == ".parquet":
-        from ..extras import require_extra
+    from ..io.batch_out import batch_table_suffix
 
-        require_extra("parquet", "a GeoParquet table (.parquet)")
+    batch_table_suffix(out)
+    _require_dask()
     spec = _absolute(str(getattr(store, "path", store)))  # the workers' working folders are not ours
     version = _store_version(spec)
     task_sites = -(-chunk_size // partitions) if partitions is not None else min(chunk_size, DEFAULT_TASK_SITES)

@@ -68,19 +68,17 @@ def check_batch(store, out, *, engine: str = "local", scheduler: str | None = No
 
     Takes the parameters of :func:`run_batch` of the same names; ``basemap``
     is checked for being given at all (any value but None). The messages name
-    the options of ``gisplan batch``.
+    the parameters (e.g. ``report_dir``); ``gisplan batch`` shows them as its flags.
     """
     from ..extras import require_extra
+    from ..io.batch_out import batch_table_suffix
     from ..io.outputs import check_output_path
 
-    if not str(out).lower().endswith((".csv", ".gpkg", ".parquet")):
-        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {str(out)!r}")
+    batch_table_suffix(out)
     if engine not in BATCH_ENGINES:
         raise InputError(f"engine must be one of {', '.join(BATCH_ENGINES)}, got {engine!r}")
     if engine == "dask":
         require_extra("dask", "the Dask engine (`engine` dask)")
-    if str(out).lower().endswith(".parquet"):
-        require_extra("parquet", "a GeoParquet table (.parquet)")
     check_output_path(out, protect_also=protect)
     if engine != "dask" and (scheduler or workers or partitions):
         raise InputError("`scheduler`, `workers` and `partitions` go with `engine` dask")

@@ -266,7 +266,8 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     collections.Counter
         Sites per verdict.
     """
-    from ..batch import BATCH_SUFFIXES, write_batch
+    from ..batch import write_batch
+    from ..io.batch_out import batch_table_suffix
     from ..io.vector import feature_count
     from ..sites import read_site_table
     from ..store.spec import as_store
@@ -274,13 +275,7 @@ def stream_batch(sites, store, out, *, id_field: str, chunk_size: int = DEFAULT_
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise InputError(f"`chunk_size` must be a positive whole number, got {chunk_size!r}")
     out = Path(out)
-    suffix = out.suffix.lower()
-    if suffix not in BATCH_SUFFIXES:
-        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {out.name!r}")
-    if suffix == ".parquet":
-        from ..extras import require_extra
-
-        require_extra("parquet", "a GeoParquet table (.parquet)")
+    suffix = batch_table_suffix(out)
     if order not in ("hilbert", "input"):
         raise InputError(f"`order` must be 'hilbert' or 'input', got {order!r}")
     store = as_store(store)

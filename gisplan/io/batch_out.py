@@ -20,11 +20,30 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["write_batch", "BATCH_SUFFIXES"]
+__all__ = ["write_batch", "BATCH_SUFFIXES", "batch_table_suffix"]
 
 
 #: Output formats of a batch table.
 BATCH_SUFFIXES = (".csv", ".gpkg", ".parquet")
+
+
+def batch_table_suffix(path: str | os.PathLike) -> str:
+    """The suffix of a batch table's path (``.csv``, ``.gpkg`` or ``.parquet``), its extra checked.
+
+    Raises
+    ------
+    InputError
+        For another suffix; :class:`~gisplan.errors.MissingExtraError` for ``.parquet``
+        without the ``parquet`` extra.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in BATCH_SUFFIXES:
+        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {Path(path).name!r}")
+    if suffix == ".parquet":
+        from ..extras import require_extra
+
+        require_extra("parquet", "a GeoParquet table (.parquet)")
+    return suffix
 
 
 def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *, protect=()) -> Path:
@@ -54,13 +73,7 @@ def write_batch(table: gpd.GeoDataFrame | BatchTable, path: str | os.PathLike, *
     from .outputs import atomic_output, check_output_path
 
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in BATCH_SUFFIXES:
-        raise InputError(f"`out` must end in .csv, .gpkg or .parquet, got {path.name!r}")
-    if suffix == ".parquet":
-        from ..extras import require_extra
-
-        require_extra("parquet", "a GeoParquet table (.parquet)")
+    suffix = batch_table_suffix(path)
     check_output_path(path, protect_also=protect)
     with atomic_output(path, create=suffix == ".csv", protect_also=protect) as tmp:
         if suffix == ".csv" and isinstance(table, BatchTable) and _write_csv(table, tmp):
